@@ -1,0 +1,299 @@
+//! The one place that talks to AWS. It builds every SDK client from one `SdkConfig` (the
+//! standard chain of `aws-config`, plus `--profile`, `--region` and `--endpoint-url`), resolves
+//! credentials once, sends each distinct read at most once per run, counts calls, and
+//! classifies failures. Checks call the methods here; they never build a client.
+
+mod calls;
+mod credentials;
+mod error;
+
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::ProvideRegion;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_types::SdkConfig;
+use aws_types::service_config::ServiceConfigKey;
+
+pub use calls::{CallCount, CallKey, CallLog};
+pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
+pub use error::{AwsError, AwsErrorKind};
+
+use crate::target::{Region, RegionSource};
+use calls::{AttemptCounter, CallCache};
+use credentials::ResolveOnce;
+
+/// STS and IAM need a region to sign with even when the user configured none; their global
+/// endpoints answer from here.
+const FALLBACK_SIGNING_REGION: &str = "us-east-1";
+
+#[derive(Clone, Debug, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<Region>,
+    pub endpoint_url: Option<String>,
+}
+
+/// How Bedrock requests will authenticate from here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BedrockAuth {
+    SigV4,
+    /// `AWS_BEARER_TOKEN_BEDROCK` is set: the Bedrock clients send it instead of signing.
+    BearerToken,
+}
+
+pub struct Aws {
+    config: SdkConfig,
+    profile_override: Option<String>,
+    credentials: ResolveOnce,
+    sts: aws_sdk_sts::Client,
+    iam: aws_sdk_iam::Client,
+    cache: CallCache,
+    log: Arc<CallLog>,
+}
+
+impl Aws {
+    /// Loads the shared configuration the way every AWS SDK does.
+    pub async fn load(options: &AwsOptions) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.as_str().to_string()));
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let mut aws = Self::from_config(loader.load().await);
+        aws.profile_override = options.profile.clone();
+        aws
+    }
+
+    pub fn from_config(config: SdkConfig) -> Self {
+        let credentials = ResolveOnce::new(
+            config
+                .credentials_provider()
+                .unwrap_or_else(|| SharedCredentialsProvider::new(NoChain)),
+        );
+        let config = config
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
+            .build();
+        let log = Arc::new(CallLog::default());
+        let signing_region = config
+            .region()
+            .cloned()
+            .unwrap_or_else(|| aws_config::Region::from_static(FALLBACK_SIGNING_REGION));
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&config)
+                .region(signing_region.clone())
+                .interceptor(AttemptCounter(Arc::clone(&log)))
+                .build(),
+        );
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&config)
+                .region(signing_region)
+                .interceptor(AttemptCounter(Arc::clone(&log)))
+                .build(),
+        );
+        Aws {
+            config,
+            profile_override: None,
+            credentials,
+            sts,
+            iam,
+            cache: CallCache::default(),
+            log,
+        }
+    }
+
+    /// The region the SDK chain settled on (flag, environment, profile or instance metadata).
+    pub fn configured_region(&self) -> Option<&str> {
+        self.config.region().map(|r| r.as_ref())
+    }
+
+    /// Which link of the chain set the region, asked of `aws-config`'s own providers.
+    pub async fn region_source(&self, from_flag: bool) -> Option<RegionSource> {
+        self.configured_region()?;
+        if from_flag {
+            return Some(RegionSource::Flag);
+        }
+        let env = aws_config::environment::EnvironmentVariableRegionProvider::new();
+        if env.region().await.is_some() {
+            return Some(RegionSource::Environment);
+        }
+        let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
+        if let Some(name) = &self.profile_override {
+            profile = profile.profile_name(name);
+        }
+        let profile = profile.build();
+        if profile.region().await.is_some() {
+            return Some(RegionSource::Profile);
+        }
+        Some(RegionSource::InstanceMetadata)
+    }
+
+    pub async fn credentials(&self) -> Result<CredentialsSummary, CredentialsProblem> {
+        self.credentials.summary().await
+    }
+
+    /// Bedrock clients read `AWS_BEARER_TOKEN_BEDROCK` through the config's service-config
+    /// loader; asking the same loader tells which path their requests take. The token itself
+    /// is dropped at once.
+    pub fn bedrock_auth(&self) -> BedrockAuth {
+        let key = ServiceConfigKey::builder()
+            .service_id("bedrock")
+            .env("AWS_BEARER_TOKEN")
+            .profile("")
+            .build();
+        let token_set = match (self.config.service_config(), key) {
+            (Some(loader), Ok(key)) => loader.load_config(key).is_some_and(|t| !t.is_empty()),
+            _ => false,
+        };
+        if token_set {
+            BedrockAuth::BearerToken
+        } else {
+            BedrockAuth::SigV4
+        }
+    }
+
+    /// The selected profile's settings, read by `aws-config`'s own parser, for advice on how
+    /// to fix a profile. `None` when the config files cannot be read.
+    pub async fn profile(&self) -> Option<ProfileFacts> {
+        let fs = aws_types::os_shim_internal::Fs::real();
+        let env = aws_types::os_shim_internal::Env::real();
+        let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+        let set = aws_config::profile::load(
+            &fs,
+            &env,
+            &files,
+            self.profile_override.clone().map(Into::into),
+        )
+        .await
+        .ok()?;
+        let name = set.selected_profile().to_string();
+        let Some(profile) = set.get_profile(&name) else {
+            return Some(ProfileFacts {
+                name,
+                exists: false,
+                kind: ProfileKind::Other,
+            });
+        };
+        let kind = if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some()
+        {
+            ProfileKind::Sso
+        } else if profile.get("login_session").is_some() {
+            ProfileKind::Login
+        } else if profile.get("credential_process").is_some() {
+            ProfileKind::Process
+        } else if profile.get("role_arn").is_some() {
+            ProfileKind::AssumeRole
+        } else if profile.get("aws_access_key_id").is_some() {
+            ProfileKind::StaticKeys
+        } else {
+            ProfileKind::Other
+        };
+        Some(ProfileFacts {
+            name,
+            exists: true,
+            kind,
+        })
+    }
+
+    pub fn call_counts(&self) -> Vec<(String, CallCount)> {
+        self.log.counts()
+    }
+
+    /// STS GetCallerIdentity: who the credentials belong to.
+    pub async fn caller_identity(&self) -> Result<CallerIdentityAnswer, AwsError> {
+        const OP: &str = "sts:GetCallerIdentity";
+        let key = CallKey::new(OP, self.configured_region(), "");
+        self.cache
+            .get(&self.log, key, || async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                match (out.account, out.arn) {
+                    (Some(account), Some(arn)) => Ok(CallerIdentityAnswer { account, arn }),
+                    _ => Err(AwsError::new(
+                        AwsErrorKind::Malformed,
+                        OP,
+                        "the answer lacks Account or Arn",
+                    )),
+                }
+            })
+            .await
+    }
+
+    /// IAM GetRole: the role's full ARN, path included.
+    pub async fn role_arn(&self, role_name: &str) -> Result<String, AwsError> {
+        const OP: &str = "iam:GetRole";
+        let key = CallKey::new(OP, None, role_name);
+        self.cache
+            .get(&self.log, key, || async {
+                let out = self
+                    .iam
+                    .get_role()
+                    .role_name(role_name)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                match out.role {
+                    Some(role) if !role.arn.is_empty() => Ok(role.arn),
+                    _ => Err(AwsError::new(
+                        AwsErrorKind::Malformed,
+                        OP,
+                        "the answer lacks Role.Arn",
+                    )),
+                }
+            })
+            .await
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerIdentityAnswer {
+    pub account: String,
+    pub arn: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileFacts {
+    pub name: String,
+    pub exists: bool,
+    pub kind: ProfileKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileKind {
+    Sso,
+    Login,
+    Process,
+    AssumeRole,
+    StaticKeys,
+    Other,
+}
+
+/// Stands in when the config has no credentials chain at all (never the case with
+/// `aws_config::defaults`, but `SdkConfig` allows it).
+#[derive(Debug)]
+struct NoChain;
+
+impl aws_credential_types::provider::ProvideCredentials for NoChain {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+            aws_credential_types::provider::error::CredentialsError::not_loaded(
+                "no credentials provider is configured",
+            ),
+        ))
+    }
+}

@@ -1,0 +1,302 @@
+//! `credentials.resolve`: the standard AWS chain yields credentials, from which source, and
+//! for how long. Without them nothing else can be asked of AWS.
+
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+
+use crate::aws::{
+    BedrockAuth, CredentialSource, CredentialsProblem, CredentialsSummary, ProfileFacts,
+    ProfileKind,
+};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+};
+use crate::report::format_time;
+
+static META: CheckMeta = CheckMeta {
+    id: "credentials.resolve",
+    title: "AWS credentials resolve",
+    description: "Credentials resolve through the standard AWS chain; which source; temporary \
+                  credentials are not expired or about to expire; whether Bedrock calls use a \
+                  bearer token (AWS_BEARER_TOKEN_BEDROCK) instead",
+    commands: &[CommandKind::Doctor, CommandKind::Audit],
+    depends_on: &[],
+    severity: Severity::Critical,
+};
+
+/// Credentials that expire sooner than this warn: a Claude Code session outlives them.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(15 * 60);
+
+/// What later checks may know about the credentials (never the credentials themselves).
+#[derive(Clone, Debug)]
+pub struct CredentialsFact {
+    /// `None` when only a Bedrock bearer token is available.
+    pub sigv4: Option<CredentialsSummary>,
+    pub bedrock_auth: BedrockAuth,
+    pub profile: Option<ProfileFacts>,
+}
+
+pub struct CredentialsResolve;
+
+#[async_trait]
+impl Check for CredentialsResolve {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let bedrock_auth = cx.aws.bedrock_auth();
+        let profile = cx.aws.profile().await;
+        let resolved = cx.aws.credentials().await;
+        let finding = match &resolved {
+            Ok(summary) => resolved_finding(summary, profile.as_ref(), SystemTime::now()),
+            Err(CredentialsProblem::TimedOut(why)) => {
+                return Ok(vec![Finding::error(
+                    &META,
+                    format!("The credentials provider did not answer in time: {why}"),
+                )]);
+            }
+            Err(CredentialsProblem::NotFound(_)) if bedrock_auth == BedrockAuth::BearerToken => {
+                Finding::warn(
+                    &META,
+                    Severity::Medium,
+                    "Only a Bedrock API key is configured",
+                    "No SigV4 credentials resolve; Bedrock calls will use the API key in \
+                     AWS_BEARER_TOKEN_BEDROCK, but the caller identity and IAM permissions \
+                     cannot be checked",
+                    Remediation::new(
+                        "For the full check, also configure AWS credentials: aws configure sso, \
+                         or export AWS_PROFILE=<profile>",
+                    ),
+                )
+            }
+            Err(problem) => unresolved_finding(problem, profile.as_ref()),
+        };
+        let finding = finding.evidence(
+            "bedrock_auth",
+            match bedrock_auth {
+                BedrockAuth::SigV4 => "sigv4",
+                BedrockAuth::BearerToken => "bearer_token",
+            },
+        );
+        let finding = match &profile {
+            Some(p) if p.exists => finding.evidence("profile", p.name.clone()),
+            _ => finding,
+        };
+        if resolved.is_ok() || bedrock_auth == BedrockAuth::BearerToken {
+            cx.provide(CredentialsFact {
+                sigv4: resolved.ok(),
+                bedrock_auth,
+                profile,
+            });
+        }
+        Ok(vec![finding])
+    }
+}
+
+fn resolved_finding(
+    summary: &CredentialsSummary,
+    profile: Option<&ProfileFacts>,
+    now: SystemTime,
+) -> Finding {
+    let source = summary.source;
+    let from = match profile {
+        Some(p) if p.exists && profile_based(source) => {
+            format!("{} (profile {})", source.describe(), p.name)
+        }
+        _ => source.describe().to_string(),
+    };
+    let base = |finding: Finding| {
+        let finding = finding
+            .evidence("source", source.as_str())
+            .evidence("temporary", summary.temporary);
+        match summary.expires_at {
+            Some(at) => finding.evidence("expires_at", format_time(at)),
+            None => finding,
+        }
+    };
+    match summary.expires_at {
+        Some(at) if at <= now => base(Finding::fail(
+            &META,
+            Severity::Critical,
+            "AWS credentials have expired",
+            format!("Credentials from {from} expired at {}", format_time(at)),
+            refresh_fix(source, profile),
+        )),
+        Some(at) if at.duration_since(now).unwrap_or_default() < EXPIRY_MARGIN => {
+            let minutes = at.duration_since(now).unwrap_or_default().as_secs() / 60;
+            base(Finding::warn(
+                &META,
+                Severity::Medium,
+                "AWS credentials expire soon",
+                format!(
+                    "Credentials from {from} expire in {minutes} min (at {}); a long Claude Code \
+                     session will fail when they do",
+                    format_time(at)
+                ),
+                refresh_fix(source, profile),
+            ))
+        }
+        Some(at) => base(Finding::pass(
+            &META,
+            "AWS credentials resolve",
+            format!(
+                "Temporary credentials from {from}, valid until {}",
+                format_time(at)
+            ),
+        )),
+        None => {
+            let kind = if summary.temporary {
+                "Temporary credentials"
+            } else {
+                "Long-term credentials"
+            };
+            base(Finding::pass(
+                &META,
+                "AWS credentials resolve",
+                format!("{kind} from {from}"),
+            ))
+        }
+    }
+}
+
+fn profile_based(source: CredentialSource) -> bool {
+    matches!(
+        source,
+        CredentialSource::Profile
+            | CredentialSource::Sso
+            | CredentialSource::Login
+            | CredentialSource::Process
+            | CredentialSource::AssumeRole
+    )
+}
+
+fn refresh_fix(source: CredentialSource, profile: Option<&ProfileFacts>) -> Remediation {
+    let name = profile.map(|p| p.name.as_str()).unwrap_or("default");
+    match source {
+        CredentialSource::Sso => Remediation::new(format!(
+            "aws sso login --profile {name}  (for Claude Code, set \"awsAuthRefresh\": \"aws sso login --profile {name}\" in its settings)"
+        )),
+        CredentialSource::Login => Remediation::new(format!("aws login --profile {name}")),
+        CredentialSource::Environment => Remediation::new(
+            "Export fresh AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from \
+             whatever issued them, or switch to a profile that refreshes itself (SSO, role_arn)",
+        ),
+        _ => Remediation::new(format!(
+            "Refresh the credentials of profile {name} at their source, or use a source that \
+             refreshes itself (aws configure sso --profile {name})"
+        )),
+    }
+}
+
+fn unresolved_finding(problem: &CredentialsProblem, profile: Option<&ProfileFacts>) -> Finding {
+    let why = match problem {
+        CredentialsProblem::NotFound(why)
+        | CredentialsProblem::Failed(why)
+        | CredentialsProblem::TimedOut(why) => why,
+    };
+    let (title, message) = match problem {
+        CredentialsProblem::NotFound(_) => (
+            "No AWS credentials found",
+            format!(
+                "The standard chain (environment, shared config and credentials files, SSO, \
+                 credential_process, web identity, container and instance metadata) found no \
+                 credentials: {why}"
+            ),
+        ),
+        _ => (
+            "AWS credentials do not resolve",
+            format!("The configured credentials could not be loaded: {why}"),
+        ),
+    };
+    let fix = match profile {
+        Some(p) if !p.exists && p.name != "default" => Remediation::new(format!(
+            "Profile {0} is in neither ~/.aws/config nor ~/.aws/credentials: create it with \
+             aws configure sso --profile {0} (or aws configure --profile {0}), or pick an \
+             existing one with --profile",
+            p.name
+        )),
+        Some(p) if p.exists => match p.kind {
+            ProfileKind::Sso => Remediation::new(format!("aws sso login --profile {}", p.name)),
+            ProfileKind::Login => Remediation::new(format!("aws login --profile {}", p.name)),
+            ProfileKind::Process => Remediation::new(format!(
+                "Run the credential_process command of profile {} by hand to see why it fails",
+                p.name
+            )),
+            ProfileKind::AssumeRole => Remediation::new(format!(
+                "Check role_arn and source_profile (or credential_source) of profile {}: the \
+                 source credentials must resolve and be allowed sts:AssumeRole on the role",
+                p.name
+            )),
+            ProfileKind::StaticKeys => {
+                Remediation::new(format!("aws configure --profile {}", p.name))
+            }
+            ProfileKind::Other => Remediation::new(format!(
+                "Profile {0} has no credentials settings: aws configure sso --profile {0}",
+                p.name
+            )),
+        },
+        _ => Remediation::new(
+            "aws configure sso (IAM Identity Center) or aws configure (access keys); or export \
+             AWS_PROFILE=<profile> to use an existing profile",
+        ),
+    };
+    Finding::fail(&META, Severity::Critical, title, message, fix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(expires_in: Option<i64>, now: SystemTime) -> CredentialsSummary {
+        CredentialsSummary {
+            source: CredentialSource::Sso,
+            temporary: true,
+            expires_at: expires_in.map(|s| {
+                if s >= 0 {
+                    now + Duration::from_secs(s as u64)
+                } else {
+                    now - Duration::from_secs((-s) as u64)
+                }
+            }),
+        }
+    }
+
+    fn sso_profile() -> ProfileFacts {
+        ProfileFacts {
+            name: "dev".into(),
+            exists: true,
+            kind: ProfileKind::Sso,
+        }
+    }
+
+    #[test]
+    fn expiry_decides_pass_warn_or_fail() {
+        let now = SystemTime::now();
+        let profile = sso_profile();
+        let at = |s| resolved_finding(&summary(Some(s), now), Some(&profile), now);
+        assert_eq!(at(3600).status, crate::engine::Status::Pass);
+        let soon = at(300);
+        assert_eq!(soon.status, crate::engine::Status::Warn);
+        assert!(
+            soon.remediation
+                .unwrap()
+                .starts_with("aws sso login --profile dev")
+        );
+        assert_eq!(at(-60).status, crate::engine::Status::Fail);
+    }
+
+    #[test]
+    fn an_sso_profile_that_fails_is_fixed_by_logging_in() {
+        let finding = unresolved_finding(
+            &CredentialsProblem::Failed("token expired".into()),
+            Some(&sso_profile()),
+        );
+        assert_eq!(finding.status, crate::engine::Status::Fail);
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some("aws sso login --profile dev")
+        );
+    }
+}

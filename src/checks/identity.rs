@@ -1,0 +1,308 @@
+//! `identity.caller`: who the credentials are, as AWS sees them. An assumed-role session is
+//! mapped to its role (with the role's path, from IAM), since that is what policies attach to.
+
+use async_trait::async_trait;
+
+use super::credentials::CredentialsFact;
+use crate::aws::{AwsErrorKind, CredentialSource};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+};
+
+static META: CheckMeta = CheckMeta {
+    id: "identity.caller",
+    title: "Caller identity",
+    description: "STS GetCallerIdentity: account, principal ARN and kind; an assumed-role session \
+                  is mapped to its role ARN",
+    commands: &[CommandKind::Doctor, CommandKind::Audit],
+    depends_on: &["credentials.resolve"],
+    severity: Severity::Critical,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrincipalKind {
+    User,
+    AssumedRole,
+    Root,
+    FederatedUser,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::AssumedRole => "assumed-role",
+            PrincipalKind::Root => "root",
+            PrincipalKind::FederatedUser => "federated-user",
+        }
+    }
+}
+
+/// The caller, for the report's target and for checks that evaluate its permissions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub partition: String,
+    /// The ARN STS returned (for a role: the session's ARN).
+    pub caller_arn: String,
+    /// The IAM principal policies attach to: the user, or the role behind a session.
+    pub principal_arn: String,
+    pub kind: PrincipalKind,
+}
+
+pub struct IdentityCaller;
+
+#[async_trait]
+impl Check for IdentityCaller {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let credentials = cx.require::<CredentialsFact>()?;
+        let Some(summary) = &credentials.sigv4 else {
+            return Ok(vec![Finding::skip(
+                &META,
+                "Skipped: no SigV4 credentials to ask STS with",
+            )]);
+        };
+        let answer = match cx.aws.caller_identity().await {
+            Ok(answer) => answer,
+            Err(error) if error.kind() == AwsErrorKind::InvalidCredentials => {
+                return Ok(vec![
+                    Finding::fail(
+                        &META,
+                        Severity::Critical,
+                        "AWS rejects the credentials",
+                        format!(
+                            "Credentials from {} resolve, but AWS does not accept them: {error}",
+                            summary.source.describe()
+                        ),
+                        rejected_fix(
+                            summary.source,
+                            credentials.profile.as_ref().map(|p| p.name.as_str()),
+                        ),
+                    )
+                    .evidence("error_code", error.code().unwrap_or_default().to_string()),
+                ]);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let Some(parsed) = parse_principal(&answer.arn) else {
+            return Ok(vec![Finding::error(
+                &META,
+                format!(
+                    "sts:GetCallerIdentity returned an ARN this tool does not recognize: {}",
+                    answer.arn
+                ),
+            )]);
+        };
+        if parsed.account != answer.account {
+            return Ok(vec![Finding::error(
+                &META,
+                format!(
+                    "sts:GetCallerIdentity returned account {} but an ARN in account {}",
+                    answer.account, parsed.account
+                ),
+            )]);
+        }
+
+        let mut role_note = None;
+        let principal_arn = match &parsed.kind {
+            Parsed::AssumedRole { role_name } => match cx.aws.role_arn(role_name).await {
+                Ok(arn) => arn,
+                Err(error) => {
+                    role_note = Some(format!(
+                        "the role's path is unknown because {error}; IAM checks use the ARN without a path"
+                    ));
+                    format!(
+                        "arn:{}:iam::{}:role/{role_name}",
+                        parsed.partition, parsed.account
+                    )
+                }
+            },
+            _ => answer.arn.clone(),
+        };
+        let identity = CallerIdentity {
+            account: answer.account.clone(),
+            partition: parsed.partition.clone(),
+            caller_arn: answer.arn.clone(),
+            principal_arn: principal_arn.clone(),
+            kind: parsed.kind.principal_kind(),
+        };
+
+        let mut finding = if identity.kind == PrincipalKind::Root {
+            Finding::warn(
+                &META,
+                Severity::High,
+                "Calling as the account root user",
+                format!(
+                    "The credentials are the root user of account {}",
+                    identity.account
+                ),
+                Remediation::new(
+                    "Use an IAM Identity Center permission set or an IAM role for Bedrock work \
+                     (aws configure sso), and remove root access keys: IAM console > Security \
+                     credentials > Access keys",
+                ),
+            )
+        } else {
+            let mut message = format!("Calling as {principal_arn} in account {}", identity.account);
+            if identity.kind == PrincipalKind::AssumedRole {
+                message.push_str(&format!(" (session {})", answer.arn));
+            }
+            if let Some(note) = &role_note {
+                message.push_str(&format!("; {note}"));
+            }
+            Finding::pass(&META, "Caller identity established", message)
+        };
+        finding = finding
+            .resource(principal_arn.clone())
+            .evidence("account", identity.account.clone())
+            .evidence("arn", answer.arn.clone())
+            .evidence("principal_arn", principal_arn)
+            .evidence("principal_kind", identity.kind.as_str());
+        if identity.kind == PrincipalKind::AssumedRole {
+            finding = finding.evidence("role_path_known", role_note.is_none());
+        }
+        cx.provide(identity);
+        Ok(vec![finding])
+    }
+}
+
+fn rejected_fix(source: CredentialSource, profile: Option<&str>) -> Remediation {
+    let profile = profile.unwrap_or("default");
+    Remediation::new(match source {
+        CredentialSource::Environment => "The keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY \
+            (and AWS_SESSION_TOKEN) are wrong, deactivated or expired: unset them or export \
+            current ones"
+            .to_string(),
+        CredentialSource::Sso => format!("aws sso login --profile {profile}"),
+        CredentialSource::Login => format!("aws login --profile {profile}"),
+        CredentialSource::Profile => format!(
+            "The access keys of profile {profile} are wrong or deactivated: create a new key in \
+             the IAM console and run aws configure --profile {profile}"
+        ),
+        _ => format!(
+            "The credentials from profile {profile} are rejected: refresh them at their source, \
+             and check the system clock (SigV4 allows 5 minutes of skew)"
+        ),
+    })
+}
+
+struct ParsedPrincipal {
+    partition: String,
+    account: String,
+    kind: Parsed,
+}
+
+enum Parsed {
+    User,
+    AssumedRole { role_name: String },
+    Root,
+    FederatedUser,
+}
+
+impl Parsed {
+    fn principal_kind(&self) -> PrincipalKind {
+        match self {
+            Parsed::User => PrincipalKind::User,
+            Parsed::AssumedRole { .. } => PrincipalKind::AssumedRole,
+            Parsed::Root => PrincipalKind::Root,
+            Parsed::FederatedUser => PrincipalKind::FederatedUser,
+        }
+    }
+}
+
+/// `arn:<partition>:<iam|sts>::<account>:<resource>` as GetCallerIdentity returns it.
+fn parse_principal(arn: &str) -> Option<ParsedPrincipal> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    if !partition.starts_with("aws")
+        || account.len() != 12
+        || !account.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let kind = match (service, resource.split_once('/')) {
+        ("iam", None) if resource == "root" => Parsed::Root,
+        ("iam", Some(("user", name))) if !name.is_empty() => Parsed::User,
+        ("sts", Some(("assumed-role", rest))) => {
+            let (role_name, session) = rest.split_once('/')?;
+            if role_name.is_empty() || session.is_empty() {
+                return None;
+            }
+            Parsed::AssumedRole {
+                role_name: role_name.to_string(),
+            }
+        }
+        ("sts", Some(("federated-user", name))) if !name.is_empty() => Parsed::FederatedUser,
+        _ => return None,
+    };
+    Some(ParsedPrincipal {
+        partition: partition.to_string(),
+        account: account.to_string(),
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizes_every_principal_sts_returns() {
+        let kind = |arn: &str| parse_principal(arn).map(|p| p.kind.principal_kind());
+        assert_eq!(
+            kind("arn:aws:iam::123456789012:user/dev"),
+            Some(PrincipalKind::User)
+        );
+        assert_eq!(
+            kind("arn:aws:iam::123456789012:user/team/dev"),
+            Some(PrincipalKind::User)
+        );
+        assert_eq!(
+            kind("arn:aws:iam::123456789012:root"),
+            Some(PrincipalKind::Root)
+        );
+        assert_eq!(
+            kind(
+                "arn:aws-us-gov:sts::123456789012:assumed-role/AWSReservedSSO_Dev_0a1b/alice@example.com"
+            ),
+            Some(PrincipalKind::AssumedRole)
+        );
+        assert_eq!(
+            kind("arn:aws:sts::123456789012:federated-user/bob"),
+            Some(PrincipalKind::FederatedUser)
+        );
+    }
+
+    #[test]
+    fn rejects_what_sts_would_not_return() {
+        for arn in [
+            "",
+            "arn:aws:iam::123456789012:role/dev",
+            "arn:aws:sts::123456789012:assumed-role/dev",
+            "arn:aws:iam::12345:user/dev",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam:us-east-1:123456789012:user/dev",
+        ] {
+            assert!(parse_principal(arn).is_none(), "{arn}");
+        }
+    }
+
+    #[test]
+    fn assumed_role_names_the_role() {
+        let parsed = parse_principal("arn:aws:sts::123456789012:assumed-role/dev/session").unwrap();
+        assert!(matches!(parsed.kind, Parsed::AssumedRole { ref role_name } if role_name == "dev"));
+    }
+}

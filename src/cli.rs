@@ -1,0 +1,289 @@
+//! The command line (a contract: see DESIGN.md). Definitions only; `crate::run` acts on them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::target::Region;
+
+const EXAMPLES: &str = "\
+Examples:
+  bedrock-preflight doctor                          will Claude calls work with my current AWS setup?
+  bedrock-preflight doctor --profile dev --region eu-west-1 --output json
+  bedrock-preflight doctor --model sonnet --model haiku --expect-tpm 400000
+  bedrock-preflight checks list                     what each check establishes
+
+Credentials, region and endpoints come from the standard AWS chain (AWS_PROFILE, AWS_REGION,
+~/.aws/config, SSO, credential_process, AWS_ENDPOINT_URL, ...), as in the AWS CLI.
+
+Exit codes: 0 nothing failed, 1 a check failed, 2 invalid invocation or input,
+3 nothing failed but a check could not run.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bedrock-preflight",
+    version,
+    about = "Will your Claude calls on Amazon Bedrock work from here? Checks, fixes, audits and least-privilege IAM.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Named profile from ~/.aws/config (default: AWS_PROFILE, else "default")
+    #[arg(long, global = true, value_name = "P")]
+    pub profile: Option<String>,
+    /// Region to check; repeat for several (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)
+    #[arg(long = "region", global = true, value_name = "R", value_parser = parse_region)]
+    pub regions: Vec<Region>,
+    /// Send every AWS request to this endpoint (a proxy, a VPC endpoint, a local emulator)
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint_url)]
+    pub endpoint_url: Option<String>,
+    /// Report format
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    pub output: OutputFormat,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, global = true, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Seconds each check may take before it is reported as an error
+    #[arg(long, global = true, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// No colors (also when NO_COLOR is set or the output is not a terminal)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Print the report only: no progress, no logs
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log to stderr and print the AWS calls made (repeat for more detail)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Junit,
+    Sarif,
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Will Claude calls on Bedrock work from here, and if not, what to run to fix it
+    Doctor(DoctorArgs),
+    /// Compliance report: invocation logging, CloudTrail, long-term API keys, broad grants
+    Audit(AuditArgs),
+    /// Least-privilege IAM policy templates: list, render, validate, apply, evaluate
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Set up account features (invocation logging), plan first
+    #[command(subcommand)]
+    Setup(SetupCommand),
+    /// The check catalog
+    #[command(subcommand)]
+    Checks(ChecksCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Model to check: sonnet, opus, haiku, a model ID, an inference profile ID or an ARN;
+    /// repeat for several (default: Claude Code's settings, else the newest Sonnet and Haiku)
+    #[arg(long = "model", value_name = "M")]
+    pub models: Vec<String>,
+    /// Run the Claude Code checks even when Claude Code is not configured for Bedrock
+    #[arg(long)]
+    pub claude_code: bool,
+    /// Skip the zero-token live call to Bedrock
+    #[arg(long)]
+    pub no_probe: bool,
+    /// Tokens per minute you plan to use; quotas below it warn
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub expect_tpm: Option<u64>,
+    /// Exit 1 on warnings too
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Regions to audit: all, or a comma-separated list
+    #[arg(long, value_name = "all|R,R...")]
+    pub regions: Option<String>,
+    /// Role to audit; repeat for several
+    #[arg(long = "role-arn", value_name = "ARN")]
+    pub role_arns: Vec<String>,
+    /// Geography data must stay in (e.g. eu)
+    #[arg(long, value_name = "GEO")]
+    pub residency: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// List the policy templates
+    List,
+    /// Show a template and its variables
+    Show { name: String },
+    /// Render a template with its variables filled in
+    Render {
+        name: String,
+        /// Template variable; repeat for several
+        #[arg(long = "var", value_name = "K=V")]
+        vars: Vec<String>,
+    },
+    /// Parse, lint and prove a policy file or template
+    Validate {
+        #[arg(value_name = "FILE|NAME")]
+        target: String,
+    },
+    /// Create or update a template as a customer-managed policy and attach it
+    Apply {
+        name: String,
+        /// role/NAME, user/NAME or group/NAME
+        #[arg(long, value_name = "KIND/NAME")]
+        attach_to: String,
+        #[arg(long, value_name = "N")]
+        policy_name: Option<String>,
+        /// Show the plan and change nothing
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
+        /// Apply the plan
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Evaluate policy files locally for one action and resource
+    Evaluate {
+        #[arg(long = "policy", value_name = "FILE", required = true)]
+        policies: Vec<PathBuf>,
+        #[arg(long, value_name = "A")]
+        action: String,
+        #[arg(long, value_name = "ARN")]
+        resource: String,
+        #[arg(long, value_name = "FILE")]
+        boundary: Option<PathBuf>,
+        /// Request context; repeat a key for several values
+        #[arg(long = "context", value_name = "KEY=VALUE")]
+        context: Vec<String>,
+    },
+    /// Evaluate a live principal's policies for one action and resource
+    Explain {
+        #[arg(long, value_name = "ARN")]
+        principal: String,
+        #[arg(long, value_name = "A")]
+        action: String,
+        #[arg(long, value_name = "ARN")]
+        resource: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetupCommand {
+    /// Turn on model invocation logging to CloudWatch Logs or S3
+    Logging {
+        #[arg(
+            long,
+            value_name = "G",
+            requires = "role_arn",
+            conflicts_with = "bucket"
+        )]
+        log_group: Option<String>,
+        #[arg(long, value_name = "A", requires = "log_group")]
+        role_arn: Option<String>,
+        #[arg(long, value_name = "B", required_unless_present = "log_group")]
+        bucket: Option<String>,
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// Every check: its ID, the commands that run it, and what it establishes
+    List,
+}
+
+fn parse_region(value: &str) -> Result<Region, String> {
+    value.parse()
+}
+
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    match value.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!(
+            "'{value}' is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+fn parse_endpoint_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && !host.starts_with('/')
+                && !host.contains(char::is_whitespace) =>
+        {
+            Ok(value.to_string())
+        }
+        _ => Err(format!("'{value}' is not an http:// or https:// URL")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "bedrock-preflight",
+            "doctor",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--output",
+            "json",
+            "--timeout",
+            "2.5",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.regions.len(), 2);
+        assert_eq!(cli.global.output, OutputFormat::Json);
+        assert_eq!(cli.global.timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            &["bedrock-preflight", "doctor", "--region", "moon-1"][..],
+            &["bedrock-preflight", "doctor", "--timeout", "0"],
+            &[
+                "bedrock-preflight",
+                "doctor",
+                "--endpoint-url",
+                "localhost:4566",
+            ],
+            &["bedrock-preflight", "doctor", "--output", "xml"],
+            &["bedrock-preflight", "doctor", "--expect-tpm", "0"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! What a check says: one finding per thing it looked at. A finding is built through
+//! constructors that make the status, severity, title and (for fail and warn) the remediation
+//! impossible to forget; renderers turn findings into text, checks never format output.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::CheckMeta;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    Error,
+    Skip,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Skip => "skip",
+        }
+    }
+
+    /// Whether a check that produced this status leaves its dependents something to build on.
+    pub fn satisfies_dependents(self) -> bool {
+        matches!(self, Status::Pass | Status::Warn)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A fix a person can run or paste: a command, a policy snippet or a console path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remediation(String);
+
+impl Remediation {
+    pub fn new(text: impl Into<String>) -> Self {
+        Remediation(text.into())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub check: &'static str,
+    pub status: Status,
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    pub region: Option<String>,
+    pub resource: Option<String>,
+    pub remediation: Option<String>,
+    pub evidence: Map<String, Value>,
+    pub controls: Vec<String>,
+}
+
+impl Finding {
+    fn new(check: &'static str, status: Status, severity: Severity, title: String) -> Self {
+        Finding {
+            check,
+            status,
+            severity,
+            title,
+            message: String::new(),
+            region: None,
+            resource: None,
+            remediation: None,
+            evidence: Map::new(),
+            controls: Vec::new(),
+        }
+    }
+
+    pub fn pass(meta: &CheckMeta, title: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(meta.id, Status::Pass, Severity::Info, title.into()).message(message)
+    }
+
+    pub fn warn(
+        meta: &CheckMeta,
+        severity: Severity,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        fix: Remediation,
+    ) -> Self {
+        Self::new(meta.id, Status::Warn, severity, title.into())
+            .message(message)
+            .remediation(fix)
+    }
+
+    pub fn fail(
+        meta: &CheckMeta,
+        severity: Severity,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        fix: Remediation,
+    ) -> Self {
+        Self::new(meta.id, Status::Fail, severity, title.into())
+            .message(message)
+            .remediation(fix)
+    }
+
+    /// The check could not establish anything: its own read failed, timed out or was refused.
+    /// The severity is the check's own, since that is what stays unverified.
+    pub fn error(meta: &CheckMeta, message: impl Into<String>) -> Self {
+        Self::new(
+            meta.id,
+            Status::Error,
+            meta.severity,
+            format!("Could not check: {}", meta.title),
+        )
+        .message(message)
+    }
+
+    pub fn skip(meta: &CheckMeta, message: impl Into<String>) -> Self {
+        Self::new(
+            meta.id,
+            Status::Skip,
+            Severity::Info,
+            meta.title.to_string(),
+        )
+        .message(message)
+    }
+
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    /// A fix that helps even where the status does not demand one (an error, a pass with a
+    /// caveat).
+    pub fn remediation(mut self, fix: Remediation) -> Self {
+        self.remediation = Some(fix.0);
+        self
+    }
+
+    pub fn evidence(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.evidence.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn controls(mut self, controls: &[&str]) -> Self {
+        self.controls = controls.iter().map(|c| c.to_string()).collect();
+        self
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub skip: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut summary = Summary::default();
+        for finding in findings {
+            match finding.status {
+                Status::Pass => summary.pass += 1,
+                Status::Warn => summary.warn += 1,
+                Status::Fail => summary.fail += 1,
+                Status::Error => summary.error += 1,
+                Status::Skip => summary.skip += 1,
+            }
+        }
+        summary
+    }
+}

@@ -1,0 +1,127 @@
+//! The checker engine: the `Check` trait, what a check may read while it runs, and the runner
+//! that schedules checks by their dependencies. The engine knows no concrete check and no
+//! output format; checks register in `crate::checks`, renderers live in `crate::report`.
+
+mod finding;
+mod runner;
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+pub use finding::{Finding, Remediation, Severity, Status, Summary};
+pub use runner::{NoProgress, Progress, run_checks};
+
+use crate::aws::{Aws, AwsError};
+use crate::target::RunTargets;
+
+/// The subcommands a check belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandKind {
+    Doctor,
+    Audit,
+}
+
+impl CommandKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommandKind::Doctor => "doctor",
+            CommandKind::Audit => "audit",
+        }
+    }
+}
+
+/// A check's identity card: its catalog ID (part of the report contract), what it
+/// establishes, which commands run it and which checks must finish before it starts.
+#[derive(Debug)]
+pub struct CheckMeta {
+    pub id: &'static str,
+    /// Short noun phrase, used as the title of error and skip findings.
+    pub title: &'static str,
+    /// One sentence for `checks list` and the README.
+    pub description: &'static str,
+    pub commands: &'static [CommandKind],
+    pub depends_on: &'static [&'static str],
+    /// What is at stake when the check fails or cannot run.
+    pub severity: Severity,
+}
+
+/// The reason a check could not reach a verdict; the runner turns it into an `error` finding.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[async_trait]
+pub trait Check: Send + Sync {
+    fn meta(&self) -> &'static CheckMeta;
+
+    /// Looks, and says what it saw. Facts that dependent checks need are handed over with
+    /// `cx.provide`; a check never calls another check's code.
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError>;
+}
+
+/// What every check may read: the AWS layer, the targets of this run, and the facts that the
+/// checks it depends on provided.
+pub struct CheckContext {
+    pub aws: Arc<Aws>,
+    pub targets: RunTargets,
+    facts: Facts,
+}
+
+impl CheckContext {
+    pub fn new(aws: Arc<Aws>, targets: RunTargets) -> Self {
+        CheckContext {
+            aws,
+            targets,
+            facts: Facts::default(),
+        }
+    }
+
+    pub fn provide<T: Any + Send + Sync>(&self, fact: T) {
+        self.facts.insert(fact);
+    }
+
+    pub fn fact<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.facts.get()
+    }
+
+    /// A fact from a declared dependency. The runner only starts a check once its
+    /// dependencies passed, so a missing fact is a bug in the check, reported as an error.
+    pub fn require<T: Any + Send + Sync>(&self) -> Result<Arc<T>, CheckError> {
+        self.fact().ok_or_else(|| {
+            CheckError::Internal(format!(
+                "no {} was provided by the checks this one depends on",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
+
+/// Facts by type: each kind of fact is provided by exactly one check.
+#[derive(Default)]
+struct Facts(Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>);
+
+impl Facts {
+    fn insert<T: Any + Send + Sync>(&self, fact: T) {
+        self.lock().insert(TypeId::of::<T>(), Arc::new(fact));
+    }
+
+    fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let fact = self.lock().get(&TypeId::of::<T>())?.clone();
+        fact.downcast().ok()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TypeId, Arc<dyn Any + Send + Sync>>> {
+        // A check that panicked while holding the lock cannot have left a half-written map:
+        // insert is a single call.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

@@ -1,0 +1,124 @@
+//! What a run is about: the regions (and, later, models) the user asked for, parsed and
+//! validated at the edge so that checks only ever see valid values.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// An AWS region name such as `us-east-1` or `us-gov-west-1`. Parsing checks the shape only;
+/// whether Bedrock is offered there is `region.config`'s business.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Region(String);
+
+impl Region {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Region {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        // <area>-<direction or name>[-<more>]-<digits>, lower case: us-east-1, eu-central-2,
+        // us-gov-west-1, us-isob-east-1, ap-southeast-7, il-central-1.
+        let parts: Vec<&str> = name.split('-').collect();
+        let valid = parts.len() >= 3
+            && parts[0].len() == 2
+            && parts[..parts.len() - 1]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && parts[parts.len() - 1].len() <= 2
+            && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+            && !parts[parts.len() - 1].is_empty();
+        if valid {
+            Ok(Region(name.to_string()))
+        } else {
+            Err(format!(
+                "'{name}' is not an AWS region name (expected something like us-east-1)"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where the region of this run came from, for messages that tell a person what to change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionSource {
+    Flag,
+    Environment,
+    Profile,
+    InstanceMetadata,
+}
+
+impl RegionSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionSource::Flag => "flag",
+            RegionSource::Environment => "environment",
+            RegionSource::Profile => "profile",
+            RegionSource::InstanceMetadata => "instance-metadata",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            RegionSource::Flag => "--region",
+            RegionSource::Environment => "AWS_REGION or AWS_DEFAULT_REGION",
+            RegionSource::Profile => "the profile's region setting",
+            RegionSource::InstanceMetadata => "EC2 instance metadata",
+        }
+    }
+}
+
+/// The targets of one run, as the checks see them.
+#[derive(Clone, Debug, Default)]
+pub struct RunTargets {
+    /// Regions to check, in the order given; empty when no region is configured anywhere.
+    pub regions: Vec<Region>,
+    pub region_source: Option<RegionSource>,
+    /// `--model` values as given; resolved against the live catalog by the model checks.
+    pub models: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_every_shape_of_region_name() {
+        for name in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "us-isob-east-1",
+            "ap-southeast-7",
+            "il-central-1",
+            "cn-northwest-1",
+        ] {
+            assert!(name.parse::<Region>().is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_region_name() {
+        for name in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us_east_1",
+            "useast1",
+            "us-east-1a",
+            "us-east-100",
+            "not_a_region",
+            "us--1",
+            "https://us-east-1",
+        ] {
+            assert!(name.parse::<Region>().is_err(), "{name}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The command line: usage errors, help, `checks list`, `--out`, the table.
+
+use crate::support::Emulator;
+use crate::{Run, finding};
+
+fn assert_usage_error(run: &Run, mentions: &str) {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
+    assert_eq!(
+        run.stderr.trim_end().lines().count(),
+        1,
+        "one line: {:?}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(mentions), "{}", run.stderr);
+}
+
+#[test]
+fn an_invalid_output_is_one_line_and_nothing_sent() {
+    let emulator = Emulator::front_only();
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "xml"]));
+    assert_usage_error(&run, "--output");
+    assert!(emulator.front.requests().is_empty());
+}
+
+#[test]
+fn an_invalid_region_is_one_line_and_nothing_sent() {
+    let emulator = Emulator::front_only();
+    let run = Run::of(emulator.cmd().args(["doctor", "--region", "not_a_region"]));
+    assert_usage_error(&run, "not_a_region");
+    let from_env = Run::of(
+        emulator
+            .cmd()
+            .env("AWS_REGION", "us east 1")
+            .args(["doctor"]),
+    );
+    assert_usage_error(&from_env, "us east 1");
+    assert!(emulator.front.requests().is_empty());
+}
+
+#[test]
+fn other_bad_flags_are_usage_errors() {
+    let emulator = Emulator::front_only();
+    for args in [
+        &["doctor", "--timeout", "soon"][..],
+        &["doctor", "--endpoint-url", "localhost"],
+        &["doctor", "--expect-tpm", "-5"],
+        &["doctor", "--no-such-flag"],
+        &["doctor", "--output", "junit"],
+        &["doctor", "--out", "/nonexistent-dir/report.json"],
+    ] {
+        let run = Run::of(emulator.cmd().args(args));
+        assert_usage_error(&run, "");
+    }
+    assert!(emulator.front.requests().is_empty());
+}
+
+#[test]
+fn unfinished_subcommands_are_listed_but_refuse_to_run() {
+    let emulator = Emulator::front_only();
+    let help = Run::of(emulator.cmd().arg("--help"));
+    assert_eq!(help.code, 0);
+    for sub in ["doctor", "audit", "policy", "setup", "checks", "Exit codes"] {
+        assert!(help.stdout.contains(sub), "{sub} in --help");
+    }
+    for args in [
+        &["audit"][..],
+        &["policy", "list"],
+        &["setup", "logging", "--bucket", "b", "--dry-run"],
+    ] {
+        let run = Run::of(emulator.cmd().args(args));
+        assert_usage_error(&run, "not implemented yet");
+    }
+}
+
+#[test]
+fn checks_list_names_every_check() {
+    let emulator = Emulator::front_only();
+    let table = Run::of(emulator.cmd().args(["checks", "list"]));
+    assert_eq!(table.code, 0);
+    let json = Run::of(emulator.cmd().args(["checks", "list", "--output", "json"]));
+    let list: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["credentials.resolve", "identity.caller", "region.config"]
+    );
+    for id in ids {
+        assert!(table.stdout.contains(id));
+    }
+    assert_eq!(
+        list[1]["depends_on"],
+        serde_json::json!(["credentials.resolve"])
+    );
+}
+
+#[test]
+fn out_writes_the_report_to_a_file() {
+    let emulator = Emulator::start();
+    let path = emulator.home().join("report.json");
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["doctor", "--output", "json", "--out"])
+            .arg(&path),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let written = Run {
+        code: 0,
+        stdout: std::fs::read_to_string(&path).unwrap(),
+        stderr: String::new(),
+    };
+    assert_eq!(
+        finding(&written.report(), "identity.caller")["status"],
+        "pass"
+    );
+}
+
+#[test]
+fn the_table_report() {
+    let emulator = Emulator::start();
+    let run = Run::of(emulator.cmd().env("NO_COLOR", "1").args([
+        "doctor",
+        "--region",
+        "us-east-1",
+        "--region",
+        "ap-southeast-9",
+    ]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.contains('\u{1b}'),
+        "no color when piped or NO_COLOR"
+    );
+    let masked: String = run
+        .stdout
+        .lines()
+        .map(|line| match line.split_once(" in ") {
+            Some((counts, rest)) if line.contains("passed,") => {
+                let after = rest.split_once(" ms").map(|(_, tail)| tail).unwrap_or("");
+                format!("{counts} in [ms] ms{after}")
+            }
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(masked);
+}

@@ -1,0 +1,361 @@
+//! `doctor` against the emulator: credentials, identity and region, good and bad.
+
+use std::time::{Duration, SystemTime};
+
+use crate::support::front::Rule;
+use crate::support::{ACCOUNT, Emulator, fixture};
+use crate::{Run, finding};
+
+#[test]
+fn a_good_identity_passes() {
+    let emulator = Emulator::start();
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report();
+    assert_eq!(report["command"], "doctor");
+    assert_eq!(report["target"]["account"], ACCOUNT);
+    assert_eq!(
+        report["target"]["principal"],
+        "arn:aws:iam::123456789012:user/team/dev"
+    );
+    assert_eq!(
+        report["target"]["regions"],
+        serde_json::json!(["us-east-1"])
+    );
+
+    let credentials = finding(&report, "credentials.resolve");
+    assert_eq!(credentials["status"], "pass");
+    assert_eq!(credentials["evidence"]["source"], "env");
+    assert_eq!(credentials["evidence"]["bedrock_auth"], "sigv4");
+
+    let identity = finding(&report, "identity.caller");
+    assert_eq!(identity["status"], "pass");
+    assert_eq!(identity["evidence"]["account"], ACCOUNT);
+    assert_eq!(identity["evidence"]["principal_kind"], "user");
+    assert_eq!(
+        identity["resource"],
+        "arn:aws:iam::123456789012:user/team/dev"
+    );
+
+    assert_eq!(finding(&report, "region.config")["status"], "pass");
+
+    let sent = emulator.front.requests();
+    assert_eq!(emulator.front.count("sts:GetCallerIdentity"), 1, "{sent:?}");
+    assert!(
+        sent.iter().all(|r| !r.mutating && r.answered_by == "moto"),
+        "{sent:?}"
+    );
+    assert_eq!(sent[0].region.as_deref(), Some("us-east-1"));
+}
+
+#[test]
+fn no_credentials_fails_and_skips_dependents() {
+    let emulator = Emulator::front_only();
+    let run = Run::of(
+        emulator
+            .bare_cmd()
+            .env("AWS_REGION", "us-east-1")
+            .args(["doctor", "--output", "json"]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    let credentials = finding(&report, "credentials.resolve");
+    assert_eq!(credentials["status"], "fail");
+    assert_eq!(credentials["title"], "No AWS credentials found");
+    assert!(
+        credentials["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("aws configure")
+    );
+    let identity = finding(&report, "identity.caller");
+    assert_eq!(identity["status"], "skip");
+    assert_eq!(identity["message"], "Skipped: credentials.resolve failed");
+    assert_eq!(report["target"]["account"], serde_json::Value::Null);
+    assert!(
+        emulator.front.requests().is_empty(),
+        "nothing can be sent without credentials"
+    );
+}
+
+#[test]
+fn an_assumed_role_is_mapped_to_its_role_with_path() {
+    let emulator = Emulator::start();
+    let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+    emulator.moto.as_ref().unwrap().query(
+        "iam",
+        &format!("Action=CreateRole&RoleName=claude-dev&Path=/engineering/&AssumeRolePolicyDocument={trust}&Version=2010-05-08"),
+    );
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
+    );
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report();
+    let identity = finding(&report, "identity.caller");
+    assert_eq!(identity["status"], "pass");
+    assert_eq!(identity["evidence"]["principal_kind"], "assumed-role");
+    assert_eq!(
+        identity["evidence"]["arn"],
+        "arn:aws:sts::123456789012:assumed-role/claude-dev/alice"
+    );
+    assert_eq!(identity["evidence"]["role_path_known"], true);
+    assert_eq!(
+        report["target"]["principal"],
+        "arn:aws:iam::123456789012:role/engineering/claude-dev"
+    );
+    assert_eq!(emulator.front.count("iam:GetRole"), 1);
+}
+
+#[test]
+fn a_role_whose_path_cannot_be_read_still_identifies_the_caller() {
+    let emulator = Emulator::front_only();
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
+    );
+    emulator.on(
+        "iam:GetRole",
+        Rule::Fault(crate::support::front::Fault::AccessDenied),
+    );
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report();
+    let identity = finding(&report, "identity.caller");
+    assert_eq!(identity["status"], "pass");
+    assert_eq!(identity["evidence"]["role_path_known"], false);
+    assert!(
+        identity["message"]
+            .as_str()
+            .unwrap()
+            .contains("iam:GetRole was denied")
+    );
+    assert_eq!(
+        report["target"]["principal"],
+        "arn:aws:iam::123456789012:role/claude-dev"
+    );
+}
+
+#[test]
+fn root_credentials_warn_and_strict_turns_that_into_failure() {
+    let emulator = Emulator::front_only();
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/GetCallerIdentity.root.xml")),
+    );
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(finding(&run.report(), "identity.caller")["status"], "warn");
+    let strict = Run::of(
+        emulator
+            .cmd()
+            .args(["doctor", "--output", "json", "--strict"]),
+    );
+    assert_eq!(strict.code, 1);
+}
+
+#[test]
+fn rejected_credentials_fail_with_a_fix_for_their_source() {
+    let emulator = Emulator::front_only();
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/ExpiredToken.xml").with_status(403)),
+    );
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    let identity = finding(&report, "identity.caller");
+    assert_eq!(identity["status"], "fail");
+    assert_eq!(identity["evidence"]["error_code"], "ExpiredToken");
+    assert!(
+        identity["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("AWS_ACCESS_KEY_ID")
+    );
+}
+
+#[test]
+fn an_arn_of_unknown_shape_is_an_error_not_a_pass() {
+    let emulator = Emulator::front_only();
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/GetCallerIdentity.unknown-shape.xml")),
+    );
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(finding(&run.report(), "identity.caller")["status"], "error");
+}
+
+#[test]
+fn an_sso_profile_without_a_login_says_to_log_in() {
+    let emulator = Emulator::front_only();
+    let aws = emulator.home().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("config"),
+        "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Developer\nregion = eu-west-1\n\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    let run = Run::of(
+        emulator
+            .bare_cmd()
+            .args(["doctor", "--profile", "dev", "--output", "json"]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    let credentials = finding(&report, "credentials.resolve");
+    assert_eq!(credentials["status"], "fail");
+    assert_eq!(credentials["remediation"], "aws sso login --profile dev");
+    let region = finding(&report, "region.config");
+    assert_eq!(region["region"], "eu-west-1");
+    assert_eq!(region["evidence"]["region_source"], "profile");
+    assert!(emulator.front.requests().is_empty());
+}
+
+#[test]
+fn credentials_about_to_expire_warn_with_their_source() {
+    let emulator = Emulator::front_only();
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
+    );
+    emulator.on(
+        "iam:GetRole",
+        Rule::Fault(crate::support::front::Fault::AccessDenied),
+    );
+    let expires = SystemTime::now() + Duration::from_secs(10 * 60);
+    let expiration = aws_smithy_types::DateTime::from(expires)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
+    let aws = emulator.home().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    let process = format!(
+        r#"echo '{{"Version": 1, "AccessKeyId": "ASIAPROCESS000000000", "SecretAccessKey": "process-secret-0000000000000000000000000", "SessionToken": "process-session-token", "Expiration": "{expiration}"}}'"#
+    );
+    std::fs::write(
+        aws.join("config"),
+        format!("[profile tool]\ncredential_process = {process}\n"),
+    )
+    .unwrap();
+    let run = Run::of(
+        emulator
+            .bare_cmd()
+            .env("AWS_PROFILE", "tool")
+            .env("AWS_REGION", "us-east-1")
+            .args(["doctor", "--output", "json"]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report();
+    let credentials = finding(&report, "credentials.resolve");
+    assert_eq!(credentials["status"], "warn");
+    assert_eq!(credentials["evidence"]["source"], "process");
+    assert_eq!(credentials["evidence"]["temporary"], true);
+    assert_eq!(credentials["evidence"]["profile"], "tool");
+    assert!(
+        credentials["message"]
+            .as_str()
+            .unwrap()
+            .contains("expire in 9 min")
+            || credentials["message"]
+                .as_str()
+                .unwrap()
+                .contains("expire in 10 min")
+    );
+    assert!(
+        !run.stdout.contains("process-secret")
+            && !run.stdout.contains("ASIAPROCESS")
+            && !run.stdout.contains("process-session-token")
+    );
+}
+
+#[test]
+fn a_bedrock_api_key_alone_is_reported_and_never_printed() {
+    let emulator = Emulator::front_only();
+    let token = "bedrock-api-key-c2VjcmV0LXZhbHVl";
+    let run = Run::of(
+        emulator
+            .bare_cmd()
+            .env("AWS_REGION", "us-west-2")
+            .env("AWS_BEARER_TOKEN_BEDROCK", token)
+            .args(["doctor", "--output", "json", "-vv"]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report();
+    let credentials = finding(&report, "credentials.resolve");
+    assert_eq!(credentials["status"], "warn");
+    assert_eq!(credentials["evidence"]["bedrock_auth"], "bearer_token");
+    assert_eq!(finding(&report, "identity.caller")["status"], "skip");
+    assert!(!run.stdout.contains(token) && !run.stderr.contains(token));
+}
+
+#[test]
+fn secrets_never_reach_the_output() {
+    let emulator = Emulator::start();
+    for format in ["json", "table"] {
+        let run = Run::of(emulator.cmd().args(["doctor", "--output", format, "-vv"]));
+        for secret in [&emulator.access_key_id, &emulator.secret_access_key] {
+            assert!(
+                !run.stdout.contains(secret.as_str()) && !run.stderr.contains(secret.as_str()),
+                "{format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_region_fails_region_config_but_identity_still_runs() {
+    let emulator = Emulator::start();
+    let run = Run::of(
+        emulator
+            .cmd()
+            .env_remove("AWS_REGION")
+            .args(["doctor", "--output", "json"]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    let region = finding(&report, "region.config");
+    assert_eq!(region["status"], "fail");
+    assert!(
+        region["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("export AWS_REGION=")
+    );
+    assert_eq!(finding(&report, "identity.caller")["status"], "pass");
+    assert_eq!(report["target"]["regions"], serde_json::json!([]));
+}
+
+#[test]
+fn each_region_is_judged_on_its_own() {
+    let emulator = Emulator::start();
+    let run = Run::of(emulator.cmd().args([
+        "doctor",
+        "--output",
+        "json",
+        "--region",
+        "eu-west-1",
+        "--region",
+        "ap-southeast-9",
+    ]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report();
+    let regions = crate::findings(&report, "region.config");
+    assert_eq!(regions.len(), 2);
+    assert_eq!(
+        (regions[0]["region"].as_str(), regions[0]["status"].as_str()),
+        (Some("eu-west-1"), Some("pass"))
+    );
+    assert_eq!(
+        (regions[1]["region"].as_str(), regions[1]["status"].as_str()),
+        (Some("ap-southeast-9"), Some("warn"))
+    );
+    assert_eq!(regions[0]["evidence"]["region_source"], "flag");
+    // STS is asked in the first region given.
+    assert_eq!(
+        emulator.front.requests()[0].region.as_deref(),
+        Some("eu-west-1")
+    );
+}

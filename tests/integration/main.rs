@@ -1,0 +1,95 @@
+//! Integration tests: the real binary against moto and the front server, one test binary
+//! with a module per area (each extra binary would link the whole AWS SDK again).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod doctor;
+mod faults;
+mod harness;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// What one run of the binary left behind.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn of(cmd: &mut Command) -> Run {
+        let output = cmd.output().expect("run bedrock-preflight");
+        Run {
+            code: output.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+        }
+    }
+
+    /// The JSON report, checked against the v1 contract's shape.
+    pub fn report(&self) -> Value {
+        let report: Value = serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        });
+        assert_v1_shape(&report);
+        report
+    }
+}
+
+/// The one finding of `check` (for checks that report one).
+pub fn finding<'a>(report: &'a Value, check: &str) -> &'a Value {
+    let found: Vec<&Value> = findings(report, check);
+    assert_eq!(found.len(), 1, "expected one {check} finding in {report:#}");
+    found[0]
+}
+
+pub fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+fn assert_v1_shape(report: &Value) {
+    assert_eq!(report["schema"], "bedrock-preflight/report/v1");
+    assert_eq!(report["tool"]["name"], "bedrock-preflight");
+    assert!(report["tool"]["version"].is_string());
+    assert!(report["command"].is_string());
+    assert!(report["started_at"].as_str().unwrap().ends_with('Z'));
+    assert!(report["duration_ms"].is_u64());
+    for key in ["account", "principal"] {
+        assert!(report["target"][key].is_string() || report["target"][key].is_null());
+    }
+    assert!(report["target"]["regions"].is_array() && report["target"]["models"].is_array());
+    let findings = report["findings"].as_array().unwrap();
+    let mut counted = serde_json::Map::new();
+    for status in ["pass", "warn", "fail", "error", "skip"] {
+        let n = findings.iter().filter(|f| f["status"] == status).count();
+        counted.insert(status.into(), n.into());
+    }
+    assert_eq!(report["summary"], Value::Object(counted));
+    for f in findings {
+        for key in ["check", "status", "severity", "title", "message"] {
+            assert!(f[key].is_string(), "{key} in {f}");
+        }
+        for key in ["region", "resource", "remediation"] {
+            assert!(f[key].is_string() || f[key].is_null(), "{key} in {f}");
+        }
+        assert!(f["evidence"].is_object() && f["controls"].is_array());
+        if f["status"] == "fail" || f["status"] == "warn" {
+            assert!(
+                f["remediation"].as_str().is_some_and(|r| !r.is_empty()),
+                "a {} without a fix: {f}",
+                f["status"]
+            );
+        }
+    }
+}

@@ -1,0 +1,794 @@
+//! The front server: a small HTTP server on loopback between bedrock-preflight and moto.
+//!
+//! It forwards every request to moto by default and records each one (service, region,
+//! operation, whether it mutates). Per operation it can instead answer from a fixture, inject a
+//! fault (throttling, HTTP 500, access denied, a malformed body) or add a delay. Operations are
+//! recognized the way AWS routes them: the SigV4 credential scope gives service and region;
+//! `X-Amz-Target`, the `Action` form field or the REST path gives the operation.
+//!
+//! Used in-process by the integration tests and as a standalone process by
+//! `examples/front_server.rs` (the sandbox and benchmarks). It never listens beyond 127.0.0.1.
+
+#![allow(dead_code)] // Each user of this module uses a different part of it.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+/// An operation as AWS routes it: `sts:GetCallerIdentity`, `bedrock-runtime:InvokeModel`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Operation {
+    pub service: String,
+    pub region: Option<String>,
+    pub name: String,
+}
+
+impl Operation {
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.service, self.name)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordedRequest {
+    pub service: String,
+    pub region: Option<String>,
+    pub operation: String,
+    pub mutating: bool,
+    /// `moto`, `fixture`, or `fault:<kind>`.
+    pub answered_by: String,
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.service, self.operation)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Rule {
+    Forward,
+    Fixture(Fixture),
+    Fault(Fault),
+    /// Wait, then follow the inner rule.
+    Delay(Duration, Box<Rule>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The protocol's throttling error, on every attempt (so also after the SDK's retries).
+    Throttle,
+    ServerError,
+    AccessDenied,
+    /// 200 with a body that is neither the protocol's XML nor JSON.
+    MalformedBody,
+}
+
+impl Fault {
+    pub fn parse(name: &str) -> Option<Fault> {
+        match name {
+            "throttle" => Some(Fault::Throttle),
+            "server-error" => Some(Fault::ServerError),
+            "access-denied" => Some(Fault::AccessDenied),
+            "malformed-body" => Some(Fault::MalformedBody),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Fault::Throttle => "throttle",
+            Fault::ServerError => "server-error",
+            Fault::AccessDenied => "access-denied",
+            Fault::MalformedBody => "malformed-body",
+        }
+    }
+}
+
+/// A canned answer shaped exactly like AWS's.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl Fixture {
+    /// The body from a file; `.xml` answers as `text/xml`, anything else as JSON.
+    pub fn from_file(path: &Path) -> std::io::Result<Fixture> {
+        let body = std::fs::read(path)?;
+        let content_type = match path.extension().and_then(|e| e.to_str()) {
+            Some("xml") => "text/xml",
+            _ => "application/json",
+        };
+        Ok(Fixture {
+            status: 200,
+            content_type: content_type.to_string(),
+            headers: Vec::new(),
+            body: body.into(),
+        })
+    }
+
+    pub fn with_status(mut self, status: u16) -> Fixture {
+        self.status = status;
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Fixture {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+struct State {
+    upstream: Option<String>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    rules: Mutex<HashMap<String, Rule>>,
+    log: Mutex<Vec<RecordedRequest>>,
+}
+
+pub struct FrontServer {
+    addr: SocketAddr,
+    state: Arc<State>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl FrontServer {
+    /// Listens on 127.0.0.1:`port` (0: any free port) and forwards to `upstream` (moto's URL);
+    /// without an upstream, an operation with no rule answers 501.
+    pub async fn start(port: u16, upstream: Option<String>) -> std::io::Result<FrontServer> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            upstream,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            rules: Mutex::new(HashMap::new()),
+            log: Mutex::new(Vec::new()),
+        });
+        let accept_state = Arc::clone(&state);
+        let accept = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let state = Arc::clone(&accept_state);
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| handle(Arc::clone(&state), request));
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(FrontServer {
+            addr,
+            state,
+            accept,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Sets the rule for an operation key such as `sts:GetCallerIdentity`.
+    pub fn on(&self, operation: &str, rule: Rule) {
+        lock(&self.state.rules).insert(operation.to_string(), rule);
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.state.log).clone()
+    }
+
+    /// How many requests reached `operation` (`sts:GetCallerIdentity`).
+    pub fn count(&self, operation: &str) -> usize {
+        lock(&self.state.log)
+            .iter()
+            .filter(|r| r.key() == operation)
+            .count()
+    }
+
+    pub fn reset(&self) {
+        lock(&self.state.rules).clear();
+        lock(&self.state.log).clear();
+    }
+}
+
+impl Drop for FrontServer {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+
+    if let Some(response) = control(&state, &parts.method, parts.uri.path()) {
+        return Ok(response);
+    }
+
+    let operation = identify(&parts.method, &parts.uri, &parts.headers, &body);
+    let protocol = Protocol::of(&parts.headers, &body, &parts.uri);
+    let rule = lock(&state.rules)
+        .get(&operation.key())
+        .cloned()
+        .unwrap_or(Rule::Forward);
+    let (response, answered_by) = answer(&state, rule, &parts, body, protocol).await;
+    lock(&state.log).push(RecordedRequest {
+        mutating: is_mutating(&operation.name),
+        service: operation.service,
+        region: operation.region,
+        operation: operation.name,
+        answered_by,
+        status: response.status().as_u16(),
+    });
+    Ok(response)
+}
+
+async fn answer(
+    state: &State,
+    mut rule: Rule,
+    parts: &hyper::http::request::Parts,
+    body: Bytes,
+    protocol: Protocol,
+) -> (Response<Full<Bytes>>, String) {
+    while let Rule::Delay(wait, inner) = rule {
+        tokio::time::sleep(wait).await;
+        rule = *inner;
+    }
+    match rule {
+        Rule::Delay(..) => unreachable!("delays are unwrapped above"),
+        Rule::Fixture(fixture) => {
+            let mut response = Response::new(Full::new(fixture.body));
+            *response.status_mut() = StatusCode::from_u16(fixture.status).unwrap_or(StatusCode::OK);
+            set_header(&mut response, "content-type", &fixture.content_type);
+            set_header(&mut response, "x-amzn-requestid", "front-fixture");
+            for (name, value) in &fixture.headers {
+                set_header(&mut response, name, value);
+            }
+            (response, "fixture".to_string())
+        }
+        Rule::Fault(fault) => (
+            fault_response(fault, protocol),
+            format!("fault:{}", fault.name()),
+        ),
+        Rule::Forward => match &state.upstream {
+            Some(upstream) => (
+                forward(state, upstream, parts, body).await,
+                "moto".to_string(),
+            ),
+            None => (
+                error_response(
+                    protocol,
+                    501,
+                    "NotImplemented",
+                    "the front server has no upstream and no rule for this operation",
+                ),
+                "none".to_string(),
+            ),
+        },
+    }
+}
+
+async fn forward(
+    state: &State,
+    upstream: &str,
+    parts: &hyper::http::request::Parts,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let Ok(uri) = format!("{upstream}{path}").parse::<Uri>() else {
+        return error_response(
+            Protocol::RestJson,
+            502,
+            "BadGateway",
+            "cannot build the upstream URI",
+        );
+    };
+    let mut request = Request::new(Full::new(body));
+    *request.method_mut() = parts.method.clone();
+    *request.uri_mut() = uri;
+    *request.headers_mut() = parts.headers.clone();
+    match state.client.request(request).await {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            Response::from_parts(parts, Full::new(body))
+        }
+        Err(error) => error_response(
+            Protocol::RestJson,
+            502,
+            "BadGateway",
+            &format!("moto did not answer: {error}"),
+        ),
+    }
+}
+
+/// `GET /_front/requests` (the log as JSON) and `POST /_front/reset`, for the standalone server.
+fn control(state: &State, method: &Method, path: &str) -> Option<Response<Full<Bytes>>> {
+    let body = match (method, path) {
+        (&Method::GET, "/_front/requests") => {
+            serde_json::to_vec(&*lock(&state.log)).unwrap_or_default()
+        }
+        (&Method::POST, "/_front/reset") => {
+            lock(&state.log).clear();
+            b"{}".to_vec()
+        }
+        _ => return None,
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    set_header(&mut response, "content-type", "application/json");
+    Some(response)
+}
+
+/// How the request's service speaks, so that errors come back in the shape its SDK parses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Protocol {
+    /// Query protocol (STS, IAM): form body in, XML out.
+    Query,
+    /// `X-Amz-Target` JSON (Service Quotas, CloudTrail, CloudWatch Logs).
+    AwsJson,
+    /// REST paths with JSON (Bedrock, Bedrock Runtime).
+    RestJson,
+}
+
+impl Protocol {
+    fn of(headers: &HeaderMap, body: &[u8], uri: &Uri) -> Protocol {
+        if headers.contains_key("x-amz-target") {
+            Protocol::AwsJson
+        } else if form_value(body, "Action").is_some()
+            || uri
+                .query()
+                .and_then(|q| form_value(q.as_bytes(), "Action"))
+                .is_some()
+        {
+            Protocol::Query
+        } else {
+            Protocol::RestJson
+        }
+    }
+}
+
+fn fault_response(fault: Fault, protocol: Protocol) -> Response<Full<Bytes>> {
+    match (fault, protocol) {
+        (Fault::Throttle, Protocol::Query) => {
+            error_response(protocol, 400, "Throttling", "Rate exceeded")
+        }
+        (Fault::Throttle, Protocol::AwsJson) => {
+            error_response(protocol, 400, "ThrottlingException", "Rate exceeded")
+        }
+        (Fault::Throttle, Protocol::RestJson) => error_response(
+            protocol,
+            429,
+            "ThrottlingException",
+            "Too many requests, please wait before trying again.",
+        ),
+        (Fault::ServerError, Protocol::Query) => error_response(
+            protocol,
+            500,
+            "InternalFailure",
+            "The request processing has failed because of an unknown error.",
+        ),
+        (Fault::ServerError, _) => error_response(
+            protocol,
+            500,
+            "InternalServerException",
+            "The request processing has failed because of an unknown error.",
+        ),
+        (Fault::AccessDenied, Protocol::Query) => error_response(
+            protocol,
+            403,
+            "AccessDenied",
+            "User is not authorized to perform this action",
+        ),
+        (Fault::AccessDenied, _) => error_response(
+            protocol,
+            403,
+            "AccessDeniedException",
+            "User is not authorized to perform this action",
+        ),
+        (Fault::MalformedBody, _) => {
+            let content_type = if protocol == Protocol::Query {
+                "text/xml"
+            } else {
+                "application/json"
+            };
+            let mut response = Response::new(Full::new(Bytes::from_static(
+                b"<<<not what the protocol promised{",
+            )));
+            set_header(&mut response, "content-type", content_type);
+            response
+        }
+    }
+}
+
+fn error_response(
+    protocol: Protocol,
+    status: u16,
+    code: &str,
+    message: &str,
+) -> Response<Full<Bytes>> {
+    let (content_type, body) = match protocol {
+        Protocol::Query => (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>{}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>front-fault</RequestId></ErrorResponse>",
+                if status >= 500 { "Receiver" } else { "Sender" }
+            ),
+        ),
+        Protocol::AwsJson => (
+            "application/x-amz-json-1.1",
+            serde_json::json!({"__type": code, "message": message}).to_string(),
+        ),
+        Protocol::RestJson => (
+            "application/json",
+            serde_json::json!({"message": message}).to_string(),
+        ),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    set_header(&mut response, "content-type", content_type);
+    set_header(&mut response, "x-amzn-requestid", "front-fault");
+    if protocol == Protocol::RestJson {
+        set_header(&mut response, "x-amzn-errortype", code);
+    }
+    response
+}
+
+/// Recognizes the operation of a request the way AWS routes it.
+pub fn identify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Operation {
+    let (scope_region, scope_service) = credential_scope(headers, uri).unzip();
+    let region = scope_region.filter(|r| !r.is_empty());
+    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        let name = target.rsplit('.').next().unwrap_or(target).to_string();
+        return Operation {
+            service: scope_service.unwrap_or_else(|| "unknown".into()),
+            region,
+            name,
+        };
+    }
+    let action = form_value(body, "Action")
+        .or_else(|| uri.query().and_then(|q| form_value(q.as_bytes(), "Action")));
+    if let Some(name) = action {
+        return Operation {
+            service: scope_service.unwrap_or_else(|| "unknown".into()),
+            region,
+            name,
+        };
+    }
+    match rest_route(method, uri.path()) {
+        Some((service, name)) => Operation {
+            service: service.to_string(),
+            region,
+            name: name.to_string(),
+        },
+        None => Operation {
+            service: scope_service.unwrap_or_else(|| "unknown".into()),
+            region,
+            name: format!("Unknown {method} {}", uri.path()),
+        },
+    }
+}
+
+/// `Credential=AKID/20261122/us-east-1/sts/aws4_request` from the Authorization header or a
+/// presigned URL's `X-Amz-Credential`.
+fn credential_scope(headers: &HeaderMap, uri: &Uri) -> Option<(String, String)> {
+    let from_header = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .map(|rest| rest.split(',').next().unwrap_or(rest).to_string());
+    let credential = from_header.or_else(|| {
+        uri.query()
+            .and_then(|q| form_value(q.as_bytes(), "X-Amz-Credential"))
+    })?;
+    let parts: Vec<&str> = credential.split('/').collect();
+    match parts.as_slice() {
+        [.., _date, region, service, "aws4_request"] => {
+            Some((region.to_string(), service.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// REST operations of the services moto lacks, from the botocore service models. The signing
+/// name of Bedrock Runtime is `bedrock`, so the path alone tells the two apart.
+const REST_ROUTES: &[(&str, &str, &str, &str)] = &[
+    (
+        "bedrock",
+        "GET",
+        "/foundation-models",
+        "ListFoundationModels",
+    ),
+    (
+        "bedrock",
+        "GET",
+        "/foundation-models/*",
+        "GetFoundationModel",
+    ),
+    (
+        "bedrock",
+        "GET",
+        "/foundation-model-availability/*",
+        "GetFoundationModelAvailability",
+    ),
+    (
+        "bedrock",
+        "GET",
+        "/list-foundation-model-agreement-offers/*",
+        "ListFoundationModelAgreementOffers",
+    ),
+    (
+        "bedrock",
+        "GET",
+        "/inference-profiles",
+        "ListInferenceProfiles",
+    ),
+    (
+        "bedrock",
+        "POST",
+        "/inference-profiles",
+        "CreateInferenceProfile",
+    ),
+    (
+        "bedrock",
+        "GET",
+        "/inference-profiles/*",
+        "GetInferenceProfile",
+    ),
+    (
+        "bedrock",
+        "DELETE",
+        "/inference-profiles/*",
+        "DeleteInferenceProfile",
+    ),
+    (
+        "bedrock",
+        "GET",
+        "/logging/modelinvocations",
+        "GetModelInvocationLoggingConfiguration",
+    ),
+    (
+        "bedrock",
+        "PUT",
+        "/logging/modelinvocations",
+        "PutModelInvocationLoggingConfiguration",
+    ),
+    (
+        "bedrock",
+        "DELETE",
+        "/logging/modelinvocations",
+        "DeleteModelInvocationLoggingConfiguration",
+    ),
+    ("bedrock", "GET", "/guardrails", "ListGuardrails"),
+    ("bedrock-runtime", "POST", "/model/*/invoke", "InvokeModel"),
+    (
+        "bedrock-runtime",
+        "POST",
+        "/model/*/invoke-with-response-stream",
+        "InvokeModelWithResponseStream",
+    ),
+    ("bedrock-runtime", "POST", "/model/*/converse", "Converse"),
+    (
+        "bedrock-runtime",
+        "POST",
+        "/model/*/converse-stream",
+        "ConverseStream",
+    ),
+    (
+        "bedrock-runtime",
+        "POST",
+        "/model/*/count-tokens",
+        "CountTokens",
+    ),
+];
+
+fn rest_route(method: &Method, path: &str) -> Option<(&'static str, &'static str)> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    REST_ROUTES
+        .iter()
+        .find_map(|(service, route_method, pattern, name)| {
+            let wanted: Vec<&str> = pattern.split('/').collect();
+            let matches = method.as_str() == *route_method
+                && wanted.len() == segments.len()
+                && wanted
+                    .iter()
+                    .zip(&segments)
+                    .all(|(w, s)| *w == "*" && !s.is_empty() || w == s);
+            matches.then_some((*service, *name))
+        })
+}
+
+fn form_value(body: &[u8], key: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether an operation changes state, by AWS's naming conventions.
+pub fn is_mutating(operation: &str) -> bool {
+    const READS: &[&str] = &[
+        "Get", "List", "Describe", "Simulate", "Count", "Lookup", "Search", "Check", "Invoke",
+        "Converse", "Generate", "Decode",
+    ];
+    !READS.iter().any(|prefix| operation.starts_with(prefix)) && !operation.starts_with("Unknown")
+}
+
+fn set_header(response: &mut Response<Full<Bytes>>, name: &str, value: &str) {
+    if let (Ok(name), Ok(value)) = (
+        hyper::header::HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(
+                hyper::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        map
+    }
+
+    const STS_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261122/eu-west-1/sts/aws4_request, SignedHeaders=host, Signature=abc";
+
+    #[test]
+    fn query_protocol_by_action_field() {
+        let op = identify(
+            &Method::POST,
+            &"/".parse().unwrap(),
+            &headers(&[("authorization", STS_AUTH)]),
+            b"Action=GetCallerIdentity&Version=2011-06-15",
+        );
+        assert_eq!(
+            op,
+            Operation {
+                service: "sts".into(),
+                region: Some("eu-west-1".into()),
+                name: "GetCallerIdentity".into()
+            }
+        );
+    }
+
+    #[test]
+    fn json_protocol_by_target_header() {
+        let auth = STS_AUTH.replace("/sts/", "/servicequotas/");
+        let op = identify(
+            &Method::POST,
+            &"/".parse().unwrap(),
+            &headers(&[
+                ("authorization", &auth),
+                ("x-amz-target", "ServiceQuotasV20190624.ListServiceQuotas"),
+            ]),
+            b"{}",
+        );
+        assert_eq!(op.key(), "servicequotas:ListServiceQuotas");
+    }
+
+    #[test]
+    fn rest_protocol_by_path_and_runtime_told_apart() {
+        let auth = STS_AUTH.replace("/sts/", "/bedrock/");
+        let h = headers(&[("authorization", &auth)]);
+        let op = identify(
+            &Method::GET,
+            &"/foundation-model-availability/anthropic.claude-sonnet-4-6"
+                .parse()
+                .unwrap(),
+            &h,
+            b"",
+        );
+        assert_eq!(op.key(), "bedrock:GetFoundationModelAvailability");
+        let op = identify(
+            &Method::POST,
+            &"/model/us.anthropic.claude-sonnet-4-6/count-tokens"
+                .parse()
+                .unwrap(),
+            &h,
+            b"{}",
+        );
+        assert_eq!(op.key(), "bedrock-runtime:CountTokens");
+        assert_eq!(op.region.as_deref(), Some("eu-west-1"));
+        let bearer = identify(
+            &Method::GET,
+            &"/foundation-models".parse().unwrap(),
+            &headers(&[("authorization", "Bearer x")]),
+            b"",
+        );
+        assert_eq!(bearer.key(), "bedrock:ListFoundationModels");
+        assert_eq!(bearer.region, None);
+    }
+
+    #[test]
+    fn mutations_by_name() {
+        assert!(is_mutating("PutRolePolicy"));
+        assert!(is_mutating("CreatePolicyVersion"));
+        assert!(!is_mutating("GetCallerIdentity"));
+        assert!(!is_mutating("SimulatePrincipalPolicy"));
+    }
+
+    #[test]
+    fn form_values_are_decoded() {
+        assert_eq!(
+            form_value(b"A=1&RoleName=a%2Fb+c", "RoleName").as_deref(),
+            Some("a/b c")
+        );
+        assert_eq!(form_value(b"A=%zz", "A").as_deref(), Some("%zz"));
+        assert_eq!(form_value(b"A=%4", "A").as_deref(), Some("%4"));
+    }
+}

@@ -1,0 +1,232 @@
+//! Test support shared by every integration test: the moto process, the front server and a
+//! command builder that runs the real binary against them with a clean environment.
+
+pub mod front;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use front::{FrontServer, Rule};
+
+pub const ACCOUNT: &str = "123456789012";
+
+/// The moto server of one test, on a free loopback port, stopped by PID when dropped.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let program = moto_server_path();
+        assert!(
+            program.exists(),
+            "{} is missing: run `bash scripts/emulator-setup.sh` (or the README's test command) first",
+            program.display()
+        );
+        let mut child = Process::new(&program)
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start moto_server");
+        // Werkzeug prints " * Running on http://127.0.0.1:PORT" on stderr once it listens.
+        let stderr = child.stderr.take().expect("moto stderr");
+        let (found, port) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent && let Some(url) = line.split("Running on ").nth(1) {
+                    let _ = found.send(url.trim().to_string());
+                    sent = true;
+                }
+                // Keep draining so moto never blocks on a full pipe.
+            }
+        });
+        match port.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => Moto { child, url },
+            Err(_) => {
+                let _ = child.kill();
+                panic!("moto_server did not report its port within 60 s");
+            }
+        }
+    }
+
+    /// Sends a query-protocol request (IAM, STS) straight to moto, to seed state.
+    pub fn query(&self, service: &str, form: &str) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let url = self.url.clone();
+        let service = service.to_string();
+        let form = form.to_string();
+        runtime.block_on(async move {
+            use http_body_util::{BodyExt, Full};
+            let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<Full<bytes::Bytes>>();
+            let request = hyper::Request::post(format!("{url}/"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header(
+                    "authorization",
+                    format!("AWS4-HMAC-SHA256 Credential=AKIDSEED/20261122/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"),
+                )
+                .body(Full::new(bytes::Bytes::from(form)))
+                .unwrap();
+            let response = client.request(request).await.expect("moto answers");
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            let text = String::from_utf8_lossy(&body).into_owned();
+            assert!(status.is_success(), "moto refused the seed request: {status} {text}");
+            text
+        })
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn moto_server_path() -> PathBuf {
+    match std::env::var_os("MOTO_SERVER") {
+        Some(path) => PathBuf::from(path),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/emulator/venv/bin/moto_server"),
+    }
+}
+
+pub fn fixture(relative: &str) -> front::Fixture {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative);
+    front::Fixture::from_file(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// Text between `<tag>` and `</tag>` in an XML answer.
+pub fn xml_value(xml: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no <{tag}> in {xml}"))
+        + open.len();
+    let end = xml[start..].find(&close).expect("closing tag") + start;
+    xml[start..end].to_string()
+}
+
+/// moto plus the front server, and a developer's credentials in moto: the IAM user `dev`.
+pub struct Emulator {
+    pub front: FrontServer,
+    pub moto: Option<Moto>,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    home: tempfile::TempDir,
+    // Dropped last: the front server's tasks run on it.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Emulator {
+    /// moto with the IAM user `dev` and an access key of its own, behind the front server.
+    pub fn start() -> Emulator {
+        let moto = Moto::start();
+        moto.query(
+            "iam",
+            "Action=CreateUser&UserName=dev&Path=/team/&Version=2010-05-08",
+        );
+        let key = moto.query(
+            "iam",
+            "Action=CreateAccessKey&UserName=dev&Version=2010-05-08",
+        );
+        let access_key_id = xml_value(&key, "AccessKeyId");
+        let secret_access_key = xml_value(&key, "SecretAccessKey");
+        let upstream = Some(moto.url.clone());
+        Self::with(Some(moto), upstream, access_key_id, secret_access_key)
+    }
+
+    /// The front server alone: every operation must have a rule (fixture or fault).
+    pub fn front_only() -> Emulator {
+        Self::with(
+            None,
+            None,
+            "AKIAFRONTONLY0000000".into(),
+            "front-only-secret-key-0000000000000000000".into(),
+        )
+    }
+
+    fn with(
+        moto: Option<Moto>,
+        upstream: Option<String>,
+        access_key_id: String,
+        secret_access_key: String,
+    ) -> Emulator {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let front = runtime
+            .block_on(FrontServer::start(0, upstream))
+            .expect("start the front server");
+        Emulator {
+            front,
+            moto,
+            access_key_id,
+            secret_access_key,
+            home: tempfile::tempdir().unwrap(),
+            _runtime: runtime,
+        }
+    }
+
+    pub fn on(&self, operation: &str, rule: Rule) -> &Self {
+        self.front.on(operation, rule);
+        self
+    }
+
+    /// An empty HOME for this test, where tests may write ~/.aws files.
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// The binary, with nothing from the developer's own AWS setup: an empty HOME, no
+    /// instance metadata, every AWS endpoint pointed at the front server, and the `dev`
+    /// user's keys.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = self.bare_cmd();
+        cmd.env("AWS_ACCESS_KEY_ID", &self.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret_access_key)
+            .env("AWS_REGION", "us-east-1");
+        cmd
+    }
+
+    /// As `cmd`, but with no credentials and no region.
+    pub fn bare_cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("bedrock-preflight").unwrap();
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy().into_owned();
+            if name.starts_with("AWS_")
+                || name == "NO_COLOR"
+                || name.starts_with("CLAUDE_")
+                || name.starts_with("ANTHROPIC_")
+            {
+                cmd.env_remove(&name);
+            }
+        }
+        cmd.env("HOME", self.home())
+            .env("AWS_CONFIG_FILE", self.home().join(".aws/config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.home().join(".aws/credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", self.front.url())
+            .timeout(Duration::from_secs(120));
+        cmd
+    }
+}
