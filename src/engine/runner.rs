@@ -198,3 +198,160 @@ fn error_finding(check: &dyn Check, error: CheckError) -> Finding {
         CheckError::Internal(message) => Finding::error(meta, format!("internal error: {message}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{Aws, AwsError, AwsErrorKind};
+    use crate::engine::{CheckMeta, CommandKind, Severity};
+    use crate::target::RunTargets;
+    use async_trait::async_trait;
+    use std::future::Future;
+    use std::pin::Pin;
+
+    type Behavior = Box<dyn Fn(&CheckContext) -> Pin<Box<dyn Future<Output = Result<Vec<Finding>, CheckError>> + Send + '_>> + Send + Sync>;
+
+    struct Fake {
+        meta: &'static CheckMeta,
+        behavior: Behavior,
+    }
+
+    #[async_trait]
+    impl Check for Fake {
+        fn meta(&self) -> &'static CheckMeta {
+            self.meta
+        }
+        async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+            (self.behavior)(cx).await
+        }
+    }
+
+    fn fake<F, Fut>(id: &'static str, depends_on: &'static [&'static str], behavior: F) -> Arc<dyn Check>
+    where
+        F: Fn(&'static CheckMeta, &CheckContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Finding>, CheckError>> + Send + 'static,
+    {
+        let meta: &'static CheckMeta = Box::leak(Box::new(CheckMeta {
+            id,
+            title: id,
+            description: "",
+            commands: &[CommandKind::Doctor],
+            depends_on,
+            severity: Severity::High,
+        }));
+        Arc::new(Fake {
+            meta,
+            behavior: Box::new(move |cx| Box::pin(behavior(meta, cx))),
+        })
+    }
+
+    fn passing(id: &'static str, depends_on: &'static [&'static str]) -> Arc<dyn Check> {
+        fake(id, depends_on, |meta, _| async move { Ok(vec![Finding::pass(meta, "ok", "")]) })
+    }
+
+    fn context() -> Arc<CheckContext> {
+        let config = aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        Arc::new(CheckContext::new(Arc::new(Aws::from_config(config)), RunTargets::default()))
+    }
+
+    async fn run(checks: &[Arc<dyn Check>], timeout_ms: u64) -> Vec<Finding> {
+        run_checks(checks, context(), Duration::from_millis(timeout_ms), &NoProgress).await
+    }
+
+    fn statuses(findings: &[Finding]) -> Vec<(&'static str, Status)> {
+        findings.iter().map(|f| (f.check, f.status)).collect()
+    }
+
+    #[tokio::test]
+    async fn independent_checks_run_at_the_same_time() {
+        // Each waits for the other: run one after the other, both would time out.
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let wait = |id| {
+            let barrier = Arc::clone(&barrier);
+            fake(id, &[], move |meta, _| {
+                let barrier = Arc::clone(&barrier);
+                async move {
+                    barrier.wait().await;
+                    Ok(vec![Finding::pass(meta, "ok", "")])
+                }
+            })
+        };
+        let findings = run(&[wait("a"), wait("b")], 2000).await;
+        assert_eq!(statuses(&findings), [("a", Status::Pass), ("b", Status::Pass)]);
+    }
+
+    #[tokio::test]
+    async fn a_dependent_starts_after_its_dependency_and_reads_its_fact() {
+        #[derive(Debug)]
+        struct Answer(u32);
+        let producer = fake("producer", &[], |meta, cx| {
+            cx.provide(Answer(42));
+            async move { Ok(vec![Finding::pass(meta, "ok", "")]) }
+        });
+        let consumer = fake("consumer", &["producer"], |meta, cx| {
+            let answer = cx.require::<Answer>().map(|a| a.0);
+            async move { Ok(vec![Finding::pass(meta, "ok", format!("{}", answer?))]) }
+        });
+        // Registry order decides report order, not start order.
+        let findings = run(&[consumer, producer], 1000).await;
+        assert_eq!(statuses(&findings), [("consumer", Status::Pass), ("producer", Status::Pass)]);
+        assert_eq!(findings[0].message, "42");
+    }
+
+    #[tokio::test]
+    async fn failures_skip_dependents_transitively_and_say_why() {
+        let failing = fake("root", &[], |meta, _| async move {
+            Ok(vec![Finding::fail(meta, Severity::High, "no", "", Remediation::new("fix"))])
+        });
+        let findings = run(&[failing, passing("child", &["root"]), passing("grandchild", &["child"]), passing("other", &[])], 1000).await;
+        assert_eq!(
+            statuses(&findings),
+            [("root", Status::Fail), ("child", Status::Skip), ("grandchild", Status::Skip), ("other", Status::Pass)]
+        );
+        assert_eq!(findings[1].message, "Skipped: root failed");
+        assert_eq!(findings[2].message, "Skipped: child was skipped");
+    }
+
+    #[tokio::test]
+    async fn errors_timeouts_and_panics_become_error_findings() {
+        let aws_error = fake("denied", &[], |_, _| async {
+            Err(AwsError::new(AwsErrorKind::Denied, "iam:GetRole", "not authorized").into())
+        });
+        let slow = fake("slow", &[], |meta, _| async move {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(vec![Finding::pass(meta, "ok", "")])
+        });
+        let crashing = fake("crash", &[], |_, _| async { panic!("boom") });
+        let silent = fake("silent", &[], |_, _| async { Ok(vec![]) });
+        let findings = run(&[aws_error, slow, crashing, silent, passing("after-slow", &["slow"])], 200).await;
+        assert_eq!(
+            statuses(&findings),
+            [
+                ("denied", Status::Error),
+                ("slow", Status::Error),
+                ("crash", Status::Error),
+                ("silent", Status::Error),
+                ("after-slow", Status::Skip)
+            ]
+        );
+        assert_eq!(findings[0].evidence["error_kind"], "access_denied");
+        assert!(findings[0].remediation.as_deref().unwrap().contains("iam:GetRole"));
+        assert!(findings[1].message.contains("did not finish within 0.2 s"));
+        assert!(findings[2].message.contains("crashed"));
+        assert_eq!(findings[4].message, "Skipped: slow could not run");
+    }
+
+    #[tokio::test]
+    async fn unknown_dependencies_and_cycles_end_in_skips_not_hangs() {
+        let findings = run(
+            &[passing("orphan", &["missing"]), passing("a", &["b"]), passing("b", &["a"])],
+            1000,
+        )
+        .await;
+        assert_eq!(statuses(&findings), [("orphan", Status::Skip), ("a", Status::Skip), ("b", Status::Skip)]);
+        assert!(findings[0].message.contains("not part of this run"));
+        assert!(findings[1].message.contains("cycle"));
+    }
+}

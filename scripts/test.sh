@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine too: installs the emulator if needed, checks
+# formatting, runs every test, then the sandbox once end to end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/emulator-setup.sh
+cargo fmt --check
+cargo nextest run --no-fail-fast
+
+# The standalone front server, the seed script and the binary, end to end.
+report=$(bash scripts/sandbox.sh --output json)
+echo "$report" | target/emulator/venv/bin/python -c '
+import json, sys
+report = json.load(sys.stdin)
+identity = [f for f in report["findings"] if f["check"] == "identity.caller"][0]
+assert identity["status"] == "pass", identity
+assert report["target"]["principal"] == "arn:aws:iam::123456789012:role/engineering/claude-developer", report["target"]
+print("sandbox: 1 passed, 0 failed")
+'
