@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine too: installs the emulator if needed, checks
-# formatting, runs every test, then the sandbox once end to end.
+# formatting, runs every test and clippy (about 1 min after the test build), then the sandbox
+# once end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/emulator-setup.sh
 cargo fmt --check
 cargo nextest run --no-fail-fast
+cargo clippy --all-targets --quiet -- -D warnings
 
 # The standalone front server, the seed script and the binary, end to end.
 report=$(bash scripts/sandbox.sh --output json)

@@ -47,11 +47,10 @@ pub struct Spinner(ProgressBar);
 impl Spinner {
     pub fn new(global: &GlobalArgs, total: usize) -> Self {
         let visible = !global.quiet && std::io::stderr().is_terminal();
-        let bar = if visible {
-            ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
+        if !visible {
+            return Spinner(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template("{spinner} {pos}/{len} checks done  {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),

@@ -9,7 +9,6 @@ use aws_credential_types::Credentials;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use tokio::sync::OnceCell;
 
 /// Where the credentials came from, in the words of the AWS documentation.
@@ -181,10 +180,15 @@ impl ProvideCredentials for ResolveOnce {
 }
 
 fn problem_of(error: CredentialsError) -> CredentialsProblem {
-    let text = DisplayErrorContext(&error).to_string();
+    let text = super::error_chain(&error);
     match error {
         CredentialsError::CredentialsNotLoaded(_) => CredentialsProblem::NotFound(text),
         CredentialsError::ProviderTimedOut(_) => CredentialsProblem::TimedOut(text),
+        // Instance metadata is the chain's last resort: when it cannot be reached (any laptop)
+        // the chain reports that failure, but what the user has is no credentials at all.
+        _ if text.contains("IMDS") => CredentialsProblem::NotFound(format!(
+            "the last source tried, EC2 instance metadata, is not reachable from here ({text})"
+        )),
         _ => CredentialsProblem::Failed(text),
     }
 }
@@ -215,6 +219,15 @@ mod tests {
             CredentialSource::from_features(&[]),
             CredentialSource::Unknown
         );
+    }
+
+    #[test]
+    fn unreachable_instance_metadata_means_no_credentials() {
+        let imds =
+            CredentialsError::provider_error("failed to load IMDS session token: dispatch failure");
+        assert!(matches!(problem_of(imds), CredentialsProblem::NotFound(_)));
+        let sso = CredentialsError::provider_error("the SSO token has expired");
+        assert!(matches!(problem_of(sso), CredentialsProblem::Failed(_)));
     }
 
     #[tokio::test]

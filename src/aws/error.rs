@@ -7,7 +7,6 @@ use std::fmt;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,7 +71,7 @@ impl AwsError {
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
-        let detail = DisplayErrorContext(&error).to_string();
+        let detail = error_chain(&error);
         match &error {
             SdkError::ServiceError(service) => {
                 let status = service.raw().status().as_u16();
@@ -224,6 +223,21 @@ fn kind_of_code(code: &str, status: u16) -> AwsErrorKind {
     }
 }
 
+/// An error and its causes as one line: `outer: cause: root cause`. Unlike the SDK's
+/// `DisplayErrorContext` it leaves out the Debug dump, which can carry raw response bodies.
+pub fn error_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(err) = current {
+        let text = err.to_string();
+        if !text.is_empty() && !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    parts.join(": ")
+}
+
 fn has_source<T: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(err) = current {
@@ -257,6 +271,24 @@ mod tests {
         );
         assert_eq!(kind_of_code("SomethingNew", 429), AwsErrorKind::Throttled);
         assert_eq!(kind_of_code("SomethingNew", 400), AwsErrorKind::Other);
+    }
+
+    #[test]
+    fn error_chains_are_one_line_without_repeats() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("dispatch failure")
+            }
+        }
+        impl StdError for Outer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = Outer(std::io::Error::other("connection refused"));
+        assert_eq!(error_chain(&error), "dispatch failure: connection refused");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use aws_types::service_config::ServiceConfigKey;
 
 pub use calls::{CallCount, CallKey, CallLog};
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
-pub use error::{AwsError, AwsErrorKind};
+pub use error::{AwsError, AwsErrorKind, error_chain};
 
 use crate::target::{Region, RegionSource};
 use calls::{AttemptCounter, CallCache};

@@ -209,7 +209,14 @@ mod tests {
     use std::future::Future;
     use std::pin::Pin;
 
-    type Behavior = Box<dyn Fn(&CheckContext) -> Pin<Box<dyn Future<Output = Result<Vec<Finding>, CheckError>> + Send + '_>> + Send + Sync>;
+    type Behavior = Box<
+        dyn Fn(
+                &CheckContext,
+            )
+                -> Pin<Box<dyn Future<Output = Result<Vec<Finding>, CheckError>> + Send + '_>>
+            + Send
+            + Sync,
+    >;
 
     struct Fake {
         meta: &'static CheckMeta,
@@ -226,7 +233,11 @@ mod tests {
         }
     }
 
-    fn fake<F, Fut>(id: &'static str, depends_on: &'static [&'static str], behavior: F) -> Arc<dyn Check>
+    fn fake<F, Fut>(
+        id: &'static str,
+        depends_on: &'static [&'static str],
+        behavior: F,
+    ) -> Arc<dyn Check>
     where
         F: Fn(&'static CheckMeta, &CheckContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Finding>, CheckError>> + Send + 'static,
@@ -246,18 +257,29 @@ mod tests {
     }
 
     fn passing(id: &'static str, depends_on: &'static [&'static str]) -> Arc<dyn Check> {
-        fake(id, depends_on, |meta, _| async move { Ok(vec![Finding::pass(meta, "ok", "")]) })
+        fake(id, depends_on, |meta, _| async move {
+            Ok(vec![Finding::pass(meta, "ok", "")])
+        })
     }
 
     fn context() -> Arc<CheckContext> {
         let config = aws_types::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
-        Arc::new(CheckContext::new(Arc::new(Aws::from_config(config)), RunTargets::default()))
+        Arc::new(CheckContext::new(
+            Arc::new(Aws::from_config(config)),
+            RunTargets::default(),
+        ))
     }
 
     async fn run(checks: &[Arc<dyn Check>], timeout_ms: u64) -> Vec<Finding> {
-        run_checks(checks, context(), Duration::from_millis(timeout_ms), &NoProgress).await
+        run_checks(
+            checks,
+            context(),
+            Duration::from_millis(timeout_ms),
+            &NoProgress,
+        )
+        .await
     }
 
     fn statuses(findings: &[Finding]) -> Vec<(&'static str, Status)> {
@@ -279,7 +301,10 @@ mod tests {
             })
         };
         let findings = run(&[wait("a"), wait("b")], 2000).await;
-        assert_eq!(statuses(&findings), [("a", Status::Pass), ("b", Status::Pass)]);
+        assert_eq!(
+            statuses(&findings),
+            [("a", Status::Pass), ("b", Status::Pass)]
+        );
     }
 
     #[tokio::test]
@@ -296,19 +321,42 @@ mod tests {
         });
         // Registry order decides report order, not start order.
         let findings = run(&[consumer, producer], 1000).await;
-        assert_eq!(statuses(&findings), [("consumer", Status::Pass), ("producer", Status::Pass)]);
+        assert_eq!(
+            statuses(&findings),
+            [("consumer", Status::Pass), ("producer", Status::Pass)]
+        );
         assert_eq!(findings[0].message, "42");
     }
 
     #[tokio::test]
     async fn failures_skip_dependents_transitively_and_say_why() {
         let failing = fake("root", &[], |meta, _| async move {
-            Ok(vec![Finding::fail(meta, Severity::High, "no", "", Remediation::new("fix"))])
+            Ok(vec![Finding::fail(
+                meta,
+                Severity::High,
+                "no",
+                "",
+                Remediation::new("fix"),
+            )])
         });
-        let findings = run(&[failing, passing("child", &["root"]), passing("grandchild", &["child"]), passing("other", &[])], 1000).await;
+        let findings = run(
+            &[
+                failing,
+                passing("child", &["root"]),
+                passing("grandchild", &["child"]),
+                passing("other", &[]),
+            ],
+            1000,
+        )
+        .await;
         assert_eq!(
             statuses(&findings),
-            [("root", Status::Fail), ("child", Status::Skip), ("grandchild", Status::Skip), ("other", Status::Pass)]
+            [
+                ("root", Status::Fail),
+                ("child", Status::Skip),
+                ("grandchild", Status::Skip),
+                ("other", Status::Pass)
+            ]
         );
         assert_eq!(findings[1].message, "Skipped: root failed");
         assert_eq!(findings[2].message, "Skipped: child was skipped");
@@ -325,7 +373,17 @@ mod tests {
         });
         let crashing = fake("crash", &[], |_, _| async { panic!("boom") });
         let silent = fake("silent", &[], |_, _| async { Ok(vec![]) });
-        let findings = run(&[aws_error, slow, crashing, silent, passing("after-slow", &["slow"])], 200).await;
+        let findings = run(
+            &[
+                aws_error,
+                slow,
+                crashing,
+                silent,
+                passing("after-slow", &["slow"]),
+            ],
+            200,
+        )
+        .await;
         assert_eq!(
             statuses(&findings),
             [
@@ -337,7 +395,13 @@ mod tests {
             ]
         );
         assert_eq!(findings[0].evidence["error_kind"], "access_denied");
-        assert!(findings[0].remediation.as_deref().unwrap().contains("iam:GetRole"));
+        assert!(
+            findings[0]
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("iam:GetRole")
+        );
         assert!(findings[1].message.contains("did not finish within 0.2 s"));
         assert!(findings[2].message.contains("crashed"));
         assert_eq!(findings[4].message, "Skipped: slow could not run");
@@ -346,11 +410,22 @@ mod tests {
     #[tokio::test]
     async fn unknown_dependencies_and_cycles_end_in_skips_not_hangs() {
         let findings = run(
-            &[passing("orphan", &["missing"]), passing("a", &["b"]), passing("b", &["a"])],
+            &[
+                passing("orphan", &["missing"]),
+                passing("a", &["b"]),
+                passing("b", &["a"]),
+            ],
             1000,
         )
         .await;
-        assert_eq!(statuses(&findings), [("orphan", Status::Skip), ("a", Status::Skip), ("b", Status::Skip)]);
+        assert_eq!(
+            statuses(&findings),
+            [
+                ("orphan", Status::Skip),
+                ("a", Status::Skip),
+                ("b", Status::Skip)
+            ]
+        );
         assert!(findings[0].message.contains("not part of this run"));
         assert!(findings[1].message.contains("cycle"));
     }
