@@ -37,7 +37,19 @@ pub fn init_logging(global: &GlobalArgs) {
 
 /// Colors only for a terminal, and never with `--no-color` or `NO_COLOR` (no-color.org).
 pub fn use_color(no_color_flag: bool, is_terminal: bool) -> bool {
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    color_wanted(
+        no_color_flag,
+        is_terminal,
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
+fn color_wanted(
+    no_color_flag: bool,
+    is_terminal: bool,
+    no_color_env: Option<&std::ffi::OsStr>,
+) -> bool {
+    let no_color_env = no_color_env.is_some_and(|v| !v.is_empty());
     is_terminal && !no_color_flag && !no_color_env
 }
 
@@ -71,5 +83,23 @@ impl Progress for Spinner {
 
     fn finished(&self, _check: &'static str, _status: Status) {
         self.0.inc(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn color_needs_a_terminal_and_no_opt_out() {
+        assert!(color_wanted(false, true, None));
+        assert!(
+            color_wanted(false, true, Some(OsStr::new(""))),
+            "an empty NO_COLOR does not count"
+        );
+        assert!(!color_wanted(false, false, None));
+        assert!(!color_wanted(true, true, None));
+        assert!(!color_wanted(false, true, Some(OsStr::new("1"))));
     }
 }

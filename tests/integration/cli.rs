@@ -151,3 +151,68 @@ fn the_table_report() {
         .join("\n");
     insta::assert_snapshot!(masked);
 }
+
+#[test]
+fn endpoint_url_flag_sends_every_call_there() {
+    let emulator = Emulator::start();
+    let run = Run::of(emulator.cmd().env_remove("AWS_ENDPOINT_URL").args([
+        "doctor",
+        "--output",
+        "json",
+        "--endpoint-url",
+        &emulator.front.url(),
+    ]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(emulator.front.count("sts:GetCallerIdentity"), 1);
+}
+
+#[test]
+fn the_readonly_policy_lists_every_call_doctor_makes() {
+    let emulator = Emulator::start();
+    let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+    emulator.moto.as_ref().unwrap().query(
+        "iam",
+        &format!("Action=CreateRole&RoleName=claude-dev&AssumeRolePolicyDocument={trust}&Version=2010-05-08"),
+    );
+    emulator.on(
+        "sts:GetCallerIdentity",
+        crate::support::front::Rule::Fixture(crate::support::fixture(
+            "sts/GetCallerIdentity.assumed-role.xml",
+        )),
+    );
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/policies/preflight-readonly.json"
+    );
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let allowed: Vec<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+        })
+        .collect();
+    let sent = emulator.front.requests();
+    assert!(!sent.is_empty());
+    for request in sent {
+        // Bedrock Runtime operations are authorized under the `bedrock:` prefix.
+        let action = request.key().replace("bedrock-runtime:", "bedrock:");
+        assert!(
+            allowed.contains(&action),
+            "{action} is sent by doctor but missing from {path}"
+        );
+        assert!(
+            !request.mutating,
+            "doctor must not change anything: {action}"
+        );
+    }
+}

@@ -38,6 +38,11 @@ fn a_good_identity_passes() {
     );
 
     assert_eq!(finding(&report, "region.config")["status"], "pass");
+    assert!(
+        run.stderr.is_empty(),
+        "no progress or logs when stderr is not a terminal: {}",
+        run.stderr
+    );
 
     let sent = emulator.front.requests();
     assert_eq!(emulator.front.count("sts:GetCallerIdentity"), 1, "{sent:?}");
