@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::support::front::Rule;
+use crate::support::front::{Fault, Rule};
 use crate::support::{ACCOUNT, Emulator, fixture};
 use crate::{Run, finding};
 
@@ -116,14 +116,7 @@ fn an_assumed_role_is_mapped_to_its_role_with_path() {
 #[test]
 fn a_role_whose_path_cannot_be_read_still_identifies_the_caller() {
     let emulator = Emulator::front_only();
-    emulator.on(
-        "sts:GetCallerIdentity",
-        Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
-    );
-    emulator.on(
-        "iam:GetRole",
-        Rule::Fault(crate::support::front::Fault::AccessDenied),
-    );
+    as_role_session_without_role_read(&emulator);
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.report();
@@ -223,14 +216,7 @@ fn an_sso_profile_without_a_login_says_to_log_in() {
 #[test]
 fn credentials_about_to_expire_warn_with_their_source() {
     let emulator = Emulator::front_only();
-    emulator.on(
-        "sts:GetCallerIdentity",
-        Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
-    );
-    emulator.on(
-        "iam:GetRole",
-        Rule::Fault(crate::support::front::Fault::AccessDenied),
-    );
+    as_role_session_without_role_read(&emulator);
     let expires = SystemTime::now() + Duration::from_secs(10 * 60);
     let expiration = aws_smithy_types::DateTime::from(expires)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -363,4 +349,13 @@ fn each_region_is_judged_on_its_own() {
         emulator.front.requests()[0].region.as_deref(),
         Some("eu-west-1")
     );
+}
+
+/// The caller is a session of role `claude-dev`, and may not read the role itself.
+fn as_role_session_without_role_read(emulator: &Emulator) {
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
+    );
+    emulator.on("iam:GetRole", Rule::Fault(Fault::AccessDenied));
 }
