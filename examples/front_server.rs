@@ -5,20 +5,16 @@
 //! It prints `listening on http://127.0.0.1:PORT` on stdout once it accepts connections, and
 //! serves its request log at `GET /_front/requests` (`POST /_front/reset` clears it).
 //!
-//! A scenario file maps operations to rules; fixture paths are relative to the file:
-//!
-//!     {"sts:GetCallerIdentity": {"fixture": "sts/GetCallerIdentity.root.xml", "status": 200},
-//!      "iam:GetRole": {"fault": "access-denied"},
-//!      "iam:ListRoles": {"delay_ms": 2000}}
+//! A scenario file maps operations to rules (format: `front::load_scenario`); the sandbox's
+//! is `tests/fixtures/account.json`.
 
 #[path = "../tests/support/front.rs"]
 mod front;
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use clap::Parser;
-use front::{Fault, Fixture, FrontServer, Rule};
+use front::{FrontServer, load_scenario};
 
 #[derive(Parser)]
 struct Args {
@@ -47,38 +43,4 @@ async fn main() -> Result<(), String> {
     println!("listening on {}", server.url());
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     Ok(())
-}
-
-fn load_scenario(path: &Path) -> Result<Vec<(String, Rule)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let scenario: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    scenario
-        .into_iter()
-        .map(|(operation, spec)| {
-            let rule = rule_of(&spec, base)
-                .map_err(|e| format!("{}: {operation}: {e}", path.display()))?;
-            Ok((operation, rule))
-        })
-        .collect()
-}
-
-fn rule_of(spec: &serde_json::Value, base: &Path) -> Result<Rule, String> {
-    let mut rule = if let Some(file) = spec.get("fixture").and_then(|f| f.as_str()) {
-        let mut fixture =
-            Fixture::from_file(&base.join(file)).map_err(|e| format!("{file}: {e}"))?;
-        if let Some(status) = spec.get("status").and_then(|s| s.as_u64()) {
-            fixture = fixture.with_status(status as u16);
-        }
-        Rule::Fixture(fixture)
-    } else if let Some(fault) = spec.get("fault").and_then(|f| f.as_str()) {
-        Rule::Fault(Fault::parse(fault).ok_or_else(|| format!("unknown fault {fault}"))?)
-    } else {
-        Rule::Forward
-    };
-    if let Some(ms) = spec.get("delay_ms").and_then(|d| d.as_u64()) {
-        rule = Rule::Delay(Duration::from_millis(ms), Box::new(rule));
-    }
-    Ok(rule)
 }

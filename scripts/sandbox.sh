@@ -34,7 +34,7 @@ target/emulator/venv/bin/moto_server -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
 pids+=($!)
 moto=$(wait_for_url "$work/moto.log" 'Running on http://127\.0\.0\.1:[0-9]*')
 
-target/debug/examples/front_server --upstream "$moto" >"$work/front.log" 2>&1 &
+target/debug/examples/front_server --upstream "$moto" --scenario tests/fixtures/account.json >"$work/front.log" 2>&1 &
 pids+=($!)
 front=$(wait_for_url "$work/front.log" 'listening on http://127\.0\.0\.1:[0-9]*')
 

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use crate::aws::{Aws, AwsOptions};
-use crate::checks::{self, CallerIdentity};
+use crate::checks::{self, CallerIdentity, Invocations, ModelTargets};
 use crate::cli::{DoctorArgs, GlobalArgs, OutputFormat};
 use crate::engine::{CheckContext, CommandKind, run_checks};
+use crate::models::{Family, ModelRequest};
 use crate::report::{Report, Target, render_json, render_table};
 use crate::target::{Region, RunTargets};
 use crate::ui::{Spinner, use_color};
@@ -17,6 +18,18 @@ use crate::{UsageError, exit_code};
 
 pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, UsageError> {
     let mut output = Output::open(global)?;
+    let models = if args.models.is_empty() {
+        // Claude Code's settings will come first here once claude-code.config reads them.
+        vec![
+            ModelRequest::Family(Family::Sonnet),
+            ModelRequest::Family(Family::Haiku),
+        ]
+    } else {
+        args.models
+            .iter()
+            .map(|m| m.parse::<ModelRequest>().map_err(UsageError::Invalid))
+            .collect::<Result<Vec<_>, _>>()?
+    };
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
@@ -40,7 +53,9 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, UsageE
     let targets = RunTargets {
         regions,
         region_source,
-        models: args.models.clone(),
+        models,
+        expect_tpm: args.expect_tpm,
+        probe: !args.no_probe,
     };
 
     let checks = checks::for_command(CommandKind::Doctor);
@@ -50,6 +65,11 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, UsageE
     spinner.finish();
 
     let identity = cx.fact::<CallerIdentity>();
+    let models = match (cx.fact::<Invocations>(), cx.fact::<ModelTargets>()) {
+        (Some(invocations), _) => unique(invocations.list.iter().map(|i| i.model_id.clone())),
+        (None, Some(targets)) => unique(targets.list.iter().map(|t| t.model.id.clone())),
+        (None, None) => cx.targets.models.iter().map(|m| m.to_string()).collect(),
+    };
     let report = Report {
         command: CommandKind::Doctor.as_str(),
         started_at,
@@ -58,7 +78,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, UsageE
             account: identity.as_ref().map(|i| i.account.clone()),
             principal: identity.as_ref().map(|i| i.principal_arn.clone()),
             regions: cx.targets.regions.iter().map(|r| r.to_string()).collect(),
-            models: cx.targets.models.clone(),
+            models,
         },
         findings,
     };
@@ -183,6 +203,16 @@ impl Output {
             (Err(_), Output::Stdout) => Ok(()),
         }
     }
+}
+
+fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
 }
 
 fn print_call_counts(aws: &Aws) {

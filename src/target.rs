@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::models::ModelRequest;
+
 /// An AWS region name such as `us-east-1` or `us-gov-west-1`. Parsing checks the shape only;
 /// whether Bedrock is offered there is `region.config`'s business.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,8 +83,12 @@ pub struct RunTargets {
     /// Regions to check, in the order given; empty when no region is configured anywhere.
     pub regions: Vec<Region>,
     pub region_source: Option<RegionSource>,
-    /// `--model` values as given; resolved against the live catalog by the model checks.
-    pub models: Vec<String>,
+    /// What to check, resolved against each region's live catalog by `models.lifecycle`.
+    pub models: Vec<ModelRequest>,
+    /// Tokens per minute the user plans to use (`--expect-tpm`).
+    pub expect_tpm: Option<u64>,
+    /// Whether `runtime.probe` may call Bedrock Runtime (`--no-probe` turns it off).
+    pub probe: bool,
 }
 
 #[cfg(test)]

@@ -115,6 +115,12 @@ impl AwsError {
         }
     }
 
+    /// The same error with AWS's error code, as a service would have sent it.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
     pub fn kind(&self) -> AwsErrorKind {
         self.kind
     }

@@ -3,11 +3,13 @@
 //! credentials once, sends each distinct read at most once per run, counts calls, and
 //! classifies failures. Checks call the methods here; they never build a client.
 
+mod bedrock;
 mod calls;
 mod credentials;
 mod error;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::ProvideRegion;
@@ -15,6 +17,9 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::SdkConfig;
 use aws_types::service_config::ServiceConfigKey;
 
+pub use bedrock::{
+    Availability, FoundationModel, InferenceProfile, Lifecycle, ProbeAnswer, ServiceQuota,
+};
 pub use calls::{CallCount, CallKey, CallLog};
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
@@ -48,8 +53,17 @@ pub struct Aws {
     credentials: ResolveOnce,
     sts: aws_sdk_sts::Client,
     iam: aws_sdk_iam::Client,
+    clients: RegionalClients,
     cache: CallCache,
     log: Arc<CallLog>,
+}
+
+/// Clients of regional services, built on first use in each region and kept for the run.
+#[derive(Default)]
+struct RegionalClients {
+    bedrock: Mutex<HashMap<String, aws_sdk_bedrock::Client>>,
+    runtime: Mutex<HashMap<String, aws_sdk_bedrockruntime::Client>>,
+    quotas: Mutex<HashMap<String, aws_sdk_servicequotas::Client>>,
 }
 
 impl Aws {
@@ -103,9 +117,35 @@ impl Aws {
             credentials,
             sts,
             iam,
+            clients: RegionalClients::default(),
             cache: CallCache::default(),
             log,
         }
+    }
+
+    fn counter(&self) -> AttemptCounter {
+        AttemptCounter(Arc::clone(&self.log))
+    }
+
+    /// The client of one region, from the run's one `SdkConfig` with only the region changed.
+    fn regional<C: Clone>(
+        &self,
+        clients: &Mutex<HashMap<String, C>>,
+        region: &Region,
+        build: impl FnOnce(&SdkConfig) -> C,
+    ) -> C {
+        let mut clients = clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients
+            .entry(region.as_str().to_string())
+            .or_insert_with(|| {
+                let config = self
+                    .config
+                    .to_builder()
+                    .region(aws_config::Region::new(region.as_str().to_string()))
+                    .build();
+                build(&config)
+            })
+            .clone()
     }
 
     /// The region the SDK chain settled on (flag, environment, profile or instance metadata).

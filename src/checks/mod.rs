@@ -1,8 +1,13 @@
 //! Every check, one module each, and the registry that lists them. Adding a check: write the
 //! module (its `CheckMeta` is its catalog entry), add one line to `all()`.
 
+mod access;
 mod credentials;
 mod identity;
+mod models;
+mod probe;
+mod profiles;
+mod quotas;
 mod region;
 
 use std::sync::Arc;
@@ -11,6 +16,8 @@ use crate::engine::{Check, CommandKind};
 
 pub use credentials::CredentialsFact;
 pub use identity::{CallerIdentity, PrincipalKind};
+pub use models::{ModelTarget, ModelTargets};
+pub use profiles::{Invocation, Invocations, Route};
 
 /// All checks, in the order their findings are reported.
 pub fn all() -> Vec<Arc<dyn Check>> {
@@ -18,6 +25,11 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(credentials::CredentialsResolve),
         Arc::new(identity::IdentityCaller),
         Arc::new(region::RegionConfig),
+        Arc::new(models::ModelsLifecycle),
+        Arc::new(access::ModelsAccess),
+        Arc::new(profiles::ProfilesResolve),
+        Arc::new(quotas::QuotasInference),
+        Arc::new(probe::RuntimeProbe),
     ]
 }
 

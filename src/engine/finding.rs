@@ -136,6 +136,21 @@ impl Finding {
         .message(message)
     }
 
+    /// The check's own AWS read failed: an error finding with the operation, the kind of
+    /// failure and AWS's code as evidence.
+    pub fn aws_error(meta: &CheckMeta, error: &crate::aws::AwsError) -> Self {
+        let mut finding = Self::error(meta, error.to_string())
+            .evidence("operation", error.operation())
+            .evidence("error_kind", error.kind().as_str());
+        if let Some(code) = error.code() {
+            finding = finding.evidence("error_code", code);
+        }
+        if let Some(hint) = error.hint() {
+            finding = finding.remediation(Remediation::new(hint));
+        }
+        finding
+    }
+
     pub fn skip(meta: &CheckMeta, message: impl Into<String>) -> Self {
         Self::new(
             meta.id,

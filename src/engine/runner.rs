@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::{Check, CheckContext, CheckError, Finding, Remediation, Status};
+use super::{Check, CheckContext, CheckError, Finding, Status};
 
 /// Told what the runner does, for a progress display. Must not block.
 pub trait Progress: Send + Sync {
@@ -22,7 +22,12 @@ impl Progress for NoProgress {}
 enum State {
     Waiting,
     Running,
-    Done(Status),
+    /// `usable`: the check established something (a pass or warn) for at least one target,
+    /// so dependents run, for the targets it provided facts about.
+    Done {
+        worst: Status,
+        usable: bool,
+    },
 }
 
 /// Runs `checks` and returns their findings in the order the checks were given.
@@ -54,7 +59,13 @@ pub async fn run_checks(
                     Readiness::Wait => continue,
                     Readiness::Blocked(reason) => {
                         findings[index] = vec![Finding::skip(meta, reason)];
-                        state.insert(meta.id, State::Done(Status::Skip));
+                        state.insert(
+                            meta.id,
+                            State::Done {
+                                worst: Status::Skip,
+                                usable: false,
+                            },
+                        );
                         progress.finished(meta.id, Status::Skip);
                     }
                     Readiness::Ready => {
@@ -108,8 +119,15 @@ pub async fn run_checks(
             found
         };
         let status = worst(&found);
+        let usable = found.iter().any(|f| f.status.satisfies_dependents());
         progress.finished(meta.id, status);
-        state.insert(meta.id, State::Done(status));
+        state.insert(
+            meta.id,
+            State::Done {
+                worst: status,
+                usable,
+            },
+        );
         findings[index] = found;
     }
 
@@ -145,15 +163,18 @@ fn readiness(depends_on: &[&'static str], state: &HashMap<&'static str, State>) 
                     "Skipped: it depends on {dependency}, which is not part of this run"
                 ));
             }
-            Some(State::Done(status)) if !status.satisfies_dependents() => {
-                let what = match status {
+            Some(State::Done {
+                worst,
+                usable: false,
+            }) => {
+                let what = match worst {
                     Status::Fail => "failed",
                     Status::Error => "could not run",
                     _ => "was skipped",
                 };
                 return Readiness::Blocked(format!("Skipped: {dependency} {what}"));
             }
-            Some(State::Done(_)) => {}
+            Some(State::Done { .. }) => {}
             Some(State::Waiting | State::Running) => waiting = true,
         }
     }
@@ -182,19 +203,7 @@ fn worst(findings: &[Finding]) -> Status {
 fn error_finding(check: &dyn Check, error: CheckError) -> Finding {
     let meta = check.meta();
     match error {
-        CheckError::Aws(aws) => {
-            let finding = Finding::error(meta, aws.to_string())
-                .evidence("operation", aws.operation())
-                .evidence("error_kind", aws.kind().as_str());
-            let finding = match aws.code() {
-                Some(code) => finding.evidence("error_code", code),
-                None => finding,
-            };
-            match aws.hint() {
-                Some(hint) => finding.remediation(Remediation::new(hint)),
-                None => finding,
-            }
-        }
+        CheckError::Aws(aws) => Finding::aws_error(meta, &aws),
         CheckError::Internal(message) => Finding::error(meta, format!("internal error: {message}")),
     }
 }
@@ -203,7 +212,7 @@ fn error_finding(check: &dyn Check, error: CheckError) -> Finding {
 mod tests {
     use super::*;
     use crate::aws::{Aws, AwsError, AwsErrorKind};
-    use crate::engine::{CheckMeta, CommandKind, Severity};
+    use crate::engine::{CheckMeta, CommandKind, Remediation, Severity};
     use crate::target::RunTargets;
     use async_trait::async_trait;
     use std::future::Future;
@@ -360,6 +369,26 @@ mod tests {
         );
         assert_eq!(findings[1].message, "Skipped: root failed");
         assert_eq!(findings[2].message, "Skipped: child was skipped");
+    }
+
+    #[tokio::test]
+    async fn a_check_usable_for_some_targets_lets_dependents_run() {
+        let partial = fake("catalog", &[], |meta, _| async move {
+            Ok(vec![
+                Finding::fail(meta, Severity::High, "absent", "", Remediation::new("fix"))
+                    .region("eu-west-1"),
+                Finding::pass(meta, "present", "").region("us-east-1"),
+            ])
+        });
+        let findings = run(&[partial, passing("access", &["catalog"])], 1000).await;
+        assert_eq!(
+            statuses(&findings),
+            [
+                ("catalog", Status::Fail),
+                ("catalog", Status::Pass),
+                ("access", Status::Pass)
+            ]
+        );
     }
 
     #[tokio::test]

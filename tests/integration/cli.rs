@@ -4,7 +4,7 @@ use crate::support::Emulator;
 use crate::{Run, finding};
 
 fn assert_usage_error(run: &Run, mentions: &str) {
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}\n{}", run.stderr, run.stdout);
     assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
     assert_eq!(
         run.stderr.trim_end().lines().count(),
@@ -12,7 +12,12 @@ fn assert_usage_error(run: &Run, mentions: &str) {
         "one line: {:?}",
         run.stderr
     );
-    assert!(run.stderr.contains(mentions), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(mentions),
+        "{}\n{}",
+        run.stderr,
+        run.stdout
+    );
 }
 
 #[test]
@@ -88,7 +93,16 @@ fn checks_list_names_every_check() {
         .collect();
     assert_eq!(
         ids,
-        ["credentials.resolve", "identity.caller", "region.config"]
+        [
+            "credentials.resolve",
+            "identity.caller",
+            "region.config",
+            "models.lifecycle",
+            "models.access",
+            "profiles.resolve",
+            "quotas.inference",
+            "runtime.probe"
+        ]
     );
     for id in ids {
         assert!(table.stdout.contains(id));
@@ -109,7 +123,7 @@ fn out_writes_the_report_to_a_file() {
             .args(["doctor", "--output", "json", "--out"])
             .arg(&path),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     assert!(run.stdout.is_empty());
     let written = Run {
         code: 0,
@@ -125,14 +139,17 @@ fn out_writes_the_report_to_a_file() {
 #[test]
 fn the_table_report() {
     let emulator = Emulator::start();
+    // Sonnet resolves to the EU profile; Opus by its base ID cannot be called on demand.
     let run = Run::of(emulator.cmd().env("NO_COLOR", "1").args([
         "doctor",
         "--region",
-        "us-east-1",
-        "--region",
-        "ap-southeast-9",
+        "eu-west-1",
+        "--model",
+        "sonnet",
+        "--model",
+        "anthropic.claude-opus-4-6-v1",
     ]));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
     assert!(
         !run.stdout.contains('\u{1b}'),
         "no color when piped or NO_COLOR"
@@ -162,7 +179,7 @@ fn endpoint_url_flag_sends_every_call_there() {
         "--endpoint-url",
         &emulator.front.url(),
     ]));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     assert_eq!(emulator.front.count("sts:GetCallerIdentity"), 1);
 }
 
@@ -181,7 +198,7 @@ fn the_readonly_policy_lists_every_call_doctor_makes() {
         )),
     );
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
 
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -10,7 +10,7 @@ use crate::{Run, finding};
 fn a_good_identity_passes() {
     let emulator = Emulator::start();
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     assert_eq!(report["command"], "doctor");
     assert_eq!(report["target"]["account"], ACCOUNT);
@@ -46,11 +46,12 @@ fn a_good_identity_passes() {
 
     let sent = emulator.front.requests();
     assert_eq!(emulator.front.count("sts:GetCallerIdentity"), 1, "{sent:?}");
-    assert!(
-        sent.iter().all(|r| !r.mutating && r.answered_by == "moto"),
-        "{sent:?}"
+    assert!(sent.iter().all(|r| !r.mutating), "{sent:?}");
+    let sts: Vec<_> = sent.iter().filter(|r| r.service == "sts").collect();
+    assert_eq!(
+        (sts[0].answered_by.as_str(), sts[0].region.as_deref()),
+        ("moto", Some("us-east-1"))
     );
-    assert_eq!(sent[0].region.as_deref(), Some("us-east-1"));
 }
 
 #[test]
@@ -62,7 +63,7 @@ fn no_credentials_fails_and_skips_dependents() {
             .env("AWS_REGION", "us-east-1")
             .args(["doctor", "--output", "json"]),
     );
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "fail");
@@ -96,7 +97,7 @@ fn an_assumed_role_is_mapped_to_its_role_with_path() {
         Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
     );
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let identity = finding(&report, "identity.caller");
     assert_eq!(identity["status"], "pass");
@@ -118,7 +119,7 @@ fn a_role_whose_path_cannot_be_read_still_identifies_the_caller() {
     let emulator = Emulator::front_only();
     as_role_session_without_role_read(&emulator);
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let identity = finding(&report, "identity.caller");
     assert_eq!(identity["status"], "pass");
@@ -143,7 +144,7 @@ fn root_credentials_warn_and_strict_turns_that_into_failure() {
         Rule::Fixture(fixture("sts/GetCallerIdentity.root.xml")),
     );
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     assert_eq!(finding(&run.report(), "identity.caller")["status"], "warn");
     let strict = Run::of(
         emulator
@@ -161,7 +162,7 @@ fn rejected_credentials_fail_with_a_fix_for_their_source() {
         Rule::Fixture(fixture("sts/ExpiredToken.xml").with_status(403)),
     );
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let identity = finding(&report, "identity.caller");
     assert_eq!(identity["status"], "fail");
@@ -182,7 +183,7 @@ fn an_arn_of_unknown_shape_is_an_error_not_a_pass() {
         Rule::Fixture(fixture("sts/GetCallerIdentity.unknown-shape.xml")),
     );
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
-    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(run.code, 3, "{}\n{}", run.stderr, run.stdout);
     assert_eq!(finding(&run.report(), "identity.caller")["status"], "error");
 }
 
@@ -202,7 +203,7 @@ fn an_sso_profile_without_a_login_says_to_log_in() {
             .bare_cmd()
             .args(["doctor", "--profile", "dev", "--output", "json"]),
     );
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "fail");
@@ -238,7 +239,7 @@ fn credentials_about_to_expire_warn_with_their_source() {
             .env("AWS_REGION", "us-east-1")
             .args(["doctor", "--output", "json"]),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "warn");
@@ -273,7 +274,7 @@ fn a_bedrock_api_key_alone_is_reported_and_never_printed() {
             .env("AWS_BEARER_TOKEN_BEDROCK", token)
             .args(["doctor", "--output", "json", "-vv"]),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "warn");
@@ -305,7 +306,7 @@ fn no_region_fails_region_config_but_identity_still_runs() {
             .env_remove("AWS_REGION")
             .args(["doctor", "--output", "json"]),
     );
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let region = finding(&report, "region.config");
     assert_eq!(region["status"], "fail");
@@ -331,7 +332,7 @@ fn each_region_is_judged_on_its_own() {
         "--region",
         "ap-southeast-9",
     ]));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let report = run.report();
     let regions = crate::findings(&report, "region.config");
     assert_eq!(regions.len(), 2);
@@ -345,10 +346,13 @@ fn each_region_is_judged_on_its_own() {
     );
     assert_eq!(regions[0]["evidence"]["region_source"], "flag");
     // STS is asked in the first region given.
-    assert_eq!(
-        emulator.front.requests()[0].region.as_deref(),
-        Some("eu-west-1")
-    );
+    let sts: Vec<_> = emulator
+        .front
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "sts")
+        .collect();
+    assert_eq!(sts[0].region.as_deref(), Some("eu-west-1"));
 }
 
 /// The caller is a session of role `claude-dev`, and may not read the role itself.

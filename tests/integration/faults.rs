@@ -74,7 +74,7 @@ fn a_delay_past_the_timeout_is_an_error_not_a_hang() {
             .args(["doctor", "--output", "json", "--timeout", "1"]),
     );
     let took = clock.elapsed();
-    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(run.code, 3, "{}\n{}", run.stderr, run.stdout);
     assert!(took < Duration::from_secs(20), "took {took:?}");
     let report = run.report();
     let identity = finding(&report, "identity.caller");

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bedrock;
 mod cli;
 mod doctor;
 mod faults;

@@ -67,6 +67,9 @@ pub enum Rule {
     Forward,
     Fixture(Fixture),
     Fault(Fault),
+    /// A paginated answer: the first fixture without a token, then the one a `page-N` token
+    /// (`nextToken` in the query or `NextToken` in a JSON body) names.
+    Pages(Vec<Fixture>),
     /// Wait, then follow the inner rule.
     Delay(Duration, Box<Rule>),
 }
@@ -189,7 +192,8 @@ impl FrontServer {
         format!("http://{}", self.addr)
     }
 
-    /// Sets the rule for an operation key such as `sts:GetCallerIdentity`.
+    /// Sets the rule for an operation key such as `sts:GetCallerIdentity`, or for the
+    /// operation in one region only: `bedrock:ListInferenceProfiles@eu-west-1`.
     pub fn on(&self, operation: &str, rule: Rule) {
         lock(&self.state.rules).insert(operation.to_string(), rule);
     }
@@ -235,11 +239,31 @@ async fn handle(
 
     let operation = identify(&parts.method, &parts.uri, &parts.headers, &body);
     let protocol = Protocol::of(&parts.headers, &body, &parts.uri);
-    let rule = lock(&state.rules)
-        .get(&operation.key())
-        .cloned()
-        .unwrap_or(Rule::Forward);
-    let (response, answered_by) = answer(&state, rule, &parts, body, protocol).await;
+    let rule = {
+        let rules = lock(&state.rules);
+        let in_region = operation
+            .region
+            .as_ref()
+            .and_then(|r| rules.get(&format!("{}@{r}", operation.key())));
+        in_region
+            .or_else(|| rules.get(&operation.key()))
+            .cloned()
+            .unwrap_or(Rule::Forward)
+    };
+    let template = Template {
+        region: operation
+            .region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".into()),
+        path: parts
+            .uri
+            .path()
+            .split('/')
+            .skip(1)
+            .map(percent_decode)
+            .collect(),
+    };
+    let (response, answered_by) = answer(&state, rule, &parts, body, protocol, &template).await;
     lock(&state.log).push(RecordedRequest {
         mutating: is_mutating(&operation.name),
         service: operation.service,
@@ -257,15 +281,32 @@ async fn answer(
     parts: &hyper::http::request::Parts,
     body: Bytes,
     protocol: Protocol,
+    template: &Template,
 ) -> (Response<Full<Bytes>>, String) {
     while let Rule::Delay(wait, inner) = rule {
         tokio::time::sleep(wait).await;
         rule = *inner;
     }
+    if let Rule::Pages(pages) = rule {
+        let token = page_token(&parts.uri, &body);
+        let index = match token.as_deref().and_then(|t| t.strip_prefix("page-")) {
+            None => 0,
+            Some(n) => n.parse::<usize>().unwrap_or(0).saturating_sub(1),
+        };
+        rule = match pages.get(index) {
+            Some(page) => Rule::Fixture(page.clone()),
+            None => Rule::Fixture(Fixture {
+                status: 400,
+                content_type: "application/json".into(),
+                headers: vec![("x-amzn-errortype".into(), "ValidationException".into())],
+                body: Bytes::from_static(br#"{"message":"Invalid pagination token"}"#),
+            }),
+        };
+    }
     match rule {
-        Rule::Delay(..) => unreachable!("delays are unwrapped above"),
+        Rule::Delay(..) | Rule::Pages(..) => unreachable!("delays and pages are unwrapped above"),
         Rule::Fixture(fixture) => {
-            let mut response = Response::new(Full::new(fixture.body));
+            let mut response = Response::new(Full::new(template.fill(&fixture.body)));
             *response.status_mut() = StatusCode::from_u16(fixture.status).unwrap_or(StatusCode::OK);
             set_header(&mut response, "content-type", &fixture.content_type);
             set_header(&mut response, "x-amzn-requestid", "front-fixture");
@@ -336,6 +377,93 @@ async fn forward(
             &format!("moto did not answer: {error}"),
         ),
     }
+}
+
+/// Rules from a scenario file: a JSON object from operation key (optionally `@region`) to
+/// `{"fixture": FILE, "status": N, "headers": {..}}`, `{"pages": [FILE, ...]}`,
+/// `{"fault": "throttle|server-error|access-denied|malformed-body"}`, each optionally with
+/// `"delay_ms": N`. Files are relative to the scenario file.
+pub fn load_scenario(path: &Path) -> Result<Vec<(String, Rule)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let scenario: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    scenario
+        .into_iter()
+        .map(|(operation, spec)| {
+            let rule = rule_of(&spec, base)
+                .map_err(|e| format!("{}: {operation}: {e}", path.display()))?;
+            Ok((operation, rule))
+        })
+        .collect()
+}
+
+fn rule_of(spec: &serde_json::Value, base: &Path) -> Result<Rule, String> {
+    let fixture = |file: &str| -> Result<Fixture, String> {
+        let mut fixture =
+            Fixture::from_file(&base.join(file)).map_err(|e| format!("{file}: {e}"))?;
+        if let Some(status) = spec.get("status").and_then(|s| s.as_u64()) {
+            fixture = fixture.with_status(status as u16);
+        }
+        if let Some(headers) = spec.get("headers").and_then(|h| h.as_object()) {
+            for (name, value) in headers {
+                fixture = fixture.with_header(name, value.as_str().unwrap_or_default());
+            }
+        }
+        Ok(fixture)
+    };
+    let mut rule = if let Some(file) = spec.get("fixture").and_then(|f| f.as_str()) {
+        Rule::Fixture(fixture(file)?)
+    } else if let Some(pages) = spec.get("pages").and_then(|p| p.as_array()) {
+        let files = pages
+            .iter()
+            .map(|p| p.as_str().ok_or("pages are file names"));
+        Rule::Pages(files.map(|f| fixture(f?)).collect::<Result<_, _>>()?)
+    } else if let Some(fault) = spec.get("fault").and_then(|f| f.as_str()) {
+        Rule::Fault(Fault::parse(fault).ok_or_else(|| format!("unknown fault {fault}"))?)
+    } else {
+        Rule::Forward
+    };
+    if let Some(ms) = spec.get("delay_ms").and_then(|d| d.as_u64()) {
+        rule = Rule::Delay(Duration::from_millis(ms), Box::new(rule));
+    }
+    Ok(rule)
+}
+
+/// Values a fixture body may name: `{{region}}` (the request's signing region) and
+/// `{{path.N}}` (the Nth segment of the request path, decoded).
+struct Template {
+    region: String,
+    path: Vec<String>,
+}
+
+impl Template {
+    fn fill(&self, body: &Bytes) -> Bytes {
+        let Ok(text) = std::str::from_utf8(body) else {
+            return body.clone();
+        };
+        if !text.contains("{{") {
+            return body.clone();
+        }
+        let mut text = text.replace("{{region}}", &self.region);
+        for (index, segment) in self.path.iter().enumerate() {
+            text = text.replace(&format!("{{{{path.{index}}}}}"), segment);
+        }
+        Bytes::from(text)
+    }
+}
+
+fn page_token(uri: &Uri, body: &[u8]) -> Option<String> {
+    let from_query = uri.query().and_then(|q| {
+        form_value(q.as_bytes(), "nextToken").or_else(|| form_value(q.as_bytes(), "NextToken"))
+    });
+    from_query.or_else(|| {
+        let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+        json.get("NextToken")
+            .or_else(|| json.get("nextToken"))?
+            .as_str()
+            .map(str::to_string)
+    })
 }
 
 /// `GET /_front/requests` (the log as JSON) and `POST /_front/reset`, for the standalone server.
@@ -596,6 +724,12 @@ const REST_ROUTES: &[(&str, &str, &str, &str)] = &[
         "DeleteModelInvocationLoggingConfiguration",
     ),
     ("bedrock", "GET", "/guardrails", "ListGuardrails"),
+    (
+        "bedrock",
+        "GET",
+        "/use-case-for-model-access",
+        "GetUseCaseForModelAccess",
+    ),
     ("bedrock-runtime", "POST", "/model/*/invoke", "InvokeModel"),
     (
         "bedrock-runtime",

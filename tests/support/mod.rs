@@ -109,6 +109,16 @@ pub fn fixture(relative: &str) -> front::Fixture {
     front::Fixture::from_file(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
+/// An error as Bedrock (REST-JSON) sends it: status, `x-amzn-errortype` and a message.
+pub fn rest_error(status: u16, code: &str, message: &str) -> front::Fixture {
+    front::Fixture {
+        status,
+        content_type: "application/json".into(),
+        headers: vec![("x-amzn-errortype".into(), code.into())],
+        body: serde_json::json!({ "message": message }).to_string().into(),
+    }
+}
+
 /// Text between `<tag>` and `</tag>` in an XML answer.
 pub fn xml_value(xml: &str, tag: &str) -> String {
     let open = format!("<{tag}>");
@@ -150,7 +160,7 @@ impl Emulator {
         Self::with(Some(moto), upstream, access_key_id, secret_access_key)
     }
 
-    /// The front server alone: every operation must have a rule (fixture or fault).
+    /// The front server alone: STS and IAM need a rule (fixture or fault) in each test.
     pub fn front_only() -> Emulator {
         Self::with(
             None,
@@ -174,6 +184,14 @@ impl Emulator {
         let front = runtime
             .block_on(FrontServer::start(0, upstream))
             .expect("start the front server");
+        // What moto lacks comes from the default account of tests/fixtures/account.json: the
+        // current Claude catalog, profiles per geography, quotas, and a probe Bedrock answers
+        // as it should. Tests swap in their own rules on top.
+        let account = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/account.json");
+        for (operation, rule) in front::load_scenario(&account).expect("the account scenario loads")
+        {
+            front.on(&operation, rule);
+        }
         Emulator {
             front,
             moto,

@@ -1,0 +1,380 @@
+//! Bedrock, Bedrock Runtime and Service Quotas reads, per region, as plain types the checks
+//! use. Enumerations are kept as AWS's strings: the service adds values (INFERENCE_PROFILE is
+//! not in the model's InferenceType enum), and a check must see an unknown value to refuse to
+//! pass on it.
+
+use std::sync::Arc;
+
+use aws_smithy_types::Blob;
+use aws_smithy_types::date_time::Format;
+
+use super::{Aws, AwsError, AwsErrorKind, CallKey};
+use crate::target::Region;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundationModel {
+    pub id: String,
+    pub arn: String,
+    pub name: Option<String>,
+    pub provider: Option<String>,
+    /// `ON_DEMAND`, `PROVISIONED`, `INFERENCE_PROFILE`, or whatever AWS adds.
+    pub inference_types: Vec<String>,
+    pub lifecycle: Lifecycle,
+}
+
+impl FoundationModel {
+    pub fn supports_on_demand(&self) -> bool {
+        self.inference_types.iter().any(|t| t == "ON_DEMAND")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// `ACTIVE`, `LEGACY`, or an unknown value.
+    pub status: String,
+    pub legacy_time: Option<String>,
+    pub public_extended_access_time: Option<String>,
+    pub end_of_life_time: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Availability {
+    pub agreement: String,
+    pub agreement_error: Option<String>,
+    pub authorization: String,
+    pub entitlement: String,
+    pub region: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InferenceProfile {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    /// `SYSTEM_DEFINED` or `APPLICATION`.
+    pub kind: String,
+    pub status: String,
+    /// One foundation-model ARN per destination region; `global.` profiles also list a
+    /// region-less ARN.
+    pub model_arns: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceQuota {
+    pub code: String,
+    pub name: String,
+    pub value: f64,
+    pub adjustable: bool,
+}
+
+/// What Bedrock Runtime answered to a call that costs no tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProbeAnswer {
+    /// CountTokens counted: the call was authorized and the model reachable.
+    Counted(i32),
+    /// InvokeModel succeeded, which a deliberately invalid body must never do.
+    Invoked,
+    Rejected(AwsError),
+}
+
+fn time(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    value.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+impl Aws {
+    fn bedrock(&self, region: &Region) -> aws_sdk_bedrock::Client {
+        self.regional(&self.clients.bedrock, region, |config| {
+            aws_sdk_bedrock::Client::from_conf(
+                aws_sdk_bedrock::config::Builder::from(config)
+                    .interceptor(self.counter())
+                    .build(),
+            )
+        })
+    }
+
+    fn runtime(&self, region: &Region) -> aws_sdk_bedrockruntime::Client {
+        self.regional(&self.clients.runtime, region, |config| {
+            aws_sdk_bedrockruntime::Client::from_conf(
+                aws_sdk_bedrockruntime::config::Builder::from(config)
+                    .interceptor(self.counter())
+                    .build(),
+            )
+        })
+    }
+
+    fn quotas_client(&self, region: &Region) -> aws_sdk_servicequotas::Client {
+        self.regional(&self.clients.quotas, region, |config| {
+            aws_sdk_servicequotas::Client::from_conf(
+                aws_sdk_servicequotas::config::Builder::from(config)
+                    .interceptor(self.counter())
+                    .build(),
+            )
+        })
+    }
+
+    /// ListFoundationModels: the region's whole catalog (the API has no pagination).
+    pub async fn foundation_models(
+        &self,
+        region: &Region,
+    ) -> Result<Arc<Vec<FoundationModel>>, AwsError> {
+        const OP: &str = "bedrock:ListFoundationModels";
+        let key = CallKey::new(OP, Some(region.as_str()), "");
+        self.cache
+            .get(&self.log, key, || async {
+                let out = self
+                    .bedrock(region)
+                    .list_foundation_models()
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                let models = out
+                    .model_summaries
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|m| FoundationModel {
+                        lifecycle: match &m.model_lifecycle {
+                            Some(l) => Lifecycle {
+                                status: l.status.as_str().to_string(),
+                                legacy_time: time(l.legacy_time.as_ref()),
+                                public_extended_access_time: time(
+                                    l.public_extended_access_time.as_ref(),
+                                ),
+                                end_of_life_time: time(l.end_of_life_time.as_ref()),
+                            },
+                            None => Lifecycle {
+                                status: String::new(),
+                                legacy_time: None,
+                                public_extended_access_time: None,
+                                end_of_life_time: None,
+                            },
+                        },
+                        inference_types: m
+                            .inference_types_supported
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|t| t.as_str().to_string())
+                            .collect(),
+                        id: m.model_id,
+                        arn: m.model_arn,
+                        name: m.model_name,
+                        provider: m.provider_name,
+                    })
+                    .collect();
+                Ok(Arc::new(models))
+            })
+            .await
+    }
+
+    /// GetFoundationModelAvailability for a base model ID.
+    pub async fn model_availability(
+        &self,
+        region: &Region,
+        model_id: &str,
+    ) -> Result<Availability, AwsError> {
+        const OP: &str = "bedrock:GetFoundationModelAvailability";
+        let key = CallKey::new(OP, Some(region.as_str()), model_id);
+        self.cache
+            .get(&self.log, key, || async {
+                let out = self
+                    .bedrock(region)
+                    .get_foundation_model_availability()
+                    .model_id(model_id)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                let (agreement, agreement_error) = match out.agreement_availability {
+                    Some(a) => (a.status.as_str().to_string(), a.error_message),
+                    None => (String::new(), None),
+                };
+                Ok(Availability {
+                    agreement,
+                    agreement_error,
+                    authorization: out.authorization_status.as_str().to_string(),
+                    entitlement: out.entitlement_availability.as_str().to_string(),
+                    region: out.region_availability.as_str().to_string(),
+                })
+            })
+            .await
+    }
+
+    /// ListInferenceProfiles, every page, every type the region lists.
+    pub async fn inference_profiles(
+        &self,
+        region: &Region,
+    ) -> Result<Arc<Vec<InferenceProfile>>, AwsError> {
+        const OP: &str = "bedrock:ListInferenceProfiles";
+        let key = CallKey::new(OP, Some(region.as_str()), "");
+        self.cache
+            .get(&self.log, key, || async {
+                let summaries = self
+                    .bedrock(region)
+                    .list_inference_profiles()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                let profiles = summaries
+                    .into_iter()
+                    .map(|p| InferenceProfile {
+                        id: p.inference_profile_id,
+                        arn: p.inference_profile_arn,
+                        name: p.inference_profile_name,
+                        kind: p.r#type.as_str().to_string(),
+                        status: p.status.as_str().to_string(),
+                        model_arns: p.models.into_iter().filter_map(|m| m.model_arn).collect(),
+                    })
+                    .collect();
+                Ok(Arc::new(profiles))
+            })
+            .await
+    }
+
+    /// GetInferenceProfile by ID or ARN (application profiles the list may not show).
+    pub async fn inference_profile(
+        &self,
+        region: &Region,
+        identifier: &str,
+    ) -> Result<InferenceProfile, AwsError> {
+        const OP: &str = "bedrock:GetInferenceProfile";
+        let key = CallKey::new(OP, Some(region.as_str()), identifier);
+        self.cache
+            .get(&self.log, key, || async {
+                let p = self
+                    .bedrock(region)
+                    .get_inference_profile()
+                    .inference_profile_identifier(identifier)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(InferenceProfile {
+                    id: p.inference_profile_id,
+                    arn: p.inference_profile_arn,
+                    name: p.inference_profile_name,
+                    kind: p.r#type.as_str().to_string(),
+                    status: p.status.as_str().to_string(),
+                    model_arns: p.models.into_iter().filter_map(|m| m.model_arn).collect(),
+                })
+            })
+            .await
+    }
+
+    /// ListServiceQuotas for service code `bedrock`: the values applied to this account.
+    pub async fn bedrock_quotas(
+        &self,
+        region: &Region,
+    ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
+        const OP: &str = "servicequotas:ListServiceQuotas";
+        let key = CallKey::new(OP, Some(region.as_str()), "bedrock");
+        self.cache
+            .get(&self.log, key, || async {
+                let quotas = self
+                    .quotas_client(region)
+                    .list_service_quotas()
+                    .service_code("bedrock")
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(Arc::new(quotas.into_iter().filter_map(quota_of).collect()))
+            })
+            .await
+    }
+
+    /// ListAWSDefaultServiceQuotas for service code `bedrock`.
+    pub async fn bedrock_default_quotas(
+        &self,
+        region: &Region,
+    ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
+        const OP: &str = "servicequotas:ListAWSDefaultServiceQuotas";
+        let key = CallKey::new(OP, Some(region.as_str()), "bedrock");
+        self.cache
+            .get(&self.log, key, || async {
+                let quotas = self
+                    .quotas_client(region)
+                    .list_aws_default_service_quotas()
+                    .service_code("bedrock")
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(Arc::new(quotas.into_iter().filter_map(quota_of).collect()))
+            })
+            .await
+    }
+
+    /// CountTokens: free, and proof that the caller may reach the model.
+    pub async fn count_tokens(
+        &self,
+        region: &Region,
+        model_id: &str,
+        body: &str,
+    ) -> Result<ProbeAnswer, AwsError> {
+        const OP: &str = "bedrock-runtime:CountTokens";
+        let key = CallKey::new(OP, Some(region.as_str()), format!("{model_id}\n{body}"));
+        self.cache
+            .get(&self.log, key, || async {
+                let input = aws_sdk_bedrockruntime::types::CountTokensInput::InvokeModel(
+                    aws_sdk_bedrockruntime::types::InvokeModelTokensRequest::builder()
+                        .body(Blob::new(body.as_bytes()))
+                        .build()
+                        .map_err(|e| AwsError::new(AwsErrorKind::Invalid, OP, e.to_string()))?,
+                );
+                let answer = self
+                    .runtime(region)
+                    .count_tokens()
+                    .model_id(model_id)
+                    .input(input)
+                    .send()
+                    .await;
+                Ok(match answer {
+                    Ok(out) => ProbeAnswer::Counted(out.input_tokens),
+                    Err(e) => ProbeAnswer::Rejected(AwsError::from_sdk(OP, e)),
+                })
+            })
+            .await
+    }
+
+    /// InvokeModel with a body the caller chose to be invalid, so that Bedrock rejects it
+    /// before any inference.
+    pub async fn invoke_rejected_body(
+        &self,
+        region: &Region,
+        model_id: &str,
+        body: &str,
+    ) -> Result<ProbeAnswer, AwsError> {
+        const OP: &str = "bedrock-runtime:InvokeModel";
+        let key = CallKey::new(OP, Some(region.as_str()), format!("{model_id}\n{body}"));
+        self.cache
+            .get(&self.log, key, || async {
+                let answer = self
+                    .runtime(region)
+                    .invoke_model()
+                    .model_id(model_id)
+                    .content_type("application/json")
+                    .accept("application/json")
+                    .body(Blob::new(body.as_bytes()))
+                    .send()
+                    .await;
+                Ok(match answer {
+                    Ok(_) => ProbeAnswer::Invoked,
+                    Err(e) => ProbeAnswer::Rejected(AwsError::from_sdk(OP, e)),
+                })
+            })
+            .await
+    }
+}
+
+fn quota_of(q: aws_sdk_servicequotas::types::ServiceQuota) -> Option<ServiceQuota> {
+    Some(ServiceQuota {
+        code: q.quota_code?,
+        name: q.quota_name?,
+        value: q.value?,
+        adjustable: q.adjustable,
+    })
+}

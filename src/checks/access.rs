@@ -1,0 +1,162 @@
+//! `models.access`: GetFoundationModelAvailability says the account may use the model here.
+//! Each of its four fields fails with its own cause and fix; a value this version does not
+//! know is never read as available.
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+
+use super::models::{ModelTarget, ModelTargets};
+use crate::aws::Availability;
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+};
+
+static META: CheckMeta = CheckMeta {
+    id: "models.access",
+    title: "Model access",
+    description: "GetFoundationModelAvailability: the model's agreement is accepted, the account \
+                  is authorized and entitled, and the model is available in the region",
+    commands: &[CommandKind::Doctor],
+    depends_on: &["models.lifecycle"],
+    severity: Severity::High,
+};
+
+pub struct ModelsAccess;
+
+#[async_trait]
+impl Check for ModelsAccess {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let targets = cx.require::<ModelTargets>()?;
+        // Two requests that resolve to the same model in a region are one question.
+        let mut unique: Vec<&ModelTarget> = Vec::new();
+        for target in &targets.list {
+            if !unique
+                .iter()
+                .any(|t| t.region == target.region && t.model.id == target.model.id)
+            {
+                unique.push(target);
+            }
+        }
+        let findings = join_all(unique.into_iter().map(|target| async move {
+            let finding = match cx
+                .aws
+                .model_availability(&target.region, &target.model.id)
+                .await
+            {
+                Ok(availability) => judge(&availability, target),
+                Err(error) => Finding::aws_error(&META, &error),
+            };
+            finding
+                .region(target.region.as_str())
+                .resource(target.model.arn.clone())
+        }))
+        .await;
+        Ok(findings)
+    }
+}
+
+fn judge(a: &Availability, target: &ModelTarget) -> Finding {
+    let id = &target.model.id;
+    let region = &target.region;
+    let mut problems: Vec<(Severity, String, String, bool)> = Vec::new(); // (severity, message, fix, is_warning)
+    match a.agreement.as_str() {
+        "AVAILABLE" => {}
+        "PENDING" => problems.push((
+            Severity::Medium,
+            format!("the model agreement for {id} is still being processed (it can take up to 15 minutes)"),
+            "Wait a few minutes and run again".to_string(),
+            true,
+        )),
+        "NOT_AVAILABLE" => problems.push((
+            Severity::High,
+            format!("the model agreement for {id} has not been accepted in this account"),
+            format!(
+                "Submit the Anthropic first-time-use form once per account (Bedrock console > Model catalog > {} > Submit use case details, \
+                 or aws bedrock put-use-case-for-model-access from the organization's management account), then invoke the model once \
+                 with aws-marketplace:Subscribe allowed so the Marketplace subscription is created",
+                target.model.name.as_deref().unwrap_or(id)
+            ),
+            false,
+        )),
+        other => problems.push((
+            Severity::High,
+            format!(
+                "the model agreement for {id} is in state {}{}",
+                if other.is_empty() { "(none)" } else { other },
+                a.agreement_error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+            "Open the model in the Bedrock console (Model catalog) to see what the agreement needs, or contact AWS Support".to_string(),
+            false,
+        )),
+    }
+    match a.authorization.as_str() {
+        "AUTHORIZED" => {}
+        other => problems.push((
+            Severity::High,
+            format!("the account is not authorized to use {id} ({})", if other.is_empty() { "no status" } else { other }),
+            "Allow aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe (condition aws:CalledViaLast = bedrock.amazonaws.com) \
+             for the principals that call Bedrock, and check that no SCP denies them"
+                .to_string(),
+            false,
+        )),
+    }
+    match a.entitlement.as_str() {
+        "AVAILABLE" => {}
+        other => problems.push((
+            Severity::High,
+            format!("the account is not entitled to {id} ({})", if other.is_empty() { "no status" } else { other }),
+            "Make sure the account has a valid payment method and that the Marketplace subscription for the model exists \
+             (AWS Marketplace console > Manage subscriptions)"
+                .to_string(),
+            false,
+        )),
+    }
+    match a.region.as_str() {
+        "AVAILABLE" => {}
+        other => problems.push((
+            Severity::High,
+            format!("{id} is not available in {region} ({})", if other.is_empty() { "no status" } else { other }),
+            format!("Call it through a cross-region inference profile, or from a region that offers it (--region ...); {region} does not"),
+            false,
+        )),
+    }
+
+    let evidence = |finding: Finding| {
+        finding
+            .evidence("model_id", id.clone())
+            .evidence("agreement", a.agreement.clone())
+            .evidence("authorization", a.authorization.clone())
+            .evidence("entitlement", a.entitlement.clone())
+            .evidence("region_availability", a.region.clone())
+    };
+    if problems.is_empty() {
+        return evidence(Finding::pass(
+            &META,
+            "Model access granted",
+            format!("{id}: agreement, authorization, entitlement and region all available"),
+        ));
+    }
+    let severity = problems.iter().map(|p| p.0).max().unwrap_or(Severity::High);
+    let message = problems
+        .iter()
+        .map(|p| p.1.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let fix = Remediation::new(
+        problems
+            .iter()
+            .map(|p| p.2.clone())
+            .collect::<Vec<_>>()
+            .join(". "),
+    );
+    let finding = if problems.iter().all(|p| p.3) {
+        Finding::warn(&META, severity, "Model access pending", message, fix)
+    } else {
+        Finding::fail(&META, severity, "No access to the model", message, fix)
+    };
+    evidence(finding)
+}

@@ -1,0 +1,256 @@
+//! `models.lifecycle`: each target model is in the region's live catalog, and where it stands
+//! in its lifecycle. This is where `--model` values meet the catalog; later checks read the
+//! `ModelTargets` it provides.
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+
+use crate::aws::{Aws, AwsErrorKind, FoundationModel, InferenceProfile};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+};
+use crate::models::{ModelRequest, did_you_mean, family_of, newest};
+use crate::target::Region;
+
+static META: CheckMeta = CheckMeta {
+    id: "models.lifecycle",
+    title: "Model lifecycle",
+    description: "Each target model is in the region's live catalog (ListFoundationModels): \
+                  ACTIVE passes, LEGACY warns with its end-of-life date, absent fails with a \
+                  \"did you mean\"",
+    commands: &[CommandKind::Doctor],
+    depends_on: &["credentials.resolve", "region.config"],
+    severity: Severity::High,
+};
+
+/// A `--model` request resolved to a catalog model in one region.
+#[derive(Clone, Debug)]
+pub struct ModelTarget {
+    pub request: ModelRequest,
+    pub region: Region,
+    pub model: FoundationModel,
+    /// The application inference profile the request named, as Bedrock describes it.
+    pub application_profile: Option<InferenceProfile>,
+}
+
+/// Every (request, region) pair whose model exists there and is ACTIVE or LEGACY.
+#[derive(Clone, Debug, Default)]
+pub struct ModelTargets {
+    pub list: Vec<ModelTarget>,
+}
+
+pub struct ModelsLifecycle;
+
+#[async_trait]
+impl Check for ModelsLifecycle {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let per_region = join_all(
+            cx.targets
+                .regions
+                .iter()
+                .map(|region| in_region(&cx.aws, region, &cx.targets.models)),
+        )
+        .await;
+        let mut findings = Vec::new();
+        let mut targets = ModelTargets::default();
+        for (region_findings, region_targets) in per_region {
+            findings.extend(region_findings);
+            targets.list.extend(region_targets);
+        }
+        cx.provide(targets);
+        Ok(findings)
+    }
+}
+
+async fn in_region(
+    aws: &Aws,
+    region: &Region,
+    requests: &[ModelRequest],
+) -> (Vec<Finding>, Vec<ModelTarget>) {
+    let catalog = match aws.foundation_models(region).await {
+        Ok(catalog) => catalog,
+        Err(error) => {
+            return (
+                vec![Finding::aws_error(&META, &error).region(region.as_str())],
+                Vec::new(),
+            );
+        }
+    };
+    let resolved = join_all(
+        requests
+            .iter()
+            .map(|request| resolve(aws, region, &catalog, request)),
+    )
+    .await;
+    let mut findings = Vec::new();
+    let mut targets = Vec::new();
+    for (finding, target) in resolved {
+        findings.push(finding.region(region.as_str()));
+        targets.extend(target);
+    }
+    (findings, targets)
+}
+
+async fn resolve(
+    aws: &Aws,
+    region: &Region,
+    catalog: &[FoundationModel],
+    request: &ModelRequest,
+) -> (Finding, Option<ModelTarget>) {
+    let target = |model: &FoundationModel, application_profile| ModelTarget {
+        request: request.clone(),
+        region: region.clone(),
+        model: model.clone(),
+        application_profile,
+    };
+    match request {
+        ModelRequest::Family(family) => match newest(catalog, *family) {
+            Some(model) => (lifecycle(model, catalog, request), Some(target(model, None))),
+            None => (
+                Finding::fail(
+                    &META,
+                    Severity::High,
+                    "No such model in this region",
+                    format!("{region}'s catalog has no ACTIVE Claude {} model", family.as_str()),
+                    Remediation::new("Check another region (--region us-east-1), or name a model with --model <model ID>"),
+                )
+                .evidence("request", request.to_string()),
+                None,
+            ),
+        },
+        ModelRequest::BaseId(id) | ModelRequest::Profile { base: id, .. } => match catalog.iter().find(|m| &m.id == id) {
+            Some(model) => (lifecycle(model, catalog, request), Some(target(model, None))),
+            None => (absent(request, id, region, catalog), None),
+        },
+        ModelRequest::ApplicationProfile(arn) => {
+            let profile = match aws.inference_profile(region, arn).await {
+                Ok(profile) => profile,
+                Err(error) if error.kind() == AwsErrorKind::NotFound || error.kind() == AwsErrorKind::Invalid => {
+                    return (
+                        Finding::fail(
+                            &META,
+                            Severity::High,
+                            "Application inference profile not found",
+                            format!("{arn} does not exist in {region}: {error}"),
+                            Remediation::new(format!("aws bedrock list-inference-profiles --type-equals APPLICATION --region {region}")),
+                        )
+                        .resource(arn.clone()),
+                        None,
+                    );
+                }
+                Err(error) => return (Finding::aws_error(&META, &error).resource(arn.clone()), None),
+            };
+            let base = profile.model_arns.iter().find_map(|arn| arn.split_once("foundation-model/").map(|(_, id)| id.to_string()));
+            match base.as_deref().and_then(|id| catalog.iter().find(|m| m.id == id)) {
+                Some(model) => (lifecycle(model, catalog, request), Some(target(model, Some(profile)))),
+                None => (absent(request, base.as_deref().unwrap_or("(no model)"), region, catalog), None),
+            }
+        }
+    }
+}
+
+fn absent(
+    request: &ModelRequest,
+    id: &str,
+    region: &Region,
+    catalog: &[FoundationModel],
+) -> Finding {
+    let suggestion = did_you_mean(id, catalog);
+    let message = match suggestion {
+        Some(close) => format!("{id} is not in {region}'s model catalog; did you mean {close}?"),
+        None => format!("{id} is not in {region}'s model catalog"),
+    };
+    let fix = match suggestion {
+        Some(close) => format!(
+            "--model {close}, or list the region's models: aws bedrock list-foundation-models --by-provider anthropic --region {region}"
+        ),
+        None => format!(
+            "Pick a model the region offers (aws bedrock list-foundation-models --by-provider anthropic --region {region}), or a region that offers {id}"
+        ),
+    };
+    Finding::fail(
+        &META,
+        Severity::High,
+        "Model not offered in this region",
+        message,
+        Remediation::new(fix),
+    )
+    .resource(id.to_string())
+    .evidence("request", request.to_string())
+}
+
+fn lifecycle(
+    model: &FoundationModel,
+    catalog: &[FoundationModel],
+    request: &ModelRequest,
+) -> Finding {
+    let life = &model.lifecycle;
+    let finding = match life.status.as_str() {
+        "ACTIVE" => Finding::pass(&META, "Model is active", format!("{} is ACTIVE", model.id)),
+        "LEGACY" => {
+            let eol = life
+                .end_of_life_time
+                .as_deref()
+                .unwrap_or("a date AWS has not published");
+            let mut message = format!("{} is LEGACY", model.id);
+            if let Some(since) = &life.legacy_time {
+                message.push_str(&format!(" since {since}"));
+            }
+            if let Some(extended) = &life.public_extended_access_time {
+                message.push_str(&format!(
+                    "; public extended access (higher price) from {extended}"
+                ));
+            }
+            message.push_str(&format!("; end of life {eol}, after which calls fail"));
+            let successor = family_of(&model.id)
+                .and_then(|family| newest(catalog, family))
+                .filter(|n| n.id != model.id);
+            let fix = match successor {
+                Some(next) => format!(
+                    "Move to {} before {eol}: --model {} (and ANTHROPIC_MODEL for Claude Code)",
+                    next.id, next.id
+                ),
+                None => format!(
+                    "Plan a move before {eol}: https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"
+                ),
+            };
+            Finding::warn(
+                &META,
+                Severity::Medium,
+                "Model is legacy",
+                message,
+                Remediation::new(fix),
+            )
+        }
+        other => Finding::error(
+            &META,
+            format!(
+                "{} has lifecycle status '{other}', which this version does not know; it is not reported as usable",
+                model.id
+            ),
+        ),
+    };
+    let mut finding = finding
+        .resource(model.arn.clone())
+        .evidence("request", request.to_string())
+        .evidence("model_id", model.id.clone())
+        .evidence("lifecycle", life.status.clone())
+        .evidence("inference_types", model.inference_types.clone());
+    for (key, value) in [
+        ("legacy_time", &life.legacy_time),
+        (
+            "public_extended_access_time",
+            &life.public_extended_access_time,
+        ),
+        ("end_of_life_time", &life.end_of_life_time),
+    ] {
+        if let Some(value) = value {
+            finding = finding.evidence(key, value.clone());
+        }
+    }
+    finding
+}

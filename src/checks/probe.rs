@@ -1,0 +1,348 @@
+//! `runtime.probe`: one live call per target that costs no tokens, read strictly. CountTokens
+//! (free) where the model is called by its own ID; otherwise InvokeModel on the exact ID the
+//! user will call with a body Bedrock must reject before any inference. Bedrock complaining
+//! about the body is the proof: the call was authorized and reached the model. Any answer this
+//! module does not recognize is an error, never a pass.
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+
+use super::profiles::{Invocation, Invocations, Route};
+use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+};
+
+static META: CheckMeta = CheckMeta {
+    id: "runtime.probe",
+    title: "Live probe",
+    description: "A zero-token live call to Bedrock Runtime (CountTokens, or InvokeModel with a \
+                  deliberately invalid body) and a precise reading of the answer; --no-probe \
+                  skips it",
+    commands: &[CommandKind::Doctor],
+    depends_on: &["profiles.resolve"],
+    severity: Severity::High,
+};
+
+/// A request CountTokens can count.
+const COUNTABLE: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":1,"messages":[{"role":"user","content":"ping"}]}"#;
+/// No `max_tokens` and no `messages`: every Claude model rejects it before inference.
+const REJECTED: &str = r#"{"anthropic_version":"bedrock-2023-05-31"}"#;
+
+pub struct RuntimeProbe;
+
+#[async_trait]
+impl Check for RuntimeProbe {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        if !cx.targets.probe {
+            return Ok(vec![Finding::skip(&META, "Skipped: --no-probe")]);
+        }
+        let invocations = cx.require::<Invocations>()?;
+        let findings = join_all(invocations.list.iter().map(|invocation| async move {
+            let (operation, answer) = probe(cx, invocation).await;
+            let finding = match answer {
+                Ok(answer) => verdict(invocation, &answer),
+                Err(error) => Finding::aws_error(&META, &error),
+            };
+            finding
+                .region(invocation.region.as_str())
+                .resource(invocation.model_id.clone())
+                .evidence("operation", operation)
+        }))
+        .await;
+        Ok(findings)
+    }
+}
+
+async fn probe(
+    cx: &CheckContext,
+    invocation: &Invocation,
+) -> (&'static str, Result<ProbeAnswer, AwsError>) {
+    let region = &invocation.region;
+    if invocation.route == Route::OnDemand {
+        let counted = cx
+            .aws
+            .count_tokens(region, &invocation.model_id, COUNTABLE)
+            .await;
+        // CountTokens is offered for some models and regions only; where it says so, the
+        // rejected-body InvokeModel answers the same question.
+        let unsupported = matches!(&counted, Ok(ProbeAnswer::Rejected(e)) if reading(e) == Reading::CountingUnsupported);
+        if !unsupported {
+            return ("bedrock-runtime:CountTokens", counted);
+        }
+    }
+    (
+        "bedrock-runtime:InvokeModel",
+        cx.aws
+            .invoke_rejected_body(region, &invocation.model_id, REJECTED)
+            .await,
+    )
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Reading {
+    BodyRejected,
+    OnDemandUnsupported,
+    InvalidModelId,
+    CountingUnsupported,
+    MarketplaceDenied,
+    NoModelAccess,
+    Denied,
+    DailyTokens,
+    Throttled,
+    NotFound,
+    CredentialsRejected,
+    Unrecognized,
+}
+
+/// What an error from Bedrock Runtime means, by its kind and AWS's own words.
+fn reading(error: &AwsError) -> Reading {
+    let message = error.message().to_lowercase();
+    let has = |text: &str| message.contains(text);
+    match error.kind() {
+        AwsErrorKind::Invalid if error.code() == Some("ValidationException") => {
+            if has("on-demand throughput") {
+                Reading::OnDemandUnsupported
+            } else if has("model identifier is invalid") {
+                Reading::InvalidModelId
+            } else if has("malformed input request") || has("required key") {
+                Reading::BodyRejected
+            } else if has("count")
+                && (has("not support") || has("doesn't support") || has("does not support"))
+            {
+                Reading::CountingUnsupported
+            } else {
+                Reading::Unrecognized
+            }
+        }
+        AwsErrorKind::Denied if has("marketplace") || has("subscription") => {
+            Reading::MarketplaceDenied
+        }
+        AwsErrorKind::Denied
+            if has("don't have access to the model") || has("do not have access to the model") =>
+        {
+            Reading::NoModelAccess
+        }
+        AwsErrorKind::Denied => Reading::Denied,
+        AwsErrorKind::Throttled if has("tokens per day") => Reading::DailyTokens,
+        AwsErrorKind::Throttled => Reading::Throttled,
+        AwsErrorKind::NotFound => Reading::NotFound,
+        AwsErrorKind::InvalidCredentials => Reading::CredentialsRejected,
+        _ => Reading::Unrecognized,
+    }
+}
+
+fn verdict(invocation: &Invocation, answer: &ProbeAnswer) -> Finding {
+    let id = &invocation.model_id;
+    let region = &invocation.region;
+    let error = match answer {
+        ProbeAnswer::Counted(tokens) => {
+            return Finding::pass(
+                &META,
+                "Live call authorized",
+                format!(
+                    "CountTokens on {id} in {region} answered ({tokens} tokens): the call is authorized and the model reachable"
+                ),
+            );
+        }
+        ProbeAnswer::Invoked => {
+            return Finding::error(
+                &META,
+                format!(
+                    "InvokeModel on {id} accepted a body it must reject; this answer is not trusted"
+                ),
+            );
+        }
+        ProbeAnswer::Rejected(error) => error,
+    };
+    let said = format!("{}: {}", error.code().unwrap_or("error"), error.message());
+    let fail = |severity, title: &str, message: String, fix: String| {
+        Finding::fail(&META, severity, title, message, Remediation::new(fix))
+            .evidence("answer", said.clone())
+    };
+    let invoke_grant = || {
+        let arns = invocation.model_arns().join(", ");
+        match &invocation.profile {
+            Some(profile) => format!(
+                "Allow bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on {} and on {arns}; if IAM already allows them, \
+                 a service control policy, permission boundary or session policy denies the call",
+                profile.arn
+            ),
+            None => format!(
+                "Allow bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on {arns}; if IAM already allows them, a service \
+                 control policy, permission boundary or session policy denies the call"
+            ),
+        }
+    };
+    match reading(error) {
+        Reading::BodyRejected => Finding::pass(
+            &META,
+            "Live call authorized",
+            format!("InvokeModel on {id} in {region} was authorized and reached the model (Bedrock rejected the probe's deliberately incomplete body, so no tokens were used)"),
+        )
+        .evidence("answer", said),
+        Reading::OnDemandUnsupported => fail(
+            Severity::High,
+            "Model needs an inference profile",
+            format!("Bedrock refused {id} in {region}: {}", error.message()),
+            "Call the model through an inference profile: see profiles.resolve for the profile ID to use".into(),
+        ),
+        Reading::InvalidModelId => fail(
+            Severity::High,
+            "Bedrock does not know this model ID",
+            format!("Bedrock Runtime in {region} answered that {id} is not a valid model identifier"),
+            format!("List what {region} offers: aws bedrock list-inference-profiles --region {region}, and use one of its IDs"),
+        ),
+        Reading::CountingUnsupported => Finding::error(&META, format!("CountTokens does not support {id} and no fallback answered: {said}")),
+        Reading::MarketplaceDenied => fail(
+            Severity::High,
+            "Marketplace subscription missing",
+            format!("Bedrock denied {id} in {region} because the model's AWS Marketplace subscription is missing or cannot be created: {}", error.message()),
+            "Allow aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe (condition aws:CalledViaLast = bedrock.amazonaws.com) for this principal, then call again; the subscription takes up to 15 minutes".into(),
+        ),
+        Reading::NoModelAccess => fail(
+            Severity::High,
+            "No access to the model",
+            format!("Bedrock denied {id} in {region}: {}", error.message()),
+            "Submit the Anthropic first-time-use form (Bedrock console > Model catalog > the model > Submit use case details) and make sure Marketplace permissions allow the subscription".into(),
+        ),
+        Reading::Denied => fail(
+            Severity::High,
+            "Invoke denied",
+            format!("Bedrock denied bedrock:InvokeModel on {id} in {region}: {}", error.message()),
+            invoke_grant(),
+        ),
+        Reading::DailyTokens => fail(
+            Severity::High,
+            "Daily token quota exhausted or zero",
+            format!("Bedrock throttled {id} in {region} with \"{}\": the account's tokens-per-day quota is used up or applied at 0", error.message()),
+            format!("Check quotas.inference and Service Quotas (Amazon Bedrock, {region}) for \"Model invocation max tokens per day\"; new accounts may need AWS Support to raise it"),
+        ),
+        Reading::Throttled => Finding::warn(
+            &META,
+            Severity::Medium,
+            "Live call throttled",
+            format!("Bedrock throttled even a zero-token call to {id} in {region}: {}", error.message()),
+            Remediation::new("Other clients use this quota now, or it is low: see quotas.inference, and run again later"),
+        )
+        .evidence("answer", said),
+        Reading::NotFound => fail(
+            Severity::High,
+            "Model not found",
+            format!("Bedrock Runtime in {region} did not find {id}: {}", error.message()),
+            "The model may have reached end of life in this region: see models.lifecycle and move to an ACTIVE model".into(),
+        ),
+        Reading::CredentialsRejected => fail(
+            Severity::Critical,
+            "Bedrock rejects the credentials",
+            format!("Bedrock Runtime rejected the credentials for {id} in {region}: {}", error.message()),
+            "Refresh the credentials (or the API key in AWS_BEARER_TOKEN_BEDROCK, which is valid only in the region that issued it)".into(),
+        ),
+        Reading::Unrecognized => Finding::error(
+            &META,
+            format!("Bedrock Runtime answered the probe of {id} in {region} with something this version does not recognize, so it is not a pass: {said}"),
+        )
+        .evidence("answer", said),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(kind: AwsErrorKind, code: &str, message: &str) -> AwsError {
+        AwsError::new(kind, "bedrock-runtime:InvokeModel", message).with_code(code)
+    }
+
+    #[test]
+    fn each_answer_has_its_own_reading() {
+        use AwsErrorKind::*;
+        let cases = [
+            (
+                Invalid,
+                "ValidationException",
+                "Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again.",
+                Reading::BodyRejected,
+            ),
+            (
+                Invalid,
+                "ValidationException",
+                "Invocation of model ID anthropic.claude-sonnet-4-6 with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+                Reading::OnDemandUnsupported,
+            ),
+            (
+                Invalid,
+                "ValidationException",
+                "The provided model identifier is invalid.",
+                Reading::InvalidModelId,
+            ),
+            (
+                Invalid,
+                "ValidationException",
+                "The model doesn't support counting tokens.",
+                Reading::CountingUnsupported,
+            ),
+            (
+                Invalid,
+                "ValidationException",
+                "Something else entirely.",
+                Reading::Unrecognized,
+            ),
+            (
+                Denied,
+                "AccessDeniedException",
+                "Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe)",
+                Reading::MarketplaceDenied,
+            ),
+            (
+                Denied,
+                "AccessDeniedException",
+                "You don't have access to the model with the specified model ID.",
+                Reading::NoModelAccess,
+            ),
+            (
+                Denied,
+                "AccessDeniedException",
+                "User: arn:aws:sts::123456789012:assumed-role/dev/x is not authorized to perform: bedrock:InvokeModel",
+                Reading::Denied,
+            ),
+            (
+                Throttled,
+                "ThrottlingException",
+                "Too many tokens per day, please wait before trying again.",
+                Reading::DailyTokens,
+            ),
+            (
+                Throttled,
+                "ThrottlingException",
+                "Too many requests, please wait before trying again.",
+                Reading::Throttled,
+            ),
+            (
+                NotFound,
+                "ResourceNotFoundException",
+                "This model version has reached the end of its life.",
+                Reading::NotFound,
+            ),
+            (
+                Other,
+                "BrandNewException",
+                "Surprise",
+                Reading::Unrecognized,
+            ),
+            (
+                Unavailable,
+                "ServiceUnavailableException",
+                "Try later",
+                Reading::Unrecognized,
+            ),
+        ];
+        for (kind, code, message, expected) in cases {
+            assert_eq!(reading(&error(kind, code, message)), expected, "{message}");
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! `profiles.resolve`: how each target model is to be called from each region. A model
+//! without ON_DEMAND must be called through an inference profile (Bedrock's "on-demand
+//! throughput isn't supported" error, caught before it happens); a profile must be one the
+//! region offers. Provides the `Invocations` that quotas, the probe and IAM checks use.
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+
+use super::models::{ModelTarget, ModelTargets};
+use crate::aws::{FoundationModel, InferenceProfile};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+};
+use crate::models::{ModelRequest, arn_region, preferred_profile};
+use crate::target::Region;
+
+static META: CheckMeta = CheckMeta {
+    id: "profiles.resolve",
+    title: "Inference profile",
+    description: "The inference profile to call each model through from each region (a model \
+                  without ON_DEMAND needs one; a profile must be offered in the region), with \
+                  the profile's destination regions",
+    commands: &[CommandKind::Doctor],
+    depends_on: &["models.lifecycle"],
+    severity: Severity::High,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// The base model ID, on-demand in the region itself.
+    OnDemand,
+    /// A geography's system profile (`us.`, `eu.`, `jp.`, ...).
+    Geographic,
+    /// A `global.` system profile.
+    Global,
+    /// An application inference profile.
+    Application,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::OnDemand => "on-demand",
+            Route::Geographic => "geographic-profile",
+            Route::Global => "global-profile",
+            Route::Application => "application-profile",
+        }
+    }
+}
+
+/// One way a target model will be called.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    pub request: ModelRequest,
+    pub region: Region,
+    pub model: FoundationModel,
+    /// What to pass as `modelId`: the base ID, or the profile's ID or ARN.
+    pub model_id: String,
+    pub profile: Option<InferenceProfile>,
+    pub route: Route,
+}
+
+impl Invocation {
+    /// The foundation-model ARNs a call may reach: the profile's, or the model's own.
+    pub fn model_arns(&self) -> Vec<String> {
+        match &self.profile {
+            Some(profile) => profile.model_arns.clone(),
+            None => vec![self.model.arn.clone()],
+        }
+    }
+
+    /// Regions the call may be served in (region-less ARNs of global profiles left out).
+    pub fn destination_regions(&self) -> Vec<String> {
+        let mut regions: Vec<String> = self
+            .model_arns()
+            .iter()
+            .filter_map(|a| arn_region(a))
+            .map(str::to_string)
+            .collect();
+        regions.dedup();
+        regions
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Invocations {
+    pub list: Vec<Invocation>,
+}
+
+pub struct ProfilesResolve;
+
+#[async_trait]
+impl Check for ProfilesResolve {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let targets = cx.require::<ModelTargets>()?;
+        let results = join_all(targets.list.iter().map(|target| async move {
+            let finding_and_plan = match &target.application_profile {
+                Some(profile) => application(target, profile),
+                None => match cx.aws.inference_profiles(&target.region).await {
+                    Ok(profiles) => system(target, &profiles),
+                    Err(error) => (Finding::aws_error(&META, &error), None),
+                },
+            };
+            let (finding, plan) = finding_and_plan;
+            (
+                finding
+                    .region(target.region.as_str())
+                    .evidence("request", target.request.to_string()),
+                plan,
+            )
+        }))
+        .await;
+        let mut findings = Vec::new();
+        let mut invocations = Invocations::default();
+        for (finding, plan) in results {
+            findings.push(finding);
+            invocations.list.extend(plan);
+        }
+        cx.provide(invocations);
+        Ok(findings)
+    }
+}
+
+fn application(target: &ModelTarget, profile: &InferenceProfile) -> (Finding, Option<Invocation>) {
+    let invocation = Invocation {
+        request: target.request.clone(),
+        region: target.region.clone(),
+        model: target.model.clone(),
+        model_id: profile.arn.clone(),
+        profile: Some(profile.clone()),
+        route: Route::Application,
+    };
+    usable(
+        invocation,
+        format!(
+            "Call {} through application inference profile {}",
+            target.model.id, profile.name
+        ),
+    )
+}
+
+fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Option<Invocation>) {
+    let model = &target.model;
+    let region = &target.region;
+    let suggestion = preferred_profile(profiles, &model.id);
+    let through = |profile: &InferenceProfile| Invocation {
+        request: target.request.clone(),
+        region: region.clone(),
+        model: model.clone(),
+        model_id: profile.id.clone(),
+        profile: Some(profile.clone()),
+        route: if profile.id.starts_with("global.") {
+            Route::Global
+        } else {
+            Route::Geographic
+        },
+    };
+    let on_demand = || Invocation {
+        request: target.request.clone(),
+        region: region.clone(),
+        model: model.clone(),
+        model_id: model.id.clone(),
+        profile: None,
+        route: Route::OnDemand,
+    };
+    match &target.request {
+        ModelRequest::Profile { id, .. } => match profiles.iter().find(|p| &p.id == id) {
+            Some(profile) => usable(through(profile), format!("Call {} through {id}", model.id)),
+            None => {
+                let fix = match suggestion {
+                    Some(other) => format!(
+                        "Call it as {0} from {region} (--model {0}; for Claude Code ANTHROPIC_MODEL={0}), or call {id} from a region of its geography",
+                        other.id
+                    ),
+                    None => format!("No profile for {} is offered from {region}: call {id} from a region of its geography", model.id),
+                };
+                let finding = Finding::fail(
+                    &META,
+                    Severity::High,
+                    "Inference profile not offered from this region",
+                    format!("{region} does not offer the inference profile {id}; its prefix names another geography"),
+                    Remediation::new(fix),
+                )
+                .resource(id.clone());
+                (with_alternative(finding, suggestion), None)
+            }
+        },
+        ModelRequest::BaseId(_) if model.supports_on_demand() => {
+            usable(on_demand(), format!("Call {} by its model ID, on demand in {region}", model.id))
+        }
+        ModelRequest::BaseId(_) => {
+            let types = model.inference_types.join(", ");
+            let message = format!(
+                "Invocation of model ID {} with on-demand throughput isn't supported: in {region} it supports only {types}, so \
+                 calling it by its model ID fails",
+                model.id
+            );
+            let fix = match suggestion {
+                Some(profile) => format!(
+                    "Call it through the inference profile {0}: --model {0}; in code modelId=\"{0}\"; for Claude Code ANTHROPIC_MODEL={0}",
+                    profile.id
+                ),
+                None => format!("No inference profile for {} is offered from {region}: use a region that has one", model.id),
+            };
+            let finding = Finding::fail(&META, Severity::High, "Model needs an inference profile", message, Remediation::new(fix))
+                .resource(model.arn.clone())
+                .evidence("inference_types", model.inference_types.clone());
+            (with_alternative(finding, suggestion), None)
+        }
+        ModelRequest::Family(_) => match suggestion {
+            Some(profile) => usable(through(profile), format!("Call {} through {}", model.id, profile.id)),
+            None if model.supports_on_demand() => {
+                usable(on_demand(), format!("Call {} by its model ID, on demand in {region}", model.id))
+            }
+            None => (
+                Finding::fail(
+                    &META,
+                    Severity::High,
+                    "No way to call the model from this region",
+                    format!("{region} offers no inference profile for {}, and the model has no on-demand throughput there", model.id),
+                    Remediation::new("Check a region of another geography (--region us-east-1), or name another model with --model"),
+                )
+                .resource(model.arn.clone()),
+                None,
+            ),
+        },
+        ModelRequest::ApplicationProfile(_) => (
+            Finding::error(&META, "internal error: application profile without its description"),
+            None,
+        ),
+    }
+}
+
+/// A pass for a plan whose profile (if any) is ACTIVE and reaches at least one model.
+fn usable(invocation: Invocation, message: String) -> (Finding, Option<Invocation>) {
+    if let Some(profile) = &invocation.profile {
+        if profile.status != "ACTIVE" {
+            let finding = Finding::fail(
+                &META,
+                Severity::High,
+                "Inference profile is not active",
+                format!("{} has status '{}'", profile.id, profile.status),
+                Remediation::new(format!("aws bedrock get-inference-profile --inference-profile-identifier {} --region {}", profile.arn, invocation.region)),
+            )
+            .resource(profile.arn.clone());
+            return (finding, None);
+        }
+        if profile.model_arns.is_empty() {
+            return (
+                Finding::error(&META, format!("{} lists no destination models", profile.id))
+                    .resource(profile.arn.clone()),
+                None,
+            );
+        }
+    }
+    let destinations = invocation.destination_regions();
+    let mut text = message;
+    if invocation.profile.is_some() {
+        text.push_str(&format!(
+            "; it may be served in {}",
+            destinations.join(", ")
+        ));
+    }
+    let resource = invocation
+        .profile
+        .as_ref()
+        .map(|p| p.arn.clone())
+        .unwrap_or_else(|| invocation.model.arn.clone());
+    let mut finding = Finding::pass(&META, "Inference route resolved", text)
+        .resource(resource)
+        .evidence("model_id", invocation.model_id.clone())
+        .evidence("route", invocation.route.as_str())
+        .evidence("destination_regions", destinations)
+        .evidence("model_arns", invocation.model_arns());
+    if let Some(profile) = &invocation.profile {
+        finding = finding
+            .evidence("profile_id", profile.id.clone())
+            .evidence("profile_arn", profile.arn.clone());
+    }
+    (finding, Some(invocation))
+}
+
+fn with_alternative(finding: Finding, suggestion: Option<&InferenceProfile>) -> Finding {
+    match suggestion {
+        Some(profile) => finding.evidence("suggested_profile_id", profile.id.clone()),
+        None => finding,
+    }
+}

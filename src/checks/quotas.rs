@@ -1,0 +1,292 @@
+//! `quotas.inference`: the Service Quotas that will limit each call, found by their names
+//! (quota codes differ per model and are never hard-coded): a value of 0 fails, a value
+//! below `--expect-tpm` warns.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+use serde_json::json;
+
+use super::credentials::CredentialsFact;
+use super::profiles::{Invocation, Invocations, Route};
+use crate::aws::{AwsError, ServiceQuota};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+};
+use crate::target::Region;
+
+static META: CheckMeta = CheckMeta {
+    id: "quotas.inference",
+    title: "Inference quotas",
+    description: "Service Quotas for each target model and route (on-demand, cross-region, global), \
+                  found by name: an applied value of 0 fails, tokens per minute below \
+                  --expect-tpm warns, values still at the AWS default are noted",
+    commands: &[CommandKind::Doctor],
+    depends_on: &["profiles.resolve"],
+    severity: Severity::High,
+};
+
+pub struct QuotasInference;
+
+type Quotas = Result<Arc<Vec<ServiceQuota>>, AwsError>;
+
+#[async_trait]
+impl Check for QuotasInference {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let invocations = cx.require::<Invocations>()?;
+        if cx
+            .fact::<CredentialsFact>()
+            .is_some_and(|c| c.sigv4.is_none())
+        {
+            return Ok(vec![Finding::skip(
+                &META,
+                "Skipped: Service Quotas takes SigV4 credentials, and only a Bedrock API key is configured",
+            )]);
+        }
+        let mut regions: Vec<&Region> = invocations.list.iter().map(|i| &i.region).collect();
+        regions.sort();
+        regions.dedup();
+        let fetched = join_all(regions.into_iter().map(|region| async move {
+            let (applied, defaults) = tokio::join!(
+                cx.aws.bedrock_quotas(region),
+                cx.aws.bedrock_default_quotas(region)
+            );
+            (region.clone(), (applied, defaults))
+        }))
+        .await;
+        let by_region: BTreeMap<Region, (Quotas, Quotas)> = fetched.into_iter().collect();
+        let findings = invocations
+            .list
+            .iter()
+            .map(|invocation| {
+                let (applied, defaults) = &by_region[&invocation.region];
+                let finding = match applied {
+                    Ok(applied) => judge(
+                        invocation,
+                        applied,
+                        defaults.as_ref().ok().map(|d| d.as_slice()),
+                        cx.targets.expect_tpm,
+                    ),
+                    Err(error) => Finding::aws_error(&META, error),
+                };
+                finding
+                    .region(invocation.region.as_str())
+                    .resource(invocation.model_id.clone())
+            })
+            .collect();
+        Ok(findings)
+    }
+}
+
+/// How Service Quotas names the quotas of a route: `<kind> model inference tokens per minute
+/// for Anthropic Claude Sonnet 4.5 V1`.
+fn kind(invocation: &Invocation) -> &'static str {
+    match invocation.route {
+        Route::OnDemand => "On-demand",
+        Route::Geographic => "Cross-region",
+        Route::Global => "Global cross-region",
+        Route::Application if invocation.destination_regions().len() > 1 => "Cross-region",
+        Route::Application => "On-demand",
+    }
+}
+
+/// Whether `name` is the quota for (`kind`, `what`) of `model`: the exact name, optionally
+/// followed by a version tag such as ` V1`, but not by anything else (` 1M Context Length`
+/// quotas apply only to 1M-context calls; `Claude Sonnet 4` must not match `Claude Sonnet 4.5`).
+fn names(name: &str, kind: &str, what: &str, model: &str) -> bool {
+    let wanted = format!("{kind} model inference {what} per minute for {model}").to_lowercase();
+    let name = name.to_lowercase();
+    match name.strip_prefix(&wanted) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix(" v")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
+}
+
+struct Found<'a> {
+    quota: &'a ServiceQuota,
+    default: Option<f64>,
+}
+
+fn find<'a>(
+    applied: &'a [ServiceQuota],
+    defaults: Option<&[ServiceQuota]>,
+    kind: &str,
+    what: &str,
+    model: &str,
+) -> Option<Found<'a>> {
+    let quota = applied.iter().find(|q| names(&q.name, kind, what, model))?;
+    let default = defaults
+        .and_then(|d| d.iter().find(|q| q.code == quota.code))
+        .map(|q| q.value);
+    Some(Found { quota, default })
+}
+
+fn judge(
+    invocation: &Invocation,
+    applied: &[ServiceQuota],
+    defaults: Option<&[ServiceQuota]>,
+    expect_tpm: Option<u64>,
+) -> Finding {
+    let region = &invocation.region;
+    let kind = kind(invocation);
+    let Some(name) = &invocation.model.name else {
+        return Finding::error(
+            &META,
+            format!(
+                "the catalog gives {} no model name to find its quotas by",
+                invocation.model.id
+            ),
+        );
+    };
+    let model = format!(
+        "{} {name}",
+        invocation.model.provider.as_deref().unwrap_or("Anthropic")
+    );
+    let tokens = find(applied, defaults, kind, "tokens", &model);
+    let requests = find(applied, defaults, kind, "requests", &model);
+    let evidence: Vec<_> = [&tokens, &requests]
+        .into_iter()
+        .flatten()
+        .map(|f| json!({"code": f.quota.code, "name": f.quota.name, "value": f.quota.value, "default": f.default}))
+        .collect();
+    let increase = |found: &Found, want: f64| {
+        Remediation::new(format!(
+            "aws service-quotas request-service-quota-increase --service-code bedrock --quota-code {} --desired-value {} --region {region}",
+            found.quota.code, want
+        ))
+    };
+    let finding = if tokens.is_none() && requests.is_none() {
+        Finding::warn(
+            &META,
+            Severity::Medium,
+            "Quota not found",
+            format!(
+                "Service Quotas lists no \"{kind} model inference ... per minute for {model}\" quota in {region}; its limit cannot be verified"
+            ),
+            Remediation::new(format!(
+                "Service Quotas console > AWS services > Amazon Bedrock ({region}), search for \"{model}\""
+            )),
+        )
+    } else if let Some(zero) = [&tokens, &requests]
+        .into_iter()
+        .flatten()
+        .find(|f| f.quota.value == 0.0)
+    {
+        let want = zero.default.filter(|d| *d > 0.0).unwrap_or(1.0);
+        Finding::fail(
+            &META,
+            Severity::High,
+            "Quota applied at 0",
+            format!(
+                "{} is 0 in {region}: every call fails with ThrottlingException (\"Too many tokens\") although model access looks fine",
+                zero.quota.name
+            ),
+            increase(zero, expect_tpm.map(|t| t as f64).unwrap_or(want)),
+        )
+    } else if let (Some(expected), Some(found)) = (
+        expect_tpm,
+        tokens
+            .as_ref()
+            .filter(|f| f.quota.value < expect_tpm.unwrap_or(0) as f64),
+    ) {
+        Finding::warn(
+            &META,
+            Severity::Medium,
+            "Quota below the expected load",
+            format!(
+                "{} is {} tokens per minute in {region}, below the {expected} expected (--expect-tpm)",
+                found.quota.name, found.quota.value
+            ),
+            increase(found, expected as f64),
+        )
+    } else {
+        let describe = |f: &Option<Found>, unit: &str| match f {
+            None => format!("no {unit} quota listed"),
+            Some(f) => {
+                let origin = match f.default {
+                    Some(d) if d == f.quota.value => " (the AWS default)".to_string(),
+                    Some(d) => format!(" (raised from the default {d})"),
+                    None => String::new(),
+                };
+                format!("{} {unit} per minute{origin}", f.quota.value)
+            }
+        };
+        Finding::pass(
+            &META,
+            "Inference quotas allow calls",
+            format!(
+                "{kind} quotas for {model} in {region}: {}, {}",
+                describe(&tokens, "tokens"),
+                describe(&requests, "requests")
+            ),
+        )
+    };
+    let finding = finding
+        .evidence("route", invocation.route.as_str())
+        .evidence("quotas", evidence);
+    match expect_tpm {
+        Some(tpm) => finding.evidence("expect_tpm", tpm),
+        None => finding,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_names_match_exactly_up_to_a_version_tag() {
+        let model = "Anthropic Claude Sonnet 4.5";
+        assert!(names(
+            "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5 V1",
+            "Cross-region",
+            "tokens",
+            model
+        ));
+        assert!(names(
+            "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5",
+            "Cross-region",
+            "tokens",
+            model
+        ));
+        assert!(names(
+            "On-Demand model inference tokens per minute for Anthropic Claude Sonnet 4.5",
+            "On-demand",
+            "tokens",
+            model
+        ));
+        assert!(!names(
+            "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5 V1 1M Context Length",
+            "Cross-region",
+            "tokens",
+            model
+        ));
+        assert!(!names(
+            "Global cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5",
+            "Cross-region",
+            "tokens",
+            model
+        ));
+        assert!(!names(
+            "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4",
+            "Cross-region",
+            "tokens",
+            model
+        ));
+        assert!(!names(
+            "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5",
+            "Cross-region",
+            "requests",
+            model
+        ));
+    }
+}

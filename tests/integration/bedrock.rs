@@ -1,0 +1,571 @@
+//! The Bedrock readiness checks against the default account and swapped-in scenarios: each
+//! failure mode names the right check, status and message.
+
+use serde_json::Value;
+
+use crate::support::front::{Fault, Rule};
+use crate::support::{Emulator, fixture, rest_error};
+use crate::{Run, finding, findings};
+
+fn doctor(emulator: &Emulator, args: &[&str]) -> (Run, Value) {
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["doctor", "--output", "json"])
+            .args(args),
+    );
+    let report = run.report();
+    (run, report)
+}
+
+fn statuses(report: &Value, check: &str) -> Vec<String> {
+    findings(report, check)
+        .iter()
+        .map(|f| f["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_default_targets_are_the_newest_sonnet_and_haiku_and_all_is_well() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(&emulator, &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(
+        report["target"]["models"],
+        serde_json::json!([
+            "us.anthropic.claude-sonnet-4-6",
+            "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+        ])
+    );
+    for check in [
+        "models.lifecycle",
+        "models.access",
+        "profiles.resolve",
+        "quotas.inference",
+        "runtime.probe",
+    ] {
+        assert_eq!(statuses(&report, check), ["pass", "pass"], "{check}");
+    }
+    let route = &findings(&report, "profiles.resolve")[0];
+    assert_eq!(route["evidence"]["route"], "geographic-profile");
+    assert_eq!(
+        route["evidence"]["destination_regions"],
+        serde_json::json!(["us-east-1", "us-east-2", "us-west-2"])
+    );
+    assert_eq!(
+        route["resource"],
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6"
+    );
+    let quota = &findings(&report, "quotas.inference")[0];
+    assert!(
+        quota["message"]
+            .as_str()
+            .unwrap()
+            .contains("3000000 tokens per minute (raised from the default 2000000)"),
+        "{quota}"
+    );
+}
+
+#[test]
+fn catalogs_and_lists_are_fetched_once_per_region_while_models_and_regions_run_together() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(
+        &emulator,
+        &[
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--model",
+            "sonnet",
+            "--model",
+            "haiku",
+            "--model",
+            "opus",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(statuses(&report, "runtime.probe").len(), 6);
+    let sent = emulator.front.requests();
+    for region in ["us-east-1", "eu-west-1"] {
+        let count = |op: &str| {
+            sent.iter()
+                .filter(|r| r.key() == op && r.region.as_deref() == Some(region))
+                .count()
+        };
+        assert_eq!(count("bedrock:ListFoundationModels"), 1, "{region}");
+        assert_eq!(
+            count("bedrock:ListInferenceProfiles"),
+            2,
+            "{region}: two pages, once"
+        );
+        assert_eq!(
+            count("servicequotas:ListServiceQuotas"),
+            2,
+            "{region}: two pages, once"
+        );
+        assert_eq!(
+            count("servicequotas:ListAWSDefaultServiceQuotas"),
+            2,
+            "{region}"
+        );
+        assert_eq!(
+            count("bedrock:GetFoundationModelAvailability"),
+            3,
+            "{region}: once per model"
+        );
+    }
+    let eu: Vec<&str> = findings(&report, "profiles.resolve")
+        .iter()
+        .filter(|f| f["region"] == "eu-west-1")
+        .map(|f| f["evidence"]["model_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        eu,
+        [
+            "eu.anthropic.claude-sonnet-4-6",
+            "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "eu.anthropic.claude-opus-4-6-v1"
+        ]
+    );
+}
+
+#[test]
+fn a_base_id_of_a_profile_only_model_fails_with_the_profile_to_use() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(&emulator, &["--model", "anthropic.claude-sonnet-4-6"]);
+    assert_eq!(run.code, 1);
+    let route = finding(&report, "profiles.resolve");
+    assert_eq!(route["status"], "fail");
+    assert_eq!(route["title"], "Model needs an inference profile");
+    assert!(
+        route["message"]
+            .as_str()
+            .unwrap()
+            .contains("on-demand throughput isn't supported")
+    );
+    assert!(
+        route["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("--model us.anthropic.claude-sonnet-4-6")
+    );
+    assert_eq!(
+        route["evidence"]["suggested_profile_id"],
+        "us.anthropic.claude-sonnet-4-6"
+    );
+    // Nothing is left to probe or count quotas for.
+    assert_eq!(statuses(&report, "runtime.probe"), ["skip"]);
+    assert_eq!(emulator.front.count("bedrock-runtime:InvokeModel"), 0);
+}
+
+#[test]
+fn a_profile_of_another_geography_fails_with_the_local_one() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(
+        &emulator,
+        &[
+            "--region",
+            "us-east-1",
+            "--model",
+            "eu.anthropic.claude-sonnet-4-6",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    let route = finding(&report, "profiles.resolve");
+    assert_eq!(route["status"], "fail");
+    assert_eq!(
+        route["title"],
+        "Inference profile not offered from this region"
+    );
+    assert_eq!(
+        route["evidence"]["suggested_profile_id"],
+        "us.anthropic.claude-sonnet-4-6"
+    );
+    assert_eq!(finding(&report, "models.lifecycle")["status"], "pass");
+}
+
+#[test]
+fn a_model_missing_from_the_region_fails_and_typos_get_a_suggestion() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "bedrock:ListFoundationModels@ap-south-2",
+        Rule::Fixture(fixture("bedrock/ListFoundationModels.haiku-only.json")),
+    );
+    let (run, report) = doctor(
+        &emulator,
+        &[
+            "--region",
+            "ap-south-2",
+            "--model",
+            "opus",
+            "--model",
+            "us.anthropic.claude-opus-4-6-v1",
+            "--model",
+            "haiku",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    let lifecycle = findings(&report, "models.lifecycle");
+    assert_eq!(
+        (
+            lifecycle[0]["status"].as_str(),
+            lifecycle[0]["title"].as_str()
+        ),
+        (Some("fail"), Some("No such model in this region"))
+    );
+    assert_eq!(
+        (
+            lifecycle[1]["status"].as_str(),
+            lifecycle[1]["title"].as_str()
+        ),
+        (Some("fail"), Some("Model not offered in this region"))
+    );
+    assert_eq!(lifecycle[2]["status"], "pass");
+    // The model that is there is still checked all the way.
+    assert_eq!(statuses(&report, "models.access"), ["pass"]);
+
+    let (_, typo) = doctor(&emulator, &["--model", "anthropic.claude-sonet-4-6"]);
+    let absent = finding(&typo, "models.lifecycle");
+    assert!(
+        absent["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean anthropic.claude-sonnet-4-6?"),
+        "{absent}"
+    );
+    assert!(
+        absent["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("--model anthropic.claude-sonnet-4-6")
+    );
+}
+
+#[test]
+fn a_legacy_model_warns_with_its_dates_and_successor() {
+    let emulator = Emulator::start();
+    // Its profile is on the second page of ListInferenceProfiles.
+    let (run, report) = doctor(
+        &emulator,
+        &["--model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    let lifecycle = finding(&report, "models.lifecycle");
+    assert_eq!(lifecycle["status"], "warn");
+    assert_eq!(
+        lifecycle["evidence"]["end_of_life_time"],
+        "2027-04-08T00:00:00Z"
+    );
+    assert!(
+        lifecycle["message"]
+            .as_str()
+            .unwrap()
+            .contains("end of life 2027-04-08T00:00:00Z")
+    );
+    assert!(
+        lifecycle["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("--model anthropic.claude-sonnet-4-6")
+    );
+    assert_eq!(finding(&report, "profiles.resolve")["status"], "pass");
+    let strict = Run::of(emulator.cmd().args([
+        "doctor",
+        "--output",
+        "json",
+        "--strict",
+        "--model",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ]));
+    assert_eq!(strict.code, 1);
+}
+
+#[test]
+fn each_missing_access_has_its_own_message_and_fix() {
+    for (variant, status, fix) in [
+        ("agreement-not-available", "fail", "first-time-use form"),
+        ("agreement-pending", "warn", "Wait a few minutes"),
+        ("not-authorized", "fail", "aws-marketplace:Subscribe"),
+        ("not-entitled", "fail", "payment method"),
+        (
+            "region-not-available",
+            "fail",
+            "cross-region inference profile",
+        ),
+    ] {
+        let emulator = Emulator::start();
+        emulator.on(
+            "bedrock:GetFoundationModelAvailability",
+            Rule::Fixture(fixture(&format!(
+                "bedrock/GetFoundationModelAvailability.{variant}.json"
+            ))),
+        );
+        let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+        let access = finding(&report, "models.access");
+        assert_eq!(access["status"], status, "{variant}: {access}");
+        assert!(
+            access["remediation"].as_str().unwrap().contains(fix),
+            "{variant}: {access}"
+        );
+        assert_eq!(run.code, if status == "fail" { 1 } else { 0 }, "{variant}");
+    }
+}
+
+#[test]
+fn a_quota_applied_at_zero_fails_with_the_increase_command() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "servicequotas:ListServiceQuotas",
+        Rule::Fixture(fixture("servicequotas/ListServiceQuotas.zero.json")),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    let quota = finding(&report, "quotas.inference");
+    assert_eq!(quota["status"], "fail");
+    assert_eq!(quota["title"], "Quota applied at 0");
+    let fix = quota["remediation"].as_str().unwrap();
+    assert!(fix.starts_with("aws service-quotas request-service-quota-increase --service-code bedrock --quota-code L-"), "{fix}");
+    assert!(fix.contains("--desired-value 2000000"), "{fix}");
+}
+
+#[test]
+fn a_quota_below_the_expected_load_warns() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(&emulator, &["--expect-tpm", "2500000"]);
+    assert_eq!(run.code, 0);
+    // Sonnet's was raised to 3,000,000; Haiku's is the 2,000,000 default.
+    assert_eq!(statuses(&report, "quotas.inference"), ["pass", "warn"]);
+    let low = &findings(&report, "quotas.inference")[1];
+    assert!(
+        low["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("--desired-value 2500000")
+    );
+    assert_eq!(low["evidence"]["expect_tpm"], 2500000);
+}
+
+fn probe_answered(status: u16, code: &str, message: &str) -> (Run, Value) {
+    let emulator = Emulator::start();
+    emulator.on(
+        "bedrock-runtime:InvokeModel",
+        Rule::Fixture(rest_error(status, code, message)),
+    );
+    doctor(&emulator, &["--model", "sonnet"])
+}
+
+#[test]
+fn the_probe_reads_access_denied() {
+    let (run, report) = probe_answered(
+        403,
+        "AccessDeniedException",
+        "User: arn:aws:iam::123456789012:user/team/dev is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-6",
+    );
+    assert_eq!(run.code, 1);
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(
+        (probe["status"].as_str(), probe["title"].as_str()),
+        (Some("fail"), Some("Invoke denied"))
+    );
+    let fix = probe["remediation"].as_str().unwrap();
+    assert!(
+        fix.contains("inference-profile/us.anthropic.claude-sonnet-4-6")
+            && fix.contains(
+                "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-6"
+            ),
+        "{fix}"
+    );
+    assert!(fix.contains("service control policy"));
+}
+
+#[test]
+fn the_probe_reads_an_invalid_model_identifier() {
+    let (run, report) = probe_answered(
+        400,
+        "ValidationException",
+        "The provided model identifier is invalid.",
+    );
+    assert_eq!(run.code, 1);
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(
+        (probe["status"].as_str(), probe["title"].as_str()),
+        (Some("fail"), Some("Bedrock does not know this model ID"))
+    );
+}
+
+#[test]
+fn the_probe_reads_throttling_with_too_many_tokens_per_day() {
+    let (run, report) = probe_answered(
+        429,
+        "ThrottlingException",
+        "Too many tokens per day, please wait before trying again.",
+    );
+    assert_eq!(run.code, 1);
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(
+        (probe["status"].as_str(), probe["title"].as_str()),
+        (Some("fail"), Some("Daily token quota exhausted or zero"))
+    );
+}
+
+#[test]
+fn the_probe_never_passes_an_answer_it_does_not_know() {
+    let (run, report) = probe_answered(
+        400,
+        "BrandNewException",
+        "Something this tool has never seen.",
+    );
+    assert_eq!(run.code, 3);
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(probe["status"], "error");
+    assert!(
+        probe["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not recognize")
+    );
+    assert_eq!(
+        probe["evidence"]["answer"],
+        "BrandNewException: Something this tool has never seen."
+    );
+}
+
+#[test]
+fn list_foundation_models_denied_is_an_error_and_the_rest_skips() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "bedrock:ListFoundationModels",
+        Rule::Fault(Fault::AccessDenied),
+    );
+    let (run, report) = doctor(&emulator, &[]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stderr, run.stdout);
+    let lifecycle = finding(&report, "models.lifecycle");
+    assert_eq!(lifecycle["status"], "error");
+    assert_eq!(lifecycle["evidence"]["error_kind"], "access_denied");
+    for check in [
+        "models.access",
+        "profiles.resolve",
+        "quotas.inference",
+        "runtime.probe",
+    ] {
+        assert_eq!(statuses(&report, check), ["skip"], "{check}");
+    }
+    assert_eq!(finding(&report, "identity.caller")["status"], "pass");
+}
+
+#[test]
+fn no_probe_sends_nothing_to_bedrock_runtime() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(&emulator, &["--no-probe"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        finding(&report, "runtime.probe")["message"],
+        "Skipped: --no-probe"
+    );
+    assert!(
+        emulator
+            .front
+            .requests()
+            .iter()
+            .all(|r| r.service != "bedrock-runtime")
+    );
+}
+
+#[test]
+fn an_on_demand_model_is_probed_with_count_tokens() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(
+        &emulator,
+        &["--model", "anthropic.claude-3-5-haiku-20241022-v1:0"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(
+        finding(&report, "profiles.resolve")["evidence"]["route"],
+        "on-demand"
+    );
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(
+        (
+            probe["status"].as_str(),
+            probe["evidence"]["operation"].as_str()
+        ),
+        (Some("pass"), Some("bedrock-runtime:CountTokens"))
+    );
+    assert!(
+        finding(&report, "quotas.inference")["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("On-demand quotas")
+    );
+    assert_eq!(emulator.front.count("bedrock-runtime:InvokeModel"), 0);
+}
+
+#[test]
+fn a_global_profile_reaches_the_region_less_model_arn() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(
+        &emulator,
+        &["--model", "global.anthropic.claude-opus-4-6-v1"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    let route = finding(&report, "profiles.resolve");
+    assert_eq!(route["evidence"]["route"], "global-profile");
+    let arns = route["evidence"]["model_arns"].as_array().unwrap();
+    assert!(
+        arns.iter()
+            .any(|a| a == "arn:aws:bedrock:::foundation-model/anthropic.claude-opus-4-6-v1"),
+        "{arns:?}"
+    );
+    assert!(
+        finding(&report, "quotas.inference")["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Global cross-region quotas")
+    );
+}
+
+#[test]
+fn an_application_profile_arn_is_described_and_called_by_its_arn() {
+    let emulator = Emulator::start();
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+    let (run, report) = doctor(&emulator, &["--model", arn]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(
+        finding(&report, "models.lifecycle")["evidence"]["model_id"],
+        "anthropic.claude-sonnet-4-6"
+    );
+    let route = finding(&report, "profiles.resolve");
+    assert_eq!(
+        (
+            route["evidence"]["route"].as_str(),
+            route["evidence"]["model_id"].as_str()
+        ),
+        (Some("application-profile"), Some(arn))
+    );
+    assert_eq!(finding(&report, "runtime.probe")["status"], "pass");
+    assert_eq!(report["target"]["models"], serde_json::json!([arn]));
+}
+
+#[test]
+fn a_japanese_region_uses_the_jp_profile() {
+    let emulator = Emulator::start();
+    let (run, report) = doctor(
+        &emulator,
+        &["--region", "ap-northeast-1", "--model", "sonnet"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(
+        finding(&report, "profiles.resolve")["evidence"]["model_id"],
+        "jp.anthropic.claude-sonnet-4-6"
+    );
+}
+
+#[test]
+fn a_malformed_model_flag_is_a_usage_error() {
+    let emulator = Emulator::front_only();
+    let run = Run::of(emulator.cmd().args(["doctor", "--model", "gpt4"]));
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+    assert!(emulator.front.requests().is_empty());
+}
