@@ -116,18 +116,29 @@ struct Found<'a> {
     default: Option<f64>,
 }
 
+/// The applied quota; where Service Quotas lists no applied value (it omits some), the AWS
+/// default is what applies.
 fn find<'a>(
     applied: &'a [ServiceQuota],
-    defaults: Option<&[ServiceQuota]>,
+    defaults: Option<&'a [ServiceQuota]>,
     kind: &str,
     what: &str,
     model: &str,
 ) -> Option<Found<'a>> {
-    let quota = applied.iter().find(|q| names(&q.name, kind, what, model))?;
-    let default = defaults
-        .and_then(|d| d.iter().find(|q| q.code == quota.code))
-        .map(|q| q.value);
-    Some(Found { quota, default })
+    let matching = |q: &&ServiceQuota| names(&q.name, kind, what, model);
+    let default = defaults.and_then(|d| d.iter().find(matching));
+    match applied.iter().find(matching) {
+        Some(quota) => {
+            let default = defaults
+                .and_then(|d| d.iter().find(|q| q.code == quota.code))
+                .map(|q| q.value);
+            Some(Found { quota, default })
+        }
+        None => default.map(|quota| Found {
+            quota,
+            default: Some(quota.value),
+        }),
+    }
 }
 
 fn judge(
@@ -242,6 +253,50 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quota_missing_from_the_applied_list_falls_back_to_its_default() {
+        let quota = |code: &str, value| ServiceQuota {
+            code: code.into(),
+            name: "Cross-region model inference tokens per minute for Anthropic Claude Haiku 4.5"
+                .into(),
+            value,
+            adjustable: true,
+        };
+        let defaults = [quota("L-1", 2_000_000.0)];
+        let found = find(
+            &[],
+            Some(&defaults),
+            "Cross-region",
+            "tokens",
+            "Anthropic Claude Haiku 4.5",
+        )
+        .unwrap();
+        assert_eq!(
+            (found.quota.value, found.default),
+            (2_000_000.0, Some(2_000_000.0))
+        );
+        let applied = [quota("L-1", 0.0)];
+        let found = find(
+            &applied,
+            Some(&defaults),
+            "Cross-region",
+            "tokens",
+            "Anthropic Claude Haiku 4.5",
+        )
+        .unwrap();
+        assert_eq!((found.quota.value, found.default), (0.0, Some(2_000_000.0)));
+        assert!(
+            find(
+                &[],
+                None,
+                "Cross-region",
+                "tokens",
+                "Anthropic Claude Haiku 4.5"
+            )
+            .is_none()
+        );
+    }
 
     #[test]
     fn quota_names_match_exactly_up_to_a_version_tag() {
