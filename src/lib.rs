@@ -7,6 +7,7 @@ pub mod checks;
 pub mod cli;
 mod commands;
 pub mod engine;
+pub mod iam;
 pub mod models;
 pub mod report;
 pub mod target;
