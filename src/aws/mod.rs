@@ -7,6 +7,7 @@ mod bedrock;
 mod calls;
 mod credentials;
 mod error;
+mod iam;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,7 @@ pub use bedrock::{
 pub use calls::{CallCount, CallKey, CallLog};
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
+pub use iam::{RoleInfo, SimulatedDecision};
 
 use crate::target::{Region, RegionSource};
 use calls::{AttemptCounter, CallCache};
@@ -271,27 +273,7 @@ impl Aws {
 
     /// IAM GetRole: the role's full ARN, path included.
     pub async fn role_arn(&self, role_name: &str) -> Result<String, AwsError> {
-        const OP: &str = "iam:GetRole";
-        let key = CallKey::new(OP, None, role_name);
-        self.cache
-            .get(&self.log, key, || async {
-                let out = self
-                    .iam
-                    .get_role()
-                    .role_name(role_name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                match out.role {
-                    Some(role) if !role.arn.is_empty() => Ok(role.arn),
-                    _ => Err(AwsError::new(
-                        AwsErrorKind::Malformed,
-                        OP,
-                        "the answer lacks Role.Arn",
-                    )),
-                }
-            })
-            .await
+        self.role(role_name).await.map(|role| role.arn)
     }
 }
 

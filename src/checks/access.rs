@@ -18,6 +18,7 @@ static META: CheckMeta = CheckMeta {
                   is authorized and entitled, and the model is available in the region",
     commands: &[CommandKind::Doctor],
     depends_on: &["models.lifecycle"],
+    after: &[],
     severity: Severity::High,
 };
 

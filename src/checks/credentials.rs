@@ -22,6 +22,7 @@ static META: CheckMeta = CheckMeta {
                   bearer token (AWS_BEARER_TOKEN_BEDROCK) instead",
     commands: &[CommandKind::Doctor, CommandKind::Audit],
     depends_on: &[],
+    after: &[],
     severity: Severity::Critical,
 };
 

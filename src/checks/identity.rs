@@ -16,6 +16,7 @@ static META: CheckMeta = CheckMeta {
                   is mapped to its role ARN",
     commands: &[CommandKind::Doctor, CommandKind::Audit],
     depends_on: &["credentials.resolve"],
+    after: &[],
     severity: Severity::Critical,
 };
 

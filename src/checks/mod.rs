@@ -3,6 +3,7 @@
 
 mod access;
 mod credentials;
+mod iam;
 mod identity;
 mod models;
 mod probe;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use crate::engine::{Check, CommandKind};
 
 pub use credentials::CredentialsFact;
+pub use iam::{IamVerdict, IamVerdicts};
 pub use identity::{CallerIdentity, PrincipalKind};
 pub use models::{ModelTarget, ModelTargets};
 pub use profiles::{Invocation, Invocations, Route};
@@ -28,6 +30,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(models::ModelsLifecycle),
         Arc::new(access::ModelsAccess),
         Arc::new(profiles::ProfilesResolve),
+        Arc::new(iam::IamInvoke),
         Arc::new(quotas::QuotasInference),
         Arc::new(probe::RuntimeProbe),
     ]

@@ -20,6 +20,7 @@ static META: CheckMeta = CheckMeta {
                   \"did you mean\"",
     commands: &[CommandKind::Doctor],
     depends_on: &["credentials.resolve", "region.config"],
+    after: &[],
     severity: Severity::High,
 };
 

@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
+use super::iam::{IamVerdicts, likely_outside_iam};
 use super::profiles::{Invocation, Invocations, Route};
 use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer};
 use crate::engine::{
@@ -21,6 +22,8 @@ static META: CheckMeta = CheckMeta {
                   skips it",
     commands: &[CommandKind::Doctor],
     depends_on: &["profiles.resolve"],
+    // To tell a denial that IAM explains from one that an SCP or session policy causes.
+    after: &["iam.invoke"],
     severity: Severity::High,
 };
 
@@ -44,8 +47,13 @@ impl Check for RuntimeProbe {
         let invocations = cx.require::<Invocations>()?;
         let findings = join_all(invocations.list.iter().map(|invocation| async move {
             let (operation, answer) = probe(cx, invocation).await;
+            let iam = cx.fact::<IamVerdicts>();
+            let allowed_by_iam = iam
+                .as_ref()
+                .and_then(|v| v.allowed(&invocation.region, &invocation.model_id))
+                .is_some();
             let finding = match answer {
-                Ok(answer) => verdict(invocation, &answer),
+                Ok(answer) => verdict(invocation, &answer, allowed_by_iam),
                 Err(error) => Finding::aws_error(&META, &error),
             };
             finding
@@ -136,7 +144,7 @@ fn reading(error: &AwsError) -> Reading {
     }
 }
 
-fn verdict(invocation: &Invocation, answer: &ProbeAnswer) -> Finding {
+fn verdict(invocation: &Invocation, answer: &ProbeAnswer, allowed_by_iam: bool) -> Finding {
     let id = &invocation.model_id;
     let region = &invocation.region;
     let error = match answer {
@@ -209,6 +217,13 @@ fn verdict(invocation: &Invocation, answer: &ProbeAnswer) -> Finding {
             "No access to the model",
             format!("Bedrock denied {id} in {region}: {}", error.message()),
             "Submit the Anthropic first-time-use form (Bedrock console > Model catalog > the model > Submit use case details) and make sure Marketplace permissions allow the subscription".into(),
+        ),
+        Reading::Denied if allowed_by_iam => fail(
+            Severity::High,
+            "Invoke denied outside IAM policies",
+            format!("Bedrock denied bedrock:InvokeModel on {id} in {region}. {}", likely_outside_iam(error)),
+            "Ask the organization's administrators which SCP or RCP denies bedrock:InvokeModel (aws:RequestedRegion conditions in              SCPs commonly block cross-region profiles' destination regions); for an assumed role, check the session policy"
+                .into(),
         ),
         Reading::Denied => fail(
             Severity::High,

@@ -22,6 +22,7 @@ static META: CheckMeta = CheckMeta {
                   the profile's destination regions",
     commands: &[CommandKind::Doctor],
     depends_on: &["models.lifecycle"],
+    after: &[],
     severity: Severity::High,
 };
 

@@ -25,6 +25,7 @@ static META: CheckMeta = CheckMeta {
                   --expect-tpm warns, values still at the AWS default are noted",
     commands: &[CommandKind::Doctor],
     depends_on: &["profiles.resolve"],
+    after: &[],
     severity: Severity::High,
 };
 

@@ -14,6 +14,7 @@ static META: CheckMeta = CheckMeta {
                   where Amazon Bedrock is offered",
     commands: &[CommandKind::Doctor],
     depends_on: &[],
+    after: &[],
     severity: Severity::High,
 };
 

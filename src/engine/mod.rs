@@ -44,6 +44,8 @@ pub struct CheckMeta {
     pub description: &'static str,
     pub commands: &'static [CommandKind],
     pub depends_on: &'static [&'static str],
+    /// Checks to wait for, whatever their outcome, to read what they provided if anything.
+    pub after: &'static [&'static str],
     /// What is at stake when the check fails or cannot run.
     pub severity: Severity,
 }

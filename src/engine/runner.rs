@@ -55,7 +55,7 @@ pub async fn run_checks(
                 if !matches!(state[meta.id], State::Waiting) {
                     continue;
                 }
-                match readiness(meta.depends_on, &state) {
+                match readiness(meta.depends_on, meta.after, &state) {
                     Readiness::Wait => continue,
                     Readiness::Blocked(reason) => {
                         findings[index] = vec![Finding::skip(meta, reason)];
@@ -154,8 +154,14 @@ enum Readiness {
     Blocked(String),
 }
 
-fn readiness(depends_on: &[&'static str], state: &HashMap<&'static str, State>) -> Readiness {
-    let mut waiting = false;
+fn readiness(
+    depends_on: &[&'static str],
+    after: &[&'static str],
+    state: &HashMap<&'static str, State>,
+) -> Readiness {
+    let mut waiting = after
+        .iter()
+        .any(|id| matches!(state.get(id), Some(State::Waiting | State::Running)));
     for dependency in depends_on {
         match state.get(dependency) {
             None => {
@@ -257,6 +263,7 @@ mod tests {
             description: "",
             commands: &[CommandKind::Doctor],
             depends_on,
+            after: if id == "reader" { &["writer"] } else { &[] },
             severity: Severity::High,
         }));
         Arc::new(Fake {
@@ -434,6 +441,34 @@ mod tests {
         assert!(findings[1].message.contains("did not finish within 0.2 s"));
         assert!(findings[2].message.contains("crashed"));
         assert_eq!(findings[4].message, "Skipped: slow could not run");
+    }
+
+    #[tokio::test]
+    async fn after_waits_for_a_check_whatever_its_outcome() {
+        #[derive(Debug)]
+        struct Note;
+        let writer = fake("writer", &[], |meta, cx| {
+            cx.provide(Note);
+            async move {
+                Ok(vec![Finding::fail(
+                    meta,
+                    Severity::High,
+                    "no",
+                    "",
+                    Remediation::new("fix"),
+                )])
+            }
+        });
+        let reader = fake("reader", &[], |meta, cx| {
+            let saw = cx.fact::<Note>().is_some();
+            async move { Ok(vec![Finding::pass(meta, "ok", format!("{saw}"))]) }
+        });
+        let findings = run(&[reader, writer], 1000).await;
+        assert_eq!(
+            statuses(&findings),
+            [("reader", Status::Pass), ("writer", Status::Fail)]
+        );
+        assert_eq!(findings[0].message, "true");
     }
 
     #[tokio::test]

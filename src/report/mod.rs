@@ -57,6 +57,7 @@ pub(crate) mod sample {
         description: "",
         commands: &[CommandKind::Doctor],
         depends_on: &[],
+        after: &[],
         severity: Severity::Critical,
     };
     const IAM: CheckMeta = CheckMeta {
@@ -65,6 +66,7 @@ pub(crate) mod sample {
         description: "",
         commands: &[CommandKind::Doctor],
         depends_on: &["identity.caller"],
+        after: &[],
         severity: Severity::High,
     };
 

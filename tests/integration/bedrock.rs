@@ -355,13 +355,20 @@ fn probe_answered(status: u16, code: &str, message: &str) -> (Run, Value) {
     doctor(&emulator, &["--model", "sonnet"])
 }
 
+const DENIED: &str = "User: arn:aws:iam::123456789012:user/team/dev is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-6";
+
 #[test]
 fn the_probe_reads_access_denied() {
-    let (run, report) = probe_answered(
-        403,
-        "AccessDeniedException",
-        "User: arn:aws:iam::123456789012:user/team/dev is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-6",
+    let emulator = Emulator::start();
+    emulator.on(
+        "bedrock-runtime:InvokeModel",
+        Rule::Fixture(rest_error(403, "AccessDeniedException", DENIED)),
     );
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml")),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
     assert_eq!(run.code, 1);
     let probe = finding(&report, "runtime.probe");
     assert_eq!(
@@ -376,7 +383,28 @@ fn the_probe_reads_access_denied() {
             ),
         "{fix}"
     );
-    assert!(fix.contains("service control policy"));
+}
+
+#[test]
+fn a_probe_denied_that_iam_allows_points_outside_iam() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "bedrock-runtime:InvokeModel",
+        Rule::Fixture(rest_error(403, "AccessDeniedException", DENIED)),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(finding(&report, "iam.invoke")["status"], "pass");
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(
+        (probe["status"].as_str(), probe["title"].as_str()),
+        (Some("fail"), Some("Invoke denied outside IAM policies"))
+    );
+    let message = probe["message"].as_str().unwrap();
+    assert!(
+        message.contains("service control policy, resource control policy or session policy"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -100,6 +100,7 @@ fn checks_list_names_every_check() {
             "models.lifecycle",
             "models.access",
             "profiles.resolve",
+            "iam.invoke",
             "quotas.inference",
             "runtime.probe"
         ]

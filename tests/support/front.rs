@@ -67,6 +67,9 @@ pub enum Rule {
     Forward,
     Fixture(Fixture),
     Fault(Fault),
+    /// The first rule whose text occurs in the request's decoded form body (or query), else
+    /// the last: `Match(vec![("ResourceArns.member.1=arn:aws:bedrock:us-west-2", deny)], allow)`.
+    Match(Vec<(String, Rule)>, Box<Rule>),
     /// A paginated answer: the first fixture without a token, then the one a `page-N` token
     /// (`nextToken` in the query or `NextToken` in a JSON body) names.
     Pages(Vec<Fixture>),
@@ -262,6 +265,9 @@ async fn handle(
             .skip(1)
             .map(percent_decode)
             .collect(),
+        form: form_pairs(&body)
+            .chain(form_pairs(parts.uri.query().unwrap_or_default().as_bytes()))
+            .collect(),
     };
     let (response, answered_by) = answer(&state, rule, &parts, body, protocol, &template).await;
     lock(&state.log).push(RecordedRequest {
@@ -283,10 +289,23 @@ async fn answer(
     protocol: Protocol,
     template: &Template,
 ) -> (Response<Full<Bytes>>, String) {
-    while let Rule::Delay(wait, inner) = rule {
-        tokio::time::sleep(wait).await;
-        rule = *inner;
-    }
+    rule = loop {
+        rule = match rule {
+            Rule::Delay(wait, inner) => {
+                tokio::time::sleep(wait).await;
+                *inner
+            }
+            Rule::Match(cases, otherwise) => {
+                let text = template.form_text();
+                cases
+                    .into_iter()
+                    .find(|(needle, _)| text.contains(needle.as_str()))
+                    .map(|(_, rule)| rule)
+                    .unwrap_or(*otherwise)
+            }
+            other => break other,
+        };
+    };
     if let Rule::Pages(pages) = rule {
         let token = page_token(&parts.uri, &body);
         let index = match token.as_deref().and_then(|t| t.strip_prefix("page-")) {
@@ -304,7 +323,7 @@ async fn answer(
         };
     }
     match rule {
-        Rule::Delay(..) | Rule::Pages(..) => unreachable!("delays and pages are unwrapped above"),
+        Rule::Delay(..) | Rule::Match(..) | Rule::Pages(..) => unreachable!("unwrapped above"),
         Rule::Fixture(fixture) => {
             let mut response = Response::new(Full::new(template.fill(&fixture.body)));
             *response.status_mut() = StatusCode::from_u16(fixture.status).unwrap_or(StatusCode::OK);
@@ -381,6 +400,7 @@ async fn forward(
 
 /// Rules from a scenario file: a JSON object from operation key (optionally `@region`) to
 /// `{"fixture": FILE, "status": N, "headers": {..}}`, `{"pages": [FILE, ...]}`,
+/// `{"match": [{"contains": TEXT, ...rule}], "otherwise": {...rule}}`,
 /// `{"fault": "throttle|server-error|access-denied|malformed-body"}`, each optionally with
 /// `"delay_ms": N`. Files are relative to the scenario file.
 pub fn load_scenario(path: &Path) -> Result<Vec<(String, Rule)>, String> {
@@ -419,6 +439,19 @@ fn rule_of(spec: &serde_json::Value, base: &Path) -> Result<Rule, String> {
             .iter()
             .map(|p| p.as_str().ok_or("pages are file names"));
         Rule::Pages(files.map(|f| fixture(f?)).collect::<Result<_, _>>()?)
+    } else if let Some(cases) = spec.get("match").and_then(|m| m.as_array()) {
+        let cases = cases
+            .iter()
+            .map(|case| {
+                let needle = case
+                    .get("contains")
+                    .and_then(|c| c.as_str())
+                    .ok_or("a match case needs \"contains\"")?;
+                Ok((needle.to_string(), rule_of(case, base)?))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let otherwise = spec.get("otherwise").ok_or("a match needs \"otherwise\"")?;
+        Rule::Match(cases, Box::new(rule_of(otherwise, base)?))
     } else if let Some(fault) = spec.get("fault").and_then(|f| f.as_str()) {
         Rule::Fault(Fault::parse(fault).ok_or_else(|| format!("unknown fault {fault}"))?)
     } else {
@@ -435,6 +468,8 @@ fn rule_of(spec: &serde_json::Value, base: &Path) -> Result<Rule, String> {
 struct Template {
     region: String,
     path: Vec<String>,
+    /// Decoded form fields of a query-protocol request (`ResourceArns.member.1`, ...).
+    form: Vec<(String, String)>,
 }
 
 impl Template {
@@ -449,8 +484,27 @@ impl Template {
         for (index, segment) in self.path.iter().enumerate() {
             text = text.replace(&format!("{{{{path.{index}}}}}"), segment);
         }
+        for (key, value) in &self.form {
+            text = text.replace(&format!("{{{{form.{key}}}}}"), value);
+        }
         Bytes::from(text)
     }
+
+    fn form_text(&self) -> String {
+        self.form
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn form_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
+    std::str::from_utf8(body)
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (percent_decode(k), percent_decode(v)))
 }
 
 fn page_token(uri: &Uri, body: &[u8]) -> Option<String> {

@@ -1,0 +1,475 @@
+//! IAM reads: policy simulation for a principal, and the principal's own policies (inline,
+//! attached, its groups', its permission boundary) for local evaluation when simulation is
+//! denied. Every read is a cached call, so a document is fetched once per run.
+
+use std::sync::Arc;
+
+use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
+use futures_util::future::try_join_all;
+
+use super::{Aws, AwsError, AwsErrorKind, CallKey};
+use crate::iam::{NamedPolicy, Policy, PolicySet};
+
+/// One (action, resource) answer of SimulatePrincipalPolicy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimulatedDecision {
+    pub action: String,
+    pub resource: String,
+    /// `allowed`, `explicitDeny`, `implicitDeny`, or whatever AWS adds.
+    pub decision: String,
+    /// `SourcePolicyId (SourcePolicyType)` of each matched statement.
+    pub matched: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleInfo {
+    pub arn: String,
+    pub boundary_arn: Option<String>,
+}
+
+/// `user`, `role` or `group`, and the name, of an IAM principal ARN.
+fn principal_name(arn: &str) -> Option<(&str, &str)> {
+    let resource = arn.split(':').nth(5)?;
+    let (kind, rest) = resource.split_once('/')?;
+    let name = rest.rsplit('/').next()?;
+    matches!(kind, "user" | "role").then_some((kind, name))
+}
+
+/// IAM returns policy documents URL-encoded.
+fn document(op: &'static str, name: &str, raw: &str) -> Result<Policy, AwsError> {
+    let decoded = if raw.trim_start().starts_with('{') {
+        raw.to_string()
+    } else {
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    Policy::from_json(&decoded)
+        .map_err(|e| AwsError::new(AwsErrorKind::Malformed, op, format!("policy {name}: {e}")))
+}
+
+impl Aws {
+    /// SimulatePrincipalPolicy for `actions` on one resource with the given context entries.
+    pub async fn simulate(
+        &self,
+        principal_arn: &str,
+        actions: &[&str],
+        resource: &str,
+        context: &[(String, Vec<String>)],
+    ) -> Result<Vec<SimulatedDecision>, AwsError> {
+        const OP: &str = "iam:SimulatePrincipalPolicy";
+        let params = format!(
+            "{principal_arn}|{}|{resource}|{context:?}",
+            actions.join(",")
+        );
+        self.cache
+            .get(&self.log, CallKey::new(OP, None, params), || async {
+                let mut request = self
+                    .iam
+                    .simulate_principal_policy()
+                    .policy_source_arn(principal_arn)
+                    .resource_arns(resource);
+                for action in actions {
+                    request = request.action_names(*action);
+                }
+                for (key, values) in context {
+                    request = request.context_entries(
+                        ContextEntry::builder()
+                            .context_key_name(key)
+                            .set_context_key_values(Some(values.clone()))
+                            .context_key_type(if values.len() > 1 {
+                                ContextKeyTypeEnum::StringList
+                            } else {
+                                ContextKeyTypeEnum::String
+                            })
+                            .build(),
+                    );
+                }
+                let results = request
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(results
+                    .into_iter()
+                    .map(|r| SimulatedDecision {
+                        action: r.eval_action_name,
+                        resource: r.eval_resource_name.unwrap_or_default(),
+                        decision: r.eval_decision.as_str().to_string(),
+                        matched: r
+                            .matched_statements
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|s| {
+                                let id = s.source_policy_id.unwrap_or_else(|| "(unnamed)".into());
+                                match s.source_policy_type {
+                                    Some(kind) => format!("{id} ({})", kind.as_str()),
+                                    None => id,
+                                }
+                            })
+                            .collect(),
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    /// IAM GetRole: the role's full ARN (path included) and its permission boundary.
+    pub async fn role(&self, role_name: &str) -> Result<RoleInfo, AwsError> {
+        const OP: &str = "iam:GetRole";
+        self.cache
+            .get(&self.log, CallKey::new(OP, None, role_name), || async {
+                let out = self
+                    .iam
+                    .get_role()
+                    .role_name(role_name)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                match out.role {
+                    Some(role) if !role.arn.is_empty() => Ok(RoleInfo {
+                        boundary_arn: role
+                            .permissions_boundary
+                            .and_then(|b| b.permissions_boundary_arn),
+                        arn: role.arn,
+                    }),
+                    _ => Err(AwsError::new(
+                        AwsErrorKind::Malformed,
+                        OP,
+                        "the answer lacks Role.Arn",
+                    )),
+                }
+            })
+            .await
+    }
+
+    async fn user_boundary(&self, user_name: &str) -> Result<Option<String>, AwsError> {
+        const OP: &str = "iam:GetUser";
+        self.cache
+            .get(&self.log, CallKey::new(OP, None, user_name), || async {
+                let out = self
+                    .iam
+                    .get_user()
+                    .user_name(user_name)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(out
+                    .user
+                    .and_then(|u| u.permissions_boundary)
+                    .and_then(|b| b.permissions_boundary_arn))
+            })
+            .await
+    }
+
+    /// Every identity policy of a user or role and its permission boundary, as documents.
+    pub async fn principal_policies(
+        &self,
+        principal_arn: &str,
+    ) -> Result<Arc<PolicySet>, AwsError> {
+        let Some((kind, name)) = principal_name(principal_arn) else {
+            return Err(AwsError::new(
+                AwsErrorKind::Invalid,
+                "iam:GetPolicy",
+                format!("{principal_arn} is not an IAM user or role"),
+            ));
+        };
+        let mut identity = Vec::new();
+        let boundary_arn = if kind == "user" {
+            let (boundary, groups) =
+                tokio::try_join!(self.user_boundary(name), self.groups_for_user(name))?;
+            for group in groups {
+                identity.extend(self.inline_policies("group", &group).await?);
+                identity.extend(self.attached_policies("group", &group).await?);
+            }
+            boundary
+        } else {
+            self.role(name).await?.boundary_arn
+        };
+        identity.extend(self.inline_policies(kind, name).await?);
+        identity.extend(self.attached_policies(kind, name).await?);
+        let boundary = match boundary_arn {
+            Some(arn) => Some(self.managed_policy(&arn).await?),
+            None => None,
+        };
+        Ok(Arc::new(PolicySet { identity, boundary }))
+    }
+
+    async fn groups_for_user(&self, user_name: &str) -> Result<Vec<String>, AwsError> {
+        const OP: &str = "iam:ListGroupsForUser";
+        self.cache
+            .get(&self.log, CallKey::new(OP, None, user_name), || async {
+                let groups = self
+                    .iam
+                    .list_groups_for_user()
+                    .user_name(user_name)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(groups.into_iter().map(|g| g.group_name).collect())
+            })
+            .await
+    }
+
+    async fn inline_policies(&self, kind: &str, name: &str) -> Result<Vec<NamedPolicy>, AwsError> {
+        let names = self.inline_policy_names(kind, name).await?;
+        try_join_all(
+            names
+                .iter()
+                .map(|policy| self.inline_policy(kind, name, policy)),
+        )
+        .await
+    }
+
+    async fn inline_policy_names(&self, kind: &str, name: &str) -> Result<Vec<String>, AwsError> {
+        let op: &'static str = match kind {
+            "user" => "iam:ListUserPolicies",
+            "group" => "iam:ListGroupPolicies",
+            _ => "iam:ListRolePolicies",
+        };
+        self.cache
+            .get(&self.log, CallKey::new(op, None, name), || async {
+                let names = match kind {
+                    "user" => self
+                        .iam
+                        .list_user_policies()
+                        .user_name(name)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(op, e)),
+                    "group" => self
+                        .iam
+                        .list_group_policies()
+                        .group_name(name)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(op, e)),
+                    _ => self
+                        .iam
+                        .list_role_policies()
+                        .role_name(name)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(op, e)),
+                }?;
+                Ok(names)
+            })
+            .await
+    }
+
+    async fn inline_policy(
+        &self,
+        kind: &str,
+        name: &str,
+        policy: &str,
+    ) -> Result<NamedPolicy, AwsError> {
+        let op: &'static str = match kind {
+            "user" => "iam:GetUserPolicy",
+            "group" => "iam:GetGroupPolicy",
+            _ => "iam:GetRolePolicy",
+        };
+        let label = format!("{kind}/{name} inline policy {policy}");
+        let raw = self
+            .cache
+            .get(
+                &self.log,
+                CallKey::new(op, None, format!("{name}/{policy}")),
+                || async {
+                    match kind {
+                        "user" => self
+                            .iam
+                            .get_user_policy()
+                            .user_name(name)
+                            .policy_name(policy)
+                            .send()
+                            .await
+                            .map(|o| o.policy_document)
+                            .map_err(|e| AwsError::from_sdk(op, e)),
+                        "group" => self
+                            .iam
+                            .get_group_policy()
+                            .group_name(name)
+                            .policy_name(policy)
+                            .send()
+                            .await
+                            .map(|o| o.policy_document)
+                            .map_err(|e| AwsError::from_sdk(op, e)),
+                        _ => self
+                            .iam
+                            .get_role_policy()
+                            .role_name(name)
+                            .policy_name(policy)
+                            .send()
+                            .await
+                            .map(|o| o.policy_document)
+                            .map_err(|e| AwsError::from_sdk(op, e)),
+                    }
+                },
+            )
+            .await?;
+        Ok(NamedPolicy {
+            policy: document(op, &label, &raw)?,
+            name: label,
+        })
+    }
+
+    async fn attached_policies(
+        &self,
+        kind: &str,
+        name: &str,
+    ) -> Result<Vec<NamedPolicy>, AwsError> {
+        let op: &'static str = match kind {
+            "user" => "iam:ListAttachedUserPolicies",
+            "group" => "iam:ListAttachedGroupPolicies",
+            _ => "iam:ListAttachedRolePolicies",
+        };
+        let arns: Vec<String> = self
+            .cache
+            .get(&self.log, CallKey::new(op, None, name), || async {
+                let attached = match kind {
+                    "user" => self
+                        .iam
+                        .list_attached_user_policies()
+                        .user_name(name)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(op, e)),
+                    "group" => self
+                        .iam
+                        .list_attached_group_policies()
+                        .group_name(name)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(op, e)),
+                    _ => self
+                        .iam
+                        .list_attached_role_policies()
+                        .role_name(name)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(op, e)),
+                }?;
+                Ok(attached.into_iter().filter_map(|p| p.policy_arn).collect())
+            })
+            .await?;
+        try_join_all(arns.iter().map(|arn| self.managed_policy(arn))).await
+    }
+
+    /// A managed policy's default version.
+    async fn managed_policy(&self, arn: &str) -> Result<NamedPolicy, AwsError> {
+        const GET: &str = "iam:GetPolicy";
+        const VERSION: &str = "iam:GetPolicyVersion";
+        let version: String = self
+            .cache
+            .get(&self.log, CallKey::new(GET, None, arn), || async {
+                let out = self
+                    .iam
+                    .get_policy()
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(GET, e))?;
+                out.policy
+                    .and_then(|p| p.default_version_id)
+                    .ok_or_else(|| {
+                        AwsError::new(
+                            AwsErrorKind::Malformed,
+                            GET,
+                            format!("{arn} has no default version"),
+                        )
+                    })
+            })
+            .await?;
+        let raw: String = self
+            .cache
+            .get(
+                &self.log,
+                CallKey::new(VERSION, None, format!("{arn}@{version}")),
+                || async {
+                    let out = self
+                        .iam
+                        .get_policy_version()
+                        .policy_arn(arn)
+                        .version_id(&version)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(VERSION, e))?;
+                    out.policy_version.and_then(|v| v.document).ok_or_else(|| {
+                        AwsError::new(
+                            AwsErrorKind::Malformed,
+                            VERSION,
+                            format!("{arn} {version} has no document"),
+                        )
+                    })
+                },
+            )
+            .await?;
+        Ok(NamedPolicy {
+            policy: document(VERSION, arn, &raw)?,
+            name: arn.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principal_names_come_from_the_arn() {
+        assert_eq!(
+            principal_name("arn:aws:iam::123456789012:user/team/dev"),
+            Some(("user", "dev"))
+        );
+        assert_eq!(
+            principal_name(
+                "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Dev_1"
+            ),
+            Some(("role", "AWSReservedSSO_Dev_1"))
+        );
+        assert_eq!(principal_name("arn:aws:iam::123456789012:root"), None);
+    }
+
+    #[test]
+    fn documents_are_decoded_when_iam_encoded_them() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert!(document("iam:GetPolicyVersion", "p", encoded).is_ok());
+        assert!(
+            document(
+                "iam:GetPolicyVersion",
+                "p",
+                r#"{"Version":"2012-10-17","Statement":[]}"#
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            document("iam:GetPolicyVersion", "p", "%7Bnot")
+                .unwrap_err()
+                .kind(),
+            AwsErrorKind::Malformed
+        );
+    }
+}

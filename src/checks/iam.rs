@@ -1,0 +1,440 @@
+//! `iam.invoke`: may this principal invoke the target models the way Bedrock will authorize the
+//! call? Through a profile that is the profile ARN and the foundation model in every
+//! destination region (and the region-less ARN of global profiles), each with the context
+//! Bedrock sets. IAM's simulator answers first; where the principal may not simulate, its own
+//! policies are read and evaluated locally. The finding says which source decided.
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+use serde_json::json;
+
+use super::identity::{CallerIdentity, PrincipalKind};
+use super::profiles::{Invocation, Invocations};
+use crate::aws::{Aws, AwsError, AwsErrorKind};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+};
+use crate::iam::{Decision, PolicySet, Request, evaluate};
+use crate::models::arn_region;
+use crate::target::Region;
+
+static META: CheckMeta = CheckMeta {
+    id: "iam.invoke",
+    title: "Invoke permission",
+    description: "The principal may call bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream \
+                  on the profile and on the foundation model in every destination region \
+                  (SimulatePrincipalPolicy; when that is denied, local evaluation of the \
+                  policies it can read), naming the statements that decided",
+    commands: &[CommandKind::Doctor],
+    depends_on: &["identity.caller", "profiles.resolve"],
+    after: &[],
+    severity: Severity::High,
+};
+
+pub const INVOKE_ACTIONS: [&str; 2] = [
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+];
+
+/// Whether IAM allows each invocation, for checks that read live answers against it.
+#[derive(Clone, Debug, Default)]
+pub struct IamVerdicts {
+    pub list: Vec<IamVerdict>,
+}
+
+#[derive(Clone, Debug)]
+pub struct IamVerdict {
+    pub region: Region,
+    pub model_id: String,
+    pub allowed: bool,
+    pub source: &'static str,
+}
+
+impl IamVerdicts {
+    pub fn allowed(&self, region: &Region, model_id: &str) -> Option<&IamVerdict> {
+        self.list
+            .iter()
+            .find(|v| &v.region == region && v.model_id == model_id && v.allowed)
+    }
+}
+
+/// One resource Bedrock authorizes for a call, with the context it sets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Need {
+    resource: String,
+    context: Vec<(String, Vec<String>)>,
+}
+
+fn needs(invocation: &Invocation) -> Vec<Need> {
+    let region = invocation.region.to_string();
+    match &invocation.profile {
+        Some(profile) => {
+            let mut needs = vec![Need {
+                resource: profile.arn.clone(),
+                context: vec![("aws:RequestedRegion".into(), vec![region])],
+            }];
+            for arn in &profile.model_arns {
+                needs.push(Need {
+                    resource: arn.clone(),
+                    context: vec![
+                        // The region-less ARN of global profiles is authorized with this value.
+                        (
+                            "aws:RequestedRegion".into(),
+                            vec![arn_region(arn).unwrap_or("unspecified").to_string()],
+                        ),
+                        (
+                            "bedrock:InferenceProfileArn".into(),
+                            vec![profile.arn.clone()],
+                        ),
+                    ],
+                });
+            }
+            needs
+        }
+        None => vec![Need {
+            resource: invocation.model.arn.clone(),
+            context: vec![("aws:RequestedRegion".into(), vec![region])],
+        }],
+    }
+}
+
+/// What one source said about one (action, resource).
+#[derive(Clone, Debug)]
+struct Answer {
+    action: String,
+    decision: String,
+    matched: Vec<String>,
+}
+
+pub struct IamInvoke;
+
+#[async_trait]
+impl Check for IamInvoke {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let identity = cx.require::<CallerIdentity>()?;
+        let invocations = cx.require::<Invocations>()?;
+        match identity.kind {
+            PrincipalKind::Root => {
+                return Ok(vec![Finding::pass(
+                    &META,
+                    "The root user may invoke",
+                    "The account root user is not limited by IAM policies; only service control policies can deny it",
+                )
+                .evidence("source", "root")]);
+            }
+            PrincipalKind::FederatedUser => {
+                return Ok(vec![Finding::skip(
+                    &META,
+                    "Skipped: IAM cannot simulate a federated user's session; runtime.probe is the evidence",
+                )]);
+            }
+            PrincipalKind::User | PrincipalKind::AssumedRole => {}
+        }
+        let principal = identity.principal_arn.as_str();
+        let results = join_all(
+            invocations
+                .list
+                .iter()
+                .map(|invocation| judge(&cx.aws, principal, invocation)),
+        )
+        .await;
+        let mut findings = Vec::new();
+        let mut verdicts = IamVerdicts::default();
+        for (invocation, (invocation_findings, verdict)) in invocations.list.iter().zip(results) {
+            if let Some((allowed, source)) = verdict {
+                verdicts.list.push(IamVerdict {
+                    region: invocation.region.clone(),
+                    model_id: invocation.model_id.clone(),
+                    allowed,
+                    source,
+                });
+            }
+            findings.extend(invocation_findings);
+        }
+        cx.provide(verdicts);
+        Ok(findings)
+    }
+}
+
+async fn judge(
+    aws: &Aws,
+    principal: &str,
+    invocation: &Invocation,
+) -> (Vec<Finding>, Option<(bool, &'static str)>) {
+    let needs = needs(invocation);
+    let simulated = join_all(
+        needs
+            .iter()
+            .map(|need| aws.simulate(principal, &INVOKE_ACTIONS, &need.resource, &need.context)),
+    )
+    .await;
+    let (answers, source) = match simulated.iter().find_map(|r| r.as_ref().err()) {
+        None => {
+            let answers = simulated
+                .into_iter()
+                .zip(&needs)
+                .map(|(result, need)| {
+                    let decisions = result.unwrap_or_default();
+                    INVOKE_ACTIONS
+                        .iter()
+                        .map(|action| {
+                            match decisions.iter().find(|d| {
+                                d.action.eq_ignore_ascii_case(action)
+                                    && (d.resource == need.resource
+                                        || d.resource == "*"
+                                        || d.resource.is_empty())
+                            }) {
+                                Some(d) => Answer {
+                                    action: action.to_string(),
+                                    decision: d.decision.clone(),
+                                    matched: d.matched.clone(),
+                                },
+                                None => Answer {
+                                    action: action.to_string(),
+                                    decision: "(no answer)".into(),
+                                    matched: Vec::new(),
+                                },
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>();
+            (answers, "simulate")
+        }
+        Some(error) if error.kind() == AwsErrorKind::Denied => {
+            match aws.principal_policies(principal).await {
+                Ok(policies) => (locally(&policies, &needs), "local"),
+                Err(read_error) => {
+                    let finding = Finding::error(
+                    &META,
+                    format!(
+                        "The principal may neither simulate its policies ({error}) nor read them ({read_error}); \
+                         runtime.probe's live call is the remaining evidence"
+                    ),
+                )
+                .evidence("source", "none")
+                .remediation(Remediation::new(
+                    "Allow iam:SimulatePrincipalPolicy on the principal itself (the preflight-readonly policy), or run bedrock-preflight as a principal that may",
+                ));
+                    return (vec![located(finding, invocation)], None);
+                }
+            }
+        }
+        Some(error) => {
+            return (
+                vec![located(Finding::aws_error(&META, error), invocation)],
+                None,
+            );
+        }
+    };
+
+    let mut findings = Vec::new();
+    let mut all_allowed = true;
+    for (need, answers) in needs.iter().zip(&answers) {
+        if let Some(unknown) = answers.iter().find(|a| {
+            !matches!(
+                a.decision.as_str(),
+                "allowed" | "explicitDeny" | "implicitDeny"
+            )
+        }) {
+            all_allowed = false;
+            findings.push(
+                Finding::error(
+                    &META,
+                    format!("IAM answered '{}' for {} on {}, which this version does not read as allowed or denied", unknown.decision, unknown.action, need.resource),
+                )
+                .region(region_of(need, invocation))
+                .resource(need.resource.clone()),
+            );
+            continue;
+        }
+        let denied: Vec<&Answer> = answers.iter().filter(|a| a.decision != "allowed").collect();
+        if denied.is_empty() {
+            continue;
+        }
+        all_allowed = false;
+        findings.push(denial(principal, invocation, need, &denied, source));
+    }
+    if findings.is_empty() {
+        let resources: Vec<&str> = needs.iter().map(|n| n.resource.as_str()).collect();
+        let finding = Finding::pass(
+            &META,
+            "Principal may invoke the model",
+            format!(
+                "{principal} may call {} on {} and its {} destination model ARN(s) ({})",
+                INVOKE_ACTIONS.join(" and "),
+                invocation.model_id,
+                resources.len().saturating_sub(1),
+                if source == "simulate" {
+                    "IAM policy simulation"
+                } else {
+                    "local evaluation of its policies"
+                }
+            ),
+        )
+        .evidence("source", source)
+        .evidence("resources", resources)
+        .evidence(
+            "matched",
+            answers
+                .iter()
+                .flatten()
+                .flat_map(|a| a.matched.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>(),
+        );
+        findings.push(
+            located(finding, invocation).resource(
+                invocation
+                    .profile
+                    .as_ref()
+                    .map(|p| p.arn.clone())
+                    .unwrap_or_else(|| invocation.model.arn.clone()),
+            ),
+        );
+    }
+    (findings, Some((all_allowed, source)))
+}
+
+fn locally(policies: &PolicySet, needs: &[Need]) -> Vec<Vec<Answer>> {
+    needs
+        .iter()
+        .map(|need| {
+            INVOKE_ACTIONS
+                .iter()
+                .map(|action| {
+                    let request = need.context.iter().fold(
+                        Request::new(*action, need.resource.clone()),
+                        |r, (key, values)| r.with(key, values.clone()),
+                    );
+                    let evaluation = evaluate(policies, &request);
+                    Answer {
+                        action: action.to_string(),
+                        decision: evaluation.decision.as_str().to_string(),
+                        matched: evaluation
+                            .matched
+                            .iter()
+                            .map(|m| match &m.sid {
+                                Some(sid) => format!("{} (Sid {sid})", m.policy),
+                                None => format!("{} (statement {})", m.policy, m.index + 1),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn region_of(need: &Need, invocation: &Invocation) -> String {
+    arn_region(&need.resource)
+        .map(str::to_string)
+        .unwrap_or_else(|| invocation.region.to_string())
+}
+
+fn located(finding: Finding, invocation: &Invocation) -> Finding {
+    finding
+        .region(invocation.region.as_str())
+        .evidence("model_id", invocation.model_id.clone())
+}
+
+fn denial(
+    principal: &str,
+    invocation: &Invocation,
+    need: &Need,
+    denied: &[&Answer],
+    source: &'static str,
+) -> Finding {
+    let explicit = denied
+        .iter()
+        .any(|a| a.decision == Decision::ExplicitDeny.as_str());
+    let decision = if explicit {
+        Decision::ExplicitDeny
+    } else {
+        Decision::ImplicitDeny
+    };
+    let actions: Vec<&str> = denied.iter().map(|a| a.action.as_str()).collect();
+    let matched: Vec<String> = denied
+        .iter()
+        .flat_map(|a| a.matched.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let is_profile = invocation
+        .profile
+        .as_ref()
+        .is_some_and(|p| p.arn == need.resource);
+    let title = match (&invocation.profile, is_profile) {
+        (Some(_), true) => "Principal may not invoke the inference profile",
+        (Some(_), false) => "Principal may not invoke the inference profile's destination models",
+        (None, _) => "Principal may not invoke the model",
+    };
+    let how = if explicit {
+        "explicitly denied"
+    } else {
+        "implicitly denied (no statement allows it)"
+    };
+    let mut message = format!("{} is {how} on {}", actions.join(" and "), need.resource);
+    if !matched.is_empty() {
+        message.push_str(&format!(", by {}", matched.join(", ")));
+    }
+    let fix = if explicit {
+        Remediation::new(format!(
+            "Remove or narrow the Deny that matches ({}): an Allow cannot override an explicit deny",
+            if matched.is_empty() {
+                "see the principal's policies".to_string()
+            } else {
+                matched.join(", ")
+            }
+        ))
+    } else {
+        Remediation::new(format!(
+            "Add this policy statement to {principal}: {}",
+            grant(invocation)
+        ))
+    };
+    Finding::fail(&META, Severity::High, title, message, fix)
+        .region(region_of(need, invocation))
+        .resource(need.resource.clone())
+        .evidence("decision", decision.as_str())
+        .evidence("source", source)
+        .evidence("actions", actions)
+        .evidence("matched", matched)
+        .evidence("model_id", invocation.model_id.clone())
+        .evidence(
+            "context",
+            need.context
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect::<serde_json::Map<_, _>>(),
+        )
+}
+
+/// The least statement set that lets `invocation` through, as JSON to paste.
+fn grant(invocation: &Invocation) -> String {
+    let statements = match &invocation.profile {
+        Some(profile) => json!([
+            {"Sid": "InvokeThroughProfile", "Effect": "Allow", "Action": INVOKE_ACTIONS, "Resource": profile.arn},
+            {"Sid": "InvokeProfileDestinations", "Effect": "Allow", "Action": INVOKE_ACTIONS, "Resource": profile.model_arns,
+             "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": profile.arn}}}
+        ]),
+        None => {
+            json!([{"Sid": "InvokeModel", "Effect": "Allow", "Action": INVOKE_ACTIONS, "Resource": invocation.model.arn}])
+        }
+    };
+    statements.to_string()
+}
+
+/// A denial that IAM's simulation does not explain.
+pub fn likely_outside_iam(error: &AwsError) -> String {
+    format!(
+        "IAM policy simulation allows this call, yet Bedrock denied it ({}): a service control policy, resource control policy \
+         or session policy is the likely cause",
+        error.message()
+    )
+}
