@@ -157,7 +157,7 @@ pub enum PolicyCommand {
         #[arg(long)]
         yes: bool,
     },
-    /// Evaluate policy files locally for one action and resource
+    /// Evaluate policy files locally for one action and resource (exit 0 allowed, 1 denied)
     Evaluate {
         #[arg(long = "policy", value_name = "FILE", required = true)]
         policies: Vec<PathBuf>,
@@ -171,14 +171,18 @@ pub enum PolicyCommand {
         #[arg(long = "context", value_name = "KEY=VALUE")]
         context: Vec<String>,
     },
-    /// Evaluate a live principal's policies for one action and resource
+    /// Evaluate a live principal's own policies (read from IAM) for one action and resource
     Explain {
+        /// User, role or assumed-role ARN
         #[arg(long, value_name = "ARN")]
         principal: String,
         #[arg(long, value_name = "A")]
         action: String,
         #[arg(long, value_name = "ARN")]
         resource: String,
+        /// Request context; repeat a key for several values
+        #[arg(long = "context", value_name = "KEY=VALUE")]
+        context: Vec<String>,
     },
 }
 

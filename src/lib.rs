@@ -36,7 +36,7 @@ pub async fn run(cli: Cli) -> Result<u8, UsageError> {
         Command::Doctor(args) => commands::doctor(&cli.global, args).await,
         Command::Checks(cli::ChecksCommand::List) => commands::checks_list(&cli.global),
         Command::Audit(_) => Err(UsageError::NotImplemented("audit".into())),
-        Command::Policy(_) => Err(UsageError::NotImplemented("policy".into())),
+        Command::Policy(command) => commands::policy(&cli.global, command).await,
         Command::Setup(_) => Err(UsageError::NotImplemented("setup".into())),
     }
 }

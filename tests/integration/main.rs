@@ -9,6 +9,7 @@ mod cli;
 mod doctor;
 mod faults;
 mod harness;
+mod iam;
 mod iam_corpus;
 
 use assert_cmd::Command;

@@ -109,6 +109,19 @@ pub fn fixture(relative: &str) -> front::Fixture {
     front::Fixture::from_file(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
+/// Form encoding for query-protocol requests.
+pub fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// An error as Bedrock (REST-JSON) sends it: status, `x-amzn-errortype` and a message.
 pub fn rest_error(status: u16, code: &str, message: &str) -> front::Fixture {
     front::Fixture {
@@ -200,6 +213,29 @@ impl Emulator {
             home: tempfile::tempdir().unwrap(),
             _runtime: runtime,
         }
+    }
+
+    /// A customer-managed policy in moto, attached to the user `dev`.
+    pub fn attach_to_dev(&self, name: &str, document: &serde_json::Value) {
+        let moto = self.moto.as_ref().expect("this test needs moto");
+        let encoded = form_encode(&document.to_string());
+        moto.query(
+            "iam",
+            &format!(
+                "Action=CreatePolicy&PolicyName={name}&PolicyDocument={encoded}&Version=2010-05-08"
+            ),
+        );
+        moto.query(
+            "iam",
+            &format!("Action=AttachUserPolicy&UserName=dev&PolicyArn=arn%3Aaws%3Aiam%3A%3A{ACCOUNT}%3Apolicy%2F{name}&Version=2010-05-08"),
+        );
+    }
+
+    /// An inline policy of the user `dev` in moto.
+    pub fn put_dev_inline(&self, name: &str, document: &serde_json::Value) {
+        let moto = self.moto.as_ref().expect("this test needs moto");
+        let encoded = form_encode(&document.to_string());
+        moto.query("iam", &format!("Action=PutUserPolicy&UserName=dev&PolicyName={name}&PolicyDocument={encoded}&Version=2010-05-08"));
     }
 
     pub fn on(&self, operation: &str, rule: Rule) -> &Self {

@@ -1,0 +1,442 @@
+//! `iam.invoke` scenarios: what IAM's simulator says, and what local evaluation of the
+//! principal's real policies (held by moto) says when simulation is denied.
+
+use serde_json::{Value, json};
+
+use crate::support::front::{Fault, Rule};
+use crate::support::{Emulator, fixture};
+use crate::{Run, findings};
+
+const SONNET: &str = "anthropic.claude-sonnet-4-6";
+const PROFILE: &str =
+    "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6";
+
+fn model(region: &str) -> String {
+    format!("arn:aws:bedrock:{region}::foundation-model/{SONNET}")
+}
+
+fn iam_findings(emulator: &Emulator, args: &[&str]) -> (Run, Vec<Value>) {
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["doctor", "--output", "json", "--no-probe"])
+            .args(args),
+    );
+    let report = run.report();
+    let found = findings(&report, "iam.invoke")
+        .into_iter()
+        .cloned()
+        .collect();
+    (run, found)
+}
+
+/// Simulation answers `deny` for requests whose resource starts with `resource`.
+fn simulate_denies(emulator: &Emulator, resource: &str, deny: &str) {
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Match(
+            vec![(
+                format!("ResourceArns.member.1={resource}"),
+                Rule::Fixture(fixture(deny)),
+            )],
+            Box::new(Rule::Fixture(fixture(
+                "iam/SimulatePrincipalPolicy.allowed.xml",
+            ))),
+        ),
+    );
+}
+
+#[test]
+fn simulation_allowing_everything_passes_per_invocation() {
+    let emulator = Emulator::start();
+    let (run, found) = iam_findings(&emulator, &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(found.len(), 2);
+    assert!(
+        found
+            .iter()
+            .all(|f| f["status"] == "pass" && f["evidence"]["source"] == "simulate")
+    );
+    // One simulation per resource: the profile and its three destination models, per model.
+    assert_eq!(emulator.front.count("iam:SimulatePrincipalPolicy"), 8);
+    assert_eq!(
+        found[0]["evidence"]["resources"].as_array().unwrap().len(),
+        4
+    );
+}
+
+#[test]
+fn one_destination_region_not_allowed_fails_on_that_model() {
+    let emulator = Emulator::start();
+    simulate_denies(
+        &emulator,
+        &model("us-west-2"),
+        "iam/SimulatePrincipalPolicy.implicit-deny.xml",
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let denied = &found[0];
+    assert_eq!(denied["status"], "fail");
+    assert_eq!(
+        denied["title"],
+        "Principal may not invoke the inference profile's destination models"
+    );
+    assert_eq!(denied["resource"], model("us-west-2"));
+    assert_eq!(denied["region"], "us-west-2");
+    assert_eq!(denied["evidence"]["decision"], "implicitDeny");
+    assert_eq!(denied["evidence"]["source"], "simulate");
+    assert_eq!(
+        denied["evidence"]["context"]["bedrock:InferenceProfileArn"],
+        json!([PROFILE])
+    );
+    assert_eq!(
+        denied["evidence"]["context"]["aws:RequestedRegion"],
+        json!(["us-west-2"])
+    );
+    let fix = denied["remediation"].as_str().unwrap();
+    assert!(
+        fix.starts_with("Add this policy statement to arn:aws:iam::123456789012:user/team/dev"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("\"bedrock:InferenceProfileArn\"") && fix.contains(&model("us-west-2")),
+        "{fix}"
+    );
+}
+
+#[test]
+fn a_global_profile_without_the_region_less_model_arn_fails() {
+    let emulator = Emulator::start();
+    simulate_denies(
+        &emulator,
+        "arn:aws:bedrock:::foundation-model/",
+        "iam/SimulatePrincipalPolicy.implicit-deny.xml",
+    );
+    let (run, found) = iam_findings(
+        &emulator,
+        &["--model", "global.anthropic.claude-sonnet-4-6"],
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0]["resource"],
+        format!("arn:aws:bedrock:::foundation-model/{SONNET}")
+    );
+    assert_eq!(
+        found[0]["evidence"]["context"]["aws:RequestedRegion"],
+        json!(["unspecified"])
+    );
+    assert_eq!(found[0]["region"], "us-east-1");
+}
+
+#[test]
+fn an_explicit_deny_on_one_region_names_the_statement() {
+    let emulator = Emulator::start();
+    simulate_denies(
+        &emulator,
+        &model("us-east-2"),
+        "iam/SimulatePrincipalPolicy.explicit-deny.xml",
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(found.len(), 1);
+    let denied = &found[0];
+    assert_eq!(denied["evidence"]["decision"], "explicitDeny");
+    assert_eq!(
+        denied["evidence"]["matched"],
+        json!(["deny-us-east-2 (user-managed)"])
+    );
+    assert!(
+        denied["message"]
+            .as_str()
+            .unwrap()
+            .contains("explicitly denied")
+    );
+    assert!(
+        denied["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Remove or narrow the Deny")
+    );
+}
+
+#[test]
+fn an_application_profile_is_checked_with_its_own_arn() {
+    let emulator = Emulator::start();
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+    let (run, found) = iam_findings(&emulator, &["--model", arn]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    let resources = found[0]["evidence"]["resources"].as_array().unwrap();
+    assert_eq!(resources[0], arn);
+    assert_eq!(resources.len(), 4);
+}
+
+fn scoped_policy(profile_in_condition: &str, regions: &[&str]) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Profile", "Effect": "Allow", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], "Resource": PROFILE},
+            {"Sid": "Destinations", "Effect": "Allow", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+             "Resource": regions.iter().map(|r| model(r)).collect::<Vec<_>>(),
+             "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": profile_in_condition}}}
+        ]
+    })
+}
+
+#[test]
+fn denied_simulation_falls_back_to_local_evaluation_of_the_real_policies() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Fault(Fault::AccessDenied),
+    );
+    emulator.attach_to_dev(
+        "claude-invoke",
+        &scoped_policy(PROFILE, &["us-east-1", "us-east-2", "us-west-2"]),
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(found[0]["status"], "pass");
+    assert_eq!(found[0]["evidence"]["source"], "local");
+    // The grant scoped by bedrock:InferenceProfileArn matched: both statements decided.
+    assert_eq!(
+        found[0]["evidence"]["matched"],
+        json!([
+            "arn:aws:iam::123456789012:policy/claude-invoke (Sid Destinations)",
+            "arn:aws:iam::123456789012:policy/claude-invoke (Sid Profile)"
+        ])
+    );
+}
+
+#[test]
+fn local_evaluation_finds_the_missing_region_and_the_wrong_profile_condition() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Fault(Fault::AccessDenied),
+    );
+    emulator.attach_to_dev(
+        "claude-invoke",
+        &scoped_policy(PROFILE, &["us-east-1", "us-east-2"]),
+    );
+    emulator.put_dev_inline("extra", &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:ListFoundationModels", "Resource": "*"}]}));
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (
+            found[0]["resource"].as_str(),
+            found[0]["evidence"]["source"].as_str()
+        ),
+        (Some(model("us-west-2").as_str()), Some("local"))
+    );
+
+    let other = Emulator::start();
+    other.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Fault(Fault::AccessDenied),
+    );
+    let global = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-sonnet-4-6";
+    other.attach_to_dev(
+        "claude-invoke",
+        &scoped_policy(global, &["us-east-1", "us-east-2", "us-west-2"]),
+    );
+    let (_, found) = iam_findings(&other, &["--model", "sonnet"]);
+    let denied: Vec<&str> = found
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| f["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        denied,
+        [model("us-east-1"), model("us-east-2"), model("us-west-2")],
+        "a condition on another profile grants nothing"
+    );
+}
+
+#[test]
+fn both_simulation_and_policy_reads_denied_is_an_error() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Fault(Fault::AccessDenied),
+    );
+    emulator.on("iam:ListGroupsForUser", Rule::Fault(Fault::AccessDenied));
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(found[0]["status"], "error");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("may neither simulate its policies") && message.contains("runtime.probe"),
+        "{message}"
+    );
+}
+
+fn write(dir: &std::path::Path, name: &str, document: &Value) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, document.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn policy_evaluate_reports_the_decision_and_the_statements() {
+    let emulator = Emulator::front_only();
+    let dir = emulator.home();
+    let policy = write(
+        dir,
+        "invoke.json",
+        &scoped_policy(PROFILE, &["us-east-1", "us-east-2", "us-west-2"]),
+    );
+    let boundary = write(
+        dir,
+        "boundary.json",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "All", "Effect": "Allow", "Action": "bedrock:*", "Resource": "*"},
+            {"Sid": "NoWest", "Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "us-west-2"}}}]}),
+    );
+    let evaluate = |resource: &str, context: &[&str], with_boundary: bool| {
+        let mut cmd = emulator.cmd();
+        cmd.args(["policy", "evaluate", "--output", "json", "--policy"])
+            .arg(&policy)
+            .args(["--action", "bedrock:InvokeModel", "--resource", resource]);
+        if with_boundary {
+            cmd.arg("--boundary").arg(&boundary);
+        }
+        for entry in context {
+            cmd.args(["--context", entry]);
+        }
+        let run = Run::of(&mut cmd);
+        let answer: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+        (run.code, answer)
+    };
+    let through = format!("bedrock:InferenceProfileArn={PROFILE}");
+    let (code, allowed) = evaluate(
+        &model("us-east-2"),
+        &["aws:RequestedRegion=us-east-2", &through],
+        true,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(allowed["decision"], "allowed");
+    assert_eq!(
+        allowed["matched"][0]["policy"],
+        policy.display().to_string()
+    );
+    assert_eq!(
+        (
+            allowed["matched"][0]["sid"].as_str(),
+            allowed["matched"][0]["effect"].as_str()
+        ),
+        (Some("Destinations"), Some("Allow"))
+    );
+    assert_eq!(allowed["matched"][1]["boundary"], true);
+
+    let (code, direct) = evaluate(
+        &model("us-east-2"),
+        &["aws:RequestedRegion=us-east-2"],
+        true,
+    );
+    assert_eq!(
+        (code, direct["decision"].as_str()),
+        (1, Some("implicitDeny"))
+    );
+    assert_eq!(direct["matched"], json!([]));
+
+    let (code, west) = evaluate(
+        &model("us-west-2"),
+        &["aws:RequestedRegion=us-west-2", &through],
+        true,
+    );
+    assert_eq!(
+        (
+            code,
+            west["decision"].as_str(),
+            west["matched"][0]["sid"].as_str()
+        ),
+        (1, Some("explicitDeny"), Some("NoWest"))
+    );
+    assert!(emulator.front.requests().is_empty(), "evaluate is local");
+}
+
+#[test]
+fn policy_evaluate_refuses_bad_input_in_one_line() {
+    let emulator = Emulator::front_only();
+    let bad = write(
+        emulator.home(),
+        "bad.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Sid": "X", "Effect": "Permit", "Action": "*", "Resource": "*"}]}),
+    );
+    for args in [
+        vec![
+            "--policy".to_string(),
+            bad.display().to_string(),
+            "--action".into(),
+            "bedrock:InvokeModel".into(),
+            "--resource".into(),
+            "*".into(),
+        ],
+        vec![
+            "--policy".into(),
+            "/nonexistent/policy.json".into(),
+            "--action".into(),
+            "bedrock:InvokeModel".into(),
+            "--resource".into(),
+            "*".into(),
+        ],
+        vec![
+            "--policy".into(),
+            bad.display().to_string(),
+            "--action".into(),
+            "InvokeModel".into(),
+            "--resource".into(),
+            "*".into(),
+        ],
+    ] {
+        let run = Run::of(emulator.cmd().args(["policy", "evaluate"]).args(&args));
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+    }
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["policy", "evaluate", "--policy"])
+            .arg(&bad)
+            .args(["--action", "bedrock:InvokeModel", "--resource", "*"]),
+    );
+    assert!(
+        run.stderr
+            .contains("bad.json: statement 1 (Sid X): Effect must be Allow or Deny"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn policy_explain_reads_the_live_principal() {
+    let emulator = Emulator::start();
+    emulator.attach_to_dev("claude-invoke", &scoped_policy(PROFILE, &["us-east-1"]));
+    let run = Run::of(emulator.cmd().args([
+        "policy",
+        "explain",
+        "--principal",
+        "arn:aws:iam::123456789012:user/team/dev",
+        "--action",
+        "bedrock:InvokeModelWithResponseStream",
+        "--resource",
+        PROFILE,
+    ]));
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("allowed: bedrock:InvokeModelWithResponseStream on "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Allow by arn:aws:iam::123456789012:policy/claude-invoke, Sid Profile"),
+        "{}",
+        run.stdout
+    );
+}
