@@ -440,3 +440,26 @@ fn policy_explain_reads_the_live_principal() {
         run.stdout
     );
 }
+
+#[test]
+fn simulation_is_asked_with_the_context_bedrock_sets() {
+    // Allowed only where the request carries what Bedrock sets: a grant scoped by
+    // bedrock:InferenceProfileArn that matches. Without the context entry every destination
+    // model would be denied.
+    let emulator = Emulator::start();
+    let allowed = || Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.allowed.xml"));
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Match(
+            vec![
+                (format!("ResourceArns.member.1={PROFILE}&"), allowed()),
+                (format!("ContextKeyName=bedrock:InferenceProfileArn&ContextEntries.member.2.ContextKeyValues.member.1={PROFILE}"), allowed()),
+            ],
+            Box::new(Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml"))),
+        ),
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["status"], "pass");
+}
