@@ -265,23 +265,7 @@ impl Aws {
         &self,
         region: &Region,
     ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
-        const OP: &str = "servicequotas:ListServiceQuotas";
-        let key = CallKey::new(OP, Some(region.as_str()), "bedrock");
-        self.cache
-            .get(&self.log, key, || async {
-                let quotas = self
-                    .quotas_client(region)
-                    .list_service_quotas()
-                    .service_code("bedrock")
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                Ok(Arc::new(quotas.into_iter().filter_map(quota_of).collect()))
-            })
-            .await
+        self.quota_list(region, false).await
     }
 
     /// ListAWSDefaultServiceQuotas for service code `bedrock`.
@@ -289,22 +273,51 @@ impl Aws {
         &self,
         region: &Region,
     ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
-        const OP: &str = "servicequotas:ListAWSDefaultServiceQuotas";
-        let key = CallKey::new(OP, Some(region.as_str()), "bedrock");
+        self.quota_list(region, true).await
+    }
+
+    async fn quota_list(
+        &self,
+        region: &Region,
+        defaults: bool,
+    ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
+        let op = if defaults {
+            "servicequotas:ListAWSDefaultServiceQuotas"
+        } else {
+            "servicequotas:ListServiceQuotas"
+        };
         self.cache
-            .get(&self.log, key, || async {
-                let quotas = self
-                    .quotas_client(region)
-                    .list_aws_default_service_quotas()
-                    .service_code("bedrock")
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                Ok(Arc::new(quotas.into_iter().filter_map(quota_of).collect()))
-            })
+            .get(
+                &self.log,
+                CallKey::new(op, Some(region.as_str()), "bedrock"),
+                || async {
+                    let client = self.quotas_client(region);
+                    let quotas = if defaults {
+                        let pages = client
+                            .list_aws_default_service_quotas()
+                            .service_code("bedrock")
+                            .into_paginator();
+                        pages
+                            .items()
+                            .send()
+                            .collect::<Result<Vec<_>, _>>()
+                            .await
+                            .map_err(|e| AwsError::from_sdk(op, e))?
+                    } else {
+                        let pages = client
+                            .list_service_quotas()
+                            .service_code("bedrock")
+                            .into_paginator();
+                        pages
+                            .items()
+                            .send()
+                            .collect::<Result<Vec<_>, _>>()
+                            .await
+                            .map_err(|e| AwsError::from_sdk(op, e))?
+                    };
+                    Ok(Arc::new(quotas.into_iter().filter_map(quota_of).collect()))
+                },
+            )
             .await
     }
 
