@@ -11,6 +11,22 @@ use aws_smithy_types::date_time::Format;
 use super::{Aws, AwsError, AwsErrorKind, CallKey};
 use crate::target::Region;
 
+/// ListInferenceProfiles and GetInferenceProfile describe a profile with the same fields in
+/// two SDK types.
+macro_rules! profile_of {
+    ($p:expr) => {{
+        let p = $p;
+        InferenceProfile {
+            id: p.inference_profile_id,
+            arn: p.inference_profile_arn,
+            name: p.inference_profile_name,
+            kind: p.r#type.as_str().to_string(),
+            status: p.status.as_str().to_string(),
+            model_arns: p.models.into_iter().filter_map(|m| m.model_arn).collect(),
+        }
+    }};
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundationModel {
     pub id: String,
@@ -206,26 +222,8 @@ impl Aws {
         let key = CallKey::new(OP, Some(region.as_str()), "");
         self.cache
             .get(&self.log, key, || async {
-                let summaries = self
-                    .bedrock(region)
-                    .list_inference_profiles()
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                let profiles = summaries
-                    .into_iter()
-                    .map(|p| InferenceProfile {
-                        id: p.inference_profile_id,
-                        arn: p.inference_profile_arn,
-                        name: p.inference_profile_name,
-                        kind: p.r#type.as_str().to_string(),
-                        status: p.status.as_str().to_string(),
-                        model_arns: p.models.into_iter().filter_map(|m| m.model_arn).collect(),
-                    })
-                    .collect();
+                let summaries = all_pages!(self.bedrock(region).list_inference_profiles(), OP)?;
+                let profiles = summaries.into_iter().map(|p| profile_of!(p)).collect();
                 Ok(Arc::new(profiles))
             })
             .await
@@ -248,14 +246,7 @@ impl Aws {
                     .send()
                     .await
                     .map_err(|e| AwsError::from_sdk(OP, e))?;
-                Ok(InferenceProfile {
-                    id: p.inference_profile_id,
-                    arn: p.inference_profile_arn,
-                    name: p.inference_profile_name,
-                    kind: p.r#type.as_str().to_string(),
-                    status: p.status.as_str().to_string(),
-                    model_arns: p.models.into_iter().filter_map(|m| m.model_arn).collect(),
-                })
+                Ok(profile_of!(p))
             })
             .await
     }
@@ -293,27 +284,14 @@ impl Aws {
                 || async {
                     let client = self.quotas_client(region);
                     let quotas = if defaults {
-                        let pages = client
-                            .list_aws_default_service_quotas()
-                            .service_code("bedrock")
-                            .into_paginator();
-                        pages
-                            .items()
-                            .send()
-                            .collect::<Result<Vec<_>, _>>()
-                            .await
-                            .map_err(|e| AwsError::from_sdk(op, e))?
+                        all_pages!(
+                            client
+                                .list_aws_default_service_quotas()
+                                .service_code("bedrock"),
+                            op
+                        )?
                     } else {
-                        let pages = client
-                            .list_service_quotas()
-                            .service_code("bedrock")
-                            .into_paginator();
-                        pages
-                            .items()
-                            .send()
-                            .collect::<Result<Vec<_>, _>>()
-                            .await
-                            .map_err(|e| AwsError::from_sdk(op, e))?
+                        all_pages!(client.list_service_quotas().service_code("bedrock"), op)?
                     };
                     Ok(Arc::new(quotas.into_iter().filter_map(quota_of).collect()))
                 },

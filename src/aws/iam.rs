@@ -85,13 +85,7 @@ impl Aws {
                             .build(),
                     );
                 }
-                let results = request
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                let results = all_pages!(request, OP)?;
                 Ok(results
                     .into_iter()
                     .map(|r| SimulatedDecision {
@@ -201,16 +195,7 @@ impl Aws {
         const OP: &str = "iam:ListGroupsForUser";
         self.cache
             .get(&self.log, CallKey::new(OP, None, user_name), || async {
-                let groups = self
-                    .iam
-                    .list_groups_for_user()
-                    .user_name(user_name)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                let groups = all_pages!(self.iam.list_groups_for_user().user_name(user_name), OP)?;
                 Ok(groups.into_iter().map(|g| g.group_name).collect())
             })
             .await
@@ -235,36 +220,9 @@ impl Aws {
         self.cache
             .get(&self.log, CallKey::new(op, None, name), || async {
                 let names = match kind {
-                    "user" => self
-                        .iam
-                        .list_user_policies()
-                        .user_name(name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(op, e)),
-                    "group" => self
-                        .iam
-                        .list_group_policies()
-                        .group_name(name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(op, e)),
-                    _ => self
-                        .iam
-                        .list_role_policies()
-                        .role_name(name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(op, e)),
+                    "user" => all_pages!(self.iam.list_user_policies().user_name(name), op),
+                    "group" => all_pages!(self.iam.list_group_policies().group_name(name), op),
+                    _ => all_pages!(self.iam.list_role_policies().role_name(name), op),
                 }?;
                 Ok(names)
             })
@@ -341,36 +299,13 @@ impl Aws {
             .cache
             .get(&self.log, CallKey::new(op, None, name), || async {
                 let attached = match kind {
-                    "user" => self
-                        .iam
-                        .list_attached_user_policies()
-                        .user_name(name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(op, e)),
-                    "group" => self
-                        .iam
-                        .list_attached_group_policies()
-                        .group_name(name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(op, e)),
-                    _ => self
-                        .iam
-                        .list_attached_role_policies()
-                        .role_name(name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(op, e)),
+                    "user" => {
+                        all_pages!(self.iam.list_attached_user_policies().user_name(name), op)
+                    }
+                    "group" => {
+                        all_pages!(self.iam.list_attached_group_policies().group_name(name), op)
+                    }
+                    _ => all_pages!(self.iam.list_attached_role_policies().role_name(name), op),
                 }?;
                 Ok(attached.into_iter().filter_map(|p| p.policy_arn).collect())
             })

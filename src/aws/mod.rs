@@ -3,6 +3,19 @@
 //! credentials once, sends each distinct read at most once per run, counts calls, and
 //! classifies failures. Checks call the methods here; they never build a client.
 
+/// Every item of a paginated SDK operation, with its failure classified as `$op`.
+macro_rules! all_pages {
+    ($request:expr, $op:expr) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| AwsError::from_sdk($op, e))
+    };
+}
+
 mod bedrock;
 mod calls;
 mod credentials;
