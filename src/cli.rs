@@ -1,11 +1,13 @@
-//! The command line (a contract: see DESIGN.md). Definitions only; `crate::run` acts on them.
+//! The command line, a contract other tools rely on (the README's usage sections describe it):
+//! flags and subcommands may be added, not renamed. Definitions only; `crate::run` acts on them.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-use crate::target::Region;
+use crate::domain::Region;
+use crate::report::Format;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -46,8 +48,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
     /// Report format
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
-    pub output: OutputFormat,
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub output: Format,
     /// Write the report to FILE instead of standard output
     #[arg(long, global = true, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -63,15 +65,6 @@ pub struct GlobalArgs {
     /// Log to stderr and print the AWS calls made (repeat for more detail)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Json,
-    Junit,
-    Sarif,
-    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,7 +262,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.global.regions.len(), 2);
-        assert_eq!(cli.global.output, OutputFormat::Json);
+        assert_eq!(cli.global.output, Format::Json);
         assert_eq!(cli.global.timeout, Duration::from_millis(2500));
     }
 

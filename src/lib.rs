@@ -6,23 +6,42 @@ pub mod aws;
 pub mod checks;
 pub mod cli;
 mod commands;
+pub mod domain;
 pub mod engine;
 pub mod iam;
-pub mod models;
+pub mod plan;
 pub mod report;
-pub mod target;
 mod ui;
+
+use std::path::PathBuf;
 
 use cli::{Cli, Command};
 use engine::Summary;
 
-/// Why an invocation was refused before anything was sent: exit code 2, one line.
+/// Why a command ended without its result, with the exit code that says so.
 #[derive(Debug, thiserror::Error)]
-pub enum UsageError {
+pub enum CommandError {
+    /// The invocation or an input is invalid; nothing was sent.
+    #[error("{0}")]
+    Usage(String),
+    /// Listed in `--help` but not built yet; nothing was sent.
     #[error("{0} is not implemented yet")]
     NotImplemented(String),
-    #[error("{0}")]
-    Invalid(String),
+    /// The run happened but its report could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl CommandError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Usage(_) | CommandError::NotImplemented(_) => EXIT_USAGE,
+            CommandError::Output { .. } => EXIT_ERROR,
+        }
+    }
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -30,14 +49,14 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_ERROR: u8 = 3;
 
-pub async fn run(cli: Cli) -> Result<u8, UsageError> {
+pub async fn run(cli: Cli) -> Result<u8, CommandError> {
     ui::init_logging(&cli.global);
     match &cli.command {
         Command::Doctor(args) => commands::doctor(&cli.global, args).await,
         Command::Checks(cli::ChecksCommand::List) => commands::checks_list(&cli.global),
-        Command::Audit(_) => Err(UsageError::NotImplemented("audit".into())),
+        Command::Audit(_) => Err(CommandError::NotImplemented("audit".into())),
         Command::Policy(command) => commands::policy(&cli.global, command).await,
-        Command::Setup(_) => Err(UsageError::NotImplemented("setup".into())),
+        Command::Setup(_) => Err(CommandError::NotImplemented("setup".into())),
     }
 }
 
@@ -71,5 +90,16 @@ mod tests {
         assert_eq!(exit_code(s(0, 1, 1), false), EXIT_FAILED);
         assert_eq!(exit_code(s(0, 0, 1), false), EXIT_ERROR);
         assert_eq!(exit_code(s(1, 0, 1), true), EXIT_FAILED);
+    }
+
+    #[test]
+    fn only_invalid_input_exits_2() {
+        let usage = CommandError::Usage("--model 'x' is not a model".into());
+        assert_eq!(usage.exit_code(), EXIT_USAGE);
+        let unwritable = CommandError::Output {
+            path: "report.json".into(),
+            source: std::io::Error::other("disk full"),
+        };
+        assert_eq!(unwritable.exit_code(), EXIT_ERROR);
     }
 }

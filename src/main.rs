@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use bedrock_preflight::cli::Cli;
-use bedrock_preflight::{EXIT_USAGE, run};
+use bedrock_preflight::{EXIT_ERROR, EXIT_USAGE, run};
 use clap::Parser;
 use clap::error::ErrorKind;
 
@@ -37,14 +37,14 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(EXIT_USAGE);
+            return ExitCode::from(EXIT_ERROR);
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::from(EXIT_USAGE)
+            ExitCode::from(error.exit_code())
         }
     }
 }

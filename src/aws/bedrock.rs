@@ -1,15 +1,15 @@
-//! Bedrock, Bedrock Runtime and Service Quotas reads, per region, as plain types the checks
-//! use. Enumerations are kept as AWS's strings: the service adds values (INFERENCE_PROFILE is
-//! not in the model's InferenceType enum), and a check must see an unknown value to refuse to
-//! pass on it.
+//! Bedrock, Bedrock Runtime and Service Quotas reads, per region, filling the domain's types.
 
 use std::sync::Arc;
 
 use aws_smithy_types::Blob;
 use aws_smithy_types::date_time::Format;
 
-use super::{Aws, AwsError, AwsErrorKind, CallKey};
-use crate::target::Region;
+use super::catalog::{self, Operation};
+use super::{AwsError, AwsErrorKind, AwsReader, CallKey, Session};
+use crate::domain::{
+    Availability, FoundationModel, InferenceProfile, Lifecycle, Region, ServiceQuota,
+};
 
 /// ListInferenceProfiles and GetInferenceProfile describe a profile with the same fields in
 /// two SDK types.
@@ -27,62 +27,6 @@ macro_rules! profile_of {
     }};
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FoundationModel {
-    pub id: String,
-    pub arn: String,
-    pub name: Option<String>,
-    pub provider: Option<String>,
-    /// `ON_DEMAND`, `PROVISIONED`, `INFERENCE_PROFILE`, or whatever AWS adds.
-    pub inference_types: Vec<String>,
-    pub lifecycle: Lifecycle,
-}
-
-impl FoundationModel {
-    pub fn supports_on_demand(&self) -> bool {
-        self.inference_types.iter().any(|t| t == "ON_DEMAND")
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Lifecycle {
-    /// `ACTIVE`, `LEGACY`, or an unknown value.
-    pub status: String,
-    pub legacy_time: Option<String>,
-    pub public_extended_access_time: Option<String>,
-    pub end_of_life_time: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Availability {
-    pub agreement: String,
-    pub agreement_error: Option<String>,
-    pub authorization: String,
-    pub entitlement: String,
-    pub region: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InferenceProfile {
-    pub id: String,
-    pub arn: String,
-    pub name: String,
-    /// `SYSTEM_DEFINED` or `APPLICATION`.
-    pub kind: String,
-    pub status: String,
-    /// One foundation-model ARN per destination region; `global.` profiles also list a
-    /// region-less ARN.
-    pub model_arns: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ServiceQuota {
-    pub code: String,
-    pub name: String,
-    pub value: f64,
-    pub adjustable: bool,
-}
-
 /// What Bedrock Runtime answered to a call that costs no tokens.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ProbeAnswer {
@@ -97,8 +41,8 @@ fn time(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
     value.and_then(|t| t.fmt(Format::DateTime).ok())
 }
 
-impl Aws {
-    fn bedrock(&self, region: &Region) -> aws_sdk_bedrock::Client {
+impl Session {
+    pub(super) fn bedrock(&self, region: &Region) -> aws_sdk_bedrock::Client {
         self.regional(&self.clients.bedrock, region, |config| {
             aws_sdk_bedrock::Client::from_conf(
                 aws_sdk_bedrock::config::Builder::from(config)
@@ -108,7 +52,7 @@ impl Aws {
         })
     }
 
-    fn runtime(&self, region: &Region) -> aws_sdk_bedrockruntime::Client {
+    pub(super) fn runtime(&self, region: &Region) -> aws_sdk_bedrockruntime::Client {
         self.regional(&self.clients.runtime, region, |config| {
             aws_sdk_bedrockruntime::Client::from_conf(
                 aws_sdk_bedrockruntime::config::Builder::from(config)
@@ -118,7 +62,7 @@ impl Aws {
         })
     }
 
-    fn quotas_client(&self, region: &Region) -> aws_sdk_servicequotas::Client {
+    pub(super) fn quotas_client(&self, region: &Region) -> aws_sdk_servicequotas::Client {
         self.regional(&self.clients.quotas, region, |config| {
             aws_sdk_servicequotas::Client::from_conf(
                 aws_sdk_servicequotas::config::Builder::from(config)
@@ -127,17 +71,20 @@ impl Aws {
             )
         })
     }
+}
 
+impl AwsReader {
     /// ListFoundationModels: the region's whole catalog (the API has no pagination).
     pub async fn foundation_models(
         &self,
         region: &Region,
     ) -> Result<Arc<Vec<FoundationModel>>, AwsError> {
-        const OP: &str = "bedrock:ListFoundationModels";
+        const OP: &Operation = &catalog::LIST_FOUNDATION_MODELS;
         let key = CallKey::new(OP, Some(region.as_str()), "");
         self.cache
-            .get(&self.log, key, || async {
+            .get(self.log(), key, || async {
                 let out = self
+                    .session
                     .bedrock(region)
                     .list_foundation_models()
                     .send()
@@ -157,12 +104,7 @@ impl Aws {
                                 ),
                                 end_of_life_time: time(l.end_of_life_time.as_ref()),
                             },
-                            None => Lifecycle {
-                                status: String::new(),
-                                legacy_time: None,
-                                public_extended_access_time: None,
-                                end_of_life_time: None,
-                            },
+                            None => Lifecycle::default(),
                         },
                         inference_types: m
                             .inference_types_supported
@@ -187,11 +129,12 @@ impl Aws {
         region: &Region,
         model_id: &str,
     ) -> Result<Availability, AwsError> {
-        const OP: &str = "bedrock:GetFoundationModelAvailability";
+        const OP: &Operation = &catalog::GET_FOUNDATION_MODEL_AVAILABILITY;
         let key = CallKey::new(OP, Some(region.as_str()), model_id);
         self.cache
-            .get(&self.log, key, || async {
+            .get(self.log(), key, || async {
                 let out = self
+                    .session
                     .bedrock(region)
                     .get_foundation_model_availability()
                     .model_id(model_id)
@@ -218,11 +161,12 @@ impl Aws {
         &self,
         region: &Region,
     ) -> Result<Arc<Vec<InferenceProfile>>, AwsError> {
-        const OP: &str = "bedrock:ListInferenceProfiles";
+        const OP: &Operation = &catalog::LIST_INFERENCE_PROFILES;
         let key = CallKey::new(OP, Some(region.as_str()), "");
         self.cache
-            .get(&self.log, key, || async {
-                let summaries = all_pages!(self.bedrock(region).list_inference_profiles(), OP)?;
+            .get(self.log(), key, || async {
+                let summaries =
+                    all_pages!(self.session.bedrock(region).list_inference_profiles(), OP)?;
                 let profiles = summaries.into_iter().map(|p| profile_of!(p)).collect();
                 Ok(Arc::new(profiles))
             })
@@ -235,11 +179,12 @@ impl Aws {
         region: &Region,
         identifier: &str,
     ) -> Result<InferenceProfile, AwsError> {
-        const OP: &str = "bedrock:GetInferenceProfile";
+        const OP: &Operation = &catalog::GET_INFERENCE_PROFILE;
         let key = CallKey::new(OP, Some(region.as_str()), identifier);
         self.cache
-            .get(&self.log, key, || async {
+            .get(self.log(), key, || async {
                 let p = self
+                    .session
                     .bedrock(region)
                     .get_inference_profile()
                     .inference_profile_identifier(identifier)
@@ -272,17 +217,17 @@ impl Aws {
         region: &Region,
         defaults: bool,
     ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
-        let op = if defaults {
-            "servicequotas:ListAWSDefaultServiceQuotas"
+        let op: &Operation = if defaults {
+            &catalog::LIST_AWS_DEFAULT_SERVICE_QUOTAS
         } else {
-            "servicequotas:ListServiceQuotas"
+            &catalog::LIST_SERVICE_QUOTAS
         };
         self.cache
             .get(
-                &self.log,
+                self.log(),
                 CallKey::new(op, Some(region.as_str()), "bedrock"),
                 || async {
-                    let client = self.quotas_client(region);
+                    let client = self.session.quotas_client(region);
                     let quotas = if defaults {
                         all_pages!(
                             client
@@ -306,10 +251,10 @@ impl Aws {
         model_id: &str,
         body: &str,
     ) -> Result<ProbeAnswer, AwsError> {
-        const OP: &str = "bedrock-runtime:CountTokens";
+        const OP: &Operation = &catalog::COUNT_TOKENS;
         let key = CallKey::new(OP, Some(region.as_str()), format!("{model_id}\n{body}"));
         self.cache
-            .get(&self.log, key, || async {
+            .get(self.log(), key, || async {
                 let input = aws_sdk_bedrockruntime::types::CountTokensInput::InvokeModel(
                     aws_sdk_bedrockruntime::types::InvokeModelTokensRequest::builder()
                         .body(Blob::new(body.as_bytes()))
@@ -317,6 +262,7 @@ impl Aws {
                         .map_err(|e| AwsError::new(AwsErrorKind::Invalid, OP, e.to_string()))?,
                 );
                 let answer = self
+                    .session
                     .runtime(region)
                     .count_tokens()
                     .model_id(model_id)
@@ -339,11 +285,12 @@ impl Aws {
         model_id: &str,
         body: &str,
     ) -> Result<ProbeAnswer, AwsError> {
-        const OP: &str = "bedrock-runtime:InvokeModel";
+        const OP: &Operation = &catalog::INVOKE_MODEL;
         let key = CallKey::new(OP, Some(region.as_str()), format!("{model_id}\n{body}"));
         self.cache
-            .get(&self.log, key, || async {
+            .get(self.log(), key, || async {
                 let answer = self
+                    .session
                     .runtime(region)
                     .invoke_model()
                     .model_id(model_id)

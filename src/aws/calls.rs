@@ -1,6 +1,7 @@
 //! The per-run call cache and call count. Every AWS read goes through `CallCache::get`, so
 //! one (operation, region, parameters) is sent at most once per run, even when several checks
-//! ask for it at the same moment; `CallLog` counts operations and HTTP attempts for `-v`.
+//! ask for it at the same moment; `CallLog` counts operations (reads and writes) and HTTP
+//! attempts for `-v`, under the catalog's one name for each.
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
@@ -15,18 +16,24 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use tokio::sync::OnceCell;
 
+use super::catalog::{Access, Operation};
 use super::{AwsError, AwsErrorKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CallKey {
-    operation: &'static str,
+    operation: &'static Operation,
     region: Option<String>,
     params: String,
 }
 
 impl CallKey {
     /// `params` must identify the request's parameters uniquely (for example the role name).
-    pub fn new(operation: &'static str, region: Option<&str>, params: impl Into<String>) -> Self {
+    pub fn new(
+        operation: &'static Operation,
+        region: Option<&str>,
+        params: impl Into<String>,
+    ) -> Self {
+        debug_assert_eq!(operation.access, Access::Read, "{operation} is not cached");
         CallKey {
             operation,
             region: region.map(str::to_string),
@@ -84,7 +91,7 @@ pub struct CallLog {
 }
 
 impl CallLog {
-    fn called(&self, operation: &str) {
+    pub(super) fn called(&self, operation: &'static Operation) {
         lock(&self.counts)
             .entry(operation.to_string())
             .or_default()
@@ -103,7 +110,7 @@ impl CallLog {
     }
 }
 
-/// Counts every HTTP attempt an SDK client makes, under the same name the cache uses.
+/// Counts every HTTP attempt an SDK client makes, under the catalog's name for the operation.
 #[derive(Debug)]
 pub struct AttemptCounter(pub Arc<CallLog>);
 
@@ -120,15 +127,18 @@ impl Intercept for AttemptCounter {
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
             self.0
-                .attempted(operation_name(metadata.service(), metadata.name()));
+                .attempted(attempt_name(metadata.service(), metadata.name()));
         }
         Ok(())
     }
 }
 
-/// `STS` + `GetCallerIdentity` → `sts:GetCallerIdentity`; `Bedrock Runtime` → `bedrock-runtime`.
-pub fn operation_name(service: &str, operation: &str) -> String {
-    format!("{}:{operation}", service.to_lowercase().replace(' ', "-"))
+fn attempt_name(service: &str, operation: &str) -> String {
+    match Operation::from_sdk(service, operation) {
+        Some(op) => op.to_string(),
+        // Only reachable if a call was added without its catalog entry; still counted.
+        None => format!("{service}:{operation} (not in the catalog)"),
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -140,6 +150,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::catalog;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     #[tokio::test]
@@ -152,7 +163,7 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             Ok::<_, AwsError>("answer".to_string())
         };
-        let key = || CallKey::new("sts:GetCallerIdentity", Some("us-east-1"), "");
+        let key = || CallKey::new(&catalog::GET_CALLER_IDENTITY, Some("us-east-1"), "");
         let (a, b) = tokio::join!(cache.get(&log, key(), call), cache.get(&log, key(), call));
         assert_eq!(a.unwrap(), "answer");
         assert_eq!(b.unwrap(), "answer");
@@ -164,9 +175,14 @@ mod tests {
     async fn failures_are_cached_and_other_parameters_are_not_shared() {
         let cache = CallCache::default();
         let log = CallLog::default();
-        let denied =
-            || async { Err::<String, _>(AwsError::new(AwsErrorKind::Denied, "iam:GetRole", "no")) };
-        let key = |role: &str| CallKey::new("iam:GetRole", None, role);
+        let denied = || async {
+            Err::<String, _>(AwsError::new(
+                AwsErrorKind::Denied,
+                &catalog::GET_ROLE,
+                "no",
+            ))
+        };
+        let key = |role: &str| CallKey::new(&catalog::GET_ROLE, None, role);
         assert!(cache.get(&log, key("a"), denied).await.is_err());
         let again = cache
             .get(&log, key("a"), || async { Ok("sent twice".to_string()) })
@@ -189,14 +205,29 @@ mod tests {
     }
 
     #[test]
-    fn operation_names_follow_iam_prefixes() {
+    fn attempts_are_counted_under_the_name_calls_are() {
+        let log = CallLog::default();
+        log.called(&catalog::LIST_SERVICE_QUOTAS);
+        log.attempted(attempt_name("Service Quotas", "ListServiceQuotas"));
+        log.attempted(attempt_name("Bedrock Runtime", "InvokeModel"));
         assert_eq!(
-            operation_name("STS", "GetCallerIdentity"),
-            "sts:GetCallerIdentity"
-        );
-        assert_eq!(
-            operation_name("Bedrock Runtime", "InvokeModel"),
-            "bedrock-runtime:InvokeModel"
+            log.counts(),
+            vec![
+                (
+                    "bedrock-runtime:InvokeModel".to_string(),
+                    CallCount {
+                        calls: 0,
+                        attempts: 1
+                    }
+                ),
+                (
+                    "servicequotas:ListServiceQuotas".to_string(),
+                    CallCount {
+                        calls: 1,
+                        attempts: 1
+                    }
+                ),
+            ]
         );
     }
 }

@@ -9,12 +9,17 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use super::catalog::Operation;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AwsErrorKind {
     /// The principal may not make this call.
     Denied,
     /// Throttled, still after the SDK's retries.
     Throttled,
+    /// A hard service limit (`LimitExceededException`: Bedrock, Service Quotas, IAM), which
+    /// waiting does not lift.
+    LimitExceeded,
     NotFound,
     /// AWS rejected the request's parameters.
     Invalid,
@@ -35,6 +40,7 @@ impl AwsErrorKind {
         match self {
             AwsErrorKind::Denied => "access_denied",
             AwsErrorKind::Throttled => "throttled",
+            AwsErrorKind::LimitExceeded => "limit_exceeded",
             AwsErrorKind::NotFound => "not_found",
             AwsErrorKind::Invalid => "invalid_request",
             AwsErrorKind::InvalidCredentials => "invalid_credentials",
@@ -52,13 +58,17 @@ impl AwsErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AwsError {
     kind: AwsErrorKind,
-    operation: &'static str,
+    operation: &'static Operation,
     code: Option<String>,
     message: String,
 }
 
 impl AwsError {
-    pub fn new(kind: AwsErrorKind, operation: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(
+        kind: AwsErrorKind,
+        operation: &'static Operation,
+        message: impl Into<String>,
+    ) -> Self {
         AwsError {
             kind,
             operation,
@@ -67,7 +77,7 @@ impl AwsError {
         }
     }
 
-    pub fn from_sdk<E>(operation: &'static str, error: SdkError<E, Response>) -> Self
+    pub fn from_sdk<E>(operation: &'static Operation, error: SdkError<E, Response>) -> Self
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
@@ -125,7 +135,7 @@ impl AwsError {
         self.kind
     }
 
-    pub fn operation(&self) -> &'static str {
+    pub fn operation(&self) -> &'static Operation {
         self.operation
     }
 
@@ -139,7 +149,7 @@ impl AwsError {
 
     /// What a person can do about it, where the kind alone tells.
     pub fn hint(&self) -> Option<String> {
-        let action = self.operation;
+        let action = self.operation.iam_action();
         match self.kind {
             AwsErrorKind::Denied => Some(format!(
                 "Allow {action} for this principal (the preflight-readonly policy has every read \
@@ -165,6 +175,7 @@ impl fmt::Display for AwsError {
         let what = match self.kind {
             AwsErrorKind::Denied => "was denied",
             AwsErrorKind::Throttled => "was throttled, also after retries",
+            AwsErrorKind::LimitExceeded => "hit a service limit",
             AwsErrorKind::NotFound => "found nothing",
             AwsErrorKind::Invalid => "was rejected as invalid",
             AwsErrorKind::InvalidCredentials => "rejected the credentials",
@@ -199,8 +210,10 @@ fn kind_of_code(code: &str, status: u16) -> AwsErrorKind {
         | "RequestLimitExceeded"
         | "RequestThrottled"
         | "RequestThrottledException"
-        | "SlowDown"
-        | "LimitExceededException" => AwsErrorKind::Throttled,
+        | "SlowDown" => AwsErrorKind::Throttled,
+        "LimitExceededException" | "LimitExceeded" | "ServiceQuotaExceededException" => {
+            AwsErrorKind::LimitExceeded
+        }
         "ExpiredToken"
         | "ExpiredTokenException"
         | "InvalidClientTokenId"
@@ -267,6 +280,10 @@ mod tests {
         );
         assert_eq!(kind_of_code("Throttling", 400), AwsErrorKind::Throttled);
         assert_eq!(
+            kind_of_code("LimitExceededException", 400),
+            AwsErrorKind::LimitExceeded
+        );
+        assert_eq!(
             kind_of_code("ExpiredToken", 403),
             AwsErrorKind::InvalidCredentials
         );
@@ -301,7 +318,7 @@ mod tests {
     fn display_names_the_operation_and_aws_code() {
         let mut error = AwsError::new(
             AwsErrorKind::Throttled,
-            "sts:GetCallerIdentity",
+            &crate::aws::catalog::GET_CALLER_IDENTITY,
             "Rate exceeded",
         );
         error.code = Some("Throttling".into());

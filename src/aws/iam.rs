@@ -7,36 +7,40 @@ use std::sync::Arc;
 use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 use futures_util::future::try_join_all;
 
-use super::{Aws, AwsError, AwsErrorKind, CallKey};
+use super::catalog::{self, Operation};
+use super::{AwsError, AwsErrorKind, AwsReader, CallKey};
+use crate::domain::{Arn, RoleInfo, SimulatedDecision};
 use crate::iam::{NamedPolicy, Policy, PolicySet};
 
-/// One (action, resource) answer of SimulatePrincipalPolicy.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimulatedDecision {
-    pub action: String,
-    pub resource: String,
-    /// `allowed`, `explicitDeny`, `implicitDeny`, or whatever AWS adds.
-    pub decision: String,
-    /// `SourcePolicyId (SourcePolicyType)` of each matched statement.
-    pub matched: Vec<String>,
+/// The operations that read a user's, group's or role's own policies.
+struct PolicyReads {
+    list_inline: &'static Operation,
+    get_inline: &'static Operation,
+    list_attached: &'static Operation,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RoleInfo {
-    pub arn: String,
-    pub boundary_arn: Option<String>,
-}
-
-/// `user`, `role` or `group`, and the name, of an IAM principal ARN.
-fn principal_name(arn: &str) -> Option<(&str, &str)> {
-    let resource = arn.split(':').nth(5)?;
-    let (kind, rest) = resource.split_once('/')?;
-    let name = rest.rsplit('/').next()?;
-    matches!(kind, "user" | "role").then_some((kind, name))
+fn policy_reads(kind: &str) -> PolicyReads {
+    match kind {
+        "user" => PolicyReads {
+            list_inline: &catalog::LIST_USER_POLICIES,
+            get_inline: &catalog::GET_USER_POLICY,
+            list_attached: &catalog::LIST_ATTACHED_USER_POLICIES,
+        },
+        "group" => PolicyReads {
+            list_inline: &catalog::LIST_GROUP_POLICIES,
+            get_inline: &catalog::GET_GROUP_POLICY,
+            list_attached: &catalog::LIST_ATTACHED_GROUP_POLICIES,
+        },
+        _ => PolicyReads {
+            list_inline: &catalog::LIST_ROLE_POLICIES,
+            get_inline: &catalog::GET_ROLE_POLICY,
+            list_attached: &catalog::LIST_ATTACHED_ROLE_POLICIES,
+        },
+    }
 }
 
 /// IAM returns policy documents URL-encoded.
-fn document(op: &'static str, name: &str, raw: &str) -> Result<Policy, AwsError> {
+fn document(op: &'static Operation, name: &str, raw: &str) -> Result<Policy, AwsError> {
     let decoded = if raw.trim_start().starts_with('{') {
         raw.to_string()
     } else {
@@ -48,7 +52,7 @@ fn document(op: &'static str, name: &str, raw: &str) -> Result<Policy, AwsError>
         .map_err(|e| AwsError::new(AwsErrorKind::Malformed, op, format!("policy {name}: {e}")))
 }
 
-impl Aws {
+impl AwsReader {
     /// SimulatePrincipalPolicy for `actions` on one resource with the given context entries.
     pub async fn simulate(
         &self,
@@ -57,14 +61,15 @@ impl Aws {
         resource: &str,
         context: &[(String, Vec<String>)],
     ) -> Result<Vec<SimulatedDecision>, AwsError> {
-        const OP: &str = "iam:SimulatePrincipalPolicy";
+        const OP: &Operation = &catalog::SIMULATE_PRINCIPAL_POLICY;
         let params = format!(
             "{principal_arn}|{}|{resource}|{context:?}",
             actions.join(",")
         );
         self.cache
-            .get(&self.log, CallKey::new(OP, None, params), || async {
+            .get(self.log(), CallKey::new(OP, None, params), || async {
                 let mut request = self
+                    .session
                     .iam
                     .simulate_principal_policy()
                     .policy_source_arn(principal_arn)
@@ -112,10 +117,11 @@ impl Aws {
 
     /// IAM GetRole: the role's full ARN (path included) and its permission boundary.
     pub async fn role(&self, role_name: &str) -> Result<RoleInfo, AwsError> {
-        const OP: &str = "iam:GetRole";
+        const OP: &Operation = &catalog::GET_ROLE;
         self.cache
-            .get(&self.log, CallKey::new(OP, None, role_name), || async {
+            .get(self.log(), CallKey::new(OP, None, role_name), || async {
                 let out = self
+                    .session
                     .iam
                     .get_role()
                     .role_name(role_name)
@@ -140,10 +146,11 @@ impl Aws {
     }
 
     async fn user_boundary(&self, user_name: &str) -> Result<Option<String>, AwsError> {
-        const OP: &str = "iam:GetUser";
+        const OP: &Operation = &catalog::GET_USER;
         self.cache
-            .get(&self.log, CallKey::new(OP, None, user_name), || async {
+            .get(self.log(), CallKey::new(OP, None, user_name), || async {
                 let out = self
+                    .session
                     .iam
                     .get_user()
                     .user_name(user_name)
@@ -163,10 +170,11 @@ impl Aws {
         &self,
         principal_arn: &str,
     ) -> Result<Arc<PolicySet>, AwsError> {
-        let Some((kind, name)) = principal_name(principal_arn) else {
+        let arn = principal_arn.parse::<Arn>().ok();
+        let Some((kind, name)) = arn.as_ref().and_then(Arn::iam_principal) else {
             return Err(AwsError::new(
                 AwsErrorKind::Invalid,
-                "iam:GetPolicy",
+                &catalog::GET_POLICY,
                 format!("{principal_arn} is not an IAM user or role"),
             ));
         };
@@ -192,10 +200,13 @@ impl Aws {
     }
 
     async fn groups_for_user(&self, user_name: &str) -> Result<Vec<String>, AwsError> {
-        const OP: &str = "iam:ListGroupsForUser";
+        const OP: &Operation = &catalog::LIST_GROUPS_FOR_USER;
         self.cache
-            .get(&self.log, CallKey::new(OP, None, user_name), || async {
-                let groups = all_pages!(self.iam.list_groups_for_user().user_name(user_name), OP)?;
+            .get(self.log(), CallKey::new(OP, None, user_name), || async {
+                let groups = all_pages!(
+                    self.session.iam.list_groups_for_user().user_name(user_name),
+                    OP
+                )?;
                 Ok(groups.into_iter().map(|g| g.group_name).collect())
             })
             .await
@@ -212,17 +223,15 @@ impl Aws {
     }
 
     async fn inline_policy_names(&self, kind: &str, name: &str) -> Result<Vec<String>, AwsError> {
-        let op: &'static str = match kind {
-            "user" => "iam:ListUserPolicies",
-            "group" => "iam:ListGroupPolicies",
-            _ => "iam:ListRolePolicies",
-        };
+        let op = policy_reads(kind).list_inline;
         self.cache
-            .get(&self.log, CallKey::new(op, None, name), || async {
+            .get(self.log(), CallKey::new(op, None, name), || async {
                 let names = match kind {
-                    "user" => all_pages!(self.iam.list_user_policies().user_name(name), op),
-                    "group" => all_pages!(self.iam.list_group_policies().group_name(name), op),
-                    _ => all_pages!(self.iam.list_role_policies().role_name(name), op),
+                    "user" => all_pages!(self.session.iam.list_user_policies().user_name(name), op),
+                    "group" => {
+                        all_pages!(self.session.iam.list_group_policies().group_name(name), op)
+                    }
+                    _ => all_pages!(self.session.iam.list_role_policies().role_name(name), op),
                 }?;
                 Ok(names)
             })
@@ -235,20 +244,17 @@ impl Aws {
         name: &str,
         policy: &str,
     ) -> Result<NamedPolicy, AwsError> {
-        let op: &'static str = match kind {
-            "user" => "iam:GetUserPolicy",
-            "group" => "iam:GetGroupPolicy",
-            _ => "iam:GetRolePolicy",
-        };
+        let op = policy_reads(kind).get_inline;
         let label = format!("{kind}/{name} inline policy {policy}");
         let raw = self
             .cache
             .get(
-                &self.log,
+                self.log(),
                 CallKey::new(op, None, format!("{name}/{policy}")),
                 || async {
                     match kind {
                         "user" => self
+                            .session
                             .iam
                             .get_user_policy()
                             .user_name(name)
@@ -258,6 +264,7 @@ impl Aws {
                             .map(|o| o.policy_document)
                             .map_err(|e| AwsError::from_sdk(op, e)),
                         "group" => self
+                            .session
                             .iam
                             .get_group_policy()
                             .group_name(name)
@@ -267,6 +274,7 @@ impl Aws {
                             .map(|o| o.policy_document)
                             .map_err(|e| AwsError::from_sdk(op, e)),
                         _ => self
+                            .session
                             .iam
                             .get_role_policy()
                             .role_name(name)
@@ -290,22 +298,36 @@ impl Aws {
         kind: &str,
         name: &str,
     ) -> Result<Vec<NamedPolicy>, AwsError> {
-        let op: &'static str = match kind {
-            "user" => "iam:ListAttachedUserPolicies",
-            "group" => "iam:ListAttachedGroupPolicies",
-            _ => "iam:ListAttachedRolePolicies",
-        };
+        let op = policy_reads(kind).list_attached;
         let arns: Vec<String> = self
             .cache
-            .get(&self.log, CallKey::new(op, None, name), || async {
+            .get(self.log(), CallKey::new(op, None, name), || async {
                 let attached = match kind {
                     "user" => {
-                        all_pages!(self.iam.list_attached_user_policies().user_name(name), op)
+                        all_pages!(
+                            self.session
+                                .iam
+                                .list_attached_user_policies()
+                                .user_name(name),
+                            op
+                        )
                     }
                     "group" => {
-                        all_pages!(self.iam.list_attached_group_policies().group_name(name), op)
+                        all_pages!(
+                            self.session
+                                .iam
+                                .list_attached_group_policies()
+                                .group_name(name),
+                            op
+                        )
                     }
-                    _ => all_pages!(self.iam.list_attached_role_policies().role_name(name), op),
+                    _ => all_pages!(
+                        self.session
+                            .iam
+                            .list_attached_role_policies()
+                            .role_name(name),
+                        op
+                    ),
                 }?;
                 Ok(attached.into_iter().filter_map(|p| p.policy_arn).collect())
             })
@@ -315,12 +337,13 @@ impl Aws {
 
     /// A managed policy's default version.
     async fn managed_policy(&self, arn: &str) -> Result<NamedPolicy, AwsError> {
-        const GET: &str = "iam:GetPolicy";
-        const VERSION: &str = "iam:GetPolicyVersion";
+        const GET: &Operation = &catalog::GET_POLICY;
+        const VERSION: &Operation = &catalog::GET_POLICY_VERSION;
         let version: String = self
             .cache
-            .get(&self.log, CallKey::new(GET, None, arn), || async {
+            .get(self.log(), CallKey::new(GET, None, arn), || async {
                 let out = self
+                    .session
                     .iam
                     .get_policy()
                     .policy_arn(arn)
@@ -341,10 +364,11 @@ impl Aws {
         let raw: String = self
             .cache
             .get(
-                &self.log,
+                self.log(),
                 CallKey::new(VERSION, None, format!("{arn}@{version}")),
                 || async {
                     let out = self
+                        .session
                         .iam
                         .get_policy_version()
                         .policy_arn(arn)
@@ -374,34 +398,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn principal_names_come_from_the_arn() {
-        assert_eq!(
-            principal_name("arn:aws:iam::123456789012:user/team/dev"),
-            Some(("user", "dev"))
-        );
-        assert_eq!(
-            principal_name(
-                "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Dev_1"
-            ),
-            Some(("role", "AWSReservedSSO_Dev_1"))
-        );
-        assert_eq!(principal_name("arn:aws:iam::123456789012:root"), None);
-    }
-
-    #[test]
     fn documents_are_decoded_when_iam_encoded_them() {
         let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        assert!(document("iam:GetPolicyVersion", "p", encoded).is_ok());
+        assert!(document(&catalog::GET_POLICY_VERSION, "p", encoded).is_ok());
         assert!(
             document(
-                "iam:GetPolicyVersion",
+                &catalog::GET_POLICY_VERSION,
                 "p",
                 r#"{"Version":"2012-10-17","Statement":[]}"#
             )
             .is_ok()
         );
         assert_eq!(
-            document("iam:GetPolicyVersion", "p", "%7Bnot")
+            document(&catalog::GET_POLICY_VERSION, "p", "%7Bnot")
                 .unwrap_err()
                 .kind(),
             AwsErrorKind::Malformed

@@ -1,7 +1,9 @@
-//! The one place that talks to AWS. It builds every SDK client from one `SdkConfig` (the
-//! standard chain of `aws-config`, plus `--profile`, `--region` and `--endpoint-url`), resolves
-//! credentials once, sends each distinct read at most once per run, counts calls, and
-//! classifies failures. Checks call the methods here; they never build a client.
+//! The one place that talks to AWS, in two halves. A `Session` holds the SDK clients built
+//! from one `SdkConfig` (the standard chain of `aws-config`, plus `--profile`, `--region` and
+//! `--endpoint-url`), credentials resolved once, and the call count. Its read side,
+//! `AwsReader`, is what checks get: every read cached and single-flight, failures classified.
+//! Its write side, `AwsWriter`, is uncached and only plan executors get it; nothing reachable
+//! from a check leads to it. Every operation is named in `catalog`.
 
 /// Every item of a paginated SDK operation, with its failure classified as `$op`.
 macro_rules! all_pages {
@@ -18,9 +20,11 @@ macro_rules! all_pages {
 
 mod bedrock;
 mod calls;
+pub mod catalog;
 mod credentials;
 mod error;
 mod iam;
+mod write;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,16 +35,14 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::SdkConfig;
 use aws_types::service_config::ServiceConfigKey;
 
-pub use bedrock::{
-    Availability, FoundationModel, InferenceProfile, Lifecycle, ProbeAnswer, ServiceQuota,
-};
-pub use calls::{CallCount, CallKey, CallLog};
+pub use bedrock::ProbeAnswer;
+pub use calls::CallCount;
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
-pub use iam::{RoleInfo, SimulatedDecision};
+pub use write::{AttachTarget, AwsWriter};
 
-use crate::target::{Region, RegionSource};
-use calls::{AttemptCounter, CallCache};
+use crate::domain::{CallerIdentityAnswer, Region, RegionSource};
+use calls::{AttemptCounter, CallCache, CallKey, CallLog};
 use credentials::ResolveOnce;
 
 /// STS and IAM need a region to sign with even when the user configured none; their global
@@ -62,15 +64,21 @@ pub enum BedrockAuth {
     BearerToken,
 }
 
-pub struct Aws {
+/// The clients, credentials and call count of one run, shared by its read and write sides.
+pub struct Session {
     config: SdkConfig,
-    profile_override: Option<String>,
+    aws_profile_override: Option<String>,
     credentials: ResolveOnce,
     sts: aws_sdk_sts::Client,
     iam: aws_sdk_iam::Client,
     clients: RegionalClients,
-    cache: CallCache,
     log: Arc<CallLog>,
+}
+
+/// What checks may do with AWS: read, each distinct request at most once per run.
+pub struct AwsReader {
+    session: Arc<Session>,
+    cache: CallCache,
 }
 
 /// Clients of regional services, built on first use in each region and kept for the run.
@@ -81,9 +89,9 @@ struct RegionalClients {
     quotas: Mutex<HashMap<String, aws_sdk_servicequotas::Client>>,
 }
 
-impl Aws {
+impl Session {
     /// Loads the shared configuration the way every AWS SDK does.
-    pub async fn load(options: &AwsOptions) -> Self {
+    pub async fn load(options: &AwsOptions) -> Arc<Self> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
@@ -94,12 +102,14 @@ impl Aws {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let mut aws = Self::from_config(loader.load().await);
-        aws.profile_override = options.profile.clone();
-        aws
+        Arc::new(Self::new(loader.load().await, options.profile.clone()))
     }
 
-    pub fn from_config(config: SdkConfig) -> Self {
+    pub fn from_config(config: SdkConfig) -> Arc<Self> {
+        Arc::new(Self::new(config, None))
+    }
+
+    fn new(config: SdkConfig, aws_profile_override: Option<String>) -> Self {
         let credentials = ResolveOnce::new(
             config
                 .credentials_provider()
@@ -126,14 +136,13 @@ impl Aws {
                 .interceptor(AttemptCounter(Arc::clone(&log)))
                 .build(),
         );
-        Aws {
+        Session {
             config,
-            profile_override: None,
+            aws_profile_override,
             credentials,
             sts,
             iam,
             clients: RegionalClients::default(),
-            cache: CallCache::default(),
             log,
         }
     }
@@ -179,7 +188,7 @@ impl Aws {
             return Some(RegionSource::Environment);
         }
         let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
-        if let Some(name) = &self.profile_override {
+        if let Some(name) = &self.aws_profile_override {
             profile = profile.profile_name(name);
         }
         let profile = profile.build();
@@ -189,8 +198,30 @@ impl Aws {
         Some(RegionSource::InstanceMetadata)
     }
 
+    /// Operations sent (reads and writes) and HTTP attempts, by catalog name, for `-v`.
+    pub fn call_counts(&self) -> Vec<(String, CallCount)> {
+        self.log.counts()
+    }
+}
+
+impl AwsReader {
+    pub fn new(session: Arc<Session>) -> Self {
+        AwsReader {
+            session,
+            cache: CallCache::default(),
+        }
+    }
+
+    fn log(&self) -> &CallLog {
+        &self.session.log
+    }
+
+    pub fn configured_region(&self) -> Option<&str> {
+        self.session.configured_region()
+    }
+
     pub async fn credentials(&self) -> Result<CredentialsSummary, CredentialsProblem> {
-        self.credentials.summary().await
+        self.session.credentials.summary().await
     }
 
     /// Bedrock clients read `AWS_BEARER_TOKEN_BEDROCK` through the config's service-config
@@ -202,7 +233,7 @@ impl Aws {
             .env("AWS_BEARER_TOKEN")
             .profile("")
             .build();
-        let token_set = match (self.config.service_config(), key) {
+        let token_set = match (self.session.config.service_config(), key) {
             (Some(loader), Ok(key)) => loader.load_config(key).is_some_and(|t| !t.is_empty()),
             _ => false,
         };
@@ -213,9 +244,9 @@ impl Aws {
         }
     }
 
-    /// The selected profile's settings, read by `aws-config`'s own parser, for advice on how
-    /// to fix a profile. `None` when the config files cannot be read.
-    pub async fn profile(&self) -> Option<ProfileFacts> {
+    /// The selected AWS profile's settings, read by `aws-config`'s own parser, for advice on
+    /// how to fix it. `None` when the config files cannot be read.
+    pub async fn aws_profile(&self) -> Option<AwsProfile> {
         let fs = aws_types::os_shim_internal::Fs::real();
         let env = aws_types::os_shim_internal::Env::real();
         let files = aws_runtime::env_config::file::EnvConfigFiles::default();
@@ -223,50 +254,47 @@ impl Aws {
             &fs,
             &env,
             &files,
-            self.profile_override.clone().map(Into::into),
+            self.session.aws_profile_override.clone().map(Into::into),
         )
         .await
         .ok()?;
         let name = set.selected_profile().to_string();
         let Some(profile) = set.get_profile(&name) else {
-            return Some(ProfileFacts {
+            return Some(AwsProfile {
                 name,
                 exists: false,
-                kind: ProfileKind::Other,
+                kind: AwsProfileKind::Other,
             });
         };
         let kind = if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some()
         {
-            ProfileKind::Sso
+            AwsProfileKind::Sso
         } else if profile.get("login_session").is_some() {
-            ProfileKind::Login
+            AwsProfileKind::Login
         } else if profile.get("credential_process").is_some() {
-            ProfileKind::Process
+            AwsProfileKind::Process
         } else if profile.get("role_arn").is_some() {
-            ProfileKind::AssumeRole
+            AwsProfileKind::AssumeRole
         } else if profile.get("aws_access_key_id").is_some() {
-            ProfileKind::StaticKeys
+            AwsProfileKind::StaticKeys
         } else {
-            ProfileKind::Other
+            AwsProfileKind::Other
         };
-        Some(ProfileFacts {
+        Some(AwsProfile {
             name,
             exists: true,
             kind,
         })
     }
 
-    pub fn call_counts(&self) -> Vec<(String, CallCount)> {
-        self.log.counts()
-    }
-
     /// STS GetCallerIdentity: who the credentials belong to.
     pub async fn caller_identity(&self) -> Result<CallerIdentityAnswer, AwsError> {
-        const OP: &str = "sts:GetCallerIdentity";
+        const OP: &catalog::Operation = &catalog::GET_CALLER_IDENTITY;
         let key = CallKey::new(OP, self.configured_region(), "");
         self.cache
-            .get(&self.log, key, || async {
+            .get(self.log(), key, || async {
                 let out = self
+                    .session
                     .sts
                     .get_caller_identity()
                     .send()
@@ -290,21 +318,16 @@ impl Aws {
     }
 }
 
+/// The AWS profile (`--profile`, `AWS_PROFILE`) the chain uses, and what kind it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CallerIdentityAnswer {
-    pub account: String,
-    pub arn: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProfileFacts {
+pub struct AwsProfile {
     pub name: String,
     pub exists: bool,
-    pub kind: ProfileKind,
+    pub kind: AwsProfileKind,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProfileKind {
+pub enum AwsProfileKind {
     Sso,
     Login,
     Process,

@@ -6,23 +6,25 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 
 use super::models::{ModelTarget, ModelTargets};
-use crate::aws::Availability;
-use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
-};
+use crate::domain::Availability;
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
-static META: CheckMeta = CheckMeta {
-    id: "models.access",
-    title: "Model access",
-    description: "GetFoundationModelAvailability: the model's agreement is accepted, the account \
-                  is authorized and entitled, and the model is available in the region",
-    commands: &[CommandKind::Doctor],
-    depends_on: &["models.lifecycle"],
-    after: &[],
-    severity: Severity::High,
-};
-
-pub struct ModelsAccess;
+check! {
+    ModelsAccess = "models.access" {
+        title: "Model access",
+        description: "GetFoundationModelAvailability: the model's agreement is accepted, the account \
+                      is authorized and entitled, and the model is available in the region",
+        commands: [Doctor],
+        depends_on: ["models.lifecycle"],
+        after: [],
+        severity: High,
+        kinds: {
+            GRANTED = "granted",
+            PENDING = "agreement-pending",
+            NO_ACCESS = "no-access",
+        },
+    }
+}
 
 #[async_trait]
 impl Check for ModelsAccess {
@@ -137,6 +139,7 @@ fn judge(a: &Availability, target: &ModelTarget) -> Finding {
     if problems.is_empty() {
         return evidence(Finding::pass(
             &META,
+            kind::GRANTED,
             "Model access granted",
             format!("{id}: agreement, authorization, entitlement and region all available"),
         ));
@@ -155,9 +158,23 @@ fn judge(a: &Availability, target: &ModelTarget) -> Finding {
             .join(". "),
     );
     let finding = if problems.iter().all(|p| p.3) {
-        Finding::warn(&META, severity, "Model access pending", message, fix)
+        Finding::warn(
+            &META,
+            kind::PENDING,
+            severity,
+            "Model access pending",
+            message,
+            fix,
+        )
     } else {
-        Finding::fail(&META, severity, "No access to the model", message, fix)
+        Finding::fail(
+            &META,
+            kind::NO_ACCESS,
+            severity,
+            "No access to the model",
+            message,
+            fix,
+        )
     };
     evidence(finding)
 }

@@ -6,25 +6,33 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use crate::aws::{
-    BedrockAuth, CredentialSource, CredentialsProblem, CredentialsSummary, ProfileFacts,
-    ProfileKind,
+    AwsProfile, AwsProfileKind, BedrockAuth, CredentialSource, CredentialsProblem,
+    CredentialsSummary,
 };
-use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
-};
-use crate::report::format_time;
+use crate::domain::format_time;
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
-static META: CheckMeta = CheckMeta {
-    id: "credentials.resolve",
-    title: "AWS credentials resolve",
-    description: "Credentials resolve through the standard AWS chain; which source; temporary \
-                  credentials are not expired or about to expire; whether Bedrock calls use a \
-                  bearer token (AWS_BEARER_TOKEN_BEDROCK) instead",
-    commands: &[CommandKind::Doctor, CommandKind::Audit],
-    depends_on: &[],
-    after: &[],
-    severity: Severity::Critical,
-};
+check! {
+    CredentialsResolve = "credentials.resolve" {
+        title: "AWS credentials resolve",
+        description: "Credentials resolve through the standard AWS chain; which source; temporary \
+                      credentials are not expired or about to expire; whether Bedrock calls use a \
+                      bearer token (AWS_BEARER_TOKEN_BEDROCK) instead",
+        commands: [Doctor, Audit],
+        depends_on: [],
+        after: [],
+        severity: Critical,
+        kinds: {
+            RESOLVED = "resolved",
+            EXPIRING = "expiring",
+            EXPIRED = "expired",
+            BEARER_TOKEN_ONLY = "bearer-token-only",
+            NOT_FOUND = "not-found",
+            UNRESOLVED = "unresolved",
+            PROVIDER_TIMEOUT = "provider-timeout",
+        },
+    }
+}
 
 /// Credentials that expire sooner than this warn: a Claude Code session outlives them.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(15 * 60);
@@ -35,10 +43,8 @@ pub struct CredentialsFact {
     /// `None` when only a Bedrock bearer token is available.
     pub sigv4: Option<CredentialsSummary>,
     pub bedrock_auth: BedrockAuth,
-    pub profile: Option<ProfileFacts>,
+    pub aws_profile: Option<AwsProfile>,
 }
-
-pub struct CredentialsResolve;
 
 #[async_trait]
 impl Check for CredentialsResolve {
@@ -48,19 +54,21 @@ impl Check for CredentialsResolve {
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
         let bedrock_auth = cx.aws.bedrock_auth();
-        let profile = cx.aws.profile().await;
+        let profile = cx.aws.aws_profile().await;
         let resolved = cx.aws.credentials().await;
         let finding = match &resolved {
             Ok(summary) => resolved_finding(summary, profile.as_ref(), SystemTime::now()),
             Err(CredentialsProblem::TimedOut(why)) => {
                 return Ok(vec![Finding::error(
                     &META,
+                    kind::PROVIDER_TIMEOUT,
                     format!("The credentials provider did not answer in time: {why}"),
                 )]);
             }
             Err(CredentialsProblem::NotFound(_)) if bedrock_auth == BedrockAuth::BearerToken => {
                 Finding::warn(
                     &META,
+                    kind::BEARER_TOKEN_ONLY,
                     Severity::Medium,
                     "Only a Bedrock API key is configured",
                     "No SigV4 credentials resolve; Bedrock calls will use the API key in \
@@ -89,7 +97,7 @@ impl Check for CredentialsResolve {
             cx.provide(CredentialsFact {
                 sigv4: resolved.ok(),
                 bedrock_auth,
-                profile,
+                aws_profile: profile,
             });
         }
         Ok(vec![finding])
@@ -98,7 +106,7 @@ impl Check for CredentialsResolve {
 
 fn resolved_finding(
     summary: &CredentialsSummary,
-    profile: Option<&ProfileFacts>,
+    profile: Option<&AwsProfile>,
     now: SystemTime,
 ) -> Finding {
     let source = summary.source;
@@ -120,6 +128,7 @@ fn resolved_finding(
     match summary.expires_at {
         Some(at) if at <= now => base(Finding::fail(
             &META,
+            kind::EXPIRED,
             Severity::Critical,
             "AWS credentials have expired",
             format!("Credentials from {from} expired at {}", format_time(at)),
@@ -129,6 +138,7 @@ fn resolved_finding(
             let minutes = at.duration_since(now).unwrap_or_default().as_secs() / 60;
             base(Finding::warn(
                 &META,
+                kind::EXPIRING,
                 Severity::Medium,
                 "AWS credentials expire soon",
                 format!(
@@ -141,6 +151,7 @@ fn resolved_finding(
         }
         Some(at) => base(Finding::pass(
             &META,
+            kind::RESOLVED,
             "AWS credentials resolve",
             format!(
                 "Temporary credentials from {from}, valid until {}",
@@ -148,15 +159,16 @@ fn resolved_finding(
             ),
         )),
         None => {
-            let kind = if summary.temporary {
+            let lifetime = if summary.temporary {
                 "Temporary credentials"
             } else {
                 "Long-term credentials"
             };
             base(Finding::pass(
                 &META,
+                kind::RESOLVED,
                 "AWS credentials resolve",
-                format!("{kind} from {from}"),
+                format!("{lifetime} from {from}"),
             ))
         }
     }
@@ -173,7 +185,7 @@ fn profile_based(source: CredentialSource) -> bool {
     )
 }
 
-fn refresh_fix(source: CredentialSource, profile: Option<&ProfileFacts>) -> Remediation {
+fn refresh_fix(source: CredentialSource, profile: Option<&AwsProfile>) -> Remediation {
     let name = profile.map(|p| p.name.as_str()).unwrap_or("default");
     match source {
         CredentialSource::Sso => Remediation::new(format!(
@@ -191,14 +203,15 @@ fn refresh_fix(source: CredentialSource, profile: Option<&ProfileFacts>) -> Reme
     }
 }
 
-fn unresolved_finding(problem: &CredentialsProblem, profile: Option<&ProfileFacts>) -> Finding {
+fn unresolved_finding(problem: &CredentialsProblem, profile: Option<&AwsProfile>) -> Finding {
     let why = match problem {
         CredentialsProblem::NotFound(why)
         | CredentialsProblem::Failed(why)
         | CredentialsProblem::TimedOut(why) => why,
     };
-    let (title, message) = match problem {
+    let (kind, title, message) = match problem {
         CredentialsProblem::NotFound(_) => (
+            kind::NOT_FOUND,
             "No AWS credentials found",
             format!(
                 "The standard chain (environment, shared config and credentials files, SSO, \
@@ -207,6 +220,7 @@ fn unresolved_finding(problem: &CredentialsProblem, profile: Option<&ProfileFact
             ),
         ),
         _ => (
+            kind::UNRESOLVED,
             "AWS credentials do not resolve",
             format!("The configured credentials could not be loaded: {why}"),
         ),
@@ -219,21 +233,21 @@ fn unresolved_finding(problem: &CredentialsProblem, profile: Option<&ProfileFact
             p.name
         )),
         Some(p) if p.exists => match p.kind {
-            ProfileKind::Sso => Remediation::new(format!("aws sso login --profile {}", p.name)),
-            ProfileKind::Login => Remediation::new(format!("aws login --profile {}", p.name)),
-            ProfileKind::Process => Remediation::new(format!(
+            AwsProfileKind::Sso => Remediation::new(format!("aws sso login --profile {}", p.name)),
+            AwsProfileKind::Login => Remediation::new(format!("aws login --profile {}", p.name)),
+            AwsProfileKind::Process => Remediation::new(format!(
                 "Run the credential_process command of profile {} by hand to see why it fails",
                 p.name
             )),
-            ProfileKind::AssumeRole => Remediation::new(format!(
+            AwsProfileKind::AssumeRole => Remediation::new(format!(
                 "Check role_arn and source_profile (or credential_source) of profile {}: the \
                  source credentials must resolve and be allowed sts:AssumeRole on the role",
                 p.name
             )),
-            ProfileKind::StaticKeys => {
+            AwsProfileKind::StaticKeys => {
                 Remediation::new(format!("aws configure --profile {}", p.name))
             }
-            ProfileKind::Other => Remediation::new(format!(
+            AwsProfileKind::Other => Remediation::new(format!(
                 "Profile {0} has no credentials settings: aws configure sso --profile {0}",
                 p.name
             )),
@@ -243,7 +257,7 @@ fn unresolved_finding(problem: &CredentialsProblem, profile: Option<&ProfileFact
              AWS_PROFILE=<profile> to use an existing profile",
         ),
     };
-    Finding::fail(&META, Severity::Critical, title, message, fix)
+    Finding::fail(&META, kind, Severity::Critical, title, message, fix)
 }
 
 #[cfg(test)]
@@ -264,11 +278,11 @@ mod tests {
         }
     }
 
-    fn sso_profile() -> ProfileFacts {
-        ProfileFacts {
+    fn sso_profile() -> AwsProfile {
+        AwsProfile {
             name: "dev".into(),
             exists: true,
-            kind: ProfileKind::Sso,
+            kind: AwsProfileKind::Sso,
         }
     }
 
@@ -286,6 +300,7 @@ mod tests {
                 .starts_with("aws sso login --profile dev")
         );
         assert_eq!(at(-60).status, crate::engine::Status::Fail);
+        assert_eq!(at(-60).code(), "credentials.resolve/expired");
     }
 
     #[test]

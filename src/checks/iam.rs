@@ -9,27 +9,35 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use super::identity::{CallerIdentity, PrincipalKind};
-use super::profiles::{Invocation, Invocations};
-use crate::aws::{Aws, AwsError, AwsErrorKind};
-use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
-};
+use super::routes::{Invocation, Invocations};
+use crate::aws::{AwsError, AwsErrorKind, AwsReader};
+use crate::domain::{Region, arn_region};
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, PolicySet, Request, evaluate};
-use crate::models::arn_region;
-use crate::target::Region;
 
-static META: CheckMeta = CheckMeta {
-    id: "iam.invoke",
-    title: "Invoke permission",
-    description: "The principal may call bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream \
-                  on the profile and on the foundation model in every destination region \
-                  (SimulatePrincipalPolicy; when that is denied, local evaluation of the \
-                  policies it can read), naming the statements that decided",
-    commands: &[CommandKind::Doctor],
-    depends_on: &["identity.caller", "profiles.resolve"],
-    after: &[],
-    severity: Severity::High,
-};
+check! {
+    IamInvoke = "iam.invoke" {
+        title: "Invoke permission",
+        description: "The principal may call bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream \
+                      on the profile and on the foundation model in every destination region \
+                      (SimulatePrincipalPolicy; when that is denied, local evaluation of the \
+                      policies it can read), naming the statements that decided",
+        commands: [Doctor],
+        depends_on: ["identity.caller", "profiles.resolve"],
+        after: [],
+        severity: High,
+        kinds: {
+            ALLOWED = "allowed",
+            ROOT_USER = "root-user",
+            FEDERATED_USER = "federated-user",
+            PROFILE_DENIED = "profile-denied",
+            DESTINATION_DENIED = "destination-denied",
+            MODEL_DENIED = "model-denied",
+            UNKNOWN_DECISION = "unknown-decision",
+            CANNOT_EVALUATE = "cannot-evaluate",
+        },
+    }
+}
 
 pub const INVOKE_ACTIONS: [&str; 2] = [
     "bedrock:InvokeModel",
@@ -80,7 +88,7 @@ fn needs(invocation: &Invocation) -> Vec<Need> {
                         // The region-less ARN of global profiles is authorized with this value.
                         (
                             "aws:RequestedRegion".into(),
-                            vec![arn_region(arn).unwrap_or("unspecified").to_string()],
+                            vec![arn_region(arn).unwrap_or_else(|| "unspecified".into())],
                         ),
                         (
                             "bedrock:InferenceProfileArn".into(),
@@ -106,8 +114,6 @@ struct Answer {
     matched: Vec<String>,
 }
 
-pub struct IamInvoke;
-
 #[async_trait]
 impl Check for IamInvoke {
     fn meta(&self) -> &'static CheckMeta {
@@ -121,6 +127,7 @@ impl Check for IamInvoke {
             PrincipalKind::Root => {
                 return Ok(vec![Finding::pass(
                     &META,
+                    kind::ROOT_USER,
                     "The root user may invoke",
                     "The account root user is not limited by IAM policies; only service control policies can deny it",
                 )
@@ -129,6 +136,7 @@ impl Check for IamInvoke {
             PrincipalKind::FederatedUser => {
                 return Ok(vec![Finding::skip(
                     &META,
+                    kind::FEDERATED_USER,
                     "Skipped: IAM cannot simulate a federated user's session; runtime.probe is the evidence",
                 )]);
             }
@@ -161,7 +169,7 @@ impl Check for IamInvoke {
 }
 
 async fn judge(
-    aws: &Aws,
+    aws: &AwsReader,
     principal: &str,
     invocation: &Invocation,
 ) -> (Vec<Finding>, Option<(bool, &'static str)>) {
@@ -211,6 +219,7 @@ async fn judge(
                 Err(read_error) => {
                     let finding = Finding::error(
                     &META,
+                    kind::CANNOT_EVALUATE,
                     format!(
                         "The principal may neither simulate its policies ({error}) nor read them ({read_error}); \
                          runtime.probe's live call is the remaining evidence"
@@ -245,6 +254,7 @@ async fn judge(
             findings.push(
                 Finding::error(
                     &META,
+                    kind::UNKNOWN_DECISION,
                     format!("IAM answered '{}' for {} on {}, which this version does not read as allowed or denied", unknown.decision, unknown.action, need.resource),
                 )
                 .region(region_of(need, invocation))
@@ -263,6 +273,7 @@ async fn judge(
         let resources: Vec<&str> = needs.iter().map(|n| n.resource.as_str()).collect();
         let finding = Finding::pass(
             &META,
+            kind::ALLOWED,
             "Principal may invoke the model",
             format!(
                 "{principal} may call {} on {} and its {} destination model ARN(s) ({})",
@@ -332,9 +343,7 @@ fn locally(policies: &PolicySet, needs: &[Need]) -> Vec<Vec<Answer>> {
 }
 
 fn region_of(need: &Need, invocation: &Invocation) -> String {
-    arn_region(&need.resource)
-        .map(str::to_string)
-        .unwrap_or_else(|| invocation.region.to_string())
+    arn_region(&need.resource).unwrap_or_else(|| invocation.region.to_string())
 }
 
 fn located(finding: Finding, invocation: &Invocation) -> Finding {
@@ -369,10 +378,16 @@ fn denial(
         .profile
         .as_ref()
         .is_some_and(|p| p.arn == need.resource);
-    let title = match (&invocation.profile, is_profile) {
-        (Some(_), true) => "Principal may not invoke the inference profile",
-        (Some(_), false) => "Principal may not invoke the inference profile's destination models",
-        (None, _) => "Principal may not invoke the model",
+    let (kind, title) = match (&invocation.profile, is_profile) {
+        (Some(_), true) => (
+            kind::PROFILE_DENIED,
+            "Principal may not invoke the inference profile",
+        ),
+        (Some(_), false) => (
+            kind::DESTINATION_DENIED,
+            "Principal may not invoke the inference profile's destination models",
+        ),
+        (None, _) => (kind::MODEL_DENIED, "Principal may not invoke the model"),
     };
     let how = if explicit {
         "explicitly denied"
@@ -398,7 +413,7 @@ fn denial(
             grant(invocation)
         ))
     };
-    Finding::fail(&META, Severity::High, title, message, fix)
+    Finding::fail(&META, kind, Severity::High, title, message, fix)
         .region(region_of(need, invocation))
         .resource(need.resource.clone())
         .evidence("decision", decision.as_str())

@@ -5,20 +5,28 @@ use async_trait::async_trait;
 
 use super::credentials::CredentialsFact;
 use crate::aws::{AwsErrorKind, CredentialSource};
-use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
-};
+use crate::domain::Arn;
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
-static META: CheckMeta = CheckMeta {
-    id: "identity.caller",
-    title: "Caller identity",
-    description: "STS GetCallerIdentity: account, principal ARN and kind; an assumed-role session \
-                  is mapped to its role ARN",
-    commands: &[CommandKind::Doctor, CommandKind::Audit],
-    depends_on: &["credentials.resolve"],
-    after: &[],
-    severity: Severity::Critical,
-};
+check! {
+    IdentityCaller = "identity.caller" {
+        title: "Caller identity",
+        description: "STS GetCallerIdentity: account, principal ARN and kind; an assumed-role session \
+                      is mapped to its role ARN",
+        commands: [Doctor, Audit],
+        depends_on: ["credentials.resolve"],
+        after: [],
+        severity: Critical,
+        kinds: {
+            IDENTIFIED = "identified",
+            ROOT_USER = "root-user",
+            CREDENTIALS_REJECTED = "credentials-rejected",
+            NO_SIGV4 = "no-sigv4-credentials",
+            UNRECOGNIZED_ARN = "unrecognized-arn",
+            ACCOUNT_MISMATCH = "account-mismatch",
+        },
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PrincipalKind {
@@ -51,8 +59,6 @@ pub struct CallerIdentity {
     pub kind: PrincipalKind,
 }
 
-pub struct IdentityCaller;
-
 #[async_trait]
 impl Check for IdentityCaller {
     fn meta(&self) -> &'static CheckMeta {
@@ -64,6 +70,7 @@ impl Check for IdentityCaller {
         let Some(summary) = &credentials.sigv4 else {
             return Ok(vec![Finding::skip(
                 &META,
+                kind::NO_SIGV4,
                 "Skipped: no SigV4 credentials to ask STS with",
             )]);
         };
@@ -73,6 +80,7 @@ impl Check for IdentityCaller {
                 return Ok(vec![
                     Finding::fail(
                         &META,
+                        kind::CREDENTIALS_REJECTED,
                         Severity::Critical,
                         "AWS rejects the credentials",
                         format!(
@@ -81,7 +89,7 @@ impl Check for IdentityCaller {
                         ),
                         rejected_fix(
                             summary.source,
-                            credentials.profile.as_ref().map(|p| p.name.as_str()),
+                            credentials.aws_profile.as_ref().map(|p| p.name.as_str()),
                         ),
                     )
                     .evidence("error_code", error.code().unwrap_or_default().to_string()),
@@ -92,6 +100,7 @@ impl Check for IdentityCaller {
         let Some(parsed) = parse_principal(&answer.arn) else {
             return Ok(vec![Finding::error(
                 &META,
+                kind::UNRECOGNIZED_ARN,
                 format!(
                     "sts:GetCallerIdentity returned an ARN this tool does not recognize: {}",
                     answer.arn
@@ -101,6 +110,7 @@ impl Check for IdentityCaller {
         if parsed.account != answer.account {
             return Ok(vec![Finding::error(
                 &META,
+                kind::ACCOUNT_MISMATCH,
                 format!(
                     "sts:GetCallerIdentity returned account {} but an ARN in account {}",
                     answer.account, parsed.account
@@ -135,6 +145,7 @@ impl Check for IdentityCaller {
         let mut finding = if identity.kind == PrincipalKind::Root {
             Finding::warn(
                 &META,
+                kind::ROOT_USER,
                 Severity::High,
                 "Calling as the account root user",
                 format!(
@@ -155,7 +166,12 @@ impl Check for IdentityCaller {
             if let Some(note) = &role_note {
                 message.push_str(&format!("; {note}"));
             }
-            Finding::pass(&META, "Caller identity established", message)
+            Finding::pass(
+                &META,
+                kind::IDENTIFIED,
+                "Caller identity established",
+                message,
+            )
         };
         finding = finding
             .resource(principal_arn.clone())
@@ -216,42 +232,23 @@ impl Parsed {
 }
 
 /// `arn:<partition>:<iam|sts>::<account>:<resource>` as GetCallerIdentity returns it.
-fn parse_principal(arn: &str) -> Option<ParsedPrincipal> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    if !partition.starts_with("aws")
-        || account.len() != 12
-        || !account.bytes().all(|b| b.is_ascii_digit())
-    {
+fn parse_principal(text: &str) -> Option<ParsedPrincipal> {
+    let arn: Arn = text.parse().ok()?;
+    if arn.region().is_some() {
         return None;
     }
-    let kind = match (service, resource.split_once('/')) {
-        ("iam", None) if resource == "root" => Parsed::Root,
-        ("iam", Some(("user", name))) if !name.is_empty() => Parsed::User,
-        ("sts", Some(("assumed-role", rest))) => {
-            let (role_name, session) = rest.split_once('/')?;
-            if role_name.is_empty() || session.is_empty() {
-                return None;
-            }
-            Parsed::AssumedRole {
-                role_name: role_name.to_string(),
-            }
-        }
-        ("sts", Some(("federated-user", name))) if !name.is_empty() => Parsed::FederatedUser,
+    let kind = match (arn.service(), arn.typed_resource()) {
+        ("iam", None) if arn.resource() == "root" => Parsed::Root,
+        ("iam", Some(("user", _))) => Parsed::User,
+        ("sts", Some(("assumed-role", _))) => Parsed::AssumedRole {
+            role_name: arn.iam_principal()?.1.to_string(),
+        },
+        ("sts", Some(("federated-user", _))) => Parsed::FederatedUser,
         _ => return None,
     };
     Some(ParsedPrincipal {
-        partition: partition.to_string(),
-        account: account.to_string(),
+        partition: arn.partition().to_string(),
+        account: arn.account()?.to_string(),
         kind,
     })
 }

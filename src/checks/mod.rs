@@ -1,5 +1,40 @@
 //! Every check, one module each, and the registry that lists them. Adding a check: write the
-//! module (its `CheckMeta` is its catalog entry), add one line to `all()`.
+//! module (its `check!` is its catalog entry), add one line to `all()`.
+
+/// A check's identity card: its struct, its `META` (catalog ID, what it establishes, the
+/// commands that run it, what it waits for, what is at stake) and, in a module `kind`, one
+/// constant per kind of finding it produces, which with the ID make the finding's stable code.
+macro_rules! check {
+    (
+        $name:ident = $id:literal {
+            title: $title:literal,
+            description: $description:literal,
+            commands: [$($command:ident),*],
+            depends_on: [$($dependency:literal),*],
+            after: [$($after:literal),*],
+            severity: $severity:ident,
+            kinds: { $($konst:ident = $kind:literal),* $(,)? } $(,)?
+        }
+    ) => {
+        pub struct $name;
+
+        static META: $crate::engine::CheckMeta = $crate::engine::CheckMeta {
+            id: $id,
+            title: $title,
+            description: $description,
+            commands: &[$($crate::engine::CommandKind::$command),*],
+            depends_on: &[$($dependency),*],
+            after: &[$($after),*],
+            severity: $crate::engine::Severity::$severity,
+            kinds: &[$($kind),*],
+        };
+
+        /// The kinds of finding this check produces.
+        mod kind {
+            $(pub const $konst: $crate::engine::Kind = $crate::engine::Kind::new($kind);)*
+        }
+    };
+}
 
 mod access;
 mod credentials;
@@ -7,19 +42,28 @@ mod iam;
 mod identity;
 mod models;
 mod probe;
-mod profiles;
 mod quotas;
 mod region;
+mod routes;
 
 use std::sync::Arc;
 
 use crate::engine::{Check, CommandKind};
 
 pub use credentials::CredentialsFact;
+
+/// `doctor`'s settings that its checks read, handed in with `CheckContext::with_input`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DoctorOptions {
+    /// Tokens per minute the user plans to run (`--expect-tpm`).
+    pub expect_tpm: Option<u64>,
+    /// `--no-probe`: no live call to Bedrock Runtime.
+    pub no_probe: bool,
+}
 pub use iam::{IamVerdict, IamVerdicts};
 pub use identity::{CallerIdentity, PrincipalKind};
 pub use models::{ModelTarget, ModelTargets};
-pub use profiles::{Invocation, Invocations, Route};
+pub use routes::{Invocation, Invocations, Route};
 
 /// All checks, in the order their findings are reported.
 pub fn all() -> Vec<Arc<dyn Check>> {
@@ -29,7 +73,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(region::RegionConfig),
         Arc::new(models::ModelsLifecycle),
         Arc::new(access::ModelsAccess),
-        Arc::new(profiles::ProfilesResolve),
+        Arc::new(routes::ProfilesResolve),
         Arc::new(iam::IamInvoke),
         Arc::new(quotas::QuotasInference),
         Arc::new(probe::RuntimeProbe),
@@ -65,6 +109,26 @@ mod tests {
                         command.as_str()
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn finding_codes_are_unique_across_the_catalog() {
+        let mut seen = HashSet::new();
+        for check in all() {
+            let meta = check.meta();
+            assert!(!meta.kinds.is_empty(), "{} declares no kinds", meta.id);
+            for code in meta.codes() {
+                assert!(seen.insert(code.clone()), "{code} twice");
+                let kind = code.rsplit('/').next().unwrap();
+                assert!(
+                    !kind.is_empty()
+                        && kind
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                    "{code}: kinds are kebab-case"
+                );
             }
         }
     }

@@ -5,24 +5,31 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use crate::aws::{Aws, AwsErrorKind, FoundationModel, InferenceProfile};
-use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
-};
-use crate::models::{ModelRequest, did_you_mean, family_of, newest};
-use crate::target::Region;
+use crate::aws::{AwsErrorKind, AwsReader};
+use crate::domain::models::{did_you_mean, family_of, newest};
+use crate::domain::{FoundationModel, InferenceProfile, ModelRequest, Region};
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
-static META: CheckMeta = CheckMeta {
-    id: "models.lifecycle",
-    title: "Model lifecycle",
-    description: "Each target model is in the region's live catalog (ListFoundationModels): \
-                  ACTIVE passes, LEGACY warns with its end-of-life date, absent fails with a \
-                  \"did you mean\"",
-    commands: &[CommandKind::Doctor],
-    depends_on: &["credentials.resolve", "region.config"],
-    after: &[],
-    severity: Severity::High,
-};
+check! {
+    ModelsLifecycle = "models.lifecycle" {
+        title: "Model lifecycle",
+        description: "Each target model is in the region's live catalog (ListFoundationModels): \
+                      ACTIVE passes, LEGACY warns with its end-of-life date, absent fails with a \
+                      \"did you mean\"",
+        commands: [Doctor],
+        depends_on: ["credentials.resolve", "region.config"],
+        after: [],
+        severity: High,
+        kinds: {
+            ACTIVE = "active",
+            LEGACY = "legacy",
+            UNKNOWN_LIFECYCLE = "unknown-lifecycle",
+            NOT_OFFERED = "not-offered",
+            NO_FAMILY_MODEL = "no-active-family-model",
+            APPLICATION_PROFILE_NOT_FOUND = "application-profile-not-found",
+        },
+    }
+}
 
 /// A `--model` request resolved to a catalog model in one region.
 #[derive(Clone, Debug)]
@@ -40,8 +47,6 @@ pub struct ModelTargets {
     pub list: Vec<ModelTarget>,
 }
 
-pub struct ModelsLifecycle;
-
 #[async_trait]
 impl Check for ModelsLifecycle {
     fn meta(&self) -> &'static CheckMeta {
@@ -50,10 +55,10 @@ impl Check for ModelsLifecycle {
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
         let per_region = join_all(
-            cx.targets
+            cx.scope
                 .regions
                 .iter()
-                .map(|region| in_region(&cx.aws, region, &cx.targets.models)),
+                .map(|region| in_region(&cx.aws, region, &cx.scope.models)),
         )
         .await;
         let mut findings = Vec::new();
@@ -68,7 +73,7 @@ impl Check for ModelsLifecycle {
 }
 
 async fn in_region(
-    aws: &Aws,
+    aws: &AwsReader,
     region: &Region,
     requests: &[ModelRequest],
 ) -> (Vec<Finding>, Vec<ModelTarget>) {
@@ -97,7 +102,7 @@ async fn in_region(
 }
 
 async fn resolve(
-    aws: &Aws,
+    aws: &AwsReader,
     region: &Region,
     catalog: &[FoundationModel],
     request: &ModelRequest,
@@ -114,6 +119,7 @@ async fn resolve(
             None => (
                 Finding::fail(
                     &META,
+                    kind::NO_FAMILY_MODEL,
                     Severity::High,
                     "No such model in this region",
                     format!("{region}'s catalog has no ACTIVE Claude {} model", family.as_str()),
@@ -134,6 +140,7 @@ async fn resolve(
                     return (
                         Finding::fail(
                             &META,
+                            kind::APPLICATION_PROFILE_NOT_FOUND,
                             Severity::High,
                             "Application inference profile not found",
                             format!("{arn} does not exist in {region}: {error}"),
@@ -145,7 +152,7 @@ async fn resolve(
                 }
                 Err(error) => return (Finding::aws_error(&META, &error).resource(arn.clone()), None),
             };
-            let base = profile.model_arns.iter().find_map(|arn| arn.split_once("foundation-model/").map(|(_, id)| id.to_string()));
+            let base = profile.base_model_id();
             match base.as_deref().and_then(|id| catalog.iter().find(|m| m.id == id)) {
                 Some(model) => (lifecycle(model, catalog, request), Some(target(model, Some(profile)))),
                 None => (absent(request, base.as_deref().unwrap_or("(no model)"), region, catalog), None),
@@ -175,6 +182,7 @@ fn absent(
     };
     Finding::fail(
         &META,
+        kind::NOT_OFFERED,
         Severity::High,
         "Model not offered in this region",
         message,
@@ -191,7 +199,12 @@ fn lifecycle(
 ) -> Finding {
     let life = &model.lifecycle;
     let finding = match life.status.as_str() {
-        "ACTIVE" => Finding::pass(&META, "Model is active", format!("{} is ACTIVE", model.id)),
+        "ACTIVE" => Finding::pass(
+            &META,
+            kind::ACTIVE,
+            "Model is active",
+            format!("{} is ACTIVE", model.id),
+        ),
         "LEGACY" => {
             let eol = life
                 .end_of_life_time
@@ -221,6 +234,7 @@ fn lifecycle(
             };
             Finding::warn(
                 &META,
+                kind::LEGACY,
                 Severity::Medium,
                 "Model is legacy",
                 message,
@@ -229,6 +243,7 @@ fn lifecycle(
         }
         other => Finding::error(
             &META,
+            kind::UNKNOWN_LIFECYCLE,
             format!(
                 "{} has lifecycle status '{other}', which this version does not know; it is not reported as usable",
                 model.id

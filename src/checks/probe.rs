@@ -7,32 +7,49 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
+use super::DoctorOptions;
 use super::iam::{IamVerdicts, likely_outside_iam};
-use super::profiles::{Invocation, Invocations, Route};
-use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer};
+use super::routes::{Invocation, Invocations, Route};
+use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer, catalog};
 use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+    Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
 };
 
-static META: CheckMeta = CheckMeta {
-    id: "runtime.probe",
-    title: "Live probe",
-    description: "A zero-token live call to Bedrock Runtime (CountTokens, or InvokeModel with a \
-                  deliberately invalid body) and a precise reading of the answer; --no-probe \
-                  skips it",
-    commands: &[CommandKind::Doctor],
-    depends_on: &["profiles.resolve"],
-    // To tell a denial that IAM explains from one that an SCP or session policy causes.
-    after: &["iam.invoke"],
-    severity: Severity::High,
-};
+// After iam.invoke: to tell a denial that IAM explains from one an SCP or session policy causes.
+check! {
+    RuntimeProbe = "runtime.probe" {
+        title: "Live probe",
+        description: "A zero-token live call to Bedrock Runtime (CountTokens, or InvokeModel with a \
+                      deliberately invalid body) and a precise reading of the answer; --no-probe \
+                      skips it",
+        commands: [Doctor],
+        depends_on: ["profiles.resolve"],
+        after: ["iam.invoke"],
+        severity: High,
+        kinds: {
+            AUTHORIZED = "authorized",
+            DISABLED = "disabled",
+            NEEDS_PROFILE = "needs-inference-profile",
+            INVALID_MODEL_ID = "invalid-model-id",
+            MARKETPLACE_DENIED = "marketplace-denied",
+            NO_MODEL_ACCESS = "no-model-access",
+            DENIED_OUTSIDE_IAM = "denied-outside-iam",
+            DENIED = "denied",
+            DAILY_TOKENS = "daily-tokens-exhausted",
+            THROTTLED = "throttled",
+            NOT_FOUND = "model-not-found",
+            CREDENTIALS_REJECTED = "credentials-rejected",
+            COUNTING_UNSUPPORTED = "counting-unsupported",
+            UNTRUSTED_SUCCESS = "untrusted-success",
+            UNRECOGNIZED = "unrecognized-answer",
+        },
+    }
+}
 
 /// A request CountTokens can count.
 const COUNTABLE: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":1,"messages":[{"role":"user","content":"ping"}]}"#;
 /// No `max_tokens` and no `messages`: every Claude model rejects it before inference.
 const REJECTED: &str = r#"{"anthropic_version":"bedrock-2023-05-31"}"#;
-
-pub struct RuntimeProbe;
 
 #[async_trait]
 impl Check for RuntimeProbe {
@@ -41,8 +58,12 @@ impl Check for RuntimeProbe {
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
-        if !cx.targets.probe {
-            return Ok(vec![Finding::skip(&META, "Skipped: --no-probe")]);
+        if cx.fact::<DoctorOptions>().is_some_and(|o| o.no_probe) {
+            return Ok(vec![Finding::skip(
+                &META,
+                kind::DISABLED,
+                "Skipped: --no-probe",
+            )]);
         }
         let invocations = cx.require::<Invocations>()?;
         let findings = join_all(invocations.list.iter().map(|invocation| async move {
@@ -69,7 +90,7 @@ impl Check for RuntimeProbe {
 async fn probe(
     cx: &CheckContext,
     invocation: &Invocation,
-) -> (&'static str, Result<ProbeAnswer, AwsError>) {
+) -> (String, Result<ProbeAnswer, AwsError>) {
     let region = &invocation.region;
     if invocation.route == Route::OnDemand {
         let counted = cx
@@ -80,11 +101,11 @@ async fn probe(
         // rejected-body InvokeModel answers the same question.
         let unsupported = matches!(&counted, Ok(ProbeAnswer::Rejected(e)) if reading(e) == Reading::CountingUnsupported);
         if !unsupported {
-            return ("bedrock-runtime:CountTokens", counted);
+            return (catalog::COUNT_TOKENS.to_string(), counted);
         }
     }
     (
-        "bedrock-runtime:InvokeModel",
+        catalog::INVOKE_MODEL.to_string(),
         cx.aws
             .invoke_rejected_body(region, &invocation.model_id, REJECTED)
             .await,
@@ -151,6 +172,7 @@ fn verdict(invocation: &Invocation, answer: &ProbeAnswer, allowed_by_iam: bool) 
         ProbeAnswer::Counted(tokens) => {
             return Finding::pass(
                 &META,
+                kind::AUTHORIZED,
                 "Live call authorized",
                 format!(
                     "CountTokens on {id} in {region} answered ({tokens} tokens): the call is authorized and the model reachable"
@@ -160,6 +182,7 @@ fn verdict(invocation: &Invocation, answer: &ProbeAnswer, allowed_by_iam: bool) 
         ProbeAnswer::Invoked => {
             return Finding::error(
                 &META,
+                kind::UNTRUSTED_SUCCESS,
                 format!(
                     "InvokeModel on {id} accepted a body it must reject; this answer is not trusted"
                 ),
@@ -168,8 +191,8 @@ fn verdict(invocation: &Invocation, answer: &ProbeAnswer, allowed_by_iam: bool) 
         ProbeAnswer::Rejected(error) => error,
     };
     let said = format!("{}: {}", error.code().unwrap_or("error"), error.message());
-    let fail = |severity, title: &str, message: String, fix: String| {
-        Finding::fail(&META, severity, title, message, Remediation::new(fix))
+    let fail = |kind: Kind, severity, title: &str, message: String, fix: String| {
+        Finding::fail(&META, kind, severity, title, message, Remediation::new(fix))
             .evidence("answer", said.clone())
     };
     let invoke_grant = || {
@@ -189,49 +212,57 @@ fn verdict(invocation: &Invocation, answer: &ProbeAnswer, allowed_by_iam: bool) 
     match reading(error) {
         Reading::BodyRejected => Finding::pass(
             &META,
+            kind::AUTHORIZED,
             "Live call authorized",
             format!("InvokeModel on {id} in {region} was authorized and reached the model (Bedrock rejected the probe's deliberately incomplete body, so no tokens were used)"),
         )
         .evidence("answer", said),
         Reading::OnDemandUnsupported => fail(
+            kind::NEEDS_PROFILE,
             Severity::High,
             "Model needs an inference profile",
             format!("Bedrock refused {id} in {region}: {}", error.message()),
             "Call the model through an inference profile: see profiles.resolve for the profile ID to use".into(),
         ),
         Reading::InvalidModelId => fail(
+            kind::INVALID_MODEL_ID,
             Severity::High,
             "Bedrock does not know this model ID",
             format!("Bedrock Runtime in {region} answered that {id} is not a valid model identifier"),
             format!("List what {region} offers: aws bedrock list-inference-profiles --region {region}, and use one of its IDs"),
         ),
-        Reading::CountingUnsupported => Finding::error(&META, format!("CountTokens does not support {id} and no fallback answered: {said}")),
+        Reading::CountingUnsupported => Finding::error(&META, kind::COUNTING_UNSUPPORTED, format!("CountTokens does not support {id} and no fallback answered: {said}")),
         Reading::MarketplaceDenied => fail(
+            kind::MARKETPLACE_DENIED,
             Severity::High,
             "Marketplace subscription missing",
             format!("Bedrock denied {id} in {region} because the model's AWS Marketplace subscription is missing or cannot be created: {}", error.message()),
             "Allow aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe (condition aws:CalledViaLast = bedrock.amazonaws.com) for this principal, then call again; the subscription takes up to 15 minutes".into(),
         ),
         Reading::NoModelAccess => fail(
+            kind::NO_MODEL_ACCESS,
             Severity::High,
             "No access to the model",
             format!("Bedrock denied {id} in {region}: {}", error.message()),
             "Submit the Anthropic first-time-use form (Bedrock console > Model catalog > the model > Submit use case details) and make sure Marketplace permissions allow the subscription".into(),
         ),
         Reading::Denied if allowed_by_iam => fail(
+            kind::DENIED_OUTSIDE_IAM,
             Severity::High,
             "Invoke denied outside IAM policies",
             format!("Bedrock denied bedrock:InvokeModel on {id} in {region}. {}", likely_outside_iam(error)),
-            "Ask the organization's administrators which SCP or RCP denies bedrock:InvokeModel (aws:RequestedRegion conditions in              SCPs commonly block cross-region profiles' destination regions); for an assumed role, check the session policy"
+            "Ask the organization's administrators which SCP or RCP denies bedrock:InvokeModel (aws:RequestedRegion conditions in SCPs commonly block cross-region profiles' destination regions); for an assumed role, check the session policy"
                 .into(),
         ),
         Reading::Denied => fail(
+            kind::DENIED,
             Severity::High,
             "Invoke denied",
             format!("Bedrock denied bedrock:InvokeModel on {id} in {region}: {}", error.message()),
             invoke_grant(),
         ),
         Reading::DailyTokens => fail(
+            kind::DAILY_TOKENS,
             Severity::High,
             "Daily token quota exhausted or zero",
             format!("Bedrock throttled {id} in {region} with \"{}\": the account's tokens-per-day quota is used up or applied at 0", error.message()),
@@ -239,6 +270,7 @@ fn verdict(invocation: &Invocation, answer: &ProbeAnswer, allowed_by_iam: bool) 
         ),
         Reading::Throttled => Finding::warn(
             &META,
+            kind::THROTTLED,
             Severity::Medium,
             "Live call throttled",
             format!("Bedrock throttled even a zero-token call to {id} in {region}: {}", error.message()),
@@ -246,12 +278,14 @@ fn verdict(invocation: &Invocation, answer: &ProbeAnswer, allowed_by_iam: bool) 
         )
         .evidence("answer", said),
         Reading::NotFound => fail(
+            kind::NOT_FOUND,
             Severity::High,
             "Model not found",
             format!("Bedrock Runtime in {region} did not find {id}: {}", error.message()),
             "The model may have reached end of life in this region: see models.lifecycle and move to an ACTIVE model".into(),
         ),
         Reading::CredentialsRejected => fail(
+            kind::CREDENTIALS_REJECTED,
             Severity::Critical,
             "Bedrock rejects the credentials",
             format!("Bedrock Runtime rejected the credentials for {id} in {region}: {}", error.message()),
@@ -259,6 +293,7 @@ fn verdict(invocation: &Invocation, answer: &ProbeAnswer, allowed_by_iam: bool) 
         ),
         Reading::Unrecognized => Finding::error(
             &META,
+            kind::UNRECOGNIZED,
             format!("Bedrock Runtime answered the probe of {id} in {region} with something this version does not recognize, so it is not a pass: {said}"),
         )
         .evidence("answer", said),
@@ -270,7 +305,7 @@ mod tests {
     use super::*;
 
     fn error(kind: AwsErrorKind, code: &str, message: &str) -> AwsError {
-        AwsError::new(kind, "bedrock-runtime:InvokeModel", message).with_code(code)
+        AwsError::new(kind, &catalog::INVOKE_MODEL, message).with_code(code)
     }
 
     #[test]

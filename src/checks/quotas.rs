@@ -9,27 +9,33 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use serde_json::json;
 
+use super::DoctorOptions;
 use super::credentials::CredentialsFact;
-use super::profiles::{Invocation, Invocations, Route};
-use crate::aws::{AwsError, ServiceQuota};
-use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
-};
-use crate::target::Region;
+use super::routes::{Invocation, Invocations, Route};
+use crate::aws::AwsError;
+use crate::domain::{Region, ServiceQuota};
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
-static META: CheckMeta = CheckMeta {
-    id: "quotas.inference",
-    title: "Inference quotas",
-    description: "Service Quotas for each target model and route (on-demand, cross-region, global), \
-                  found by name: an applied value of 0 fails, tokens per minute below \
-                  --expect-tpm warns, values still at the AWS default are noted",
-    commands: &[CommandKind::Doctor],
-    depends_on: &["profiles.resolve"],
-    after: &[],
-    severity: Severity::High,
-};
-
-pub struct QuotasInference;
+check! {
+    QuotasInference = "quotas.inference" {
+        title: "Inference quotas",
+        description: "Service Quotas for each target model and route (on-demand, cross-region, global), \
+                      found by name: an applied value of 0 fails, tokens per minute below \
+                      --expect-tpm warns, values still at the AWS default are noted",
+        commands: [Doctor],
+        depends_on: ["profiles.resolve"],
+        after: [],
+        severity: High,
+        kinds: {
+            SUFFICIENT = "sufficient",
+            ZERO = "applied-zero",
+            BELOW_EXPECTED = "below-expected-load",
+            NOT_FOUND = "quota-not-found",
+            NO_MODEL_NAME = "no-model-name",
+            NO_SIGV4 = "no-sigv4-credentials",
+        },
+    }
+}
 
 type Quotas = Result<Arc<Vec<ServiceQuota>>, AwsError>;
 
@@ -47,6 +53,7 @@ impl Check for QuotasInference {
         {
             return Ok(vec![Finding::skip(
                 &META,
+                kind::NO_SIGV4,
                 "Skipped: Service Quotas takes SigV4 credentials, and only a Bedrock API key is configured",
             )]);
         }
@@ -62,6 +69,9 @@ impl Check for QuotasInference {
         }))
         .await;
         let by_region: BTreeMap<Region, (Quotas, Quotas)> = fetched.into_iter().collect();
+        let expect_tpm = cx
+            .fact::<DoctorOptions>()
+            .and_then(|options| options.expect_tpm);
         let findings = invocations
             .list
             .iter()
@@ -72,7 +82,7 @@ impl Check for QuotasInference {
                         invocation,
                         applied,
                         defaults.as_ref().ok().map(|d| d.as_slice()),
-                        cx.targets.expect_tpm,
+                        expect_tpm,
                     ),
                     Err(error) => Finding::aws_error(&META, error),
                 };
@@ -153,6 +163,7 @@ fn judge(
     let Some(name) = &invocation.model.name else {
         return Finding::error(
             &META,
+            kind::NO_MODEL_NAME,
             format!(
                 "the catalog gives {} no model name to find its quotas by",
                 invocation.model.id
@@ -179,6 +190,7 @@ fn judge(
     let finding = if tokens.is_none() && requests.is_none() {
         Finding::warn(
             &META,
+            kind::NOT_FOUND,
             Severity::Medium,
             "Quota not found",
             format!(
@@ -196,6 +208,7 @@ fn judge(
         let want = zero.default.filter(|d| *d > 0.0).unwrap_or(1.0);
         Finding::fail(
             &META,
+            kind::ZERO,
             Severity::High,
             "Quota applied at 0",
             format!(
@@ -212,6 +225,7 @@ fn judge(
     ) {
         Finding::warn(
             &META,
+            kind::BELOW_EXPECTED,
             Severity::Medium,
             "Quota below the expected load",
             format!(
@@ -234,6 +248,7 @@ fn judge(
         };
         Finding::pass(
             &META,
+            kind::SUFFICIENT,
             "Inference quotas allow calls",
             format!(
                 "{kind} quotas for {model} in {region}: {}, {}",

@@ -3,20 +3,24 @@
 
 use async_trait::async_trait;
 
-use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
-};
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
-static META: CheckMeta = CheckMeta {
-    id: "region.config",
-    title: "Region configuration",
-    description: "A region is set (flag, AWS_REGION, or profile) and each target region is one \
-                  where Amazon Bedrock is offered",
-    commands: &[CommandKind::Doctor],
-    depends_on: &[],
-    after: &[],
-    severity: Severity::High,
-};
+check! {
+    RegionConfig = "region.config" {
+        title: "Region configuration",
+        description: "A region is set (flag, AWS_REGION, or profile) and each target region is one \
+                      where Amazon Bedrock is offered",
+        commands: [Doctor],
+        depends_on: [],
+        after: [],
+        severity: High,
+        kinds: {
+            OFFERED = "bedrock-offered",
+            NOT_KNOWN = "bedrock-not-known",
+            NO_REGION = "no-region",
+        },
+    }
+}
 
 /// Regions with a Bedrock endpoint, from AWS's endpoint list (docs.aws.amazon.com/general/
 /// latest/gr/bedrock.html) as of 2026-11. A region missing here warns instead of failing,
@@ -54,8 +58,6 @@ const BEDROCK_REGIONS: &[&str] = &[
     "ap-southeast-7",
 ];
 
-pub struct RegionConfig;
-
 #[async_trait]
 impl Check for RegionConfig {
     fn meta(&self) -> &'static CheckMeta {
@@ -63,10 +65,11 @@ impl Check for RegionConfig {
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
-        let targets = &cx.targets;
-        if targets.regions.is_empty() {
+        let scope = &cx.scope;
+        if scope.regions.is_empty() {
             return Ok(vec![Finding::fail(
                 &META,
+                kind::NO_REGION,
                 Severity::High,
                 "No AWS region is set",
                 "Neither --region, AWS_REGION, AWS_DEFAULT_REGION nor the profile sets a region, \
@@ -77,23 +80,25 @@ impl Check for RegionConfig {
                 ),
             )]);
         }
-        let (source, set_by) = match targets.region_source {
+        let (source, set_by) = match scope.region_source {
             Some(source) => (source.as_str(), source.describe()),
             None => ("unknown", "an unknown source"),
         };
-        let findings = targets
+        let findings = scope
             .regions
             .iter()
             .map(|region| {
                 let finding = if BEDROCK_REGIONS.contains(&region.as_str()) {
                     Finding::pass(
                         &META,
+                        kind::OFFERED,
                         "Region offers Amazon Bedrock",
                         format!("{region} (set by {set_by}) offers Amazon Bedrock"),
                     )
                 } else {
                     Finding::warn(
                         &META,
+                        kind::NOT_KNOWN,
                         Severity::Medium,
                         "Region not known to offer Amazon Bedrock",
                         format!(

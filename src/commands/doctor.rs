@@ -3,18 +3,20 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use super::Output;
-use crate::aws::{Aws, AwsOptions};
-use crate::checks::{self, CallerIdentity, Invocations, ModelTargets};
+use super::{Output, print_call_counts, session};
+use crate::aws::AwsReader;
+use crate::checks::{self, CallerIdentity, DoctorOptions, Invocations, ModelTargets};
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::engine::{CheckContext, CommandKind, run_checks};
-use crate::models::{Family, ModelRequest};
-use crate::report::{Report, Target};
-use crate::target::{Region, RunTargets};
+use crate::domain::{Family, ModelRequest, Region};
+use crate::engine::{CheckContext, CommandKind, Scope, run_checks};
+use crate::report::{Document, Examined, Report};
 use crate::ui::Spinner;
-use crate::{UsageError, exit_code};
+use crate::{CommandError, exit_code};
 
-pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, UsageError> {
+pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, CommandError> {
+    if args.claude_code {
+        return Err(CommandError::NotImplemented("doctor --claude-code".into()));
+    }
     let mut output = Output::open(global)?;
     let models = if args.models.is_empty() {
         // Claude Code's settings will come first here once claude-code.config reads them.
@@ -25,66 +27,71 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, UsageE
     } else {
         args.models
             .iter()
-            .map(|m| m.parse::<ModelRequest>().map_err(UsageError::Invalid))
+            .map(|m| m.parse::<ModelRequest>().map_err(CommandError::Usage))
             .collect::<Result<Vec<_>, _>>()?
     };
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
-    let aws = Aws::load(&AwsOptions {
-        profile: global.profile.clone(),
-        region: global.regions.first().cloned(),
-        endpoint_url: global.endpoint_url.clone(),
-    })
-    .await;
+    let session = session(global).await;
     let regions = if global.regions.is_empty() {
-        match aws.configured_region() {
+        match session.configured_region() {
             Some(name) => vec![name.parse::<Region>().map_err(|why| {
-                UsageError::Invalid(format!("the configured region is invalid: {why}"))
+                CommandError::Usage(format!("the configured region is invalid: {why}"))
             })?],
             None => Vec::new(),
         }
     } else {
         global.regions.clone()
     };
-    let region_source = aws.region_source(!global.regions.is_empty()).await;
-    let targets = RunTargets {
+    let scope = Scope {
         regions,
-        region_source,
+        region_source: session.region_source(!global.regions.is_empty()).await,
         models,
-        expect_tpm: args.expect_tpm,
-        probe: !args.no_probe,
+        principals: Vec::new(),
     };
 
     let checks = checks::for_command(CommandKind::Doctor);
-    let cx = Arc::new(CheckContext::new(Arc::new(aws), targets));
+    let reader = Arc::new(AwsReader::new(Arc::clone(&session)));
+    let cx = Arc::new(CheckContext::new(reader, scope).with_input(DoctorOptions {
+        expect_tpm: args.expect_tpm,
+        no_probe: args.no_probe,
+    }));
     let spinner = Spinner::new(global, checks.len());
     let findings = run_checks(&checks, Arc::clone(&cx), global.timeout, &spinner).await;
     spinner.finish();
 
-    let identity = cx.fact::<CallerIdentity>();
-    let models = match (cx.fact::<Invocations>(), cx.fact::<ModelTargets>()) {
-        (Some(invocations), _) => unique(invocations.list.iter().map(|i| i.model_id.clone())),
-        (None, Some(targets)) => unique(targets.list.iter().map(|t| t.model.id.clone())),
-        (None, None) => cx.targets.models.iter().map(|m| m.to_string()).collect(),
-    };
     let report = Report {
         command: CommandKind::Doctor.as_str(),
         started_at,
         duration: clock.elapsed(),
-        target: Target {
-            account: identity.as_ref().map(|i| i.account.clone()),
-            principal: identity.as_ref().map(|i| i.principal_arn.clone()),
-            regions: cx.targets.regions.iter().map(|r| r.to_string()).collect(),
-            models,
-        },
+        scope: examined(&cx),
         findings,
+        plan: None,
     };
-    output.write(global, &report)?;
+    let written = output.write(&Document::Report(&report));
     if global.verbose > 0 {
-        print_call_counts(&cx.aws);
+        print_call_counts(&session);
     }
+    written?;
     Ok(exit_code(report.summary(), args.strict))
+}
+
+/// What the run looked at: the caller, and the models as they resolved (the routes when
+/// known, else the catalog models, else what was asked).
+fn examined(cx: &CheckContext) -> Examined {
+    let identity = cx.fact::<CallerIdentity>();
+    let models = match (cx.fact::<Invocations>(), cx.fact::<ModelTargets>()) {
+        (Some(invocations), _) => unique(invocations.list.iter().map(|i| i.model_id.clone())),
+        (None, Some(targets)) => unique(targets.list.iter().map(|t| t.model.id.clone())),
+        (None, None) => cx.scope.models.iter().map(|m| m.to_string()).collect(),
+    };
+    Examined {
+        accounts: identity.iter().map(|i| i.account.clone()).collect(),
+        principals: identity.iter().map(|i| i.principal_arn.clone()).collect(),
+        regions: cx.scope.regions.iter().map(|r| r.to_string()).collect(),
+        models,
+    }
 }
 
 fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
@@ -95,19 +102,4 @@ fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
         }
     }
     seen
-}
-
-fn print_call_counts(aws: &Aws) {
-    let counts = aws.call_counts();
-    let mut text = String::from("AWS calls this run (operation: calls, HTTP attempts):\n");
-    if counts.is_empty() {
-        text.push_str("  none\n");
-    }
-    for (operation, count) in counts {
-        text.push_str(&format!(
-            "  {operation}: {} calls, {} attempts\n",
-            count.calls, count.attempts
-        ));
-    }
-    eprint!("{text}");
 }

@@ -1,5 +1,6 @@
-//! The subcommands: each turns arguments into targets, runs its checks or its operation, and
-//! hands the result to a renderer. Output goes through `Output`, opened before any AWS call.
+//! The subcommands: each turns arguments into a scope, runs its checks or its operation, and
+//! hands one `Document` to `Output`, which renders it in the chosen format. `Output` is opened
+//! before any AWS call, so that a bad `--output` or `--out` is an invocation error.
 
 mod checks;
 mod doctor;
@@ -7,76 +8,103 @@ mod policy;
 
 use std::fs::File;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 pub use checks::checks_list;
 pub use doctor::doctor;
 pub use policy::policy;
 
-use crate::UsageError;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::report::{Report, render_json, render_table};
+use crate::CommandError;
+use crate::aws::{AwsOptions, Session};
+use crate::cli::GlobalArgs;
+use crate::report::{Document, Format, Style, render};
 use crate::ui::use_color;
 
-fn unsupported_output(format: OutputFormat) -> UsageError {
-    let name = match format {
-        OutputFormat::Table => "table",
-        OutputFormat::Json => "json",
-        OutputFormat::Junit => "junit",
-        OutputFormat::Sarif => "sarif",
-        OutputFormat::Markdown => "markdown",
-    };
-    UsageError::NotImplemented(format!("--output {name}"))
-}
-
-/// Where the report goes: stdout, or the `--out` file, opened before any AWS call so that a
-/// bad path is an invocation error and not a lost report.
-enum Output {
-    Stdout,
-    File(File, std::path::PathBuf),
+/// Where the document goes: stdout, or the `--out` file.
+struct Output {
+    format: Format,
+    no_color: bool,
+    file: Option<(File, PathBuf)>,
 }
 
 impl Output {
-    fn open(global: &GlobalArgs) -> Result<Self, UsageError> {
-        if !matches!(global.output, OutputFormat::Table | OutputFormat::Json) {
-            return Err(unsupported_output(global.output));
+    fn open(global: &GlobalArgs) -> Result<Self, CommandError> {
+        if !global.output.is_supported() {
+            return Err(CommandError::NotImplemented(format!(
+                "--output {}",
+                global.output.as_str()
+            )));
         }
-        match &global.out {
-            None => Ok(Output::Stdout),
-            Some(path) => File::create(path)
-                .map(|file| Output::File(file, path.clone()))
-                .map_err(|e| UsageError::Invalid(format!("cannot write {}: {e}", path.display()))),
-        }
-    }
-
-    fn write(&mut self, global: &GlobalArgs, report: &Report) -> Result<(), UsageError> {
-        let text = match global.output {
-            OutputFormat::Json => render_json(report),
-            _ => {
-                let terminal = matches!(self, Output::Stdout) && std::io::stdout().is_terminal();
-                render_table(report, use_color(global.no_color, terminal), terminal)
-            }
+        let file = match &global.out {
+            None => None,
+            Some(path) => Some(
+                File::create(path)
+                    .map(|file| (file, path.clone()))
+                    .map_err(|e| {
+                        CommandError::Usage(format!("cannot write {}: {e}", path.display()))
+                    })?,
+            ),
         };
-        self.write_text(&text)
+        Ok(Output {
+            format: global.output,
+            no_color: global.no_color,
+            file,
+        })
     }
 
-    fn write_text(&mut self, text: &str) -> Result<(), UsageError> {
-        let result = match self {
-            Output::Stdout => {
+    fn write(&mut self, document: &Document) -> Result<(), CommandError> {
+        let terminal = self.file.is_none() && std::io::stdout().is_terminal();
+        let style = Style {
+            color: use_color(self.no_color, terminal),
+            fit_terminal: terminal,
+        };
+        let Some(text) = render(document, self.format, style) else {
+            return Err(CommandError::NotImplemented(format!(
+                "--output {}",
+                self.format.as_str()
+            )));
+        };
+        match &mut self.file {
+            Some((file, path)) => {
+                file.write_all(text.as_bytes())
+                    .map_err(|source| CommandError::Output {
+                        path: path.clone(),
+                        source,
+                    })
+            }
+            None => {
                 let mut stdout = std::io::stdout().lock();
-                stdout
+                // A closed pipe (`| head`) is the reader's choice, not an error worth a message.
+                let _ = stdout
                     .write_all(text.as_bytes())
-                    .and_then(|_| stdout.flush())
+                    .and_then(|_| stdout.flush());
+                Ok(())
             }
-            Output::File(file, _) => file.write_all(text.as_bytes()),
-        };
-        match (result, self) {
-            (Ok(()), _) => Ok(()),
-            (Err(e), Output::File(_, path)) => Err(UsageError::Invalid(format!(
-                "cannot write {}: {e}",
-                path.display()
-            ))),
-            // A closed pipe (`| head`) is the reader's choice, not an error worth a message.
-            (Err(_), Output::Stdout) => Ok(()),
         }
     }
+}
+
+/// The run's AWS session, from the global flags and the standard chain.
+async fn session(global: &GlobalArgs) -> std::sync::Arc<Session> {
+    Session::load(&AwsOptions {
+        profile: global.profile.clone(),
+        region: global.regions.first().cloned(),
+        endpoint_url: global.endpoint_url.clone(),
+    })
+    .await
+}
+
+fn print_call_counts(session: &Session) {
+    let counts = session.call_counts();
+    let mut text = String::from("AWS calls this run (operation: calls, HTTP attempts):\n");
+    if counts.is_empty() {
+        text.push_str("  none\n");
+    }
+    for (operation, count) in counts {
+        text.push_str(&format!(
+            "  {operation}: {} calls, {} attempts\n",
+            count.calls, count.attempts
+        ));
+    }
+    eprint!("{text}");
 }

@@ -2,15 +2,15 @@
 //! policies (`explain`). Templates (`list`, `show`, `render`, `validate`, `apply`) come with
 //! their own issue.
 
-use serde_json::json;
-
-use super::Output;
-use crate::aws::{Aws, AwsOptions};
-use crate::cli::{GlobalArgs, OutputFormat, PolicyCommand};
+use super::{Output, session};
+use crate::aws::AwsReader;
+use crate::cli::{GlobalArgs, PolicyCommand};
+use crate::domain::Arn;
 use crate::iam::{Decision, Evaluation, NamedPolicy, Policy, PolicySet, Request, evaluate};
-use crate::{EXIT_ERROR, EXIT_FAILED, EXIT_OK, UsageError};
+use crate::report::Document;
+use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 
-pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, UsageError> {
+pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, CommandError> {
     match command {
         PolicyCommand::Evaluate {
             policies,
@@ -29,7 +29,7 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
                 boundary: boundary.as_ref().map(|path| read(path)).transpose()?,
             };
             let evaluation = evaluate(&set, &request);
-            output.write_text(&render(global.output, &request, &evaluation))?;
+            output.write(&Document::Evaluation(&request, &evaluation))?;
             Ok(exit(&evaluation))
         }
         PolicyCommand::Explain {
@@ -41,12 +41,7 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             let mut output = Output::open(global)?;
             let request = request(action, resource, context)?;
             let principal = iam_principal(principal)?;
-            let aws = Aws::load(&AwsOptions {
-                profile: global.profile.clone(),
-                region: global.regions.first().cloned(),
-                endpoint_url: global.endpoint_url.clone(),
-            })
-            .await;
+            let aws = AwsReader::new(session(global).await);
             let set = match aws.principal_policies(&principal).await {
                 Ok(set) => set,
                 Err(error) => {
@@ -55,14 +50,14 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
                 }
             };
             let evaluation = evaluate(&set, &request);
-            output.write_text(&render(global.output, &request, &evaluation))?;
+            output.write(&Document::Evaluation(&request, &evaluation))?;
             Ok(exit(&evaluation))
         }
         PolicyCommand::List
         | PolicyCommand::Show { .. }
         | PolicyCommand::Render { .. }
         | PolicyCommand::Validate { .. }
-        | PolicyCommand::Apply { .. } => Err(UsageError::NotImplemented(
+        | PolicyCommand::Apply { .. } => Err(CommandError::NotImplemented(
             "policy templates (list, show, render, validate, apply)".into(),
         )),
     }
@@ -77,25 +72,25 @@ fn exit(evaluation: &Evaluation) -> u8 {
     }
 }
 
-fn read(path: &std::path::Path) -> Result<NamedPolicy, UsageError> {
+fn read(path: &std::path::Path) -> Result<NamedPolicy, CommandError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| UsageError::Invalid(format!("cannot read policy {name}: {e}")))?;
+        .map_err(|e| CommandError::Usage(format!("cannot read policy {name}: {e}")))?;
     let policy =
-        Policy::from_json(&text).map_err(|e| UsageError::Invalid(format!("policy {name}: {e}")))?;
+        Policy::from_json(&text).map_err(|e| CommandError::Usage(format!("policy {name}: {e}")))?;
     Ok(NamedPolicy { name, policy })
 }
 
-fn request(action: &str, resource: &str, context: &[String]) -> Result<Request, UsageError> {
+fn request(action: &str, resource: &str, context: &[String]) -> Result<Request, CommandError> {
     if action != "*" && !action.contains(':') {
-        return Err(UsageError::Invalid(format!(
+        return Err(CommandError::Usage(format!(
             "--action '{action}' needs a service prefix, like bedrock:InvokeModel"
         )));
     }
     let mut request = Request::new(action, resource);
     for entry in context {
         let Some((key, value)) = entry.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-            return Err(UsageError::Invalid(format!(
+            return Err(CommandError::Usage(format!(
                 "--context '{entry}' is not KEY=VALUE"
             )));
         };
@@ -105,88 +100,20 @@ fn request(action: &str, resource: &str, context: &[String]) -> Result<Request, 
 }
 
 /// A user or role ARN; an assumed-role session ARN stands for its role.
-fn iam_principal(arn: &str) -> Result<String, UsageError> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", partition, "iam", "", account, resource]
-            if resource.starts_with("user/") || resource.starts_with("role/") =>
-        {
-            Ok(format!("arn:{partition}:iam::{account}:{resource}"))
-        }
-        ["arn", partition, "sts", "", account, resource] => match resource
-            .strip_prefix("assumed-role/")
-            .and_then(|r| r.split('/').next())
-        {
-            Some(role) if !role.is_empty() => {
-                Ok(format!("arn:{partition}:iam::{account}:role/{role}"))
-            }
-            _ => Err(UsageError::Invalid(format!(
-                "--principal '{arn}' is not a user, role or assumed-role ARN"
-            ))),
-        },
-        _ => Err(UsageError::Invalid(format!(
-            "--principal '{arn}' is not a user, role or assumed-role ARN"
-        ))),
-    }
-}
-
-fn render(format: OutputFormat, request: &Request, evaluation: &Evaluation) -> String {
-    let matched = evaluation.matched.iter().map(|m| {
-        let position = match &m.sid {
-            Some(sid) => format!("Sid {sid}"),
-            None => format!("statement {}", m.index + 1),
-        };
-        (m, position)
-    });
-    match format {
-        OutputFormat::Json => {
-            let document = json!({
-                "decision": evaluation.decision.as_str(),
-                "action": request.action,
-                "resource": request.resource,
-                "matched": matched.map(|(m, _)| json!({
-                    "policy": m.policy,
-                    "sid": m.sid,
-                    "statement": m.index + 1,
-                    "effect": m.effect.as_str(),
-                    "boundary": m.in_boundary,
-                })).collect::<Vec<_>>(),
-            });
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&document).unwrap_or_default()
-            )
-        }
-        _ => {
-            let mut text = format!(
-                "{}: {} on {}\n",
-                evaluation.decision.as_str(),
-                request.action,
-                request.resource
-            );
-            let lines: Vec<String> = matched
-                .map(|(m, position)| {
-                    let boundary = if m.in_boundary {
-                        " (permission boundary)"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "  {} by {}, {position}{boundary}",
-                        m.effect.as_str(),
-                        m.policy
-                    )
-                })
-                .collect();
-            if lines.is_empty() {
-                text.push_str("  no statement allows it\n");
-            } else {
-                text.push_str(&lines.join("\n"));
-                text.push('\n');
-            }
-            text
-        }
-    }
+fn iam_principal(text: &str) -> Result<String, CommandError> {
+    let invalid = || {
+        CommandError::Usage(format!(
+            "--principal '{text}' is not a user, role or assumed-role ARN"
+        ))
+    };
+    let arn: Arn = text.parse().map_err(|_| invalid())?;
+    let (kind, name) = arn.iam_principal().ok_or_else(invalid)?;
+    let account = arn.account().ok_or_else(invalid)?;
+    Ok(match (arn.service(), kind) {
+        // The session's role, without its path (IAM matches the name).
+        ("sts", _) => format!("arn:{}:iam::{account}:role/{name}", arn.partition()),
+        _ => arn.to_string(),
+    })
 }
 
 #[cfg(test)]

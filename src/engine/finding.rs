@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 
 use super::CheckMeta;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Ordered from best to worst, as a run is summed up: a skip is worse than a pass, an error
+/// (nothing known) worse than a warning, a failure worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -28,10 +30,62 @@ impl Status {
         }
     }
 
+    fn rank(self) -> u8 {
+        match self {
+            Status::Pass => 0,
+            Status::Skip => 1,
+            Status::Warn => 2,
+            Status::Error => 3,
+            Status::Fail => 4,
+        }
+    }
+
     /// Whether a check that produced this status leaves its dependents something to build on.
     pub fn satisfies_dependents(self) -> bool {
         matches!(self, Status::Pass | Status::Warn)
     }
+}
+
+impl Ord for Status {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl PartialOrd for Status {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The kind of a finding within its check: with the check's ID, its stable code
+/// (`iam.invoke/destination-denied`), which SARIF rule IDs, JUnit case names and suppressions
+/// use. Checks declare theirs with `check!`; the engine adds its own four.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Kind(pub(super) &'static str);
+
+impl Kind {
+    pub const fn new(kind: &'static str) -> Self {
+        Kind(kind)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// A check it depends on established nothing.
+    pub const DEPENDENCY_UNMET: Kind = Kind("dependency-unmet");
+    /// The check's own AWS read failed (denied, throttled, unavailable, unreadable).
+    pub const READ_FAILED: Kind = Kind("read-failed");
+    pub const TIMED_OUT: Kind = Kind("timed-out");
+    /// A bug: the check crashed, reported nothing, or lacked a fact it was promised.
+    pub const INTERNAL: Kind = Kind("internal-error");
+    pub const ENGINE: [Kind; 4] = [
+        Kind::DEPENDENCY_UNMET,
+        Kind::READ_FAILED,
+        Kind::TIMED_OUT,
+        Kind::INTERNAL,
+    ];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -69,6 +123,7 @@ impl Remediation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     pub check: &'static str,
+    pub kind: Kind,
     pub status: Status,
     pub severity: Severity,
     pub title: String,
@@ -81,9 +136,22 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(check: &'static str, status: Status, severity: Severity, title: String) -> Self {
+    fn new(
+        meta: &CheckMeta,
+        kind: Kind,
+        status: Status,
+        severity: Severity,
+        title: String,
+    ) -> Self {
+        debug_assert!(
+            meta.kinds.contains(&kind.0) || Kind::ENGINE.contains(&kind),
+            "{}: kind {} is not declared",
+            meta.id,
+            kind.0
+        );
         Finding {
-            check,
+            check: meta.id,
+            kind,
             status,
             severity,
             title,
@@ -96,39 +164,53 @@ impl Finding {
         }
     }
 
-    pub fn pass(meta: &CheckMeta, title: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new(meta.id, Status::Pass, Severity::Info, title.into()).message(message)
+    /// The stable code: `<check>/<kind>`.
+    pub fn code(&self) -> String {
+        format!("{}/{}", self.check, self.kind.0)
+    }
+
+    pub fn pass(
+        meta: &CheckMeta,
+        kind: Kind,
+        title: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(meta, kind, Status::Pass, Severity::Info, title.into()).message(message)
     }
 
     pub fn warn(
         meta: &CheckMeta,
+        kind: Kind,
         severity: Severity,
         title: impl Into<String>,
         message: impl Into<String>,
         fix: Remediation,
     ) -> Self {
-        Self::new(meta.id, Status::Warn, severity, title.into())
+        Self::new(meta, kind, Status::Warn, severity, title.into())
             .message(message)
             .remediation(fix)
     }
 
     pub fn fail(
         meta: &CheckMeta,
+        kind: Kind,
         severity: Severity,
         title: impl Into<String>,
         message: impl Into<String>,
         fix: Remediation,
     ) -> Self {
-        Self::new(meta.id, Status::Fail, severity, title.into())
+        Self::new(meta, kind, Status::Fail, severity, title.into())
             .message(message)
             .remediation(fix)
     }
 
-    /// The check could not establish anything: its own read failed, timed out or was refused.
-    /// The severity is the check's own, since that is what stays unverified.
-    pub fn error(meta: &CheckMeta, message: impl Into<String>) -> Self {
+    /// The check could not establish anything: its own read failed, timed out or was refused,
+    /// or AWS answered something it does not know. The severity is the check's own, since
+    /// that is what stays unverified.
+    pub fn error(meta: &CheckMeta, kind: Kind, message: impl Into<String>) -> Self {
         Self::new(
-            meta.id,
+            meta,
+            kind,
             Status::Error,
             meta.severity,
             format!("Could not check: {}", meta.title),
@@ -139,8 +221,8 @@ impl Finding {
     /// The check's own AWS read failed: an error finding with the operation, the kind of
     /// failure and AWS's code as evidence.
     pub fn aws_error(meta: &CheckMeta, error: &crate::aws::AwsError) -> Self {
-        let mut finding = Self::error(meta, error.to_string())
-            .evidence("operation", error.operation())
+        let mut finding = Self::error(meta, Kind::READ_FAILED, error.to_string())
+            .evidence("operation", error.operation().to_string())
             .evidence("error_kind", error.kind().as_str());
         if let Some(code) = error.code() {
             finding = finding.evidence("error_code", code);
@@ -151,9 +233,10 @@ impl Finding {
         finding
     }
 
-    pub fn skip(meta: &CheckMeta, message: impl Into<String>) -> Self {
+    pub fn skip(meta: &CheckMeta, kind: Kind, message: impl Into<String>) -> Self {
         Self::new(
-            meta.id,
+            meta,
+            kind,
             Status::Skip,
             Severity::Info,
             meta.title.to_string(),

@@ -1,9 +1,11 @@
 //! The checker engine: the `Check` trait, what a check may read while it runs, and the runner
-//! that schedules checks by their dependencies. The engine knows no concrete check and no
-//! output format; checks register in `crate::checks`, renderers live in `crate::report`.
+//! that schedules checks by their dependencies. The engine knows no concrete check, no command
+//! and no output format: its input is a `Scope` and whatever facts the command hands in;
+//! checks register in `crate::checks`, renderers live in `crate::report`.
 
 mod finding;
 mod runner;
+mod scope;
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -11,11 +13,11 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-pub use finding::{Finding, Remediation, Severity, Status, Summary};
+pub use finding::{Finding, Kind, Remediation, Severity, Status, Summary};
 pub use runner::{NoProgress, Progress, run_checks};
+pub use scope::Scope;
 
-use crate::aws::{Aws, AwsError};
-use crate::target::RunTargets;
+use crate::aws::{AwsError, AwsReader};
 
 /// The subcommands a check belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +50,20 @@ pub struct CheckMeta {
     pub after: &'static [&'static str],
     /// What is at stake when the check fails or cannot run.
     pub severity: Severity,
+    /// The kinds of finding the check itself produces; with the engine's own
+    /// (`Kind::ENGINE`) they make its stable codes, `<id>/<kind>`.
+    pub kinds: &'static [&'static str],
+}
+
+impl CheckMeta {
+    /// Every stable code a finding of this check can carry.
+    pub fn codes(&self) -> Vec<String> {
+        self.kinds
+            .iter()
+            .chain(Kind::ENGINE.iter().map(|k| &k.0))
+            .map(|kind| format!("{}/{kind}", self.id))
+            .collect()
+    }
 }
 
 /// The reason a check could not reach a verdict; the runner turns it into an `error` finding.
@@ -68,21 +84,27 @@ pub trait Check: Send + Sync {
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError>;
 }
 
-/// What every check may read: the AWS layer, the targets of this run, and the facts that the
-/// checks it depends on provided.
+/// What every check may read: the read side of AWS, the scope of this run, the inputs its
+/// command handed in, and the facts that the checks it depends on provided.
 pub struct CheckContext {
-    pub aws: Arc<Aws>,
-    pub targets: RunTargets,
+    pub aws: Arc<AwsReader>,
+    pub scope: Scope,
     facts: Facts,
 }
 
 impl CheckContext {
-    pub fn new(aws: Arc<Aws>, targets: RunTargets) -> Self {
+    pub fn new(aws: Arc<AwsReader>, scope: Scope) -> Self {
         CheckContext {
             aws,
-            targets,
+            scope,
             facts: Facts::default(),
         }
+    }
+
+    /// A command's own setting for its checks (doctor's `--expect-tpm`, say), read like a fact.
+    pub fn with_input<T: Any + Send + Sync>(self, input: T) -> Self {
+        self.facts.insert(input);
+        self
     }
 
     pub fn provide<T: Any + Send + Sync>(&self, fact: T) {

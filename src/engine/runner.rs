@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::{Check, CheckContext, CheckError, Finding, Status};
+use super::{Check, CheckContext, CheckError, Finding, Kind, Status};
 
 /// Told what the runner does, for a progress display. Must not block.
 pub trait Progress: Send + Sync {
@@ -58,7 +58,7 @@ pub async fn run_checks(
                 match readiness(meta.depends_on, meta.after, &state) {
                     Readiness::Wait => continue,
                     Readiness::Blocked(reason) => {
-                        findings[index] = vec![Finding::skip(meta, reason)];
+                        findings[index] = vec![Finding::skip(meta, Kind::DEPENDENCY_UNMET, reason)];
                         state.insert(
                             meta.id,
                             State::Done {
@@ -100,19 +100,20 @@ pub async fn run_checks(
                     meta.id,
                     timeout.as_secs_f64()
                 );
-                (index, vec![Finding::error(meta, message)])
+                (index, vec![Finding::error(meta, Kind::TIMED_OUT, message)])
             }
             Err(join_error) => {
                 let index = task_index[&join_error.id()];
                 let meta = checks[index].meta();
                 let message = format!("internal error: {} crashed ({join_error})", meta.id);
-                (index, vec![Finding::error(meta, message)])
+                (index, vec![Finding::error(meta, Kind::INTERNAL, message)])
             }
         };
         let meta = checks[index].meta();
         let found = if found.is_empty() {
             vec![Finding::error(
                 meta,
+                Kind::INTERNAL,
                 "internal error: the check reported nothing",
             )]
         } else {
@@ -138,6 +139,7 @@ pub async fn run_checks(
         if matches!(state[meta.id], State::Waiting) {
             findings[index] = vec![Finding::skip(
                 meta,
+                Kind::DEPENDENCY_UNMET,
                 format!(
                     "Skipped: its dependencies ({}) form a cycle",
                     meta.depends_on.join(", ")
@@ -192,17 +194,10 @@ fn readiness(
 }
 
 fn worst(findings: &[Finding]) -> Status {
-    let rank = |status: Status| match status {
-        Status::Pass => 0,
-        Status::Skip => 1,
-        Status::Warn => 2,
-        Status::Error => 3,
-        Status::Fail => 4,
-    };
     findings
         .iter()
         .map(|f| f.status)
-        .max_by_key(|s| rank(*s))
+        .max()
         .unwrap_or(Status::Skip)
 }
 
@@ -210,19 +205,23 @@ fn error_finding(check: &dyn Check, error: CheckError) -> Finding {
     let meta = check.meta();
     match error {
         CheckError::Aws(aws) => Finding::aws_error(meta, &aws),
-        CheckError::Internal(message) => Finding::error(meta, format!("internal error: {message}")),
+        CheckError::Internal(message) => {
+            Finding::error(meta, Kind::INTERNAL, format!("internal error: {message}"))
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::{Aws, AwsError, AwsErrorKind};
-    use crate::engine::{CheckMeta, CommandKind, Remediation, Severity};
-    use crate::target::RunTargets;
+    use crate::aws::{AwsError, AwsErrorKind, AwsReader, Session, catalog};
+    use crate::engine::{CheckMeta, CommandKind, Remediation, Scope, Severity};
     use async_trait::async_trait;
     use std::future::Future;
     use std::pin::Pin;
+
+    const OK: Kind = Kind::new("ok");
+    const NO: Kind = Kind::new("no");
 
     type Behavior = Box<
         dyn Fn(
@@ -265,6 +264,7 @@ mod tests {
             depends_on,
             after: if id == "reader" { &["writer"] } else { &[] },
             severity: Severity::High,
+            kinds: &["ok", "no"],
         }));
         Arc::new(Fake {
             meta,
@@ -274,7 +274,7 @@ mod tests {
 
     fn passing(id: &'static str, depends_on: &'static [&'static str]) -> Arc<dyn Check> {
         fake(id, depends_on, |meta, _| async move {
-            Ok(vec![Finding::pass(meta, "ok", "")])
+            Ok(vec![Finding::pass(meta, OK, "ok", "")])
         })
     }
 
@@ -283,8 +283,8 @@ mod tests {
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
         Arc::new(CheckContext::new(
-            Arc::new(Aws::from_config(config)),
-            RunTargets::default(),
+            Arc::new(AwsReader::new(Session::from_config(config))),
+            Scope::default(),
         ))
     }
 
@@ -312,7 +312,7 @@ mod tests {
                 let barrier = Arc::clone(&barrier);
                 async move {
                     barrier.wait().await;
-                    Ok(vec![Finding::pass(meta, "ok", "")])
+                    Ok(vec![Finding::pass(meta, OK, "ok", "")])
                 }
             })
         };
@@ -329,11 +329,11 @@ mod tests {
         struct Answer(u32);
         let producer = fake("producer", &[], |meta, cx| {
             cx.provide(Answer(42));
-            async move { Ok(vec![Finding::pass(meta, "ok", "")]) }
+            async move { Ok(vec![Finding::pass(meta, OK, "ok", "")]) }
         });
         let consumer = fake("consumer", &["producer"], |meta, cx| {
             let answer = cx.require::<Answer>().map(|a| a.0);
-            async move { Ok(vec![Finding::pass(meta, "ok", format!("{}", answer?))]) }
+            async move { Ok(vec![Finding::pass(meta, OK, "ok", format!("{}", answer?))]) }
         });
         // Registry order decides report order, not start order.
         let findings = run(&[consumer, producer], 1000).await;
@@ -349,6 +349,7 @@ mod tests {
         let failing = fake("root", &[], |meta, _| async move {
             Ok(vec![Finding::fail(
                 meta,
+                NO,
                 Severity::High,
                 "no",
                 "",
@@ -382,9 +383,16 @@ mod tests {
     async fn a_check_usable_for_some_targets_lets_dependents_run() {
         let partial = fake("catalog", &[], |meta, _| async move {
             Ok(vec![
-                Finding::fail(meta, Severity::High, "absent", "", Remediation::new("fix"))
-                    .region("eu-west-1"),
-                Finding::pass(meta, "present", "").region("us-east-1"),
+                Finding::fail(
+                    meta,
+                    NO,
+                    Severity::High,
+                    "absent",
+                    "",
+                    Remediation::new("fix"),
+                )
+                .region("eu-west-1"),
+                Finding::pass(meta, OK, "present", "").region("us-east-1"),
             ])
         });
         let findings = run(&[partial, passing("access", &["catalog"])], 1000).await;
@@ -401,11 +409,11 @@ mod tests {
     #[tokio::test]
     async fn errors_timeouts_and_panics_become_error_findings() {
         let aws_error = fake("denied", &[], |_, _| async {
-            Err(AwsError::new(AwsErrorKind::Denied, "iam:GetRole", "not authorized").into())
+            Err(AwsError::new(AwsErrorKind::Denied, &catalog::GET_ROLE, "not authorized").into())
         });
         let slow = fake("slow", &[], |meta, _| async move {
             tokio::time::sleep(Duration::from_secs(30)).await;
-            Ok(vec![Finding::pass(meta, "ok", "")])
+            Ok(vec![Finding::pass(meta, OK, "ok", "")])
         });
         let crashing = fake("crash", &[], |_, _| async { panic!("boom") });
         let silent = fake("silent", &[], |_, _| async { Ok(vec![]) });
@@ -441,6 +449,17 @@ mod tests {
         assert!(findings[1].message.contains("did not finish within 0.2 s"));
         assert!(findings[2].message.contains("crashed"));
         assert_eq!(findings[4].message, "Skipped: slow could not run");
+        let codes: Vec<String> = findings.iter().map(Finding::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "denied/read-failed",
+                "slow/timed-out",
+                "crash/internal-error",
+                "silent/internal-error",
+                "after-slow/dependency-unmet"
+            ]
+        );
     }
 
     #[tokio::test]
@@ -452,6 +471,7 @@ mod tests {
             async move {
                 Ok(vec![Finding::fail(
                     meta,
+                    NO,
                     Severity::High,
                     "no",
                     "",
@@ -461,7 +481,7 @@ mod tests {
         });
         let reader = fake("reader", &[], |meta, cx| {
             let saw = cx.fact::<Note>().is_some();
-            async move { Ok(vec![Finding::pass(meta, "ok", format!("{saw}"))]) }
+            async move { Ok(vec![Finding::pass(meta, OK, "ok", format!("{saw}"))]) }
         });
         let findings = run(&[reader, writer], 1000).await;
         assert_eq!(

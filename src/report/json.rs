@@ -1,14 +1,31 @@
-//! The JSON report, version 1: a frozen contract (see DESIGN.md). Fields may be added, never
-//! renamed or removed; these types exist apart from `Finding` so that internal changes
-//! cannot leak into it.
+//! JSON. The report is version 1 of a frozen contract (README, "Reports and exit codes"):
+//! fields may be added, never renamed or removed; these types exist apart from `Finding` so
+//! that internal changes cannot leak into it.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::{Report, format_time};
-use crate::engine::Summary;
+use super::{Document, Examined, Report};
+use crate::domain::format_time;
+use crate::engine::{CheckMeta, Summary};
+use crate::iam::{Evaluation, Request};
+use crate::plan::{Outcome, Plan, Rerun, StepResult};
 
 pub const SCHEMA: &str = "bedrock-preflight/report/v1";
+
+pub fn render(document: &Document) -> String {
+    // Serializing strings, numbers and maps of JSON values cannot fail.
+    let mut text = match document {
+        Document::Report(report) => serde_json::to_string_pretty(&report_v1(report)),
+        Document::Catalog(checks) => serde_json::to_string_pretty(&catalog(checks)),
+        Document::Evaluation(request, evaluation) => {
+            serde_json::to_string_pretty(&evaluation_json(request, evaluation))
+        }
+    }
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}
 
 #[derive(Serialize)]
 struct ReportV1<'a> {
@@ -17,9 +34,15 @@ struct ReportV1<'a> {
     command: &'a str,
     started_at: String,
     duration_ms: u128,
+    /// The first account, principal, and every region and model: v1's original fields.
     target: TargetV1<'a>,
+    /// Added in v1: everything examined, for any command.
+    scope: &'a Examined,
     summary: Summary,
     findings: Vec<FindingV1<'a>>,
+    /// Added in v1: present for a command that changes AWS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<PlanV1<'a>>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +62,7 @@ struct TargetV1<'a> {
 #[derive(Serialize)]
 struct FindingV1<'a> {
     check: &'a str,
+    code: String,
     status: &'a str,
     severity: &'a str,
     title: &'a str,
@@ -50,8 +74,28 @@ struct FindingV1<'a> {
     controls: &'a [String],
 }
 
-pub fn render_json(report: &Report) -> String {
-    let document = ReportV1 {
+#[derive(Serialize)]
+struct PlanV1<'a> {
+    goal: &'a str,
+    /// `dry-run`, `unconfirmed` or `yes`.
+    confirmation: &'static str,
+    steps: Vec<StepV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct StepV1<'a> {
+    summary: &'a str,
+    operation: String,
+    resource: String,
+    rerun: Rerun,
+    /// `done`, `failed`, `not-sent`.
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+fn report_v1(report: &Report) -> ReportV1<'_> {
+    ReportV1 {
         schema: SCHEMA,
         tool: Tool {
             name: env!("CARGO_PKG_NAME"),
@@ -61,17 +105,19 @@ pub fn render_json(report: &Report) -> String {
         started_at: format_time(report.started_at),
         duration_ms: report.duration.as_millis(),
         target: TargetV1 {
-            account: report.target.account.as_deref(),
-            principal: report.target.principal.as_deref(),
-            regions: &report.target.regions,
-            models: &report.target.models,
+            account: report.scope.accounts.first().map(String::as_str),
+            principal: report.scope.principals.first().map(String::as_str),
+            regions: &report.scope.regions,
+            models: &report.scope.models,
         },
+        scope: &report.scope,
         summary: report.summary(),
         findings: report
             .findings
             .iter()
             .map(|f| FindingV1 {
                 check: f.check,
+                code: f.code(),
                 status: f.status.as_str(),
                 severity: f.severity.as_str(),
                 title: &f.title,
@@ -83,11 +129,75 @@ pub fn render_json(report: &Report) -> String {
                 controls: &f.controls,
             })
             .collect(),
-    };
-    // Serializing strings, numbers and maps of JSON values cannot fail.
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    text
+        plan: report
+            .plan
+            .as_ref()
+            .map(|(plan, outcome)| plan_v1(plan, outcome)),
+    }
+}
+
+fn plan_v1<'a>(plan: &'a Plan, outcome: &'a Outcome) -> PlanV1<'a> {
+    PlanV1 {
+        goal: &plan.goal,
+        confirmation: match outcome.confirmation {
+            crate::plan::Confirmation::DryRun => "dry-run",
+            crate::plan::Confirmation::Unconfirmed => "unconfirmed",
+            crate::plan::Confirmation::Yes => "yes",
+        },
+        steps: plan
+            .steps
+            .iter()
+            .zip(&outcome.results)
+            .map(|(step, result)| StepV1 {
+                summary: &step.summary,
+                operation: step.change.operation().to_string(),
+                resource: step.change.resource(),
+                rerun: step.rerun,
+                result: match result {
+                    StepResult::Done => "done",
+                    StepResult::Failed(_) => "failed",
+                    StepResult::NotSent => "not-sent",
+                },
+                error: match result {
+                    StepResult::Failed(error) => Some(error),
+                    _ => None,
+                },
+            })
+            .collect(),
+    }
+}
+
+fn catalog(checks: &[&'static CheckMeta]) -> Value {
+    checks
+        .iter()
+        .map(|meta| {
+            json!({
+                "id": meta.id,
+                "title": meta.title,
+                "description": meta.description,
+                "commands": meta.commands.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "depends_on": meta.depends_on,
+                "after": meta.after,
+                "severity": meta.severity.as_str(),
+                "codes": meta.codes(),
+            })
+        })
+        .collect()
+}
+
+fn evaluation_json(request: &Request, evaluation: &Evaluation) -> Value {
+    json!({
+        "decision": evaluation.decision.as_str(),
+        "action": request.action,
+        "resource": request.resource,
+        "matched": evaluation.matched.iter().map(|m| json!({
+            "policy": m.policy,
+            "sid": m.sid,
+            "statement": m.index + 1,
+            "effect": m.effect.as_str(),
+            "boundary": m.in_boundary,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 #[cfg(test)]
@@ -96,6 +206,13 @@ mod tests {
 
     #[test]
     fn matches_the_v1_contract() {
-        insta::assert_snapshot!(render_json(&super::super::sample::report()));
+        insta::assert_snapshot!(render(&Document::Report(&super::super::sample::report())));
+    }
+
+    #[test]
+    fn a_plan_and_its_outcome() {
+        insta::assert_snapshot!(render(&Document::Report(
+            &super::super::sample::plan_report()
+        )));
     }
 }

@@ -1,17 +1,70 @@
-//! Renderers: a finished run in, text out. A renderer knows findings, never checks.
+//! Renderers: what a command produced in, text out. One module per format, each rendering
+//! every kind of document; `render` is the one dispatch. A renderer knows findings, plans and
+//! evaluations, never which checks exist.
 
 mod json;
 mod table;
 
 use std::time::{Duration, SystemTime};
 
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
+use clap::ValueEnum;
 
-use crate::engine::{Finding, Summary};
+use crate::engine::{CheckMeta, Finding, Summary};
+use crate::iam::{Evaluation, Request};
+use crate::plan::{Outcome, Plan};
 
-pub use json::render_json;
-pub use table::render_table;
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Junit,
+    Sarif,
+    Markdown,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Markdown => "markdown",
+        }
+    }
+
+    /// Whether `render` has a renderer for this format.
+    pub fn is_supported(self) -> bool {
+        matches!(self, Format::Table | Format::Json)
+    }
+}
+
+/// What one command hands to a renderer.
+pub enum Document<'a> {
+    /// A run of checks (`doctor`, `audit`), or a plan and what became of it.
+    Report(&'a Report),
+    /// `checks list`.
+    Catalog(&'a [&'static CheckMeta]),
+    /// `policy evaluate` and `policy explain`.
+    Evaluation(&'a Request, &'a Evaluation),
+}
+
+/// How text for a person may look.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    pub color: bool,
+    /// Wrap to the terminal's width; otherwise rows are never cut.
+    pub fit_terminal: bool,
+}
+
+/// The text of `document` in `format`; `None` when this version has no such renderer.
+pub fn render(document: &Document, format: Format, style: Style) -> Option<String> {
+    match format {
+        Format::Table => Some(table::render(document, style)),
+        Format::Json => Some(json::render(document)),
+        Format::Junit | Format::Sarif | Format::Markdown => None,
+    }
+}
 
 /// The result of one command run, as every renderer sees it.
 #[derive(Clone, Debug)]
@@ -19,8 +72,10 @@ pub struct Report {
     pub command: &'static str,
     pub started_at: SystemTime,
     pub duration: Duration,
-    pub target: Target,
+    pub scope: Examined,
     pub findings: Vec<Finding>,
+    /// For a command that changes AWS: the plan, and what became of each step.
+    pub plan: Option<(Plan, Outcome)>,
 }
 
 impl Report {
@@ -29,27 +84,22 @@ impl Report {
     }
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct Target {
-    pub account: Option<String>,
-    pub principal: Option<String>,
+/// What a run examined, whatever the command: accounts, principals, regions, models.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Examined {
+    pub accounts: Vec<String>,
+    pub principals: Vec<String>,
     pub regions: Vec<String>,
     pub models: Vec<String>,
-}
-
-/// RFC 3339 in UTC to the second, as the report contract writes times.
-pub fn format_time(time: SystemTime) -> String {
-    let seconds = DateTime::from(time).secs();
-    DateTime::from_secs(seconds)
-        .fmt(Format::DateTime)
-        .unwrap_or_else(|_| seconds.to_string())
 }
 
 #[cfg(test)]
 pub(crate) mod sample {
     //! One fixed run that every renderer is snapshot-tested against.
     use super::*;
-    use crate::engine::{CheckMeta, CommandKind, Remediation, Severity};
+    use crate::aws::AttachTarget;
+    use crate::engine::{CommandKind, Kind, Remediation, Severity};
+    use crate::plan::{Change, Confirmation, Rerun, Step, StepResult};
 
     const META: CheckMeta = CheckMeta {
         id: "identity.caller",
@@ -59,6 +109,7 @@ pub(crate) mod sample {
         depends_on: &[],
         after: &[],
         severity: Severity::Critical,
+        kinds: &["identified", "expiring"],
     };
     const IAM: CheckMeta = CheckMeta {
         id: "iam.invoke",
@@ -68,6 +119,7 @@ pub(crate) mod sample {
         depends_on: &["identity.caller"],
         after: &[],
         severity: Severity::High,
+        kinds: &["destination-denied"],
     };
 
     pub fn report() -> Report {
@@ -75,18 +127,19 @@ pub(crate) mod sample {
             command: "doctor",
             started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_341_600),
             duration: Duration::from_millis(412),
-            target: Target {
-                account: Some("123456789012".into()),
-                principal: Some("arn:aws:iam::123456789012:role/dev".into()),
+            scope: Examined {
+                accounts: vec!["123456789012".into()],
+                principals: vec!["arn:aws:iam::123456789012:role/dev".into()],
                 regions: vec!["us-east-1".into()],
                 models: vec!["us.anthropic.claude-sonnet-4-5-20250929-v1:0".into()],
             },
             findings: vec![
-                Finding::pass(&META, "Caller identity established", "Calling as arn:aws:iam::123456789012:role/dev")
+                Finding::pass(&META, Kind::new("identified"), "Caller identity established", "Calling as arn:aws:iam::123456789012:role/dev")
                     .resource("arn:aws:iam::123456789012:role/dev")
                     .evidence("account", "123456789012"),
                 Finding::fail(
                     &IAM,
+                    Kind::new("destination-denied"),
                     Severity::High,
                     "Principal may not invoke the inference profile's destination models",
                     "bedrock:InvokeModel is implicitly denied on arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
@@ -98,14 +151,57 @@ pub(crate) mod sample {
                 .evidence("source", "simulate"),
                 Finding::warn(
                     &META,
+                    Kind::new("expiring"),
                     Severity::Medium,
                     "AWS credentials expire soon",
                     "Credentials from IAM Identity Center (SSO) expire in 9 min",
                     Remediation::new("aws sso login --profile dev"),
                 ),
-                Finding::error(&IAM, "iam:SimulatePrincipalPolicy was throttled, also after retries (Throttling: Rate exceeded)"),
-                Finding::skip(&IAM, "Skipped: identity.caller failed"),
+                Finding::error(&IAM, Kind::READ_FAILED, "iam:SimulatePrincipalPolicy was throttled, also after retries (Throttling: Rate exceeded)"),
+                Finding::skip(&IAM, Kind::DEPENDENCY_UNMET, "Skipped: identity.caller failed"),
             ],
+            plan: None,
+        }
+    }
+
+    /// A plan of two steps whose second failed.
+    pub fn plan_report() -> Report {
+        let policy_arn = "arn:aws:iam::123456789012:policy/claude-invoke".to_string();
+        let plan = Plan {
+            goal: "attach claude-invoke to role/dev".into(),
+            steps: vec![
+                Step {
+                    summary: "Create the customer-managed policy claude-invoke".into(),
+                    change: Change::CreatePolicy {
+                        name: "claude-invoke".into(),
+                        path: "/".into(),
+                        document: "{}".into(),
+                        description: "Invoke Claude".into(),
+                    },
+                    rerun: Rerun::PlanFirst,
+                },
+                Step {
+                    summary: "Attach it to role/dev".into(),
+                    change: Change::AttachPolicy {
+                        target: AttachTarget::Role("dev".into()),
+                        policy_arn,
+                    },
+                    rerun: Rerun::Safe,
+                },
+            ],
+        };
+        let outcome = Outcome {
+            confirmation: Confirmation::Yes,
+            results: vec![
+                StepResult::Done,
+                StepResult::Failed("iam:AttachRolePolicy was throttled, also after retries".into()),
+            ],
+        };
+        Report {
+            command: "policy apply",
+            findings: Vec::new(),
+            plan: Some((plan, outcome)),
+            ..report()
         }
     }
 }

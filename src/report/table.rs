@@ -1,27 +1,50 @@
-//! The human report: one row per finding, a summary line, then what to do about each fail and
-//! warn.
+//! Text for people: a report is one row per finding, a summary line, then what to do about
+//! each fail and warn (and a plan's steps with what became of them); the check catalog is a
+//! table; an evaluation is the decision and the statements that made it.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 
-use super::Report;
-use crate::engine::{Finding, Status};
+use super::{Document, Report, Style};
+use crate::engine::{CheckMeta, Finding, Status};
+use crate::iam::{Evaluation, Request};
+use crate::plan::{Confirmation, Outcome, Plan, Rerun, StepResult};
 
-/// `fit_terminal`: wrap to the terminal's width (stdout is one); otherwise rows are never cut.
-pub fn render_table(report: &Report, color: bool, fit_terminal: bool) -> String {
+pub fn render(document: &Document, style: Style) -> String {
+    match document {
+        Document::Report(report) => report_table(report, style),
+        Document::Catalog(checks) => catalog(checks, style),
+        Document::Evaluation(request, evaluation) => evaluation_text(request, evaluation),
+    }
+}
+
+fn new_table(style: Style, header: Vec<&str>) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(vec!["", "Check", "Region", "Finding"]);
-    if color {
+    table.set_header(header);
+    if style.color {
         table.enforce_styling();
     } else {
         table.force_no_tty();
     }
-    table.set_content_arrangement(if fit_terminal {
+    table.set_content_arrangement(if style.fit_terminal {
         ContentArrangement::Dynamic
     } else {
         ContentArrangement::Disabled
     });
+    table
+}
+
+fn report_table(report: &Report, style: Style) -> String {
+    let color = style.color;
+    let mut out = match &report.plan {
+        Some((plan, outcome)) => plan_text(plan, outcome, style),
+        None => String::new(),
+    };
+    if report.plan.is_some() && report.findings.is_empty() {
+        return out;
+    }
+    let mut table = new_table(style, vec!["", "Check", "Region", "Finding"]);
     for finding in &report.findings {
         let mut text = finding.title.clone();
         if !finding.message.is_empty() {
@@ -37,7 +60,7 @@ pub fn render_table(report: &Report, color: bool, fit_terminal: bool) -> String 
     }
 
     let summary = report.summary();
-    let mut out = table.to_string();
+    out.push_str(&table.to_string());
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     out.push_str(&format!(
         "\n{} passed, {}, {} failed, {}, {} skipped in {} ms",
@@ -48,7 +71,7 @@ pub fn render_table(report: &Report, color: bool, fit_terminal: bool) -> String 
         summary.skip,
         report.duration.as_millis()
     ));
-    if let Some(account) = &report.target.account {
+    if let Some(account) = report.scope.accounts.first() {
         out.push_str(&format!(" (account {account})"));
     }
     out.push('\n');
@@ -81,6 +104,101 @@ pub fn render_table(report: &Report, color: bool, fit_terminal: bool) -> String 
     out
 }
 
+fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
+    let mut out = format!("Plan: {}\n", plan.goal);
+    if plan.is_converged() {
+        out.push_str("  Nothing to change: AWS is already as planned.\n");
+        return out;
+    }
+    let mut table = new_table(style, vec!["#", "Step", "AWS call", "Re-run", "Result"]);
+    for (index, (step, result)) in plan.steps.iter().zip(&outcome.results).enumerate() {
+        let result = match result {
+            StepResult::Done => "done".to_string(),
+            StepResult::Failed(error) => format!("failed: {error}"),
+            StepResult::NotSent => "not sent".to_string(),
+        };
+        table.add_row(vec![
+            (index + 1).to_string(),
+            format!("{}\n{}", step.summary, step.change.resource()),
+            step.change.operation().to_string(),
+            match step.rerun {
+                Rerun::Safe => "safe",
+                Rerun::PlanFirst => "plan first",
+            }
+            .to_string(),
+            result,
+        ]);
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out.push_str(match outcome.confirmation {
+        Confirmation::DryRun => "Dry run: nothing was sent.\n",
+        Confirmation::Unconfirmed => "Nothing was sent: run again with --yes to apply this plan.\n",
+        Confirmation::Yes if outcome.failed() => {
+            "A step failed; the steps after it were not sent. Fix the cause and run the same \
+             command again: it plans from what AWS holds now.\n"
+        }
+        Confirmation::Yes => "Applied.\n",
+    });
+    out
+}
+
+fn catalog(checks: &[&'static CheckMeta], style: Style) -> String {
+    let mut table = new_table(
+        Style {
+            color: false,
+            ..style
+        },
+        vec!["Check", "Commands", "Depends on", "What it establishes"],
+    );
+    for meta in checks {
+        let commands: Vec<_> = meta.commands.iter().map(|c| c.as_str()).collect();
+        table.add_row(vec![
+            meta.id.to_string(),
+            commands.join(", "),
+            meta.depends_on.join(", "),
+            meta.description.to_string(),
+        ]);
+    }
+    format!("{table}\n")
+}
+
+fn evaluation_text(request: &Request, evaluation: &Evaluation) -> String {
+    let mut text = format!(
+        "{}: {} on {}\n",
+        evaluation.decision.as_str(),
+        request.action,
+        request.resource
+    );
+    let lines: Vec<String> = evaluation
+        .matched
+        .iter()
+        .map(|m| {
+            let position = match &m.sid {
+                Some(sid) => format!("Sid {sid}"),
+                None => format!("statement {}", m.index + 1),
+            };
+            let boundary = if m.in_boundary {
+                " (permission boundary)"
+            } else {
+                ""
+            };
+            format!(
+                "  {} by {}, {position}{boundary}",
+                m.effect.as_str(),
+                m.policy
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        text.push_str("  no statement allows it\n");
+    } else {
+        text.push_str(&lines.join("\n"));
+        text.push('\n');
+    }
+    text
+}
+
 fn symbol(status: Status) -> &'static str {
     match status {
         Status::Pass => "✓",
@@ -109,15 +227,30 @@ fn mark(status: Status, color: bool) -> Cell {
 mod tests {
     use super::*;
 
+    use crate::report::sample;
+
+    fn plain(report: &Report) -> String {
+        render(&Document::Report(report), Style::default())
+    }
+
     #[test]
     fn plain_table() {
-        insta::assert_snapshot!(render_table(&super::super::sample::report(), false, false));
+        insta::assert_snapshot!(plain(&sample::report()));
+    }
+
+    #[test]
+    fn a_plan_says_what_was_sent_and_what_was_not() {
+        insta::assert_snapshot!(plain(&sample::plan_report()));
     }
 
     #[test]
     fn color_only_when_asked() {
-        let report = super::super::sample::report();
-        assert!(!render_table(&report, false, false).contains('\u{1b}'));
-        assert!(render_table(&report, true, false).contains('\u{1b}'));
+        let report = sample::report();
+        assert!(!plain(&report).contains('\u{1b}'));
+        let color = Style {
+            color: true,
+            fit_terminal: false,
+        };
+        assert!(render(&Document::Report(&report), color).contains('\u{1b}'));
     }
 }

@@ -1,5 +1,7 @@
 //! The command line: usage errors, help, `checks list`, `--out`, the table.
 
+use bedrock_preflight::aws::catalog;
+
 use crate::support::Emulator;
 use crate::{Run, finding};
 
@@ -72,6 +74,7 @@ fn unfinished_subcommands_are_listed_but_refuse_to_run() {
         &["audit"][..],
         &["policy", "list"],
         &["setup", "logging", "--bucket", "b", "--dry-run"],
+        &["doctor", "--claude-code"],
     ] {
         let run = Run::of(emulator.cmd().args(args));
         assert_usage_error(&run, "not implemented yet");
@@ -111,6 +114,26 @@ fn checks_list_names_every_check() {
     assert_eq!(
         list[1]["depends_on"],
         serde_json::json!(["credentials.resolve"])
+    );
+    let codes = list[6]["codes"].as_array().unwrap();
+    assert!(codes.contains(&serde_json::json!("iam.invoke/destination-denied")));
+    assert!(codes.contains(&serde_json::json!("iam.invoke/read-failed")));
+}
+
+#[test]
+fn a_report_that_cannot_be_written_is_not_a_usage_error() {
+    let emulator = Emulator::front_only();
+    // /dev/full opens, and every write to it fails.
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["checks", "list", "--out", "/dev/full"]),
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot write /dev/full"),
+        "{}",
+        run.stderr
     );
 }
 
@@ -185,7 +208,7 @@ fn endpoint_url_flag_sends_every_call_there() {
 }
 
 #[test]
-fn the_readonly_policy_lists_every_call_doctor_makes() {
+fn every_call_doctor_makes_is_a_catalog_read() {
     let emulator = Emulator::start();
     let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
     emulator.moto.as_ref().unwrap().query(
@@ -201,36 +224,20 @@ fn the_readonly_policy_lists_every_call_doctor_makes() {
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
 
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/policies/preflight-readonly.json"
-    );
-    let policy: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let allowed: Vec<String> = policy["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|s| {
-            s["Action"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string())
-        })
-        .collect();
+    // The catalog's unit test proves preflight-readonly.json allows exactly its reads; this
+    // proves every request doctor sends is such a read.
     let sent = emulator.front.requests();
     assert!(!sent.is_empty());
     for request in sent {
-        // Bedrock Runtime operations are authorized under the `bedrock:` prefix.
-        let action = request.key().replace("bedrock-runtime:", "bedrock:");
-        assert!(
-            allowed.contains(&action),
-            "{action} is sent by doctor but missing from {path}"
+        let operation = catalog::ALL
+            .iter()
+            .find(|op| op.to_string() == request.key())
+            .unwrap_or_else(|| panic!("{} is sent but not in the catalog", request.key()));
+        assert_eq!(
+            operation.access,
+            catalog::Access::Read,
+            "doctor must not change anything: {operation}"
         );
-        assert!(
-            !request.mutating,
-            "doctor must not change anything: {action}"
-        );
+        assert!(!request.mutating, "{operation}");
     }
 }

@@ -72,6 +72,10 @@ fn assert_v1_shape(report: &Value) {
         assert!(report["target"][key].is_string() || report["target"][key].is_null());
     }
     assert!(report["target"]["regions"].is_array() && report["target"]["models"].is_array());
+    for key in ["accounts", "principals", "regions", "models"] {
+        assert!(report["scope"][key].is_array(), "scope.{key}");
+    }
+    assert_eq!(report["scope"]["regions"], report["target"]["regions"]);
     let findings = report["findings"].as_array().unwrap();
     let mut counted = serde_json::Map::new();
     for status in ["pass", "warn", "fail", "error", "skip"] {
@@ -80,9 +84,16 @@ fn assert_v1_shape(report: &Value) {
     }
     assert_eq!(report["summary"], Value::Object(counted));
     for f in findings {
-        for key in ["check", "status", "severity", "title", "message"] {
+        for key in ["check", "code", "status", "severity", "title", "message"] {
             assert!(f[key].is_string(), "{key} in {f}");
         }
+        let code = f["code"].as_str().unwrap();
+        assert!(
+            code.strip_prefix(f["check"].as_str().unwrap())
+                .and_then(|kind| kind.strip_prefix('/'))
+                .is_some_and(|kind| !kind.is_empty()),
+            "code {code} is not <check>/<kind>"
+        );
         for key in ["region", "resource", "remediation"] {
             assert!(f[key].is_string() || f[key].is_null(), "{key} in {f}");
         }

@@ -7,24 +7,32 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 
 use super::models::{ModelTarget, ModelTargets};
-use crate::aws::{FoundationModel, InferenceProfile};
+use crate::domain::models::preferred_profile;
+use crate::domain::{FoundationModel, InferenceProfile, ModelRequest, Region, arn_region};
 use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, CommandKind, Finding, Remediation, Severity,
+    Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
 };
-use crate::models::{ModelRequest, arn_region, preferred_profile};
-use crate::target::Region;
 
-static META: CheckMeta = CheckMeta {
-    id: "profiles.resolve",
-    title: "Inference profile",
-    description: "The inference profile to call each model through from each region (a model \
-                  without ON_DEMAND needs one; a profile must be offered in the region), with \
-                  the profile's destination regions",
-    commands: &[CommandKind::Doctor],
-    depends_on: &["models.lifecycle"],
-    after: &[],
-    severity: Severity::High,
-};
+check! {
+    ProfilesResolve = "profiles.resolve" {
+        title: "Inference profile",
+        description: "The inference profile to call each model through from each region (a model \
+                      without ON_DEMAND needs one; a profile must be offered in the region), with \
+                      the profile's destination regions",
+        commands: [Doctor],
+        depends_on: ["models.lifecycle"],
+        after: [],
+        severity: High,
+        kinds: {
+            RESOLVED = "route-resolved",
+            NEEDS_PROFILE = "needs-inference-profile",
+            NOT_OFFERED = "profile-not-offered",
+            NO_ROUTE = "no-route",
+            NOT_ACTIVE = "profile-not-active",
+            NO_DESTINATIONS = "no-destinations",
+        },
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -76,7 +84,6 @@ impl Invocation {
             .model_arns()
             .iter()
             .filter_map(|a| arn_region(a))
-            .map(str::to_string)
             .collect();
         regions.dedup();
         regions
@@ -87,8 +94,6 @@ impl Invocation {
 pub struct Invocations {
     pub list: Vec<Invocation>,
 }
-
-pub struct ProfilesResolve;
 
 #[async_trait]
 impl Check for ProfilesResolve {
@@ -181,6 +186,7 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
                 };
                 let finding = Finding::fail(
                     &META,
+                    kind::NOT_OFFERED,
                     Severity::High,
                     "Inference profile not offered from this region",
                     format!("{region} does not offer the inference profile {id}; its prefix names another geography"),
@@ -207,7 +213,14 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
                 ),
                 None => format!("No inference profile for {} is offered from {region}: use a region that has one", model.id),
             };
-            let finding = Finding::fail(&META, Severity::High, "Model needs an inference profile", message, Remediation::new(fix))
+            let finding = Finding::fail(
+                &META,
+                kind::NEEDS_PROFILE,
+                Severity::High,
+                "Model needs an inference profile",
+                message,
+                Remediation::new(fix),
+            )
                 .resource(model.arn.clone())
                 .evidence("inference_types", model.inference_types.clone());
             (with_alternative(finding, suggestion), None)
@@ -220,6 +233,7 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
             None => (
                 Finding::fail(
                     &META,
+                    kind::NO_ROUTE,
                     Severity::High,
                     "No way to call the model from this region",
                     format!("{region} offers no inference profile for {}, and the model has no on-demand throughput there", model.id),
@@ -230,7 +244,11 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
             ),
         },
         ModelRequest::ApplicationProfile(_) => (
-            Finding::error(&META, "internal error: application profile without its description"),
+            Finding::error(
+                &META,
+                Kind::INTERNAL,
+                "internal error: application profile without its description",
+            ),
             None,
         ),
     }
@@ -242,6 +260,7 @@ fn usable(invocation: Invocation, message: String) -> (Finding, Option<Invocatio
         if profile.status != "ACTIVE" {
             let finding = Finding::fail(
                 &META,
+                kind::NOT_ACTIVE,
                 Severity::High,
                 "Inference profile is not active",
                 format!("{} has status '{}'", profile.id, profile.status),
@@ -252,8 +271,12 @@ fn usable(invocation: Invocation, message: String) -> (Finding, Option<Invocatio
         }
         if profile.model_arns.is_empty() {
             return (
-                Finding::error(&META, format!("{} lists no destination models", profile.id))
-                    .resource(profile.arn.clone()),
+                Finding::error(
+                    &META,
+                    kind::NO_DESTINATIONS,
+                    format!("{} lists no destination models", profile.id),
+                )
+                .resource(profile.arn.clone()),
                 None,
             );
         }
@@ -271,7 +294,7 @@ fn usable(invocation: Invocation, message: String) -> (Finding, Option<Invocatio
         .as_ref()
         .map(|p| p.arn.clone())
         .unwrap_or_else(|| invocation.model.arn.clone());
-    let mut finding = Finding::pass(&META, "Inference route resolved", text)
+    let mut finding = Finding::pass(&META, kind::RESOLVED, "Inference route resolved", text)
         .resource(resource)
         .evidence("model_id", invocation.model_id.clone())
         .evidence("route", invocation.route.as_str())

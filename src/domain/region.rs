@@ -1,10 +1,8 @@
-//! What a run is about: the regions (and, later, models) the user asked for, parsed and
-//! validated at the edge so that checks only ever see valid values.
+//! AWS regions, parsed at the edge so that checks only ever see valid names, and where the
+//! region of a run came from.
 
 use std::fmt;
 use std::str::FromStr;
-
-use crate::models::ModelRequest;
 
 /// An AWS region name such as `us-east-1` or `us-gov-west-1`. Parsing checks the shape only;
 /// whether Bedrock is offered there is `region.config`'s business.
@@ -75,20 +73,6 @@ impl RegionSource {
             RegionSource::InstanceMetadata => "EC2 instance metadata",
         }
     }
-}
-
-/// The targets of one run, as the checks see them.
-#[derive(Clone, Debug, Default)]
-pub struct RunTargets {
-    /// Regions to check, in the order given; empty when no region is configured anywhere.
-    pub regions: Vec<Region>,
-    pub region_source: Option<RegionSource>,
-    /// What to check, resolved against each region's live catalog by `models.lifecycle`.
-    pub models: Vec<ModelRequest>,
-    /// Tokens per minute the user plans to use (`--expect-tpm`).
-    pub expect_tpm: Option<u64>,
-    /// Whether `runtime.probe` may call Bedrock Runtime (`--no-probe` turns it off).
-    pub probe: bool,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::aws::{FoundationModel, InferenceProfile};
+use super::{Arn, FoundationModel, InferenceProfile};
 
 /// Geography prefixes of system-defined cross-region inference profiles.
 pub const PROFILE_PREFIXES: &[&str] = &["global", "us", "us-gov", "eu", "apac", "jp", "au"];
@@ -76,25 +76,25 @@ impl FromStr for ModelRequest {
             "haiku" => return Ok(ModelRequest::Family(Family::Haiku)),
             _ => {}
         }
-        if let Some(rest) = value.strip_prefix("arn:") {
-            // arn:<partition>:bedrock:<region>:<account>:<type>/<id>
-            let parts: Vec<&str> = rest.splitn(5, ':').collect();
-            let [partition, "bedrock", _region, _account, resource] = parts.as_slice() else {
-                return invalid("is not a Bedrock model or inference profile ARN");
+        if value.starts_with("arn:") {
+            let not_bedrock = || invalid("is not a Bedrock model or inference profile ARN");
+            let Ok(arn) = value.parse::<Arn>() else {
+                return not_bedrock();
             };
-            if !partition.starts_with("aws") {
-                return invalid("is not a Bedrock model or inference profile ARN");
+            if arn.service() != "bedrock" {
+                return not_bedrock();
             }
-            return match resource.split_once('/') {
-                Some(("foundation-model", id)) if !id.is_empty() => {
-                    Ok(ModelRequest::BaseId(id.to_string()))
+            return match arn.typed_resource() {
+                Some(("foundation-model", id)) => Ok(ModelRequest::BaseId(id.to_string())),
+                Some(("inference-profile", id)) => {
+                    Ok(
+                        profile_request(id).unwrap_or_else(|| ModelRequest::Profile {
+                            id: id.to_string(),
+                            base: id.to_string(),
+                        }),
+                    )
                 }
-                Some(("inference-profile", id)) if !id.is_empty() => Ok(profile_request(id)
-                    .unwrap_or_else(|| ModelRequest::Profile {
-                        id: id.to_string(),
-                        base: id.to_string(),
-                    })),
-                Some(("application-inference-profile", id)) if !id.is_empty() => {
+                Some(("application-inference-profile", _)) => {
                     Ok(ModelRequest::ApplicationProfile(value.to_string()))
                 }
                 _ => invalid(
@@ -203,15 +203,10 @@ pub fn preferred_profile<'a>(
     candidates.into_iter().next()
 }
 
-/// The region of a foundation-model ARN; `None` for the region-less ARN of global profiles.
-pub fn arn_region(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::Lifecycle;
+    use crate::domain::Lifecycle;
 
     fn model(id: &str, status: &str) -> FoundationModel {
         FoundationModel {
@@ -354,10 +349,5 @@ mod tests {
             "global.anthropic.claude-sonnet-4-6"
         );
         assert!(preferred_profile(&profiles, "anthropic.claude-haiku-4-5").is_none());
-        assert_eq!(arn_region("arn:aws:bedrock:::foundation-model/x"), None);
-        assert_eq!(
-            arn_region("arn:aws:bedrock:us-west-2::foundation-model/x"),
-            Some("us-west-2")
-        );
     }
 }

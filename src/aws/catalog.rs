@@ -1,0 +1,190 @@
+//! Every AWS operation this tool sends, named once: its service, its name, the IAM action it
+//! needs and whether it reads or writes. Call keys, the attempt counter, `-v`, error evidence
+//! and the `preflight-readonly` policy test all take the name from here, so it cannot differ
+//! between them.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Service {
+    Sts,
+    Iam,
+    Bedrock,
+    BedrockRuntime,
+    ServiceQuotas,
+}
+
+impl Service {
+    /// The name this tool writes before the operation (`bedrock-runtime:InvokeModel`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Service::Sts => "sts",
+            Service::Iam => "iam",
+            Service::Bedrock => "bedrock",
+            Service::BedrockRuntime => "bedrock-runtime",
+            Service::ServiceQuotas => "servicequotas",
+        }
+    }
+
+    /// The IAM action prefix: Bedrock Runtime is authorized under `bedrock:`.
+    pub fn iam_prefix(self) -> &'static str {
+        match self {
+            Service::BedrockRuntime => "bedrock",
+            other => other.prefix(),
+        }
+    }
+
+    /// The service name the SDK records in each operation's metadata.
+    fn sdk_name(self) -> &'static str {
+        match self {
+            Service::Sts => "STS",
+            Service::Iam => "IAM",
+            Service::Bedrock => "Bedrock",
+            Service::BedrockRuntime => "Bedrock Runtime",
+            Service::ServiceQuotas => "Service Quotas",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Changes nothing; `doctor` and `audit` may send it (and `preflight-readonly` allows it).
+    Read,
+    /// Changes AWS; only the write side sends it, only for a confirmed plan.
+    Write,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Operation {
+    pub service: Service,
+    /// The API's operation name, as the SDK and AWS's documentation spell it.
+    pub name: &'static str,
+    pub access: Access,
+}
+
+impl Operation {
+    /// The IAM action that authorizes this operation.
+    pub fn iam_action(&self) -> String {
+        format!("{}:{}", self.service.iam_prefix(), self.name)
+    }
+
+    /// The catalog entry for what the SDK recorded as (service name, operation name).
+    pub fn from_sdk(service: &str, name: &str) -> Option<&'static Operation> {
+        ALL.iter()
+            .copied()
+            .find(|op| op.name == name && op.service.sdk_name() == service)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.service.prefix(), self.name)
+    }
+}
+
+macro_rules! catalog {
+    ($($konst:ident = $service:ident $name:literal $access:ident;)*) => {
+        $(pub static $konst: Operation = Operation {
+            service: Service::$service,
+            name: $name,
+            access: Access::$access,
+        };)*
+        /// Every operation, in the order of this catalog.
+        pub static ALL: &[&Operation] = &[$(&$konst),*];
+    };
+}
+
+catalog! {
+    GET_CALLER_IDENTITY = Sts "GetCallerIdentity" Read;
+
+    GET_ROLE = Iam "GetRole" Read;
+    GET_USER = Iam "GetUser" Read;
+    SIMULATE_PRINCIPAL_POLICY = Iam "SimulatePrincipalPolicy" Read;
+    LIST_GROUPS_FOR_USER = Iam "ListGroupsForUser" Read;
+    LIST_USER_POLICIES = Iam "ListUserPolicies" Read;
+    LIST_GROUP_POLICIES = Iam "ListGroupPolicies" Read;
+    LIST_ROLE_POLICIES = Iam "ListRolePolicies" Read;
+    GET_USER_POLICY = Iam "GetUserPolicy" Read;
+    GET_GROUP_POLICY = Iam "GetGroupPolicy" Read;
+    GET_ROLE_POLICY = Iam "GetRolePolicy" Read;
+    LIST_ATTACHED_USER_POLICIES = Iam "ListAttachedUserPolicies" Read;
+    LIST_ATTACHED_GROUP_POLICIES = Iam "ListAttachedGroupPolicies" Read;
+    LIST_ATTACHED_ROLE_POLICIES = Iam "ListAttachedRolePolicies" Read;
+    GET_POLICY = Iam "GetPolicy" Read;
+    GET_POLICY_VERSION = Iam "GetPolicyVersion" Read;
+
+    LIST_FOUNDATION_MODELS = Bedrock "ListFoundationModels" Read;
+    GET_FOUNDATION_MODEL_AVAILABILITY = Bedrock "GetFoundationModelAvailability" Read;
+    LIST_INFERENCE_PROFILES = Bedrock "ListInferenceProfiles" Read;
+    GET_INFERENCE_PROFILE = Bedrock "GetInferenceProfile" Read;
+
+    LIST_SERVICE_QUOTAS = ServiceQuotas "ListServiceQuotas" Read;
+    LIST_AWS_DEFAULT_SERVICE_QUOTAS = ServiceQuotas "ListAWSDefaultServiceQuotas" Read;
+
+    COUNT_TOKENS = BedrockRuntime "CountTokens" Read;
+    INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
+
+    CREATE_POLICY = Iam "CreatePolicy" Write;
+    CREATE_POLICY_VERSION = Iam "CreatePolicyVersion" Write;
+    DELETE_POLICY_VERSION = Iam "DeletePolicyVersion" Write;
+    ATTACH_ROLE_POLICY = Iam "AttachRolePolicy" Write;
+    ATTACH_USER_POLICY = Iam "AttachUserPolicy" Write;
+    ATTACH_GROUP_POLICY = Iam "AttachGroupPolicy" Write;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_and_found_from_sdk_metadata() {
+        let mut seen = HashSet::new();
+        for op in ALL {
+            assert!(seen.insert(op.to_string()), "{op} twice");
+            assert!(std::ptr::eq(
+                Operation::from_sdk(op.service.sdk_name(), op.name).unwrap(),
+                *op
+            ));
+        }
+        assert_eq!(
+            Operation::from_sdk("Service Quotas", "ListServiceQuotas")
+                .unwrap()
+                .to_string(),
+            "servicequotas:ListServiceQuotas"
+        );
+        assert_eq!(INVOKE_MODEL.iam_action(), "bedrock:InvokeModel");
+        assert_eq!(INVOKE_MODEL.to_string(), "bedrock-runtime:InvokeModel");
+    }
+
+    /// `policies/preflight-readonly.json` allows exactly the reads of this catalog.
+    #[test]
+    fn the_readonly_policy_allows_every_read_and_nothing_else() {
+        let text = include_str!("../../policies/preflight-readonly.json");
+        let policy: serde_json::Value = serde_json::from_str(text).unwrap();
+        let allowed: HashSet<String> = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["Action"].as_array().unwrap())
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        let reads: HashSet<String> = ALL
+            .iter()
+            .filter(|op| op.access == Access::Read)
+            .map(|op| op.iam_action())
+            .collect();
+        let mut missing: Vec<_> = reads.difference(&allowed).collect();
+        let mut extra: Vec<_> = allowed.difference(&reads).collect();
+        missing.sort();
+        extra.sort();
+        assert!(
+            missing.is_empty(),
+            "reads missing from the policy: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "the policy allows what no read needs: {extra:?}"
+        );
+    }
+}

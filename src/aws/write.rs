@@ -1,0 +1,146 @@
+//! The write side: operations that change AWS. Nothing here is cached (a write sent twice is
+//! sent twice), every call is counted in the run's call log, and only a plan executor holds an
+//! `AwsWriter`; checks get the read side alone.
+
+use std::sync::Arc;
+
+use super::catalog::{self, Operation};
+use super::{AwsError, AwsErrorKind, Session};
+
+/// An IAM principal a managed policy is attached to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttachTarget {
+    Role(String),
+    User(String),
+    Group(String),
+}
+
+impl AttachTarget {
+    pub fn operation(&self) -> &'static Operation {
+        match self {
+            AttachTarget::Role(_) => &catalog::ATTACH_ROLE_POLICY,
+            AttachTarget::User(_) => &catalog::ATTACH_USER_POLICY,
+            AttachTarget::Group(_) => &catalog::ATTACH_GROUP_POLICY,
+        }
+    }
+}
+
+impl std::fmt::Display for AttachTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttachTarget::Role(name) => write!(f, "role/{name}"),
+            AttachTarget::User(name) => write!(f, "user/{name}"),
+            AttachTarget::Group(name) => write!(f, "group/{name}"),
+        }
+    }
+}
+
+pub struct AwsWriter {
+    session: Arc<Session>,
+}
+
+impl AwsWriter {
+    pub fn new(session: Arc<Session>) -> Self {
+        AwsWriter { session }
+    }
+
+    fn iam(&self, operation: &'static Operation) -> &aws_sdk_iam::Client {
+        self.session.log.called(operation);
+        &self.session.iam
+    }
+
+    /// CreatePolicy: a customer-managed policy; its ARN.
+    pub async fn create_policy(
+        &self,
+        name: &str,
+        path: &str,
+        document: &str,
+        description: &str,
+    ) -> Result<String, AwsError> {
+        const OP: &Operation = &catalog::CREATE_POLICY;
+        let out = self
+            .iam(OP)
+            .create_policy()
+            .policy_name(name)
+            .path(path)
+            .policy_document(document)
+            .description(description)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        out.policy.and_then(|p| p.arn).ok_or_else(|| {
+            AwsError::new(AwsErrorKind::Malformed, OP, "the answer lacks Policy.Arn")
+        })
+    }
+
+    /// CreatePolicyVersion, made the default version.
+    pub async fn create_default_policy_version(
+        &self,
+        policy_arn: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::CREATE_POLICY_VERSION;
+        self.iam(OP)
+            .create_policy_version()
+            .policy_arn(policy_arn)
+            .policy_document(document)
+            .set_as_default(true)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    pub async fn delete_policy_version(
+        &self,
+        policy_arn: &str,
+        version_id: &str,
+    ) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::DELETE_POLICY_VERSION;
+        self.iam(OP)
+            .delete_policy_version()
+            .policy_arn(policy_arn)
+            .version_id(version_id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    /// AttachRolePolicy, AttachUserPolicy or AttachGroupPolicy. IAM answers success when the
+    /// policy is attached already, so this converges on re-run.
+    pub async fn attach_policy(
+        &self,
+        target: &AttachTarget,
+        policy_arn: &str,
+    ) -> Result<(), AwsError> {
+        let op = target.operation();
+        let iam = self.iam(op);
+        match target {
+            AttachTarget::Role(name) => iam
+                .attach_role_policy()
+                .role_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| AwsError::from_sdk(op, e)),
+            AttachTarget::User(name) => iam
+                .attach_user_policy()
+                .user_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| AwsError::from_sdk(op, e)),
+            AttachTarget::Group(name) => iam
+                .attach_group_policy()
+                .group_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| AwsError::from_sdk(op, e)),
+        }
+    }
+}

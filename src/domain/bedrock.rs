@@ -1,0 +1,110 @@
+//! What Bedrock and Service Quotas say about models, inference profiles and quotas, as plain
+//! types that `aws/` fills and checks read. Enumerations are kept as AWS's strings: the
+//! service adds values (INFERENCE_PROFILE is not in the model's InferenceType enum), and a
+//! check must see an unknown value to refuse to pass on it.
+
+use super::Arn;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundationModel {
+    pub id: String,
+    pub arn: String,
+    pub name: Option<String>,
+    pub provider: Option<String>,
+    /// `ON_DEMAND`, `PROVISIONED`, `INFERENCE_PROFILE`, or whatever AWS adds.
+    pub inference_types: Vec<String>,
+    pub lifecycle: Lifecycle,
+}
+
+impl FoundationModel {
+    pub fn supports_on_demand(&self) -> bool {
+        self.inference_types.iter().any(|t| t == "ON_DEMAND")
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// `ACTIVE`, `LEGACY`, or an unknown value (empty when AWS gave none).
+    pub status: String,
+    pub legacy_time: Option<String>,
+    pub public_extended_access_time: Option<String>,
+    pub end_of_life_time: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Availability {
+    pub agreement: String,
+    pub agreement_error: Option<String>,
+    pub authorization: String,
+    pub entitlement: String,
+    pub region: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InferenceProfile {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    /// `SYSTEM_DEFINED` or `APPLICATION`.
+    pub kind: String,
+    pub status: String,
+    /// One foundation-model ARN per destination region; `global.` profiles also list a
+    /// region-less ARN.
+    pub model_arns: Vec<String>,
+}
+
+impl InferenceProfile {
+    /// The base model ID the profile routes to, from its first foundation-model ARN.
+    pub fn base_model_id(&self) -> Option<String> {
+        self.model_arns.iter().find_map(|arn| {
+            let arn: Arn = arn.parse().ok()?;
+            match arn.typed_resource()? {
+                ("foundation-model", id) => Some(id.to_string()),
+                _ => None,
+            }
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceQuota {
+    pub code: String,
+    pub name: String,
+    pub value: f64,
+    pub adjustable: bool,
+}
+
+/// The region of a foundation-model ARN; `None` for the region-less ARN of global profiles
+/// (and for text that is not an ARN).
+pub fn arn_region(arn: &str) -> Option<String> {
+    arn.parse::<Arn>().ok()?.region().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_and_base_models_come_from_arns() {
+        assert_eq!(arn_region("arn:aws:bedrock:::foundation-model/x"), None);
+        assert_eq!(
+            arn_region("arn:aws:bedrock:us-west-2::foundation-model/x").as_deref(),
+            Some("us-west-2")
+        );
+        let profile = InferenceProfile {
+            id: "global.anthropic.claude-opus-4-6-v1".into(),
+            arn: String::new(),
+            name: String::new(),
+            kind: "SYSTEM_DEFINED".into(),
+            status: "ACTIVE".into(),
+            model_arns: vec![
+                "not an arn".into(),
+                "arn:aws:bedrock:::foundation-model/anthropic.claude-opus-4-6-v1".into(),
+            ],
+        };
+        assert_eq!(
+            profile.base_model_id().as_deref(),
+            Some("anthropic.claude-opus-4-6-v1")
+        );
+    }
+}

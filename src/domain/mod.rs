@@ -1,0 +1,20 @@
+//! The things this tool reasons about, in the user's words: regions, what `--model` names,
+//! foundation models and inference profiles, quotas, ARNs. `aws/` fills these types from AWS's
+//! answers; checks and renderers read them. This module makes no AWS call and imports nothing
+//! from `aws/`, `engine/` or `checks/`.
+
+mod arn;
+mod bedrock;
+mod iam;
+pub mod models;
+mod region;
+mod time;
+
+pub use arn::Arn;
+pub use bedrock::{
+    Availability, FoundationModel, InferenceProfile, Lifecycle, ServiceQuota, arn_region,
+};
+pub use iam::{CallerIdentityAnswer, RoleInfo, SimulatedDecision};
+pub use models::{Family, ModelRequest};
+pub use region::{Region, RegionSource};
+pub use time::format_time;

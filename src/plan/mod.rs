@@ -1,0 +1,178 @@
+//! Changes to AWS as data. A command that mutates (`policy apply`, `setup`, `doctor --fix`)
+//! reads the current state, builds a `Plan` of the steps that are still needed (each naming
+//! the call it makes and whether it is safe to run again) and hands it to a renderer for a
+//! person to read. `apply` is the one way a plan reaches AWS: it builds the write side only
+//! for a plan confirmed with `--yes`, so a dry run or an unconfirmed plan cannot send anything.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::aws::catalog::{self, Operation};
+use crate::aws::{AttachTarget, AwsError, AwsWriter, Session};
+
+/// One change, with everything its call needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    CreatePolicy {
+        name: String,
+        path: String,
+        document: String,
+        description: String,
+    },
+    /// A new version of a customer-managed policy, made its default.
+    CreateDefaultPolicyVersion {
+        policy_arn: String,
+        document: String,
+    },
+    DeletePolicyVersion {
+        policy_arn: String,
+        version_id: String,
+    },
+    AttachPolicy {
+        target: AttachTarget,
+        policy_arn: String,
+    },
+}
+
+impl Change {
+    pub fn operation(&self) -> &'static Operation {
+        match self {
+            Change::CreatePolicy { .. } => &catalog::CREATE_POLICY,
+            Change::CreateDefaultPolicyVersion { .. } => &catalog::CREATE_POLICY_VERSION,
+            Change::DeletePolicyVersion { .. } => &catalog::DELETE_POLICY_VERSION,
+            Change::AttachPolicy { target, .. } => target.operation(),
+        }
+    }
+
+    /// The resource the change acts on.
+    pub fn resource(&self) -> String {
+        match self {
+            Change::CreatePolicy { name, path, .. } => format!("policy {path}{name}"),
+            Change::CreateDefaultPolicyVersion { policy_arn, .. } => policy_arn.clone(),
+            Change::DeletePolicyVersion {
+                policy_arn,
+                version_id,
+            } => format!("{policy_arn} {version_id}"),
+            Change::AttachPolicy { target, policy_arn } => format!("{policy_arn} to {target}"),
+        }
+    }
+
+    async fn send(&self, writer: &AwsWriter) -> Result<(), AwsError> {
+        match self {
+            Change::CreatePolicy {
+                name,
+                path,
+                document,
+                description,
+            } => writer
+                .create_policy(name, path, document, description)
+                .await
+                .map(drop),
+            Change::CreateDefaultPolicyVersion {
+                policy_arn,
+                document,
+            } => {
+                writer
+                    .create_default_policy_version(policy_arn, document)
+                    .await
+            }
+            Change::DeletePolicyVersion {
+                policy_arn,
+                version_id,
+            } => writer.delete_policy_version(policy_arn, version_id).await,
+            Change::AttachPolicy { target, policy_arn } => {
+                writer.attach_policy(target, policy_arn).await
+            }
+        }
+    }
+}
+
+/// Whether sending a step's call again, after it succeeded, leaves AWS as one send did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rerun {
+    Safe,
+    /// Sending it again fails or adds a second copy; the planner reads first and leaves the
+    /// step out once it is done, which is how re-running the command converges.
+    PlanFirst,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// What the step achieves, in a person's words.
+    pub summary: String,
+    pub change: Change,
+    pub rerun: Rerun,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// What the plan is for: `attach claude-invoke to role/dev`.
+    pub goal: String,
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// Nothing to change: AWS already is as the plan wants it.
+    pub fn is_converged(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// What the user said about running a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// `--dry-run`: show the plan, send nothing.
+    DryRun,
+    /// Neither flag: show the plan, send nothing, say how to apply it.
+    Unconfirmed,
+    /// `--yes`.
+    Yes,
+}
+
+/// What became of each step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepResult {
+    Done,
+    Failed(String),
+    /// Not sent: the plan was not confirmed, or an earlier step failed.
+    NotSent,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub confirmation: Confirmation,
+    pub results: Vec<StepResult>,
+}
+
+impl Outcome {
+    pub fn failed(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| matches!(r, StepResult::Failed(_)))
+    }
+}
+
+/// Runs a confirmed plan's steps in order and stops at the first failure, leaving the rest
+/// unsent: running the command again plans from what AWS then holds and picks up from there.
+pub async fn apply(plan: &Plan, confirmation: Confirmation, session: &Arc<Session>) -> Outcome {
+    let mut results = vec![StepResult::NotSent; plan.steps.len()];
+    if confirmation == Confirmation::Yes {
+        let writer = AwsWriter::new(Arc::clone(session));
+        for (step, result) in plan.steps.iter().zip(results.iter_mut()) {
+            match step.change.send(&writer).await {
+                Ok(()) => *result = StepResult::Done,
+                Err(error) => {
+                    *result = StepResult::Failed(error.to_string());
+                    break;
+                }
+            }
+        }
+    }
+    Outcome {
+        confirmation,
+        results,
+    }
+}
