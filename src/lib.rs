@@ -15,6 +15,8 @@ mod ui;
 
 use std::path::PathBuf;
 
+pub use commands::doctor_report;
+
 use cli::{Cli, Command};
 use engine::Summary;
 

@@ -1,14 +1,14 @@
 //! `doctor`: will Claude calls work from here?
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::{Output, print_call_counts, session};
-use crate::aws::AwsReader;
+use crate::aws::{AwsReader, Session};
 use crate::checks::{self, CallerIdentity, DoctorOptions, Invocations, ModelTargets};
 use crate::cli::{DoctorArgs, GlobalArgs};
 use crate::domain::{Family, ModelRequest, Region};
-use crate::engine::{CheckContext, CommandKind, Scope, run_checks};
+use crate::engine::{CheckContext, CommandKind, Progress, Scope, run_checks};
 use crate::report::{Document, Examined, Report};
 use crate::ui::Spinner;
 use crate::{CommandError, exit_code};
@@ -51,30 +51,46 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         principals: Vec::new(),
     };
 
-    let checks = checks::for_command(CommandKind::Doctor);
-    let reader = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let cx = Arc::new(CheckContext::new(reader, scope).with_input(DoctorOptions {
+    let options = DoctorOptions {
         expect_tpm: args.expect_tpm,
         no_probe: args.no_probe,
-    }));
-    let spinner = Spinner::new(global, checks.len());
-    let findings = run_checks(&checks, Arc::clone(&cx), global.timeout, &spinner).await;
-    spinner.finish();
-
-    let report = Report {
-        command: CommandKind::Doctor.as_str(),
-        started_at,
-        duration: clock.elapsed(),
-        scope: examined(&cx),
-        findings,
-        plan: None,
     };
+    let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
+    let mut report = doctor_report(&session, scope, options, global.timeout, &spinner).await;
+    spinner.finish();
+    report.started_at = started_at;
+    report.duration = clock.elapsed();
     let written = output.write(&Document::Report(&report));
     if global.verbose > 0 {
         print_call_counts(&session);
     }
     written?;
     Ok(exit_code(report.summary(), args.strict))
+}
+
+/// Runs doctor's checks on `scope` and returns its report: what the binary prints, for
+/// callers that run it in-process.
+pub async fn doctor_report(
+    session: &Arc<Session>,
+    scope: Scope,
+    options: DoctorOptions,
+    timeout: Duration,
+    progress: &dyn Progress,
+) -> Report {
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    let checks = checks::for_command(CommandKind::Doctor);
+    let reader = Arc::new(AwsReader::new(Arc::clone(session)));
+    let cx = Arc::new(CheckContext::new(reader, scope).with_input(options));
+    let findings = run_checks(&checks, Arc::clone(&cx), timeout, progress).await;
+    Report {
+        command: CommandKind::Doctor.as_str(),
+        started_at,
+        duration: clock.elapsed(),
+        scope: examined(&cx),
+        findings,
+        plan: None,
+    }
 }
 
 /// What the run looked at: the caller, and the models as they resolved (the routes when

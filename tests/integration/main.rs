@@ -11,6 +11,7 @@ mod faults;
 mod harness;
 mod iam;
 mod iam_corpus;
+mod plan;
 
 use assert_cmd::Command;
 use serde_json::Value;
