@@ -15,7 +15,7 @@ mod ui;
 
 use std::path::PathBuf;
 
-pub use commands::doctor_report;
+pub use commands::{doctor_inputs_from, doctor_report};
 
 use cli::{Cli, Command};
 use engine::Summary;

@@ -18,22 +18,47 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         return Err(CommandError::NotImplemented("doctor --claude-code".into()));
     }
     let mut output = Output::open(global)?;
-    let models = if args.models.is_empty() {
-        // Claude Code's settings will come first here once claude-code.config reads them.
-        vec![
-            ModelRequest::Family(Family::Sonnet),
-            ModelRequest::Family(Family::Haiku),
-        ]
-    } else {
-        args.models
-            .iter()
-            .map(|m| m.parse::<ModelRequest>().map_err(CommandError::Usage))
-            .collect::<Result<Vec<_>, _>>()?
-    };
+    let models = requested_models(args)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
     let session = session(global).await;
+    let (scope, options) = doctor_inputs(global, args, models, &session).await?;
+    let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
+    let mut report = doctor_report(&session, scope, options, global.timeout, &spinner).await;
+    spinner.finish();
+    report.started_at = started_at;
+    report.duration = clock.elapsed();
+    let written = output.write(&Document::Report(&report));
+    if global.verbose > 0 {
+        print_call_counts(&session);
+    }
+    written?;
+    Ok(exit_code(report.summary(), args.strict))
+}
+
+/// `--model` values, or the defaults: checked before any AWS session exists.
+fn requested_models(args: &DoctorArgs) -> Result<Vec<ModelRequest>, CommandError> {
+    if args.models.is_empty() {
+        // Claude Code's settings will come first here once claude-code.config reads them.
+        return Ok(vec![
+            ModelRequest::Family(Family::Sonnet),
+            ModelRequest::Family(Family::Haiku),
+        ]);
+    }
+    args.models
+        .iter()
+        .map(|m| m.parse::<ModelRequest>().map_err(CommandError::Usage))
+        .collect()
+}
+
+/// What doctor examines and how, from its flags and the session's configuration.
+async fn doctor_inputs(
+    global: &GlobalArgs,
+    args: &DoctorArgs,
+    models: Vec<ModelRequest>,
+    session: &Session,
+) -> Result<(Scope, DoctorOptions), CommandError> {
     let regions = if global.regions.is_empty() {
         match session.configured_region() {
             Some(name) => vec![name.parse::<Region>().map_err(|why| {
@@ -50,22 +75,21 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         models,
         principals: Vec::new(),
     };
-
     let options = DoctorOptions {
         expect_tpm: args.expect_tpm,
         no_probe: args.no_probe,
     };
-    let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
-    let mut report = doctor_report(&session, scope, options, global.timeout, &spinner).await;
-    spinner.finish();
-    report.started_at = started_at;
-    report.duration = clock.elapsed();
-    let written = output.write(&Document::Report(&report));
-    if global.verbose > 0 {
-        print_call_counts(&session);
-    }
-    written?;
-    Ok(exit_code(report.summary(), args.strict))
+    Ok((scope, options))
+}
+
+/// Parses doctor's flags as the binary does and returns what it would examine: for callers
+/// that run doctor in-process.
+pub async fn doctor_inputs_from(
+    global: &GlobalArgs,
+    args: &DoctorArgs,
+    session: &Session,
+) -> Result<(Scope, DoctorOptions), CommandError> {
+    doctor_inputs(global, args, requested_models(args)?, session).await
 }
 
 /// Runs doctor's checks on `scope` and returns its report: what the binary prints, for

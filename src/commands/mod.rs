@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 pub use checks::checks_list;
-pub use doctor::{doctor, doctor_report};
+pub use doctor::{doctor, doctor_inputs_from, doctor_report};
 pub use policy::policy;
 
 use crate::CommandError;
