@@ -178,3 +178,96 @@ fn judge(a: &Availability, target: &ModelTarget) -> Finding {
     };
     evidence(finding)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{model, target};
+    use crate::engine::Status;
+
+    fn available() -> Availability {
+        Availability {
+            agreement: "AVAILABLE".into(),
+            agreement_error: None,
+            authorization: "AUTHORIZED".into(),
+            entitlement: "AVAILABLE".into(),
+            region: "AVAILABLE".into(),
+        }
+    }
+
+    type Change = fn(&mut Availability);
+
+    fn judged(change: impl FnOnce(&mut Availability)) -> Finding {
+        let mut a = available();
+        change(&mut a);
+        let t = target(
+            "anthropic.claude-sonnet-4-6",
+            model(
+                "anthropic.claude-sonnet-4-6",
+                "ACTIVE",
+                &["INFERENCE_PROFILE"],
+            ),
+        );
+        judge(&a, &t)
+    }
+
+    #[test]
+    fn every_field_available_passes() {
+        let finding = judged(|_| {});
+        assert_eq!(finding.code(), "models.access/granted");
+        assert_eq!(finding.evidence["authorization"], "AUTHORIZED");
+    }
+
+    #[test]
+    fn each_missing_field_fails_with_its_own_fix() {
+        let cases: [(Change, &str); 4] = [
+            (
+                |a| a.agreement = "NOT_AVAILABLE".into(),
+                "first-time-use form",
+            ),
+            (
+                |a| a.authorization = "NOT_AUTHORIZED".into(),
+                "aws-marketplace:Subscribe",
+            ),
+            (|a| a.entitlement = "NOT_AVAILABLE".into(), "payment method"),
+            (
+                |a| a.region = "NOT_AVAILABLE".into(),
+                "cross-region inference profile",
+            ),
+        ];
+        for (change, fix) in cases {
+            let finding = judged(change);
+            assert_eq!(finding.code(), "models.access/no-access");
+            assert!(
+                finding.remediation.as_deref().unwrap().contains(fix),
+                "{fix}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_pending_agreement_warns_and_a_pending_one_with_a_denial_fails() {
+        let pending = judged(|a| a.agreement = "PENDING".into());
+        assert_eq!(
+            (pending.status, pending.code().as_str()),
+            (Status::Warn, "models.access/agreement-pending")
+        );
+        let both = judged(|a| {
+            a.agreement = "PENDING".into();
+            a.entitlement = "NOT_AVAILABLE".into();
+        });
+        assert_eq!(both.status, Status::Fail);
+    }
+
+    #[test]
+    fn a_value_this_version_does_not_know_is_never_read_as_available() {
+        for change in [
+            (|a: &mut Availability| a.agreement = "SOMETHING_NEW".into()) as Change,
+            |a| a.authorization = String::new(),
+            |a| a.entitlement = "MAYBE".into(),
+            |a| a.region = "SOON".into(),
+        ] {
+            assert_eq!(judged(change).status, Status::Fail);
+        }
+    }
+}

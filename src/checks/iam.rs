@@ -453,3 +453,136 @@ pub fn likely_outside_iam(error: &AwsError) -> String {
         error.message()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{invocation, model, profile};
+    use crate::iam::{NamedPolicy, Policy};
+    use serde_json::Value;
+
+    const SONNET: &str = "anthropic.claude-sonnet-4-6";
+    const PRINCIPAL: &str = "arn:aws:iam::123456789012:user/team/dev";
+
+    fn through(id: &str, destinations: &[&str]) -> Invocation {
+        invocation(
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+            Some(profile(id, SONNET, destinations)),
+        )
+    }
+
+    fn policies(document: Value) -> PolicySet {
+        PolicySet {
+            identity: vec![NamedPolicy {
+                name: "team-policy".into(),
+                policy: Policy::parse(&document).unwrap(),
+            }],
+            boundary: None,
+        }
+    }
+
+    #[test]
+    fn each_destination_is_authorized_with_the_context_bedrock_sets() {
+        let global = through(&format!("global.{SONNET}"), &["", "us-east-1"]);
+        let needs = needs(&global);
+        assert_eq!(needs.len(), 3);
+        assert_eq!(
+            needs[0].context,
+            [(
+                "aws:RequestedRegion".to_string(),
+                vec!["us-east-1".to_string()]
+            )]
+        );
+        let region_less = &needs[1];
+        assert_eq!(
+            region_less.resource,
+            format!("arn:aws:bedrock:::foundation-model/{SONNET}")
+        );
+        assert_eq!(region_less.context[0].1, ["unspecified"]);
+        assert_eq!(
+            region_less.context[1],
+            (
+                "bedrock:InferenceProfileArn".to_string(),
+                vec![global.profile.as_ref().unwrap().arn.clone()]
+            )
+        );
+    }
+
+    #[test]
+    fn local_evaluation_finds_the_region_a_policy_leaves_out() {
+        let call = through(&format!("us.{SONNET}"), &["us-east-1", "us-west-2"]);
+        let profile_arn = call.profile.as_ref().unwrap().arn.clone();
+        let set = policies(json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "Profile", "Effect": "Allow", "Action": "bedrock:InvokeModel*", "Resource": profile_arn},
+                {"Sid": "East", "Effect": "Allow", "Action": "bedrock:InvokeModel*",
+                 "Resource": format!("arn:aws:bedrock:us-east-1::foundation-model/{SONNET}"),
+                 "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": profile_arn}}},
+                {"Sid": "NoStreaming", "Effect": "Deny", "Action": "bedrock:InvokeModelWithResponseStream",
+                 "Resource": format!("arn:aws:bedrock:us-west-2::foundation-model/{SONNET}")}
+            ]
+        }));
+        let needs = needs(&call);
+        let answers = locally(&set, &needs);
+        let decisions: Vec<Vec<&str>> = answers
+            .iter()
+            .map(|a| a.iter().map(|a| a.decision.as_str()).collect())
+            .collect();
+        assert_eq!(
+            decisions,
+            [
+                ["allowed", "allowed"],
+                ["allowed", "allowed"],
+                ["implicitDeny", "explicitDeny"]
+            ]
+        );
+        let denied: Vec<&Answer> = answers[2].iter().collect();
+        let finding = denial(PRINCIPAL, &call, &needs[2], &denied, "local");
+        assert_eq!(finding.code(), "iam.invoke/destination-denied");
+        assert_eq!(finding.evidence["decision"], "explicitDeny");
+        assert_eq!(finding.region.as_deref(), Some("us-west-2"));
+        assert!(
+            finding.message.contains("team-policy (Sid NoStreaming)"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding
+                .remediation
+                .unwrap()
+                .starts_with("Remove or narrow the Deny")
+        );
+    }
+
+    #[test]
+    fn an_implicit_denial_offers_the_statements_to_add() {
+        let call = through(&format!("us.{SONNET}"), &["us-east-1", "us-west-2"]);
+        let needs = needs(&call);
+        let answers = locally(
+            &policies(json!({"Version": "2012-10-17", "Statement": []})),
+            &needs,
+        );
+        let denied: Vec<&Answer> = answers[0].iter().collect();
+        let finding = denial(PRINCIPAL, &call, &needs[0], &denied, "local");
+        assert_eq!(finding.code(), "iam.invoke/profile-denied");
+        let fix = finding.remediation.unwrap();
+        let grant: Value = serde_json::from_str(fix.split_once(": ").unwrap().1).unwrap();
+        assert_eq!(grant[1]["Resource"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            grant[1]["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"],
+            call.profile.unwrap().arn
+        );
+        let on_demand = invocation(model(SONNET, "ACTIVE", &["ON_DEMAND"]), None);
+        let needs = super::needs(&on_demand);
+        let answers = locally(
+            &policies(json!({"Version": "2012-10-17", "Statement": []})),
+            &needs,
+        );
+        let denied: Vec<&Answer> = answers[0].iter().collect();
+        assert_eq!(
+            denial(PRINCIPAL, &on_demand, &needs[0], &denied, "local").code(),
+            "iam.invoke/model-denied"
+        );
+    }
+}

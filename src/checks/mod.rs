@@ -45,6 +45,8 @@ mod probe;
 mod quotas;
 mod region;
 mod routes;
+#[cfg(test)]
+mod testing;
 
 use std::sync::Arc;
 

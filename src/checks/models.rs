@@ -270,3 +270,89 @@ fn lifecycle(
     }
     finding
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{model, region};
+    use crate::engine::Status;
+
+    #[test]
+    fn active_passes_and_an_unknown_status_is_an_error() {
+        let catalog = [model(
+            "anthropic.claude-sonnet-4-6",
+            "ACTIVE",
+            &["ON_DEMAND"],
+        )];
+        let request = ModelRequest::Family(crate::domain::Family::Sonnet);
+        assert_eq!(
+            lifecycle(&catalog[0], &catalog, &request).code(),
+            "models.lifecycle/active"
+        );
+        let odd = model("anthropic.claude-sonnet-4-6", "RETIRING", &["ON_DEMAND"]);
+        let finding = lifecycle(&odd, &catalog, &request);
+        assert_eq!(
+            (finding.status, finding.code().as_str()),
+            (Status::Error, "models.lifecycle/unknown-lifecycle")
+        );
+    }
+
+    #[test]
+    fn legacy_warns_with_its_dates_and_the_successor() {
+        let mut old = model(
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "LEGACY",
+            &["INFERENCE_PROFILE"],
+        );
+        old.lifecycle.legacy_time = Some("2026-10-01T00:00:00Z".into());
+        old.lifecycle.end_of_life_time = Some("2027-04-08T00:00:00Z".into());
+        let catalog = [
+            old.clone(),
+            model(
+                "anthropic.claude-sonnet-4-6",
+                "ACTIVE",
+                &["INFERENCE_PROFILE"],
+            ),
+        ];
+        let request = ModelRequest::BaseId(old.id.clone());
+        let finding = lifecycle(&old, &catalog, &request);
+        assert_eq!(finding.code(), "models.lifecycle/legacy");
+        assert!(finding.message.contains("since 2026-10-01T00:00:00Z"));
+        assert!(finding.message.contains("end of life 2027-04-08T00:00:00Z"));
+        assert!(
+            finding
+                .remediation
+                .unwrap()
+                .contains("--model anthropic.claude-sonnet-4-6")
+        );
+        assert_eq!(finding.evidence["end_of_life_time"], "2027-04-08T00:00:00Z");
+    }
+
+    #[test]
+    fn an_absent_model_fails_with_a_did_you_mean() {
+        let catalog = [model(
+            "anthropic.claude-sonnet-4-6",
+            "ACTIVE",
+            &["ON_DEMAND"],
+        )];
+        let typed = "anthropic.claude-sonet-4-6";
+        let finding = absent(
+            &ModelRequest::BaseId(typed.into()),
+            typed,
+            &region("eu-west-1"),
+            &catalog,
+        );
+        assert_eq!(finding.code(), "models.lifecycle/not-offered");
+        assert!(
+            finding
+                .message
+                .contains("did you mean anthropic.claude-sonnet-4-6?")
+        );
+        assert!(
+            finding
+                .remediation
+                .unwrap()
+                .starts_with("--model anthropic.claude-sonnet-4-6")
+        );
+    }
+}

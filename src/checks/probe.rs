@@ -396,3 +396,110 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod verdicts {
+    use super::*;
+    use crate::checks::testing::{invocation, model, profile};
+    use crate::engine::Status;
+
+    const SONNET: &str = "anthropic.claude-sonnet-4-6";
+
+    fn through_profile() -> Invocation {
+        invocation(
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+            Some(profile(
+                &format!("us.{SONNET}"),
+                SONNET,
+                &["us-east-1", "us-west-2"],
+            )),
+        )
+    }
+
+    fn rejected(kind: AwsErrorKind, code: &str, message: &str) -> ProbeAnswer {
+        ProbeAnswer::Rejected(AwsError::new(kind, &catalog::INVOKE_MODEL, message).with_code(code))
+    }
+
+    #[test]
+    fn the_body_rejection_proves_the_call_authorized() {
+        let answer = rejected(
+            AwsErrorKind::Invalid,
+            "ValidationException",
+            "Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again.",
+        );
+        let finding = verdict(&through_profile(), &answer, true);
+        assert_eq!(finding.code(), "runtime.probe/authorized");
+        assert_eq!(
+            verdict(&through_profile(), &ProbeAnswer::Counted(7), false).code(),
+            "runtime.probe/authorized"
+        );
+    }
+
+    #[test]
+    fn a_denial_iam_allows_points_outside_iam_and_one_it_denies_asks_for_the_grant() {
+        let denied = rejected(
+            AwsErrorKind::Denied,
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: bedrock:InvokeModel",
+        );
+        let outside = verdict(&through_profile(), &denied, true);
+        assert_eq!(outside.code(), "runtime.probe/denied-outside-iam");
+        assert!(
+            outside
+                .message
+                .contains("service control policy, resource control policy or session policy")
+        );
+        assert!(!outside.remediation.as_deref().unwrap().contains("  "));
+        let inside = verdict(&through_profile(), &denied, false);
+        assert_eq!(inside.code(), "runtime.probe/denied");
+        let fix = inside.remediation.unwrap();
+        assert!(
+            fix.contains("inference-profile/us.anthropic.claude-sonnet-4-6"),
+            "{fix}"
+        );
+        assert!(
+            fix.contains("arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-6"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn an_answer_it_does_not_know_and_a_success_it_must_not_get_are_errors() {
+        let unknown = verdict(
+            &through_profile(),
+            &rejected(AwsErrorKind::Other, "BrandNewException", "Surprise"),
+            false,
+        );
+        assert_eq!(
+            (unknown.status, unknown.code().as_str()),
+            (Status::Error, "runtime.probe/unrecognized-answer")
+        );
+        assert_eq!(unknown.evidence["answer"], "BrandNewException: Surprise");
+        let invoked = verdict(&through_profile(), &ProbeAnswer::Invoked, true);
+        assert_eq!(invoked.status, Status::Error);
+    }
+
+    #[test]
+    fn throttling_warns_and_daily_tokens_fail() {
+        let throttled = verdict(
+            &through_profile(),
+            &rejected(
+                AwsErrorKind::Throttled,
+                "ThrottlingException",
+                "Too many requests, please wait before trying again.",
+            ),
+            false,
+        );
+        assert_eq!(throttled.status, Status::Warn);
+        let daily = verdict(
+            &through_profile(),
+            &rejected(
+                AwsErrorKind::Throttled,
+                "ThrottlingException",
+                "Too many tokens per day, please wait before trying again.",
+            ),
+            false,
+        );
+        assert_eq!(daily.code(), "runtime.probe/daily-tokens-exhausted");
+    }
+}

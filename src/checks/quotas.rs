@@ -361,3 +361,85 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod judging {
+    use super::*;
+    use crate::checks::testing::{invocation, model, profile};
+    use crate::engine::Status;
+
+    const SONNET: &str = "anthropic.claude-sonnet-4-6";
+
+    fn quota(code: &str, kind: &str, what: &str, value: f64) -> ServiceQuota {
+        ServiceQuota {
+            code: code.into(),
+            name: format!(
+                "{kind} model inference {what} per minute for Anthropic Claude Sonnet 4.6 V1"
+            ),
+            value,
+            adjustable: true,
+        }
+    }
+
+    fn cross_region() -> Invocation {
+        invocation(
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+            Some(profile(
+                &format!("us.{SONNET}"),
+                SONNET,
+                &["us-east-1", "us-west-2"],
+            )),
+        )
+    }
+
+    #[test]
+    fn the_route_decides_which_quota_applies() {
+        let applied = [
+            quota("L-1", "On-demand", "tokens", 0.0),
+            quota("L-2", "Cross-region", "tokens", 3_000_000.0),
+            quota("L-3", "Global cross-region", "tokens", 0.0),
+        ];
+        let defaults = [quota("L-2", "Cross-region", "tokens", 2_000_000.0)];
+        let finding = judge(&cross_region(), &applied, Some(&defaults), None);
+        assert_eq!(finding.code(), "quotas.inference/sufficient");
+        assert!(
+            finding
+                .message
+                .contains("3000000 tokens per minute (raised from the default 2000000)")
+        );
+        let on_demand = invocation(model(SONNET, "ACTIVE", &["ON_DEMAND"]), None);
+        let zero = judge(&on_demand, &applied, Some(&defaults), None);
+        assert_eq!(
+            (zero.status, zero.code().as_str()),
+            (Status::Fail, "quotas.inference/applied-zero")
+        );
+        assert!(
+            zero.remediation
+                .unwrap()
+                .contains("--quota-code L-1 --desired-value 1 ")
+        );
+    }
+
+    #[test]
+    fn below_the_expected_load_warns_with_the_increase_to_ask_for() {
+        let applied = [quota("L-2", "Cross-region", "tokens", 2_000_000.0)];
+        let finding = judge(&cross_region(), &applied, None, Some(2_500_000));
+        assert_eq!(finding.code(), "quotas.inference/below-expected-load");
+        assert!(
+            finding
+                .remediation
+                .unwrap()
+                .contains("--desired-value 2500000")
+        );
+        assert_eq!(finding.evidence["expect_tpm"], 2_500_000);
+    }
+
+    #[test]
+    fn no_quota_for_the_model_warns_rather_than_passes() {
+        let finding = judge(&cross_region(), &[], None, None);
+        assert_eq!(
+            (finding.status, finding.code().as_str()),
+            (Status::Warn, "quotas.inference/quota-not-found")
+        );
+    }
+}

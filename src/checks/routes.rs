@@ -314,3 +314,107 @@ fn with_alternative(finding: Finding, suggestion: Option<&InferenceProfile>) -> 
         None => finding,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{model, profile, target};
+    use crate::engine::Status;
+
+    const SONNET: &str = "anthropic.claude-sonnet-4-6";
+
+    fn profiles() -> Vec<InferenceProfile> {
+        vec![
+            profile(&format!("global.{SONNET}"), SONNET, &["", "us-east-1"]),
+            profile(
+                &format!("us.{SONNET}"),
+                SONNET,
+                &["us-east-1", "us-east-2", "us-west-2"],
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_family_goes_through_the_regional_geography_with_its_destinations() {
+        let t = target("sonnet", model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]));
+        let (finding, invocation) = system(&t, &profiles());
+        assert_eq!(finding.code(), "profiles.resolve/route-resolved");
+        let invocation = invocation.unwrap();
+        assert_eq!(invocation.model_id, format!("us.{SONNET}"));
+        assert_eq!(invocation.route, Route::Geographic);
+        assert_eq!(
+            invocation.destination_regions(),
+            ["us-east-1", "us-east-2", "us-west-2"]
+        );
+        assert_eq!(finding.evidence["route"], "geographic-profile");
+    }
+
+    #[test]
+    fn a_profile_only_model_called_by_its_id_fails_with_the_profile_to_use() {
+        let t = target(SONNET, model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]));
+        let (finding, invocation) = system(&t, &profiles());
+        assert!(invocation.is_none());
+        assert_eq!(finding.code(), "profiles.resolve/needs-inference-profile");
+        assert!(
+            finding
+                .message
+                .contains("on-demand throughput isn't supported")
+        );
+        assert!(
+            finding
+                .remediation
+                .unwrap()
+                .contains(&format!("--model us.{SONNET}"))
+        );
+        assert_eq!(
+            finding.evidence["suggested_profile_id"],
+            format!("us.{SONNET}")
+        );
+    }
+
+    #[test]
+    fn an_on_demand_model_is_called_by_its_id() {
+        let t = target(SONNET, model(SONNET, "ACTIVE", &["ON_DEMAND"]));
+        let (finding, invocation) = system(&t, &[]);
+        assert_eq!(finding.status, Status::Pass);
+        assert_eq!(invocation.unwrap().route, Route::OnDemand);
+    }
+
+    #[test]
+    fn another_geographys_profile_fails_with_the_local_one() {
+        let t = target(
+            &format!("eu.{SONNET}"),
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+        );
+        let (finding, _) = system(&t, &profiles());
+        assert_eq!(finding.code(), "profiles.resolve/profile-not-offered");
+        assert_eq!(
+            finding.evidence["suggested_profile_id"],
+            format!("us.{SONNET}")
+        );
+    }
+
+    #[test]
+    fn an_inactive_profile_or_one_without_destinations_is_not_a_route() {
+        let named = target(
+            &format!("us.{SONNET}"),
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+        );
+        let mut inactive = profiles();
+        inactive[1].status = "DEPRECATED".into();
+        let (finding, invocation) = system(&named, &inactive);
+        assert!(invocation.is_none());
+        assert_eq!(finding.code(), "profiles.resolve/profile-not-active");
+        // A family never picks an inactive profile: with no other, there is no route.
+        let t = target("sonnet", model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]));
+        let (finding, _) = system(&t, &inactive[1..]);
+        assert_eq!(finding.code(), "profiles.resolve/no-route");
+        let mut empty = profiles();
+        empty[1].model_arns.clear();
+        let (finding, _) = system(&t, &empty[1..]);
+        assert_eq!(
+            (finding.status, finding.code().as_str()),
+            (Status::Error, "profiles.resolve/no-destinations")
+        );
+    }
+}
