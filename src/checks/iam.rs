@@ -457,11 +457,10 @@ pub fn likely_outside_iam(error: &AwsError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{invocation, model, profile};
+    use crate::checks::testing::{SONNET, invocation, model, profile};
     use crate::iam::{NamedPolicy, Policy};
     use serde_json::Value;
 
-    const SONNET: &str = "anthropic.claude-sonnet-4-6";
     const PRINCIPAL: &str = "arn:aws:iam::123456789012:user/team/dev";
 
     fn through(id: &str, destinations: &[&str]) -> Invocation {

@@ -400,21 +400,8 @@ mod tests {
 #[cfg(test)]
 mod verdicts {
     use super::*;
-    use crate::checks::testing::{invocation, model, profile};
+    use crate::checks::testing::sonnet_through_us;
     use crate::engine::Status;
-
-    const SONNET: &str = "anthropic.claude-sonnet-4-6";
-
-    fn through_profile() -> Invocation {
-        invocation(
-            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
-            Some(profile(
-                &format!("us.{SONNET}"),
-                SONNET,
-                &["us-east-1", "us-west-2"],
-            )),
-        )
-    }
 
     fn rejected(kind: AwsErrorKind, code: &str, message: &str) -> ProbeAnswer {
         ProbeAnswer::Rejected(AwsError::new(kind, &catalog::INVOKE_MODEL, message).with_code(code))
@@ -427,10 +414,10 @@ mod verdicts {
             "ValidationException",
             "Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again.",
         );
-        let finding = verdict(&through_profile(), &answer, true);
+        let finding = verdict(&sonnet_through_us(), &answer, true);
         assert_eq!(finding.code(), "runtime.probe/authorized");
         assert_eq!(
-            verdict(&through_profile(), &ProbeAnswer::Counted(7), false).code(),
+            verdict(&sonnet_through_us(), &ProbeAnswer::Counted(7), false).code(),
             "runtime.probe/authorized"
         );
     }
@@ -442,7 +429,7 @@ mod verdicts {
             "AccessDeniedException",
             "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: bedrock:InvokeModel",
         );
-        let outside = verdict(&through_profile(), &denied, true);
+        let outside = verdict(&sonnet_through_us(), &denied, true);
         assert_eq!(outside.code(), "runtime.probe/denied-outside-iam");
         assert!(
             outside
@@ -450,7 +437,7 @@ mod verdicts {
                 .contains("service control policy, resource control policy or session policy")
         );
         assert!(!outside.remediation.as_deref().unwrap().contains("  "));
-        let inside = verdict(&through_profile(), &denied, false);
+        let inside = verdict(&sonnet_through_us(), &denied, false);
         assert_eq!(inside.code(), "runtime.probe/denied");
         let fix = inside.remediation.unwrap();
         assert!(
@@ -466,7 +453,7 @@ mod verdicts {
     #[test]
     fn an_answer_it_does_not_know_and_a_success_it_must_not_get_are_errors() {
         let unknown = verdict(
-            &through_profile(),
+            &sonnet_through_us(),
             &rejected(AwsErrorKind::Other, "BrandNewException", "Surprise"),
             false,
         );
@@ -475,14 +462,14 @@ mod verdicts {
             (Status::Error, "runtime.probe/unrecognized-answer")
         );
         assert_eq!(unknown.evidence["answer"], "BrandNewException: Surprise");
-        let invoked = verdict(&through_profile(), &ProbeAnswer::Invoked, true);
+        let invoked = verdict(&sonnet_through_us(), &ProbeAnswer::Invoked, true);
         assert_eq!(invoked.status, Status::Error);
     }
 
     #[test]
     fn throttling_warns_and_daily_tokens_fail() {
         let throttled = verdict(
-            &through_profile(),
+            &sonnet_through_us(),
             &rejected(
                 AwsErrorKind::Throttled,
                 "ThrottlingException",
@@ -492,7 +479,7 @@ mod verdicts {
         );
         assert_eq!(throttled.status, Status::Warn);
         let daily = verdict(
-            &through_profile(),
+            &sonnet_through_us(),
             &rejected(
                 AwsErrorKind::Throttled,
                 "ThrottlingException",

@@ -365,10 +365,8 @@ mod tests {
 #[cfg(test)]
 mod judging {
     use super::*;
-    use crate::checks::testing::{invocation, model, profile};
+    use crate::checks::testing::{SONNET, invocation, model, sonnet_through_us};
     use crate::engine::Status;
-
-    const SONNET: &str = "anthropic.claude-sonnet-4-6";
 
     fn quota(code: &str, kind: &str, what: &str, value: f64) -> ServiceQuota {
         ServiceQuota {
@@ -381,17 +379,6 @@ mod judging {
         }
     }
 
-    fn cross_region() -> Invocation {
-        invocation(
-            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
-            Some(profile(
-                &format!("us.{SONNET}"),
-                SONNET,
-                &["us-east-1", "us-west-2"],
-            )),
-        )
-    }
-
     #[test]
     fn the_route_decides_which_quota_applies() {
         let applied = [
@@ -400,7 +387,7 @@ mod judging {
             quota("L-3", "Global cross-region", "tokens", 0.0),
         ];
         let defaults = [quota("L-2", "Cross-region", "tokens", 2_000_000.0)];
-        let finding = judge(&cross_region(), &applied, Some(&defaults), None);
+        let finding = judge(&sonnet_through_us(), &applied, Some(&defaults), None);
         assert_eq!(finding.code(), "quotas.inference/sufficient");
         assert!(
             finding
@@ -423,7 +410,7 @@ mod judging {
     #[test]
     fn below_the_expected_load_warns_with_the_increase_to_ask_for() {
         let applied = [quota("L-2", "Cross-region", "tokens", 2_000_000.0)];
-        let finding = judge(&cross_region(), &applied, None, Some(2_500_000));
+        let finding = judge(&sonnet_through_us(), &applied, None, Some(2_500_000));
         assert_eq!(finding.code(), "quotas.inference/below-expected-load");
         assert!(
             finding
@@ -436,7 +423,7 @@ mod judging {
 
     #[test]
     fn no_quota_for_the_model_warns_rather_than_passes() {
-        let finding = judge(&cross_region(), &[], None, None);
+        let finding = judge(&sonnet_through_us(), &[], None, None);
         assert_eq!(
             (finding.status, finding.code().as_str()),
             (Status::Warn, "quotas.inference/quota-not-found")

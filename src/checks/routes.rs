@@ -318,10 +318,8 @@ fn with_alternative(finding: Finding, suggestion: Option<&InferenceProfile>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{model, profile, target};
+    use crate::checks::testing::{SONNET, model, profile, target};
     use crate::engine::Status;
-
-    const SONNET: &str = "anthropic.claude-sonnet-4-6";
 
     fn profiles() -> Vec<InferenceProfile> {
         vec![

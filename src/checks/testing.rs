@@ -7,6 +7,7 @@ use super::models::ModelTarget;
 use super::routes::{Invocation, Route};
 
 pub const ACCOUNT: &str = "123456789012";
+pub const SONNET: &str = "anthropic.claude-sonnet-4-6";
 
 pub fn region(name: &str) -> Region {
     name.parse().unwrap()
@@ -67,4 +68,16 @@ pub fn invocation(model: FoundationModel, profile: Option<InferenceProfile>) -> 
         profile,
         route,
     }
+}
+
+/// Sonnet 4.6 called from `us-east-1` through `us.` with two destination regions.
+pub fn sonnet_through_us() -> Invocation {
+    invocation(
+        model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+        Some(profile(
+            &format!("us.{SONNET}"),
+            SONNET,
+            &["us-east-1", "us-west-2"],
+        )),
+    )
 }
