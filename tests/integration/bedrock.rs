@@ -1,21 +1,15 @@
-//! The Bedrock readiness checks against the default account and swapped-in scenarios: each
-//! failure mode names the right check, status and message.
+//! The Bedrock readiness checks in-process, against the default account and swapped-in
+//! scenarios: each failure mode names the right check, status and message.
 
 use serde_json::Value;
 
 use crate::support::front::{Fault, Rule};
+use crate::support::sandbox::Sandbox;
 use crate::support::{Emulator, fixture, rest_error};
 use crate::{Run, finding, findings};
 
-fn doctor(emulator: &Emulator, args: &[&str]) -> (Run, Value) {
-    let run = Run::of(
-        emulator
-            .cmd()
-            .args(["doctor", "--output", "json"])
-            .args(args),
-    );
-    let report = run.report();
-    (run, report)
+fn doctor(sandbox: &Sandbox, args: &[&str]) -> (Run, Value) {
+    sandbox.doctor(args)
 }
 
 fn statuses(report: &Value, check: &str) -> Vec<String> {
@@ -27,7 +21,7 @@ fn statuses(report: &Value, check: &str) -> Vec<String> {
 
 #[test]
 fn the_default_targets_are_the_newest_sonnet_and_haiku_and_all_is_well() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(&emulator, &[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     assert_eq!(
@@ -68,7 +62,7 @@ fn the_default_targets_are_the_newest_sonnet_and_haiku_and_all_is_well() {
 
 #[test]
 fn catalogs_and_lists_are_fetched_once_per_region_while_models_and_regions_run_together() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(
         &emulator,
         &[
@@ -132,7 +126,7 @@ fn catalogs_and_lists_are_fetched_once_per_region_while_models_and_regions_run_t
 
 #[test]
 fn a_base_id_of_a_profile_only_model_fails_with_the_profile_to_use() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(&emulator, &["--model", "anthropic.claude-sonnet-4-6"]);
     assert_eq!(run.code, 1);
     let route = finding(&report, "profiles.resolve");
@@ -161,7 +155,7 @@ fn a_base_id_of_a_profile_only_model_fails_with_the_profile_to_use() {
 
 #[test]
 fn a_profile_of_another_geography_fails_with_the_local_one() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(
         &emulator,
         &[
@@ -187,7 +181,7 @@ fn a_profile_of_another_geography_fails_with_the_local_one() {
 
 #[test]
 fn a_model_missing_from_the_region_fails_and_typos_get_a_suggestion() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     emulator.on(
         "bedrock:ListFoundationModels@ap-south-2",
         Rule::Fixture(fixture("bedrock/ListFoundationModels.haiku-only.json")),
@@ -244,7 +238,7 @@ fn a_model_missing_from_the_region_fails_and_typos_get_a_suggestion() {
 
 #[test]
 fn a_legacy_model_warns_with_its_dates_and_successor() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     // Its profile is on the second page of ListInferenceProfiles.
     let (run, report) = doctor(
         &emulator,
@@ -270,14 +264,14 @@ fn a_legacy_model_warns_with_its_dates_and_successor() {
             .contains("--model anthropic.claude-sonnet-4-6")
     );
     assert_eq!(finding(&report, "profiles.resolve")["status"], "pass");
-    let strict = Run::of(emulator.cmd().args([
-        "doctor",
-        "--output",
-        "json",
-        "--strict",
-        "--model",
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-    ]));
+    let (strict, _) = doctor(
+        &emulator,
+        &[
+            "--strict",
+            "--model",
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        ],
+    );
     assert_eq!(strict.code, 1);
 }
 
@@ -294,7 +288,7 @@ fn each_missing_access_has_its_own_message_and_fix() {
             "cross-region inference profile",
         ),
     ] {
-        let emulator = Emulator::start();
+        let emulator = Sandbox::new();
         emulator.on(
             "bedrock:GetFoundationModelAvailability",
             Rule::Fixture(fixture(&format!(
@@ -314,7 +308,7 @@ fn each_missing_access_has_its_own_message_and_fix() {
 
 #[test]
 fn a_quota_applied_at_zero_fails_with_the_increase_command() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     emulator.on(
         "servicequotas:ListServiceQuotas",
         Rule::Fixture(fixture("servicequotas/ListServiceQuotas.zero.json")),
@@ -331,7 +325,7 @@ fn a_quota_applied_at_zero_fails_with_the_increase_command() {
 
 #[test]
 fn a_quota_below_the_expected_load_warns() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(&emulator, &["--expect-tpm", "2500000"]);
     assert_eq!(run.code, 0);
     // Sonnet's was raised to 3,000,000; Haiku's is the 2,000,000 default.
@@ -347,7 +341,7 @@ fn a_quota_below_the_expected_load_warns() {
 }
 
 fn probe_answered(status: u16, code: &str, message: &str) -> (Run, Value) {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     emulator.on(
         "bedrock-runtime:InvokeModel",
         Rule::Fixture(rest_error(status, code, message)),
@@ -359,7 +353,7 @@ const DENIED: &str = "User: arn:aws:iam::123456789012:user/team/dev is not autho
 
 #[test]
 fn the_probe_reads_access_denied() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     emulator.on(
         "bedrock-runtime:InvokeModel",
         Rule::Fixture(rest_error(403, "AccessDeniedException", DENIED)),
@@ -387,7 +381,7 @@ fn the_probe_reads_access_denied() {
 
 #[test]
 fn a_probe_denied_that_iam_allows_points_outside_iam() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     emulator.on(
         "bedrock-runtime:InvokeModel",
         Rule::Fixture(rest_error(403, "AccessDeniedException", DENIED)),
@@ -461,7 +455,7 @@ fn the_probe_never_passes_an_answer_it_does_not_know() {
 
 #[test]
 fn list_foundation_models_denied_is_an_error_and_the_rest_skips() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     emulator.on(
         "bedrock:ListFoundationModels",
         Rule::Fault(Fault::AccessDenied),
@@ -484,7 +478,7 @@ fn list_foundation_models_denied_is_an_error_and_the_rest_skips() {
 
 #[test]
 fn no_probe_sends_nothing_to_bedrock_runtime() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(&emulator, &["--no-probe"]);
     assert_eq!(run.code, 0);
     assert_eq!(
@@ -502,7 +496,7 @@ fn no_probe_sends_nothing_to_bedrock_runtime() {
 
 #[test]
 fn an_on_demand_model_is_probed_with_count_tokens() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(
         &emulator,
         &["--model", "anthropic.claude-3-5-haiku-20241022-v1:0"],
@@ -531,7 +525,7 @@ fn an_on_demand_model_is_probed_with_count_tokens() {
 
 #[test]
 fn a_global_profile_reaches_the_region_less_model_arn() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(
         &emulator,
         &["--model", "global.anthropic.claude-opus-4-6-v1"],
@@ -555,7 +549,7 @@ fn a_global_profile_reaches_the_region_less_model_arn() {
 
 #[test]
 fn an_application_profile_arn_is_described_and_called_by_its_arn() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
     let (run, report) = doctor(&emulator, &["--model", arn]);
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
@@ -577,7 +571,7 @@ fn an_application_profile_arn_is_described_and_called_by_its_arn() {
 
 #[test]
 fn a_japanese_region_uses_the_jp_profile() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, report) = doctor(
         &emulator,
         &["--region", "ap-northeast-1", "--model", "sonnet"],

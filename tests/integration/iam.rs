@@ -1,9 +1,11 @@
-//! `iam.invoke` scenarios: what IAM's simulator says, and what local evaluation of the
-//! principal's real policies (held by moto) says when simulation is denied.
+//! `iam.invoke` scenarios: what IAM's simulator says (in-process), and what local evaluation
+//! of the principal's real policies (held by moto, through the real binary) says when
+//! simulation is denied; `policy evaluate` and `policy explain`.
 
 use serde_json::{Value, json};
 
-use crate::support::front::{Fault, Rule};
+use crate::support::front::{Fault, Router, Rule};
+use crate::support::sandbox::Sandbox;
 use crate::support::{Emulator, fixture};
 use crate::{Run, findings};
 
@@ -15,7 +17,18 @@ fn model(region: &str) -> String {
     format!("arn:aws:bedrock:{region}::foundation-model/{SONNET}")
 }
 
-fn iam_findings(emulator: &Emulator, args: &[&str]) -> (Run, Vec<Value>) {
+/// doctor in-process, the probe off, and its `iam.invoke` findings.
+fn iam_findings(sandbox: &Sandbox, args: &[&str]) -> (Run, Vec<Value>) {
+    let (run, report) = sandbox.doctor(&[&["--no-probe"], args].concat());
+    let found = findings(&report, "iam.invoke")
+        .into_iter()
+        .cloned()
+        .collect();
+    (run, found)
+}
+
+/// The same with the real binary against moto, whose IAM holds the principal's policies.
+fn iam_findings_e2e(emulator: &Emulator, args: &[&str]) -> (Run, Vec<Value>) {
     let run = Run::of(
         emulator
             .cmd()
@@ -31,8 +44,8 @@ fn iam_findings(emulator: &Emulator, args: &[&str]) -> (Run, Vec<Value>) {
 }
 
 /// Simulation answers `deny` for requests whose resource starts with `resource`.
-fn simulate_denies(emulator: &Emulator, resource: &str, deny: &str) {
-    emulator.on(
+fn simulate_denies(front: &Router, resource: &str, deny: &str) {
+    front.on(
         "iam:SimulatePrincipalPolicy",
         Rule::Match(
             vec![(
@@ -48,7 +61,7 @@ fn simulate_denies(emulator: &Emulator, resource: &str, deny: &str) {
 
 #[test]
 fn simulation_allowing_everything_passes_per_invocation() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let (run, found) = iam_findings(&emulator, &[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     assert_eq!(found.len(), 2);
@@ -67,9 +80,9 @@ fn simulation_allowing_everything_passes_per_invocation() {
 
 #[test]
 fn one_destination_region_not_allowed_fails_on_that_model() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     simulate_denies(
-        &emulator,
+        &emulator.front,
         &model("us-west-2"),
         "iam/SimulatePrincipalPolicy.implicit-deny.xml",
     );
@@ -107,9 +120,9 @@ fn one_destination_region_not_allowed_fails_on_that_model() {
 
 #[test]
 fn a_global_profile_without_the_region_less_model_arn_fails() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     simulate_denies(
-        &emulator,
+        &emulator.front,
         "arn:aws:bedrock:::foundation-model/",
         "iam/SimulatePrincipalPolicy.implicit-deny.xml",
     );
@@ -132,9 +145,9 @@ fn a_global_profile_without_the_region_less_model_arn_fails() {
 
 #[test]
 fn an_explicit_deny_on_one_region_names_the_statement() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     simulate_denies(
-        &emulator,
+        &emulator.front,
         &model("us-east-2"),
         "iam/SimulatePrincipalPolicy.explicit-deny.xml",
     );
@@ -163,7 +176,7 @@ fn an_explicit_deny_on_one_region_names_the_statement() {
 
 #[test]
 fn an_application_profile_is_checked_with_its_own_arn() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
     let (run, found) = iam_findings(&emulator, &["--model", arn]);
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
@@ -195,7 +208,7 @@ fn denied_simulation_falls_back_to_local_evaluation_of_the_real_policies() {
         "claude-invoke",
         &scoped_policy(PROFILE, &["us-east-1", "us-east-2", "us-west-2"]),
     );
-    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    let (run, found) = iam_findings_e2e(&emulator, &["--model", "sonnet"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     assert_eq!(found[0]["status"], "pass");
     assert_eq!(found[0]["evidence"]["source"], "local");
@@ -221,7 +234,7 @@ fn local_evaluation_finds_the_missing_region_and_the_wrong_profile_condition() {
         &scoped_policy(PROFILE, &["us-east-1", "us-east-2"]),
     );
     emulator.put_dev_inline("extra", &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:ListFoundationModels", "Resource": "*"}]}));
-    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    let (run, found) = iam_findings_e2e(&emulator, &["--model", "sonnet"]);
     assert_eq!(run.code, 1);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(
@@ -242,7 +255,7 @@ fn local_evaluation_finds_the_missing_region_and_the_wrong_profile_condition() {
         "claude-invoke",
         &scoped_policy(global, &["us-east-1", "us-east-2", "us-west-2"]),
     );
-    let (_, found) = iam_findings(&other, &["--model", "sonnet"]);
+    let (_, found) = iam_findings_e2e(&other, &["--model", "sonnet"]);
     let denied: Vec<&str> = found
         .iter()
         .filter(|f| f["status"] == "fail")
@@ -257,12 +270,13 @@ fn local_evaluation_finds_the_missing_region_and_the_wrong_profile_condition() {
 
 #[test]
 fn both_simulation_and_policy_reads_denied_is_an_error() {
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     emulator.on(
         "iam:SimulatePrincipalPolicy",
         Rule::Fault(Fault::AccessDenied),
     );
     emulator.on("iam:ListGroupsForUser", Rule::Fault(Fault::AccessDenied));
+    emulator.on("iam:GetUser", Rule::Fault(Fault::AccessDenied));
     let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
     assert_eq!(run.code, 3, "{}\n{}", run.stderr, run.stdout);
     assert_eq!(found[0]["status"], "error");
@@ -446,7 +460,7 @@ fn simulation_is_asked_with_the_context_bedrock_sets() {
     // Allowed only where the request carries what Bedrock sets: a grant scoped by
     // bedrock:InferenceProfileArn that matches. Without the context entry every destination
     // model would be denied.
-    let emulator = Emulator::start();
+    let emulator = Sandbox::new();
     let allowed = || Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.allowed.xml"));
     emulator.on(
         "iam:SimulatePrincipalPolicy",

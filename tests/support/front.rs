@@ -6,8 +6,10 @@
 //! recognized the way AWS routes them: the SigV4 credential scope gives service and region;
 //! `X-Amz-Target`, the `Action` form field or the REST path gives the operation.
 //!
-//! Used in-process by the integration tests and as a standalone process by
-//! `examples/front_server.rs` (the sandbox and benchmarks). It never listens beyond 127.0.0.1.
+//! The rules and the log live in a `Router`, which answers over TCP (`FrontServer`, forwarding
+//! to moto) or in-process (`tests/support/inprocess.rs`, no socket and no moto). Used by the
+//! integration tests and as a standalone process by `examples/front_server.rs` (the sandbox
+//! and benchmarks). It never listens beyond 127.0.0.1.
 
 #![allow(dead_code)] // Each user of this module uses a different part of it.
 
@@ -151,48 +153,23 @@ struct State {
     log: Mutex<Vec<RecordedRequest>>,
 }
 
-pub struct FrontServer {
-    addr: SocketAddr,
+/// The rules per operation and the log of what was asked; clones share both.
+#[derive(Clone)]
+pub struct Router {
     state: Arc<State>,
-    accept: tokio::task::JoinHandle<()>,
 }
 
-impl FrontServer {
-    /// Listens on 127.0.0.1:`port` (0: any free port) and forwards to `upstream` (moto's URL);
-    /// without an upstream, an operation with no rule answers 501.
-    pub async fn start(port: u16, upstream: Option<String>) -> std::io::Result<FrontServer> {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(State {
-            upstream,
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            rules: Mutex::new(HashMap::new()),
-            log: Mutex::new(Vec::new()),
-        });
-        let accept_state = Arc::clone(&state);
-        let accept = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = Arc::clone(&accept_state);
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| handle(Arc::clone(&state), request));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        Ok(FrontServer {
-            addr,
-            state,
-            accept,
-        })
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+impl Router {
+    /// Without an upstream (moto's URL), an operation with no rule answers 501.
+    pub fn new(upstream: Option<String>) -> Router {
+        Router {
+            state: Arc::new(State {
+                upstream,
+                client: Client::builder(TokioExecutor::new()).build_http(),
+                rules: Mutex::new(HashMap::new()),
+                log: Mutex::new(Vec::new()),
+            }),
+        }
     }
 
     /// Sets the rule for an operation key such as `sts:GetCallerIdentity`, or for the
@@ -217,6 +194,63 @@ impl FrontServer {
         lock(&self.state.rules).clear();
         lock(&self.state.log).clear();
     }
+
+    /// The answer to one request, recorded in the log.
+    pub async fn answer(
+        &self,
+        parts: hyper::http::request::Parts,
+        body: Bytes,
+    ) -> Response<Full<Bytes>> {
+        respond(&self.state, parts, body).await
+    }
+}
+
+pub struct FrontServer {
+    addr: SocketAddr,
+    router: Router,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl std::ops::Deref for FrontServer {
+    type Target = Router;
+
+    fn deref(&self) -> &Router {
+        &self.router
+    }
+}
+
+impl FrontServer {
+    /// Listens on 127.0.0.1:`port` (0: any free port) and forwards to `upstream` (moto's URL);
+    /// without an upstream, an operation with no rule answers 501.
+    pub async fn start(port: u16, upstream: Option<String>) -> std::io::Result<FrontServer> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let router = Router::new(upstream);
+        let accept_state = Arc::clone(&router.state);
+        let accept = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let state = Arc::clone(&accept_state);
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| handle(Arc::clone(&state), request));
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(FrontServer {
+            addr,
+            router,
+            accept,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
 }
 
 impl Drop for FrontServer {
@@ -235,11 +269,17 @@ async fn handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-
     if let Some(response) = control(&state, &parts.method, parts.uri.path()) {
         return Ok(response);
     }
+    Ok(respond(&state, parts, body).await)
+}
 
+async fn respond(
+    state: &State,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
     let operation = identify(&parts.method, &parts.uri, &parts.headers, &body);
     let protocol = Protocol::of(&parts.headers, &body, &parts.uri);
     let rule = {
@@ -269,7 +309,7 @@ async fn handle(
             .chain(form_pairs(parts.uri.query().unwrap_or_default().as_bytes()))
             .collect(),
     };
-    let (response, answered_by) = answer(&state, rule, &parts, body, protocol, &template).await;
+    let (response, answered_by) = answer(state, rule, &parts, body, protocol, &template).await;
     lock(&state.log).push(RecordedRequest {
         mutating: is_mutating(&operation.name),
         service: operation.service,
@@ -278,7 +318,7 @@ async fn handle(
         answered_by,
         status: response.status().as_u16(),
     });
-    Ok(response)
+    response
 }
 
 async fn answer(

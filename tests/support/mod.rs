@@ -2,6 +2,8 @@
 //! command builder that runs the real binary against them with a clean environment.
 
 pub mod front;
+pub mod inprocess;
+pub mod sandbox;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
