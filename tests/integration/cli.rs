@@ -210,11 +210,7 @@ fn endpoint_url_flag_sends_every_call_there() {
 #[test]
 fn every_call_doctor_makes_is_a_catalog_read() {
     let emulator = Emulator::start();
-    let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-    emulator.moto.as_ref().unwrap().query(
-        "iam",
-        &format!("Action=CreateRole&RoleName=claude-dev&AssumeRolePolicyDocument={trust}&Version=2010-05-08"),
-    );
+    emulator.create_role("claude-dev", "/");
     emulator.on(
         "sts:GetCallerIdentity",
         crate::support::front::Rule::Fixture(crate::support::fixture(

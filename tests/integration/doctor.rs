@@ -87,11 +87,7 @@ fn no_credentials_fails_and_skips_dependents() {
 #[test]
 fn an_assumed_role_is_mapped_to_its_role_with_path() {
     let emulator = Emulator::start();
-    let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-    emulator.moto.as_ref().unwrap().query(
-        "iam",
-        &format!("Action=CreateRole&RoleName=claude-dev&Path=/engineering/&AssumeRolePolicyDocument={trust}&Version=2010-05-08"),
-    );
+    emulator.create_role("claude-dev", "/engineering/");
     emulator.on(
         "sts:GetCallerIdentity",
         Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),

@@ -59,34 +59,17 @@ impl Moto {
         }
     }
 
-    /// Sends a query-protocol request (IAM, STS) straight to moto, to seed state.
-    pub fn query(&self, service: &str, form: &str) -> String {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let url = self.url.clone();
-        let service = service.to_string();
-        let form = form.to_string();
-        runtime.block_on(async move {
-            use http_body_util::{BodyExt, Full};
-            let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http::<Full<bytes::Bytes>>();
-            let request = hyper::Request::post(format!("{url}/"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header(
-                    "authorization",
-                    format!("AWS4-HMAC-SHA256 Credential=AKIDSEED/20261122/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"),
-                )
-                .body(Full::new(bytes::Bytes::from(form)))
-                .unwrap();
-            let response = client.request(request).await.expect("moto answers");
-            let status = response.status();
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            let text = String::from_utf8_lossy(&body).into_owned();
-            assert!(status.is_success(), "moto refused the seed request: {status} {text}");
-            text
-        })
+    /// moto's IAM through the SDK's typed client: what seeds each test's account.
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "AKIDSEED", "seed", None, None, "seed",
+            ))
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
     }
 }
 
@@ -111,19 +94,6 @@ pub fn fixture(relative: &str) -> front::Fixture {
     front::Fixture::from_file(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
-/// Form encoding for query-protocol requests.
-pub fn form_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 /// An error as Bedrock (REST-JSON) sends it: status, `x-amzn-errortype` and a message.
 pub fn rest_error(status: u16, code: &str, message: &str) -> front::Fixture {
     front::Fixture {
@@ -134,16 +104,14 @@ pub fn rest_error(status: u16, code: &str, message: &str) -> front::Fixture {
     }
 }
 
-/// Text between `<tag>` and `</tag>` in an XML answer.
-pub fn xml_value(xml: &str, tag: &str) -> String {
-    let open = format!("<{tag}>");
-    let close = format!("</{tag}>");
-    let start = xml
-        .find(&open)
-        .unwrap_or_else(|| panic!("no <{tag}> in {xml}"))
-        + open.len();
-    let end = xml[start..].find(&close).expect("closing tag") + start;
-    xml[start..end].to_string()
+/// Sends one seeding request to moto and waits for it; moto refusing it fails the test.
+fn seed<T, E: std::fmt::Debug>(request: impl std::future::Future<Output = Result<T, E>>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(request)
+        .expect("moto accepts the seed request")
 }
 
 /// moto plus the front server, and a developer's credentials in moto: the IAM user `dev`.
@@ -161,18 +129,24 @@ impl Emulator {
     /// moto with the IAM user `dev` and an access key of its own, behind the front server.
     pub fn start() -> Emulator {
         let moto = Moto::start();
-        moto.query(
-            "iam",
-            "Action=CreateUser&UserName=dev&Path=/team/&Version=2010-05-08",
-        );
-        let key = moto.query(
-            "iam",
-            "Action=CreateAccessKey&UserName=dev&Version=2010-05-08",
-        );
-        let access_key_id = xml_value(&key, "AccessKeyId");
-        let secret_access_key = xml_value(&key, "SecretAccessKey");
+        let iam = moto.iam();
+        let key = seed(async {
+            iam.create_user()
+                .user_name("dev")
+                .path("/team/")
+                .send()
+                .await?;
+            Ok::<_, aws_sdk_iam::Error>(iam.create_access_key().user_name("dev").send().await?)
+        })
+        .access_key
+        .expect("moto returns the new key");
         let upstream = Some(moto.url.clone());
-        Self::with(Some(moto), upstream, access_key_id, secret_access_key)
+        Self::with(
+            Some(moto),
+            upstream,
+            key.access_key_id,
+            key.secret_access_key,
+        )
     }
 
     /// The front server alone: STS and IAM need a rule (fixture or fault) in each test.
@@ -217,27 +191,56 @@ impl Emulator {
         }
     }
 
+    fn iam(&self) -> aws_sdk_iam::Client {
+        self.moto.as_ref().expect("this test needs moto").iam()
+    }
+
     /// A customer-managed policy in moto, attached to the user `dev`.
     pub fn attach_to_dev(&self, name: &str, document: &serde_json::Value) {
-        let moto = self.moto.as_ref().expect("this test needs moto");
-        let encoded = form_encode(&document.to_string());
-        moto.query(
-            "iam",
-            &format!(
-                "Action=CreatePolicy&PolicyName={name}&PolicyDocument={encoded}&Version=2010-05-08"
-            ),
-        );
-        moto.query(
-            "iam",
-            &format!("Action=AttachUserPolicy&UserName=dev&PolicyArn=arn%3Aaws%3Aiam%3A%3A{ACCOUNT}%3Apolicy%2F{name}&Version=2010-05-08"),
-        );
+        let iam = self.iam();
+        seed(async {
+            let policy = iam
+                .create_policy()
+                .policy_name(name)
+                .policy_document(document.to_string())
+                .send()
+                .await?;
+            let arn = policy.policy.and_then(|p| p.arn).unwrap_or_default();
+            iam.attach_user_policy()
+                .user_name("dev")
+                .policy_arn(arn)
+                .send()
+                .await?;
+            Ok::<_, aws_sdk_iam::Error>(())
+        });
     }
 
     /// An inline policy of the user `dev` in moto.
     pub fn put_dev_inline(&self, name: &str, document: &serde_json::Value) {
-        let moto = self.moto.as_ref().expect("this test needs moto");
-        let encoded = form_encode(&document.to_string());
-        moto.query("iam", &format!("Action=PutUserPolicy&UserName=dev&PolicyName={name}&PolicyDocument={encoded}&Version=2010-05-08"));
+        let iam = self.iam();
+        seed(
+            iam.put_user_policy()
+                .user_name("dev")
+                .policy_name(name)
+                .policy_document(document.to_string())
+                .send(),
+        );
+    }
+
+    /// A role in moto that anyone in the account may assume.
+    pub fn create_role(&self, name: &str, path: &str) {
+        let trust = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "sts:AssumeRole"}]
+        });
+        let iam = self.iam();
+        seed(
+            iam.create_role()
+                .role_name(name)
+                .path(path)
+                .assume_role_policy_document(trust.to_string())
+                .send(),
+        );
     }
 
     pub fn on(&self, operation: &str, rule: Rule) -> &Self {
