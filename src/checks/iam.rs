@@ -55,7 +55,23 @@ pub struct IamVerdict {
     pub region: Region,
     pub model_id: String,
     pub allowed: bool,
-    pub source: &'static str,
+    pub source: Source,
+}
+
+/// What decided: IAM's policy simulator, or local evaluation of the principal's policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Simulate,
+    Local,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Simulate => "simulate",
+            Source::Local => "local",
+        }
+    }
 }
 
 impl IamVerdicts {
@@ -110,8 +126,15 @@ fn needs(invocation: &Invocation) -> Vec<Need> {
 #[derive(Clone, Debug)]
 struct Answer {
     action: String,
-    decision: String,
+    /// AWS's word when it is none this version knows.
+    decision: Result<Decision, String>,
     matched: Vec<String>,
+}
+
+impl Answer {
+    fn allowed(&self) -> bool {
+        self.decision == Ok(Decision::Allowed)
+    }
 }
 
 #[async_trait]
@@ -172,7 +195,7 @@ async fn judge(
     aws: &AwsReader,
     principal: &str,
     invocation: &Invocation,
-) -> (Vec<Finding>, Option<(bool, &'static str)>) {
+) -> (Vec<Finding>, Option<(bool, Source)>) {
     let needs = needs(invocation);
     let simulated = join_all(
         needs
@@ -198,12 +221,13 @@ async fn judge(
                             }) {
                                 Some(d) => Answer {
                                     action: action.to_string(),
-                                    decision: d.decision.clone(),
+                                    decision: Decision::from_simulator(&d.decision)
+                                        .ok_or_else(|| d.decision.clone()),
                                     matched: d.matched.clone(),
                                 },
                                 None => Answer {
                                     action: action.to_string(),
-                                    decision: "(no answer)".into(),
+                                    decision: Err("(no answer)".into()),
                                     matched: Vec::new(),
                                 },
                             }
@@ -211,11 +235,11 @@ async fn judge(
                         .collect::<Vec<_>>()
                 })
                 .collect::<Vec<_>>();
-            (answers, "simulate")
+            (answers, Source::Simulate)
         }
         Some(error) if error.kind() == AwsErrorKind::Denied => {
             match aws.principal_policies(principal).await {
-                Ok(policies) => (locally(&policies, &needs), "local"),
+                Ok(policies) => (locally(&policies, &needs), Source::Local),
                 Err(read_error) => {
                     let finding = Finding::error(
                     &META,
@@ -244,25 +268,26 @@ async fn judge(
     let mut findings = Vec::new();
     let mut all_allowed = true;
     for (need, answers) in needs.iter().zip(&answers) {
-        if let Some(unknown) = answers.iter().find(|a| {
-            !matches!(
-                a.decision.as_str(),
-                "allowed" | "explicitDeny" | "implicitDeny"
-            )
-        }) {
+        if let Some((unknown, said)) = answers
+            .iter()
+            .find_map(|a| a.decision.as_ref().err().map(|said| (a, said)))
+        {
             all_allowed = false;
             findings.push(
                 Finding::error(
                     &META,
                     kind::UNKNOWN_DECISION,
-                    format!("IAM answered '{}' for {} on {}, which this version does not read as allowed or denied", unknown.decision, unknown.action, need.resource),
+                    format!(
+                        "IAM answered '{said}' for {} on {}, which this version does not read as allowed or denied",
+                        unknown.action, need.resource
+                    ),
                 )
                 .region(region_of(need, invocation))
                 .resource(need.resource.clone()),
             );
             continue;
         }
-        let denied: Vec<&Answer> = answers.iter().filter(|a| a.decision != "allowed").collect();
+        let denied: Vec<&Answer> = answers.iter().filter(|a| !a.allowed()).collect();
         if denied.is_empty() {
             continue;
         }
@@ -280,14 +305,14 @@ async fn judge(
                 INVOKE_ACTIONS.join(" and "),
                 invocation.model_id,
                 resources.len().saturating_sub(1),
-                if source == "simulate" {
+                if source == Source::Simulate {
                     "IAM policy simulation"
                 } else {
                     "local evaluation of its policies"
                 }
             ),
         )
-        .evidence("source", source)
+        .evidence("source", source.as_str())
         .evidence("resources", resources)
         .evidence(
             "matched",
@@ -326,7 +351,7 @@ fn locally(policies: &PolicySet, needs: &[Need]) -> Vec<Vec<Answer>> {
                     let evaluation = evaluate(policies, &request);
                     Answer {
                         action: action.to_string(),
-                        decision: evaluation.decision.as_str().to_string(),
+                        decision: Ok(evaluation.decision),
                         matched: evaluation
                             .matched
                             .iter()
@@ -357,11 +382,11 @@ fn denial(
     invocation: &Invocation,
     need: &Need,
     denied: &[&Answer],
-    source: &'static str,
+    source: Source,
 ) -> Finding {
     let explicit = denied
         .iter()
-        .any(|a| a.decision == Decision::ExplicitDeny.as_str());
+        .any(|a| a.decision == Ok(Decision::ExplicitDeny));
     let decision = if explicit {
         Decision::ExplicitDeny
     } else {
@@ -417,7 +442,7 @@ fn denial(
         .region(region_of(need, invocation))
         .resource(need.resource.clone())
         .evidence("decision", decision.as_str())
-        .evidence("source", source)
+        .evidence("source", source.as_str())
         .evidence("actions", actions)
         .evidence("matched", matched)
         .evidence("model_id", invocation.model_id.clone())
@@ -526,7 +551,11 @@ mod tests {
         let answers = locally(&set, &needs);
         let decisions: Vec<Vec<&str>> = answers
             .iter()
-            .map(|a| a.iter().map(|a| a.decision.as_str()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|a| a.decision.as_ref().map_or("?", |d| d.as_str()))
+                    .collect()
+            })
             .collect();
         assert_eq!(
             decisions,
@@ -537,7 +566,7 @@ mod tests {
             ]
         );
         let denied: Vec<&Answer> = answers[2].iter().collect();
-        let finding = denial(PRINCIPAL, &call, &needs[2], &denied, "local");
+        let finding = denial(PRINCIPAL, &call, &needs[2], &denied, Source::Local);
         assert_eq!(finding.code(), "iam.invoke/destination-denied");
         assert_eq!(finding.evidence["decision"], "explicitDeny");
         assert_eq!(finding.region.as_deref(), Some("us-west-2"));
@@ -563,7 +592,7 @@ mod tests {
             &needs,
         );
         let denied: Vec<&Answer> = answers[0].iter().collect();
-        let finding = denial(PRINCIPAL, &call, &needs[0], &denied, "local");
+        let finding = denial(PRINCIPAL, &call, &needs[0], &denied, Source::Local);
         assert_eq!(finding.code(), "iam.invoke/profile-denied");
         let fix = finding.remediation.unwrap();
         let grant: Value = serde_json::from_str(fix.split_once(": ").unwrap().1).unwrap();
@@ -580,7 +609,7 @@ mod tests {
         );
         let denied: Vec<&Answer> = answers[0].iter().collect();
         assert_eq!(
-            denial(PRINCIPAL, &on_demand, &needs[0], &denied, "local").code(),
+            denial(PRINCIPAL, &on_demand, &needs[0], &denied, Source::Local).code(),
             "iam.invoke/model-denied"
         );
     }

@@ -30,6 +30,17 @@ impl Decision {
             Decision::ImplicitDeny => "implicitDeny",
         }
     }
+
+    /// The simulator's `EvalDecision`; `None` for a value this version does not know.
+    pub fn from_simulator(value: &str) -> Option<Decision> {
+        [
+            Decision::Allowed,
+            Decision::ExplicitDeny,
+            Decision::ImplicitDeny,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == value)
+    }
 }
 
 /// One action on one resource, with the request context (keys are case-insensitive; a key

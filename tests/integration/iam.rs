@@ -477,3 +477,28 @@ fn simulation_is_asked_with_the_context_bedrock_sets() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["status"], "pass");
 }
+
+#[test]
+fn a_decision_iam_adds_later_is_an_error_not_a_pass() {
+    let emulator = Sandbox::new();
+    let mut answer = fixture("iam/SimulatePrincipalPolicy.allowed.xml");
+    let text = String::from_utf8(answer.body.to_vec()).unwrap();
+    answer.body = text
+        .replacen(
+            "<EvalDecision>allowed",
+            "<EvalDecision>conditionallyAllowed",
+            1,
+        )
+        .into();
+    emulator.on("iam:SimulatePrincipalPolicy", Rule::Fixture(answer));
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(found.iter().all(|f| f["status"] == "error"), "{found:?}");
+    assert_eq!(found[0]["code"], "iam.invoke/unknown-decision");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("IAM answered 'conditionallyAllowed' for bedrock:InvokeModel")
+    );
+}
