@@ -40,7 +40,8 @@ pub struct AwsWriter {
 }
 
 impl AwsWriter {
-    pub fn new(session: Arc<Session>) -> Self {
+    /// Only `plan::apply` holds a `Confirmed`, and only for a plan confirmed with `--yes`.
+    pub fn new(session: Arc<Session>, _confirmed: &crate::plan::Confirmed) -> Self {
         AwsWriter { session }
     }
 

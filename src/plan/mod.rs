@@ -120,6 +120,10 @@ impl Plan {
     }
 }
 
+/// Proof that a plan was confirmed: what building the write side takes. Its field is private
+/// to this module, so nothing else (no check, no command) can make one.
+pub struct Confirmed(());
+
 /// What the user said about running a plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Confirmation {
@@ -160,7 +164,7 @@ impl Outcome {
 pub async fn apply(plan: &Plan, confirmation: Confirmation, session: &Arc<Session>) -> Outcome {
     let mut results = vec![StepResult::NotSent; plan.steps.len()];
     if confirmation == Confirmation::Yes {
-        let writer = AwsWriter::new(Arc::clone(session));
+        let writer = AwsWriter::new(Arc::clone(session), &Confirmed(()));
         for (step, result) in plan.steps.iter().zip(results.iter_mut()) {
             match step.change.send(&writer).await {
                 Ok(()) => *result = StepResult::Done,
