@@ -301,3 +301,30 @@ impl Summary {
         summary
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_order_from_best_to_worst_as_a_run_is_summed_up() {
+        let mut statuses = [
+            Status::Fail,
+            Status::Warn,
+            Status::Pass,
+            Status::Error,
+            Status::Skip,
+        ];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [
+                Status::Pass,
+                Status::Skip,
+                Status::Warn,
+                Status::Error,
+                Status::Fail
+            ]
+        );
+    }
+}
