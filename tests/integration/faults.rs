@@ -99,5 +99,13 @@ fn verbose_counts_calls_and_attempts() {
         "{}",
         run.stderr
     );
+    // Calls and attempts under one name: two pages, one call.
+    assert!(
+        run.stderr
+            .contains("servicequotas:ListServiceQuotas: 1 calls, 2 attempts"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("service-quotas"), "{}", run.stderr);
     run.report();
 }
