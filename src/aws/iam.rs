@@ -39,6 +39,60 @@ fn policy_reads(kind: &str) -> PolicyReads {
     }
 }
 
+/// The per-resource decisions of one simulated action: from `ResourceSpecificResults` (IAM's
+/// current answer), else from the result itself (the older shape, where the top level named
+/// the requested resource).
+fn decisions(result: aws_sdk_iam::types::EvaluationResult) -> Vec<SimulatedDecision> {
+    let organizations = result
+        .organizations_decision_detail
+        .as_ref()
+        .map(|d| d.allowed_by_organizations);
+    let top_boundary = result
+        .permissions_boundary_decision_detail
+        .as_ref()
+        .map(|d| d.allowed_by_permissions_boundary);
+    let per_resource = result.resource_specific_results.unwrap_or_default();
+    if per_resource.is_empty() {
+        return vec![SimulatedDecision {
+            action: result.eval_action_name,
+            resource: result.eval_resource_name.unwrap_or_default(),
+            decision: result.eval_decision.as_str().to_string(),
+            matched: statements(result.matched_statements),
+            allowed_by_organizations: organizations,
+            allowed_by_boundary: top_boundary,
+        }];
+    }
+    per_resource
+        .into_iter()
+        .map(|r| SimulatedDecision {
+            action: result.eval_action_name.clone(),
+            resource: r.eval_resource_name,
+            decision: r.eval_resource_decision.as_str().to_string(),
+            matched: statements(r.matched_statements),
+            allowed_by_organizations: organizations,
+            allowed_by_boundary: r
+                .permissions_boundary_decision_detail
+                .map(|d| d.allowed_by_permissions_boundary)
+                .or(top_boundary),
+        })
+        .collect()
+}
+
+/// `SourcePolicyId (SourcePolicyType)` of each matched statement.
+fn statements(matched: Option<Vec<aws_sdk_iam::types::Statement>>) -> Vec<String> {
+    matched
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| {
+            let id = s.source_policy_id.unwrap_or_else(|| "(unnamed)".into());
+            match s.source_policy_type {
+                Some(kind) => format!("{id} ({})", kind.as_str()),
+                None => id,
+            }
+        })
+        .collect()
+}
+
 /// IAM returns policy documents URL-encoded.
 fn document(op: &'static Operation, name: &str, raw: &str) -> Result<Policy, AwsError> {
     let decoded = if raw.trim_start().starts_with('{') {
@@ -91,26 +145,7 @@ impl AwsReader {
                     );
                 }
                 let results = all_pages!(request, OP)?;
-                Ok(results
-                    .into_iter()
-                    .map(|r| SimulatedDecision {
-                        action: r.eval_action_name,
-                        resource: r.eval_resource_name.unwrap_or_default(),
-                        decision: r.eval_decision.as_str().to_string(),
-                        matched: r
-                            .matched_statements
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|s| {
-                                let id = s.source_policy_id.unwrap_or_else(|| "(unnamed)".into());
-                                match s.source_policy_type {
-                                    Some(kind) => format!("{id} ({})", kind.as_str()),
-                                    None => id,
-                                }
-                            })
-                            .collect(),
-                    })
-                    .collect())
+                Ok(results.into_iter().flat_map(decisions).collect())
             })
             .await
     }

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::identity::{CallerIdentity, PrincipalKind};
 use super::routes::{Invocation, Invocations};
 use crate::aws::{AwsError, AwsErrorKind, AwsReader};
-use crate::domain::{Region, arn_region};
+use crate::domain::{Region, SimulatedDecision, arn_region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, PolicySet, Request, evaluate};
 
@@ -33,6 +33,8 @@ check! {
             PROFILE_DENIED = "profile-denied",
             DESTINATION_DENIED = "destination-denied",
             MODEL_DENIED = "model-denied",
+            SCP_DENIED = "scp-denied",
+            BOUNDARY_DENIED = "boundary-denied",
             UNKNOWN_DECISION = "unknown-decision",
             CANNOT_EVALUATE = "cannot-evaluate",
         },
@@ -129,6 +131,10 @@ struct Answer {
     /// AWS's word when it is none this version knows.
     decision: Result<Decision, String>,
     matched: Vec<String>,
+    /// What the simulator said of the organization's SCPs and the permission boundary;
+    /// `None` where it said nothing (and for local evaluation).
+    allowed_by_organizations: Option<bool>,
+    allowed_by_boundary: Option<bool>,
 }
 
 impl Answer {
@@ -213,22 +219,34 @@ async fn judge(
                     INVOKE_ACTIONS
                         .iter()
                         .map(|action| {
-                            match decisions.iter().find(|d| {
+                            // Each simulation asks about one resource, so a result that
+                            // names none (the older shape's `*`, or a template such as
+                            // `arn:${Partition}:bedrock:...`) is about that one.
+                            let about = |d: &&SimulatedDecision| {
                                 d.action.eq_ignore_ascii_case(action)
                                     && (d.resource == need.resource
                                         || d.resource == "*"
-                                        || d.resource.is_empty())
-                            }) {
+                                        || d.resource.is_empty()
+                                        || d.resource.contains("${"))
+                            };
+                            let exact = decisions.iter().find(|d| {
+                                d.action.eq_ignore_ascii_case(action) && d.resource == need.resource
+                            });
+                            match exact.or_else(|| decisions.iter().find(about)) {
                                 Some(d) => Answer {
                                     action: action.to_string(),
                                     decision: Decision::from_simulator(&d.decision)
                                         .ok_or_else(|| d.decision.clone()),
                                     matched: d.matched.clone(),
+                                    allowed_by_organizations: d.allowed_by_organizations,
+                                    allowed_by_boundary: d.allowed_by_boundary,
                                 },
                                 None => Answer {
                                     action: action.to_string(),
                                     decision: Err("(no answer)".into()),
                                     matched: Vec::new(),
+                                    allowed_by_organizations: None,
+                                    allowed_by_boundary: None,
                                 },
                             }
                         })
@@ -352,6 +370,8 @@ fn locally(policies: &PolicySet, needs: &[Need]) -> Vec<Vec<Answer>> {
                     Answer {
                         action: action.to_string(),
                         decision: Ok(evaluation.decision),
+                        allowed_by_organizations: None,
+                        allowed_by_boundary: None,
                         matched: evaluation
                             .matched
                             .iter()
@@ -403,45 +423,88 @@ fn denial(
         .profile
         .as_ref()
         .is_some_and(|p| p.arn == need.resource);
-    let (kind, title) = match (&invocation.profile, is_profile) {
-        (Some(_), true) => (
+    let layer = if denied
+        .iter()
+        .any(|a| a.allowed_by_organizations == Some(false))
+    {
+        Layer::ServiceControlPolicy
+    } else if denied.iter().any(|a| a.allowed_by_boundary == Some(false)) {
+        Layer::PermissionBoundary
+    } else {
+        Layer::IdentityPolicy
+    };
+    let (kind, title) = match (layer, &invocation.profile, is_profile) {
+        (Layer::ServiceControlPolicy, ..) => {
+            (kind::SCP_DENIED, "A service control policy denies the call")
+        }
+        (Layer::PermissionBoundary, ..) => (
+            kind::BOUNDARY_DENIED,
+            "The permission boundary does not allow the call",
+        ),
+        (_, Some(_), true) => (
             kind::PROFILE_DENIED,
             "Principal may not invoke the inference profile",
         ),
-        (Some(_), false) => (
+        (_, Some(_), false) => (
             kind::DESTINATION_DENIED,
             "Principal may not invoke the inference profile's destination models",
         ),
-        (None, _) => (kind::MODEL_DENIED, "Principal may not invoke the model"),
+        (_, None, _) => (kind::MODEL_DENIED, "Principal may not invoke the model"),
     };
-    let how = if explicit {
-        "explicitly denied"
-    } else {
-        "implicitly denied (no statement allows it)"
+    let how = match (layer, explicit) {
+        (Layer::ServiceControlPolicy, _) => {
+            "denied by a service control policy of the organization (an IAM policy cannot override it)"
+        }
+        (Layer::PermissionBoundary, _) => {
+            "outside the principal's permission boundary (the boundary allows no such call)"
+        }
+        (_, true) => "explicitly denied",
+        (_, false) => "implicitly denied (no statement allows it)",
     };
     let mut message = format!("{} is {how} on {}", actions.join(" and "), need.resource);
     if !matched.is_empty() {
         message.push_str(&format!(", by {}", matched.join(", ")));
     }
-    let fix = if explicit {
-        Remediation::new(format!(
+    let fix = match layer {
+        Layer::ServiceControlPolicy if invocation.profile.is_some() && !is_profile => {
+            Remediation::new(format!(
+                "Ask the organization's administrators to exempt cross-region inference from the SCP's \
+                 region deny: add \"Condition\": {{\"ArnNotLike\": {{\"bedrock:InferenceProfileArn\": \
+                 [\"arn:aws:bedrock:*:*:inference-profile/*\", \"arn:aws:bedrock:*:*:application-inference-profile/*\"]}}}} \
+                 to the Deny on bedrock:InvokeModel*, so that profiles may reach their destination regions; \
+                 or call a profile whose destinations the SCP allows, or a model offered on demand in {}",
+                invocation.region
+            ))
+        }
+        Layer::ServiceControlPolicy => Remediation::new(format!(
+            "Ask the organization's administrators which service control policy denies {} on {} \
+             (AWS Organizations console > Policies > Service control policies, on this account and its OUs)",
+            actions.join(" and "),
+            need.resource
+        )),
+        Layer::PermissionBoundary => Remediation::new(format!(
+            "Add this statement to the permission boundary of {principal} (a boundary must allow what \
+             the identity policies grant): {}",
+            grant(invocation)
+        )),
+        Layer::IdentityPolicy if explicit => Remediation::new(format!(
             "Remove or narrow the Deny that matches ({}): an Allow cannot override an explicit deny",
             if matched.is_empty() {
                 "see the principal's policies".to_string()
             } else {
                 matched.join(", ")
             }
-        ))
-    } else {
-        Remediation::new(format!(
+        )),
+        Layer::IdentityPolicy => Remediation::new(format!(
             "Add this policy statement to {principal}: {}",
             grant(invocation)
-        ))
+        )),
     };
     Finding::fail(&META, kind, Severity::High, title, message, fix)
         .region(region_of(need, invocation))
         .resource(need.resource.clone())
         .evidence("decision", decision.as_str())
+        .evidence("denied_by", layer.as_str())
         .evidence("source", source.as_str())
         .evidence("actions", actions)
         .evidence("matched", matched)
@@ -453,6 +516,24 @@ fn denial(
                 .map(|(k, v)| (k.clone(), json!(v)))
                 .collect::<serde_json::Map<_, _>>(),
         )
+}
+
+/// Which layer of AWS's evaluation denies, as the simulator attributes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layer {
+    ServiceControlPolicy,
+    PermissionBoundary,
+    IdentityPolicy,
+}
+
+impl Layer {
+    fn as_str(self) -> &'static str {
+        match self {
+            Layer::ServiceControlPolicy => "service-control-policy",
+            Layer::PermissionBoundary => "permission-boundary",
+            Layer::IdentityPolicy => "identity-policy",
+        }
+    }
 }
 
 /// The least statement set that lets `invocation` through, as JSON to paste.

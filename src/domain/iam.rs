@@ -17,9 +17,16 @@ pub struct RoleInfo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimulatedDecision {
     pub action: String,
+    /// The requested ARN (`ResourceSpecificResults`); in IAM's older answer shape, the
+    /// top-level name, which is now a template such as `arn:${Partition}:bedrock:...` or `*`.
     pub resource: String,
     /// `allowed`, `explicitDeny`, `implicitDeny`, or whatever AWS adds.
     pub decision: String,
     /// `SourcePolicyId (SourcePolicyType)` of each matched statement.
     pub matched: Vec<String>,
+    /// `OrganizationsDecisionDetail.AllowedByOrganizations`: `Some(false)` when a service
+    /// control policy denies; `None` outside an organization.
+    pub allowed_by_organizations: Option<bool>,
+    /// `PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary`.
+    pub allowed_by_boundary: Option<bool>,
 }

@@ -485,8 +485,8 @@ fn a_decision_iam_adds_later_is_an_error_not_a_pass() {
     let text = String::from_utf8(answer.body.to_vec()).unwrap();
     answer.body = text
         .replacen(
-            "<EvalDecision>allowed",
-            "<EvalDecision>conditionallyAllowed",
+            "<EvalResourceDecision>allowed",
+            "<EvalResourceDecision>conditionallyAllowed",
             1,
         )
         .into();
@@ -500,5 +500,93 @@ fn a_decision_iam_adds_later_is_an_error_not_a_pass() {
             .as_str()
             .unwrap()
             .contains("IAM answered 'conditionallyAllowed' for bedrock:InvokeModel")
+    );
+}
+
+#[test]
+fn the_per_resource_decision_wins_over_the_top_level_one() {
+    // IAM's current shape: the top level names a template and may summarize differently;
+    // the decision for the requested ARN is in ResourceSpecificResults.
+    let emulator = Sandbox::new();
+    let mut answer = fixture("iam/SimulatePrincipalPolicy.allowed.xml");
+    let text = String::from_utf8(answer.body.to_vec()).unwrap();
+    answer.body = text
+        .replace(
+            "<EvalResourceDecision>allowed",
+            "<EvalResourceDecision>implicitDeny",
+        )
+        .into();
+    emulator.on("iam:SimulatePrincipalPolicy", Rule::Fixture(answer));
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(found.iter().all(|f| f["status"] == "fail"), "{found:?}");
+    assert_eq!(found[0]["evidence"]["decision"], "implicitDeny");
+}
+
+#[test]
+fn the_older_answer_shape_still_reads() {
+    let emulator = Sandbox::new();
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Fixture(fixture(
+            "iam/SimulatePrincipalPolicy.allowed.older-shape.xml",
+        )),
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["code"], "iam.invoke/allowed");
+    assert_eq!(
+        found[0]["evidence"]["matched"],
+        json!(["claude-invoke (user-managed)"])
+    );
+}
+
+#[test]
+fn a_service_control_policy_denial_is_named_with_the_exemption_to_ask_for() {
+    let emulator = Sandbox::new();
+    simulate_denies(
+        &emulator.front,
+        &model("us-west-2"),
+        "iam/SimulatePrincipalPolicy.scp-deny.xml",
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let denied = &found[0];
+    assert_eq!(denied["code"], "iam.invoke/scp-denied");
+    assert_eq!(denied["evidence"]["denied_by"], "service-control-policy");
+    assert_eq!(denied["region"], "us-west-2");
+    assert!(
+        denied["message"]
+            .as_str()
+            .unwrap()
+            .contains("denied by a service control policy")
+    );
+    let fix = denied["remediation"].as_str().unwrap();
+    assert!(
+        fix.contains("ArnNotLike") && fix.contains("inference-profile/*"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn a_permission_boundary_denial_asks_for_the_boundary_statement() {
+    let emulator = Sandbox::new();
+    simulate_denies(
+        &emulator.front,
+        PROFILE,
+        "iam/SimulatePrincipalPolicy.boundary-deny.xml",
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    let denied = &found[0];
+    assert_eq!(denied["code"], "iam.invoke/boundary-denied");
+    assert_eq!(denied["evidence"]["denied_by"], "permission-boundary");
+    assert_eq!(denied["resource"], PROFILE);
+    let fix = denied["remediation"].as_str().unwrap();
+    assert!(
+        fix.starts_with("Add this statement to the permission boundary of arn:aws:iam::123456789012:user/team/dev"),
+        "{fix}"
     );
 }
