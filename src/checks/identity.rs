@@ -47,6 +47,10 @@ impl PrincipalKind {
     }
 }
 
+/// The account STS answered for, even when the rest of its answer was not understood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerAccount(pub String);
+
 /// The caller, for the report's target and for checks that evaluate its permissions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallerIdentity {
@@ -97,15 +101,20 @@ impl Check for IdentityCaller {
             }
             Err(error) => return Err(error.into()),
         };
+        cx.provide(CallerAccount(answer.account.clone()));
         let Some(parsed) = parse_principal(&answer.arn) else {
-            return Ok(vec![Finding::error(
-                &META,
-                kind::UNRECOGNIZED_ARN,
-                format!(
-                    "sts:GetCallerIdentity returned an ARN this tool does not recognize: {}",
-                    answer.arn
-                ),
-            )]);
+            return Ok(vec![
+                Finding::error(
+                    &META,
+                    kind::UNRECOGNIZED_ARN,
+                    format!(
+                        "sts:GetCallerIdentity returned an ARN this tool does not recognize: {}",
+                        answer.arn
+                    ),
+                )
+                .evidence("account", answer.account.clone())
+                .evidence("arn", answer.arn.clone()),
+            ]);
         };
         if parsed.account != answer.account {
             return Ok(vec![Finding::error(

@@ -63,7 +63,7 @@ pub struct DoctorOptions {
     pub no_probe: bool,
 }
 pub use iam::{IamVerdict, IamVerdicts};
-pub use identity::{CallerIdentity, PrincipalKind};
+pub use identity::{CallerAccount, CallerIdentity, PrincipalKind};
 pub use models::{ModelTarget, ModelTargets};
 pub use routes::{Invocation, Invocations, Route};
 

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::{Output, print_call_counts, session};
 use crate::aws::{AwsReader, Session};
-use crate::checks::{self, CallerIdentity, DoctorOptions, Invocations, ModelTargets};
+use crate::checks::{
+    self, CallerAccount, CallerIdentity, DoctorOptions, Invocations, ModelTargets,
+};
 use crate::cli::{DoctorArgs, GlobalArgs};
 use crate::domain::{Family, ModelRequest, Region};
 use crate::engine::{CheckContext, CommandKind, Progress, Scope, run_checks};
@@ -126,8 +128,13 @@ fn examined(cx: &CheckContext) -> Examined {
         (None, Some(targets)) => unique(targets.list.iter().map(|t| t.model.id.clone())),
         (None, None) => cx.scope.models.iter().map(|m| m.to_string()).collect(),
     };
+    // The account STS named is kept even when its ARN was not understood.
+    let account = identity
+        .as_ref()
+        .map(|i| i.account.clone())
+        .or_else(|| cx.fact::<CallerAccount>().map(|a| a.0.clone()));
     Examined {
-        accounts: identity.iter().map(|i| i.account.clone()).collect(),
+        accounts: account.into_iter().collect(),
         principals: identity.iter().map(|i| i.principal_arn.clone()).collect(),
         regions: cx.scope.regions.iter().map(|r| r.to_string()).collect(),
         models,

@@ -180,7 +180,13 @@ fn an_arn_of_unknown_shape_is_an_error_not_a_pass() {
     );
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
     assert_eq!(run.code, 3, "{}\n{}", run.stderr, run.stdout);
-    assert_eq!(finding(&run.report(), "identity.caller")["status"], "error");
+    let report = run.report();
+    let identity = finding(&report, "identity.caller");
+    assert_eq!(identity["status"], "error");
+    assert_eq!(identity["code"], "identity.caller/unrecognized-arn");
+    // What STS did say is kept.
+    assert_eq!(report["target"]["account"], ACCOUNT);
+    assert_eq!(report["target"]["principal"], serde_json::Value::Null);
 }
 
 #[test]
