@@ -6,7 +6,7 @@ use aws_smithy_types::Blob;
 use aws_smithy_types::date_time::Format;
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsErrorKind, AwsReader, CallKey, Session};
+use super::{AwsError, AwsReader, CallKey, Session};
 use crate::domain::{
     Availability, FoundationModel, InferenceProfile, Lifecycle, Region, ServiceQuota,
 };
@@ -27,12 +27,10 @@ macro_rules! profile_of {
     }};
 }
 
-/// What Bedrock Runtime answered to a call that costs no tokens.
+/// What Bedrock Runtime answered to a call with a body it must reject before inference.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ProbeAnswer {
-    /// CountTokens counted: the call was authorized and the model reachable.
-    Counted(i32),
-    /// InvokeModel succeeded, which a deliberately invalid body must never do.
+    /// The call succeeded, which a deliberately invalid body must never do.
     Invoked,
     Rejected(AwsError),
 }
@@ -244,39 +242,6 @@ impl AwsReader {
             .await
     }
 
-    /// CountTokens: free, and proof that the caller may reach the model.
-    pub async fn count_tokens(
-        &self,
-        region: &Region,
-        model_id: &str,
-        body: &str,
-    ) -> Result<ProbeAnswer, AwsError> {
-        const OP: &Operation = &catalog::COUNT_TOKENS;
-        let key = CallKey::new(OP, Some(region.as_str()), format!("{model_id}\n{body}"));
-        self.cache
-            .get(self.log(), key, || async {
-                let input = aws_sdk_bedrockruntime::types::CountTokensInput::InvokeModel(
-                    aws_sdk_bedrockruntime::types::InvokeModelTokensRequest::builder()
-                        .body(Blob::new(body.as_bytes()))
-                        .build()
-                        .map_err(|e| AwsError::new(AwsErrorKind::Invalid, OP, e.to_string()))?,
-                );
-                let answer = self
-                    .session
-                    .runtime(region)
-                    .count_tokens()
-                    .model_id(model_id)
-                    .input(input)
-                    .send()
-                    .await;
-                Ok(match answer {
-                    Ok(out) => ProbeAnswer::Counted(out.input_tokens),
-                    Err(e) => ProbeAnswer::Rejected(AwsError::from_sdk(OP, e)),
-                })
-            })
-            .await
-    }
-
     /// InvokeModel with a body the caller chose to be invalid, so that Bedrock rejects it
     /// before any inference.
     pub async fn invoke_rejected_body(
@@ -293,6 +258,36 @@ impl AwsReader {
                     .session
                     .runtime(region)
                     .invoke_model()
+                    .model_id(model_id)
+                    .content_type("application/json")
+                    .accept("application/json")
+                    .body(Blob::new(body.as_bytes()))
+                    .send()
+                    .await;
+                Ok(match answer {
+                    Ok(_) => ProbeAnswer::Invoked,
+                    Err(e) => ProbeAnswer::Rejected(AwsError::from_sdk(OP, e)),
+                })
+            })
+            .await
+    }
+
+    /// InvokeModelWithResponseStream (what Claude Code calls) with a body Bedrock must reject
+    /// before any inference.
+    pub async fn stream_rejected_body(
+        &self,
+        region: &Region,
+        model_id: &str,
+        body: &str,
+    ) -> Result<ProbeAnswer, AwsError> {
+        const OP: &Operation = &catalog::INVOKE_MODEL_WITH_RESPONSE_STREAM;
+        let key = CallKey::new(OP, Some(region.as_str()), format!("{model_id}\n{body}"));
+        self.cache
+            .get(self.log(), key, || async {
+                let answer = self
+                    .session
+                    .runtime(region)
+                    .invoke_model_with_response_stream()
                     .model_id(model_id)
                     .content_type("application/json")
                     .accept("application/json")

@@ -121,8 +121,8 @@ catalog! {
     LIST_SERVICE_QUOTAS = ServiceQuotas "ListServiceQuotas" Read;
     LIST_AWS_DEFAULT_SERVICE_QUOTAS = ServiceQuotas "ListAWSDefaultServiceQuotas" Read;
 
-    COUNT_TOKENS = BedrockRuntime "CountTokens" Read;
     INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
+    INVOKE_MODEL_WITH_RESPONSE_STREAM = BedrockRuntime "InvokeModelWithResponseStream" Read;
 
     CREATE_POLICY = Iam "CreatePolicy" Write;
     CREATE_POLICY_VERSION = Iam "CreatePolicyVersion" Write;

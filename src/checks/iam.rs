@@ -467,14 +467,7 @@ fn denial(
     }
     let fix = match layer {
         Layer::ServiceControlPolicy if invocation.profile.is_some() && !is_profile => {
-            Remediation::new(format!(
-                "Ask the organization's administrators to exempt cross-region inference from the SCP's \
-                 region deny: add \"Condition\": {{\"ArnNotLike\": {{\"bedrock:InferenceProfileArn\": \
-                 [\"arn:aws:bedrock:*:*:inference-profile/*\", \"arn:aws:bedrock:*:*:application-inference-profile/*\"]}}}} \
-                 to the Deny on bedrock:InvokeModel*, so that profiles may reach their destination regions; \
-                 or call a profile whose destinations the SCP allows, or a model offered on demand in {}",
-                invocation.region
-            ))
+            scp_exemption(invocation)
         }
         Layer::ServiceControlPolicy => Remediation::new(format!(
             "Ask the organization's administrators which service control policy denies {} on {} \
@@ -549,6 +542,19 @@ fn grant(invocation: &Invocation) -> String {
         }
     };
     statements.to_string()
+}
+
+/// What to ask of the administrators when an SCP's region deny blocks a profile's hop to a
+/// destination region.
+pub fn scp_exemption(invocation: &Invocation) -> Remediation {
+    Remediation::new(format!(
+        "Ask the organization's administrators to exempt cross-region inference from the SCP's \
+         region deny: add \"Condition\": {{\"ArnNotLike\": {{\"bedrock:InferenceProfileArn\": \
+         [\"arn:aws:bedrock:*:*:inference-profile/*\", \"arn:aws:bedrock:*:*:application-inference-profile/*\"]}}}} \
+         to the Deny on bedrock:InvokeModel*, so that profiles may reach their destination regions; \
+         or call a profile whose destinations the SCP allows, or a model offered on demand in {}",
+        invocation.region
+    ))
 }
 
 /// A denial that IAM's simulation does not explain.

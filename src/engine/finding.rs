@@ -118,6 +118,10 @@ impl Remediation {
     pub fn new(text: impl Into<String>) -> Self {
         Remediation(text.into())
     }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

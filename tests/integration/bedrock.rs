@@ -495,7 +495,7 @@ fn no_probe_sends_nothing_to_bedrock_runtime() {
 }
 
 #[test]
-fn an_on_demand_model_is_probed_with_count_tokens() {
+fn an_on_demand_model_is_probed_by_its_own_id_with_both_calls() {
     let emulator = Sandbox::new();
     let (run, report) = doctor(
         &emulator,
@@ -507,12 +507,13 @@ fn an_on_demand_model_is_probed_with_count_tokens() {
         "on-demand"
     );
     let probe = finding(&report, "runtime.probe");
+    assert_eq!(probe["code"], "runtime.probe/authorized");
     assert_eq!(
-        (
-            probe["status"].as_str(),
-            probe["evidence"]["operation"].as_str()
-        ),
-        (Some("pass"), Some("bedrock-runtime:CountTokens"))
+        probe["evidence"]["answers"],
+        serde_json::json!({
+            "bedrock-runtime:InvokeModel": "authorized",
+            "bedrock-runtime:InvokeModelWithResponseStream": "authorized"
+        })
     );
     assert!(
         finding(&report, "quotas.inference")["message"]
@@ -520,7 +521,71 @@ fn an_on_demand_model_is_probed_with_count_tokens() {
             .unwrap()
             .starts_with("On-demand quotas")
     );
-    assert_eq!(emulator.front.count("bedrock-runtime:InvokeModel"), 0);
+    for op in [
+        "bedrock-runtime:InvokeModel",
+        "bedrock-runtime:InvokeModelWithResponseStream",
+    ] {
+        let sent = emulator.front.requests();
+        let calls: Vec<_> = sent.iter().filter(|r| r.key() == op).collect();
+        assert_eq!(calls.len(), 1, "{op} once");
+    }
+}
+
+#[test]
+fn streaming_denied_while_invoke_is_allowed_fails_naming_the_stream() {
+    let emulator = Sandbox::new();
+    emulator.on(
+        "bedrock-runtime:InvokeModelWithResponseStream",
+        Rule::Fixture(rest_error(
+            403,
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/team/dev is not authorized to perform: bedrock:InvokeModelWithResponseStream on resource: arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6 because no identity-based policy allows the bedrock:InvokeModelWithResponseStream action",
+        )),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(probe["code"], "runtime.probe/denied-by-identity-policy");
+    assert!(
+        probe["message"].as_str().unwrap().starts_with(
+            "InvokeModelWithResponseStream (what Claude Code calls); InvokeModel was authorized"
+        ),
+        "{probe}"
+    );
+    assert!(
+        probe["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Allow bedrock:InvokeModelWithResponseStream on arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6")
+    );
+}
+
+#[test]
+fn the_use_case_form_missing_fails_with_the_form_not_the_retired_page() {
+    let emulator = Sandbox::new();
+    let answer = rest_error(
+        404,
+        "ResourceNotFoundException",
+        "Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.",
+    );
+    emulator.on("bedrock-runtime:InvokeModel", Rule::Fixture(answer.clone()));
+    emulator.on(
+        "bedrock-runtime:InvokeModelWithResponseStream",
+        Rule::Fixture(answer),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(probe["code"], "runtime.probe/use-case-form-missing");
+    assert!(
+        probe["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Both InvokeModel and InvokeModelWithResponseStream")
+    );
+    let fix = probe["remediation"].as_str().unwrap();
+    assert!(fix.contains("put-use-case-for-model-access"), "{fix}");
+    assert!(!fix.contains("Model access page"), "{fix}");
 }
 
 #[test]
