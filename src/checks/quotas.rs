@@ -19,9 +19,10 @@ use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remedia
 check! {
     QuotasInference = "quotas.inference" {
         title: "Inference quotas",
-        description: "Service Quotas for each target model and route (on-demand, cross-region, global), \
-                      found by name: an applied value of 0 fails, tokens per minute below \
-                      --expect-tpm warns, values still at the AWS default are noted",
+        description: "Service Quotas for each target model and route (on-demand, cross-region, global) \
+                      and its daily token quota, found by name: an applied value of 0 fails (one that \
+                      is not adjustable with the support case or plan upgrade it needs), tokens per \
+                      minute below --expect-tpm warns, values still at the AWS default are noted",
         commands: [Doctor],
         depends_on: ["profiles.resolve"],
         after: [],
@@ -29,6 +30,7 @@ check! {
         kinds: {
             SUFFICIENT = "sufficient",
             ZERO = "applied-zero",
+            ZERO_NOT_ADJUSTABLE = "applied-zero-not-adjustable",
             BELOW_EXPECTED = "below-expected-load",
             NOT_FOUND = "quota-not-found",
             NO_MODEL_NAME = "no-model-name",
@@ -111,9 +113,26 @@ fn kind(invocation: &Invocation) -> &'static str {
 /// followed by a version tag such as ` V1`, but not by anything else (` 1M Context Length`
 /// quotas apply only to 1M-context calls; `Claude Sonnet 4` must not match `Claude Sonnet 4.5`).
 fn names(name: &str, kind: &str, what: &str, model: &str) -> bool {
-    let wanted = format!("{kind} model inference {what} per minute for {model}").to_lowercase();
-    let name = name.to_lowercase();
-    match name.strip_prefix(&wanted) {
+    let wanted = format!("{kind} model inference {what} per minute for {model}");
+    version_tag_at_most(name, &wanted)
+}
+
+/// Whether `name` is the daily token quota of `model`: `Model invocation max tokens per day
+/// for <model>[ V<n>] (doubled for cross-region calls)`, not its 1M-context variant.
+fn names_daily(name: &str, model: &str) -> bool {
+    let lower = name.to_lowercase();
+    let name = lower
+        .strip_suffix(" (doubled for cross-region calls)")
+        .unwrap_or(&lower);
+    version_tag_at_most(
+        name,
+        &format!("model invocation max tokens per day for {model}"),
+    )
+}
+
+/// Whether `name` is `wanted`, ignoring case, followed at most by a version tag (` V1`).
+fn version_tag_at_most(name: &str, wanted: &str) -> bool {
+    match name.to_lowercase().strip_prefix(&wanted.to_lowercase()) {
         Some("") => true,
         Some(rest) => rest
             .strip_prefix(" v")
@@ -132,11 +151,9 @@ struct Found<'a> {
 fn find<'a>(
     applied: &'a [ServiceQuota],
     defaults: Option<&'a [ServiceQuota]>,
-    kind: &str,
-    what: &str,
-    model: &str,
+    named: impl Fn(&str) -> bool,
 ) -> Option<Found<'a>> {
-    let matching = |q: &&ServiceQuota| names(&q.name, kind, what, model);
+    let matching = |q: &&ServiceQuota| named(&q.name);
     let default = defaults.and_then(|d| d.iter().find(matching));
     match applied.iter().find(matching) {
         Some(quota) => {
@@ -174,9 +191,11 @@ fn judge(
         "{} {name}",
         invocation.model.provider.as_deref().unwrap_or("Anthropic")
     );
-    let tokens = find(applied, defaults, kind, "tokens", &model);
-    let requests = find(applied, defaults, kind, "requests", &model);
-    let evidence: Vec<_> = [&tokens, &requests]
+    let tokens = find(applied, defaults, |n| names(n, kind, "tokens", &model));
+    let requests = find(applied, defaults, |n| names(n, kind, "requests", &model));
+    let daily = find(applied, defaults, |n| names_daily(n, &model));
+    let found = [&tokens, &requests, &daily];
+    let evidence: Vec<_> = found
         .into_iter()
         .flatten()
         .map(|f| json!({"code": f.quota.code, "name": f.quota.name, "value": f.quota.value, "default": f.default}))
@@ -200,11 +219,30 @@ fn judge(
                 "Service Quotas console > AWS services > Amazon Bedrock ({region}), search for \"{model}\""
             )),
         )
-    } else if let Some(zero) = [&tokens, &requests]
+    } else if let Some(zero) = found
         .into_iter()
         .flatten()
-        .find(|f| f.quota.value == 0.0)
+        .find(|f| f.quota.value == 0.0 && !f.quota.adjustable)
     {
+        // Service Quotas refuses increases of such a quota; AWS lifts it on review.
+        Finding::fail(
+            &META,
+            kind::ZERO_NOT_ADJUSTABLE,
+            Severity::High,
+            "Quota applied at 0 and not adjustable",
+            format!(
+                "{} is 0 in {region} and not adjustable: AWS applies this to new accounts and accounts on the Free plan, \
+                 and every call fails with ThrottlingException (\"Too many tokens per day\") although model access looks fine",
+                zero.quota.name
+            ),
+            Remediation::new(format!(
+                "Upgrade the account from the AWS Free plan if it is on it (Billing and Cost Management console > Account plan), \
+                 or open an AWS Support case (Service limit increase > Amazon Bedrock, {region}) asking to lift the account's \
+                 Bedrock inference quotas ({}: {}); a Service Quotas request cannot change it",
+                zero.quota.code, zero.quota.name
+            )),
+        )
+    } else if let Some(zero) = found.into_iter().flatten().find(|f| f.quota.value == 0.0) {
         let want = zero.default.filter(|d| *d > 0.0).unwrap_or(1.0);
         Finding::fail(
             &META,
@@ -246,12 +284,19 @@ fn judge(
                 format!("{} {unit} per minute{origin}", f.quota.value)
             }
         };
+        let per_day = match &daily {
+            Some(f) => format!(
+                ", {} tokens per day (doubled for cross-region calls)",
+                f.quota.value
+            ),
+            None => String::new(),
+        };
         Finding::pass(
             &META,
             kind::SUFFICIENT,
             "Inference quotas allow calls",
             format!(
-                "{kind} quotas for {model} in {region}: {}, {}",
+                "{kind} quotas for {model} in {region}: {}, {}{per_day}",
                 describe(&tokens, "tokens"),
                 describe(&requests, "requests")
             ),
@@ -280,38 +325,16 @@ mod tests {
             adjustable: true,
         };
         let defaults = [quota("L-1", 2_000_000.0)];
-        let found = find(
-            &[],
-            Some(&defaults),
-            "Cross-region",
-            "tokens",
-            "Anthropic Claude Haiku 4.5",
-        )
-        .unwrap();
+        let haiku = |n: &str| names(n, "Cross-region", "tokens", "Anthropic Claude Haiku 4.5");
+        let found = find(&[], Some(&defaults), haiku).unwrap();
         assert_eq!(
             (found.quota.value, found.default),
             (2_000_000.0, Some(2_000_000.0))
         );
         let applied = [quota("L-1", 0.0)];
-        let found = find(
-            &applied,
-            Some(&defaults),
-            "Cross-region",
-            "tokens",
-            "Anthropic Claude Haiku 4.5",
-        )
-        .unwrap();
+        let found = find(&applied, Some(&defaults), haiku).unwrap();
         assert_eq!((found.quota.value, found.default), (0.0, Some(2_000_000.0)));
-        assert!(
-            find(
-                &[],
-                None,
-                "Cross-region",
-                "tokens",
-                "Anthropic Claude Haiku 4.5"
-            )
-            .is_none()
-        );
+        assert!(find(&[], None, haiku).is_none());
     }
 
     #[test]
@@ -419,6 +442,64 @@ mod judging {
                 .contains("--desired-value 2500000")
         );
         assert_eq!(finding.evidence["expect_tpm"], 2_500_000);
+    }
+
+    #[test]
+    fn daily_quotas_match_with_or_without_a_version_but_not_the_1m_variant() {
+        let model = "Anthropic Claude Sonnet 4.5";
+        for name in [
+            "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5 V1 (doubled for cross-region calls)",
+            "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5 (doubled for cross-region calls)",
+            "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5",
+        ] {
+            assert!(names_daily(name, model), "{name}");
+        }
+        for name in [
+            "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5 V1 1M Context Length (doubled for cross-region calls)",
+            "Model invocation max tokens per day for Anthropic Claude Sonnet 4 (doubled for cross-region calls)",
+            "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5",
+        ] {
+            assert!(!names_daily(name, model), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_daily_quota_at_zero_that_cannot_be_raised_says_what_it_means() {
+        let mut daily = ServiceQuota {
+            code: "L-6120CF2D".into(),
+            name: "Model invocation max tokens per day for Anthropic Claude Sonnet 4.6 V1 (doubled for cross-region calls)".into(),
+            value: 0.0,
+            adjustable: false,
+        };
+        let applied = [
+            quota("L-2", "Cross-region", "tokens", 3_000_000.0),
+            daily.clone(),
+        ];
+        let finding = judge(&sonnet_through_us(), &applied, None, None);
+        assert_eq!(
+            (finding.status, finding.code().as_str()),
+            (Status::Fail, "quotas.inference/applied-zero-not-adjustable")
+        );
+        assert!(
+            finding
+                .message
+                .contains("new accounts and accounts on the Free plan")
+        );
+        let fix = finding.remediation.unwrap();
+        assert!(
+            fix.contains("AWS Support case") && fix.contains("Free plan"),
+            "{fix}"
+        );
+        daily.adjustable = true;
+        let applied = [quota("L-2", "Cross-region", "tokens", 3_000_000.0), daily];
+        let adjustable = judge(&sonnet_through_us(), &applied, None, None);
+        assert_eq!(adjustable.code(), "quotas.inference/applied-zero");
+        assert!(
+            adjustable
+                .remediation
+                .unwrap()
+                .contains("--quota-code L-6120CF2D")
+        );
     }
 
     #[test]

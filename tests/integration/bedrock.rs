@@ -656,3 +656,45 @@ fn a_malformed_model_flag_is_a_usage_error() {
     assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
     assert!(emulator.front.requests().is_empty());
 }
+
+#[test]
+fn a_daily_token_quota_at_zero_on_a_new_account_fails_with_the_support_case() {
+    let emulator = Sandbox::new();
+    let mut page = fixture("servicequotas/ListServiceQuotas.json");
+    let mut body: Value = serde_json::from_slice(&page.body).unwrap();
+    for quota in body["Quotas"].as_array_mut().unwrap() {
+        if quota["QuotaName"]
+            == "Model invocation max tokens per day for Anthropic Claude Sonnet 4.6 (doubled for cross-region calls)"
+        {
+            quota["Value"] = 0.into();
+        }
+    }
+    page.body = body.to_string().into();
+    emulator.on(
+        "servicequotas:ListServiceQuotas",
+        Rule::Pages(vec![
+            page,
+            fixture("servicequotas/ListServiceQuotas.page-2.json"),
+        ]),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    let quota = finding(&report, "quotas.inference");
+    assert_eq!(
+        quota["code"],
+        "quotas.inference/applied-zero-not-adjustable"
+    );
+    let fix = quota["remediation"].as_str().unwrap();
+    assert!(
+        fix.contains("AWS Support case") && fix.contains("L-0000000B"),
+        "{fix}"
+    );
+    // With the daily quota in place, the pass says it too.
+    let (_, fine) = doctor(&Sandbox::new(), &["--model", "sonnet"]);
+    assert!(
+        finding(&fine, "quotas.inference")["message"]
+            .as_str()
+            .unwrap()
+            .contains("720000000 tokens per day (doubled for cross-region calls)")
+    );
+}
