@@ -154,6 +154,34 @@ impl AwsReader {
             .await
     }
 
+    /// GetUseCaseForModelAccess: whether the account submitted the Anthropic use case
+    /// (first-time-use) form. `Ok(false)` when Bedrock answers that none was submitted.
+    pub async fn use_case_submitted(&self, region: &Region) -> Result<bool, AwsError> {
+        const OP: &Operation = &catalog::GET_USE_CASE_FOR_MODEL_ACCESS;
+        let key = CallKey::new(OP, Some(region.as_str()), "");
+        self.cache
+            .get(self.log(), key, || async {
+                match self
+                    .session
+                    .bedrock(region)
+                    .get_use_case_for_model_access()
+                    .send()
+                    .await
+                {
+                    Ok(_) => Ok(true),
+                    Err(e) => {
+                        let error = AwsError::from_sdk(OP, e);
+                        if error.kind() == crate::aws::AwsErrorKind::NotFound {
+                            Ok(false)
+                        } else {
+                            Err(error)
+                        }
+                    }
+                }
+            })
+            .await
+    }
+
     /// ListInferenceProfiles, every page, every type the region lists.
     pub async fn inference_profiles(
         &self,

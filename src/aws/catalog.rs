@@ -117,6 +117,7 @@ catalog! {
     GET_FOUNDATION_MODEL_AVAILABILITY = Bedrock "GetFoundationModelAvailability" Read;
     LIST_INFERENCE_PROFILES = Bedrock "ListInferenceProfiles" Read;
     GET_INFERENCE_PROFILE = Bedrock "GetInferenceProfile" Read;
+    GET_USE_CASE_FOR_MODEL_ACCESS = Bedrock "GetUseCaseForModelAccess" Read;
 
     LIST_SERVICE_QUOTAS = ServiceQuotas "ListServiceQuotas" Read;
     LIST_AWS_DEFAULT_SERVICE_QUOTAS = ServiceQuotas "ListAWSDefaultServiceQuotas" Read;

@@ -1,30 +1,57 @@
-//! `models.access`: GetFoundationModelAvailability says the account may use the model here.
-//! Each of its four fields fails with its own cause and fix; a value this version does not
-//! know is never read as available.
+//! `models.access`: the account may use the model here. Access passes three gates since the
+//! Bedrock console's model access page was retired, and each is checked on its own, saying
+//! which one blocks: the Anthropic use case (first-time-use) form (GetUseCaseForModelAccess),
+//! the model agreement and the rest of GetFoundationModelAvailability, and, while the
+//! agreement is not in place, whether this principal may complete the automatic Marketplace
+//! subscription its first call triggers (simulated as Bedrock calls it). A value this version
+//! does not know is never read as available.
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
+use super::identity::{CallerIdentity, PrincipalKind};
 use super::models::{ModelTarget, ModelTargets};
+use crate::aws::AwsError;
 use crate::domain::Availability;
-use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
+};
+use crate::iam::Decision;
 
+// After identity.caller: to simulate the Marketplace subscription for the caller, if known.
 check! {
     ModelsAccess = "models.access" {
         title: "Model access",
-        description: "GetFoundationModelAvailability: the model's agreement is accepted, the account \
-                      is authorized and entitled, and the model is available in the region",
+        description: "The three gates of model access: the Anthropic use case form is submitted \
+                      (GetUseCaseForModelAccess); the model agreement is accepted and the account \
+                      authorized, entitled and served in the region (GetFoundationModelAvailability); \
+                      while the agreement is missing, whether this principal may complete the \
+                      Marketplace subscription its first call triggers",
         commands: [Doctor],
         depends_on: ["models.lifecycle"],
-        after: [],
+        after: ["identity.caller"],
         severity: High,
         kinds: {
             GRANTED = "granted",
+            USE_CASE_FORM = "use-case-form-missing",
+            USE_CASE_UNKNOWN = "use-case-form-unverified",
+            AGREEMENT_ON_FIRST_CALL = "agreement-on-first-call",
+            AGREEMENT = "agreement-not-accepted",
             PENDING = "agreement-pending",
-            NO_ACCESS = "no-access",
+            NOT_AUTHORIZED = "not-authorized",
+            NOT_ENTITLED = "not-entitled",
+            REGION = "region-unavailable",
         },
     }
 }
+
+const MARKETPLACE_ACTIONS: [&str; 2] = [
+    "aws-marketplace:Subscribe",
+    "aws-marketplace:ViewSubscriptions",
+];
+
+/// The statement that lets a principal complete the subscription through Bedrock only.
+const MARKETPLACE_STATEMENT: &str = r#"{"Effect": "Allow", "Action": ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"], "Resource": "*", "Condition": {"StringEquals": {"aws:CalledViaLast": "bedrock.amazonaws.com"}}}"#;
 
 #[async_trait]
 impl Check for ModelsAccess {
@@ -45,12 +72,19 @@ impl Check for ModelsAccess {
             }
         }
         let findings = join_all(unique.into_iter().map(|target| async move {
-            let finding = match cx
-                .aws
-                .model_availability(&target.region, &target.model.id)
-                .await
-            {
-                Ok(availability) => judge(&availability, target),
+            let (availability, form) = tokio::join!(
+                cx.aws.model_availability(&target.region, &target.model.id),
+                cx.aws.use_case_submitted(&target.region),
+            );
+            let finding = match availability {
+                Ok(availability) => {
+                    let subscribe = if availability.agreement == "AVAILABLE" {
+                        None
+                    } else {
+                        may_subscribe(cx).await
+                    };
+                    judge(&availability, target, &form, subscribe)
+                }
                 Err(error) => Finding::aws_error(&META, &error),
             };
             finding
@@ -62,114 +96,250 @@ impl Check for ModelsAccess {
     }
 }
 
-fn judge(a: &Availability, target: &ModelTarget) -> Finding {
+/// Whether the caller may complete the Marketplace subscription as Bedrock does it for them;
+/// `None` when that cannot be told (no identity, a root or federated caller, simulation denied).
+async fn may_subscribe(cx: &CheckContext) -> Option<bool> {
+    let identity = cx.fact::<CallerIdentity>()?;
+    if !matches!(
+        identity.kind,
+        PrincipalKind::User | PrincipalKind::AssumedRole
+    ) {
+        return None;
+    }
+    let context = [(
+        "aws:CalledViaLast".to_string(),
+        vec!["bedrock.amazonaws.com".to_string()],
+    )];
+    let decisions = cx
+        .aws
+        .simulate(&identity.principal_arn, &MARKETPLACE_ACTIONS, "*", &context)
+        .await
+        .ok()?;
+    let allowed = |action: &str| {
+        decisions
+            .iter()
+            .find(|d| d.action.eq_ignore_ascii_case(action))
+            .and_then(|d| Decision::from_simulator(&d.decision))
+            .map(|d| d == Decision::Allowed)
+    };
+    let answers: Option<Vec<bool>> = MARKETPLACE_ACTIONS.iter().map(|a| allowed(a)).collect();
+    answers.map(|a| a.iter().all(|allowed| *allowed))
+}
+
+/// One gate that does not let the model through.
+struct Blocked {
+    kind: Kind,
+    severity: Severity,
+    message: String,
+    fix: String,
+    /// Clears by itself, or with the caller's own first call.
+    passing: bool,
+}
+
+fn use_case_fix(target: &ModelTarget) -> String {
+    format!(
+        "Submit the Anthropic use case form once for the account (or once in the organization's management account, for \
+         every member): Bedrock console > Model catalog > {} > Submit use case details, or aws bedrock \
+         put-use-case-for-model-access --form-data <base64 JSON> --region {}; it takes effect within 15 minutes",
+        target.model.name.as_deref().unwrap_or(&target.model.id),
+        target.region
+    )
+}
+
+fn judge(
+    a: &Availability,
+    target: &ModelTarget,
+    form: &Result<bool, AwsError>,
+    may_subscribe: Option<bool>,
+) -> Finding {
     let id = &target.model.id;
     let region = &target.region;
-    let mut problems: Vec<(Severity, String, String, bool)> = Vec::new(); // (severity, message, fix, is_warning)
+    let mut blocked: Vec<Blocked> = Vec::new();
+    if let Ok(false) = form {
+        blocked.push(Blocked {
+            kind: kind::USE_CASE_FORM,
+            severity: Severity::High,
+            message: "the account has not submitted the Anthropic use case (first-time-use) form, so every call to an \
+                      Anthropic model fails (\"Model use case details have not been submitted for this account\")"
+                .to_string(),
+            fix: use_case_fix(target),
+            passing: false,
+        });
+    }
+    let admin_agreement = format!(
+        "or an administrator accepts the agreement once: aws bedrock list-foundation-model-agreement-offers --model-id {id} \
+         --region {region}, then aws bedrock create-foundation-model-agreement --model-id {id} --offer-token <token> --region {region}"
+    );
     match a.agreement.as_str() {
         "AVAILABLE" => {}
-        "PENDING" => problems.push((
-            Severity::Medium,
-            format!("the model agreement for {id} is still being processed (it can take up to 15 minutes)"),
-            "Wait a few minutes and run again".to_string(),
-            true,
-        )),
-        "NOT_AVAILABLE" => problems.push((
-            Severity::High,
-            format!("the model agreement for {id} has not been accepted in this account"),
-            format!(
-                "Submit the Anthropic first-time-use form once per account (Bedrock console > Model catalog > {} > Submit use case details, \
-                 or aws bedrock put-use-case-for-model-access from the organization's management account), then invoke the model once \
-                 with aws-marketplace:Subscribe allowed so the Marketplace subscription is created",
-                target.model.name.as_deref().unwrap_or(id)
+        "PENDING" => blocked.push(Blocked {
+            kind: kind::PENDING,
+            severity: Severity::Medium,
+            message: format!("the model agreement for {id} is still being processed (it can take up to 15 minutes)"),
+            fix: "Wait a few minutes and run again".to_string(),
+            passing: true,
+        }),
+        other => {
+            let state = match (other, &a.agreement_error) {
+                ("", _) => "(none)".to_string(),
+                (state, Some(error)) => format!("{state}: {error}"),
+                (state, None) => state.to_string(),
+            };
+            let known = matches!(other, "NOT_AVAILABLE" | "ERROR");
+            match may_subscribe {
+                Some(true) if known && other == "NOT_AVAILABLE" => blocked.push(Blocked {
+                    kind: kind::AGREEMENT_ON_FIRST_CALL,
+                    severity: Severity::Low,
+                    message: format!(
+                        "the model agreement for {id} is not in place yet ({state}); this principal may complete the \
+                         Marketplace subscription, so its first call creates it (the call may fail for up to 15 minutes)"
+                    ),
+                    fix: format!("Call the model once and wait a few minutes, {admin_agreement}"),
+                    passing: true,
+                }),
+                Some(false) => blocked.push(Blocked {
+                    kind: kind::AGREEMENT,
+                    severity: Severity::High,
+                    message: format!(
+                        "the model agreement for {id} is not in place ({state}), and this principal may not complete the \
+                         Marketplace subscription its first call would create (aws-marketplace:Subscribe and \
+                         ViewSubscriptions are not allowed through Bedrock): calls fail with \"Model access is denied due \
+                         to IAM user or service role is not authorized to perform the required AWS Marketplace actions\""
+                    ),
+                    fix: format!(
+                        "Add this statement to the principal: {MARKETPLACE_STATEMENT}; {admin_agreement}"
+                    ),
+                    passing: false,
+                }),
+                _ => blocked.push(Blocked {
+                    kind: kind::AGREEMENT,
+                    severity: Severity::High,
+                    message: format!(
+                        "the model agreement for {id} is not in place ({state}); whether this principal may complete the \
+                         Marketplace subscription could not be told"
+                    ),
+                    fix: format!(
+                        "Make sure the caller may complete the subscription ({MARKETPLACE_STATEMENT}) and call the model \
+                         once; {admin_agreement}; an ERROR state with a payment message needs a valid payment method \
+                         (Billing and Cost Management console > Payment preferences)"
+                    ),
+                    passing: false,
+                }),
+            }
+        }
+    }
+    if a.authorization != "AUTHORIZED" {
+        blocked.push(Blocked {
+            kind: kind::NOT_AUTHORIZED,
+            severity: Severity::High,
+            message: format!("the account is not authorized to use {id} ({})", or_none(&a.authorization)),
+            fix: format!(
+                "Allow the Marketplace actions for the principals that call Bedrock, only through Bedrock: \
+                 {MARKETPLACE_STATEMENT}; and check that no SCP denies aws-marketplace:Subscribe"
             ),
-            false,
-        )),
-        other => problems.push((
-            Severity::High,
-            format!(
-                "the model agreement for {id} is in state {}{}",
-                if other.is_empty() { "(none)" } else { other },
-                a.agreement_error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
-            ),
-            "Open the model in the Bedrock console (Model catalog) to see what the agreement needs, or contact AWS Support".to_string(),
-            false,
-        )),
+            passing: false,
+        });
     }
-    match a.authorization.as_str() {
-        "AUTHORIZED" => {}
-        other => problems.push((
-            Severity::High,
-            format!("the account is not authorized to use {id} ({})", if other.is_empty() { "no status" } else { other }),
-            "Allow aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe (condition aws:CalledViaLast = bedrock.amazonaws.com) \
-             for the principals that call Bedrock, and check that no SCP denies them"
+    if a.entitlement != "AVAILABLE" {
+        blocked.push(Blocked {
+            kind: kind::NOT_ENTITLED,
+            severity: Severity::High,
+            message: format!("the account is not entitled to {id} ({})", or_none(&a.entitlement)),
+            fix: "Make sure the account has a valid payment method and that the Marketplace subscription for the model \
+                  exists (AWS Marketplace console > Manage subscriptions)"
                 .to_string(),
-            false,
-        )),
+            passing: false,
+        });
     }
-    match a.entitlement.as_str() {
-        "AVAILABLE" => {}
-        other => problems.push((
-            Severity::High,
-            format!("the account is not entitled to {id} ({})", if other.is_empty() { "no status" } else { other }),
-            "Make sure the account has a valid payment method and that the Marketplace subscription for the model exists \
-             (AWS Marketplace console > Manage subscriptions)"
-                .to_string(),
-            false,
-        )),
-    }
-    match a.region.as_str() {
-        "AVAILABLE" => {}
-        other => problems.push((
-            Severity::High,
-            format!("{id} is not available in {region} ({})", if other.is_empty() { "no status" } else { other }),
-            format!("Call it through a cross-region inference profile, or from a region that offers it (--region ...); {region} does not"),
-            false,
-        )),
+    if a.region != "AVAILABLE" {
+        blocked.push(Blocked {
+            kind: kind::REGION,
+            severity: Severity::High,
+            message: format!("{id} is not available in {region} ({})", or_none(&a.region)),
+            fix: format!("Call it through a cross-region inference profile, or from a region that offers it (--region ...); {region} does not"),
+            passing: false,
+        });
     }
 
     let evidence = |finding: Finding| {
-        finding
+        let finding = finding
             .evidence("model_id", id.clone())
+            .evidence(
+                "use_case_form",
+                match form {
+                    Ok(true) => "submitted",
+                    Ok(false) => "not-submitted",
+                    Err(_) => "unknown",
+                },
+            )
             .evidence("agreement", a.agreement.clone())
             .evidence("authorization", a.authorization.clone())
             .evidence("entitlement", a.entitlement.clone())
-            .evidence("region_availability", a.region.clone())
+            .evidence("region_availability", a.region.clone());
+        match may_subscribe {
+            Some(allowed) => finding.evidence("may_subscribe", allowed),
+            None => finding,
+        }
     };
-    if problems.is_empty() {
+    if blocked.is_empty() {
+        if let Err(error) = form {
+            // Every other gate is open; the one left unread is the most common first-day failure.
+            return evidence(
+                Finding::error(
+                    &META,
+                    kind::USE_CASE_UNKNOWN,
+                    format!(
+                        "{id}: agreement, authorization, entitlement and region are available, but whether the account \
+                         submitted the Anthropic use case form could not be read: {error}"
+                    ),
+                )
+                .remediation(Remediation::new(
+                    "Allow bedrock:GetUseCaseForModelAccess (in the preflight-readonly policy), or check in the Bedrock \
+                     console > Model catalog that the Anthropic use case details were submitted",
+                )),
+            );
+        }
         return evidence(Finding::pass(
             &META,
             kind::GRANTED,
             "Model access granted",
-            format!("{id}: agreement, authorization, entitlement and region all available"),
+            format!(
+                "{id}: use case form submitted; agreement, authorization, entitlement and region all available"
+            ),
         ));
     }
-    let severity = problems.iter().map(|p| p.0).max().unwrap_or(Severity::High);
-    let message = problems
+    let first = &blocked[0];
+    let severity = blocked
         .iter()
-        .map(|p| p.1.clone())
+        .map(|b| b.severity)
+        .max()
+        .unwrap_or(Severity::High);
+    let message = blocked
+        .iter()
+        .map(|b| b.message.as_str())
         .collect::<Vec<_>>()
         .join("; ");
     let fix = Remediation::new(
-        problems
+        blocked
             .iter()
-            .map(|p| p.2.clone())
+            .map(|b| b.fix.as_str())
             .collect::<Vec<_>>()
             .join(". "),
     );
-    let finding = if problems.iter().all(|p| p.3) {
+    let finding = if blocked.iter().all(|b| b.passing) {
         Finding::warn(
             &META,
-            kind::PENDING,
+            first.kind,
             severity,
             "Model access pending",
             message,
             fix,
         )
     } else {
+        let blocking = blocked.iter().find(|b| !b.passing).unwrap_or(first);
         Finding::fail(
             &META,
-            kind::NO_ACCESS,
+            blocking.kind,
             severity,
             "No access to the model",
             message,
@@ -179,9 +349,14 @@ fn judge(a: &Availability, target: &ModelTarget) -> Finding {
     evidence(finding)
 }
 
+fn or_none(value: &str) -> &str {
+    if value.is_empty() { "no status" } else { value }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::{AwsErrorKind, catalog};
     use crate::checks::testing::{model, target};
     use crate::engine::Status;
 
@@ -197,7 +372,11 @@ mod tests {
 
     type Change = fn(&mut Availability);
 
-    fn judged(change: impl FnOnce(&mut Availability)) -> Finding {
+    fn judged_with(
+        change: impl FnOnce(&mut Availability),
+        form: Result<bool, AwsError>,
+        may_subscribe: Option<bool>,
+    ) -> Finding {
         let mut a = available();
         change(&mut a);
         let t = target(
@@ -208,36 +387,91 @@ mod tests {
                 &["INFERENCE_PROFILE"],
             ),
         );
-        judge(&a, &t)
+        judge(&a, &t, &form, may_subscribe)
+    }
+
+    fn judged(change: impl FnOnce(&mut Availability)) -> Finding {
+        judged_with(change, Ok(true), None)
     }
 
     #[test]
-    fn every_field_available_passes() {
+    fn every_gate_open_passes() {
         let finding = judged(|_| {});
         assert_eq!(finding.code(), "models.access/granted");
-        assert_eq!(finding.evidence["authorization"], "AUTHORIZED");
+        assert_eq!(finding.evidence["use_case_form"], "submitted");
     }
 
     #[test]
-    fn each_missing_field_fails_with_its_own_fix() {
-        let cases: [(Change, &str); 4] = [
-            (
-                |a| a.agreement = "NOT_AVAILABLE".into(),
-                "first-time-use form",
-            ),
+    fn the_use_case_form_is_its_own_gate() {
+        let missing = judged_with(|_| {}, Ok(false), None);
+        assert_eq!(
+            (missing.status, missing.code().as_str()),
+            (Status::Fail, "models.access/use-case-form-missing")
+        );
+        let fix = missing.remediation.unwrap();
+        assert!(fix.contains("put-use-case-for-model-access"), "{fix}");
+        assert!(!fix.to_lowercase().contains("model access page"), "{fix}");
+        let denied = AwsError::new(
+            AwsErrorKind::Denied,
+            &catalog::GET_USE_CASE_FOR_MODEL_ACCESS,
+            "not authorized",
+        );
+        let unknown = judged_with(|_| {}, Err(denied), None);
+        assert_eq!(
+            (unknown.status, unknown.code().as_str()),
+            (Status::Error, "models.access/use-case-form-unverified")
+        );
+    }
+
+    #[test]
+    fn a_missing_agreement_depends_on_whether_the_caller_may_subscribe() {
+        let missing = |a: &mut Availability| a.agreement = "NOT_AVAILABLE".into();
+        let may = judged_with(missing, Ok(true), Some(true));
+        assert_eq!(
+            (may.status, may.code().as_str()),
+            (Status::Warn, "models.access/agreement-on-first-call")
+        );
+        let may_not = judged_with(missing, Ok(true), Some(false));
+        assert_eq!(
+            (may_not.status, may_not.code().as_str()),
+            (Status::Fail, "models.access/agreement-not-accepted")
+        );
+        assert!(
+            may_not
+                .message
+                .contains("may not complete the Marketplace subscription")
+        );
+        let fix = may_not.remediation.unwrap();
+        assert!(
+            fix.contains("aws:CalledViaLast") && fix.contains("create-foundation-model-agreement"),
+            "{fix}"
+        );
+        let unknown = judged_with(missing, Ok(true), None);
+        assert_eq!(unknown.status, Status::Fail);
+    }
+
+    #[test]
+    fn each_missing_field_fails_with_its_own_code_and_fix() {
+        let cases: [(Change, &str, &str); 3] = [
             (
                 |a| a.authorization = "NOT_AUTHORIZED".into(),
+                "not-authorized",
                 "aws-marketplace:Subscribe",
             ),
-            (|a| a.entitlement = "NOT_AVAILABLE".into(), "payment method"),
+            (
+                |a| a.entitlement = "NOT_AVAILABLE".into(),
+                "not-entitled",
+                "payment method",
+            ),
             (
                 |a| a.region = "NOT_AVAILABLE".into(),
+                "region-unavailable",
                 "cross-region inference profile",
             ),
         ];
-        for (change, fix) in cases {
+        for (change, kind, fix) in cases {
             let finding = judged(change);
-            assert_eq!(finding.code(), "models.access/no-access");
+            assert_eq!(finding.code(), format!("models.access/{kind}"));
             assert!(
                 finding.remediation.as_deref().unwrap().contains(fix),
                 "{fix}"
@@ -256,7 +490,10 @@ mod tests {
             a.agreement = "PENDING".into();
             a.entitlement = "NOT_AVAILABLE".into();
         });
-        assert_eq!(both.status, Status::Fail);
+        assert_eq!(
+            (both.status, both.code().as_str()),
+            (Status::Fail, "models.access/not-entitled")
+        );
     }
 
     #[test]
@@ -267,7 +504,10 @@ mod tests {
             |a| a.entitlement = "MAYBE".into(),
             |a| a.region = "SOON".into(),
         ] {
-            assert_eq!(judged(change).status, Status::Fail);
+            assert_eq!(
+                judged_with(change, Ok(true), Some(true)).status,
+                Status::Fail
+            );
         }
     }
 }

@@ -278,7 +278,8 @@ fn a_legacy_model_warns_with_its_dates_and_successor() {
 #[test]
 fn each_missing_access_has_its_own_message_and_fix() {
     for (variant, status, fix) in [
-        ("agreement-not-available", "fail", "first-time-use form"),
+        // The caller may subscribe (the default account allows it): its first call creates it.
+        ("agreement-not-available", "warn", "Call the model once"),
         ("agreement-pending", "warn", "Wait a few minutes"),
         ("not-authorized", "fail", "aws-marketplace:Subscribe"),
         ("not-entitled", "fail", "payment method"),
@@ -696,5 +697,81 @@ fn a_daily_token_quota_at_zero_on_a_new_account_fails_with_the_support_case() {
             .as_str()
             .unwrap()
             .contains("720000000 tokens per day (doubled for cross-region calls)")
+    );
+}
+
+#[test]
+fn the_use_case_form_never_submitted_blocks_access() {
+    let emulator = Sandbox::new();
+    emulator.on(
+        "bedrock:GetUseCaseForModelAccess",
+        Rule::Fixture(
+            fixture("bedrock/GetUseCaseForModelAccess.not-submitted.json")
+                .with_status(404)
+                .with_header("x-amzn-errortype", "ResourceNotFoundException"),
+        ),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    let access = finding(&report, "models.access");
+    assert_eq!(access["code"], "models.access/use-case-form-missing");
+    assert_eq!(access["evidence"]["use_case_form"], "not-submitted");
+    assert!(
+        access["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("put-use-case-for-model-access")
+    );
+}
+
+#[test]
+fn a_missing_agreement_fails_only_when_the_caller_may_not_subscribe() {
+    let not_available = || {
+        Rule::Fixture(fixture(
+            "bedrock/GetFoundationModelAvailability.agreement-not-available.json",
+        ))
+    };
+    // May subscribe (the default simulation allows everything): the first call creates it.
+    let emulator = Sandbox::new();
+    emulator.on("bedrock:GetFoundationModelAvailability", not_available());
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let access = finding(&report, "models.access");
+    assert_eq!(access["code"], "models.access/agreement-on-first-call");
+    assert_eq!(access["evidence"]["may_subscribe"], true);
+    // Asked as Bedrock calls it: through bedrock.amazonaws.com, on any resource.
+    assert!(
+        emulator
+            .front
+            .requests()
+            .iter()
+            .any(|r| r.key() == "iam:SimulatePrincipalPolicy")
+    );
+
+    // May not: calls fail on the Marketplace actions.
+    let emulator = Sandbox::new();
+    emulator.on("bedrock:GetFoundationModelAvailability", not_available());
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Match(
+            vec![(
+                "ActionNames.member.1=aws-marketplace:Subscribe".into(),
+                Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml")),
+            )],
+            Box::new(Rule::Fixture(fixture(
+                "iam/SimulatePrincipalPolicy.allowed.xml",
+            ))),
+        ),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1);
+    let access = finding(&report, "models.access");
+    assert_eq!(access["code"], "models.access/agreement-not-accepted");
+    assert_eq!(access["evidence"]["may_subscribe"], false);
+    assert!(
+        access["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("\"aws:CalledViaLast\": \"bedrock.amazonaws.com\"")
     );
 }
