@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 
 use crate::aws::{AwsErrorKind, AwsReader};
 use crate::domain::models::{did_you_mean, family_of, newest};
-use crate::domain::{FoundationModel, InferenceProfile, ModelRequest, Region};
+use crate::domain::{FoundationModel, InferenceProfile, ModelName, ModelRequest, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
 check! {
@@ -113,8 +113,8 @@ async fn resolve(
         model: model.clone(),
         application_profile,
     };
-    match request {
-        ModelRequest::Family(family) => match newest(catalog, *family) {
+    match &request.name {
+        ModelName::Family(family) => match newest(catalog, *family) {
             Some(model) => (lifecycle(model, catalog, request), Some(target(model, None))),
             None => (
                 Finding::fail(
@@ -129,11 +129,11 @@ async fn resolve(
                 None,
             ),
         },
-        ModelRequest::BaseId(id) | ModelRequest::Profile { base: id, .. } => match catalog.iter().find(|m| &m.id == id) {
+        ModelName::BaseId(id) | ModelName::Profile { base: id, .. } => match catalog.iter().find(|m| &m.id == id) {
             Some(model) => (lifecycle(model, catalog, request), Some(target(model, None))),
             None => (absent(request, id, region, catalog), None),
         },
-        ModelRequest::ApplicationProfile(arn) => {
+        ModelName::ApplicationProfile(arn) => {
             let profile = match aws.inference_profile(region, arn).await {
                 Ok(profile) => profile,
                 Err(error) if error.kind() == AwsErrorKind::NotFound || error.kind() == AwsErrorKind::Invalid => {
@@ -284,7 +284,7 @@ mod tests {
             "ACTIVE",
             &["ON_DEMAND"],
         )];
-        let request = ModelRequest::Family(crate::domain::Family::Sonnet);
+        let request = ModelName::Family(crate::domain::Family::Sonnet).into();
         assert_eq!(
             lifecycle(&catalog[0], &catalog, &request).code(),
             "models.lifecycle/active"
@@ -314,7 +314,7 @@ mod tests {
                 &["INFERENCE_PROFILE"],
             ),
         ];
-        let request = ModelRequest::BaseId(old.id.clone());
+        let request = ModelName::BaseId(old.id.clone()).into();
         let finding = lifecycle(&old, &catalog, &request);
         assert_eq!(finding.code(), "models.lifecycle/legacy");
         assert!(finding.message.contains("since 2026-10-01T00:00:00Z"));
@@ -337,7 +337,7 @@ mod tests {
         )];
         let typed = "anthropic.claude-sonet-4-6";
         let finding = absent(
-            &ModelRequest::BaseId(typed.into()),
+            &ModelName::BaseId(typed.into()).into(),
             typed,
             &region("eu-west-1"),
             &catalog,

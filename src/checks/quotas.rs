@@ -113,32 +113,58 @@ fn kind(invocation: &Invocation) -> &'static str {
 /// followed by a version tag such as ` V1`, but not by anything else (` 1M Context Length`
 /// quotas apply only to 1M-context calls; `Claude Sonnet 4` must not match `Claude Sonnet 4.5`).
 fn names(name: &str, kind: &str, what: &str, model: &str) -> bool {
+    names_in(name, kind, what, model, Window::Standard)
+}
+
+/// Which context window's quotas apply: the 1M-token window (a `[1m]` target) has its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Window {
+    Standard,
+    Long,
+}
+
+impl Window {
+    /// What follows the model (and its version tag) in the quota's name.
+    fn tail(self) -> &'static str {
+        match self {
+            Window::Standard => "",
+            Window::Long => " 1m context length",
+        }
+    }
+}
+
+fn names_in(name: &str, kind: &str, what: &str, model: &str, window: Window) -> bool {
     let wanted = format!("{kind} model inference {what} per minute for {model}");
-    version_tag_at_most(name, &wanted)
+    model_then(name, &wanted, window.tail())
 }
 
 /// Whether `name` is the daily token quota of `model`: `Model invocation max tokens per day
-/// for <model>[ V<n>] (doubled for cross-region calls)`, not its 1M-context variant.
-fn names_daily(name: &str, model: &str) -> bool {
+/// for <model>[ V<n>][ 1M Context Length] (doubled for cross-region calls)`.
+fn names_daily(name: &str, model: &str, window: Window) -> bool {
     let lower = name.to_lowercase();
     let name = lower
         .strip_suffix(" (doubled for cross-region calls)")
         .unwrap_or(&lower);
-    version_tag_at_most(
+    model_then(
         name,
         &format!("model invocation max tokens per day for {model}"),
+        window.tail(),
     )
 }
 
-/// Whether `name` is `wanted`, ignoring case, followed at most by a version tag (` V1`).
-fn version_tag_at_most(name: &str, wanted: &str) -> bool {
-    match name.to_lowercase().strip_prefix(&wanted.to_lowercase()) {
-        Some("") => true,
-        Some(rest) => rest
+/// Whether `name` is `wanted`, then at most a version tag (` V1`), then `tail`, ignoring case.
+fn model_then(name: &str, wanted: &str, tail: &str) -> bool {
+    let name = name.to_lowercase();
+    let Some(rest) = name
+        .strip_prefix(&wanted.to_lowercase())
+        .and_then(|rest| rest.strip_suffix(tail))
+    else {
+        return false;
+    };
+    rest.is_empty()
+        || rest
             .strip_prefix(" v")
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
-        None => false,
-    }
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 struct Found<'a> {
@@ -191,9 +217,18 @@ fn judge(
         "{} {name}",
         invocation.model.provider.as_deref().unwrap_or("Anthropic")
     );
-    let tokens = find(applied, defaults, |n| names(n, kind, "tokens", &model));
-    let requests = find(applied, defaults, |n| names(n, kind, "requests", &model));
-    let daily = find(applied, defaults, |n| names_daily(n, &model));
+    let window = if invocation.request.long_context {
+        Window::Long
+    } else {
+        Window::Standard
+    };
+    let tokens = find(applied, defaults, |n| {
+        names_in(n, kind, "tokens", &model, window)
+    });
+    let requests = find(applied, defaults, |n| {
+        names_in(n, kind, "requests", &model, window)
+    });
+    let daily = find(applied, defaults, |n| names_daily(n, &model, window));
     let found = [&tokens, &requests, &daily];
     let evidence: Vec<_> = found
         .into_iter()
@@ -212,9 +247,15 @@ fn judge(
             kind::NOT_FOUND,
             Severity::Medium,
             "Quota not found",
-            format!(
-                "Service Quotas lists no \"{kind} model inference ... per minute for {model}\" quota in {region}; its limit cannot be verified"
-            ),
+            match window {
+                Window::Standard => format!(
+                    "Service Quotas lists no \"{kind} model inference ... per minute for {model}\" quota in {region}; its limit cannot be verified"
+                ),
+                Window::Long => format!(
+                    "Service Quotas lists no \"{kind} model inference ... per minute for {model} 1M Context Length\" quota in {region}: \
+                     the model may not offer the 1M-token context window here, or its limit cannot be verified"
+                ),
+            },
             Remediation::new(format!(
                 "Service Quotas console > AWS services > Amazon Bedrock ({region}), search for \"{model}\""
             )),
@@ -296,7 +337,11 @@ fn judge(
             kind::SUFFICIENT,
             "Inference quotas allow calls",
             format!(
-                "{kind} quotas for {model} in {region}: {}, {}{per_day}",
+                "{kind} quotas for {model}{} in {region}: {}, {}{per_day}",
+                match window {
+                    Window::Standard => "",
+                    Window::Long => " (1M Context Length)",
+                },
                 describe(&tokens, "tokens"),
                 describe(&requests, "requests")
             ),
@@ -304,6 +349,13 @@ fn judge(
     };
     let finding = finding
         .evidence("route", invocation.route.as_str())
+        .evidence(
+            "context_window",
+            match window {
+                Window::Standard => "standard",
+                Window::Long => "1m",
+            },
+        )
         .evidence("quotas", evidence);
     match expect_tpm {
         Some(tpm) => finding.evidence("expect_tpm", tpm),
@@ -452,15 +504,56 @@ mod judging {
             "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5 (doubled for cross-region calls)",
             "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5",
         ] {
-            assert!(names_daily(name, model), "{name}");
+            assert!(names_daily(name, model, Window::Standard), "{name}");
         }
         for name in [
             "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5 V1 1M Context Length (doubled for cross-region calls)",
             "Model invocation max tokens per day for Anthropic Claude Sonnet 4 (doubled for cross-region calls)",
             "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5",
         ] {
-            assert!(!names_daily(name, model), "{name}");
+            assert!(!names_daily(name, model, Window::Standard), "{name}");
         }
+    }
+
+    #[test]
+    fn a_1m_target_is_judged_by_the_1m_context_length_quotas() {
+        let model = "Anthropic Claude Sonnet 4.5";
+        assert!(names_in(
+            "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5 V1 1M Context Length",
+            "Cross-region",
+            "tokens",
+            model,
+            Window::Long
+        ));
+        assert!(names_daily(
+            "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5 V1 1M Context Length (doubled for cross-region calls)",
+            model,
+            Window::Long
+        ));
+        assert!(!names_in(
+            "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.5 V1",
+            "Cross-region",
+            "tokens",
+            model,
+            Window::Long
+        ));
+        let mut long = sonnet_through_us();
+        long.request.long_context = true;
+        let applied = [
+            quota("L-2", "Cross-region", "tokens", 3_000_000.0),
+            ServiceQuota {
+                code: "L-8EA73537".into(),
+                name: "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.6 V1 1M Context Length".into(),
+                value: 0.0,
+                adjustable: true,
+            },
+        ];
+        let finding = judge(&long, &applied, None, None);
+        assert_eq!(finding.code(), "quotas.inference/applied-zero");
+        assert!(finding.remediation.unwrap().contains("L-8EA73537"));
+        assert_eq!(finding.evidence["context_window"], "1m");
+        let standard = judge(&sonnet_through_us(), &applied, None, None);
+        assert_eq!(standard.code(), "quotas.inference/sufficient");
     }
 
     #[test]

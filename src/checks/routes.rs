@@ -8,7 +8,9 @@ use futures_util::future::join_all;
 
 use super::models::{ModelTarget, ModelTargets};
 use crate::domain::models::preferred_profile;
-use crate::domain::{FoundationModel, InferenceProfile, ModelRequest, Region, arn_region};
+use crate::domain::{
+    FoundationModel, InferenceProfile, ModelName, ModelRequest, Region, arn_region,
+};
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
 };
@@ -173,8 +175,8 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
         profile: None,
         route: Route::OnDemand,
     };
-    match &target.request {
-        ModelRequest::Profile { id, .. } => match profiles.iter().find(|p| &p.id == id) {
+    match &target.request.name {
+        ModelName::Profile { id, .. } => match profiles.iter().find(|p| &p.id == id) {
             Some(profile) => usable(through(profile), format!("Call {} through {id}", model.id)),
             None => {
                 let fix = match suggestion {
@@ -196,10 +198,10 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
                 (with_alternative(finding, suggestion), None)
             }
         },
-        ModelRequest::BaseId(_) if model.supports_on_demand() => {
+        ModelName::BaseId(_) if model.supports_on_demand() => {
             usable(on_demand(), format!("Call {} by its model ID, on demand in {region}", model.id))
         }
-        ModelRequest::BaseId(_) => {
+        ModelName::BaseId(_) => {
             let types = model.inference_types.join(", ");
             let message = format!(
                 "Invocation of model ID {} with on-demand throughput isn't supported: in {region} it supports only {types}, so \
@@ -225,7 +227,7 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
                 .evidence("inference_types", model.inference_types.clone());
             (with_alternative(finding, suggestion), None)
         }
-        ModelRequest::Family(_) => match suggestion {
+        ModelName::Family(_) => match suggestion {
             Some(profile) => usable(through(profile), format!("Call {} through {}", model.id, profile.id)),
             None if model.supports_on_demand() => {
                 usable(on_demand(), format!("Call {} by its model ID, on demand in {region}", model.id))
@@ -243,7 +245,7 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
                 None,
             ),
         },
-        ModelRequest::ApplicationProfile(_) => (
+        ModelName::ApplicationProfile(_) => (
             Finding::error(
                 &META,
                 Kind::INTERNAL,

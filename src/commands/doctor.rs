@@ -9,7 +9,7 @@ use crate::checks::{
     self, CallerAccount, CallerIdentity, DoctorOptions, Invocations, ModelTargets,
 };
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::domain::{Family, ModelRequest, Region};
+use crate::domain::{Family, ModelName, ModelRequest, Region};
 use crate::engine::{CheckContext, CommandKind, Progress, Scope, run_checks};
 use crate::report::{Document, Examined, Report};
 use crate::ui::Spinner;
@@ -44,8 +44,8 @@ fn requested_models(args: &DoctorArgs) -> Result<Vec<ModelRequest>, CommandError
     if args.models.is_empty() {
         // Claude Code's settings will come first here once claude-code.config reads them.
         return Ok(vec![
-            ModelRequest::Family(Family::Sonnet),
-            ModelRequest::Family(Family::Haiku),
+            ModelName::Family(Family::Sonnet).into(),
+            ModelName::Family(Family::Haiku).into(),
         ]);
     }
     args.models

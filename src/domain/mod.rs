@@ -15,6 +15,6 @@ pub use bedrock::{
     Availability, FoundationModel, InferenceProfile, Lifecycle, ServiceQuota, arn_region,
 };
 pub use iam::{CallerIdentityAnswer, RoleInfo, SimulatedDecision};
-pub use models::{Family, ModelRequest};
+pub use models::{Family, ModelName, ModelRequest};
 pub use region::{Region, RegionSource};
 pub use time::format_time;

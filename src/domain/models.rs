@@ -27,9 +27,59 @@ impl Family {
     }
 }
 
-/// One `--model` value, by what it names.
+/// One `--model` value: what it names, and whether it asks for the 1M-token context window
+/// (`[1m]`, as Claude Code writes it; the suffix is never sent to Bedrock).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ModelRequest {
+pub struct ModelRequest {
+    pub name: ModelName,
+    pub long_context: bool,
+}
+
+impl ModelRequest {
+    /// The base model ID the request names directly, when it names one.
+    pub fn base_id(&self) -> Option<&str> {
+        self.name.base_id()
+    }
+}
+
+impl From<ModelName> for ModelRequest {
+    fn from(name: ModelName) -> Self {
+        ModelRequest {
+            name,
+            long_context: false,
+        }
+    }
+}
+
+impl fmt::Display for ModelRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.name)?;
+        if self.long_context {
+            f.write_str("[1m]")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for ModelRequest {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let value = value.trim();
+        let suffix = value.len().saturating_sub(4);
+        match value.get(suffix..) {
+            Some(tail) if tail.eq_ignore_ascii_case("[1m]") => Ok(ModelRequest {
+                name: value[..suffix].parse()?,
+                long_context: true,
+            }),
+            _ => Ok(value.parse::<ModelName>()?.into()),
+        }
+    }
+}
+
+/// What one `--model` value names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelName {
     /// `sonnet`, `opus`, `haiku`: the newest ACTIVE model of the family.
     Family(Family),
     /// `anthropic.claude-sonnet-4-6`
@@ -40,28 +90,28 @@ pub enum ModelRequest {
     ApplicationProfile(String),
 }
 
-impl ModelRequest {
+impl ModelName {
     /// The base model ID the request names directly, when it names one.
     pub fn base_id(&self) -> Option<&str> {
         match self {
-            ModelRequest::BaseId(id) => Some(id),
-            ModelRequest::Profile { base, .. } => Some(base),
+            ModelName::BaseId(id) => Some(id),
+            ModelName::Profile { base, .. } => Some(base),
             _ => None,
         }
     }
 }
 
-impl fmt::Display for ModelRequest {
+impl fmt::Display for ModelName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ModelRequest::Family(family) => f.write_str(family.as_str()),
-            ModelRequest::BaseId(id) | ModelRequest::ApplicationProfile(id) => f.write_str(id),
-            ModelRequest::Profile { id, .. } => f.write_str(id),
+            ModelName::Family(family) => f.write_str(family.as_str()),
+            ModelName::BaseId(id) | ModelName::ApplicationProfile(id) => f.write_str(id),
+            ModelName::Profile { id, .. } => f.write_str(id),
         }
     }
 }
 
-impl FromStr for ModelRequest {
+impl FromStr for ModelName {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -71,9 +121,9 @@ impl FromStr for ModelRequest {
             return invalid("is not a model name, ID or ARN");
         }
         match value.to_ascii_lowercase().as_str() {
-            "sonnet" => return Ok(ModelRequest::Family(Family::Sonnet)),
-            "opus" => return Ok(ModelRequest::Family(Family::Opus)),
-            "haiku" => return Ok(ModelRequest::Family(Family::Haiku)),
+            "sonnet" => return Ok(ModelName::Family(Family::Sonnet)),
+            "opus" => return Ok(ModelName::Family(Family::Opus)),
+            "haiku" => return Ok(ModelName::Family(Family::Haiku)),
             _ => {}
         }
         if value.starts_with("arn:") {
@@ -85,17 +135,15 @@ impl FromStr for ModelRequest {
                 return not_bedrock();
             }
             return match arn.typed_resource() {
-                Some(("foundation-model", id)) => Ok(ModelRequest::BaseId(id.to_string())),
+                Some(("foundation-model", id)) => Ok(ModelName::BaseId(id.to_string())),
                 Some(("inference-profile", id)) => {
-                    Ok(
-                        profile_request(id).unwrap_or_else(|| ModelRequest::Profile {
-                            id: id.to_string(),
-                            base: id.to_string(),
-                        }),
-                    )
+                    Ok(profile_request(id).unwrap_or_else(|| ModelName::Profile {
+                        id: id.to_string(),
+                        base: id.to_string(),
+                    }))
                 }
                 Some(("application-inference-profile", _)) => {
-                    Ok(ModelRequest::ApplicationProfile(value.to_string()))
+                    Ok(ModelName::ApplicationProfile(value.to_string()))
                 }
                 _ => invalid(
                     "is not a foundation-model, inference-profile or application-inference-profile ARN",
@@ -107,15 +155,15 @@ impl FromStr for ModelRequest {
                 "is neither sonnet, opus, haiku nor a model ID such as anthropic.claude-sonnet-4-6",
             );
         }
-        Ok(profile_request(value).unwrap_or_else(|| ModelRequest::BaseId(value.to_string())))
+        Ok(profile_request(value).unwrap_or_else(|| ModelName::BaseId(value.to_string())))
     }
 }
 
-fn profile_request(id: &str) -> Option<ModelRequest> {
+fn profile_request(id: &str) -> Option<ModelName> {
     let (prefix, base) = id.split_once('.')?;
     PROFILE_PREFIXES
         .contains(&prefix)
-        .then(|| ModelRequest::Profile {
+        .then(|| ModelName::Profile {
             id: id.to_string(),
             base: base.to_string(),
         })
@@ -233,35 +281,35 @@ mod tests {
 
     #[test]
     fn parses_every_kind_of_model_name() {
-        let parse = |s: &str| s.parse::<ModelRequest>();
-        assert_eq!(parse("Sonnet"), Ok(ModelRequest::Family(Family::Sonnet)));
+        let parse = |s: &str| s.parse::<ModelName>();
+        assert_eq!(parse("Sonnet"), Ok(ModelName::Family(Family::Sonnet)));
         assert_eq!(
             parse("anthropic.claude-sonnet-4-6"),
-            Ok(ModelRequest::BaseId("anthropic.claude-sonnet-4-6".into()))
+            Ok(ModelName::BaseId("anthropic.claude-sonnet-4-6".into()))
         );
         assert_eq!(
             parse("us.anthropic.claude-haiku-4-5-20251001-v1:0"),
-            Ok(ModelRequest::Profile {
+            Ok(ModelName::Profile {
                 id: "us.anthropic.claude-haiku-4-5-20251001-v1:0".into(),
                 base: "anthropic.claude-haiku-4-5-20251001-v1:0".into()
             })
         );
         assert_eq!(
             parse("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-opus-4-6-v1"),
-            Ok(ModelRequest::BaseId("anthropic.claude-opus-4-6-v1".into()))
+            Ok(ModelName::BaseId("anthropic.claude-opus-4-6-v1".into()))
         );
         assert_eq!(
             parse(
                 "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-6"
             ),
-            Ok(ModelRequest::Profile {
+            Ok(ModelName::Profile {
                 id: "eu.anthropic.claude-sonnet-4-6".into(),
                 base: "anthropic.claude-sonnet-4-6".into()
             })
         );
         let app =
             "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
-        assert_eq!(parse(app), Ok(ModelRequest::ApplicationProfile(app.into())));
+        assert_eq!(parse(app), Ok(ModelName::ApplicationProfile(app.into())));
         for bad in [
             "",
             "claude",
@@ -271,6 +319,17 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_1m_suffix_asks_for_the_long_context_window() {
+        let request: ModelRequest = "us.anthropic.claude-sonnet-4-6[1m]".parse().unwrap();
+        assert!(request.long_context);
+        assert_eq!(request.base_id(), Some("anthropic.claude-sonnet-4-6"));
+        assert_eq!(request.to_string(), "us.anthropic.claude-sonnet-4-6[1m]");
+        let plain: ModelRequest = "sonnet".parse().unwrap();
+        assert!(!plain.long_context);
+        assert!("[1m]".parse::<ModelRequest>().is_err());
     }
 
     #[test]

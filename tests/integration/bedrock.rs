@@ -775,3 +775,36 @@ fn a_missing_agreement_fails_only_when_the_caller_may_not_subscribe() {
             .contains("\"aws:CalledViaLast\": \"bedrock.amazonaws.com\"")
     );
 }
+
+#[test]
+fn a_1m_target_is_called_without_the_suffix_and_judged_by_its_own_quotas() {
+    let emulator = Sandbox::new();
+    let (run, report) = doctor(
+        &emulator,
+        &["--model", "us.anthropic.claude-sonnet-4-6[1m]"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        finding(&report, "profiles.resolve")["evidence"]["model_id"],
+        "us.anthropic.claude-sonnet-4-6"
+    );
+    let quota = finding(&report, "quotas.inference");
+    assert_eq!(quota["evidence"]["context_window"], "1m");
+    assert!(
+        quota["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cross-region quotas for Anthropic Claude Sonnet 4.6 (1M Context Length)"),
+        "{quota}"
+    );
+    let names: Vec<&str> = quota["evidence"]["quotas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| n.contains("1M Context Length")),
+        "{names:?}"
+    );
+}
