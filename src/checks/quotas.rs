@@ -112,10 +112,6 @@ fn kind(invocation: &Invocation) -> &'static str {
 /// Whether `name` is the quota for (`kind`, `what`) of `model`: the exact name, optionally
 /// followed by a version tag such as ` V1`, but not by anything else (` 1M Context Length`
 /// quotas apply only to 1M-context calls; `Claude Sonnet 4` must not match `Claude Sonnet 4.5`).
-fn names(name: &str, kind: &str, what: &str, model: &str) -> bool {
-    names_in(name, kind, what, model, Window::Standard)
-}
-
 /// Which context window's quotas apply: the 1M-token window (a `[1m]` target) has its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Window {
@@ -366,6 +362,10 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(name: &str, kind: &str, what: &str, model: &str) -> bool {
+        names_in(name, kind, what, model, Window::Standard)
+    }
 
     #[test]
     fn a_quota_missing_from_the_applied_list_falls_back_to_its_default() {
