@@ -69,9 +69,81 @@ impl Session {
             )
         })
     }
+
+    pub(super) fn cloudwatch(&self, region: &Region) -> aws_sdk_cloudwatch::Client {
+        self.regional(&self.clients.cloudwatch, region, |config| {
+            aws_sdk_cloudwatch::Client::from_conf(
+                aws_sdk_cloudwatch::config::Builder::from(config)
+                    .interceptor(self.counter())
+                    .build(),
+            )
+        })
+    }
 }
 
 impl AwsReader {
+    /// The `AWS/Bedrock` `Invocations` recorded in `region` over the last `days` days under
+    /// any of `model_ids` (the `ModelId` dimension: the base model ID, or the inference
+    /// profile ID a call went through), summed.
+    pub async fn model_invocations(
+        &self,
+        region: &Region,
+        model_ids: &[String],
+        days: u32,
+    ) -> Result<f64, AwsError> {
+        use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+        const OP: &Operation = &catalog::GET_METRIC_DATA;
+        let key = CallKey::new(
+            OP,
+            Some(region.as_str()),
+            format!("{days}|{}", model_ids.join(",")),
+        );
+        self.cache
+            .get(self.log(), key, || async {
+                let period = days as i32 * 86_400;
+                let end = std::time::SystemTime::now();
+                let start = end - std::time::Duration::from_secs(period as u64);
+                let mut request = self
+                    .session
+                    .cloudwatch(region)
+                    .get_metric_data()
+                    .start_time(start.into())
+                    .end_time(end.into());
+                for (index, id) in model_ids.iter().enumerate() {
+                    let metric = Metric::builder()
+                        .namespace("AWS/Bedrock")
+                        .metric_name("Invocations")
+                        .dimensions(Dimension::builder().name("ModelId").value(id).build())
+                        .build();
+                    request = request.metric_data_queries(
+                        MetricDataQuery::builder()
+                            .id(format!("m{index}"))
+                            .metric_stat(
+                                MetricStat::builder()
+                                    .metric(metric)
+                                    .period(period)
+                                    .stat("Sum")
+                                    .build(),
+                            )
+                            .return_data(true)
+                            .build(),
+                    );
+                }
+                let pages = request
+                    .into_paginator()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(pages
+                    .into_iter()
+                    .flat_map(|page| page.metric_data_results.unwrap_or_default())
+                    .flat_map(|result| result.values.unwrap_or_default())
+                    .sum())
+            })
+            .await
+    }
+
     /// ListFoundationModels: the region's whole catalog (the API has no pagination).
     pub async fn foundation_models(
         &self,

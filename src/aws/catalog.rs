@@ -12,6 +12,7 @@ pub enum Service {
     Bedrock,
     BedrockRuntime,
     ServiceQuotas,
+    CloudWatch,
 }
 
 impl Service {
@@ -23,6 +24,8 @@ impl Service {
             Service::Bedrock => "bedrock",
             Service::BedrockRuntime => "bedrock-runtime",
             Service::ServiceQuotas => "servicequotas",
+            // CloudWatch signs and is routed as `monitoring`.
+            Service::CloudWatch => "monitoring",
         }
     }
 
@@ -30,6 +33,7 @@ impl Service {
     pub fn iam_prefix(self) -> &'static str {
         match self {
             Service::BedrockRuntime => "bedrock",
+            Service::CloudWatch => "cloudwatch",
             other => other.prefix(),
         }
     }
@@ -42,6 +46,7 @@ impl Service {
             Service::Bedrock => "Bedrock",
             Service::BedrockRuntime => "Bedrock Runtime",
             Service::ServiceQuotas => "Service Quotas",
+            Service::CloudWatch => "CloudWatch",
         }
     }
 }
@@ -121,6 +126,8 @@ catalog! {
 
     LIST_SERVICE_QUOTAS = ServiceQuotas "ListServiceQuotas" Read;
     LIST_AWS_DEFAULT_SERVICE_QUOTAS = ServiceQuotas "ListAWSDefaultServiceQuotas" Read;
+
+    GET_METRIC_DATA = CloudWatch "GetMetricData" Read;
 
     INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
     INVOKE_MODEL_WITH_RESPONSE_STREAM = BedrockRuntime "InvokeModelWithResponseStream" Read;

@@ -87,6 +87,7 @@ struct RegionalClients {
     bedrock: Mutex<HashMap<String, aws_sdk_bedrock::Client>>,
     runtime: Mutex<HashMap<String, aws_sdk_bedrockruntime::Client>>,
     quotas: Mutex<HashMap<String, aws_sdk_servicequotas::Client>>,
+    cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
 }
 
 impl Session {

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use crate::aws::{AwsErrorKind, AwsReader};
-use crate::domain::models::{did_you_mean, family_of, newest};
+use crate::aws::{AwsError, AwsErrorKind, AwsReader};
+use crate::domain::models::{PROFILE_PREFIXES, did_you_mean, family_of, newest};
 use crate::domain::{FoundationModel, InferenceProfile, ModelName, ModelRequest, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
@@ -23,6 +23,7 @@ check! {
         kinds: {
             ACTIVE = "active",
             LEGACY = "legacy",
+            LEGACY_NOT_USED = "legacy-not-recently-used",
             UNKNOWN_LIFECYCLE = "unknown-lifecycle",
             NOT_OFFERED = "not-offered",
             NO_FAMILY_MODEL = "no-active-family-model",
@@ -115,7 +116,7 @@ async fn resolve(
     };
     match &request.name {
         ModelName::Family(family) => match newest(catalog, *family) {
-            Some(model) => (lifecycle(model, catalog, request), Some(target(model, None))),
+            Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, None))),
             None => (
                 Finding::fail(
                     &META,
@@ -130,7 +131,7 @@ async fn resolve(
             ),
         },
         ModelName::BaseId(id) | ModelName::Profile { base: id, .. } => match catalog.iter().find(|m| &m.id == id) {
-            Some(model) => (lifecycle(model, catalog, request), Some(target(model, None))),
+            Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, None))),
             None => (absent(request, id, region, catalog), None),
         },
         ModelName::ApplicationProfile(arn) => {
@@ -154,7 +155,7 @@ async fn resolve(
             };
             let base = profile.base_model_id();
             match base.as_deref().and_then(|id| catalog.iter().find(|m| m.id == id)) {
-                Some(model) => (lifecycle(model, catalog, request), Some(target(model, Some(profile)))),
+                Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, Some(profile)))),
                 None => (absent(request, base.as_deref().unwrap_or("(no model)"), region, catalog), None),
             }
         }
@@ -192,10 +193,45 @@ fn absent(
     .evidence("request", request.to_string())
 }
 
+/// Whether this account called a legacy model lately: AWS denies legacy models to accounts
+/// that have not used them in the last 30 days.
+#[derive(Debug)]
+enum Usage {
+    /// Not a legacy model: not asked.
+    NotAsked,
+    /// Invocations recorded in the region over the last 30 days.
+    Recent(f64, Region),
+    Unknown(AwsError),
+}
+
+const LEGACY_USE_WINDOW_DAYS: u32 = 30;
+
+async fn usage(aws: &AwsReader, region: &Region, model: &FoundationModel) -> Usage {
+    if model.lifecycle.status != "LEGACY" {
+        return Usage::NotAsked;
+    }
+    // Calls through a profile are recorded under the profile's ID.
+    let ids: Vec<String> = std::iter::once(model.id.clone())
+        .chain(
+            PROFILE_PREFIXES
+                .iter()
+                .map(|prefix| format!("{prefix}.{}", model.id)),
+        )
+        .collect();
+    match aws
+        .model_invocations(region, &ids, LEGACY_USE_WINDOW_DAYS)
+        .await
+    {
+        Ok(count) => Usage::Recent(count, region.clone()),
+        Err(error) => Usage::Unknown(error),
+    }
+}
+
 fn lifecycle(
     model: &FoundationModel,
     catalog: &[FoundationModel],
     request: &ModelRequest,
+    usage: &Usage,
 ) -> Finding {
     let life = &model.lifecycle;
     let finding = match life.status.as_str() {
@@ -232,14 +268,53 @@ fn lifecycle(
                     "Plan a move before {eol}: https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"
                 ),
             };
-            Finding::warn(
-                &META,
-                kind::LEGACY,
-                Severity::Medium,
-                "Model is legacy",
-                message,
-                Remediation::new(fix),
-            )
+            match usage {
+                Usage::Recent(count, region) if *count == 0.0 => Finding::fail(
+                    &META,
+                    kind::LEGACY_NOT_USED,
+                    Severity::High,
+                    "Legacy model not used by this account in 30 days",
+                    format!(
+                        "{message}. AWS denies legacy models to accounts that have not used them in the last 30 days, and \
+                         this account made no call to it in {} in that time (AWS/Bedrock Invocations): calls fail with \
+                         \"This Model is marked by provider as Legacy and you have not been actively using the model\"",
+                        region
+                    ),
+                    Remediation::new(fix),
+                ),
+                Usage::Recent(count, _) => Finding::warn(
+                    &META,
+                    kind::LEGACY,
+                    Severity::Medium,
+                    "Model is legacy",
+                    format!(
+                        "{message}. This account called it {count} times in the last 30 days, so AWS still serves it here \
+                         (legacy models are denied to accounts without recent use)"
+                    ),
+                    Remediation::new(fix),
+                ),
+                Usage::Unknown(error) => Finding::warn(
+                    &META,
+                    kind::LEGACY,
+                    Severity::Medium,
+                    "Model is legacy",
+                    format!(
+                        "{message}. AWS denies legacy models to accounts that have not used them in the last 30 days; \
+                         whether this account has could not be read ({error})"
+                    ),
+                    Remediation::new(format!(
+                        "{fix}; to see recent use, allow cloudwatch:GetMetricData (in the preflight-readonly policy)"
+                    )),
+                ),
+                Usage::NotAsked => Finding::warn(
+                    &META,
+                    kind::LEGACY,
+                    Severity::Medium,
+                    "Model is legacy",
+                    message,
+                    Remediation::new(fix),
+                ),
+            }
         }
         other => Finding::error(
             &META,
@@ -286,11 +361,11 @@ mod tests {
         )];
         let request = ModelName::Family(crate::domain::Family::Sonnet).into();
         assert_eq!(
-            lifecycle(&catalog[0], &catalog, &request).code(),
+            lifecycle(&catalog[0], &catalog, &request, &Usage::NotAsked).code(),
             "models.lifecycle/active"
         );
         let odd = model("anthropic.claude-sonnet-4-6", "RETIRING", &["ON_DEMAND"]);
-        let finding = lifecycle(&odd, &catalog, &request);
+        let finding = lifecycle(&odd, &catalog, &request, &Usage::NotAsked);
         assert_eq!(
             (finding.status, finding.code().as_str()),
             (Status::Error, "models.lifecycle/unknown-lifecycle")
@@ -315,8 +390,36 @@ mod tests {
             ),
         ];
         let request = ModelName::BaseId(old.id.clone()).into();
-        let finding = lifecycle(&old, &catalog, &request);
+        let finding = lifecycle(
+            &old,
+            &catalog,
+            &request,
+            &Usage::Recent(12.0, region("us-east-1")),
+        );
         assert_eq!(finding.code(), "models.lifecycle/legacy");
+        assert!(
+            finding
+                .message
+                .contains("called it 12 times in the last 30 days")
+        );
+        let unused = lifecycle(
+            &old,
+            &catalog,
+            &request,
+            &Usage::Recent(0.0, region("us-east-1")),
+        );
+        assert_eq!(
+            (unused.status, unused.code().as_str()),
+            (Status::Fail, "models.lifecycle/legacy-not-recently-used")
+        );
+        assert!(unused.message.contains("no call to it in us-east-1"));
+        assert!(
+            unused
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("--model anthropic.claude-sonnet-4-6")
+        );
         assert!(finding.message.contains("since 2026-10-01T00:00:00Z"));
         assert!(finding.message.contains("end of life 2027-04-08T00:00:00Z"));
         assert!(

@@ -247,6 +247,12 @@ fn a_legacy_model_warns_with_its_dates_and_successor() {
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let lifecycle = finding(&report, "models.lifecycle");
     assert_eq!(lifecycle["status"], "warn");
+    assert!(
+        lifecycle["message"]
+            .as_str()
+            .unwrap()
+            .contains("called it 42 times in the last 30 days")
+    );
     assert_eq!(
         lifecycle["evidence"]["end_of_life_time"],
         "2027-04-08T00:00:00Z"
@@ -806,5 +812,58 @@ fn a_1m_target_is_called_without_the_suffix_and_judged_by_its_own_quotas() {
     assert!(
         names.iter().all(|n| n.contains("1M Context Length")),
         "{names:?}"
+    );
+}
+
+#[test]
+fn a_legacy_model_this_account_has_not_used_in_30_days_fails() {
+    let emulator = Sandbox::new();
+    emulator.on(
+        "monitoring:GetMetricData",
+        Rule::Fixture(fixture("cloudwatch/GetMetricData.none.json")),
+    );
+    let (run, report) = doctor(
+        &emulator,
+        &["--model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let lifecycle = finding(&report, "models.lifecycle");
+    assert_eq!(
+        lifecycle["code"],
+        "models.lifecycle/legacy-not-recently-used"
+    );
+    assert!(
+        lifecycle["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("--model anthropic.claude-sonnet-4-6")
+    );
+    // One read of the metric, asking for the model's own ID and every profile prefix.
+    assert_eq!(emulator.front.count("monitoring:GetMetricData"), 1);
+}
+
+#[test]
+fn a_legacy_models_recent_use_that_cannot_be_read_keeps_the_warning_and_says_why() {
+    let emulator = Sandbox::new();
+    emulator.on("monitoring:GetMetricData", Rule::Fault(Fault::AccessDenied));
+    let (run, report) = doctor(
+        &emulator,
+        &["--model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let lifecycle = finding(&report, "models.lifecycle");
+    assert_eq!(lifecycle["code"], "models.lifecycle/legacy");
+    assert!(
+        lifecycle["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read (monitoring:GetMetricData was denied"),
+        "{lifecycle}"
+    );
+    assert!(
+        lifecycle["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("cloudwatch:GetMetricData")
     );
 }

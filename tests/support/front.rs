@@ -365,9 +365,18 @@ async fn answer(
     match rule {
         Rule::Delay(..) | Rule::Match(..) | Rule::Pages(..) => unreachable!("unwrapped above"),
         Rule::Fixture(fixture) => {
-            let mut response = Response::new(Full::new(template.fill(&fixture.body)));
+            let body = template.fill(&fixture.body);
+            // Fixtures are JSON; an RPC v2 CBOR service gets the same document in CBOR.
+            let (body, content_type) = match protocol {
+                Protocol::RpcV2Cbor => (to_cbor(&body), "application/cbor"),
+                _ => (body, fixture.content_type.as_str()),
+            };
+            let mut response = Response::new(Full::new(body));
             *response.status_mut() = StatusCode::from_u16(fixture.status).unwrap_or(StatusCode::OK);
-            set_header(&mut response, "content-type", &fixture.content_type);
+            set_header(&mut response, "content-type", content_type);
+            if protocol == Protocol::RpcV2Cbor {
+                set_header(&mut response, "smithy-protocol", "rpc-v2-cbor");
+            }
             set_header(&mut response, "x-amzn-requestid", "front-fixture");
             for (name, value) in &fixture.headers {
                 set_header(&mut response, name, value);
@@ -582,11 +591,18 @@ enum Protocol {
     AwsJson,
     /// REST paths with JSON (Bedrock, Bedrock Runtime).
     RestJson,
+    /// Smithy RPC v2 CBOR (CloudWatch): `POST /service/<S>/operation/<Op>`, CBOR both ways.
+    RpcV2Cbor,
 }
 
 impl Protocol {
     fn of(headers: &HeaderMap, body: &[u8], uri: &Uri) -> Protocol {
-        if headers.contains_key("x-amz-target") {
+        if headers
+            .get("smithy-protocol")
+            .is_some_and(|v| v == "rpc-v2-cbor")
+        {
+            Protocol::RpcV2Cbor
+        } else if headers.contains_key("x-amz-target") {
             Protocol::AwsJson
         } else if form_value(body, "Action").is_some()
             || uri
@@ -606,7 +622,7 @@ fn fault_response(fault: Fault, protocol: Protocol) -> Response<Full<Bytes>> {
         (Fault::Throttle, Protocol::Query) => {
             error_response(protocol, 400, "Throttling", "Rate exceeded")
         }
-        (Fault::Throttle, Protocol::AwsJson) => {
+        (Fault::Throttle, Protocol::AwsJson | Protocol::RpcV2Cbor) => {
             error_response(protocol, 400, "ThrottlingException", "Rate exceeded")
         }
         (Fault::Throttle, Protocol::RestJson) => error_response(
@@ -676,6 +692,16 @@ fn error_response(
             "application/json",
             serde_json::json!({"message": message}).to_string(),
         ),
+        Protocol::RpcV2Cbor => {
+            let body = serde_json::json!({"__type": code, "message": message}).to_string();
+            let mut response = Response::new(Full::new(to_cbor(body.as_bytes())));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            set_header(&mut response, "content-type", "application/cbor");
+            set_header(&mut response, "smithy-protocol", "rpc-v2-cbor");
+            set_header(&mut response, "x-amzn-requestid", "front-fault");
+            return response;
+        }
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() =
@@ -686,6 +712,18 @@ fn error_response(
         set_header(&mut response, "x-amzn-errortype", code);
     }
     response
+}
+
+/// A JSON document as CBOR; text that is not JSON is passed through.
+fn to_cbor(json: &[u8]) -> Bytes {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) else {
+        return Bytes::copy_from_slice(json);
+    };
+    let mut out = Vec::new();
+    match ciborium::into_writer(&value, &mut out) {
+        Ok(()) => Bytes::from(out),
+        Err(_) => Bytes::copy_from_slice(json),
+    }
 }
 
 /// Recognizes the operation of a request the way AWS routes it.
@@ -707,6 +745,14 @@ pub fn identify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
             service: scope_service.unwrap_or_else(|| "unknown".into()),
             region,
             name,
+        };
+    }
+    let segments: Vec<&str> = uri.path().split('/').collect();
+    if let ["", "service", _, "operation", name] = segments.as_slice() {
+        return Operation {
+            service: scope_service.unwrap_or_else(|| "unknown".into()),
+            region,
+            name: name.to_string(),
         };
     }
     match rest_route(method, uri.path()) {
