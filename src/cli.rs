@@ -86,8 +86,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Model to check: sonnet, opus, haiku, a model ID, an inference profile ID or an ARN;
-    /// repeat for several (default: Claude Code's settings, else the newest Sonnet and Haiku)
+    /// Model to check: sonnet, opus, haiku, a model ID, an inference profile ID or an ARN,
+    /// optionally with [1m] for the 1M-token context window; repeat for several (default:
+    /// Claude Code's settings, else the newest Sonnet and Haiku)
     #[arg(long = "model", value_name = "M")]
     pub models: Vec<String>,
     /// Run the Claude Code checks even when Claude Code is not configured for Bedrock
