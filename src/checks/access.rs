@@ -12,7 +12,7 @@ use futures_util::future::join_all;
 use super::identity::{CallerIdentity, PrincipalKind};
 use super::models::{ModelTarget, ModelTargets};
 use crate::aws::AwsError;
-use crate::domain::Availability;
+use crate::domain::{Availability, FoundationModel, Region};
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
 };
@@ -136,13 +136,13 @@ struct Blocked {
     passing: bool,
 }
 
-fn use_case_fix(target: &ModelTarget) -> String {
+/// How to submit the Anthropic use case form (the console's Model access page is gone).
+pub(super) fn use_case_fix(model: &FoundationModel, region: &Region) -> String {
     format!(
         "Submit the Anthropic use case form once for the account (or once in the organization's management account, for \
          every member): Bedrock console > Model catalog > {} > Submit use case details, or aws bedrock \
-         put-use-case-for-model-access --form-data <base64 JSON> --region {}; it takes effect within 15 minutes",
-        target.model.name.as_deref().unwrap_or(&target.model.id),
-        target.region
+         put-use-case-for-model-access --form-data <base64 JSON> --region {region}; it takes effect within 15 minutes",
+        model.name.as_deref().unwrap_or(&model.id),
     )
 }
 
@@ -162,7 +162,7 @@ fn judge(
             message: "the account has not submitted the Anthropic use case (first-time-use) form, so every call to an \
                       Anthropic model fails (\"Model use case details have not been submitted for this account\")"
                 .to_string(),
-            fix: use_case_fix(target),
+            fix: use_case_fix(&target.model, &target.region),
             passing: false,
         });
     }

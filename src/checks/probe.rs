@@ -8,6 +8,7 @@
 use async_trait::async_trait;
 
 use super::DoctorOptions;
+use super::access::use_case_fix;
 use super::iam::{IamVerdicts, likely_outside_iam, scp_exemption};
 use super::routes::{Invocation, Invocations};
 use crate::aws::catalog::{self, Operation};
@@ -297,18 +298,7 @@ fn verdict(
             None => format!("Allow {action} on {arns} in the principal's identity policy"),
         }
     };
-    let use_case_form = || {
-        format!(
-            "Submit the Anthropic use case form once for the account (or once in the organization's management \
-             account): Bedrock console > Model catalog > {} > Submit use case details, or \
-             aws bedrock put-use-case-for-model-access --form-data <base64 JSON>; it takes effect within 15 minutes",
-            invocation
-                .model
-                .name
-                .as_deref()
-                .unwrap_or(&invocation.model.id)
-        )
-    };
+    let use_case_form = || use_case_fix(&invocation.model, region);
     let marketplace = "Allow aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe for this principal, only \
                        through Bedrock: {\"Effect\": \"Allow\", \"Action\": [\"aws-marketplace:ViewSubscriptions\", \
                        \"aws-marketplace:Subscribe\"], \"Resource\": \"*\", \"Condition\": {\"StringEquals\": \

@@ -148,6 +148,14 @@ fn names_daily(name: &str, model: &str, window: Window) -> bool {
     )
 }
 
+/// Whether `name` is the daily token quota of global cross-region calls: account-wide
+/// (`Global cross-region model inference tokens per day`) or for `model`.
+fn names_global_daily(name: &str, model: &str, window: Window) -> bool {
+    const ACCOUNT_WIDE: &str = "global cross-region model inference tokens per day";
+    name.eq_ignore_ascii_case(ACCOUNT_WIDE)
+        || model_then(name, &format!("{ACCOUNT_WIDE} for {model}"), window.tail())
+}
+
 /// Whether `name` is `wanted`, then at most a version tag (` V1`), then `tail`, ignoring case.
 fn model_then(name: &str, wanted: &str, tail: &str) -> bool {
     let name = name.to_lowercase();
@@ -225,7 +233,12 @@ fn judge(
         names_in(n, kind, "requests", &model, window)
     });
     let daily = find(applied, defaults, |n| names_daily(n, &model, window));
-    let found = [&tokens, &requests, &daily];
+    // Present only where AWS lists one; it limits global profiles on top of the model's own.
+    let global_daily = match invocation.route {
+        Route::Global => find(applied, defaults, |n| names_global_daily(n, &model, window)),
+        _ => None,
+    };
+    let found = [&tokens, &requests, &daily, &global_daily];
     let evidence: Vec<_> = found
         .into_iter()
         .flatten()
@@ -513,6 +526,50 @@ mod judging {
         ] {
             assert!(!names_daily(name, model, Window::Standard), "{name}");
         }
+    }
+
+    #[test]
+    fn a_global_route_is_also_judged_by_the_global_daily_quota_where_present() {
+        let global = invocation(
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+            Some(crate::checks::testing::profile(
+                &format!("global.{SONNET}"),
+                SONNET,
+                &["", "us-east-1"],
+            )),
+        );
+        let applied = [
+            quota("L-1", "Global cross-region", "tokens", 3_000_000.0),
+            ServiceQuota {
+                code: "L-G".into(),
+                name: "Global cross-region model inference tokens per day".into(),
+                value: 0.0,
+                adjustable: false,
+            },
+        ];
+        let finding = judge(&global, &applied, None, None);
+        assert_eq!(
+            finding.code(),
+            "quotas.inference/applied-zero-not-adjustable"
+        );
+        assert!(
+            finding
+                .message
+                .starts_with("Global cross-region model inference tokens per day is 0")
+        );
+        // Not a global call: that quota does not apply.
+        let regional = judge(
+            &sonnet_through_us(),
+            &[quota("L-2", "Cross-region", "tokens", 1.0)],
+            None,
+            None,
+        );
+        assert_eq!(regional.code(), "quotas.inference/sufficient");
+        assert!(names_global_daily(
+            "Global cross-region model inference tokens per day for Anthropic Claude Sonnet 4.6 V1",
+            "Anthropic Claude Sonnet 4.6",
+            Window::Standard
+        ));
     }
 
     #[test]
