@@ -20,8 +20,9 @@ check! {
         title: "Invoke permission",
         description: "The principal may call bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream \
                       on the profile and on the foundation model in every destination region \
-                      (SimulatePrincipalPolicy; when that is denied, local evaluation of the \
-                      policies it can read), naming the statements that decided",
+                      (SimulatePrincipalPolicy, either answer shape; when that is denied, local \
+                      evaluation of the policies it can read), naming the statements that decided \
+                      and the layer that denies: an SCP, the permission boundary or identity policies",
         commands: [Doctor],
         depends_on: ["identity.caller", "profiles.resolve"],
         after: [],
