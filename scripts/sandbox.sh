@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shows bedrock-preflight working without an AWS account: starts moto and the front server on
 # loopback, seeds a demo account, and runs `doctor` against it. Extra arguments go to doctor
-# (e.g. --output json). Everything it starts is stopped on exit.
+# (e.g. --output json), or name another command (`policy render claude-invoke`, `setup ...`).
+# Everything it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,12 +41,16 @@ front=$(wait_for_url "$work/front.log" 'listening on http://127\.0\.0\.1:[0-9]*'
 
 eval "$(target/emulator/venv/bin/python scripts/sandbox_seed.py "$moto")"
 
-echo "sandbox: moto at $moto, front server at $front; running doctor as engineering/claude-developer" >&2
+case "${1:-}" in
+  doctor | policy | setup | audit | checks) command=("$@") ;;
+  *) command=(doctor "$@") ;;
+esac
+echo "sandbox: moto at $moto, front server at $front; running ${command[0]} as engineering/claude-developer" >&2
 set +e
 env -u AWS_PROFILE -u AWS_BEARER_TOKEN_BEDROCK \
   HOME="$work" AWS_CONFIG_FILE="$work/config" AWS_SHARED_CREDENTIALS_FILE="$work/credentials" \
   AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL="$front" AWS_REGION=us-east-1 \
-  target/debug/bedrock-preflight doctor "$@"
+  target/debug/bedrock-preflight "${command[@]}"
 status=$?
 set -e
 exit $status

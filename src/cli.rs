@@ -122,19 +122,31 @@ pub struct AuditArgs {
 pub enum PolicyCommand {
     /// List the policy templates
     List,
-    /// Show a template and its variables
+    /// Show a template: what it is for, its variables and its document
     Show { name: String },
-    /// Render a template with its variables filled in
+    /// Render a template with its variables filled in from flags and the live account
     Render {
         name: String,
-        /// Template variable; repeat for several
+        /// Template variable; repeat for several (a list variable takes V1,V2)
         #[arg(long = "var", value_name = "K=V")]
         vars: Vec<String>,
+        /// Model to grant (as doctor's --model); repeat for several (default: the newest
+        /// Sonnet and Haiku)
+        #[arg(long = "model", value_name = "M")]
+        models: Vec<String>,
     },
-    /// Parse, lint and prove a policy file or template
+    /// Parse, lint and prove a policy file or template: it must allow what the models' calls
+    /// need and deny another model, region or account (exit 1 naming what fails)
     Validate {
         #[arg(value_name = "FILE|NAME")]
         target: String,
+        /// Template variable, when NAME is a template; repeat for several
+        #[arg(long = "var", value_name = "K=V")]
+        vars: Vec<String>,
+        /// Model the policy is for (as doctor's --model); repeat for several (default: the
+        /// newest Sonnet and Haiku)
+        #[arg(long = "model", value_name = "M")]
+        models: Vec<String>,
     },
     /// Create or update a template as a customer-managed policy and attach it
     Apply {

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod engine;
 pub mod iam;
 pub mod plan;
+pub mod policy;
 pub mod report;
 mod ui;
 

@@ -87,12 +87,14 @@ impl IamVerdicts {
 
 /// One resource Bedrock authorizes for a call, with the context it sets.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Need {
-    resource: String,
-    context: Vec<(String, Vec<String>)>,
+pub struct Need {
+    pub resource: String,
+    pub context: Vec<(String, Vec<String>)>,
 }
 
-fn needs(invocation: &Invocation) -> Vec<Need> {
+/// What Bedrock authorizes for one call: the profile and each destination model (with the
+/// profile in the context), or the model alone on demand.
+pub fn needs(invocation: &Invocation) -> Vec<Need> {
     let region = invocation.region.to_string();
     match &invocation.profile {
         Some(profile) => {

@@ -46,7 +46,7 @@ mod quotas;
 mod region;
 mod routes;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ pub struct DoctorOptions {
     /// `--no-probe`: no live call to Bedrock Runtime.
     pub no_probe: bool,
 }
-pub use iam::{IamVerdict, IamVerdicts};
+pub use iam::{INVOKE_ACTIONS, IamVerdict, IamVerdicts, Need, needs};
 pub use identity::{CallerAccount, CallerIdentity, PrincipalKind};
 pub use models::{ModelTarget, ModelTargets};
 pub use routes::{Invocation, Invocations, Route};

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{Output, print_call_counts, session};
+use super::{Output, print_call_counts, regions, session};
 use crate::aws::{AwsReader, Session};
 use crate::checks::{
     self, CallerAccount, CallerIdentity, DoctorOptions, Invocations, ModelTargets,
 };
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::domain::{Family, ModelName, ModelRequest, Region};
+use crate::domain::{Family, ModelName, ModelRequest};
 use crate::engine::{CheckContext, CommandKind, Progress, Scope, run_checks};
 use crate::report::{Document, Examined, Report};
 use crate::ui::Spinner;
@@ -20,7 +20,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         return Err(CommandError::NotImplemented("doctor --claude-code".into()));
     }
     let mut output = Output::open(global)?;
-    let models = requested_models(args)?;
+    let models = requested_models(&args.models)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
@@ -39,16 +39,17 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     Ok(exit_code(report.summary(), args.strict))
 }
 
-/// `--model` values, or the defaults: checked before any AWS session exists.
-fn requested_models(args: &DoctorArgs) -> Result<Vec<ModelRequest>, CommandError> {
-    if args.models.is_empty() {
+/// `--model` values, or the defaults (the newest Sonnet and Haiku): checked before any AWS
+/// session exists.
+pub(super) fn requested_models(models: &[String]) -> Result<Vec<ModelRequest>, CommandError> {
+    if models.is_empty() {
         // Claude Code's settings will come first here once claude-code.config reads them.
         return Ok(vec![
             ModelName::Family(Family::Sonnet).into(),
             ModelName::Family(Family::Haiku).into(),
         ]);
     }
-    args.models
+    models
         .iter()
         .map(|m| m.parse::<ModelRequest>().map_err(CommandError::Usage))
         .collect()
@@ -61,18 +62,8 @@ async fn doctor_inputs(
     models: Vec<ModelRequest>,
     session: &Session,
 ) -> Result<(Scope, DoctorOptions), CommandError> {
-    let regions = if global.regions.is_empty() {
-        match session.configured_region() {
-            Some(name) => vec![name.parse::<Region>().map_err(|why| {
-                CommandError::Usage(format!("the configured region is invalid: {why}"))
-            })?],
-            None => Vec::new(),
-        }
-    } else {
-        global.regions.clone()
-    };
     let scope = Scope {
-        regions,
+        regions: regions(global, session)?,
         region_source: session.region_source(!global.regions.is_empty()).await,
         models,
         principals: Vec::new(),
@@ -91,7 +82,7 @@ pub async fn doctor_inputs_from(
     args: &DoctorArgs,
     session: &Session,
 ) -> Result<(Scope, DoctorOptions), CommandError> {
-    doctor_inputs(global, args, requested_models(args)?, session).await
+    doctor_inputs(global, args, requested_models(&args.models)?, session).await
 }
 
 /// Runs doctor's checks on `scope` and returns its report: what the binary prints, for

@@ -5,6 +5,7 @@
 mod checks;
 mod doctor;
 mod policy;
+mod templates;
 
 use std::fs::File;
 use std::io::{IsTerminal, Write};
@@ -17,6 +18,7 @@ pub use policy::policy;
 use crate::CommandError;
 use crate::aws::{AwsOptions, Session};
 use crate::cli::GlobalArgs;
+use crate::domain::Region;
 use crate::report::{Document, Format, Style, render};
 use crate::ui::use_color;
 
@@ -92,6 +94,22 @@ async fn session(global: &GlobalArgs) -> std::sync::Arc<Session> {
         endpoint_url: global.endpoint_url.clone(),
     })
     .await
+}
+
+/// `--region` values, else the region the AWS configuration names (none when it names none).
+fn regions(global: &GlobalArgs, session: &Session) -> Result<Vec<Region>, CommandError> {
+    if !global.regions.is_empty() {
+        return Ok(global.regions.clone());
+    }
+    session
+        .configured_region()
+        .map(|name| {
+            name.parse::<Region>().map_err(|why| {
+                CommandError::Usage(format!("the configured region is invalid: {why}"))
+            })
+        })
+        .into_iter()
+        .collect()
 }
 
 fn print_call_counts(session: &Session) {

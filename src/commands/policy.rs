@@ -1,8 +1,7 @@
 //! `policy`: the local IAM evaluator on policy files (`evaluate`) or on a live principal's
-//! policies (`explain`). Templates (`list`, `show`, `render`, `validate`, `apply`) come with
-//! their own issue.
+//! policies (`explain`); the templates' subcommands are in `templates`.
 
-use super::{Output, session};
+use super::{Output, session, templates};
 use crate::aws::AwsReader;
 use crate::cli::{GlobalArgs, PolicyCommand};
 use crate::domain::Arn;
@@ -53,13 +52,17 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             output.write(&Document::Evaluation(&request, &evaluation))?;
             Ok(exit(&evaluation))
         }
-        PolicyCommand::List
-        | PolicyCommand::Show { .. }
-        | PolicyCommand::Render { .. }
-        | PolicyCommand::Validate { .. }
-        | PolicyCommand::Apply { .. } => Err(CommandError::NotImplemented(
-            "policy templates (list, show, render, validate, apply)".into(),
-        )),
+        PolicyCommand::List => templates::list(global).await,
+        PolicyCommand::Show { name } => templates::show(global, name).await,
+        PolicyCommand::Render { name, vars, models } => {
+            templates::render_command(global, name, vars, models).await
+        }
+        PolicyCommand::Validate {
+            target,
+            vars,
+            models,
+        } => templates::validate_command(global, target, vars, models).await,
+        PolicyCommand::Apply { .. } => Err(CommandError::NotImplemented("policy apply".into())),
     }
 }
 

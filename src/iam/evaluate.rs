@@ -69,8 +69,19 @@ impl Request {
         self
     }
 
-    fn values(&self, key: &str) -> Option<&[String]> {
+    pub fn values(&self, key: &str) -> Option<&[String]> {
         self.context.get(&key.to_lowercase()).map(Vec::as_slice)
+    }
+
+    /// The context, keys (lower-cased) in order.
+    pub fn context(&self) -> Vec<(&str, &[String])> {
+        let mut entries: Vec<_> = self
+            .context
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
+        entries.sort();
+        entries
     }
 }
 

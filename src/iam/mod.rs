@@ -9,4 +9,10 @@ mod glob;
 mod policy;
 
 pub use evaluate::{Decision, Evaluation, MatchedStatement, PolicySet, Request, evaluate};
-pub use policy::{Effect, NamedPolicy, Policy, PolicyError};
+pub use policy::{Effect, NamedPolicy, Policy, PolicyError, Statement};
+
+/// Whether an `Action` pattern (wildcards allowed; IAM compares actions ignoring case) takes
+/// in `action`.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    glob::matches(&glob::tokens(pattern), action, true)
+}

@@ -209,6 +209,23 @@ impl Policy {
 }
 
 impl Statement {
+    /// `statement 2 (Sid Invoke)`: how findings and lint name a statement.
+    pub fn name(&self) -> String {
+        match &self.sid {
+            Some(sid) => format!("statement {} (Sid {sid})", self.index + 1),
+            None => format!("statement {}", self.index + 1),
+        }
+    }
+
+    /// Whether the statement's `Action` (or `NotAction`) takes in `action`.
+    pub fn covers_action(&self, action: &str) -> bool {
+        self.actions
+            .values
+            .iter()
+            .any(|pattern| super::action_matches(pattern, action))
+            != self.actions.negated
+    }
+
     fn parse(index: usize, value: &Value) -> Result<Statement, PolicyError> {
         let Some(object) = value.as_object() else {
             return Err(PolicyError(format!(

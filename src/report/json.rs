@@ -10,6 +10,7 @@ use crate::domain::format_time;
 use crate::engine::{CheckMeta, Summary};
 use crate::iam::{Evaluation, Request};
 use crate::plan::{Outcome, Plan, Rerun, StepResult};
+use crate::policy::{Source, Template, Validation, VariableKind};
 
 pub const SCHEMA: &str = "bedrock-preflight/report/v1";
 
@@ -20,6 +21,21 @@ pub fn render(document: &Document) -> String {
         Document::Catalog(checks) => serde_json::to_string_pretty(&catalog(checks)),
         Document::Evaluation(request, evaluation) => {
             serde_json::to_string_pretty(&evaluation_json(request, evaluation))
+        }
+        Document::Templates(templates) => {
+            serde_json::to_string_pretty(&templates.iter().map(template_json).collect::<Vec<_>>())
+        }
+        Document::Template(template) => {
+            let mut shown = template_json(template);
+            shown["document"] = template.document();
+            if let Some(trust) = template.trust_document() {
+                shown["trust_document"] = trust;
+            }
+            serde_json::to_string_pretty(&shown)
+        }
+        Document::Policy(document) => serde_json::to_string_pretty(document),
+        Document::Validation(validation) => {
+            serde_json::to_string_pretty(&validation_json(validation))
         }
     }
     .unwrap_or_default();
@@ -183,6 +199,43 @@ fn catalog(checks: &[&'static CheckMeta]) -> Value {
             })
         })
         .collect()
+}
+
+fn template_json(template: &Template) -> Value {
+    json!({
+        "name": template.name,
+        "purpose": template.purpose,
+        "variables": template.variables.iter().map(|v| json!({
+            "name": v.name,
+            "type": match v.kind { VariableKind::String => "string", VariableKind::List => "list" },
+            "source": match v.source { Source::Flag => "flag", Source::Catalog => "catalog" },
+            "default": v.default,
+            "description": v.description,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn validation_json(validation: &Validation) -> Value {
+    json!({
+        "target": validation.target,
+        "valid": validation.passed(),
+        "problems": validation.problems.iter().map(|p| json!({
+            "rule": p.rule,
+            "severity": p.severity.as_str(),
+            "statement": p.statement,
+            "message": p.message,
+        })).collect::<Vec<_>>(),
+        "proofs": validation.proofs.iter().map(|p| json!({
+            "expect": p.expect.as_str(),
+            "why": p.why,
+            "action": p.request.action,
+            "resource": p.request.resource,
+            "context": p.request.context().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+            "decision": p.decision.as_str(),
+            "matched": p.matched,
+            "holds": p.holds(),
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn evaluation_json(request: &Request, evaluation: &Evaluation) -> Value {

@@ -12,6 +12,7 @@ use clap::ValueEnum;
 use crate::engine::{CheckMeta, Finding, Summary};
 use crate::iam::{Evaluation, Request};
 use crate::plan::{Outcome, Plan};
+use crate::policy::{Template, Validation};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -47,6 +48,14 @@ pub enum Document<'a> {
     Catalog(&'a [&'static CheckMeta]),
     /// `policy evaluate` and `policy explain`.
     Evaluation(&'a Request, &'a Evaluation),
+    /// `policy list`.
+    Templates(&'a [Template]),
+    /// `policy show`.
+    Template(&'a Template),
+    /// `policy render`: the document itself, to paste or pipe.
+    Policy(&'a serde_json::Value),
+    /// `policy validate`.
+    Validation(&'a Validation),
 }
 
 /// How text for a person may look.

@@ -9,13 +9,114 @@ use super::{Document, Report, Style};
 use crate::engine::{CheckMeta, Finding, Status};
 use crate::iam::{Evaluation, Request};
 use crate::plan::{Confirmation, Outcome, Plan, Rerun, StepResult};
+use crate::policy::{Expect, Source, Template, Validation};
 
 pub fn render(document: &Document, style: Style) -> String {
     match document {
         Document::Report(report) => report_table(report, style),
         Document::Catalog(checks) => catalog(checks, style),
         Document::Evaluation(request, evaluation) => evaluation_text(request, evaluation),
+        Document::Templates(templates) => templates_table(templates, style),
+        Document::Template(template) => template_text(template),
+        Document::Policy(document) => pretty(document),
+        Document::Validation(validation) => validation_text(validation),
     }
+}
+
+fn pretty(document: &serde_json::Value) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(document).unwrap_or_default()
+    )
+}
+
+fn validation_text(validation: &Validation) -> String {
+    let mut text = String::new();
+    for problem in &validation.problems {
+        let at = problem
+            .statement
+            .as_deref()
+            .map(|s| format!(" in {s}"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "{} [{}]{at}: {}\n",
+            problem.severity.as_str(),
+            problem.rule,
+            problem.message
+        ));
+    }
+    let held = validation.proofs.iter().filter(|p| p.holds()).count();
+    if !validation.proofs.is_empty() {
+        text.push_str(&format!(
+            "Proved {held} of {} requests with the local evaluator ({} must be allowed, {} denied)\n",
+            validation.proofs.len(),
+            validation
+                .proofs
+                .iter()
+                .filter(|p| p.expect == Expect::Allow)
+                .count(),
+            validation
+                .proofs
+                .iter()
+                .filter(|p| p.expect == Expect::Deny)
+                .count(),
+        ));
+    }
+    text.push_str(&format!(
+        "{}: {}\n",
+        validation.target,
+        if validation.passed() {
+            "valid"
+        } else {
+            "NOT valid"
+        }
+    ));
+    text
+}
+
+fn templates_table(templates: &[Template], style: Style) -> String {
+    let mut table = new_table(
+        Style {
+            color: false,
+            ..style
+        },
+        vec!["Template", "What it is for", "Variables"],
+    );
+    for template in templates {
+        let variables: Vec<&str> = template.variables.iter().map(|v| v.name.as_str()).collect();
+        table.add_row(vec![
+            template.name.clone(),
+            template.purpose.clone(),
+            variables.join(", "),
+        ]);
+    }
+    format!("{table}\n")
+}
+
+fn template_text(template: &Template) -> String {
+    let mut text = format!("{}: {}\n", template.name, template.purpose);
+    if template.variables.is_empty() {
+        text.push_str("Variables: none\n");
+    } else {
+        text.push_str("Variables:\n");
+        for v in &template.variables {
+            let from = match v.source {
+                Source::Flag => match &v.default {
+                    Some(default) => format!("--var {}=..., default {default}", v.name),
+                    None => format!("--var {}=... (required)", v.name),
+                },
+                Source::Catalog => "from the live account".to_string(),
+            };
+            text.push_str(&format!("  {} ({from}): {}\n", v.name, v.description));
+        }
+    }
+    text.push_str("Document:\n");
+    text.push_str(&pretty(&template.document()));
+    if let Some(trust) = template.trust_document() {
+        text.push_str("Trust policy:\n");
+        text.push_str(&pretty(&trust));
+    }
+    text
 }
 
 fn new_table(style: Style, header: Vec<&str>) -> Table {

@@ -12,6 +12,7 @@ mod harness;
 mod iam;
 mod iam_corpus;
 mod plan;
+mod templates;
 
 use assert_cmd::Command;
 use serde_json::Value;

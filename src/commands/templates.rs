@@ -1,0 +1,336 @@
+//! `policy list`, `show`, `render` and `validate`: the least-privilege templates, filled from
+//! flags and from the live account. The named models' routes come from doctor's own checks, so a
+//! rendered policy grants exactly what `iam.invoke` will look for.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::doctor::requested_models;
+use super::{Output, regions, session};
+use crate::aws::{AwsReader, Session};
+use crate::checks::{self, CallerIdentity, Invocation, Invocations};
+use crate::cli::GlobalArgs;
+use crate::domain::Region;
+use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
+use crate::iam::Policy;
+use crate::policy::{self, Account, Template, catalog_values, grants_invoke, render, validate};
+use crate::report::Document;
+use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
+
+/// Catalog variables that need the models' routes, not just the caller.
+const ROUTE_VARIABLES: &[&str] = &[
+    "profile_arns",
+    "destination_model_arns",
+    "global_profile_arns",
+    "global_model_arns",
+    "on_demand_model_arns",
+];
+
+pub async fn list(global: &GlobalArgs) -> Result<u8, CommandError> {
+    let mut output = Output::open(global)?;
+    output.write(&Document::Templates(&policy::templates()))?;
+    Ok(EXIT_OK)
+}
+
+pub async fn show(global: &GlobalArgs, name: &str) -> Result<u8, CommandError> {
+    let mut output = Output::open(global)?;
+    output.write(&Document::Template(&template(name)?))?;
+    Ok(EXIT_OK)
+}
+
+pub async fn render_command(
+    global: &GlobalArgs,
+    name: &str,
+    vars: &[String],
+    models: &[String],
+) -> Result<u8, CommandError> {
+    let mut output = Output::open(global)?;
+    let template = template(name)?;
+    let session = session(global).await;
+    match rendered(global, &session, &template, vars, models).await? {
+        Ok(rendered) => {
+            output.write(&Document::Policy(&rendered.shown()))?;
+            Ok(EXIT_OK)
+        }
+        Err(code) => Ok(code),
+    }
+}
+
+/// Lints FILE or the rendered template NAME and proves it against the named models' calls
+/// in the regions: exit 0 when it holds, 1 naming what does not.
+pub async fn validate_command(
+    global: &GlobalArgs,
+    target: &str,
+    vars: &[String],
+    models: &[String],
+) -> Result<u8, CommandError> {
+    let mut output = Output::open(global)?;
+    let requests = requested_models(models)?;
+    let file = std::path::Path::new(target);
+    let template = match policy::template(target) {
+        Some(template) => Some(template),
+        None if file.exists() => None,
+        None => return Err(template(target).err().unwrap_or_else(|| usage(target))),
+    };
+    if template.is_none() && !vars.is_empty() {
+        return Err(CommandError::Usage(
+            "--var fills a template's variables; a policy file has none".into(),
+        ));
+    }
+    let session = session(global).await;
+    // A file is read and parsed before any AWS call: bad input is exit 2 with nothing sent.
+    let from_file = match &template {
+        Some(_) => None,
+        None => Some(read_document(file)?),
+    };
+    let proves = match (&template, &from_file) {
+        (Some(template), _) => {
+            !models.is_empty()
+                || Policy::parse(&template.document()).is_ok_and(|p| grants_invoke(&p))
+        }
+        (None, Some((_, policy))) => !models.is_empty() || grants_invoke(policy),
+        (None, None) => false,
+    };
+    let needs_live = proves || template.as_ref().is_some_and(Template::needs_catalog);
+    let live = if needs_live {
+        match live(global, &session, requests, proves).await? {
+            Ok(live) => Some(live),
+            Err(code) => return Ok(code),
+        }
+    } else {
+        None
+    };
+    let (document, policy) = match (&template, from_file) {
+        (_, Some(parsed)) => parsed,
+        (Some(template), None) => {
+            let document = fill(template, vars, live.as_ref())?.document;
+            let policy = Policy::parse(&document).map_err(usage)?;
+            (document, policy)
+        }
+        (None, None) => unreachable!("a target is a template or a file"),
+    };
+    let invocations = live.map(|l| l.invocations).unwrap_or_default();
+    let validation = validate(target, &document, &policy, &invocations);
+    output.write(&Document::Validation(&validation))?;
+    Ok(if validation.passed() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+fn read_document(path: &std::path::Path) -> Result<(Value, Policy), CommandError> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::Usage(format!("cannot read policy {name}: {e}")))?;
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| CommandError::Usage(format!("policy {name}: not JSON: {e}")))?;
+    let policy =
+        Policy::parse(&document).map_err(|e| CommandError::Usage(format!("policy {name}: {e}")))?;
+    Ok((document, policy))
+}
+
+pub(super) fn template(name: &str) -> Result<Template, CommandError> {
+    policy::template(name).ok_or_else(|| {
+        let names: Vec<String> = policy::templates().into_iter().map(|t| t.name).collect();
+        CommandError::Usage(format!(
+            "no policy template named '{name}' (templates: {})",
+            names.join(", ")
+        ))
+    })
+}
+
+/// A template filled in: its permissions document, and the trust policy of a role template.
+pub(super) struct Rendered {
+    pub document: Value,
+    pub trust: Option<Value>,
+}
+
+impl Rendered {
+    /// What `render` prints: the document alone, or a role's two documents by the names
+    /// CloudFormation and the IAM API give them.
+    fn shown(&self) -> Value {
+        match &self.trust {
+            None => self.document.clone(),
+            Some(trust) => json!({
+                "PolicyDocument": self.document,
+                "AssumeRolePolicyDocument": trust,
+            }),
+        }
+    }
+}
+
+/// `template` filled from `--var` flags and the live account. Invalid flags are a usage
+/// error; when the account cannot say what the models are called through, the reasons are
+/// printed and the inner `Err` is the exit code.
+pub(super) async fn rendered(
+    global: &GlobalArgs,
+    session: &Arc<Session>,
+    template: &Template,
+    vars: &[String],
+    models: &[String],
+) -> Result<Result<Rendered, u8>, CommandError> {
+    let requests = requested_models(models)?;
+    // Flags are checked before any AWS call.
+    template.flag_values(&parse_vars(vars)?).map_err(usage)?;
+    let live = if template.needs_catalog() {
+        let needs_routes = template
+            .variables
+            .iter()
+            .any(|v| ROUTE_VARIABLES.contains(&v.name.as_str()));
+        match live(global, session, requests, needs_routes).await? {
+            Ok(live) => Some(live),
+            Err(code) => return Ok(Err(code)),
+        }
+    } else {
+        None
+    };
+    fill(template, vars, live.as_ref()).map(Ok)
+}
+
+/// The template with its flag variables and, when given, the live account's values filled.
+fn fill(
+    template: &Template,
+    vars: &[String],
+    live: Option<&Live>,
+) -> Result<Rendered, CommandError> {
+    let flags = template.flag_values(&parse_vars(vars)?).map_err(usage)?;
+    let mut values = flags.clone();
+    if let Some(live) = live {
+        values.extend(catalog_values(
+            template,
+            &live.account,
+            &live.invocations,
+            &live.regions,
+            &flags,
+        ));
+    }
+    let document = render(&template.document(), &values).map_err(usage)?;
+    let trust = template
+        .trust_document()
+        .map(|trust| render(&trust, &values))
+        .transpose()
+        .map_err(usage)?;
+    Ok(Rendered { document, trust })
+}
+
+fn usage(error: impl std::fmt::Display) -> CommandError {
+    CommandError::Usage(error.to_string())
+}
+
+/// `--var K=V` values, in order.
+fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, CommandError> {
+    vars.iter()
+        .map(|entry| {
+            entry
+                .split_once('=')
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| CommandError::Usage(format!("--var '{entry}' is not K=V")))
+        })
+        .collect()
+}
+
+/// What the live account says: who the caller is and, when asked, how each named model is
+/// called in each region.
+struct Live {
+    account: Account,
+    invocations: Vec<Invocation>,
+    regions: Vec<Region>,
+}
+
+/// Runs doctor's resolving checks (credentials, caller, region, models, profiles) and keeps
+/// their facts. Any of them failing or erring stops the rendering: a policy for a model
+/// that did not resolve would grant the wrong thing or nothing.
+async fn live(
+    global: &GlobalArgs,
+    session: &Arc<Session>,
+    models: Vec<crate::domain::ModelRequest>,
+    needs_routes: bool,
+) -> Result<Result<Live, u8>, CommandError> {
+    let mut ids = vec!["credentials.resolve", "identity.caller"];
+    if needs_routes {
+        ids.extend(["region.config", "models.lifecycle", "profiles.resolve"]);
+    }
+    let checks: Vec<_> = checks::all()
+        .into_iter()
+        .filter(|c| ids.contains(&c.meta().id))
+        .collect();
+    let scope = Scope {
+        regions: regions(global, session)?,
+        region_source: session.region_source(!global.regions.is_empty()).await,
+        models,
+        principals: Vec::new(),
+    };
+    let cx = Arc::new(CheckContext::new(
+        Arc::new(AwsReader::new(Arc::clone(session))),
+        scope,
+    ));
+    let findings = run_checks(&checks, Arc::clone(&cx), global.timeout, &NoProgress).await;
+    let blocking: Vec<_> = findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+        .collect();
+    let identity = cx.fact::<CallerIdentity>();
+    let invocations = cx.fact::<Invocations>();
+    match (identity, invocations) {
+        (Some(identity), invocations) if blocking.is_empty() => Ok(Ok(Live {
+            account: Account {
+                partition: identity.partition.clone(),
+                id: identity.account.clone(),
+            },
+            invocations: invocations.map(|i| i.list.clone()).unwrap_or_default(),
+            regions: cx.scope.regions.clone(),
+        })),
+        _ => {
+            eprintln!("error: the live account cannot fill the template's variables:");
+            for finding in &blocking {
+                eprintln!(
+                    "  {} {}: {}",
+                    finding.check,
+                    finding.status.as_str(),
+                    finding.message
+                );
+                if let Some(fix) = &finding.remediation {
+                    eprintln!("    fix: {fix}");
+                }
+            }
+            Ok(Err(if blocking.iter().any(|f| f.status == Status::Fail) {
+                EXIT_FAILED
+            } else {
+                EXIT_ERROR
+            }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Filled;
+    use std::collections::BTreeMap;
+
+    fn flag_values_of(name: &str, vars: &[&str]) -> Result<BTreeMap<String, Filled>, CommandError> {
+        let given = parse_vars(&vars.iter().map(|v| v.to_string()).collect::<Vec<_>>())?;
+        template(name)?.flag_values(&given).map_err(usage)
+    }
+
+    #[test]
+    fn bad_variables_are_usage_errors_naming_them() {
+        let message = |result: Result<_, CommandError>| match result {
+            Err(CommandError::Usage(message)) => message,
+            other => panic!("{:?}", other.map(|_| ())),
+        };
+        assert!(message(flag_values_of("claude-invoke", &["region"])).contains("'region'"));
+        assert!(
+            message(flag_values_of("invocation-logging-role", &[])).contains("log_group"),
+            "a required variable"
+        );
+        assert!(
+            message(flag_values_of("invocation-logging-role", &["loggroup=x"]))
+                .contains("loggroup")
+        );
+        assert!(message(flag_values_of("nope", &[])).contains("claude-invoke"));
+    }
+}

@@ -1,0 +1,262 @@
+//! Least-privilege policy templates: the manifest that names them, and rendering, which fills
+//! their variables. The template files live in `policies/` and are compiled into the binary,
+//! so an installed tool has them. No AWS call here: the command layer reads the live catalog
+//! and hands the values in.
+
+mod render;
+mod validate;
+mod values;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use render::{RenderError, render};
+pub use validate::{Expect, Problem, Proof, Severity, Validation, grants_invoke, validate};
+pub use values::{Account, catalog_values};
+
+/// Every file of `policies/` a template may name.
+const FILES: &[(&str, &str)] = &[
+    (
+        "claude-invoke.json",
+        include_str!("../../policies/claude-invoke.json"),
+    ),
+    (
+        "claude-code.json",
+        include_str!("../../policies/claude-code.json"),
+    ),
+    (
+        "preflight-readonly.json",
+        include_str!("../../policies/preflight-readonly.json"),
+    ),
+    (
+        "deny-long-term-api-keys.json",
+        include_str!("../../policies/deny-long-term-api-keys.json"),
+    ),
+    (
+        "invocation-logging-role.json",
+        include_str!("../../policies/invocation-logging-role.json"),
+    ),
+    (
+        "invocation-logging-role.trust.json",
+        include_str!("../../policies/invocation-logging-role.trust.json"),
+    ),
+];
+
+const MANIFEST: &str = include_str!("../../policies/manifest.json");
+
+#[derive(Clone, Debug, Deserialize)]
+struct Manifest {
+    templates: Vec<Template>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Template {
+    pub name: String,
+    file: String,
+    /// The trust policy of a template that is a role.
+    trust: Option<String>,
+    pub purpose: String,
+    pub variables: Vec<Variable>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Variable {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: VariableKind,
+    pub source: Source,
+    pub default: Option<Value>,
+    pub description: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VariableKind {
+    String,
+    List,
+}
+
+/// Where a variable's value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// `--var NAME=VALUE`, or its default.
+    Flag,
+    /// The live account: the models' inference profiles, their destinations, the caller.
+    Catalog,
+}
+
+/// A variable's value: text, or a list spliced where the variable stands alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Filled {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Template {
+    /// The permissions document, as written (variables unfilled).
+    pub fn document(&self) -> Value {
+        parse(&self.file)
+    }
+
+    /// The trust policy, for a template that is a role.
+    pub fn trust_document(&self) -> Option<Value> {
+        self.trust.as_deref().map(parse)
+    }
+
+    pub fn needs_catalog(&self) -> bool {
+        self.variables.iter().any(|v| v.source == Source::Catalog)
+    }
+
+    /// The values of `--var` flags, checked against the manifest: an unknown name, a
+    /// catalog variable set by hand, or a flag variable with neither value nor default is
+    /// an error naming it.
+    pub fn flag_values(
+        &self,
+        given: &[(String, String)],
+    ) -> Result<BTreeMap<String, Filled>, RenderError> {
+        let mut values = BTreeMap::new();
+        for (name, value) in given {
+            let variable = self
+                .variables
+                .iter()
+                .find(|v| &v.name == name)
+                .ok_or_else(|| RenderError::UnknownVariable {
+                    template: self.name.clone(),
+                    name: name.clone(),
+                })?;
+            if variable.source != Source::Flag {
+                return Err(RenderError::NotAFlag(name.clone()));
+            }
+            let filled = match variable.kind {
+                VariableKind::String => Filled::Text(value.clone()),
+                VariableKind::List => Filled::List(
+                    value
+                        .split(',')
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                ),
+            };
+            values.insert(name.clone(), filled);
+        }
+        for variable in self.variables.iter().filter(|v| v.source == Source::Flag) {
+            if values.contains_key(&variable.name) {
+                continue;
+            }
+            let default = match (&variable.default, variable.kind) {
+                (Some(Value::String(text)), VariableKind::String) => Filled::Text(text.clone()),
+                (Some(Value::Array(items)), VariableKind::List) => Filled::List(
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect(),
+                ),
+                _ => return Err(RenderError::MissingVariable(variable.name.clone())),
+            };
+            values.insert(variable.name.clone(), default);
+        }
+        Ok(values)
+    }
+}
+
+fn parse(file: &str) -> Value {
+    let text = FILES
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, text)| *text)
+        .unwrap_or("null");
+    // The files are compiled in and a test parses every one.
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// Every template, in the manifest's order.
+pub fn templates() -> Vec<Template> {
+    // The manifest is compiled in and a test parses it.
+    serde_json::from_str::<Manifest>(MANIFEST)
+        .map(|m| m.templates)
+        .unwrap_or_default()
+}
+
+pub fn template(name: &str) -> Option<Template> {
+    templates().into_iter().find(|t| t.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// `{{name}}` placeholders of a document.
+    fn placeholders(document: &Value) -> BTreeSet<String> {
+        let text = document.to_string();
+        text.split("{{")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_manifest_and_the_files_agree() {
+        let templates = templates();
+        assert_eq!(
+            templates
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "claude-invoke",
+                "claude-code",
+                "preflight-readonly",
+                "deny-long-term-api-keys",
+                "invocation-logging-role"
+            ]
+        );
+        let mut named = BTreeSet::new();
+        for template in &templates {
+            let document = template.document();
+            assert_eq!(document["Version"], "2012-10-17", "{}", template.name);
+            crate::iam::Policy::parse(&document)
+                .unwrap_or_else(|e| panic!("{} does not parse: {e}", template.name));
+            let mut used = placeholders(&document);
+            named.insert(template.file.clone());
+            if let Some(trust) = template.trust_document() {
+                used.extend(placeholders(&trust));
+                named.insert(template.trust.clone().unwrap());
+            }
+            let declared: BTreeSet<String> =
+                template.variables.iter().map(|v| v.name.clone()).collect();
+            // A declared variable may feed another (bucket → its object ARNs).
+            assert!(
+                used.is_subset(&declared),
+                "{}: {used:?} not all declared in {declared:?}",
+                template.name
+            );
+        }
+        let files: BTreeSet<String> = FILES.iter().map(|(f, _)| f.to_string()).collect();
+        assert_eq!(named, files, "every file is a template's, and only those");
+    }
+
+    #[test]
+    fn flag_variables_are_checked_against_the_manifest() {
+        let role = template("invocation-logging-role").unwrap();
+        assert_eq!(
+            role.flag_values(&[]).unwrap_err(),
+            RenderError::MissingVariable("log_group".into())
+        );
+        let values = role
+            .flag_values(&[("log_group".into(), "bedrock-invocations".into())])
+            .unwrap();
+        assert_eq!(values["bucket"], Filled::Text(String::new()));
+        assert!(matches!(
+            role.flag_values(&[("logGroup".into(), "x".into())]),
+            Err(RenderError::UnknownVariable { .. })
+        ));
+        assert_eq!(
+            role.flag_values(&[("account".into(), "1".into())]),
+            Err(RenderError::NotAFlag("account".into()))
+        );
+    }
+}

@@ -1,0 +1,643 @@
+//! `policy validate`: lint a policy document for the mistakes people make with Claude on
+//! Bedrock, then prove with the local evaluator that it allows every (action, resource,
+//! context) the target calls need and denies samples it must not grant: another model,
+//! another region, another account.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::checks::{INVOKE_ACTIONS, Invocation, Need, needs};
+use crate::domain::{Arn, arn_region};
+use crate::iam::{
+    Decision, Effect, NamedPolicy, Policy, PolicySet, Request, Statement, action_matches, evaluate,
+};
+
+/// The `bedrock:` actions, from botocore's service models (`scripts/bedrock-actions.py`).
+const BEDROCK_ACTIONS: &str = include_str!("bedrock-actions.txt");
+
+/// `bedrock:` actions IAM knows that no API operation carries.
+const IAM_ONLY_ACTIONS: &[&str] = &[
+    // API keys: authorizes a call made with a bearer token.
+    "CallWithBearerToken",
+    // Console model access (bedrock-facts: exists, not in the API reference).
+    "PutFoundationModelEntitlement",
+];
+
+/// Prefixes people write for Bedrock that IAM does not have.
+const WRONG_PREFIXES: &[&str] = &[
+    "bedrock-runtime",
+    "bedrock-agent",
+    "bedrock-agent-runtime",
+    "bedrock-data-automation",
+    "bedrock-data-automation-runtime",
+];
+
+/// Prefixes a policy for Claude on Bedrock (or this tool's reads) is expected to use; any
+/// other is named, but not held against the policy.
+const KNOWN_PREFIXES: &[&str] = &[
+    "bedrock",
+    "bedrock-mantle",
+    "bedrock-agentcore",
+    "aws-marketplace",
+    "iam",
+    "sts",
+    "logs",
+    "s3",
+    "kms",
+    "cloudwatch",
+    "cloudtrail",
+    "servicequotas",
+    "organizations",
+    "sso",
+    "ec2",
+    "lambda",
+];
+
+/// A target model whose ID nobody calls: the "another model" sample.
+const OTHER_MODEL: &str = "anthropic.claude-not-in-this-policy-v1:0";
+/// Regions one of which is outside every target route: the "another region" sample.
+const SAMPLE_REGIONS: &[&str] = &["sa-east-1", "ap-southeast-2", "ca-central-1", "af-south-1"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The policy is wrong: validation fails.
+    Error,
+    /// Worth a look; validation still passes.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// The statement it is about, when one.
+    pub statement: Option<String>,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    Allow,
+    Deny,
+}
+
+impl Expect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expect::Allow => "allow",
+            Expect::Deny => "deny",
+        }
+    }
+}
+
+/// One request the policy must allow or must deny, and what the evaluator decided.
+#[derive(Clone, Debug)]
+pub struct Proof {
+    pub expect: Expect,
+    /// Why the request is in the set: `needed: destination in us-east-2`, `another account`.
+    pub why: String,
+    pub request: Request,
+    pub decision: Decision,
+    /// The statements that decided it.
+    pub matched: Vec<String>,
+}
+
+impl Proof {
+    pub fn holds(&self) -> bool {
+        (self.decision == Decision::Allowed) == (self.expect == Expect::Allow)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Validation {
+    /// The template's name or the file's path.
+    pub target: String,
+    pub problems: Vec<Problem>,
+    pub proofs: Vec<Proof>,
+}
+
+impl Validation {
+    pub fn passed(&self) -> bool {
+        self.problems.iter().all(|p| p.severity != Severity::Error)
+            && self.proofs.iter().all(Proof::holds)
+    }
+}
+
+/// Whether a document grants invoke at all: such a policy is proved against the target's
+/// calls; others (a deny-only SCP, the readonly policy) are linted alone.
+pub fn grants_invoke(policy: &Policy) -> bool {
+    policy
+        .statements
+        .iter()
+        .any(|s| s.effect == Effect::Allow && INVOKE_ACTIONS.iter().any(|a| s.covers_action(a)))
+}
+
+/// Lints `document` and, for each of `invocations`, proves what it must allow and deny.
+pub fn validate(
+    target: &str,
+    document: &Value,
+    policy: &Policy,
+    invocations: &[Invocation],
+) -> Validation {
+    let mut problems = lint(document, policy);
+    let set = PolicySet {
+        identity: vec![NamedPolicy {
+            name: target.to_string(),
+            policy: policy.clone(),
+        }],
+        boundary: None,
+    };
+    let mut proofs: Vec<Proof> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (expect, why, request) in invocations.iter().flat_map(requests) {
+        if !seen.insert(format!(
+            "{} {} {:?}",
+            request.action,
+            request.resource,
+            request.context()
+        )) {
+            continue;
+        }
+        let evaluation = evaluate(&set, &request);
+        let proof = Proof {
+            expect,
+            why,
+            matched: evaluation
+                .matched
+                .iter()
+                .map(|m| match &m.sid {
+                    Some(sid) => format!("Sid {sid}"),
+                    None => format!("statement {}", m.index + 1),
+                })
+                .collect(),
+            decision: evaluation.decision,
+            request,
+        };
+        proofs.push(proof);
+    }
+    // One problem per resource, naming every action that fails on it.
+    let mut failing: Vec<(&Proof, Vec<&str>)> = Vec::new();
+    for proof in proofs.iter().filter(|p| !p.holds()) {
+        match failing.iter_mut().find(|(first, _)| {
+            first.expect == proof.expect
+                && first.why == proof.why
+                && first.request.resource == proof.request.resource
+        }) {
+            Some((_, actions)) => actions.push(&proof.request.action),
+            None => failing.push((proof, vec![&proof.request.action])),
+        }
+    }
+    problems.extend(
+        failing
+            .iter()
+            .map(|(proof, actions)| unproven(proof, actions)),
+    );
+    Validation {
+        target: target.to_string(),
+        problems,
+        proofs,
+    }
+}
+
+/// The problem failed proofs on one resource stand for, named as people meet it.
+fn unproven(proof: &Proof, actions: &[&str]) -> Problem {
+    let resource = &proof.request.resource;
+    let actions = actions.join(" and ");
+    let (rule, message) = match proof.expect {
+        Expect::Deny => (
+            "grants-too-much",
+            format!("grants {actions} on {resource} ({})", proof.why),
+        ),
+        Expect::Allow => {
+            let rule = if resource.contains(":inference-profile/")
+                || resource.contains(":application-inference-profile/")
+            {
+                "profile-missing"
+            } else if arn_region(resource).is_none() {
+                "global-arn-missing"
+            } else if proof
+                .request
+                .values("bedrock:InferenceProfileArn")
+                .is_some()
+            {
+                "destination-region-missing"
+            } else {
+                "model-missing"
+            };
+            let mut message = format!("does not allow {actions} on {resource} ({})", proof.why);
+            if actions == INVOKE_ACTIONS[1] {
+                message.push_str("; Claude Code and streaming SDK calls use it");
+            }
+            (rule, message)
+        }
+    };
+    Problem {
+        rule,
+        severity: Severity::Error,
+        statement: None,
+        message,
+    }
+}
+
+/// What one call needs allowed, and what near it must stay denied.
+fn requests(invocation: &Invocation) -> Vec<(Expect, String, Request)> {
+    let mut out = Vec::new();
+    let with_context = |action: &str, resource: &str, context: &[(String, Vec<String>)]| {
+        context.iter().fold(
+            Request::new(action, resource.to_string()),
+            |r, (key, values)| r.with(key, values.clone()),
+        )
+    };
+    for need in needs(invocation) {
+        let why = match (&invocation.profile, arn_region(&need.resource)) {
+            (Some(profile), _) if profile.arn == need.resource => {
+                format!("needed: the profile {}", profile.id)
+            }
+            (Some(_), Some(region)) => format!("needed: destination in {region}"),
+            (Some(_), None) => "needed: the global profile's region-less model ARN".to_string(),
+            (None, _) => format!("needed: {} on demand", invocation.model.id),
+        };
+        for action in INVOKE_ACTIONS {
+            out.push((
+                Expect::Allow,
+                why.clone(),
+                with_context(action, &need.resource, &need.context),
+            ));
+        }
+    }
+    for (why, sample) in must_not_grant(invocation) {
+        for action in INVOKE_ACTIONS {
+            out.push((
+                Expect::Deny,
+                why.to_string(),
+                with_context(action, &sample.resource, &sample.context),
+            ));
+        }
+    }
+    out
+}
+
+/// Samples near the call that a least-privilege policy denies.
+fn must_not_grant(invocation: &Invocation) -> Vec<(&'static str, Need)> {
+    let model_id = &invocation.model.id;
+    let source = invocation.region.to_string();
+    let requested =
+        |region: &str| vec![("aws:RequestedRegion".to_string(), vec![region.to_string()])];
+    let used: BTreeSet<String> = std::iter::once(source.clone())
+        .chain(invocation.destination_regions())
+        .collect();
+    let other_region = SAMPLE_REGIONS
+        .iter()
+        .find(|r| !used.contains(**r))
+        .copied()
+        .unwrap_or("me-central-1");
+    let Ok(model_arn) = invocation.model.arn.parse::<Arn>() else {
+        return Vec::new();
+    };
+    let partition = model_arn.partition().to_string();
+    let model_in =
+        |region: &str, id: &str| format!("arn:{partition}:bedrock:{region}::foundation-model/{id}");
+    let mut samples = vec![
+        (
+            "another model",
+            model_in(&source, OTHER_MODEL),
+            requested(&source),
+        ),
+        (
+            "another region",
+            model_in(other_region, model_id),
+            requested(other_region),
+        ),
+    ];
+    if let Some((profile, Ok(arn))) = invocation
+        .profile
+        .as_ref()
+        .map(|p| (p, p.arn.parse::<Arn>()))
+    {
+        let account = arn.account().unwrap_or_default();
+        let other_account = if account == "111122223333" {
+            "444455556666"
+        } else {
+            "111122223333"
+        };
+        let resource = arn.resource();
+        samples.push((
+            "another model",
+            profile.arn.replace(model_id.as_str(), OTHER_MODEL),
+            requested(&source),
+        ));
+        samples.push((
+            "another region",
+            format!("arn:{partition}:bedrock:{other_region}:{account}:{resource}"),
+            requested(other_region),
+        ));
+        samples.push((
+            "another account",
+            format!("arn:{partition}:bedrock:{source}:{other_account}:{resource}"),
+            requested(&source),
+        ));
+    }
+    // A sample equal to what the call needs would contradict it (a profile ID without the
+    // model's ID in it): leave such out.
+    let needed: BTreeSet<String> = needs(invocation).into_iter().map(|n| n.resource).collect();
+    samples.retain(|(_, resource, _)| !needed.contains(resource));
+    samples
+        .into_iter()
+        .map(|(why, resource, context)| (why, Need { resource, context }))
+        .collect()
+}
+
+fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if document.get("Version").and_then(Value::as_str) != Some("2012-10-17") {
+        problems.push(Problem {
+            rule: "version",
+            severity: Severity::Error,
+            statement: None,
+            message: "Version must be \"2012-10-17\": without it IAM leaves policy variables unsubstituted".into(),
+        });
+    }
+    let known: BTreeSet<&str> = BEDROCK_ACTIONS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .chain(IAM_ONLY_ACTIONS.iter().copied())
+        .collect();
+    for statement in &policy.statements {
+        let at = |rule, severity, message: String| Problem {
+            rule,
+            severity,
+            statement: Some(statement.name()),
+            message,
+        };
+        for action in &statement.actions.values {
+            if let Some(problem) = action_problem(action, &known) {
+                let (rule, severity, message) = problem;
+                problems.push(at(rule, severity, message));
+            }
+        }
+        if statement.effect != Effect::Allow {
+            continue;
+        }
+        let invoke = statement.covers_action(INVOKE_ACTIONS[0]);
+        let stream = statement.covers_action(INVOKE_ACTIONS[1]);
+        if invoke && !stream {
+            problems.push(at(
+                "streaming-missing",
+                Severity::Error,
+                format!(
+                    "allows {} but not {}: Claude Code and every streaming SDK call are denied",
+                    INVOKE_ACTIONS[0], INVOKE_ACTIONS[1]
+                ),
+            ));
+        }
+        if (invoke || stream) && broad_resource(statement) {
+            problems.push(at(
+                "invoke-on-any-resource",
+                Severity::Error,
+                "allows invoke on any resource (\"*\" or NotResource): name the inference profiles and their destination models".into(),
+            ));
+        }
+        let every_action = statement.actions.negated
+            || statement
+                .actions
+                .values
+                .iter()
+                .any(|a| a == "*" || a.eq_ignore_ascii_case("bedrock:*"));
+        if every_action {
+            problems.push(at(
+                "all-bedrock-actions",
+                Severity::Error,
+                "allows every Bedrock action (bedrock:*, * or NotAction), model management and API keys included"
+                    .into(),
+            ));
+        }
+    }
+    problems
+}
+
+fn broad_resource(statement: &Statement) -> bool {
+    statement.resources.negated || statement.resources.values.iter().any(|r| r == "*")
+}
+
+fn action_problem(
+    action: &str,
+    known: &BTreeSet<&str>,
+) -> Option<(&'static str, Severity, String)> {
+    let (prefix, name) = action.split_once(':')?;
+    if WRONG_PREFIXES.contains(&prefix) {
+        return Some((
+            "unknown-service-prefix",
+            Severity::Error,
+            format!(
+                "{action}: IAM has no {prefix}: prefix, so this grants nothing; Bedrock's actions are bedrock:{name}"
+            ),
+        ));
+    }
+    if !KNOWN_PREFIXES.contains(&prefix.to_ascii_lowercase().as_str()) {
+        return Some((
+            "unknown-service-prefix",
+            Severity::Warning,
+            format!("{action}: {prefix} is not a service this tool knows; check its spelling"),
+        ));
+    }
+    if !prefix.eq_ignore_ascii_case("bedrock") {
+        return None;
+    }
+    if name.eq_ignore_ascii_case("Converse") || name.eq_ignore_ascii_case("ConverseStream") {
+        let instead = if name.len() > "Converse".len() {
+            INVOKE_ACTIONS[1]
+        } else {
+            INVOKE_ACTIONS[0]
+        };
+        return Some((
+            "unknown-action",
+            Severity::Error,
+            format!("{action} is not an IAM action: the {name} API is authorized as {instead}"),
+        ));
+    }
+    let matched = known
+        .iter()
+        .any(|k| action_matches(action, &format!("bedrock:{k}")));
+    (!matched).then(|| {
+        (
+            "unknown-action",
+            Severity::Error,
+            format!("{action} matches no Bedrock action: it grants or denies nothing"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{SONNET, invocation, model, profile, sonnet_through_us};
+    use crate::policy::{Account, catalog_values, render, template};
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn global_sonnet() -> Invocation {
+        invocation(
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+            Some(profile(
+                &format!("global.{SONNET}"),
+                SONNET,
+                &["us-east-1", "eu-west-1", ""],
+            )),
+        )
+    }
+
+    fn rendered(name: &str, invocations: &[Invocation]) -> Value {
+        let template = template(name).unwrap();
+        let account = Account {
+            partition: "aws".into(),
+            id: "123456789012".into(),
+        };
+        let values = catalog_values(
+            &template,
+            &account,
+            invocations,
+            &["us-east-1".parse().unwrap()],
+            &BTreeMap::new(),
+        );
+        render(&template.document(), &values).unwrap()
+    }
+
+    fn check(document: &Value, invocations: &[Invocation]) -> Validation {
+        validate(
+            "test",
+            document,
+            &Policy::parse(document).unwrap(),
+            invocations,
+        )
+    }
+
+    fn rules(validation: &Validation) -> BTreeSet<&'static str> {
+        validation
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| p.rule)
+            .collect()
+    }
+
+    #[test]
+    fn the_invoke_templates_prove_out_for_geographic_and_global_profiles() {
+        let targets = [sonnet_through_us(), global_sonnet()];
+        for name in ["claude-invoke", "claude-code"] {
+            let validation = check(&rendered(name, &targets), &targets);
+            assert!(validation.passed(), "{name}: {:#?}", validation.problems);
+            let allowed = validation
+                .proofs
+                .iter()
+                .filter(|p| p.expect == Expect::Allow)
+                .count();
+            // us.: profile + 2 destinations; global.: profile + 2 regional + region-less;
+            // each for both actions.
+            assert_eq!(allowed, (3 + 4) * 2, "{name}");
+            for why in ["another model", "another region", "another account"] {
+                assert!(
+                    validation
+                        .proofs
+                        .iter()
+                        .any(|p| p.expect == Expect::Deny && p.why == why && p.holds()),
+                    "{name}: {why} is proved denied"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_broad_policy_is_refused_naming_what_it_grants_too_much() {
+        let broad = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "bedrock:InvokeModel*", "Resource": "*"}
+        ]});
+        let validation = check(&broad, &[sonnet_through_us()]);
+        assert!(!validation.passed());
+        assert_eq!(
+            rules(&validation),
+            BTreeSet::from(["invoke-on-any-resource", "grants-too-much"])
+        );
+        let too_much: BTreeSet<&str> = validation
+            .proofs
+            .iter()
+            .filter(|p| !p.holds())
+            .map(|p| p.why.as_str())
+            .collect();
+        assert_eq!(
+            too_much,
+            BTreeSet::from(["another model", "another region", "another account"])
+        );
+    }
+
+    #[test]
+    fn a_missing_destination_region_or_global_arn_is_named() {
+        let target = sonnet_through_us();
+        let mut document = rendered("claude-invoke", std::slice::from_ref(&target));
+        let destinations = document["Statement"][1]["Resource"].as_array_mut().unwrap();
+        destinations.retain(|arn| !arn.as_str().unwrap().contains("us-west-2"));
+        let validation = check(&document, &[target]);
+        assert_eq!(
+            rules(&validation),
+            BTreeSet::from(["destination-region-missing"])
+        );
+        assert!(validation.problems[0].message.contains("us-west-2"));
+
+        let global = global_sonnet();
+        let mut document = rendered("claude-invoke", std::slice::from_ref(&global));
+        let statements = document["Statement"].as_array_mut().unwrap();
+        statements.retain(|s| s["Sid"] != "InvokeGlobalProfileDestinations");
+        let validation = check(&document, &[global]);
+        assert_eq!(rules(&validation), BTreeSet::from(["global-arn-missing"]));
+    }
+
+    #[test]
+    fn wrong_prefixes_missing_streaming_and_unknown_actions_are_linted() {
+        let target = sonnet_through_us();
+        let profile = target.profile.clone().unwrap();
+        let document = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Runtime", "Effect": "Allow", "Action": "bedrock-runtime:InvokeModel", "Resource": profile.arn},
+            {"Sid": "NoStream", "Effect": "Allow", "Action": ["bedrock:InvokeModel", "bedrock:Converse", "bedrock:InvokeModelStream"],
+             "Resource": [profile.arn.clone()]},
+            {"Sid": "Fine", "Effect": "Allow", "Action": ["bedrock:Get*", "bedrock:CallWithBearerToken", "ec2:DescribeRegions"],
+             "Resource": "*"},
+        ]});
+        let validation = check(&document, &[target]);
+        let rule_of = |sid: &str| -> BTreeSet<&str> {
+            validation
+                .problems
+                .iter()
+                .filter(|p| p.statement.as_deref().is_some_and(|s| s.contains(sid)))
+                .map(|p| p.rule)
+                .collect()
+        };
+        assert_eq!(
+            rule_of("Runtime"),
+            BTreeSet::from(["unknown-service-prefix"])
+        );
+        assert_eq!(
+            rule_of("NoStream"),
+            BTreeSet::from(["streaming-missing", "unknown-action"])
+        );
+        assert_eq!(
+            validation
+                .problems
+                .iter()
+                .filter(|p| p.rule == "unknown-action")
+                .count(),
+            2,
+            "Converse and InvokeModelStream"
+        );
+        assert!(rule_of("Fine").is_empty(), "{:#?}", validation.problems);
+        assert!(!validation.passed());
+    }
+}
