@@ -148,14 +148,23 @@ pub enum PolicyCommand {
         #[arg(long = "model", value_name = "M")]
         models: Vec<String>,
     },
-    /// Create or update a template as a customer-managed policy and attach it
+    /// Create or update a template as a customer-managed policy and attach it: shows the
+    /// plan, changes nothing without --yes, and converges when run again
     Apply {
         name: String,
         /// role/NAME, user/NAME or group/NAME
         #[arg(long, value_name = "KIND/NAME")]
         attach_to: String,
+        /// The managed policy's name (default: TEMPLATE-KIND-NAME, one per principal)
         #[arg(long, value_name = "N")]
         policy_name: Option<String>,
+        /// Template variable; repeat for several (a list variable takes V1,V2)
+        #[arg(long = "var", value_name = "K=V")]
+        vars: Vec<String>,
+        /// Model to grant (as doctor's --model); repeat for several (default: the newest
+        /// Sonnet and Haiku)
+        #[arg(long = "model", value_name = "M")]
+        models: Vec<String>,
         /// Show the plan and change nothing
         #[arg(long, conflicts_with = "yes")]
         dry_run: bool,

@@ -117,6 +117,7 @@ catalog! {
     LIST_ATTACHED_ROLE_POLICIES = Iam "ListAttachedRolePolicies" Read;
     GET_POLICY = Iam "GetPolicy" Read;
     GET_POLICY_VERSION = Iam "GetPolicyVersion" Read;
+    LIST_POLICY_VERSIONS = Iam "ListPolicyVersions" Read;
 
     LIST_FOUNDATION_MODELS = Bedrock "ListFoundationModels" Read;
     GET_FOUNDATION_MODEL_AVAILABILITY = Bedrock "GetFoundationModelAvailability" Read;

@@ -9,7 +9,7 @@ use futures_util::future::try_join_all;
 
 use super::catalog::{self, Operation};
 use super::{AwsError, AwsErrorKind, AwsReader, CallKey};
-use crate::domain::{Arn, RoleInfo, SimulatedDecision};
+use crate::domain::{Arn, ManagedPolicy, PolicyVersion, RoleInfo, SimulatedDecision};
 use crate::iam::{NamedPolicy, Policy, PolicySet};
 
 /// The operations that read a user's, group's or role's own policies.
@@ -94,15 +94,18 @@ fn statements(matched: Option<Vec<aws_sdk_iam::types::Statement>>) -> Vec<String
 }
 
 /// IAM returns policy documents URL-encoded.
-fn document(op: &'static Operation, name: &str, raw: &str) -> Result<Policy, AwsError> {
-    let decoded = if raw.trim_start().starts_with('{') {
+fn decode(raw: &str) -> String {
+    if raw.trim_start().starts_with('{') {
         raw.to_string()
     } else {
         percent_encoding::percent_decode_str(raw)
             .decode_utf8_lossy()
             .into_owned()
-    };
-    Policy::from_json(&decoded)
+    }
+}
+
+fn document(op: &'static Operation, name: &str, raw: &str) -> Result<Policy, AwsError> {
+    Policy::from_json(&decode(raw))
         .map_err(|e| AwsError::new(AwsErrorKind::Malformed, op, format!("policy {name}: {e}")))
 }
 
@@ -333,9 +336,19 @@ impl AwsReader {
         kind: &str,
         name: &str,
     ) -> Result<Vec<NamedPolicy>, AwsError> {
+        let arns = self.attached_policy_arns(kind, name).await?;
+        try_join_all(arns.iter().map(|arn| self.managed_policy(arn))).await
+    }
+
+    /// The managed policies attached to a user, group or role (`kind`), by ARN. A principal
+    /// that does not exist is a `NotFound` error.
+    pub async fn attached_policy_arns(
+        &self,
+        kind: &str,
+        name: &str,
+    ) -> Result<Vec<String>, AwsError> {
         let op = policy_reads(kind).list_attached;
-        let arns: Vec<String> = self
-            .cache
+        self.cache
             .get(self.log(), CallKey::new(op, None, name), || async {
                 let attached = match kind {
                     "user" => {
@@ -366,17 +379,14 @@ impl AwsReader {
                 }?;
                 Ok(attached.into_iter().filter_map(|p| p.policy_arn).collect())
             })
-            .await?;
-        try_join_all(arns.iter().map(|arn| self.managed_policy(arn))).await
+            .await
     }
 
-    /// A managed policy's default version.
-    async fn managed_policy(&self, arn: &str) -> Result<NamedPolicy, AwsError> {
-        const GET: &Operation = &catalog::GET_POLICY;
-        const VERSION: &Operation = &catalog::GET_POLICY_VERSION;
-        let version: String = self
-            .cache
-            .get(self.log(), CallKey::new(GET, None, arn), || async {
+    /// GetPolicy: the default version's ID and the tags.
+    async fn policy_info(&self, arn: &str) -> Result<(String, Vec<(String, String)>), AwsError> {
+        const OP: &Operation = &catalog::GET_POLICY;
+        self.cache
+            .get(self.log(), CallKey::new(OP, None, arn), || async {
                 let out = self
                     .session
                     .iam
@@ -384,47 +394,123 @@ impl AwsReader {
                     .policy_arn(arn)
                     .send()
                     .await
-                    .map_err(|e| AwsError::from_sdk(GET, e))?;
-                out.policy
-                    .and_then(|p| p.default_version_id)
-                    .ok_or_else(|| {
-                        AwsError::new(
-                            AwsErrorKind::Malformed,
-                            GET,
-                            format!("{arn} has no default version"),
-                        )
-                    })
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                let policy = out
+                    .policy
+                    .unwrap_or_else(|| aws_sdk_iam::types::Policy::builder().build());
+                let tags = policy
+                    .tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| (t.key, t.value))
+                    .collect();
+                let version = policy.default_version_id.ok_or_else(|| {
+                    AwsError::new(
+                        AwsErrorKind::Malformed,
+                        OP,
+                        format!("{arn} has no default version"),
+                    )
+                })?;
+                Ok((version, tags))
             })
-            .await?;
-        let raw: String = self
-            .cache
+            .await
+    }
+
+    /// GetPolicyVersion: one version's document, as IAM returns it (URL-encoded).
+    async fn policy_version_text(&self, arn: &str, version: &str) -> Result<String, AwsError> {
+        const OP: &Operation = &catalog::GET_POLICY_VERSION;
+        self.cache
             .get(
                 self.log(),
-                CallKey::new(VERSION, None, format!("{arn}@{version}")),
+                CallKey::new(OP, None, format!("{arn}@{version}")),
                 || async {
                     let out = self
                         .session
                         .iam
                         .get_policy_version()
                         .policy_arn(arn)
-                        .version_id(&version)
+                        .version_id(version)
                         .send()
                         .await
-                        .map_err(|e| AwsError::from_sdk(VERSION, e))?;
+                        .map_err(|e| AwsError::from_sdk(OP, e))?;
                     out.policy_version.and_then(|v| v.document).ok_or_else(|| {
                         AwsError::new(
                             AwsErrorKind::Malformed,
-                            VERSION,
+                            OP,
                             format!("{arn} {version} has no document"),
                         )
                     })
                 },
             )
-            .await?;
+            .await
+    }
+
+    /// A managed policy's default version.
+    async fn managed_policy(&self, arn: &str) -> Result<NamedPolicy, AwsError> {
+        let (version, _) = self.policy_info(arn).await?;
+        let raw = self.policy_version_text(arn, &version).await?;
         Ok(NamedPolicy {
-            policy: document(VERSION, arn, &raw)?,
+            policy: document(&catalog::GET_POLICY_VERSION, arn, &raw)?,
             name: arn.to_string(),
         })
+    }
+
+    /// A customer-managed policy with its default document and versions; `None` when IAM
+    /// has no policy at `arn`.
+    pub async fn managed_policy_state(&self, arn: &str) -> Result<Option<ManagedPolicy>, AwsError> {
+        const LIST: &Operation = &catalog::LIST_POLICY_VERSIONS;
+        let (default_version, tags) = match self.policy_info(arn).await {
+            Ok(info) => info,
+            Err(error) if error.kind() == AwsErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let (raw, versions) = tokio::try_join!(
+            self.policy_version_text(arn, &default_version),
+            self.cache
+                .get(self.log(), CallKey::new(LIST, None, arn), || async {
+                    let versions = all_pages!(
+                        self.session.iam.list_policy_versions().policy_arn(arn),
+                        LIST
+                    )?;
+                    Ok(versions
+                        .into_iter()
+                        .map(|v| {
+                            (
+                                v.create_date.map(|d| d.secs()).unwrap_or_default(),
+                                PolicyVersion {
+                                    id: v.version_id.unwrap_or_default(),
+                                    is_default: v.is_default_version,
+                                },
+                            )
+                        })
+                        .collect::<Vec<_>>())
+                }),
+        )?;
+        let decoded = decode(&raw);
+        let document = serde_json::from_str(&decoded).map_err(|e| {
+            AwsError::new(
+                AwsErrorKind::Malformed,
+                &catalog::GET_POLICY_VERSION,
+                format!("{arn} {default_version}: not JSON: {e}"),
+            )
+        })?;
+        let mut versions = versions;
+        // Oldest first: by creation time, then by the number in `vN`.
+        versions.sort_by_key(|(created, v)| {
+            (
+                *created,
+                v.id.trim_start_matches('v')
+                    .parse::<u64>()
+                    .unwrap_or(u64::MAX),
+            )
+        });
+        Ok(Some(ManagedPolicy {
+            arn: arn.to_string(),
+            tags,
+            default_version,
+            document,
+            versions: versions.into_iter().map(|(_, v)| v).collect(),
+        }))
     }
 }
 

@@ -217,6 +217,11 @@ impl AwsReader {
         &self.session.log
     }
 
+    /// The session this reader's calls go through (a plan's writes take the same one).
+    pub fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
     pub fn configured_region(&self) -> Option<&str> {
         self.session.configured_region()
     }

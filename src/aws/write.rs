@@ -57,15 +57,26 @@ impl AwsWriter {
         path: &str,
         document: &str,
         description: &str,
+        tags: &[(String, String)],
     ) -> Result<String, AwsError> {
         const OP: &Operation = &catalog::CREATE_POLICY;
-        let out = self
+        let mut request = self
             .iam(OP)
             .create_policy()
             .policy_name(name)
             .path(path)
             .policy_document(document)
-            .description(description)
+            .description(description);
+        for (key, value) in tags {
+            request = request.tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+                    .map_err(|e| AwsError::new(AwsErrorKind::Invalid, OP, e.to_string()))?,
+            );
+        }
+        let out = request
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OP, e))?;

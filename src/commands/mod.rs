@@ -2,6 +2,7 @@
 //! hands one `Document` to `Output`, which renders it in the chosen format. `Output` is opened
 //! before any AWS call, so that a bad `--output` or `--out` is an invocation error.
 
+mod apply;
 mod checks;
 mod doctor;
 mod policy;

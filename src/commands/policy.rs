@@ -1,7 +1,7 @@
 //! `policy`: the local IAM evaluator on policy files (`evaluate`) or on a live principal's
 //! policies (`explain`); the templates' subcommands are in `templates`.
 
-use super::{Output, session, templates};
+use super::{Output, apply, session, templates};
 use crate::aws::AwsReader;
 use crate::cli::{GlobalArgs, PolicyCommand};
 use crate::domain::Arn;
@@ -62,7 +62,29 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             vars,
             models,
         } => templates::validate_command(global, target, vars, models).await,
-        PolicyCommand::Apply { .. } => Err(CommandError::NotImplemented("policy apply".into())),
+        PolicyCommand::Apply {
+            name,
+            attach_to,
+            policy_name,
+            vars,
+            models,
+            dry_run,
+            yes,
+        } => {
+            apply::apply_command(
+                global,
+                apply::ApplyArgs {
+                    name,
+                    attach_to,
+                    policy_name: policy_name.as_deref(),
+                    vars,
+                    models,
+                    dry_run: *dry_run,
+                    yes: *yes,
+                },
+            )
+            .await
+        }
     }
 }
 

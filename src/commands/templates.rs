@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::doctor::requested_models;
 use super::{Output, regions, session};
-use crate::aws::{AwsReader, Session};
+use crate::aws::AwsReader;
 use crate::checks::{self, CallerIdentity, Invocation, Invocations};
 use crate::cli::GlobalArgs;
 use crate::domain::Region;
@@ -47,8 +47,8 @@ pub async fn render_command(
 ) -> Result<u8, CommandError> {
     let mut output = Output::open(global)?;
     let template = template(name)?;
-    let session = session(global).await;
-    match rendered(global, &session, &template, vars, models).await? {
+    let aws = Arc::new(AwsReader::new(session(global).await));
+    match rendered(global, &aws, &template, vars, models).await? {
         Ok(rendered) => {
             output.write(&Document::Policy(&rendered.shown()))?;
             Ok(EXIT_OK)
@@ -78,7 +78,7 @@ pub async fn validate_command(
             "--var fills a template's variables; a policy file has none".into(),
         ));
     }
-    let session = session(global).await;
+    let aws = Arc::new(AwsReader::new(session(global).await));
     // A file is read and parsed before any AWS call: bad input is exit 2 with nothing sent.
     let from_file = match &template {
         Some(_) => None,
@@ -94,7 +94,7 @@ pub async fn validate_command(
     };
     let needs_live = proves || template.as_ref().is_some_and(Template::needs_catalog);
     let live = if needs_live {
-        match live(global, &session, requests, proves).await? {
+        match live(global, &aws, requests, proves).await? {
             Ok(live) => Some(live),
             Err(code) => return Ok(code),
         }
@@ -166,7 +166,7 @@ impl Rendered {
 /// printed and the inner `Err` is the exit code.
 pub(super) async fn rendered(
     global: &GlobalArgs,
-    session: &Arc<Session>,
+    aws: &Arc<AwsReader>,
     template: &Template,
     vars: &[String],
     models: &[String],
@@ -179,7 +179,7 @@ pub(super) async fn rendered(
             .variables
             .iter()
             .any(|v| ROUTE_VARIABLES.contains(&v.name.as_str()));
-        match live(global, session, requests, needs_routes).await? {
+        match live(global, aws, requests, needs_routes).await? {
             Ok(live) => Some(live),
             Err(code) => return Ok(Err(code)),
         }
@@ -245,10 +245,11 @@ struct Live {
 /// that did not resolve would grant the wrong thing or nothing.
 async fn live(
     global: &GlobalArgs,
-    session: &Arc<Session>,
+    aws: &Arc<AwsReader>,
     models: Vec<crate::domain::ModelRequest>,
     needs_routes: bool,
 ) -> Result<Result<Live, u8>, CommandError> {
+    let session = aws.session();
     let mut ids = vec!["credentials.resolve", "identity.caller"];
     if needs_routes {
         ids.extend(["region.config", "models.lifecycle", "profiles.resolve"]);
@@ -263,10 +264,7 @@ async fn live(
         models,
         principals: Vec::new(),
     };
-    let cx = Arc::new(CheckContext::new(
-        Arc::new(AwsReader::new(Arc::clone(session))),
-        scope,
-    ));
+    let cx = Arc::new(CheckContext::new(Arc::clone(aws), scope));
     let findings = run_checks(&checks, Arc::clone(&cx), global.timeout, &NoProgress).await;
     let blocking: Vec<_> = findings
         .iter()

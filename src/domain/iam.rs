@@ -30,3 +30,21 @@ pub struct SimulatedDecision {
     /// `PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary`.
     pub allowed_by_boundary: Option<bool>,
 }
+
+/// A customer-managed policy as IAM holds it: what `policy apply` plans against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub tags: Vec<(String, String)>,
+    pub default_version: String,
+    /// The default version's document, decoded.
+    pub document: serde_json::Value,
+    /// Every version, oldest first.
+    pub versions: Vec<PolicyVersion>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyVersion {
+    pub id: String,
+    pub is_default: bool,
+}

@@ -14,7 +14,7 @@ pub use arn::Arn;
 pub use bedrock::{
     Availability, FoundationModel, InferenceProfile, Lifecycle, ServiceQuota, arn_region,
 };
-pub use iam::{CallerIdentityAnswer, RoleInfo, SimulatedDecision};
+pub use iam::{CallerIdentityAnswer, ManagedPolicy, PolicyVersion, RoleInfo, SimulatedDecision};
 pub use models::{Family, ModelName, ModelRequest};
 pub use region::{Region, RegionSource};
 pub use time::format_time;

@@ -19,6 +19,7 @@ pub enum Change {
         path: String,
         document: String,
         description: String,
+        tags: Vec<(String, String)>,
     },
     /// A new version of a customer-managed policy, made its default.
     CreateDefaultPolicyVersion {
@@ -65,8 +66,9 @@ impl Change {
                 path,
                 document,
                 description,
+                tags,
             } => writer
-                .create_policy(name, path, document, description)
+                .create_policy(name, path, document, description, tags)
                 .await
                 .map(drop),
             Change::CreateDefaultPolicyVersion {
@@ -104,6 +106,9 @@ pub struct Step {
     pub summary: String,
     pub change: Change,
     pub rerun: Rerun,
+    /// What a person reviews before saying yes: the document a step creates, or the diff
+    /// of the one it replaces.
+    pub detail: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

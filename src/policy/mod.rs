@@ -3,6 +3,7 @@
 //! so an installed tool has them. No AWS call here: the command layer reads the live catalog
 //! and hands the values in.
 
+pub mod apply;
 mod render;
 mod validate;
 mod values;

@@ -108,6 +108,9 @@ struct StepV1<'a> {
     result: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    /// The document a step creates, or the diff of the one it replaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
 }
 
 fn report_v1(report: &Report) -> ReportV1<'_> {
@@ -178,6 +181,7 @@ fn plan_v1<'a>(plan: &'a Plan, outcome: &'a Outcome) -> PlanV1<'a> {
                     StepResult::Failed(error) => Some(error),
                     _ => None,
                 },
+                detail: step.detail.as_deref(),
             })
             .collect(),
     }

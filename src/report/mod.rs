@@ -186,8 +186,10 @@ pub(crate) mod sample {
                         path: "/".into(),
                         document: "{}".into(),
                         description: "Invoke Claude".into(),
+                        tags: Vec::new(),
                     },
                     rerun: Rerun::PlanFirst,
+                    detail: None,
                 },
                 Step {
                     summary: "Attach it to role/dev".into(),
@@ -196,6 +198,7 @@ pub(crate) mod sample {
                         policy_arn,
                     },
                     rerun: Rerun::Safe,
+                    detail: None,
                 },
             ],
         };

@@ -232,6 +232,14 @@ fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
     }
     out.push_str(&table.to_string());
     out.push('\n');
+    for (index, step) in plan.steps.iter().enumerate() {
+        if let Some(detail) = &step.detail {
+            out.push_str(&format!("Step {}: {}\n{detail}", index + 1, step.summary));
+            if !detail.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
     out.push_str(match outcome.confirmation {
         Confirmation::DryRun => "Dry run: nothing was sent.\n",
         Confirmation::Unconfirmed => "Nothing was sent: run again with --yes to apply this plan.\n",

@@ -72,14 +72,6 @@ fn unfinished_subcommands_are_listed_but_refuse_to_run() {
     }
     for args in [
         &["audit"][..],
-        &[
-            "policy",
-            "apply",
-            "claude-invoke",
-            "--attach-to",
-            "role/x",
-            "--dry-run",
-        ],
         &["setup", "logging", "--bucket", "b", "--dry-run"],
         &["doctor", "--claude-code"],
     ] {

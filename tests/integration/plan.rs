@@ -60,8 +60,10 @@ fn grant_plan() -> Plan {
                     path: "/".into(),
                     document: document.to_string(),
                     description: "Invoke Claude".into(),
+                    tags: Vec::new(),
                 },
                 rerun: Rerun::PlanFirst,
+                detail: None,
             },
             Step {
                 summary: "Attach it to user/dev".into(),
@@ -70,6 +72,7 @@ fn grant_plan() -> Plan {
                     policy_arn: policy_arn(),
                 },
                 rerun: Rerun::Safe,
+                detail: None,
             },
         ],
     }
@@ -140,6 +143,7 @@ fn a_fault_stops_the_plan_and_the_safe_step_converges_when_sent_again() {
                 document: json!({"Version": "2012-10-17", "Statement": []}).to_string(),
             },
             rerun: Rerun::PlanFirst,
+            detail: None,
         });
         let outcome = apply(&plan, Confirmation::Yes, &session).await;
         assert_eq!(outcome.results[0], StepResult::Done);

@@ -1,0 +1,180 @@
+//! `policy apply`: render a template, read what IAM holds, plan the steps still needed and
+//! hand the plan to `plan::apply`, which sends it only with `--yes`.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use super::templates::{rendered, template};
+use super::{Output, print_call_counts, regions, session};
+use crate::aws::{AttachTarget, AwsReader};
+use crate::cli::GlobalArgs;
+use crate::domain::Arn;
+use crate::plan::{self, Confirmation};
+use crate::policy::apply::{Desired, default_policy_name, parse_target, plan_apply};
+use crate::report::{Document, Examined, Report};
+use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
+
+pub struct ApplyArgs<'a> {
+    pub name: &'a str,
+    pub attach_to: &'a str,
+    pub policy_name: Option<&'a str>,
+    pub vars: &'a [String],
+    pub models: &'a [String],
+    pub dry_run: bool,
+    pub yes: bool,
+}
+
+pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u8, CommandError> {
+    let mut output = Output::open(global)?;
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    let template = template(args.name)?;
+    if template.trust_document().is_some() {
+        return Err(CommandError::Usage(format!(
+            "{} is a role's policy with its trust policy: `setup logging --create-role` makes that role",
+            template.name
+        )));
+    }
+    let target = parse_target(args.attach_to).map_err(CommandError::Usage)?;
+    let policy_name = match args.policy_name {
+        Some(name) => valid_policy_name(name)?,
+        None => default_policy_name(&template.name, &target),
+    };
+    let confirmation = match (args.dry_run, args.yes) {
+        (true, _) => Confirmation::DryRun,
+        (false, true) => Confirmation::Yes,
+        (false, false) => Confirmation::Unconfirmed,
+    };
+    let session = session(global).await;
+    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
+    let rendered = match rendered(global, &aws, &template, args.vars, args.models).await? {
+        Ok(rendered) => rendered,
+        Err(code) => return Ok(code),
+    };
+    let desired = (template.name.as_str(), policy_name.as_str(), &target);
+    let code = match plan_and_apply(&aws, desired, rendered.document, confirmation).await {
+        Ok(applied) => {
+            let code = if applied.outcome.failed() {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            };
+            let report = Report {
+                command: "policy apply",
+                started_at,
+                duration: clock.elapsed(),
+                scope: Examined {
+                    accounts: vec![applied.account],
+                    principals: vec![applied.principal],
+                    regions: regions(global, &session)?
+                        .iter()
+                        .map(|r| r.to_string())
+                        .collect(),
+                    models: args.models.to_vec(),
+                },
+                findings: Vec::new(),
+                plan: Some((applied.plan, applied.outcome)),
+            };
+            output.write(&Document::Report(&report))?;
+            code
+        }
+        Err(code) => code,
+    };
+    if global.verbose > 0 {
+        print_call_counts(&session);
+    }
+    Ok(code)
+}
+
+/// A plan and what became of it, with whose account and principal it changed.
+struct Applied {
+    plan: plan::Plan,
+    outcome: plan::Outcome,
+    account: String,
+    principal: String,
+}
+
+/// Reads the caller, the policy and the target's attachments, plans, and applies as
+/// confirmed. A read that fails or a policy this tool must not touch ends the run with a
+/// message on stderr and the exit code.
+async fn plan_and_apply(
+    aws: &Arc<AwsReader>,
+    (template, policy_name, target): (&str, &str, &AttachTarget),
+    document: serde_json::Value,
+    confirmation: Confirmation,
+) -> Result<Applied, u8> {
+    let identity = aws.caller_identity().await.map_err(|e| {
+        eprintln!("error: cannot read the caller's account: {e}");
+        EXIT_ERROR
+    })?;
+    let partition = identity
+        .arn
+        .parse::<Arn>()
+        .map(|a| a.partition().to_string())
+        .unwrap_or_else(|_| "aws".into());
+    let policy_arn = format!(
+        "arn:{partition}:iam::{}:policy/{policy_name}",
+        identity.account
+    );
+    let (kind, name) = match target {
+        AttachTarget::Role(name) => ("role", name),
+        AttachTarget::User(name) => ("user", name),
+        AttachTarget::Group(name) => ("group", name),
+    };
+    let (current, attached) = tokio::join!(
+        aws.managed_policy_state(&policy_arn),
+        aws.attached_policy_arns(kind, name)
+    );
+    let attached = match attached {
+        Ok(arns) => arns.contains(&policy_arn),
+        Err(e) if e.kind() == crate::aws::AwsErrorKind::NotFound => {
+            eprintln!(
+                "error: {target} does not exist in account {}",
+                identity.account
+            );
+            return Err(crate::EXIT_USAGE);
+        }
+        Err(e) => {
+            eprintln!("error: cannot read the policies attached to {target}: {e}");
+            return Err(EXIT_ERROR);
+        }
+    };
+    let current = current.map_err(|e| {
+        eprintln!("error: cannot read {policy_arn}: {e}");
+        EXIT_ERROR
+    })?;
+    let desired = Desired {
+        policy_name,
+        policy_arn: &policy_arn,
+        document: &document,
+        description: format!("bedrock-preflight template {template} for {target}"),
+        target,
+    };
+    let plan = plan_apply(&desired, current.as_ref(), attached).map_err(|refusal| {
+        eprintln!("error: {refusal}");
+        EXIT_FAILED
+    })?;
+    let outcome = plan::apply(&plan, confirmation, aws.session()).await;
+    Ok(Applied {
+        plan,
+        outcome,
+        principal: format!("arn:{partition}:iam::{}:{target}", identity.account),
+        account: identity.account,
+    })
+}
+
+/// IAM policy names: 1 to 128 of letters, digits and +=,.@_-.
+fn valid_policy_name(name: &str) -> Result<String, CommandError> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(CommandError::Usage(format!(
+            "--policy-name '{name}' is not an IAM policy name (1 to 128 of letters, digits and +=,.@_-)"
+        )))
+    }
+}

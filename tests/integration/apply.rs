@@ -1,0 +1,273 @@
+//! `policy apply` through the binary against moto: the plan first and nothing sent without
+//! `--yes`, create and attach, a no-op re-run, a new version for a changed rendering, the
+//! oldest version pruned at IAM's five, a fault mid-way repaired by running again, and a
+//! policy this tool did not make left alone.
+
+use serde_json::{Value, json};
+
+use crate::Run;
+use crate::support::Emulator;
+use crate::support::front::{Fault, Rule};
+
+/// The policy `apply` makes for the user `dev` without `--policy-name`.
+const POLICY_ARN: &str = "arn:aws:iam::123456789012:policy/claude-invoke-user-dev";
+
+fn apply(emulator: &Emulator, extra: &[&str]) -> (Run, Value) {
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args([
+                "policy",
+                "apply",
+                "claude-invoke",
+                "--attach-to",
+                "user/dev",
+            ])
+            .args(extra)
+            .args(["--output", "json"]),
+    );
+    let report = if run.stdout.is_empty() {
+        Value::Null
+    } else {
+        run.report()
+    };
+    (run, report)
+}
+
+fn steps(report: &Value) -> Vec<(String, String)> {
+    report["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["operation"].as_str().unwrap().to_string(),
+                s["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn mutating(emulator: &Emulator) -> Vec<String> {
+    emulator
+        .front
+        .requests()
+        .iter()
+        .filter(|r| r.mutating)
+        .map(|r| r.key())
+        .collect()
+}
+
+/// The user's attached policies and the policy's versions, as IAM holds them.
+fn iam_state(emulator: &Emulator) -> (Vec<String>, Vec<String>) {
+    let iam = emulator.moto.as_ref().unwrap().iam();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let attached = iam
+                .list_attached_user_policies()
+                .user_name("dev")
+                .send()
+                .await
+                .unwrap()
+                .attached_policies
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| p.policy_arn)
+                .collect();
+            let versions = match iam
+                .list_policy_versions()
+                .policy_arn(POLICY_ARN)
+                .send()
+                .await
+            {
+                Ok(out) => out
+                    .versions
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|v| v.version_id)
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            (attached, versions)
+        })
+}
+
+#[test]
+fn apply_plans_first_creates_attaches_and_then_has_nothing_to_do() {
+    let emulator = Emulator::start();
+    let sonnet = ["--model", "sonnet", "--region", "us-east-1"];
+    for confirmation in [&["--dry-run"][..], &[]] {
+        let (run, report) = apply(&emulator, &[&sonnet[..], confirmation].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            steps(&report),
+            [
+                ("iam:CreatePolicy".to_string(), "not-sent".to_string()),
+                ("iam:AttachUserPolicy".to_string(), "not-sent".to_string())
+            ]
+        );
+        let created = report["plan"]["steps"][0]["detail"].as_str().unwrap();
+        assert!(
+            created.contains("inference-profile/us.anthropic.claude-sonnet-4-6"),
+            "{created}"
+        );
+    }
+    assert!(mutating(&emulator).is_empty(), "{:?}", mutating(&emulator));
+
+    let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report["plan"]["confirmation"], "yes");
+    assert!(steps(&report).iter().all(|(_, result)| result == "done"));
+    assert_eq!(
+        mutating(&emulator),
+        ["iam:CreatePolicy", "iam:AttachUserPolicy"]
+    );
+    assert_eq!(
+        iam_state(&emulator),
+        (vec![POLICY_ARN.to_string()], vec!["v1".to_string()])
+    );
+
+    let emulator = reload(emulator);
+    let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(steps(&report).is_empty(), "{report:#}");
+    assert!(mutating(&emulator).is_empty(), "a re-run sends no write");
+    let table = Run::of(
+        emulator
+            .cmd()
+            .args([
+                "policy",
+                "apply",
+                "claude-invoke",
+                "--attach-to",
+                "user/dev",
+            ])
+            .args(sonnet),
+    );
+    assert!(
+        table.stdout.contains("Nothing to change"),
+        "{}",
+        table.stdout
+    );
+}
+
+/// The emulator with its request log cleared (`reset` clears the rules too, so the default
+/// account's are loaded again).
+fn reload(emulator: Emulator) -> Emulator {
+    emulator.front.reset();
+    let account =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/account.json");
+    for (operation, rule) in crate::support::front::load_scenario(&account).unwrap() {
+        emulator.front.on(&operation, rule);
+    }
+    emulator
+}
+
+#[test]
+fn a_changed_rendering_adds_a_version_and_the_sixth_prunes_the_oldest() {
+    let emulator = Emulator::start();
+    let (run, _) = apply(&emulator, &["--model", "sonnet", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Each model set renders another document: versions 2 to 5, then a sixth.
+    let sets: [&[&str]; 5] = [
+        &["--model", "haiku"],
+        &["--model", "opus"],
+        &["--model", "sonnet", "--model", "haiku"],
+        &["--model", "global.anthropic.claude-sonnet-4-6"],
+        &["--model", "haiku", "--model", "opus"],
+    ];
+    for (i, set) in sets.iter().enumerate() {
+        let (run, report) = apply(&emulator, &[&set[..], &["--yes"]].concat());
+        assert_eq!(run.code, 0, "{set:?}: {}", run.stderr);
+        let operations: Vec<String> = steps(&report).into_iter().map(|(op, _)| op).collect();
+        if i < 4 {
+            assert_eq!(operations, ["iam:CreatePolicyVersion"], "{set:?}");
+            let diff = report["plan"]["steps"][0]["detail"].as_str().unwrap();
+            assert!(diff.contains("\n-") && diff.contains("\n+"), "{diff}");
+        } else {
+            assert_eq!(
+                operations,
+                ["iam:DeletePolicyVersion", "iam:CreatePolicyVersion"],
+                "at five versions the oldest goes first"
+            );
+        }
+    }
+    let (attached, versions) = iam_state(&emulator);
+    assert_eq!(attached, [POLICY_ARN]);
+    assert_eq!(versions.len(), 5, "{versions:?}");
+    assert!(!versions.contains(&"v1".to_string()), "{versions:?}");
+}
+
+#[test]
+fn a_fault_between_create_and_attach_is_repaired_by_running_again() {
+    let emulator = Emulator::start();
+    for fault in [Fault::Throttle, Fault::ServerError] {
+        emulator.on("iam:AttachUserPolicy", Rule::Fault(fault));
+        let (run, report) = apply(&emulator, &["--model", "sonnet", "--yes"]);
+        assert_eq!(run.code, 3, "{fault:?}: {}", run.stderr);
+        let results: Vec<String> = steps(&report).into_iter().map(|(_, r)| r).collect();
+        // The first run creates the policy; the second finds it and only tries to attach.
+        let expected: &[&str] = if fault == Fault::Throttle {
+            &["done", "failed"]
+        } else {
+            &["failed"]
+        };
+        assert_eq!(results, expected, "{fault:?}");
+    }
+    emulator.on("iam:AttachUserPolicy", Rule::Forward);
+    let (run, report) = apply(&emulator, &["--model", "sonnet", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        steps(&report),
+        [("iam:AttachUserPolicy".to_string(), "done".to_string())]
+    );
+    assert_eq!(
+        iam_state(&emulator),
+        (vec![POLICY_ARN.to_string()], vec!["v1".to_string()])
+    );
+    assert_eq!(emulator.front.count("iam:CreatePolicy"), 1, "created once");
+}
+
+#[test]
+fn apply_leaves_alone_what_it_did_not_make_and_refuses_bad_targets() {
+    let emulator = Emulator::start();
+    emulator.attach_to_dev(
+        "claude-invoke-user-dev",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}),
+    );
+    let emulator = reload(emulator);
+    let (run, _) = apply(&emulator, &["--model", "sonnet", "--yes"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not managed by bedrock-preflight"),
+        "{}",
+        run.stderr
+    );
+    assert!(mutating(&emulator).is_empty());
+
+    for (args, mentions) in [
+        (
+            &["--attach-to", "user/nobody", "--dry-run"][..],
+            "user/nobody",
+        ),
+        (&["--attach-to", "team/dev"], "team/dev"),
+        (
+            &["--attach-to", "user/dev", "--policy-name", "no spaces"],
+            "no spaces",
+        ),
+    ] {
+        let run = Run::of(
+            emulator
+                .cmd()
+                .args(["policy", "apply", "claude-invoke", "--model", "sonnet"])
+                .args(args),
+        );
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(mentions), "{args:?}: {}", run.stderr);
+    }
+    assert!(mutating(&emulator).is_empty());
+}
