@@ -14,7 +14,11 @@ Examples:
   bedrock-preflight doctor                          will Claude calls work with my current AWS setup?
   bedrock-preflight doctor --profile dev --region eu-west-1 --output json
   bedrock-preflight doctor --model sonnet --model haiku --expect-tpm 400000
+  bedrock-preflight doctor --fix --yes              apply the fixes this tool makes, then check again
   bedrock-preflight checks list                     what each check establishes
+  bedrock-preflight policy render claude-code --model sonnet --region us-east-1
+  bedrock-preflight policy validate team-policy.json --model us.anthropic.claude-sonnet-4-6
+  bedrock-preflight policy apply claude-invoke --attach-to role/dev --model sonnet --yes
 
 Credentials, region and endpoints come from the standard AWS chain (AWS_PROFILE, AWS_REGION,
 ~/.aws/config, SSO, credential_process, AWS_ENDPOINT_URL, ...), as in the AWS CLI.
@@ -103,6 +107,16 @@ pub struct DoctorArgs {
     /// Exit 1 on warnings too
     #[arg(long)]
     pub strict: bool,
+    /// Plan the fixes this tool can make for what fails (IAM invoke access, with the
+    /// claude-invoke template); with --yes apply them and check again
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: show the plan and change nothing
+    #[arg(long, requires = "fix", conflicts_with = "yes")]
+    pub dry_run: bool,
+    /// With --fix: apply the plan
+    #[arg(long, requires = "fix")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -175,11 +175,26 @@ impl Check for IamInvoke {
             PrincipalKind::User | PrincipalKind::AssumedRole => {}
         }
         let principal = identity.principal_arn.as_str();
+        // One command grants every target of the run, so applying it for one denial does
+        // not take away what the others need.
+        let fix = crate::policy::apply::invoke_fix_command(
+            principal,
+            &cx.scope
+                .models
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>(),
+            &cx.scope
+                .regions
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>(),
+        );
         let results = join_all(
             invocations
                 .list
                 .iter()
-                .map(|invocation| judge(&cx.aws, principal, invocation)),
+                .map(|invocation| judge(&cx.aws, principal, invocation, fix.as_deref())),
         )
         .await;
         let mut findings = Vec::new();
@@ -204,6 +219,7 @@ async fn judge(
     aws: &AwsReader,
     principal: &str,
     invocation: &Invocation,
+    fix: Option<&str>,
 ) -> (Vec<Finding>, Option<(bool, Source)>) {
     let needs = needs(invocation);
     let simulated = join_all(
@@ -313,7 +329,7 @@ async fn judge(
             continue;
         }
         all_allowed = false;
-        findings.push(denial(principal, invocation, need, &denied, source));
+        findings.push(denial(principal, invocation, need, &denied, source, fix));
     }
     if findings.is_empty() {
         let resources: Vec<&str> = needs.iter().map(|n| n.resource.as_str()).collect();
@@ -406,6 +422,7 @@ fn denial(
     need: &Need,
     denied: &[&Answer],
     source: Source,
+    fix: Option<&str>,
 ) -> Finding {
     let explicit = denied
         .iter()
@@ -491,10 +508,16 @@ fn denial(
                 matched.join(", ")
             }
         )),
-        Layer::IdentityPolicy => Remediation::new(format!(
-            "Add this policy statement to {principal}: {}",
-            grant(invocation)
-        )),
+        Layer::IdentityPolicy => Remediation::new(match fix {
+            Some(command) => format!(
+                "{command}\n(or add this policy statement to {principal}: {})",
+                grant(invocation)
+            ),
+            None => format!(
+                "Add this policy statement to {principal}: {}",
+                grant(invocation)
+            ),
+        }),
     };
     Finding::fail(&META, kind, Severity::High, title, message, fix)
         .region(region_of(need, invocation))
@@ -656,7 +679,7 @@ mod tests {
             ]
         );
         let denied: Vec<&Answer> = answers[2].iter().collect();
-        let finding = denial(PRINCIPAL, &call, &needs[2], &denied, Source::Local);
+        let finding = denial(PRINCIPAL, &call, &needs[2], &denied, Source::Local, None);
         assert_eq!(finding.code(), "iam.invoke/destination-denied");
         assert_eq!(finding.evidence["decision"], "explicitDeny");
         assert_eq!(finding.region.as_deref(), Some("us-west-2"));
@@ -682,10 +705,21 @@ mod tests {
             &needs,
         );
         let denied: Vec<&Answer> = answers[0].iter().collect();
-        let finding = denial(PRINCIPAL, &call, &needs[0], &denied, Source::Local);
+        let command = "bedrock-preflight policy apply claude-invoke --attach-to role/dev --yes";
+        let finding = denial(
+            PRINCIPAL,
+            &call,
+            &needs[0],
+            &denied,
+            Source::Local,
+            Some(command),
+        );
         assert_eq!(finding.code(), "iam.invoke/profile-denied");
         let fix = finding.remediation.unwrap();
-        let grant: Value = serde_json::from_str(fix.split_once(": ").unwrap().1).unwrap();
+        let (first, rest) = fix.split_once('\n').unwrap();
+        assert_eq!(first, command, "the command first, runnable as printed");
+        let statement = rest.split_once(": ").unwrap().1.trim_end_matches(')');
+        let grant: Value = serde_json::from_str(statement).unwrap();
         assert_eq!(grant[1]["Resource"].as_array().unwrap().len(), 2);
         assert_eq!(
             grant[1]["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"],
@@ -699,7 +733,15 @@ mod tests {
         );
         let denied: Vec<&Answer> = answers[0].iter().collect();
         assert_eq!(
-            denial(PRINCIPAL, &on_demand, &needs[0], &denied, Source::Local).code(),
+            denial(
+                PRINCIPAL,
+                &on_demand,
+                &needs[0],
+                &denied,
+                Source::Local,
+                None
+            )
+            .code(),
             "iam.invoke/model-denied"
         );
     }

@@ -87,17 +87,17 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
 }
 
 /// A plan and what became of it, with whose account and principal it changed.
-struct Applied {
-    plan: plan::Plan,
-    outcome: plan::Outcome,
-    account: String,
-    principal: String,
+pub(super) struct Applied {
+    pub plan: plan::Plan,
+    pub outcome: plan::Outcome,
+    pub account: String,
+    pub principal: String,
 }
 
 /// Reads the caller, the policy and the target's attachments, plans, and applies as
 /// confirmed. A read that fails or a policy this tool must not touch ends the run with a
 /// message on stderr and the exit code.
-async fn plan_and_apply(
+pub(super) async fn plan_and_apply(
     aws: &Arc<AwsReader>,
     (template, policy_name, target): (&str, &str, &AttachTarget),
     document: serde_json::Value,

@@ -3,17 +3,23 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use super::apply::{Applied, plan_and_apply};
+use super::templates::{rendered, template};
 use super::{Output, print_call_counts, regions, session};
-use crate::aws::{AwsReader, Session};
+use crate::aws::{AttachTarget, AwsReader, Session};
 use crate::checks::{
     self, CallerAccount, CallerIdentity, DoctorOptions, Invocations, ModelTargets,
 };
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::domain::{Family, ModelName, ModelRequest};
-use crate::engine::{CheckContext, CommandKind, Progress, Scope, run_checks};
+use crate::domain::{Arn, Family, ModelName, ModelRequest};
+use crate::engine::{
+    CheckContext, CommandKind, Finding, NoProgress, Progress, Scope, Status, run_checks,
+};
+use crate::plan::{Confirmation, Outcome, Plan};
+use crate::policy::apply::default_policy_name;
 use crate::report::{Document, Examined, Report};
 use crate::ui::Spinner;
-use crate::{CommandError, exit_code};
+use crate::{CommandError, EXIT_ERROR, EXIT_OK, exit_code};
 
 pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, CommandError> {
     if args.claude_code {
@@ -27,8 +33,35 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let session = session(global).await;
     let (scope, options) = doctor_inputs(global, args, models, &session).await?;
     let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
-    let mut report = doctor_report(&session, scope, options, global.timeout, &spinner).await;
+    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
+    let (mut report, cx) = run_doctor(&aws, scope.clone(), options, global.timeout, &spinner).await;
     spinner.finish();
+    let mut fix_code = EXIT_OK;
+    if args.fix {
+        let confirmation = match (args.dry_run, args.yes) {
+            (true, _) => Confirmation::DryRun,
+            (false, true) => Confirmation::Yes,
+            (false, false) => Confirmation::Unconfirmed,
+        };
+        match fix(global, &aws, &cx, &report.findings, confirmation).await? {
+            Ok(applied) => {
+                let changed = confirmation == Confirmation::Yes
+                    && !applied.outcome.failed()
+                    && !applied.plan.is_converged();
+                if applied.outcome.failed() {
+                    fix_code = EXIT_ERROR;
+                }
+                if changed {
+                    // IAM changed: the affected checks read it afresh.
+                    let fresh = Arc::new(AwsReader::new(Arc::clone(&session)));
+                    let again = recheck(&fresh, scope, options, global.timeout).await;
+                    report.findings = merged(std::mem::take(&mut report.findings), again);
+                }
+                report.plan = Some((applied.plan, applied.outcome));
+            }
+            Err(code) => fix_code = code,
+        }
+    }
     report.started_at = started_at;
     report.duration = clock.elapsed();
     let written = output.write(&Document::Report(&report));
@@ -36,7 +69,106 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         print_call_counts(&session);
     }
     written?;
-    Ok(exit_code(report.summary(), args.strict))
+    Ok(match exit_code(report.summary(), args.strict) {
+        EXIT_OK => fix_code,
+        code => code,
+    })
+}
+
+/// Checks whose findings a fix of IAM access can change, with what they depend on.
+const AFFECTED_BY_FIX: &[&str] = &[
+    "credentials.resolve",
+    "identity.caller",
+    "region.config",
+    "models.lifecycle",
+    "profiles.resolve",
+    "iam.invoke",
+    "runtime.probe",
+];
+
+/// The plan for what doctor found that this tool can fix: IAM invoke access the principal's
+/// own policies do not grant, granted with `claude-invoke` for every target of the run.
+/// `Ok(Err(code))` when the plan could not be made (the reason is on stderr).
+async fn fix(
+    global: &GlobalArgs,
+    aws: &Arc<AwsReader>,
+    cx: &CheckContext,
+    findings: &[Finding],
+    confirmation: Confirmation,
+) -> Result<Result<Applied, u8>, CommandError> {
+    let fixable = findings.iter().any(|f| {
+        f.check == "iam.invoke"
+            && f.status == Status::Fail
+            && f.evidence.get("denied_by").and_then(|v| v.as_str()) == Some("identity-policy")
+            && f.evidence.get("decision").and_then(|v| v.as_str()) == Some("implicitDeny")
+    });
+    let target = cx
+        .fact::<CallerIdentity>()
+        .and_then(|identity| identity.principal_arn.parse::<Arn>().ok())
+        .and_then(|arn| {
+            arn.iam_principal().map(|(kind, name)| match kind {
+                "user" => AttachTarget::User(name.to_string()),
+                _ => AttachTarget::Role(name.to_string()),
+            })
+        });
+    let (true, Some(target)) = (fixable, target) else {
+        return Ok(Ok(Applied {
+            plan: Plan {
+                goal: "fixes for what doctor found: none this tool makes".into(),
+                steps: Vec::new(),
+            },
+            outcome: Outcome {
+                confirmation,
+                results: Vec::new(),
+            },
+            account: String::new(),
+            principal: String::new(),
+        }));
+    };
+    let template = template("claude-invoke")?;
+    let models: Vec<String> = cx.scope.models.iter().map(|m| m.to_string()).collect();
+    let rendered = match rendered(global, aws, &template, &[], &models).await? {
+        Ok(rendered) => rendered,
+        Err(code) => return Ok(Err(code)),
+    };
+    let policy_name = default_policy_name(&template.name, &target);
+    Ok(plan_and_apply(
+        aws,
+        (&template.name, &policy_name, &target),
+        rendered.document,
+        confirmation,
+    )
+    .await)
+}
+
+/// The affected checks run again on fresh reads.
+async fn recheck(
+    aws: &Arc<AwsReader>,
+    scope: Scope,
+    options: DoctorOptions,
+    timeout: Duration,
+) -> Vec<Finding> {
+    let checks: Vec<_> = checks::for_command(CommandKind::Doctor)
+        .into_iter()
+        .filter(|c| AFFECTED_BY_FIX.contains(&c.meta().id))
+        .collect();
+    let cx = Arc::new(CheckContext::new(Arc::clone(aws), scope).with_input(options));
+    run_checks(&checks, cx, timeout, &NoProgress).await
+}
+
+/// The first run's findings, with those of the re-run checks replaced, in report order.
+fn merged(first: Vec<Finding>, again: Vec<Finding>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for check in checks::for_command(CommandKind::Doctor) {
+        let id = check.meta().id;
+        let source = if AFFECTED_BY_FIX.contains(&id) {
+            &again
+        } else {
+            &first
+        };
+        findings.extend(source.iter().filter(|f| f.check == id).cloned());
+    }
+    findings
 }
 
 /// `--model` values, or the defaults (the newest Sonnet and Haiku): checked before any AWS
@@ -94,20 +226,34 @@ pub async fn doctor_report(
     timeout: Duration,
     progress: &dyn Progress,
 ) -> Report {
+    let reader = Arc::new(AwsReader::new(Arc::clone(session)));
+    run_doctor(&reader, scope, options, timeout, progress)
+        .await
+        .0
+}
+
+/// doctor's checks through `aws`, and the context they left their facts in.
+async fn run_doctor(
+    aws: &Arc<AwsReader>,
+    scope: Scope,
+    options: DoctorOptions,
+    timeout: Duration,
+    progress: &dyn Progress,
+) -> (Report, Arc<CheckContext>) {
     let started_at = SystemTime::now();
     let clock = Instant::now();
     let checks = checks::for_command(CommandKind::Doctor);
-    let reader = Arc::new(AwsReader::new(Arc::clone(session)));
-    let cx = Arc::new(CheckContext::new(reader, scope).with_input(options));
+    let cx = Arc::new(CheckContext::new(Arc::clone(aws), scope).with_input(options));
     let findings = run_checks(&checks, Arc::clone(&cx), timeout, progress).await;
-    Report {
+    let report = Report {
         command: CommandKind::Doctor.as_str(),
         started_at,
         duration: clock.elapsed(),
         scope: examined(&cx),
         findings,
         plan: None,
-    }
+    };
+    (report, cx)
 }
 
 /// What the run looked at: the caller, and the models as they resolved (the routes when

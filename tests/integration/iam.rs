@@ -109,7 +109,10 @@ fn one_destination_region_not_allowed_fails_on_that_model() {
     );
     let fix = denied["remediation"].as_str().unwrap();
     assert!(
-        fix.starts_with("Add this policy statement to arn:aws:iam::123456789012:user/team/dev"),
+        fix.starts_with(
+            "bedrock-preflight policy apply claude-invoke --attach-to user/dev --model sonnet \
+             --region us-east-1 --yes\n(or add this policy statement to arn:aws:iam::123456789012:user/team/dev"
+        ),
         "{fix}"
     );
     assert!(

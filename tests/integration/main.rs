@@ -9,6 +9,7 @@ mod bedrock;
 mod cli;
 mod doctor;
 mod faults;
+mod fix;
 mod harness;
 mod iam;
 mod iam_corpus;
