@@ -217,21 +217,34 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SetupCommand {
-    /// Turn on model invocation logging to CloudWatch Logs or S3
+    /// Turn on model invocation logging (text delivery on) in each --region, to a
+    /// CloudWatch Logs log group or an S3 bucket: shows the plan, changes nothing without
+    /// --yes, converges when run again
     Logging {
+        /// The log group (created when absent, the same name in every region)
+        #[arg(long, value_name = "G", conflicts_with = "bucket")]
+        log_group: Option<String>,
+        /// Days the log group keeps logs
+        #[arg(long, value_name = "N", default_value_t = 30, requires = "log_group")]
+        retention_days: i32,
+        /// The role Bedrock writes to the log group with
         #[arg(
             long,
-            value_name = "G",
-            requires = "role_arn",
-            conflicts_with = "bucket"
+            value_name = "A",
+            requires = "log_group",
+            conflicts_with = "create_role"
         )]
-        log_group: Option<String>,
-        #[arg(long, value_name = "A", requires = "log_group")]
         role_arn: Option<String>,
+        /// Create that role (bedrock-invocation-logging) from the invocation-logging-role template
+        #[arg(long, requires = "log_group")]
+        create_role: bool,
+        /// The S3 bucket logs go to instead (its bucket policy must let Bedrock write)
         #[arg(long, value_name = "B", required_unless_present = "log_group")]
         bucket: Option<String>,
+        /// Show the plan and change nothing
         #[arg(long, conflicts_with = "yes")]
         dry_run: bool,
+        /// Apply the plan
         #[arg(long)]
         yes: bool,
     },

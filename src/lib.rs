@@ -12,6 +12,7 @@ pub mod iam;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod setup;
 mod ui;
 
 use std::path::PathBuf;
@@ -59,7 +60,7 @@ pub async fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Checks(cli::ChecksCommand::List) => commands::checks_list(&cli.global),
         Command::Audit(_) => Err(CommandError::NotImplemented("audit".into())),
         Command::Policy(command) => commands::policy(&cli.global, command).await,
-        Command::Setup(_) => Err(CommandError::NotImplemented("setup".into())),
+        Command::Setup(command) => commands::setup(&cli.global, command).await,
     }
 }
 

@@ -13,6 +13,7 @@ pub enum Service {
     BedrockRuntime,
     ServiceQuotas,
     CloudWatch,
+    Logs,
 }
 
 impl Service {
@@ -26,6 +27,7 @@ impl Service {
             Service::ServiceQuotas => "servicequotas",
             // CloudWatch signs and is routed as `monitoring`.
             Service::CloudWatch => "monitoring",
+            Service::Logs => "logs",
         }
     }
 
@@ -47,6 +49,7 @@ impl Service {
             Service::BedrockRuntime => "Bedrock Runtime",
             Service::ServiceQuotas => "Service Quotas",
             Service::CloudWatch => "CloudWatch",
+            Service::Logs => "CloudWatch Logs",
         }
     }
 }
@@ -124,11 +127,14 @@ catalog! {
     LIST_INFERENCE_PROFILES = Bedrock "ListInferenceProfiles" Read;
     GET_INFERENCE_PROFILE = Bedrock "GetInferenceProfile" Read;
     GET_USE_CASE_FOR_MODEL_ACCESS = Bedrock "GetUseCaseForModelAccess" Read;
+    GET_MODEL_INVOCATION_LOGGING_CONFIGURATION = Bedrock "GetModelInvocationLoggingConfiguration" Read;
 
     LIST_SERVICE_QUOTAS = ServiceQuotas "ListServiceQuotas" Read;
     LIST_AWS_DEFAULT_SERVICE_QUOTAS = ServiceQuotas "ListAWSDefaultServiceQuotas" Read;
 
     GET_METRIC_DATA = CloudWatch "GetMetricData" Read;
+
+    DESCRIBE_LOG_GROUPS = Logs "DescribeLogGroups" Read;
 
     INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
     INVOKE_MODEL_WITH_RESPONSE_STREAM = BedrockRuntime "InvokeModelWithResponseStream" Read;
@@ -139,6 +145,11 @@ catalog! {
     ATTACH_ROLE_POLICY = Iam "AttachRolePolicy" Write;
     ATTACH_USER_POLICY = Iam "AttachUserPolicy" Write;
     ATTACH_GROUP_POLICY = Iam "AttachGroupPolicy" Write;
+    CREATE_ROLE = Iam "CreateRole" Write;
+    PUT_ROLE_POLICY = Iam "PutRolePolicy" Write;
+    CREATE_LOG_GROUP = Logs "CreateLogGroup" Write;
+    PUT_RETENTION_POLICY = Logs "PutRetentionPolicy" Write;
+    PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION = Bedrock "PutModelInvocationLoggingConfiguration" Write;
 }
 
 #[cfg(test)]

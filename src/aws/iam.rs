@@ -171,6 +171,12 @@ impl AwsReader {
                         boundary_arn: role
                             .permissions_boundary
                             .and_then(|b| b.permissions_boundary_arn),
+                        tags: role
+                            .tags
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|t| (t.key, t.value))
+                            .collect(),
                         arn: role.arn,
                     }),
                     _ => Err(AwsError::new(
@@ -283,9 +289,23 @@ impl AwsReader {
         policy: &str,
     ) -> Result<NamedPolicy, AwsError> {
         let op = policy_reads(kind).get_inline;
+        let raw = self.inline_policy_text(kind, name, policy).await?;
         let label = format!("{kind}/{name} inline policy {policy}");
-        let raw = self
-            .cache
+        Ok(NamedPolicy {
+            policy: document(op, &label, &raw)?,
+            name: label,
+        })
+    }
+
+    /// GetUserPolicy, GetGroupPolicy or GetRolePolicy: the document as IAM returns it.
+    async fn inline_policy_text(
+        &self,
+        kind: &str,
+        name: &str,
+        policy: &str,
+    ) -> Result<String, AwsError> {
+        let op = policy_reads(kind).get_inline;
+        self.cache
             .get(
                 self.log(),
                 CallKey::new(op, None, format!("{name}/{policy}")),
@@ -324,11 +344,38 @@ impl AwsReader {
                     }
                 },
             )
-            .await?;
-        Ok(NamedPolicy {
-            policy: document(op, &label, &raw)?,
-            name: label,
-        })
+            .await
+    }
+
+    /// A role this tool may manage, with one of its inline policies as a document: `None`
+    /// when there is no such role; the policy `None` when the role has no policy of that
+    /// name.
+    pub async fn role_with_inline_policy(
+        &self,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<(RoleInfo, Option<serde_json::Value>)>, AwsError> {
+        let role = match self.role(role_name).await {
+            Ok(role) => role,
+            Err(error) if error.kind() == AwsErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let op = policy_reads("role").get_inline;
+        let document = match self
+            .inline_policy_text("role", role_name, policy_name)
+            .await
+        {
+            Ok(raw) => Some(serde_json::from_str(&decode(&raw)).map_err(|e| {
+                AwsError::new(
+                    AwsErrorKind::Malformed,
+                    op,
+                    format!("role/{role_name} inline policy {policy_name}: not JSON: {e}"),
+                )
+            })?),
+            Err(error) if error.kind() == AwsErrorKind::NotFound => None,
+            Err(error) => return Err(error),
+        };
+        Ok(Some((role, document)))
     }
 
     async fn attached_policies(

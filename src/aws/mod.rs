@@ -24,6 +24,7 @@ pub mod catalog;
 mod credentials;
 mod error;
 mod iam;
+mod logging;
 mod write;
 
 use std::collections::HashMap;
@@ -88,6 +89,7 @@ struct RegionalClients {
     runtime: Mutex<HashMap<String, aws_sdk_bedrockruntime::Client>>,
     quotas: Mutex<HashMap<String, aws_sdk_servicequotas::Client>>,
     cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
+    logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
 }
 
 impl Session {

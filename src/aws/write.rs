@@ -36,7 +36,7 @@ impl std::fmt::Display for AttachTarget {
 }
 
 pub struct AwsWriter {
-    session: Arc<Session>,
+    pub(super) session: Arc<Session>,
 }
 
 impl AwsWriter {
@@ -46,8 +46,13 @@ impl AwsWriter {
     }
 
     fn iam(&self, operation: &'static Operation) -> &aws_sdk_iam::Client {
-        self.session.log.called(operation);
+        self.called(operation);
         &self.session.iam
+    }
+
+    /// Counts a write in the run's call log (what `-v` prints).
+    pub(super) fn called(&self, operation: &'static Operation) {
+        self.session.log.called(operation);
     }
 
     /// CreatePolicy: a customer-managed policy; its ARN.
@@ -60,23 +65,14 @@ impl AwsWriter {
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
         const OP: &Operation = &catalog::CREATE_POLICY;
-        let mut request = self
+        let out = self
             .iam(OP)
             .create_policy()
             .policy_name(name)
             .path(path)
             .policy_document(document)
-            .description(description);
-        for (key, value) in tags {
-            request = request.tags(
-                aws_sdk_iam::types::Tag::builder()
-                    .key(key)
-                    .value(value)
-                    .build()
-                    .map_err(|e| AwsError::new(AwsErrorKind::Invalid, OP, e.to_string()))?,
-            );
-        }
-        let out = request
+            .description(description)
+            .set_tags(Some(iam_tags(OP, tags)?))
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OP, e))?;
@@ -155,4 +151,62 @@ impl AwsWriter {
                 .map_err(|e| AwsError::from_sdk(op, e)),
         }
     }
+}
+
+impl AwsWriter {
+    /// CreateRole with its trust policy and tags; the role's ARN.
+    pub async fn create_role(
+        &self,
+        name: &str,
+        trust: &str,
+        description: &str,
+        tags: &[(String, String)],
+    ) -> Result<String, AwsError> {
+        const OP: &Operation = &catalog::CREATE_ROLE;
+        let out = self
+            .iam(OP)
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust)
+            .description(description)
+            .set_tags(Some(iam_tags(OP, tags)?))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        Ok(out.role.map(|r| r.arn).unwrap_or_default())
+    }
+
+    /// PutRolePolicy: creates or replaces the role's inline policy of that name.
+    pub async fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::PUT_ROLE_POLICY;
+        self.iam(OP)
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(policy_name)
+            .policy_document(document)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+}
+
+fn iam_tags(
+    op: &'static Operation,
+    tags: &[(String, String)],
+) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
+    tags.iter()
+        .map(|(key, value)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| AwsError::new(AwsErrorKind::Invalid, op, e.to_string()))
+        })
+        .collect()
 }

@@ -40,11 +40,7 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
         Some(name) => valid_policy_name(name)?,
         None => default_policy_name(&template.name, &target),
     };
-    let confirmation = match (args.dry_run, args.yes) {
-        (true, _) => Confirmation::DryRun,
-        (false, true) => Confirmation::Yes,
-        (false, false) => Confirmation::Unconfirmed,
-    };
+    let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
     let session = session(global).await;
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
     let rendered = match rendered(global, &aws, &template, args.vars, args.models).await? {

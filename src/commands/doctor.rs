@@ -38,11 +38,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     spinner.finish();
     let mut fix_code = EXIT_OK;
     if args.fix {
-        let confirmation = match (args.dry_run, args.yes) {
-            (true, _) => Confirmation::DryRun,
-            (false, true) => Confirmation::Yes,
-            (false, false) => Confirmation::Unconfirmed,
-        };
+        let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
         match fix(global, &aws, &cx, &report.findings, confirmation).await? {
             Ok(applied) => {
                 let changed = confirmation == Confirmation::Yes

@@ -6,6 +6,7 @@ mod apply;
 mod checks;
 mod doctor;
 mod policy;
+mod setup;
 mod templates;
 
 use std::fs::File;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 pub use checks::checks_list;
 pub use doctor::{doctor, doctor_inputs_from, doctor_report};
 pub use policy::policy;
+pub use setup::setup;
 
 use crate::CommandError;
 use crate::aws::{AwsOptions, Session};

@@ -108,3 +108,40 @@ mod tests {
         );
     }
 }
+
+/// A region's model invocation logging configuration (Bedrock's `LoggingConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InvocationLogging {
+    pub cloudwatch: Option<CloudWatchDestination>,
+    /// The S3 destination: bucket and key prefix.
+    pub s3: Option<(String, Option<String>)>,
+    pub text: bool,
+    pub image: bool,
+    pub embedding: bool,
+    pub video: bool,
+    pub audio: bool,
+}
+
+impl InvocationLogging {
+    /// Whether logs go anywhere: AWS answers without a configuration, or with an empty one,
+    /// when logging is off.
+    pub fn has_destination(&self) -> bool {
+        self.cloudwatch.is_some() || self.s3.is_some()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudWatchDestination {
+    pub log_group: String,
+    pub role_arn: String,
+    /// Where Bedrock puts what is too large for a log event.
+    pub large_data_bucket: Option<String>,
+}
+
+/// A CloudWatch Logs log group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogGroup {
+    pub name: String,
+    /// `None`: kept forever.
+    pub retention_days: Option<i32>,
+}

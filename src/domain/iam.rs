@@ -11,6 +11,7 @@ pub struct CallerIdentityAnswer {
 pub struct RoleInfo {
     pub arn: String,
     pub boundary_arn: Option<String>,
+    pub tags: Vec<(String, String)>,
 }
 
 /// One (action, resource) answer of SimulatePrincipalPolicy.

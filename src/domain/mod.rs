@@ -12,7 +12,8 @@ mod time;
 
 pub use arn::Arn;
 pub use bedrock::{
-    Availability, FoundationModel, InferenceProfile, Lifecycle, ServiceQuota, arn_region,
+    Availability, CloudWatchDestination, FoundationModel, InferenceProfile, InvocationLogging,
+    Lifecycle, LogGroup, ServiceQuota, arn_region,
 };
 pub use iam::{CallerIdentityAnswer, ManagedPolicy, PolicyVersion, RoleInfo, SimulatedDecision};
 pub use models::{Family, ModelName, ModelRequest};

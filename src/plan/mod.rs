@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::aws::catalog::{self, Operation};
 use crate::aws::{AttachTarget, AwsError, AwsWriter, Session};
+use crate::domain::{InvocationLogging, Region};
 
 /// One change, with everything its call needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +35,32 @@ pub enum Change {
         target: AttachTarget,
         policy_arn: String,
     },
+    CreateRole {
+        name: String,
+        trust: String,
+        description: String,
+        tags: Vec<(String, String)>,
+    },
+    /// Creates or replaces one inline policy of a role.
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        document: String,
+    },
+    CreateLogGroup {
+        region: Region,
+        name: String,
+    },
+    PutRetentionPolicy {
+        region: Region,
+        name: String,
+        days: i32,
+    },
+    /// The region's whole invocation logging configuration.
+    PutInvocationLogging {
+        region: Region,
+        logging: InvocationLogging,
+    },
 }
 
 impl Change {
@@ -43,6 +70,13 @@ impl Change {
             Change::CreateDefaultPolicyVersion { .. } => &catalog::CREATE_POLICY_VERSION,
             Change::DeletePolicyVersion { .. } => &catalog::DELETE_POLICY_VERSION,
             Change::AttachPolicy { target, .. } => target.operation(),
+            Change::CreateRole { .. } => &catalog::CREATE_ROLE,
+            Change::PutRolePolicy { .. } => &catalog::PUT_ROLE_POLICY,
+            Change::CreateLogGroup { .. } => &catalog::CREATE_LOG_GROUP,
+            Change::PutRetentionPolicy { .. } => &catalog::PUT_RETENTION_POLICY,
+            Change::PutInvocationLogging { .. } => {
+                &catalog::PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION
+            }
         }
     }
 
@@ -56,6 +90,17 @@ impl Change {
                 version_id,
             } => format!("{policy_arn} {version_id}"),
             Change::AttachPolicy { target, policy_arn } => format!("{policy_arn} to {target}"),
+            Change::CreateRole { name, .. } => format!("role/{name}"),
+            Change::PutRolePolicy {
+                role, policy_name, ..
+            } => format!("role/{role} inline policy {policy_name}"),
+            Change::CreateLogGroup { region, name } => format!("log group {name} in {region}"),
+            Change::PutRetentionPolicy { region, name, days } => {
+                format!("log group {name} in {region}: {days} days")
+            }
+            Change::PutInvocationLogging { region, .. } => {
+                format!("invocation logging of {region}")
+            }
         }
     }
 
@@ -85,6 +130,27 @@ impl Change {
             } => writer.delete_policy_version(policy_arn, version_id).await,
             Change::AttachPolicy { target, policy_arn } => {
                 writer.attach_policy(target, policy_arn).await
+            }
+            Change::CreateRole {
+                name,
+                trust,
+                description,
+                tags,
+            } => writer
+                .create_role(name, trust, description, tags)
+                .await
+                .map(drop),
+            Change::PutRolePolicy {
+                role,
+                policy_name,
+                document,
+            } => writer.put_role_policy(role, policy_name, document).await,
+            Change::CreateLogGroup { region, name } => writer.create_log_group(region, name).await,
+            Change::PutRetentionPolicy { region, name, days } => {
+                writer.put_retention_policy(region, name, *days).await
+            }
+            Change::PutInvocationLogging { region, logging } => {
+                writer.put_invocation_logging(region, logging).await
             }
         }
     }
@@ -138,6 +204,17 @@ pub enum Confirmation {
     Unconfirmed,
     /// `--yes`.
     Yes,
+}
+
+impl Confirmation {
+    /// From a mutating command's `--dry-run` and `--yes` (clap keeps them exclusive).
+    pub fn from_flags(dry_run: bool, yes: bool) -> Confirmation {
+        match (dry_run, yes) {
+            (true, _) => Confirmation::DryRun,
+            (false, true) => Confirmation::Yes,
+            (false, false) => Confirmation::Unconfirmed,
+        }
+    }
 }
 
 /// What became of each step.

@@ -38,9 +38,31 @@ pub fn catalog_values(
                 "global_model_arns" => Filled::List(routes.global_models.clone()),
                 "on_demand_model_arns" => Filled::List(routes.on_demand.clone()),
                 "profile_read_arns" => Filled::List(profile_reads(account, regions)),
-                "partition" => Filled::Text(account.partition.clone()),
                 "account" => Filled::Text(account.id.clone()),
-                "region" => Filled::Text(regions.first()?.to_string()),
+                "log_stream_arns" => {
+                    let Some(Filled::Text(group)) = flags.get("log_group") else {
+                        return None;
+                    };
+                    Filled::List(
+                        regions
+                            .iter()
+                            .map(|region| {
+                                format!(
+                                    "arn:{}:logs:{region}:{}:log-group:{group}:log-stream:aws/bedrock/modelinvocations",
+                                    account.partition, account.id
+                                )
+                            })
+                            .collect(),
+                    )
+                }
+                "source_arns" => Filled::List(
+                    regions
+                        .iter()
+                        .map(|region| {
+                            format!("arn:{}:bedrock:{region}:{}:*", account.partition, account.id)
+                        })
+                        .collect(),
+                ),
                 "large_data_object_arns" => Filled::List(match flags.get("bucket") {
                     Some(Filled::Text(bucket)) if !bucket.is_empty() => {
                         vec![format!("arn:{}:s3:::{bucket}/*", account.partition)]
@@ -170,23 +192,57 @@ mod tests {
     }
 
     #[test]
-    fn the_bucket_gives_the_object_arns_and_none_gives_none() {
+    fn every_catalog_variable_of_the_manifest_is_filled() {
+        let flags = BTreeMap::from([("log_group".to_string(), Filled::Text("g".into()))]);
+        for template in crate::policy::templates() {
+            let values = catalog_values(
+                &template,
+                &account(),
+                &[],
+                &["us-east-1".parse().unwrap()],
+                &flags,
+            );
+            for variable in template.variables.iter().filter(|v| v.source == Source::Catalog) {
+                assert!(
+                    values.contains_key(&variable.name),
+                    "{}: {} has no value",
+                    template.name,
+                    variable.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_logging_role_names_each_region_and_the_bucket_only_when_given() {
         let role = template("invocation-logging-role").unwrap();
         let flags = |bucket: &str| {
-            BTreeMap::from([("bucket".to_string(), Filled::Text(bucket.to_string()))])
+            BTreeMap::from([
+                ("log_group".to_string(), Filled::Text("g".into())),
+                ("bucket".to_string(), Filled::Text(bucket.to_string())),
+            ])
         };
-        let regions = ["eu-west-1".parse().unwrap()];
+        let regions = ["eu-west-1".parse().unwrap(), "us-east-1".parse().unwrap()];
         let values = catalog_values(&role, &account(), &[], &regions, &flags("logs"));
         assert_eq!(
             values["large_data_object_arns"],
             Filled::List(vec!["arn:aws:s3:::logs/*".into()])
         );
-        assert_eq!(values["region"], Filled::Text("eu-west-1".into()));
+        assert_eq!(
+            values["log_stream_arns"],
+            Filled::List(vec![
+                "arn:aws:logs:eu-west-1:123456789012:log-group:g:log-stream:aws/bedrock/modelinvocations".into(),
+                "arn:aws:logs:us-east-1:123456789012:log-group:g:log-stream:aws/bedrock/modelinvocations".into(),
+            ])
+        );
+        assert_eq!(
+            values["source_arns"],
+            Filled::List(vec![
+                "arn:aws:bedrock:eu-west-1:123456789012:*".into(),
+                "arn:aws:bedrock:us-east-1:123456789012:*".into(),
+            ])
+        );
         let values = catalog_values(&role, &account(), &[], &regions, &flags(""));
         assert_eq!(values["large_data_object_arns"], Filled::List(vec![]));
-        assert!(
-            !catalog_values(&role, &account(), &[], &[], &flags("")).contains_key("region"),
-            "no region: rendering names it missing"
-        );
     }
 }

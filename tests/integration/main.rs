@@ -14,6 +14,7 @@ mod harness;
 mod iam;
 mod iam_corpus;
 mod plan;
+mod setup;
 mod templates;
 
 use assert_cmd::Command;

@@ -163,9 +163,9 @@ fn a_role_template_renders_both_documents_and_bad_variables_exit_2() {
     ));
     assert_eq!(
         role["PolicyDocument"]["Statement"][0]["Resource"],
-        format!(
+        json!([format!(
             "arn:aws:logs:us-east-1:{ACCOUNT}:log-group:bedrock-invocations:log-stream:aws/bedrock/modelinvocations"
-        )
+        )])
     );
     assert_eq!(
         role["PolicyDocument"]["Statement"][1]["Resource"],

@@ -1,0 +1,297 @@
+//! `setup logging`: read the role, each region's log group and logging configuration, plan
+//! what is missing, and hand the plan to `plan::apply`, which sends it only with `--yes`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use futures_util::future::join_all;
+
+use super::templates::template;
+use super::{Output, print_call_counts, regions, session};
+use crate::aws::{AwsError, AwsReader};
+use crate::cli::{GlobalArgs, SetupCommand};
+use crate::domain::{Arn, Region};
+use crate::plan::{self, Confirmation};
+use crate::policy::{Account, Filled, catalog_values, render};
+use crate::report::{Document, Examined, Report};
+use crate::setup::logging::{
+    Destination, RETENTION_DAYS, ROLE_NAME, ROLE_POLICY_NAME, RegionNow, plan_logging,
+};
+use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
+
+pub async fn setup(global: &GlobalArgs, command: &SetupCommand) -> Result<u8, CommandError> {
+    match command {
+        SetupCommand::Logging {
+            log_group,
+            retention_days,
+            role_arn,
+            create_role,
+            bucket,
+            dry_run,
+            yes,
+        } => {
+            let destination = match (log_group, bucket) {
+                (Some(group), _) => {
+                    valid_log_group(group)?;
+                    if !RETENTION_DAYS.contains(retention_days) {
+                        return Err(CommandError::Usage(format!(
+                            "--retention-days {retention_days} is not one CloudWatch Logs accepts ({})",
+                            RETENTION_DAYS
+                                .iter()
+                                .map(|d| d.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    }
+                    if role_arn.is_none() && !create_role {
+                        return Err(CommandError::Usage(
+                            "--log-group needs the role Bedrock writes with: --role-arn A, or --create-role".into(),
+                        ));
+                    }
+                    if let Some(arn) = role_arn {
+                        let is_role = arn.parse::<Arn>().ok().is_some_and(|a| {
+                            a.service() == "iam" && a.resource().starts_with("role/")
+                        });
+                        if !is_role {
+                            return Err(CommandError::Usage(format!(
+                                "--role-arn '{arn}' is not an IAM role ARN"
+                            )));
+                        }
+                    }
+                    Wanted::LogGroup {
+                        name: group.clone(),
+                        retention_days: *retention_days,
+                        role_arn: role_arn.clone(),
+                    }
+                }
+                (None, Some(bucket)) => {
+                    valid_bucket(bucket)?;
+                    Wanted::Bucket(bucket.clone())
+                }
+                (None, None) => {
+                    return Err(CommandError::Usage(
+                        "give --log-group G or --bucket B".into(),
+                    ));
+                }
+            };
+            logging(
+                global,
+                destination,
+                Confirmation::from_flags(*dry_run, *yes),
+            )
+            .await
+        }
+    }
+}
+
+/// The destination as the flags give it; the role's ARN is known once the account is.
+enum Wanted {
+    LogGroup {
+        name: String,
+        retention_days: i32,
+        /// `None`: `--create-role`.
+        role_arn: Option<String>,
+    },
+    Bucket(String),
+}
+
+async fn logging(
+    global: &GlobalArgs,
+    wanted: Wanted,
+    confirmation: Confirmation,
+) -> Result<u8, CommandError> {
+    let mut output = Output::open(global)?;
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    let session = session(global).await;
+    let regions = regions(global, &session)?;
+    if regions.is_empty() {
+        return Err(CommandError::Usage(
+            "no region: give --region R (repeat it for several) or configure one".into(),
+        ));
+    }
+    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
+    let identity = match aws.caller_identity().await {
+        Ok(identity) => identity,
+        Err(error) => return Ok(read_failed("the caller's account", &error)),
+    };
+    let account = Account {
+        partition: identity
+            .arn
+            .parse::<Arn>()
+            .map(|a| a.partition().to_string())
+            .unwrap_or_else(|_| "aws".into()),
+        id: identity.account.clone(),
+    };
+    let destination = match wanted {
+        Wanted::Bucket(bucket) => Destination::Bucket(bucket),
+        Wanted::LogGroup {
+            name,
+            retention_days,
+            role_arn,
+        } => {
+            let create_role = match role_arn {
+                Some(_) => None,
+                None => Some(role_documents(&account, &name, &regions)?),
+            };
+            Destination::LogGroup {
+                role_arn: role_arn.unwrap_or_else(|| {
+                    format!(
+                        "arn:{}:iam::{}:role/{ROLE_NAME}",
+                        account.partition, account.id
+                    )
+                }),
+                name,
+                retention_days,
+                create_role,
+            }
+        }
+    };
+    let group_name = match &destination {
+        Destination::LogGroup { name, .. } => Some(name.as_str()),
+        Destination::Bucket(_) => None,
+    };
+    let creates_role = matches!(
+        &destination,
+        Destination::LogGroup {
+            create_role: Some(_),
+            ..
+        }
+    );
+    let role_read = async {
+        if creates_role {
+            aws.role_with_inline_policy(ROLE_NAME, ROLE_POLICY_NAME)
+                .await
+        } else {
+            Ok(None)
+        }
+    };
+    let region_reads = join_all(
+        regions
+            .iter()
+            .map(|region| region_now(&aws, region, group_name)),
+    );
+    let (role, now) = tokio::join!(role_read, region_reads);
+    let role = match role {
+        Ok(role) => role,
+        Err(error) => return Ok(read_failed(&format!("role/{ROLE_NAME}"), &error)),
+    };
+    let mut regions_now = Vec::new();
+    for read in now {
+        match read {
+            Ok(now) => regions_now.push(now),
+            Err((what, error)) => return Ok(read_failed(&what, &error)),
+        }
+    }
+    let plan = match plan_logging(&destination, role.as_ref(), &regions_now) {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            eprintln!("error: {refusal}");
+            return Ok(EXIT_FAILED);
+        }
+    };
+    let outcome = plan::apply(&plan, confirmation, aws.session()).await;
+    let code = if outcome.failed() {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    };
+    let report = Report {
+        command: "setup logging",
+        started_at,
+        duration: clock.elapsed(),
+        scope: Examined {
+            accounts: vec![account.id],
+            principals: vec![identity.arn],
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            models: Vec::new(),
+        },
+        findings: Vec::new(),
+        plan: Some((plan, outcome)),
+    };
+    let written = output.write(&Document::Report(&report));
+    if global.verbose > 0 {
+        print_call_counts(&session);
+    }
+    written?;
+    Ok(code)
+}
+
+/// One region's log group (for a log-group destination) and logging configuration, read
+/// concurrently.
+async fn region_now(
+    aws: &AwsReader,
+    region: &Region,
+    group: Option<&str>,
+) -> Result<RegionNow, (String, AwsError)> {
+    let group_read = async {
+        match group {
+            Some(name) => aws.log_group(region, name).await,
+            None => Ok(None),
+        }
+    };
+    let (log_group, logging) = tokio::join!(group_read, aws.invocation_logging(region));
+    Ok(RegionNow {
+        region: region.clone(),
+        log_group: log_group.map_err(|e| (format!("the log groups of {region}"), e))?,
+        logging: logging.map_err(|e| (format!("the invocation logging of {region}"), e))?,
+    })
+}
+
+fn read_failed(what: &str, error: &AwsError) -> u8 {
+    eprintln!("error: cannot read {what}: {error}");
+    EXIT_ERROR
+}
+
+/// The `invocation-logging-role` template for this log group in these regions: its trust
+/// policy and its permissions.
+fn role_documents(
+    account: &Account,
+    log_group: &str,
+    regions: &[Region],
+) -> Result<(serde_json::Value, serde_json::Value), CommandError> {
+    let template = template("invocation-logging-role")?;
+    let usage = |e: crate::policy::RenderError| CommandError::Usage(e.to_string());
+    let flags: BTreeMap<String, Filled> = template
+        .flag_values(&[("log_group".into(), log_group.into())])
+        .map_err(usage)?;
+    let mut values = flags.clone();
+    values.extend(catalog_values(&template, account, &[], regions, &flags));
+    let permissions = render(&template.document(), &values).map_err(usage)?;
+    let trust = template
+        .trust_document()
+        .map(|t| render(&t, &values))
+        .transpose()
+        .map_err(usage)?
+        .unwrap_or_default();
+    Ok((trust, permissions))
+}
+
+/// CloudWatch Logs names: 1 to 512 of letters, digits and `._-/#`.
+fn valid_log_group(name: &str) -> Result<(), CommandError> {
+    let ok = !name.is_empty()
+        && name.len() <= 512
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
+    ok.then_some(()).ok_or_else(|| {
+        CommandError::Usage(format!(
+            "--log-group '{name}' is not a log group name (1 to 512 of letters, digits and ._-/#)"
+        ))
+    })
+}
+
+/// S3 bucket names: 3 to 63 of lowercase letters, digits, `.` and `-`, starting and ending
+/// with a letter or digit.
+fn valid_bucket(name: &str) -> Result<(), CommandError> {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let ok = (3..=63).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && edge(name.chars().next())
+        && edge(name.chars().last());
+    ok.then_some(())
+        .ok_or_else(|| CommandError::Usage(format!("--bucket '{name}' is not an S3 bucket name")))
+}

@@ -1,0 +1,4 @@
+//! `setup`'s planners: from what AWS holds and what the admin asked for, the steps still
+//! needed. Pure: the command reads AWS, these decide, `plan::apply` sends.
+
+pub mod logging;

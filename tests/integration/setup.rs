@@ -1,0 +1,212 @@
+//! `setup logging` through the binary against moto (CloudWatch Logs, IAM and Bedrock's
+//! logging configuration): the plan first, nothing sent without `--yes`, every piece made
+//! in order, a re-run that sends nothing, a fault mid-way repaired by running again.
+
+use serde_json::Value;
+
+use crate::Run;
+use crate::support::Emulator;
+use crate::support::front::{Fault, Rule};
+
+const REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
+
+fn setup(emulator: &Emulator, args: &[&str]) -> (Run, Value) {
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["setup", "logging"])
+            .args(args)
+            .args(["--output", "json"]),
+    );
+    let report = if run.stdout.is_empty() {
+        Value::Null
+    } else {
+        run.report()
+    };
+    (run, report)
+}
+
+fn steps(report: &Value) -> Vec<(String, String)> {
+    report["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["operation"].as_str().unwrap().to_string(),
+                s["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn writes(emulator: &Emulator) -> Vec<String> {
+    emulator
+        .front
+        .requests()
+        .iter()
+        .filter(|r| r.mutating)
+        .map(|r| r.key())
+        .collect()
+}
+
+/// Bedrock's logging configuration of `region` as moto holds it.
+fn logging_in(emulator: &Emulator, region: &str) -> Option<(String, String, bool)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(emulator.moto.as_ref().unwrap().url.clone())
+            .region(aws_config::Region::new(region.to_string()))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .load()
+            .await;
+        let out = aws_sdk_bedrock::Client::new(&config)
+            .get_model_invocation_logging_configuration()
+            .send()
+            .await
+            .unwrap();
+        let config = out.logging_config?;
+        let cloudwatch = config.cloud_watch_config?;
+        Some((
+            cloudwatch.log_group_name,
+            cloudwatch.role_arn,
+            config.text_data_delivery_enabled.unwrap_or(false),
+        ))
+    })
+}
+
+#[test]
+fn setup_logging_plans_applies_and_converges() {
+    let emulator = Emulator::start();
+    let to_group = [
+        &["--log-group", "bedrock-invocations", "--create-role"][..],
+        &REGIONS,
+    ]
+    .concat();
+    let (run, report) = setup(&emulator, &[&to_group[..], &["--dry-run"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let planned: Vec<String> = steps(&report).into_iter().map(|(op, _)| op).collect();
+    assert_eq!(
+        planned,
+        [
+            "iam:CreateRole",
+            "iam:PutRolePolicy",
+            "logs:CreateLogGroup",
+            "logs:PutRetentionPolicy",
+            "bedrock:PutModelInvocationLoggingConfiguration",
+            "logs:CreateLogGroup",
+            "logs:PutRetentionPolicy",
+            "bedrock:PutModelInvocationLoggingConfiguration",
+        ]
+    );
+    assert!(writes(&emulator).is_empty(), "{:?}", writes(&emulator));
+
+    let (run, report) = setup(&emulator, &[&to_group[..], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}\n{report:#}", run.stderr);
+    assert!(steps(&report).iter().all(|(_, result)| result == "done"));
+    assert_eq!(writes(&emulator).len(), 8);
+    let role = "arn:aws:iam::123456789012:role/bedrock-invocation-logging".to_string();
+    for region in ["us-east-1", "eu-west-1"] {
+        assert_eq!(
+            logging_in(&emulator, region),
+            Some(("bedrock-invocations".into(), role.clone(), true)),
+            "{region}"
+        );
+    }
+
+    let (run, report) = setup(&emulator, &[&to_group[..], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(steps(&report).is_empty(), "{report:#}");
+    assert_eq!(writes(&emulator).len(), 8, "a re-run sends nothing");
+
+    // A longer retention is one step per region.
+    let (run, report) = setup(
+        &emulator,
+        &[&to_group[..], &["--retention-days", "90", "--yes"]].concat(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let changed: Vec<String> = steps(&report).into_iter().map(|(op, _)| op).collect();
+    assert_eq!(
+        changed,
+        ["logs:PutRetentionPolicy", "logs:PutRetentionPolicy"]
+    );
+}
+
+#[test]
+fn a_fault_mid_way_is_repaired_by_running_again() {
+    let emulator = Emulator::start();
+    let args = [
+        "--log-group",
+        "g",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/logs",
+        "--region",
+        "us-east-1",
+        "--yes",
+    ];
+    emulator.on(
+        "bedrock:PutModelInvocationLoggingConfiguration",
+        Rule::Fault(Fault::ServerError),
+    );
+    let (run, report) = setup(&emulator, &args);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let results: Vec<String> = steps(&report).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(results, ["done", "done", "failed"]);
+    assert_eq!(logging_in(&emulator, "us-east-1"), None);
+
+    emulator.on(
+        "bedrock:PutModelInvocationLoggingConfiguration",
+        Rule::Forward,
+    );
+    let (run, report) = setup(&emulator, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        steps(&report),
+        [(
+            "bedrock:PutModelInvocationLoggingConfiguration".to_string(),
+            "done".to_string()
+        )]
+    );
+    assert_eq!(emulator.front.count("logs:CreateLogGroup"), 1, "made once");
+    assert!(logging_in(&emulator, "us-east-1").is_some());
+}
+
+#[test]
+fn bad_setup_flags_are_one_line_and_nothing_is_sent() {
+    let emulator = Emulator::front_only();
+    for (args, mentions) in [
+        (
+            &[
+                "--log-group",
+                "g",
+                "--create-role",
+                "--retention-days",
+                "31",
+            ][..],
+            "31",
+        ),
+        (&["--log-group", "g"], "--role-arn"),
+        (
+            &["--log-group", "g", "--role-arn", "arn:aws:iam::1:user/x"],
+            "user/x",
+        ),
+        (&["--log-group", "has space", "--create-role"], "has space"),
+        (&["--bucket", "Not_A_Bucket"], "Not_A_Bucket"),
+        (&["--log-group", "g", "--bucket", "b"], "--bucket"),
+    ] {
+        let run = Run::of(
+            emulator
+                .cmd()
+                .args(["setup", "logging", "--dry-run"])
+                .args(args),
+        );
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(mentions), "{args:?}: {}", run.stderr);
+    }
+    assert!(emulator.front.requests().is_empty());
+}
