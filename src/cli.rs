@@ -248,6 +248,25 @@ pub enum SetupCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// What an account needs before its first Claude call: the Anthropic use case form and
+    /// each model's agreement, in each --region; shows the plan, changes nothing without
+    /// --yes, converges when run again
+    ModelAccess {
+        /// Model (as doctor's --model); repeat for several (default: the newest Sonnet and
+        /// Haiku)
+        #[arg(long = "model", value_name = "M")]
+        models: Vec<String>,
+        /// The Anthropic use case form as a JSON object you wrote (the fields of the form in
+        /// the Bedrock console); sent as written when the account has not submitted one
+        #[arg(long, value_name = "FILE")]
+        use_case_form: Option<PathBuf>,
+        /// Show the plan and change nothing
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
+        /// Apply the plan
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,7 @@ use aws_smithy_types::Blob;
 use aws_smithy_types::date_time::Format;
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsReader, CallKey, Session};
+use super::{AwsError, AwsReader, AwsWriter, CallKey, Session};
 use crate::domain::{
     Availability, FoundationModel, InferenceProfile, Lifecycle, Region, ServiceQuota,
 };
@@ -254,6 +254,30 @@ impl AwsReader {
             .await
     }
 
+    /// ListFoundationModelAgreementOffers: the offer tokens of a model's agreement, in the
+    /// order Bedrock lists them.
+    pub async fn agreement_offers(
+        &self,
+        region: &Region,
+        model_id: &str,
+    ) -> Result<Vec<String>, AwsError> {
+        const OP: &Operation = &catalog::LIST_FOUNDATION_MODEL_AGREEMENT_OFFERS;
+        let key = CallKey::new(OP, Some(region.as_str()), model_id);
+        self.cache
+            .get(self.log(), key, || async {
+                let out = self
+                    .session
+                    .bedrock(region)
+                    .list_foundation_model_agreement_offers()
+                    .model_id(model_id)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(out.offers.into_iter().map(|o| o.offer_token).collect())
+            })
+            .await
+    }
+
     /// ListInferenceProfiles, every page, every type the region lists.
     pub async fn inference_profiles(
         &self,
@@ -410,4 +434,40 @@ fn quota_of(q: aws_sdk_servicequotas::types::ServiceQuota) -> Option<ServiceQuot
         value: q.value?,
         adjustable: q.adjustable,
     })
+}
+
+impl AwsWriter {
+    /// PutUseCaseForModelAccess: the Anthropic use case form, as the admin wrote it.
+    pub async fn put_use_case(&self, region: &Region, form: &str) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::PUT_USE_CASE_FOR_MODEL_ACCESS;
+        self.called(OP);
+        self.session
+            .bedrock(region)
+            .put_use_case_for_model_access()
+            .form_data(Blob::new(form.as_bytes()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    /// CreateFoundationModelAgreement with the offer's token.
+    pub async fn create_model_agreement(
+        &self,
+        region: &Region,
+        model_id: &str,
+        offer_token: &str,
+    ) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::CREATE_FOUNDATION_MODEL_AGREEMENT;
+        self.called(OP);
+        self.session
+            .bedrock(region)
+            .create_foundation_model_agreement()
+            .model_id(model_id)
+            .offer_token(offer_token)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
 }

@@ -128,6 +128,7 @@ catalog! {
     GET_INFERENCE_PROFILE = Bedrock "GetInferenceProfile" Read;
     GET_USE_CASE_FOR_MODEL_ACCESS = Bedrock "GetUseCaseForModelAccess" Read;
     GET_MODEL_INVOCATION_LOGGING_CONFIGURATION = Bedrock "GetModelInvocationLoggingConfiguration" Read;
+    LIST_FOUNDATION_MODEL_AGREEMENT_OFFERS = Bedrock "ListFoundationModelAgreementOffers" Read;
 
     LIST_SERVICE_QUOTAS = ServiceQuotas "ListServiceQuotas" Read;
     LIST_AWS_DEFAULT_SERVICE_QUOTAS = ServiceQuotas "ListAWSDefaultServiceQuotas" Read;
@@ -150,6 +151,8 @@ catalog! {
     CREATE_LOG_GROUP = Logs "CreateLogGroup" Write;
     PUT_RETENTION_POLICY = Logs "PutRetentionPolicy" Write;
     PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION = Bedrock "PutModelInvocationLoggingConfiguration" Write;
+    PUT_USE_CASE_FOR_MODEL_ACCESS = Bedrock "PutUseCaseForModelAccess" Write;
+    CREATE_FOUNDATION_MODEL_AGREEMENT = Bedrock "CreateFoundationModelAgreement" Write;
 }
 
 #[cfg(test)]

@@ -140,9 +140,11 @@ struct Blocked {
 pub(super) fn use_case_fix(model: &FoundationModel, region: &Region) -> String {
     format!(
         "Submit the Anthropic use case form once for the account (or once in the organization's management account, for \
-         every member): Bedrock console > Model catalog > {} > Submit use case details, or aws bedrock \
-         put-use-case-for-model-access --form-data <base64 JSON> --region {region}; it takes effect within 15 minutes",
-        model.name.as_deref().unwrap_or(&model.id),
+         every member): write its fields as JSON to use-case-form.json, then bedrock-preflight setup model-access \
+         --model {id} --region {region} --use-case-form use-case-form.json --yes (or Bedrock console > Model catalog > \
+         {name} > Submit use case details); it takes effect within 15 minutes",
+        id = model.id,
+        name = model.name.as_deref().unwrap_or(&model.id),
     )
 }
 
@@ -167,8 +169,7 @@ fn judge(
         });
     }
     let admin_agreement = format!(
-        "or an administrator accepts the agreement once: aws bedrock list-foundation-model-agreement-offers --model-id {id} \
-         --region {region}, then aws bedrock create-foundation-model-agreement --model-id {id} --offer-token <token> --region {region}"
+        "or an administrator accepts the agreement once: bedrock-preflight setup model-access --model {id} --region {region} --yes"
     );
     match a.agreement.as_str() {
         "AVAILABLE" => {}
@@ -409,7 +410,13 @@ mod tests {
             (Status::Fail, "models.access/use-case-form-missing")
         );
         let fix = missing.remediation.unwrap();
-        assert!(fix.contains("put-use-case-for-model-access"), "{fix}");
+        assert!(
+            fix.contains(
+                "bedrock-preflight setup model-access --model anthropic.claude-sonnet-4-6 --region us-east-1 \
+                 --use-case-form use-case-form.json --yes"
+            ),
+            "{fix}"
+        );
         assert!(!fix.to_lowercase().contains("model access page"), "{fix}");
         let denied = AwsError::new(
             AwsErrorKind::Denied,
@@ -443,7 +450,10 @@ mod tests {
         );
         let fix = may_not.remediation.unwrap();
         assert!(
-            fix.contains("aws:CalledViaLast") && fix.contains("create-foundation-model-agreement"),
+            fix.contains("aws:CalledViaLast")
+                && fix.contains(
+                    "bedrock-preflight setup model-access --model anthropic.claude-sonnet-4-6 --region us-east-1 --yes"
+                ),
             "{fix}"
         );
         let unknown = judged_with(missing, Ok(true), None);

@@ -343,8 +343,7 @@ fn verdict(
             "Model agreement not accepted",
             format!("Bedrock refused {id} in {region} (\"{}\"): the model's agreement has not been accepted in this account", error.message()),
             format!(
-                "An administrator accepts it once: aws bedrock list-foundation-model-agreement-offers --model-id {0} --region {region}, \
-                 then aws bedrock create-foundation-model-agreement --model-id {0} --offer-token <token> --region {region}",
+                "An administrator accepts it once: bedrock-preflight setup model-access --model {0} --region {region} --yes",
                 invocation.model.id
             ),
         ),
@@ -698,13 +697,13 @@ mod tests {
                 "ValidationException",
                 AwsErrorKind::Invalid,
                 "Operation not allowed",
-                "create-foundation-model-agreement",
+                "setup model-access --model",
             ),
             (
                 "ResourceNotFoundException",
                 AwsErrorKind::NotFound,
                 "Model use case details have not been submitted for this account.",
-                "put-use-case-for-model-access",
+                "--use-case-form use-case-form.json",
             ),
             (
                 "AccessDeniedException",

@@ -1,5 +1,5 @@
-//! `setup logging`: read the role, each region's log group and logging configuration, plan
-//! what is missing, and hand the plan to `plan::apply`, which sends it only with `--yes`.
+//! `setup logging` and `setup model-access`: read what the account holds, plan what is
+//! missing, and hand the plan to `plan::apply`, which sends it only with `--yes`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,7 +7,8 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::future::join_all;
 
-use super::templates::template;
+use super::doctor::requested_models;
+use super::templates::{Resolve, live, template};
 use super::{Output, print_call_counts, regions, session};
 use crate::aws::{AwsError, AwsReader};
 use crate::cli::{GlobalArgs, SetupCommand};
@@ -18,6 +19,7 @@ use crate::report::{Document, Examined, Report};
 use crate::setup::logging::{
     Destination, RETENTION_DAYS, ROLE_NAME, ROLE_POLICY_NAME, RegionNow, plan_logging,
 };
+use crate::setup::model_access::{AgreementNow, plan_model_access};
 use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 
 pub async fn setup(global: &GlobalArgs, command: &SetupCommand) -> Result<u8, CommandError> {
@@ -82,7 +84,137 @@ pub async fn setup(global: &GlobalArgs, command: &SetupCommand) -> Result<u8, Co
             )
             .await
         }
+        SetupCommand::ModelAccess {
+            models,
+            use_case_form,
+            dry_run,
+            yes,
+        } => {
+            let form = use_case_form.as_deref().map(read_form).transpose()?;
+            model_access(
+                global,
+                models,
+                form,
+                Confirmation::from_flags(*dry_run, *yes),
+            )
+            .await
+        }
     }
+}
+
+/// The use case form file: a JSON object, read before any AWS call.
+fn read_form(path: &std::path::Path) -> Result<serde_json::Value, CommandError> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::Usage(format!("cannot read --use-case-form {name}: {e}")))?;
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(form) if form.as_object().is_some_and(|o| !o.is_empty()) => Ok(form),
+        Ok(_) => Err(CommandError::Usage(format!(
+            "--use-case-form {name} is not a JSON object with the form's fields"
+        ))),
+        Err(e) => Err(CommandError::Usage(format!(
+            "--use-case-form {name}: not JSON: {e}"
+        ))),
+    }
+}
+
+async fn model_access(
+    global: &GlobalArgs,
+    models: &[String],
+    form: Option<serde_json::Value>,
+    confirmation: Confirmation,
+) -> Result<u8, CommandError> {
+    let mut output = Output::open(global)?;
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    let requests = requested_models(models)?;
+    let session = session(global).await;
+    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
+    let live = match live(global, &aws, requests, Resolve::Models).await? {
+        Ok(live) => live,
+        Err(code) => return Ok(code),
+    };
+    let mut targets: Vec<(Region, String)> = Vec::new();
+    for target in live.models {
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
+    }
+    let Some(form_region) = live.regions.first().cloned() else {
+        return Err(CommandError::Usage(
+            "no region: give --region R or configure one".into(),
+        ));
+    };
+    let agreements = join_all(targets.iter().map(|(region, model_id)| {
+        let aws = &aws;
+        async move {
+            let availability = aws
+                .model_availability(region, model_id)
+                .await
+                .map_err(|e| (format!("the availability of {model_id} in {region}"), e))?;
+            let offers = if matches!(availability.agreement.as_str(), "AVAILABLE" | "PENDING") {
+                Vec::new()
+            } else {
+                aws.agreement_offers(region, model_id)
+                    .await
+                    .map_err(|e| (format!("the agreement offers of {model_id} in {region}"), e))?
+            };
+            Ok::<_, (String, AwsError)>(AgreementNow {
+                region: region.clone(),
+                model_id: model_id.clone(),
+                status: availability.agreement,
+                offers,
+            })
+        }
+    }));
+    let (submitted, agreements) = tokio::join!(aws.use_case_submitted(&form_region), agreements);
+    let submitted = match submitted {
+        Ok(submitted) => submitted,
+        Err(error) => {
+            return Ok(read_failed(
+                "whether the use case form was submitted",
+                &error,
+            ));
+        }
+    };
+    let mut now = Vec::new();
+    for agreement in agreements {
+        match agreement {
+            Ok(agreement) => now.push(agreement),
+            Err((what, error)) => return Ok(read_failed(&what, &error)),
+        }
+    }
+    let (plan, blockers) = plan_model_access(submitted, &form_region, form.as_ref(), &now);
+    let outcome = plan::apply(&plan, confirmation, aws.session()).await;
+    for blocker in &blockers {
+        eprintln!("error: {blocker}");
+    }
+    let code = if outcome.failed() {
+        EXIT_ERROR
+    } else if !blockers.is_empty() {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    };
+    let report = Report {
+        command: "setup model-access",
+        started_at,
+        duration: clock.elapsed(),
+        scope: Examined {
+            accounts: vec![live.account.id],
+            principals: Vec::new(),
+            regions: live.regions.iter().map(|r| r.to_string()).collect(),
+            models: targets.iter().map(|(_, m)| m.clone()).collect(),
+        },
+        findings: Vec::new(),
+        plan: Some((plan, outcome)),
+    };
+    let written = output.write(&Document::Report(&report));
+    if global.verbose > 0 {
+        print_call_counts(&session);
+    }
+    written?;
+    Ok(code)
 }
 
 /// The destination as the flags give it; the role's ARN is known once the account is.

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::doctor::requested_models;
 use super::{Output, regions, session};
 use crate::aws::AwsReader;
-use crate::checks::{self, CallerIdentity, Invocation, Invocations};
+use crate::checks::{self, CallerIdentity, Invocation, Invocations, ModelTargets};
 use crate::cli::GlobalArgs;
 use crate::domain::Region;
 use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
@@ -94,7 +94,12 @@ pub async fn validate_command(
     };
     let needs_live = proves || template.as_ref().is_some_and(Template::needs_catalog);
     let live = if needs_live {
-        match live(global, &aws, requests, proves).await? {
+        let depth = if proves {
+            Resolve::Routes
+        } else {
+            Resolve::Caller
+        };
+        match live(global, &aws, requests, depth).await? {
             Ok(live) => Some(live),
             Err(code) => return Ok(code),
         }
@@ -179,7 +184,12 @@ pub(super) async fn rendered(
             .variables
             .iter()
             .any(|v| ROUTE_VARIABLES.contains(&v.name.as_str()));
-        match live(global, aws, requests, needs_routes).await? {
+        let depth = if needs_routes {
+            Resolve::Routes
+        } else {
+            Resolve::Caller
+        };
+        match live(global, aws, requests, depth).await? {
             Ok(live) => Some(live),
             Err(code) => return Ok(Err(code)),
         }
@@ -232,27 +242,43 @@ fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, CommandError> {
         .collect()
 }
 
-/// What the live account says: who the caller is and, when asked, how each named model is
-/// called in each region.
-struct Live {
-    account: Account,
-    invocations: Vec<Invocation>,
-    regions: Vec<Region>,
+/// What the live account says: who the caller is and, as far as asked, which model each
+/// request is in each region and how it is called.
+pub(super) struct Live {
+    pub account: Account,
+    /// (region, model ID) of each request that resolved.
+    pub models: Vec<(Region, String)>,
+    pub invocations: Vec<Invocation>,
+    pub regions: Vec<Region>,
 }
 
-/// Runs doctor's resolving checks (credentials, caller, region, models, profiles) and keeps
-/// their facts. Any of them failing or erring stops the rendering: a policy for a model
-/// that did not resolve would grant the wrong thing or nothing.
-async fn live(
+/// How far `live` resolves.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Resolve {
+    /// The caller's account and partition.
+    Caller,
+    /// And each requested model in each region's catalog.
+    Models,
+    /// And how each is called: its inference profile and destinations.
+    Routes,
+}
+
+/// Runs doctor's resolving checks (credentials, caller; region and models; profiles) and
+/// keeps their facts. Any of them failing or erring stops the command: a policy or a setup
+/// for a model that did not resolve would grant or set up the wrong thing.
+pub(super) async fn live(
     global: &GlobalArgs,
     aws: &Arc<AwsReader>,
     models: Vec<crate::domain::ModelRequest>,
-    needs_routes: bool,
+    depth: Resolve,
 ) -> Result<Result<Live, u8>, CommandError> {
     let session = aws.session();
     let mut ids = vec!["credentials.resolve", "identity.caller"];
-    if needs_routes {
-        ids.extend(["region.config", "models.lifecycle", "profiles.resolve"]);
+    if depth >= Resolve::Models {
+        ids.extend(["region.config", "models.lifecycle"]);
+    }
+    if depth >= Resolve::Routes {
+        ids.push("profiles.resolve");
     }
     let checks: Vec<_> = checks::all()
         .into_iter()
@@ -272,17 +298,26 @@ async fn live(
         .collect();
     let identity = cx.fact::<CallerIdentity>();
     let invocations = cx.fact::<Invocations>();
+    let targets = cx.fact::<ModelTargets>();
     match (identity, invocations) {
         (Some(identity), invocations) if blocking.is_empty() => Ok(Ok(Live {
             account: Account {
                 partition: identity.partition.clone(),
                 id: identity.account.clone(),
             },
+            models: targets
+                .map(|t| {
+                    t.list
+                        .iter()
+                        .map(|t| (t.region.clone(), t.model.id.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
             invocations: invocations.map(|i| i.list.clone()).unwrap_or_default(),
             regions: cx.scope.regions.clone(),
         })),
         _ => {
-            eprintln!("error: the live account cannot fill the template's variables:");
+            eprintln!("error: the live account cannot resolve what was asked:");
             for finding in &blocking {
                 eprintln!(
                     "  {} {}: {}",

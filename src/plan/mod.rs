@@ -61,6 +61,16 @@ pub enum Change {
         region: Region,
         logging: InvocationLogging,
     },
+    /// The account's Anthropic use case form (sent through one region's endpoint).
+    PutUseCase {
+        region: Region,
+        form: String,
+    },
+    CreateModelAgreement {
+        region: Region,
+        model_id: String,
+        offer_token: String,
+    },
 }
 
 impl Change {
@@ -77,6 +87,8 @@ impl Change {
             Change::PutInvocationLogging { .. } => {
                 &catalog::PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION
             }
+            Change::PutUseCase { .. } => &catalog::PUT_USE_CASE_FOR_MODEL_ACCESS,
+            Change::CreateModelAgreement { .. } => &catalog::CREATE_FOUNDATION_MODEL_AGREEMENT,
         }
     }
 
@@ -101,6 +113,12 @@ impl Change {
             Change::PutInvocationLogging { region, .. } => {
                 format!("invocation logging of {region}")
             }
+            Change::PutUseCase { region, .. } => {
+                format!("the account's Anthropic use case form (through {region})")
+            }
+            Change::CreateModelAgreement {
+                region, model_id, ..
+            } => format!("the {model_id} agreement in {region}"),
         }
     }
 
@@ -151,6 +169,16 @@ impl Change {
             }
             Change::PutInvocationLogging { region, logging } => {
                 writer.put_invocation_logging(region, logging).await
+            }
+            Change::PutUseCase { region, form } => writer.put_use_case(region, form).await,
+            Change::CreateModelAgreement {
+                region,
+                model_id,
+                offer_token,
+            } => {
+                writer
+                    .create_model_agreement(region, model_id, offer_token)
+                    .await
             }
         }
     }

@@ -202,7 +202,11 @@ mod tests {
                 &["us-east-1".parse().unwrap()],
                 &flags,
             );
-            for variable in template.variables.iter().filter(|v| v.source == Source::Catalog) {
+            for variable in template
+                .variables
+                .iter()
+                .filter(|v| v.source == Source::Catalog)
+            {
                 assert!(
                     values.contains_key(&variable.name),
                     "{}: {} has no value",

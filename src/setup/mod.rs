@@ -2,3 +2,4 @@
 //! needed. Pure: the command reads AWS, these decide, `plan::apply` sends.
 
 pub mod logging;
+pub mod model_access;

@@ -591,7 +591,7 @@ fn the_use_case_form_missing_fails_with_the_form_not_the_retired_page() {
             .starts_with("Both InvokeModel and InvokeModelWithResponseStream")
     );
     let fix = probe["remediation"].as_str().unwrap();
-    assert!(fix.contains("put-use-case-for-model-access"), "{fix}");
+    assert!(fix.contains("setup model-access"), "{fix}");
     assert!(!fix.contains("Model access page"), "{fix}");
 }
 
@@ -726,7 +726,7 @@ fn the_use_case_form_never_submitted_blocks_access() {
         access["remediation"]
             .as_str()
             .unwrap()
-            .contains("put-use-case-for-model-access")
+            .contains("--use-case-form use-case-form.json --yes")
     );
 }
 

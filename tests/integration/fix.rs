@@ -3,10 +3,11 @@
 //! in the finding, run as printed, makes the next `doctor` pass it. `doctor --fix` does the
 //! same in one command: the plan, nothing sent without `--yes`, then the checks again.
 
+use base64::Engine;
 use serde_json::Value;
 
-use crate::support::Emulator;
 use crate::support::front::{Fault, Rule};
+use crate::support::{Emulator, fixture};
 use crate::{Run, findings};
 
 fn doctor(emulator: &Emulator, extra: &[&str]) -> (Run, Value) {
@@ -130,4 +131,157 @@ fn doctor_fix_plans_then_applies_and_checks_again() {
 
     let refused = Run::of(emulator.cmd().args(["doctor", "--yes"]));
     assert_eq!(refused.code, 2, "--yes needs --fix");
+}
+
+/// An account that never submitted the use case form and has no agreement for the model.
+fn new_account() -> Emulator {
+    let emulator = Emulator::start();
+    emulator.on(
+        "bedrock:GetUseCaseForModelAccess",
+        Rule::Fixture(
+            fixture("bedrock/GetUseCaseForModelAccess.not-submitted.json")
+                .with_status(404)
+                .with_header("x-amzn-errortype", "ResourceNotFoundException"),
+        ),
+    );
+    emulator.on(
+        "bedrock:GetFoundationModelAvailability",
+        Rule::Fixture(fixture(
+            "bedrock/GetFoundationModelAvailability.agreement-not-available.json",
+        )),
+    );
+    emulator
+}
+
+#[test]
+fn setup_model_access_as_printed_submits_the_form_as_written_and_accepts_the_agreement() {
+    let emulator = new_account();
+    let (run, report) = doctor(&emulator, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let access = &findings(&report, "models.access")[0];
+    assert_eq!(access["code"], "models.access/use-case-form-missing");
+    let fix = access["remediation"].as_str().unwrap();
+    let start = fix.find("bedrock-preflight setup model-access").unwrap();
+    let end = start + fix[start..].find("--yes").unwrap() + "--yes".len();
+    let command = &fix[start..end];
+    assert_eq!(
+        command,
+        "bedrock-preflight setup model-access --model anthropic.claude-sonnet-4-6 --region us-east-1 \
+         --use-case-form use-case-form.json --yes"
+    );
+
+    // The admin writes the form; the tool sends it as written.
+    let dir = tempfile::tempdir().unwrap();
+    let form = serde_json::json!({
+        "companyName": "Example Corp",
+        "companyWebsite": "https://example.com",
+        "intendedUsers": "0",
+        "industryOption": "Software",
+        "otherIndustryOption": "",
+        "useCases": "Coding assistant for our engineers"
+    });
+    std::fs::write(dir.path().join("use-case-form.json"), form.to_string()).unwrap();
+    let words: Vec<&str> = command.split(' ').collect();
+    let applied = Run::of(emulator.cmd().current_dir(dir.path()).args(&words[1..]));
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    let writes: Vec<_> = emulator
+        .front
+        .requests()
+        .into_iter()
+        .filter(|r| r.mutating)
+        .collect();
+    let operations: Vec<String> = writes.iter().map(|r| r.key()).collect();
+    assert_eq!(
+        operations,
+        [
+            "bedrock:PutUseCaseForModelAccess",
+            "bedrock:CreateFoundationModelAgreement"
+        ]
+    );
+    let sent: Value = serde_json::from_str(writes[0].body.as_deref().unwrap()).unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(sent["formData"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&decoded).unwrap(), form);
+    let agreement: Value = serde_json::from_str(writes[1].body.as_deref().unwrap()).unwrap();
+    assert_eq!(agreement["modelId"], "anthropic.claude-sonnet-4-6");
+    assert_eq!(
+        agreement["offerToken"],
+        "AQIDAHgEXAMPLEofferTOKENfor-anthropic.claude-sonnet-4-6"
+    );
+
+    // Bedrock now answers as it does once both are in place.
+    emulator.on(
+        "bedrock:GetUseCaseForModelAccess",
+        Rule::Fixture(fixture("bedrock/GetUseCaseForModelAccess.json")),
+    );
+    emulator.on(
+        "bedrock:GetFoundationModelAvailability",
+        Rule::Fixture(fixture("bedrock/GetFoundationModelAvailability.json")),
+    );
+    let (_, report) = doctor(&emulator, &[]);
+    assert_eq!(findings(&report, "models.access")[0]["status"], "pass");
+    let again = Run::of(emulator.cmd().current_dir(dir.path()).args(&words[1..]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("Nothing to change"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(
+        emulator
+            .front
+            .requests()
+            .iter()
+            .filter(|r| r.mutating)
+            .count(),
+        2,
+        "converged: nothing sent again"
+    );
+}
+
+#[test]
+fn setup_model_access_without_the_form_names_it_and_invents_nothing() {
+    let emulator = new_account();
+    let run = Run::of(emulator.cmd().args([
+        "setup",
+        "model-access",
+        "--model",
+        "sonnet",
+        "--yes",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("--use-case-form"), "{}", run.stderr);
+    let operations: Vec<String> = emulator
+        .front
+        .requests()
+        .iter()
+        .filter(|r| r.mutating)
+        .map(|r| r.key())
+        .collect();
+    assert_eq!(
+        operations,
+        ["bedrock:CreateFoundationModelAgreement"],
+        "the agreement goes ahead; no form is made up"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("empty.json", "{}"),
+        ("list.json", "[1]"),
+        ("broken.json", "{"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let run = Run::of(emulator.cmd().current_dir(dir.path()).args([
+            "setup",
+            "model-access",
+            "--use-case-form",
+            name,
+            "--dry-run",
+        ]));
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(name), "{}", run.stderr);
+    }
 }

@@ -56,6 +56,8 @@ pub struct RecordedRequest {
     /// `moto`, `fixture`, or `fault:<kind>`.
     pub answered_by: String,
     pub status: u16,
+    /// The body of a write, as sent (what a test checks arrived as the user wrote it).
+    pub body: Option<String>,
 }
 
 impl RecordedRequest {
@@ -309,9 +311,12 @@ async fn respond(
             .chain(form_pairs(parts.uri.query().unwrap_or_default().as_bytes()))
             .collect(),
     };
+    let mutating = is_mutating(&operation.name);
+    let sent = mutating.then(|| String::from_utf8_lossy(&body).into_owned());
     let (response, answered_by) = answer(state, rule, &parts, body, protocol, &template).await;
     lock(&state.log).push(RecordedRequest {
-        mutating: is_mutating(&operation.name),
+        mutating,
+        body: sent,
         service: operation.service,
         region: operation.region,
         operation: operation.name,
@@ -865,6 +870,18 @@ const REST_ROUTES: &[(&str, &str, &str, &str)] = &[
         "GET",
         "/use-case-for-model-access",
         "GetUseCaseForModelAccess",
+    ),
+    (
+        "bedrock",
+        "POST",
+        "/use-case-for-model-access",
+        "PutUseCaseForModelAccess",
+    ),
+    (
+        "bedrock",
+        "POST",
+        "/create-foundation-model-agreement",
+        "CreateFoundationModelAgreement",
     ),
     ("bedrock-runtime", "POST", "/model/*/invoke", "InvokeModel"),
     (
