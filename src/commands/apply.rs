@@ -90,15 +90,38 @@ pub(super) struct Applied {
     pub principal: String,
 }
 
-/// Reads the caller, the policy and the target's attachments, plans, and applies as
-/// confirmed. A read that fails or a policy this tool must not touch ends the run with a
-/// message on stderr and the exit code.
-pub(super) async fn plan_and_apply(
+/// Plans, then applies as confirmed.
+async fn plan_and_apply(
     aws: &Arc<AwsReader>,
-    (template, policy_name, target): (&str, &str, &AttachTarget),
+    desired: (&str, &str, &AttachTarget),
     document: serde_json::Value,
     confirmation: Confirmation,
 ) -> Result<Applied, u8> {
+    let planned = plan_policy(aws, desired, document).await?;
+    let outcome = plan::apply(&planned.plan, confirmation, aws.session()).await;
+    Ok(Applied {
+        plan: planned.plan,
+        outcome,
+        account: planned.account,
+        principal: planned.principal,
+    })
+}
+
+/// A plan not yet applied, with whose account and principal it changes.
+pub(super) struct Planned {
+    pub plan: plan::Plan,
+    pub account: String,
+    pub principal: String,
+}
+
+/// Reads the caller, the policy and the target's attachments, and plans. A read that fails
+/// or a policy this tool must not touch ends the run with a message on stderr and the exit
+/// code.
+pub(super) async fn plan_policy(
+    aws: &Arc<AwsReader>,
+    (template, policy_name, target): (&str, &str, &AttachTarget),
+    document: serde_json::Value,
+) -> Result<Planned, u8> {
     let identity = aws.caller_identity().await.map_err(|e| {
         eprintln!("error: cannot read the caller's account: {e}");
         EXIT_ERROR
@@ -150,10 +173,8 @@ pub(super) async fn plan_and_apply(
         eprintln!("error: {refusal}");
         EXIT_FAILED
     })?;
-    let outcome = plan::apply(&plan, confirmation, aws.session()).await;
-    Ok(Applied {
+    Ok(Planned {
         plan,
-        outcome,
         principal: format!("arn:{partition}:iam::{}:{target}", identity.account),
         account: identity.account,
     })

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::apply::{Applied, plan_and_apply};
+use super::apply::{Applied, plan_policy};
 use super::templates::{rendered, template};
 use super::{Output, print_call_counts, regions, session};
 use crate::aws::{AttachTarget, AwsReader, Session};
@@ -11,13 +11,14 @@ use crate::checks::{
     self, CallerAccount, CallerIdentity, DoctorOptions, Invocations, ModelTargets,
 };
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::domain::{Arn, Family, ModelName, ModelRequest};
+use crate::domain::{Arn, Family, ModelName, ModelRequest, Region};
 use crate::engine::{
     CheckContext, CommandKind, Finding, NoProgress, Progress, Scope, Status, run_checks,
 };
-use crate::plan::{Confirmation, Outcome, Plan};
+use crate::plan::{self, Confirmation, Plan};
 use crate::policy::apply::default_policy_name;
 use crate::report::{Document, Examined, Report};
+use crate::setup::model_access::{AgreementNow, plan_model_access};
 use crate::ui::Spinner;
 use crate::{CommandError, EXIT_ERROR, EXIT_OK, exit_code};
 
@@ -71,20 +72,22 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     })
 }
 
-/// Checks whose findings a fix of IAM access can change, with what they depend on.
+/// Checks whose findings the fixes can change, with what they depend on.
 const AFFECTED_BY_FIX: &[&str] = &[
     "credentials.resolve",
     "identity.caller",
     "region.config",
     "models.lifecycle",
+    "models.access",
     "profiles.resolve",
     "iam.invoke",
     "runtime.probe",
 ];
 
-/// The plan for what doctor found that this tool can fix: IAM invoke access the principal's
-/// own policies do not grant, granted with `claude-invoke` for every target of the run.
-/// `Ok(Err(code))` when the plan could not be made (the reason is on stderr).
+/// The plan for what doctor found that this tool can fix, applied as confirmed: IAM invoke
+/// access the principal's own policies do not grant (`claude-invoke` for every target of
+/// the run), and model agreements not in place (accepted from their offers). `Ok(Err(code))`
+/// when the plan could not be made (the reason is on stderr).
 async fn fix(
     global: &GlobalArgs,
     aws: &Arc<AwsReader>,
@@ -92,10 +95,17 @@ async fn fix(
     findings: &[Finding],
     confirmation: Confirmation,
 ) -> Result<Result<Applied, u8>, CommandError> {
-    let fixable = findings.iter().any(|f| {
-        f.check == "iam.invoke"
-            && f.status == Status::Fail
-            && f.evidence.get("denied_by").and_then(|v| v.as_str()) == Some("identity-policy")
+    let mut plan = Plan {
+        goal: "fixes for what doctor found".into(),
+        steps: Vec::new(),
+    };
+    let failed = |check: &'static str| {
+        findings
+            .iter()
+            .filter(move |f| f.check == check && f.status == Status::Fail)
+    };
+    let invoke_denied = failed("iam.invoke").any(|f| {
+        f.evidence.get("denied_by").and_then(|v| v.as_str()) == Some("identity-policy")
             && f.evidence.get("decision").and_then(|v| v.as_str()) == Some("implicitDeny")
     });
     let target = cx
@@ -107,34 +117,78 @@ async fn fix(
                 _ => AttachTarget::Role(name.to_string()),
             })
         });
-    let (true, Some(target)) = (fixable, target) else {
-        return Ok(Ok(Applied {
-            plan: Plan {
-                goal: "fixes for what doctor found: none this tool makes".into(),
-                steps: Vec::new(),
-            },
-            outcome: Outcome {
-                confirmation,
-                results: Vec::new(),
-            },
-            account: String::new(),
-            principal: String::new(),
-        }));
-    };
-    let template = template("claude-invoke")?;
-    let models: Vec<String> = cx.scope.models.iter().map(|m| m.to_string()).collect();
-    let rendered = match rendered(global, aws, &template, &[], &models).await? {
-        Ok(rendered) => rendered,
-        Err(code) => return Ok(Err(code)),
-    };
-    let policy_name = default_policy_name(&template.name, &target);
-    Ok(plan_and_apply(
-        aws,
-        (&template.name, &policy_name, &target),
-        rendered.document,
-        confirmation,
-    )
-    .await)
+    if let (true, Some(target)) = (invoke_denied, target) {
+        let template = template("claude-invoke")?;
+        let models: Vec<String> = cx.scope.models.iter().map(|m| m.to_string()).collect();
+        let rendered = match rendered(global, aws, &template, &[], &models).await? {
+            Ok(rendered) => rendered,
+            Err(code) => return Ok(Err(code)),
+        };
+        let policy_name = default_policy_name(&template.name, &target);
+        match plan_policy(
+            aws,
+            (&template.name, &policy_name, &target),
+            rendered.document,
+        )
+        .await
+        {
+            Ok(planned) => plan.steps.extend(planned.plan.steps),
+            Err(code) => return Ok(Err(code)),
+        }
+    }
+    let mut agreements = Vec::new();
+    for finding in
+        failed("models.access").filter(|f| f.code() == "models.access/agreement-not-accepted")
+    {
+        let (Some(region), Some(model_id)) = (
+            finding
+                .region
+                .as_ref()
+                .and_then(|r| r.parse::<Region>().ok()),
+            finding.evidence.get("model_id").and_then(|v| v.as_str()),
+        ) else {
+            continue;
+        };
+        let offers = match aws.agreement_offers(&region, model_id).await {
+            Ok(offers) => offers,
+            Err(error) => {
+                eprintln!(
+                    "error: cannot read the agreement offers of {model_id} in {region}: {error}"
+                );
+                return Ok(Err(EXIT_ERROR));
+            }
+        };
+        agreements.push(AgreementNow {
+            region,
+            model_id: model_id.to_string(),
+            status: finding
+                .evidence
+                .get("agreement")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            offers,
+        });
+    }
+    if let Some(first) = agreements.first() {
+        // The form is not this fix's to send: `setup model-access` takes the admin's file.
+        let (agreement_plan, blockers) =
+            plan_model_access(true, &first.region.clone(), None, &agreements);
+        for blocker in blockers {
+            eprintln!("error: {blocker}");
+        }
+        plan.steps.extend(agreement_plan.steps);
+    }
+    if plan.steps.is_empty() {
+        plan.goal = "fixes for what doctor found: nothing this tool can change".into();
+    }
+    let outcome = plan::apply(&plan, confirmation, aws.session()).await;
+    Ok(Ok(Applied {
+        plan,
+        outcome,
+        account: String::new(),
+        principal: String::new(),
+    }))
 }
 
 /// The affected checks run again on fresh reads.

@@ -18,15 +18,6 @@ use crate::policy::{self, Account, Template, catalog_values, grants_invoke, rend
 use crate::report::Document;
 use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 
-/// Catalog variables that need the models' routes, not just the caller.
-const ROUTE_VARIABLES: &[&str] = &[
-    "profile_arns",
-    "destination_model_arns",
-    "global_profile_arns",
-    "global_model_arns",
-    "on_demand_model_arns",
-];
-
 pub async fn list(global: &GlobalArgs) -> Result<u8, CommandError> {
     let mut output = Output::open(global)?;
     output.write(&Document::Templates(&policy::templates()))?;
@@ -84,14 +75,15 @@ pub async fn validate_command(
         Some(_) => None,
         None => Some(read_document(file)?),
     };
-    let proves = match (&template, &from_file) {
-        (Some(template), _) => {
-            !models.is_empty()
-                || Policy::parse(&template.document()).is_ok_and(|p| grants_invoke(&p))
-        }
-        (None, Some((_, policy))) => !models.is_empty() || grants_invoke(policy),
-        (None, None) => false,
-    };
+    // A template is proved when it is one of the invoke grants (its resources come from the
+    // models' routes); preflight-readonly's probe grant is broad on purpose, so it is only
+    // linted unless models are named.
+    let proves = !models.is_empty()
+        || match (&template, &from_file) {
+            (Some(template), _) => template.needs_routes(),
+            (None, Some((_, policy))) => grants_invoke(policy),
+            (None, None) => false,
+        };
     let needs_live = proves || template.as_ref().is_some_and(Template::needs_catalog);
     let live = if needs_live {
         let depth = if proves {
@@ -180,11 +172,7 @@ pub(super) async fn rendered(
     // Flags are checked before any AWS call.
     template.flag_values(&parse_vars(vars)?).map_err(usage)?;
     let live = if template.needs_catalog() {
-        let needs_routes = template
-            .variables
-            .iter()
-            .any(|v| ROUTE_VARIABLES.contains(&v.name.as_str()));
-        let depth = if needs_routes {
+        let depth = if template.needs_routes() {
             Resolve::Routes
         } else {
             Resolve::Caller

@@ -111,6 +111,14 @@ impl Template {
         self.variables.iter().any(|v| v.source == Source::Catalog)
     }
 
+    /// Whether its values come from the models' routes (their inference profiles and
+    /// destinations), not only from the caller.
+    pub fn needs_routes(&self) -> bool {
+        self.variables
+            .iter()
+            .any(|v| values::ROUTE_VARIABLES.contains(&v.name.as_str()))
+    }
+
     /// The values of `--var` flags, checked against the manifest: an unknown name, a
     /// catalog variable set by hand, or a flag variable with neither value nor default is
     /// an error naming it.

@@ -8,6 +8,15 @@ use super::{Filled, Source, Template};
 use crate::checks::{Invocation, Route};
 use crate::domain::{Region, arn_region};
 
+/// Catalog variables that need the models' routes, not just the caller.
+pub(super) const ROUTE_VARIABLES: &[&str] = &[
+    "profile_arns",
+    "destination_model_arns",
+    "global_profile_arns",
+    "global_model_arns",
+    "on_demand_model_arns",
+];
+
 /// The caller's partition and account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {

@@ -285,3 +285,50 @@ fn setup_model_access_without_the_form_names_it_and_invents_nothing() {
         assert!(run.stderr.contains(name), "{}", run.stderr);
     }
 }
+
+#[test]
+fn doctor_fix_accepts_an_agreement_the_caller_could_not_create() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "bedrock:GetFoundationModelAvailability",
+        Rule::Fixture(fixture(
+            "bedrock/GetFoundationModelAvailability.agreement-not-available.json",
+        )),
+    );
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Match(
+            vec![(
+                "ActionNames.member.1=aws-marketplace:Subscribe".into(),
+                Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml")),
+            )],
+            Box::new(Rule::Fixture(fixture(
+                "iam/SimulatePrincipalPolicy.allowed.xml",
+            ))),
+        ),
+    );
+    let (run, report) = doctor(&emulator, &["--fix", "--dry-run"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        findings(&report, "models.access")[0]["code"],
+        "models.access/agreement-not-accepted"
+    );
+    let steps = report["plan"]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(
+        steps[0]["operation"],
+        "bedrock:CreateFoundationModelAgreement"
+    );
+    assert_eq!(steps[0]["result"], "not-sent");
+
+    let (_, report) = doctor(&emulator, &["--fix", "--yes"]);
+    assert_eq!(report["plan"]["steps"][0]["result"], "done");
+    let sent: Vec<String> = emulator
+        .front
+        .requests()
+        .iter()
+        .filter(|r| r.mutating)
+        .map(|r| r.key())
+        .collect();
+    assert_eq!(sent, ["bedrock:CreateFoundationModelAgreement"]);
+}

@@ -120,6 +120,21 @@ fn rendered_templates_validate_for_several_model_and_region_sets() {
             assert!(proofs.iter().any(|p| p["expect"] == "deny"));
         }
     }
+    for name in [
+        "claude-invoke",
+        "claude-code",
+        "preflight-readonly",
+        "deny-long-term-api-keys",
+        "invocation-logging-role",
+    ] {
+        let mut args = vec!["validate", name];
+        if name == "invocation-logging-role" {
+            args.extend(["--var", "log_group=g"]);
+        }
+        let run = policy(&emulator, &args);
+        let validation = json_of(&run);
+        assert_eq!(run.code, 0, "{name} validates: {validation:#}");
+    }
     let global = json_of(&policy(
         &emulator,
         &[
