@@ -249,6 +249,60 @@ mod tests {
     }
 
     #[test]
+    fn the_api_key_policy_denies_long_term_keys_only() {
+        use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
+        let set = PolicySet {
+            identity: vec![NamedPolicy {
+                name: "deny".into(),
+                policy: Policy::parse(&template("deny-long-term-api-keys").unwrap().document())
+                    .unwrap(),
+            }],
+            boundary: None,
+        };
+        let decide = |action: &str, key: &str, value: &str| {
+            evaluate(
+                &set,
+                &Request::new(action, "*").with(key, vec![value.into()]),
+            )
+            .decision
+        };
+        assert_eq!(
+            decide(
+                "bedrock:CallWithBearerToken",
+                "bedrock:BearerTokenType",
+                "LONG_TERM"
+            ),
+            Decision::ExplicitDeny,
+            "condition keys compare ignoring case"
+        );
+        assert_eq!(
+            decide(
+                "bedrock:CallWithBearerToken",
+                "bedrock:bearerTokenType",
+                "SHORT_TERM"
+            ),
+            Decision::ImplicitDeny,
+            "short-term keys are left to the identity policies"
+        );
+        assert_eq!(
+            decide(
+                "iam:CreateServiceSpecificCredential",
+                "iam:ServiceSpecificCredentialServiceName",
+                "bedrock.amazonaws.com"
+            ),
+            Decision::ExplicitDeny
+        );
+        assert_eq!(
+            decide(
+                "iam:CreateServiceSpecificCredential",
+                "iam:ServiceSpecificCredentialServiceName",
+                "codecommit.amazonaws.com"
+            ),
+            Decision::ImplicitDeny
+        );
+    }
+
+    #[test]
     fn flag_variables_are_checked_against_the_manifest() {
         let role = template("invocation-logging-role").unwrap();
         assert_eq!(
