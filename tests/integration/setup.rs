@@ -210,3 +210,43 @@ fn bad_setup_flags_are_one_line_and_nothing_is_sent() {
     }
     assert!(emulator.front.requests().is_empty());
 }
+
+#[test]
+fn setup_logging_to_a_bucket_keeps_what_else_is_set_and_converges() {
+    let emulator = Emulator::start();
+    let to_bucket = [
+        "--bucket",
+        "bedrock-logs-123",
+        "--region",
+        "us-east-1",
+        "--yes",
+    ];
+    let (run, report) = setup(&emulator, &to_bucket);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        steps(&report),
+        [(
+            "bedrock:PutModelInvocationLoggingConfiguration".to_string(),
+            "done".to_string()
+        )]
+    );
+    let sent: Value = serde_json::from_str(
+        emulator
+            .front
+            .requests()
+            .iter()
+            .find(|r| r.mutating)
+            .and_then(|r| r.body.clone())
+            .as_deref()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        sent["loggingConfig"]["s3Config"]["bucketName"],
+        "bedrock-logs-123"
+    );
+    assert_eq!(sent["loggingConfig"]["textDataDeliveryEnabled"], true);
+    let (run, report) = setup(&emulator, &to_bucket);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(steps(&report).is_empty(), "{report:#}");
+}
