@@ -83,11 +83,11 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
 }
 
 /// A plan and what became of it, with whose account and principal it changed.
-pub(super) struct Applied {
-    pub plan: plan::Plan,
-    pub outcome: plan::Outcome,
-    pub account: String,
-    pub principal: String,
+struct Applied {
+    plan: plan::Plan,
+    outcome: plan::Outcome,
+    account: String,
+    principal: String,
 }
 
 /// Plans, then applies as confirmed.

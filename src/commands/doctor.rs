@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::apply::{Applied, plan_policy};
+use futures_util::future::join_all;
+
+use super::apply::plan_policy;
 use super::templates::{rendered, template};
 use super::{Output, print_call_counts, regions, session};
 use crate::aws::{AttachTarget, AwsReader, Session};
@@ -15,7 +17,7 @@ use crate::domain::{Arn, Family, ModelName, ModelRequest, Region};
 use crate::engine::{
     CheckContext, CommandKind, Finding, NoProgress, Progress, Scope, Status, run_checks,
 };
-use crate::plan::{self, Confirmation, Plan};
+use crate::plan::{self, Confirmation, Outcome, Plan};
 use crate::policy::apply::default_policy_name;
 use crate::report::{Document, Examined, Report};
 use crate::setup::model_access::{AgreementNow, plan_model_access};
@@ -41,11 +43,10 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     if args.fix {
         let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
         match fix(global, &aws, &cx, &report.findings, confirmation).await? {
-            Ok(applied) => {
-                let changed = confirmation == Confirmation::Yes
-                    && !applied.outcome.failed()
-                    && !applied.plan.is_converged();
-                if applied.outcome.failed() {
+            Ok((plan, outcome)) => {
+                let changed =
+                    confirmation == Confirmation::Yes && !outcome.failed() && !plan.is_converged();
+                if outcome.failed() {
                     fix_code = EXIT_ERROR;
                 }
                 if changed {
@@ -54,7 +55,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                     let again = recheck(&fresh, scope, options, global.timeout).await;
                     report.findings = merged(std::mem::take(&mut report.findings), again);
                 }
-                report.plan = Some((applied.plan, applied.outcome));
+                report.plan = Some((plan, outcome));
             }
             Err(code) => fix_code = code,
         }
@@ -86,19 +87,15 @@ const AFFECTED_BY_FIX: &[&str] = &[
 
 /// The plan for what doctor found that this tool can fix, applied as confirmed: IAM invoke
 /// access the principal's own policies do not grant (`claude-invoke` for every target of
-/// the run), and model agreements not in place (accepted from their offers). `Ok(Err(code))`
-/// when the plan could not be made (the reason is on stderr).
+/// the run), and model agreements the caller could not create (accepted from their offers).
+/// `Ok(Err(code))` when the plan could not be made (the reason is on stderr).
 async fn fix(
     global: &GlobalArgs,
     aws: &Arc<AwsReader>,
     cx: &CheckContext,
     findings: &[Finding],
     confirmation: Confirmation,
-) -> Result<Result<Applied, u8>, CommandError> {
-    let mut plan = Plan {
-        goal: "fixes for what doctor found".into(),
-        steps: Vec::new(),
-    };
+) -> Result<Result<(Plan, Outcome), u8>, CommandError> {
     let failed = |check: &'static str| {
         findings
             .iter()
@@ -117,7 +114,21 @@ async fn fix(
                 _ => AttachTarget::Role(name.to_string()),
             })
         });
-    if let (true, Some(target)) = (invoke_denied, target) {
+    let missing_agreements: Vec<(Region, String, String)> = failed("models.access")
+        .filter(|f| f.code() == "models.access/agreement-not-accepted")
+        .filter_map(|f| {
+            let region = f.region.as_ref()?.parse::<Region>().ok()?;
+            let model_id = f.evidence.get("model_id")?.as_str()?.to_string();
+            let status = f.evidence.get("agreement")?.as_str()?.to_string();
+            Some((region, model_id, status))
+        })
+        .collect();
+
+    // The IAM plan and the agreement offers do not depend on each other.
+    let invoke_plan = async {
+        let Some(target) = target.filter(|_| invoke_denied) else {
+            return Ok(Ok(Vec::new()));
+        };
         let template = template("claude-invoke")?;
         let models: Vec<String> = cx.scope.models.iter().map(|m| m.to_string()).collect();
         let rendered = match rendered(global, aws, &template, &[], &models).await? {
@@ -125,70 +136,53 @@ async fn fix(
             Err(code) => return Ok(Err(code)),
         };
         let policy_name = default_policy_name(&template.name, &target);
-        match plan_policy(
-            aws,
-            (&template.name, &policy_name, &target),
-            rendered.document,
-        )
-        .await
-        {
-            Ok(planned) => plan.steps.extend(planned.plan.steps),
-            Err(code) => return Ok(Err(code)),
-        }
-    }
-    let mut agreements = Vec::new();
-    for finding in
-        failed("models.access").filter(|f| f.code() == "models.access/agreement-not-accepted")
-    {
-        let (Some(region), Some(model_id)) = (
-            finding
-                .region
-                .as_ref()
-                .and_then(|r| r.parse::<Region>().ok()),
-            finding.evidence.get("model_id").and_then(|v| v.as_str()),
-        ) else {
-            continue;
-        };
-        let offers = match aws.agreement_offers(&region, model_id).await {
-            Ok(offers) => offers,
+        let desired = (template.name.as_str(), policy_name.as_str(), &target);
+        Ok(plan_policy(aws, desired, rendered.document)
+            .await
+            .map(|planned| planned.plan.steps))
+    };
+    let offers = join_all(missing_agreements.iter().map(|(region, model_id, status)| async move {
+        match aws.agreement_offers(region, model_id).await {
+            Ok(offers) => Ok(AgreementNow {
+                region: region.clone(),
+                model_id: model_id.clone(),
+                status: status.clone(),
+                offers,
+            }),
             Err(error) => {
-                eprintln!(
-                    "error: cannot read the agreement offers of {model_id} in {region}: {error}"
-                );
-                return Ok(Err(EXIT_ERROR));
+                eprintln!("error: cannot read the agreement offers of {model_id} in {region}: {error}");
+                Err(EXIT_ERROR)
             }
-        };
-        agreements.push(AgreementNow {
-            region,
-            model_id: model_id.to_string(),
-            status: finding
-                .evidence
-                .get("agreement")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string(),
-            offers,
-        });
-    }
+        }
+    }));
+    let (invoke_steps, agreements) = tokio::join!(invoke_plan, offers);
+    let mut steps = match invoke_steps? {
+        Ok(steps) => steps,
+        Err(code) => return Ok(Err(code)),
+    };
+    let agreements = match agreements.into_iter().collect::<Result<Vec<_>, u8>>() {
+        Ok(agreements) => agreements,
+        Err(code) => return Ok(Err(code)),
+    };
     if let Some(first) = agreements.first() {
-        // The form is not this fix's to send: `setup model-access` takes the admin's file.
-        let (agreement_plan, blockers) =
-            plan_model_access(true, &first.region.clone(), None, &agreements);
+        // The use case form is not this fix's to send: `setup model-access` takes the
+        // admin's own file.
+        let (agreement_plan, blockers) = plan_model_access(true, &first.region, None, &agreements);
         for blocker in blockers {
             eprintln!("error: {blocker}");
         }
-        plan.steps.extend(agreement_plan.steps);
+        steps.extend(agreement_plan.steps);
     }
-    if plan.steps.is_empty() {
-        plan.goal = "fixes for what doctor found: nothing this tool can change".into();
-    }
+    let plan = Plan {
+        goal: if steps.is_empty() {
+            "fixes for what doctor found: nothing this tool can change".into()
+        } else {
+            "fixes for what doctor found".into()
+        },
+        steps,
+    };
     let outcome = plan::apply(&plan, confirmation, aws.session()).await;
-    Ok(Ok(Applied {
-        plan,
-        outcome,
-        account: String::new(),
-        principal: String::new(),
-    }))
+    Ok(Ok((plan, outcome)))
 }
 
 /// The affected checks run again on fresh reads.

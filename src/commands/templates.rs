@@ -58,33 +58,30 @@ pub async fn validate_command(
 ) -> Result<u8, CommandError> {
     let mut output = Output::open(global)?;
     let requests = requested_models(models)?;
-    let file = std::path::Path::new(target);
-    let template = match policy::template(target) {
-        Some(template) => Some(template),
-        None if file.exists() => None,
-        None => return Err(template(target).err().unwrap_or_else(|| usage(target))),
-    };
-    if template.is_none() && !vars.is_empty() {
-        return Err(CommandError::Usage(
-            "--var fills a template's variables; a policy file has none".into(),
-        ));
-    }
-    let aws = Arc::new(AwsReader::new(session(global).await));
     // A file is read and parsed before any AWS call: bad input is exit 2 with nothing sent.
-    let from_file = match &template {
-        Some(_) => None,
-        None => Some(read_document(file)?),
+    let given = match policy::template(target) {
+        Some(template) => Target::Template(template),
+        None if std::path::Path::new(target).exists() => {
+            if !vars.is_empty() {
+                return Err(CommandError::Usage(
+                    "--var fills a template's variables; a policy file has none".into(),
+                ));
+            }
+            let (document, policy) = read_document(std::path::Path::new(target))?;
+            Target::File(document, policy)
+        }
+        None => return Err(unknown_template(target)),
     };
     // A template is proved when it is one of the invoke grants (its resources come from the
     // models' routes); preflight-readonly's probe grant is broad on purpose, so it is only
     // linted unless models are named.
     let proves = !models.is_empty()
-        || match (&template, &from_file) {
-            (Some(template), _) => template.needs_routes(),
-            (None, Some((_, policy))) => grants_invoke(policy),
-            (None, None) => false,
+        || match &given {
+            Target::Template(template) => template.needs_routes(),
+            Target::File(_, policy) => grants_invoke(policy),
         };
-    let needs_live = proves || template.as_ref().is_some_and(Template::needs_catalog);
+    let needs_live = proves || matches!(&given, Target::Template(t) if t.needs_catalog());
+    let aws = Arc::new(AwsReader::new(session(global).await));
     let live = if needs_live {
         let depth = if proves {
             Resolve::Routes
@@ -98,14 +95,13 @@ pub async fn validate_command(
     } else {
         None
     };
-    let (document, policy) = match (&template, from_file) {
-        (_, Some(parsed)) => parsed,
-        (Some(template), None) => {
-            let document = fill(template, vars, live.as_ref())?.document;
+    let (document, policy) = match given {
+        Target::File(document, policy) => (document, policy),
+        Target::Template(template) => {
+            let document = fill(&template, vars, live.as_ref())?.document;
             let policy = Policy::parse(&document).map_err(usage)?;
             (document, policy)
         }
-        (None, None) => unreachable!("a target is a template or a file"),
     };
     let invocations = live.map(|l| l.invocations).unwrap_or_default();
     let validation = validate(target, &document, &policy, &invocations);
@@ -115,6 +111,12 @@ pub async fn validate_command(
     } else {
         EXIT_FAILED
     })
+}
+
+/// What `validate` was given: a template's name, or a policy file, parsed.
+enum Target {
+    Template(Template),
+    File(Value, Policy),
 }
 
 fn read_document(path: &std::path::Path) -> Result<(Value, Policy), CommandError> {
@@ -129,13 +131,15 @@ fn read_document(path: &std::path::Path) -> Result<(Value, Policy), CommandError
 }
 
 pub(super) fn template(name: &str) -> Result<Template, CommandError> {
-    policy::template(name).ok_or_else(|| {
-        let names: Vec<String> = policy::templates().into_iter().map(|t| t.name).collect();
-        CommandError::Usage(format!(
-            "no policy template named '{name}' (templates: {})",
-            names.join(", ")
-        ))
-    })
+    policy::template(name).ok_or_else(|| unknown_template(name))
+}
+
+fn unknown_template(name: &str) -> CommandError {
+    let names: Vec<String> = policy::templates().into_iter().map(|t| t.name).collect();
+    CommandError::Usage(format!(
+        "no policy template named '{name}' and no such file (templates: {})",
+        names.join(", ")
+    ))
 }
 
 /// A template filled in: its permissions document, and the trust policy of a role template.
