@@ -2,17 +2,15 @@
 //! hand the plan to `plan::apply`, which sends it only with `--yes`.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 use super::templates::{rendered, template};
-use super::{Output, print_call_counts, regions, session};
+use super::{Output, PlanRun, caller_account, regions, session};
 use crate::aws::{AttachTarget, AwsReader};
 use crate::cli::GlobalArgs;
-use crate::domain::Arn;
 use crate::plan::{self, Confirmation};
 use crate::policy::apply::{Desired, default_policy_name, parse_target, plan_apply};
-use crate::report::{Document, Examined, Report};
-use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
+use crate::report::Examined;
+use crate::{CommandError, EXIT_ERROR, EXIT_FAILED};
 
 pub struct ApplyArgs<'a> {
     pub name: &'a str,
@@ -26,8 +24,7 @@ pub struct ApplyArgs<'a> {
 
 pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u8, CommandError> {
     let mut output = Output::open(global)?;
-    let started_at = SystemTime::now();
-    let clock = Instant::now();
+    let run = PlanRun::start("policy apply");
     let template = template(args.name)?;
     if template.trust_document().is_some() {
         return Err(CommandError::Usage(format!(
@@ -48,63 +45,27 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
         Err(code) => return Ok(code),
     };
     let desired = (template.name.as_str(), policy_name.as_str(), &target);
-    let code = match plan_and_apply(&aws, desired, rendered.document, confirmation).await {
-        Ok(applied) => {
-            let code = if applied.outcome.failed() {
-                EXIT_ERROR
-            } else {
-                EXIT_OK
-            };
-            let report = Report {
-                command: "policy apply",
-                started_at,
-                duration: clock.elapsed(),
-                scope: Examined {
-                    accounts: vec![applied.account],
-                    principals: vec![applied.principal],
-                    regions: regions(global, &session)?
-                        .iter()
-                        .map(|r| r.to_string())
-                        .collect(),
-                    models: args.models.to_vec(),
-                },
-                findings: Vec::new(),
-                plan: Some((applied.plan, applied.outcome)),
-            };
-            output.write(&Document::Report(&report))?;
-            code
-        }
-        Err(code) => code,
+    let planned = match plan_policy(&aws, desired, rendered.document).await {
+        Ok(planned) => planned,
+        Err(code) => return Ok(code),
     };
-    if global.verbose > 0 {
-        print_call_counts(&session);
-    }
-    Ok(code)
-}
-
-/// A plan and what became of it, with whose account and principal it changed.
-struct Applied {
-    plan: plan::Plan,
-    outcome: plan::Outcome,
-    account: String,
-    principal: String,
-}
-
-/// Plans, then applies as confirmed.
-async fn plan_and_apply(
-    aws: &Arc<AwsReader>,
-    desired: (&str, &str, &AttachTarget),
-    document: serde_json::Value,
-    confirmation: Confirmation,
-) -> Result<Applied, u8> {
-    let planned = plan_policy(aws, desired, document).await?;
     let outcome = plan::apply(&planned.plan, confirmation, aws.session()).await;
-    Ok(Applied {
-        plan: planned.plan,
-        outcome,
-        account: planned.account,
-        principal: planned.principal,
-    })
+    let scope = Examined {
+        accounts: vec![planned.account],
+        principals: vec![planned.principal],
+        regions: regions(global, &session)?
+            .iter()
+            .map(|r| r.to_string())
+            .collect(),
+        models: args.models.to_vec(),
+    };
+    run.finish(
+        &mut output,
+        global,
+        &session,
+        scope,
+        (planned.plan, outcome),
+    )
 }
 
 /// A plan not yet applied, with whose account and principal it changes.
@@ -122,18 +83,13 @@ pub(super) async fn plan_policy(
     (template, policy_name, target): (&str, &str, &AttachTarget),
     document: serde_json::Value,
 ) -> Result<Planned, u8> {
-    let identity = aws.caller_identity().await.map_err(|e| {
+    let (account, _) = caller_account(aws).await.map_err(|e| {
         eprintln!("error: cannot read the caller's account: {e}");
         EXIT_ERROR
     })?;
-    let partition = identity
-        .arn
-        .parse::<Arn>()
-        .map(|a| a.partition().to_string())
-        .unwrap_or_else(|_| "aws".into());
     let policy_arn = format!(
-        "arn:{partition}:iam::{}:policy/{policy_name}",
-        identity.account
+        "arn:{}:iam::{}:policy/{policy_name}",
+        account.partition, account.id
     );
     let (kind, name) = match target {
         AttachTarget::Role(name) => ("role", name),
@@ -147,10 +103,7 @@ pub(super) async fn plan_policy(
     let attached = match attached {
         Ok(arns) => arns.contains(&policy_arn),
         Err(e) if e.kind() == crate::aws::AwsErrorKind::NotFound => {
-            eprintln!(
-                "error: {target} does not exist in account {}",
-                identity.account
-            );
+            eprintln!("error: {target} does not exist in account {}", account.id);
             return Err(crate::EXIT_USAGE);
         }
         Err(e) => {
@@ -175,8 +128,8 @@ pub(super) async fn plan_policy(
     })?;
     Ok(Planned {
         plan,
-        principal: format!("arn:{partition}:iam::{}:{target}", identity.account),
-        account: identity.account,
+        principal: format!("arn:{}:iam::{}:{target}", account.partition, account.id),
+        account: account.id,
     })
 }
 

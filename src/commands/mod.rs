@@ -12,6 +12,7 @@ mod templates;
 use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
 
 pub use checks::checks_list;
 pub use doctor::{doctor, doctor_inputs_from, doctor_report};
@@ -19,10 +20,12 @@ pub use policy::policy;
 pub use setup::setup;
 
 use crate::CommandError;
-use crate::aws::{AwsOptions, Session};
+use crate::aws::{AwsError, AwsOptions, AwsReader, Session};
 use crate::cli::GlobalArgs;
-use crate::domain::Region;
-use crate::report::{Document, Format, Style, render};
+use crate::domain::{Arn, Region};
+use crate::plan::{Outcome, Plan};
+use crate::policy::Account;
+use crate::report::{Document, Examined, Format, Report, Style, render};
 use crate::ui::use_color;
 
 /// Where the document goes: stdout, or the `--out` file.
@@ -97,6 +100,70 @@ async fn session(global: &GlobalArgs) -> std::sync::Arc<Session> {
         endpoint_url: global.endpoint_url.clone(),
     })
     .await
+}
+
+/// A mutating command's run, for its report: which command, and since when.
+struct PlanRun {
+    command: &'static str,
+    started_at: SystemTime,
+    clock: Instant,
+}
+
+impl PlanRun {
+    fn start(command: &'static str) -> Self {
+        PlanRun {
+            command,
+            started_at: SystemTime::now(),
+            clock: Instant::now(),
+        }
+    }
+
+    /// Writes the report of the plan and what became of each step (and `-v`'s call
+    /// counts); the exit code is 3 when a step failed.
+    fn finish(
+        self,
+        output: &mut Output,
+        global: &GlobalArgs,
+        session: &Session,
+        scope: Examined,
+        (plan, outcome): (Plan, Outcome),
+    ) -> Result<u8, CommandError> {
+        let code = if outcome.failed() {
+            crate::EXIT_ERROR
+        } else {
+            crate::EXIT_OK
+        };
+        let report = Report {
+            command: self.command,
+            started_at: self.started_at,
+            duration: self.clock.elapsed(),
+            scope,
+            findings: Vec::new(),
+            plan: Some((plan, outcome)),
+        };
+        let written = output.write(&Document::Report(&report));
+        if global.verbose > 0 {
+            print_call_counts(session);
+        }
+        written.map(|()| code)
+    }
+}
+
+/// The caller's account and partition, and the ARN STS answered with (cached for the run).
+async fn caller_account(aws: &AwsReader) -> Result<(Account, String), AwsError> {
+    let identity = aws.caller_identity().await?;
+    let partition = identity
+        .arn
+        .parse::<Arn>()
+        .map(|a| a.partition().to_string())
+        .unwrap_or_else(|_| "aws".into());
+    Ok((
+        Account {
+            partition,
+            id: identity.account,
+        },
+        identity.arn,
+    ))
 }
 
 /// `--region` values, else the region the AWS configuration names (none when it names none).

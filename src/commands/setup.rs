@@ -3,19 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 use futures_util::future::join_all;
 
 use super::doctor::requested_models;
 use super::templates::{Resolve, live, template};
-use super::{Output, print_call_counts, regions, session};
+use super::{Output, PlanRun, caller_account, regions, session};
 use crate::aws::{AwsError, AwsReader};
 use crate::cli::{GlobalArgs, SetupCommand};
 use crate::domain::{Arn, Region};
 use crate::plan::{self, Confirmation};
 use crate::policy::{Account, Filled, catalog_values, render};
-use crate::report::{Document, Examined, Report};
+use crate::report::Examined;
 use crate::setup::logging::{
     Destination, RETENTION_DAYS, ROLE_NAME, ROLE_POLICY_NAME, RegionNow, plan_logging,
 };
@@ -125,8 +124,7 @@ async fn model_access(
     confirmation: Confirmation,
 ) -> Result<u8, CommandError> {
     let mut output = Output::open(global)?;
-    let started_at = SystemTime::now();
-    let clock = Instant::now();
+    let run = PlanRun::start("setup model-access");
     let requests = requested_models(models)?;
     let session = session(global).await;
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
@@ -189,32 +187,18 @@ async fn model_access(
     for blocker in &blockers {
         eprintln!("error: {blocker}");
     }
-    let code = if outcome.failed() {
-        EXIT_ERROR
-    } else if !blockers.is_empty() {
+    let scope = Examined {
+        accounts: vec![live.account.id],
+        principals: Vec::new(),
+        regions: live.regions.iter().map(|r| r.to_string()).collect(),
+        models: targets.iter().map(|(_, m)| m.clone()).collect(),
+    };
+    let code = run.finish(&mut output, global, &session, scope, (plan, outcome))?;
+    Ok(if code == EXIT_OK && !blockers.is_empty() {
         EXIT_FAILED
     } else {
-        EXIT_OK
-    };
-    let report = Report {
-        command: "setup model-access",
-        started_at,
-        duration: clock.elapsed(),
-        scope: Examined {
-            accounts: vec![live.account.id],
-            principals: Vec::new(),
-            regions: live.regions.iter().map(|r| r.to_string()).collect(),
-            models: targets.iter().map(|(_, m)| m.clone()).collect(),
-        },
-        findings: Vec::new(),
-        plan: Some((plan, outcome)),
-    };
-    let written = output.write(&Document::Report(&report));
-    if global.verbose > 0 {
-        print_call_counts(&session);
-    }
-    written?;
-    Ok(code)
+        code
+    })
 }
 
 /// The destination as the flags give it; the role's ARN is known once the account is.
@@ -234,8 +218,7 @@ async fn logging(
     confirmation: Confirmation,
 ) -> Result<u8, CommandError> {
     let mut output = Output::open(global)?;
-    let started_at = SystemTime::now();
-    let clock = Instant::now();
+    let run = PlanRun::start("setup logging");
     let session = session(global).await;
     let regions = regions(global, &session)?;
     if regions.is_empty() {
@@ -244,17 +227,9 @@ async fn logging(
         ));
     }
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let identity = match aws.caller_identity().await {
-        Ok(identity) => identity,
+    let (account, caller_arn) = match caller_account(&aws).await {
+        Ok(caller) => caller,
         Err(error) => return Ok(read_failed("the caller's account", &error)),
-    };
-    let account = Account {
-        partition: identity
-            .arn
-            .parse::<Arn>()
-            .map(|a| a.partition().to_string())
-            .unwrap_or_else(|_| "aws".into()),
-        id: identity.account.clone(),
     };
     let destination = match wanted {
         Wanted::Bucket(bucket) => Destination::Bucket(bucket),
@@ -324,30 +299,13 @@ async fn logging(
         }
     };
     let outcome = plan::apply(&plan, confirmation, aws.session()).await;
-    let code = if outcome.failed() {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
+    let scope = Examined {
+        accounts: vec![account.id],
+        principals: vec![caller_arn],
+        regions: regions.iter().map(|r| r.to_string()).collect(),
+        models: Vec::new(),
     };
-    let report = Report {
-        command: "setup logging",
-        started_at,
-        duration: clock.elapsed(),
-        scope: Examined {
-            accounts: vec![account.id],
-            principals: vec![identity.arn],
-            regions: regions.iter().map(|r| r.to_string()).collect(),
-            models: Vec::new(),
-        },
-        findings: Vec::new(),
-        plan: Some((plan, outcome)),
-    };
-    let written = output.write(&Document::Report(&report));
-    if global.verbose > 0 {
-        print_call_counts(&session);
-    }
-    written?;
-    Ok(code)
+    run.finish(&mut output, global, &session, scope, (plan, outcome))
 }
 
 /// One region's log group (for a log-group destination) and logging configuration, read

@@ -5,15 +5,15 @@
 
 use serde_json::{Value, json};
 
-use crate::Run;
 use crate::support::Emulator;
 use crate::support::front::{Fault, Rule};
+use crate::{Run, plan_run, plan_steps, writes};
 
 /// The policy `apply` makes for the user `dev` without `--policy-name`.
 const POLICY_ARN: &str = "arn:aws:iam::123456789012:policy/claude-invoke-user-dev";
 
 fn apply(emulator: &Emulator, extra: &[&str]) -> (Run, Value) {
-    let run = Run::of(
+    plan_run(
         emulator
             .cmd()
             .args([
@@ -23,39 +23,8 @@ fn apply(emulator: &Emulator, extra: &[&str]) -> (Run, Value) {
                 "--attach-to",
                 "user/dev",
             ])
-            .args(extra)
-            .args(["--output", "json"]),
-    );
-    let report = if run.stdout.is_empty() {
-        Value::Null
-    } else {
-        run.report()
-    };
-    (run, report)
-}
-
-fn steps(report: &Value) -> Vec<(String, String)> {
-    report["plan"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["operation"].as_str().unwrap().to_string(),
-                s["result"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn mutating(emulator: &Emulator) -> Vec<String> {
-    emulator
-        .front
-        .requests()
-        .iter()
-        .filter(|r| r.mutating)
-        .map(|r| r.key())
-        .collect()
+            .args(extra),
+    )
 }
 
 /// The user's attached policies and the policy's versions, as IAM holds them.
@@ -103,7 +72,7 @@ fn apply_plans_first_creates_attaches_and_then_has_nothing_to_do() {
         let (run, report) = apply(&emulator, &[&sonnet[..], confirmation].concat());
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(
-            steps(&report),
+            plan_steps(&report),
             [
                 ("iam:CreatePolicy".to_string(), "not-sent".to_string()),
                 ("iam:AttachUserPolicy".to_string(), "not-sent".to_string())
@@ -115,14 +84,18 @@ fn apply_plans_first_creates_attaches_and_then_has_nothing_to_do() {
             "{created}"
         );
     }
-    assert!(mutating(&emulator).is_empty(), "{:?}", mutating(&emulator));
+    assert!(writes(&emulator).is_empty(), "{:?}", writes(&emulator));
 
     let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(report["plan"]["confirmation"], "yes");
-    assert!(steps(&report).iter().all(|(_, result)| result == "done"));
+    assert!(
+        plan_steps(&report)
+            .iter()
+            .all(|(_, result)| result == "done")
+    );
     assert_eq!(
-        mutating(&emulator),
+        writes(&emulator),
         ["iam:CreatePolicy", "iam:AttachUserPolicy"]
     );
     assert_eq!(
@@ -133,8 +106,8 @@ fn apply_plans_first_creates_attaches_and_then_has_nothing_to_do() {
     let emulator = reload(emulator);
     let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(steps(&report).is_empty(), "{report:#}");
-    assert!(mutating(&emulator).is_empty(), "a re-run sends no write");
+    assert!(plan_steps(&report).is_empty(), "{report:#}");
+    assert!(writes(&emulator).is_empty(), "a re-run sends no write");
     let table = Run::of(
         emulator
             .cmd()
@@ -182,7 +155,7 @@ fn a_changed_rendering_adds_a_version_and_the_sixth_prunes_the_oldest() {
     for (i, set) in sets.iter().enumerate() {
         let (run, report) = apply(&emulator, &[&set[..], &["--yes"]].concat());
         assert_eq!(run.code, 0, "{set:?}: {}", run.stderr);
-        let operations: Vec<String> = steps(&report).into_iter().map(|(op, _)| op).collect();
+        let operations: Vec<String> = plan_steps(&report).into_iter().map(|(op, _)| op).collect();
         if i < 4 {
             assert_eq!(operations, ["iam:CreatePolicyVersion"], "{set:?}");
             let diff = report["plan"]["steps"][0]["detail"].as_str().unwrap();
@@ -208,7 +181,7 @@ fn a_fault_between_create_and_attach_is_repaired_by_running_again() {
         emulator.on("iam:AttachUserPolicy", Rule::Fault(fault));
         let (run, report) = apply(&emulator, &["--model", "sonnet", "--yes"]);
         assert_eq!(run.code, 3, "{fault:?}: {}", run.stderr);
-        let results: Vec<String> = steps(&report).into_iter().map(|(_, r)| r).collect();
+        let results: Vec<String> = plan_steps(&report).into_iter().map(|(_, r)| r).collect();
         // The first run creates the policy; the second finds it and only tries to attach.
         let expected: &[&str] = if fault == Fault::Throttle {
             &["done", "failed"]
@@ -221,7 +194,7 @@ fn a_fault_between_create_and_attach_is_repaired_by_running_again() {
     let (run, report) = apply(&emulator, &["--model", "sonnet", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        steps(&report),
+        plan_steps(&report),
         [("iam:AttachUserPolicy".to_string(), "done".to_string())]
     );
     assert_eq!(
@@ -247,7 +220,7 @@ fn apply_leaves_alone_what_it_did_not_make_and_refuses_bad_targets() {
         "{}",
         run.stderr
     );
-    assert!(mutating(&emulator).is_empty());
+    assert!(writes(&emulator).is_empty());
 
     for (args, mentions) in [
         (
@@ -269,5 +242,5 @@ fn apply_leaves_alone_what_it_did_not_make_and_refuses_bad_targets() {
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(mentions), "{args:?}: {}", run.stderr);
     }
-    assert!(mutating(&emulator).is_empty());
+    assert!(writes(&emulator).is_empty());
 }

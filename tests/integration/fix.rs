@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::support::front::{Fault, Rule};
 use crate::support::{Emulator, fixture};
-use crate::{Run, findings};
+use crate::{Run, findings, writes};
 
 fn doctor(emulator: &Emulator, extra: &[&str]) -> (Run, Value) {
     let run = Run::of(
@@ -97,15 +97,7 @@ fn doctor_fix_plans_then_applies_and_checks_again() {
         assert!(steps.iter().all(|s| s["result"] == "not-sent"));
         assert!(iam_statuses(&report).iter().all(|s| s == "fail"));
     }
-    let writes = |emulator: &Emulator| {
-        emulator
-            .front
-            .requests()
-            .iter()
-            .filter(|r| r.mutating)
-            .count()
-    };
-    assert_eq!(writes(&emulator), 0, "no write without --yes");
+    assert_eq!(writes(&emulator).len(), 0, "no write without --yes");
 
     let (run, report) = doctor(&emulator, &["--fix", "--yes"]);
     assert_eq!(run.code, 0, "{}\n{report:#}", run.stderr);
@@ -122,12 +114,16 @@ fn doctor_fix_plans_then_applies_and_checks_again() {
         ["pass"],
         "checked again after the fix"
     );
-    assert_eq!(writes(&emulator), 2);
+    assert_eq!(writes(&emulator).len(), 2);
 
     let (run, report) = doctor(&emulator, &["--fix", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(report["plan"]["steps"].as_array().unwrap().is_empty());
-    assert_eq!(writes(&emulator), 2, "nothing left to fix, nothing sent");
+    assert_eq!(
+        writes(&emulator).len(),
+        2,
+        "nothing left to fix, nothing sent"
+    );
 
     let refused = Run::of(emulator.cmd().args(["doctor", "--yes"]));
     assert_eq!(refused.code, 2, "--yes needs --fix");
@@ -254,15 +250,8 @@ fn setup_model_access_without_the_form_names_it_and_invents_nothing() {
     ]));
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("--use-case-form"), "{}", run.stderr);
-    let operations: Vec<String> = emulator
-        .front
-        .requests()
-        .iter()
-        .filter(|r| r.mutating)
-        .map(|r| r.key())
-        .collect();
     assert_eq!(
-        operations,
+        writes(&emulator),
         ["bedrock:CreateFoundationModelAgreement"],
         "the agreement goes ahead; no form is made up"
     );
@@ -323,12 +312,8 @@ fn doctor_fix_accepts_an_agreement_the_caller_could_not_create() {
 
     let (_, report) = doctor(&emulator, &["--fix", "--yes"]);
     assert_eq!(report["plan"]["steps"][0]["result"], "done");
-    let sent: Vec<String> = emulator
-        .front
-        .requests()
-        .iter()
-        .filter(|r| r.mutating)
-        .map(|r| r.key())
-        .collect();
-    assert_eq!(sent, ["bedrock:CreateFoundationModelAgreement"]);
+    assert_eq!(
+        writes(&emulator),
+        ["bedrock:CreateFoundationModelAgreement"]
+    );
 }

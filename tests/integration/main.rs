@@ -50,6 +50,44 @@ impl Run {
     }
 }
 
+/// A mutating command's run: its JSON report (`Null` when it printed none, as when it
+/// refused its input).
+pub fn plan_run(cmd: &mut Command) -> (Run, Value) {
+    let run = Run::of(cmd.args(["--output", "json"]));
+    let report = if run.stdout.is_empty() {
+        Value::Null
+    } else {
+        run.report()
+    };
+    (run, report)
+}
+
+/// (operation, result) of each step of a report's plan.
+pub fn plan_steps(report: &Value) -> Vec<(String, String)> {
+    report["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["operation"].as_str().unwrap().to_string(),
+                s["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The writes that reached the front server, as `service:Operation`.
+pub fn writes(emulator: &support::Emulator) -> Vec<String> {
+    emulator
+        .front
+        .requests()
+        .iter()
+        .filter(|r| r.mutating)
+        .map(|r| r.key())
+        .collect()
+}
+
 /// The one finding of `check` (for checks that report one).
 pub fn finding<'a>(report: &'a Value, check: &str) -> &'a Value {
     let found: Vec<&Value> = findings(report, check);

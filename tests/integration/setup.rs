@@ -4,50 +4,14 @@
 
 use serde_json::Value;
 
-use crate::Run;
 use crate::support::Emulator;
 use crate::support::front::{Fault, Rule};
+use crate::{Run, plan_run, plan_steps, writes};
 
 const REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
 
 fn setup(emulator: &Emulator, args: &[&str]) -> (Run, Value) {
-    let run = Run::of(
-        emulator
-            .cmd()
-            .args(["setup", "logging"])
-            .args(args)
-            .args(["--output", "json"]),
-    );
-    let report = if run.stdout.is_empty() {
-        Value::Null
-    } else {
-        run.report()
-    };
-    (run, report)
-}
-
-fn steps(report: &Value) -> Vec<(String, String)> {
-    report["plan"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["operation"].as_str().unwrap().to_string(),
-                s["result"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn writes(emulator: &Emulator) -> Vec<String> {
-    emulator
-        .front
-        .requests()
-        .iter()
-        .filter(|r| r.mutating)
-        .map(|r| r.key())
-        .collect()
+    plan_run(emulator.cmd().args(["setup", "logging"]).args(args))
 }
 
 /// Bedrock's logging configuration of `region` as moto holds it.
@@ -90,7 +54,7 @@ fn setup_logging_plans_applies_and_converges() {
     .concat();
     let (run, report) = setup(&emulator, &[&to_group[..], &["--dry-run"]].concat());
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let planned: Vec<String> = steps(&report).into_iter().map(|(op, _)| op).collect();
+    let planned: Vec<String> = plan_steps(&report).into_iter().map(|(op, _)| op).collect();
     assert_eq!(
         planned,
         [
@@ -108,7 +72,11 @@ fn setup_logging_plans_applies_and_converges() {
 
     let (run, report) = setup(&emulator, &[&to_group[..], &["--yes"]].concat());
     assert_eq!(run.code, 0, "{}\n{report:#}", run.stderr);
-    assert!(steps(&report).iter().all(|(_, result)| result == "done"));
+    assert!(
+        plan_steps(&report)
+            .iter()
+            .all(|(_, result)| result == "done")
+    );
     assert_eq!(writes(&emulator).len(), 8);
     let role = "arn:aws:iam::123456789012:role/bedrock-invocation-logging".to_string();
     for region in ["us-east-1", "eu-west-1"] {
@@ -121,7 +89,7 @@ fn setup_logging_plans_applies_and_converges() {
 
     let (run, report) = setup(&emulator, &[&to_group[..], &["--yes"]].concat());
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(steps(&report).is_empty(), "{report:#}");
+    assert!(plan_steps(&report).is_empty(), "{report:#}");
     assert_eq!(writes(&emulator).len(), 8, "a re-run sends nothing");
 
     // A longer retention is one step per region.
@@ -130,7 +98,7 @@ fn setup_logging_plans_applies_and_converges() {
         &[&to_group[..], &["--retention-days", "90", "--yes"]].concat(),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let changed: Vec<String> = steps(&report).into_iter().map(|(op, _)| op).collect();
+    let changed: Vec<String> = plan_steps(&report).into_iter().map(|(op, _)| op).collect();
     assert_eq!(
         changed,
         ["logs:PutRetentionPolicy", "logs:PutRetentionPolicy"]
@@ -155,7 +123,7 @@ fn a_fault_mid_way_is_repaired_by_running_again() {
     );
     let (run, report) = setup(&emulator, &args);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    let results: Vec<String> = steps(&report).into_iter().map(|(_, r)| r).collect();
+    let results: Vec<String> = plan_steps(&report).into_iter().map(|(_, r)| r).collect();
     assert_eq!(results, ["done", "done", "failed"]);
     assert_eq!(logging_in(&emulator, "us-east-1"), None);
 
@@ -166,7 +134,7 @@ fn a_fault_mid_way_is_repaired_by_running_again() {
     let (run, report) = setup(&emulator, &args);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        steps(&report),
+        plan_steps(&report),
         [(
             "bedrock:PutModelInvocationLoggingConfiguration".to_string(),
             "done".to_string()
@@ -224,7 +192,7 @@ fn setup_logging_to_a_bucket_keeps_what_else_is_set_and_converges() {
     let (run, report) = setup(&emulator, &to_bucket);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        steps(&report),
+        plan_steps(&report),
         [(
             "bedrock:PutModelInvocationLoggingConfiguration".to_string(),
             "done".to_string()
@@ -248,5 +216,5 @@ fn setup_logging_to_a_bucket_keeps_what_else_is_set_and_converges() {
     assert_eq!(sent["loggingConfig"]["textDataDeliveryEnabled"], true);
     let (run, report) = setup(&emulator, &to_bucket);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(steps(&report).is_empty(), "{report:#}");
+    assert!(plan_steps(&report).is_empty(), "{report:#}");
 }
