@@ -175,21 +175,7 @@ impl Check for IamInvoke {
             PrincipalKind::User | PrincipalKind::AssumedRole => {}
         }
         let principal = identity.principal_arn.as_str();
-        // One command grants every target of the run, so applying it for one denial does
-        // not take away what the others need.
-        let fix = crate::policy::apply::invoke_fix_command(
-            principal,
-            &cx.scope
-                .models
-                .iter()
-                .map(|m| m.to_string())
-                .collect::<Vec<_>>(),
-            &cx.scope
-                .regions
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>(),
-        );
+        let fix = grant_command(cx, principal);
         let results = join_all(
             invocations
                 .list
@@ -553,6 +539,24 @@ impl Layer {
             Layer::IdentityPolicy => "identity-policy",
         }
     }
+}
+
+/// The command that grants `principal` invoke on every target of the run: one command for
+/// all, so applying it for one denial does not take away what the others need.
+pub(super) fn grant_command(cx: &CheckContext, principal: &str) -> Option<String> {
+    crate::policy::apply::invoke_fix_command(
+        principal,
+        &cx.scope
+            .models
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>(),
+        &cx.scope
+            .regions
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// The least statement set that lets `invocation` through, as JSON to paste.

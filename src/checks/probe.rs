@@ -9,7 +9,8 @@ use async_trait::async_trait;
 
 use super::DoctorOptions;
 use super::access::use_case_fix;
-use super::iam::{IamVerdicts, likely_outside_iam, scp_exemption};
+use super::iam::{IamVerdicts, grant_command, likely_outside_iam, scp_exemption};
+use super::identity::CallerIdentity;
 use super::routes::{Invocation, Invocations};
 use crate::aws::catalog::{self, Operation};
 use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer};
@@ -97,12 +98,17 @@ impl Check for RuntimeProbe {
                 let allowed_by_iam = cx
                     .fact::<IamVerdicts>()
                     .is_some_and(|v| v.allowed(region, id).is_some());
+                let fix = cx
+                    .fact::<CallerIdentity>()
+                    .and_then(|identity| grant_command(cx, &identity.principal_arn));
                 let judged = [invoke, stream]
                     .into_iter()
                     .zip(CALLS)
                     .map(|(answer, (op, _))| {
                         let finding = match answer {
-                            Ok(answer) => verdict(invocation, op, &answer, allowed_by_iam),
+                            Ok(answer) => {
+                                verdict(invocation, op, &answer, allowed_by_iam, fix.as_deref())
+                            }
                             Err(error) => Finding::aws_error(&META, &error),
                         };
                         (op, finding)
@@ -266,6 +272,7 @@ fn verdict(
     operation: &Operation,
     answer: &ProbeAnswer,
     allowed_by_iam: bool,
+    grant_command: Option<&str>,
 ) -> Finding {
     let id = &invocation.model_id;
     let region = &invocation.region;
@@ -434,7 +441,10 @@ fn verdict(
             Severity::High,
             "Invoke denied",
             format!("Bedrock denied {action} on {id} in {region}: {}", error.message()),
-            grant(),
+            match grant_command {
+                Some(command) => format!("{command}\n(or: {})", grant()),
+                None => grant(),
+            },
         ),
         Reading::Denied(None) if allowed_by_iam => fail(
             kind::DENIED_OUTSIDE_IAM,
@@ -687,6 +697,7 @@ mod tests {
             &catalog::INVOKE_MODEL,
             answer,
             allowed_by_iam,
+            None,
         )
     }
 
@@ -799,7 +810,9 @@ mod tests {
                 "Malformed input request: #: required key [max_tokens] not found",
             ),
             false,
+            None,
         );
+        let command = "bedrock-preflight policy apply claude-invoke --attach-to role/dev --yes";
         let denied = verdict(
             &invocation,
             &catalog::INVOKE_MODEL_WITH_RESPONSE_STREAM,
@@ -809,6 +822,7 @@ mod tests {
                 "User: x is not authorized to perform: bedrock:InvokeModelWithResponseStream on resource: y because no identity-based policy allows the bedrock:InvokeModelWithResponseStream action",
             ),
             false,
+            Some(command),
         );
         let finding = combine(
             &invocation,
@@ -825,11 +839,12 @@ mod tests {
             "{}",
             finding.message
         );
+        let fix = finding.remediation.unwrap();
         assert!(
-            finding
-                .remediation
-                .unwrap()
-                .starts_with("Allow bedrock:InvokeModelWithResponseStream on")
+            fix.starts_with(&format!(
+                "{command}\n(or: Allow bedrock:InvokeModelWithResponseStream on"
+            )),
+            "{fix}"
         );
         assert_eq!(
             finding.evidence["operation"],

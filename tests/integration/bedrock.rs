@@ -559,11 +559,13 @@ fn streaming_denied_while_invoke_is_allowed_fails_naming_the_stream() {
         ),
         "{probe}"
     );
+    let fix = probe["remediation"].as_str().unwrap();
     assert!(
-        probe["remediation"]
-            .as_str()
-            .unwrap()
-            .starts_with("Allow bedrock:InvokeModelWithResponseStream on arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6")
+        fix.starts_with(
+            "bedrock-preflight policy apply claude-invoke --attach-to user/dev --model sonnet --region us-east-1 --yes\n\
+             (or: Allow bedrock:InvokeModelWithResponseStream on arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6"
+        ),
+        "{fix}"
     );
 }
 
