@@ -175,7 +175,7 @@ async fn fix(
     }
     let plan = Plan {
         goal: if steps.is_empty() {
-            "fixes for what doctor found: nothing this tool can change".into()
+            "fixes for what doctor found: none that this tool makes".into()
         } else {
             "fixes for what doctor found".into()
         },

@@ -208,7 +208,7 @@ fn report_table(report: &Report, style: Style) -> String {
 fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
     let mut out = format!("Plan: {}\n", plan.goal);
     if plan.is_converged() {
-        out.push_str("  Nothing to change: AWS is already as planned.\n");
+        out.push_str("  Nothing to change.\n");
         return out;
     }
     let mut table = new_table(style, vec!["#", "Step", "AWS call", "Re-run", "Result"]);
