@@ -14,7 +14,9 @@ use crate::cli::GlobalArgs;
 use crate::domain::Region;
 use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
 use crate::iam::Policy;
-use crate::policy::{self, Account, Template, catalog_values, grants_invoke, render, validate};
+use crate::policy::{
+    self, Account, Template, catalog_values, for_claude_code, grants_invoke, render, validate,
+};
 use crate::report::Document;
 use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 
@@ -104,7 +106,13 @@ pub async fn validate_command(
         }
     };
     let invocations = live.map(|l| l.invocations).unwrap_or_default();
-    let validation = validate(target, &document, &policy, &invocations);
+    let validation = validate(
+        target,
+        &document,
+        &policy,
+        &invocations,
+        for_claude_code(&policy),
+    );
     output.write(&Document::Validation(&validation))?;
     Ok(if validation.passed() {
         EXIT_OK

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use render::{RenderError, render};
-pub use validate::{Expect, Problem, Proof, Severity, Validation, grants_invoke, validate};
+pub use validate::{
+    Expect, Problem, Proof, Severity, Validation, for_claude_code, grants_invoke, validate,
+};
 pub use values::{Account, catalog_values};
 
 /// Every file of `policies/` a template may name.

@@ -142,12 +142,24 @@ pub fn grants_invoke(policy: &Policy) -> bool {
         .any(|s| s.effect == Effect::Allow && INVOKE_ACTIONS.iter().any(|a| s.covers_action(a)))
 }
 
-/// Lints `document` and, for each of `invocations`, proves what it must allow and deny.
+/// Whether a policy is meant for Claude Code: it lets the caller describe inference profiles,
+/// which Claude Code does to find a model's profile.
+pub fn for_claude_code(policy: &Policy) -> bool {
+    policy
+        .statements
+        .iter()
+        .any(|s| s.effect == Effect::Allow && s.covers_action("bedrock:GetInferenceProfile"))
+}
+
+/// Lints `document` and, for each of `invocations`, proves what it must allow and deny; for
+/// Claude Code also reading its profiles and the Marketplace subscription of first use, and
+/// only through Bedrock.
 pub fn validate(
     target: &str,
     document: &Value,
     policy: &Policy,
     invocations: &[Invocation],
+    claude_code: bool,
 ) -> Validation {
     let mut problems = lint(document, policy);
     let set = PolicySet {
@@ -159,7 +171,12 @@ pub fn validate(
     };
     let mut proofs: Vec<Proof> = Vec::new();
     let mut seen = BTreeSet::new();
-    for (expect, why, request) in invocations.iter().flat_map(requests) {
+    let mut wanted: Vec<(Expect, String, Request)> =
+        invocations.iter().flat_map(requests).collect();
+    if claude_code {
+        wanted.extend(invocations.iter().flat_map(claude_code_requests));
+    }
+    for (expect, why, request) in wanted {
         if !seen.insert(format!(
             "{} {} {:?}",
             request.action,
@@ -284,6 +301,43 @@ fn requests(invocation: &Invocation) -> Vec<(Expect, String, Request)> {
             ));
         }
     }
+    out
+}
+
+/// What Claude Code does besides invoking: list and describe the profile it calls, and
+/// complete the Marketplace subscription on first use, which it may do only through Bedrock.
+fn claude_code_requests(invocation: &Invocation) -> Vec<(Expect, String, Request)> {
+    let mut out = Vec::new();
+    let region = invocation.region.to_string();
+    if let Some(profile) = &invocation.profile {
+        for action in [
+            "bedrock:GetInferenceProfile",
+            "bedrock:ListInferenceProfiles",
+        ] {
+            out.push((
+                Expect::Allow,
+                format!("needed: Claude Code reads the profile {}", profile.id),
+                Request::new(action, profile.arn.clone())
+                    .with("aws:RequestedRegion", vec![region.clone()]),
+            ));
+        }
+    }
+    for action in [
+        "aws-marketplace:Subscribe",
+        "aws-marketplace:ViewSubscriptions",
+    ] {
+        out.push((
+            Expect::Allow,
+            "needed: the Marketplace subscription of first use, through Bedrock".into(),
+            Request::new(action, "*")
+                .with("aws:CalledViaLast", vec!["bedrock.amazonaws.com".into()]),
+        ));
+    }
+    out.push((
+        Expect::Deny,
+        "a Marketplace subscription made directly, not through Bedrock".into(),
+        Request::new("aws-marketplace:Subscribe", "*"),
+    ));
     out
 }
 
@@ -513,11 +567,13 @@ mod tests {
     }
 
     fn check(document: &Value, invocations: &[Invocation]) -> Validation {
+        let policy = Policy::parse(document).unwrap();
         validate(
             "test",
             document,
-            &Policy::parse(document).unwrap(),
+            &policy,
             invocations,
+            for_claude_code(&policy),
         )
     }
 
@@ -542,8 +598,10 @@ mod tests {
                 .filter(|p| p.expect == Expect::Allow)
                 .count();
             // us.: profile + 2 destinations; global.: profile + 2 regional + region-less;
-            // each for both actions.
-            assert_eq!(allowed, (3 + 4) * 2, "{name}");
+            // each for both actions; Claude Code also reads both profiles (two actions
+            // each) and may subscribe through Bedrock (two actions).
+            let claude_code = if name == "claude-code" { 2 * 2 + 2 } else { 0 };
+            assert_eq!(allowed, (3 + 4) * 2 + claude_code, "{name}");
             for why in ["another model", "another region", "another account"] {
                 assert!(
                     validation
@@ -554,6 +612,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn claude_code_may_subscribe_only_through_bedrock() {
+        let targets = [sonnet_through_us()];
+        let mut document = rendered("claude-code", &targets);
+        let statements = document["Statement"].as_array_mut().unwrap();
+        let marketplace = statements
+            .iter_mut()
+            .find(|s| s["Sid"] == "FirstUseMarketplaceSubscription")
+            .unwrap();
+        marketplace.as_object_mut().unwrap().remove("Condition");
+        let validation = check(&document, &targets);
+        assert_eq!(rules(&validation), BTreeSet::from(["grants-too-much"]));
+        assert!(
+            validation.problems[0].message.contains("not through Bedrock"),
+            "{:?}",
+            validation.problems
+        );
     }
 
     #[test]
