@@ -627,7 +627,9 @@ mod tests {
         let validation = check(&document, &targets);
         assert_eq!(rules(&validation), BTreeSet::from(["grants-too-much"]));
         assert!(
-            validation.problems[0].message.contains("not through Bedrock"),
+            validation.problems[0]
+                .message
+                .contains("not through Bedrock"),
             "{:?}",
             validation.problems
         );
