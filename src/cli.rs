@@ -107,6 +107,11 @@ pub struct DoctorArgs {
     /// Exit 1 on warnings too
     #[arg(long)]
     pub strict: bool,
+    /// After the run, print a ready-to-paste Claude Code block with the region and the
+    /// models proven to work here (shell exports, or a settings.json env fragment); the
+    /// report then goes to stderr, or to --out
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub emit: Option<Emit>,
     /// Plan the fixes this tool can make for what fails (IAM invoke access, with the
     /// claude-invoke template); with --yes apply them and check again
     #[arg(long)]
@@ -117,6 +122,15 @@ pub struct DoctorArgs {
     /// With --fix: apply the plan
     #[arg(long, requires = "fix")]
     pub yes: bool,
+}
+
+/// What `doctor --emit` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// `export NAME=value` lines for a shell
+    ClaudeCodeEnv,
+    /// `{"env": {...}}` for ~/.claude/settings.json
+    ClaudeCodeSettings,
 }
 
 #[derive(Debug, Args)]

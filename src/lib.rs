@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod checks;
+pub mod claude_code;
 pub mod cli;
 mod commands;
 pub mod domain;

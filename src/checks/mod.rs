@@ -37,6 +37,7 @@ macro_rules! check {
 }
 
 mod access;
+mod claude_code;
 mod credentials;
 mod iam;
 mod identity;
@@ -52,6 +53,7 @@ use std::sync::Arc;
 
 use crate::engine::{Check, CommandKind};
 
+pub use claude_code::ClaudeCodeInput;
 pub use credentials::CredentialsFact;
 
 /// `doctor`'s settings that its checks read, handed in with `CheckContext::with_input`.
@@ -73,6 +75,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(credentials::CredentialsResolve),
         Arc::new(identity::IdentityCaller),
         Arc::new(region::RegionConfig),
+        Arc::new(claude_code::ClaudeCodeConfig),
         Arc::new(models::ModelsLifecycle),
         Arc::new(access::ModelsAccess),
         Arc::new(routes::ProfilesResolve),

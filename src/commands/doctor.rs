@@ -1,19 +1,22 @@
 //! `doctor`: will Claude calls work from here?
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::join_all;
 
 use super::apply::plan_policy;
+use super::emit;
 use super::templates::{rendered, template};
 use super::{Output, print_call_counts, regions, session};
 use crate::aws::{AttachTarget, AwsReader, Session};
 use crate::checks::{
-    self, CallerAccount, CallerIdentity, DoctorOptions, Invocations, ModelTargets,
+    self, CallerAccount, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, ModelTargets,
 };
+use crate::claude_code::{Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::domain::{Arn, Family, ModelName, ModelRequest, Region};
+use crate::domain::{Arn, Family, ModelName, ModelRequest, Region, RegionSource};
 use crate::engine::{
     CheckContext, CommandKind, Finding, NoProgress, Progress, Scope, Status, run_checks,
 };
@@ -25,19 +28,32 @@ use crate::ui::Spinner;
 use crate::{CommandError, EXIT_ERROR, EXIT_OK, exit_code};
 
 pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, CommandError> {
-    if args.claude_code {
-        return Err(CommandError::NotImplemented("doctor --claude-code".into()));
-    }
     let mut output = Output::open(global)?;
-    let models = requested_models(&args.models)?;
+    if args.emit.is_some() {
+        // The block is what goes to stdout; the report goes to stderr (or --out).
+        output.report_to_stderr();
+    }
+    let requested = requested_models(&args.models)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
     let session = session(global).await;
-    let (scope, options) = doctor_inputs(global, args, models, &session).await?;
+    let claude = claude_code_input(args, &session).await;
+    let (mut scope, options) = doctor_inputs(global, args, requested, &session).await?;
+    if let Some(claude) = &claude {
+        claude_code_scope(&mut scope, claude, args, global)?;
+    }
     let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let (mut report, cx) = run_doctor(&aws, scope.clone(), options, global.timeout, &spinner).await;
+    let inputs = Inputs { options, claude };
+    let (mut report, cx) = run_doctor(
+        &aws,
+        scope.clone(),
+        inputs.clone(),
+        global.timeout,
+        &spinner,
+    )
+    .await;
     spinner.finish();
     let mut fix_code = EXIT_OK;
     if args.fix {
@@ -52,7 +68,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                 if changed {
                     // IAM changed: the affected checks read it afresh.
                     let fresh = Arc::new(AwsReader::new(Arc::clone(&session)));
-                    let again = recheck(&fresh, scope, options, global.timeout).await;
+                    let again = recheck(&fresh, scope, inputs, global.timeout).await;
                     report.findings = merged(std::mem::take(&mut report.findings), again);
                 }
                 report.plan = Some((plan, outcome));
@@ -62,6 +78,9 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     }
     report.started_at = started_at;
     report.duration = clock.elapsed();
+    if let Some(emit) = args.emit {
+        print!("{}", emit::block(emit, &cx, &report.findings));
+    }
     let written = output.write(&Document::Report(&report));
     if global.verbose > 0 {
         print_call_counts(&session);
@@ -189,15 +208,14 @@ async fn fix(
 async fn recheck(
     aws: &Arc<AwsReader>,
     scope: Scope,
-    options: DoctorOptions,
+    inputs: Inputs,
     timeout: Duration,
 ) -> Vec<Finding> {
     let checks: Vec<_> = checks::for_command(CommandKind::Doctor)
         .into_iter()
         .filter(|c| AFFECTED_BY_FIX.contains(&c.meta().id))
         .collect();
-    let cx = Arc::new(CheckContext::new(Arc::clone(aws), scope).with_input(options));
-    run_checks(&checks, cx, timeout, &NoProgress).await
+    run_checks(&checks, inputs.context(aws, scope), timeout, &NoProgress).await
 }
 
 /// The first run's findings, with those of the re-run checks replaced, in report order.
@@ -262,7 +280,8 @@ pub async fn doctor_inputs_from(
 }
 
 /// Runs doctor's checks on `scope` and returns its report: what the binary prints, for
-/// callers that run it in-process.
+/// callers that run it in-process. Claude Code's configuration is not read here: the binary
+/// reads it from the machine it runs on.
 pub async fn doctor_report(
     session: &Arc<Session>,
     scope: Scope,
@@ -271,23 +290,44 @@ pub async fn doctor_report(
     progress: &dyn Progress,
 ) -> Report {
     let reader = Arc::new(AwsReader::new(Arc::clone(session)));
-    run_doctor(&reader, scope, options, timeout, progress)
+    let inputs = Inputs {
+        options,
+        claude: None,
+    };
+    run_doctor(&reader, scope, inputs, timeout, progress)
         .await
         .0
+}
+
+/// What doctor's checks read besides AWS: its flags, and Claude Code's setup.
+#[derive(Clone)]
+struct Inputs {
+    options: DoctorOptions,
+    claude: Option<ClaudeCodeInput>,
+}
+
+impl Inputs {
+    fn context(&self, aws: &Arc<AwsReader>, scope: Scope) -> Arc<CheckContext> {
+        let mut cx = CheckContext::new(Arc::clone(aws), scope).with_input(self.options);
+        if let Some(claude) = &self.claude {
+            cx = cx.with_input(claude.clone());
+        }
+        Arc::new(cx)
+    }
 }
 
 /// doctor's checks through `aws`, and the context they left their facts in.
 async fn run_doctor(
     aws: &Arc<AwsReader>,
     scope: Scope,
-    options: DoctorOptions,
+    inputs: Inputs,
     timeout: Duration,
     progress: &dyn Progress,
 ) -> (Report, Arc<CheckContext>) {
     let started_at = SystemTime::now();
     let clock = Instant::now();
     let checks = checks::for_command(CommandKind::Doctor);
-    let cx = Arc::new(CheckContext::new(Arc::clone(aws), scope).with_input(options));
+    let cx = inputs.context(aws, scope);
     let findings = run_checks(&checks, Arc::clone(&cx), timeout, progress).await;
     let report = Report {
         command: CommandKind::Doctor.as_str(),
@@ -298,6 +338,54 @@ async fn run_doctor(
         plan: None,
     };
     (report, cx)
+}
+
+/// Claude Code's setup on this machine, when Claude Code is set up for Bedrock or Mantle
+/// or `--claude-code` asks; its version only then (`claude --version` is a process).
+async fn claude_code_input(args: &DoctorArgs, session: &Session) -> Option<ClaudeCodeInput> {
+    let shell: BTreeMap<String, String> = std::env::vars().collect();
+    let mut setup = Setup::discover(&shell, &Places::here(&shell), None);
+    if !(args.claude_code || setup.uses_bedrock() || setup.uses_mantle()) {
+        return None;
+    }
+    setup.version = installed_version(Duration::from_secs(3)).await;
+    let profile_region = match session.region_source(false).await {
+        Some(RegionSource::Profile) => session.configured_region(),
+        _ => None,
+    };
+    let region = setup.region(profile_region);
+    Some(ClaudeCodeInput {
+        setup,
+        region,
+        forced: args.claude_code,
+    })
+}
+
+/// With Claude Code set up, doctor checks what Claude Code will call: its region, unless
+/// `--region` says otherwise, and every model it will call, unless `--model` does.
+fn claude_code_scope(
+    scope: &mut Scope,
+    claude: &ClaudeCodeInput,
+    args: &DoctorArgs,
+    global: &GlobalArgs,
+) -> Result<(), CommandError> {
+    if global.regions.is_empty() {
+        let region = claude.region.region.parse::<Region>().map_err(|why| {
+            CommandError::Usage(format!("Claude Code's region is invalid: {why}"))
+        })?;
+        scope.regions = vec![region];
+    }
+    if args.models.is_empty() {
+        let pinned = claude.setup.pinned_models();
+        let values: Vec<String> = if pinned.is_empty() {
+            vec![claude.setup.default_model().model.clone()]
+        } else {
+            pinned.into_iter().map(|m| m.value).collect()
+        };
+        // A value that is not a model ID is claude-code.config's finding, not a target.
+        scope.models = values.iter().filter_map(|v| v.parse().ok()).collect();
+    }
+    Ok(())
 }
 
 /// What the run looked at: the caller, and the models as they resolved (the routes when

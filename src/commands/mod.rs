@@ -5,6 +5,7 @@
 mod apply;
 mod checks;
 mod doctor;
+mod emit;
 mod policy;
 mod setup;
 mod templates;
@@ -33,6 +34,8 @@ struct Output {
     format: Format,
     no_color: bool,
     file: Option<(File, PathBuf)>,
+    /// Without `--out`, the report goes to stderr: stdout carries something else.
+    stderr: bool,
 }
 
 impl Output {
@@ -57,11 +60,21 @@ impl Output {
             format: global.output,
             no_color: global.no_color,
             file,
+            stderr: false,
         })
     }
 
+    fn report_to_stderr(&mut self) {
+        self.stderr = true;
+    }
+
     fn write(&mut self, document: &Document) -> Result<(), CommandError> {
-        let terminal = self.file.is_none() && std::io::stdout().is_terminal();
+        let terminal = self.file.is_none()
+            && if self.stderr {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            };
         let style = Style {
             color: use_color(self.no_color, terminal),
             fit_terminal: terminal,
@@ -79,6 +92,10 @@ impl Output {
                         path: path.clone(),
                         source,
                     })
+            }
+            None if self.stderr => {
+                let _ = std::io::stderr().write_all(text.as_bytes());
+                Ok(())
             }
             None => {
                 let mut stdout = std::io::stdout().lock();

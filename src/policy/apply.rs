@@ -96,7 +96,7 @@ pub fn invoke_fix_command(
 
 /// `text` as one shell word: quoted when it holds anything a shell would read (the `[1m]`
 /// suffix is a glob).
-fn shell_word(text: &str) -> String {
+pub fn shell_word(text: &str) -> String {
     let plain = text
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "._:/=@+-,".contains(c));

@@ -70,7 +70,7 @@ fn unfinished_subcommands_are_listed_but_refuse_to_run() {
     for sub in ["doctor", "audit", "policy", "setup", "checks", "Exit codes"] {
         assert!(help.stdout.contains(sub), "{sub} in --help");
     }
-    for args in [&["audit"][..], &["doctor", "--claude-code"]] {
+    for args in [&["audit"][..]] {
         let run = Run::of(emulator.cmd().args(args));
         assert_usage_error(&run, "not implemented yet");
     }
@@ -95,6 +95,7 @@ fn checks_list_names_every_check() {
             "credentials.resolve",
             "identity.caller",
             "region.config",
+            "claude-code.config",
             "models.lifecycle",
             "models.access",
             "profiles.resolve",
@@ -110,7 +111,7 @@ fn checks_list_names_every_check() {
         list[1]["depends_on"],
         serde_json::json!(["credentials.resolve"])
     );
-    let codes = list[6]["codes"].as_array().unwrap();
+    let codes = list[7]["codes"].as_array().unwrap();
     assert!(codes.contains(&serde_json::json!("iam.invoke/destination-denied")));
     assert!(codes.contains(&serde_json::json!("iam.invoke/read-failed")));
 }

@@ -1,0 +1,611 @@
+//! `claude-code.config`: what Claude Code will send, from its environment and settings files
+//! as it resolves them, judged against the traps people hit (field-failures A–C).
+
+use async_trait::async_trait;
+
+use super::CredentialsFact;
+use crate::aws::CredentialSource;
+use crate::claude_code::{FACTS, Origin, RegionChoice, Setup};
+use crate::domain::ModelRequest;
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+
+check! {
+    ClaudeCodeConfig = "claude-code.config" {
+        title: "Claude Code configuration",
+        description: "Claude Code's environment and settings files (managed, local, project, user) as \
+                      Claude Code resolves them: Bedrock or Mantle enabled, the region it will call by \
+                      its version's rule, every model it will call (each a doctor target), models its \
+                      version cannot call, conflicting auth, API key shape, credential refresh, \
+                      gateways, output tokens, prompt caching, and settings files that do not parse",
+        commands: [Doctor],
+        depends_on: [],
+        after: ["credentials.resolve"],
+        severity: High,
+        kinds: {
+            NOT_CONFIGURED = "not-configured",
+            NOT_ENABLED = "not-enabled",
+            ENABLED = "enabled",
+            BOTH_ENABLED = "bedrock-and-mantle",
+            EMPTY_VALUE = "empty-value",
+            REGION = "region",
+            REGION_IGNORED = "region-not-read",
+            REGION_UNSURE = "region-depends-on-version",
+            MODELS = "models",
+            UNPINNED = "unpinned-model",
+            INVALID_MODEL = "invalid-model",
+            TOO_NEW = "model-needs-newer-claude-code",
+            ONE_MILLION = "1m-not-supported",
+            SMALL_FAST = "small-fast-model-deprecated",
+            SMALL_FAST_REGION = "small-fast-region-ignored",
+            AUTH_CONFLICT = "auth-conflict",
+            BEARER_SHAPE = "bearer-token-shape",
+            BEARER_REGION = "bearer-token-region",
+            BEARER_REGRESSION = "bearer-token-not-sent",
+            NO_REFRESH = "no-credential-refresh",
+            CREDENTIAL_EXPORT = "credential-export",
+            GATEWAY = "gateway",
+            OUTPUT_TOKENS = "output-tokens-low",
+            NO_CACHING = "prompt-caching-disabled",
+            BROKEN_SETTINGS = "settings-not-json",
+        },
+    }
+}
+
+/// What doctor hands this check: Claude Code's resolved setup, the region it will call, and
+/// whether `--claude-code` asked for the checks.
+#[derive(Clone, Debug)]
+pub struct ClaudeCodeInput {
+    pub setup: Setup,
+    pub region: RegionChoice,
+    pub forced: bool,
+}
+
+impl ClaudeCodeInput {
+    /// Whether the Claude Code checks run: Claude Code is set up for Bedrock or Mantle, or
+    /// `--claude-code` says so.
+    pub fn applies(&self) -> bool {
+        self.forced || self.setup.uses_bedrock() || self.setup.uses_mantle()
+    }
+}
+
+#[async_trait]
+impl Check for ClaudeCodeConfig {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let Some(input) = cx.fact::<ClaudeCodeInput>().filter(|i| i.applies()) else {
+            return Ok(vec![Finding::skip(
+                &META,
+                kind::NOT_CONFIGURED,
+                "Skipped: Claude Code is not configured for Bedrock (CLAUDE_CODE_USE_BEDROCK or CLAUDE_CODE_USE_MANTLE, \
+                 in the environment or a settings file); --claude-code runs these checks anyway",
+            )]);
+        };
+        let credentials = cx.fact::<CredentialsFact>();
+        Ok(judge(&input, credentials.as_deref()))
+    }
+}
+
+fn fail(kind: crate::engine::Kind, title: &str, message: String, fix: String) -> Finding {
+    Finding::fail(
+        &META,
+        kind,
+        Severity::High,
+        title,
+        message,
+        Remediation::new(fix),
+    )
+}
+
+fn warn(kind: crate::engine::Kind, title: &str, message: String, fix: String) -> Finding {
+    Finding::warn(
+        &META,
+        kind,
+        Severity::Medium,
+        title,
+        message,
+        Remediation::new(fix),
+    )
+}
+
+/// Every finding about one resolved setup.
+pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> Vec<Finding> {
+    let setup = &input.setup;
+    let version = setup.version.map_or(
+        "an unknown version (claude is not on PATH)".to_string(),
+        |v| v.to_string(),
+    );
+    let mut findings = Vec::new();
+
+    for file in &setup.files {
+        if let Err(why) = &file.content {
+            findings.push(
+                fail(
+                    kind::BROKEN_SETTINGS,
+                    "A Claude Code settings file is not valid JSON",
+                    format!(
+                        "{} ({} settings) does not parse: {why}; Claude Code ignores it or refuses to start",
+                        file.path.display(),
+                        file.level.as_str()
+                    ),
+                    format!("Fix the JSON of {} at that line and column", file.path.display()),
+                )
+                .resource(file.path.display().to_string()),
+            );
+        }
+    }
+
+    match (setup.uses_bedrock(), setup.uses_mantle()) {
+        (false, false) => findings.push(fail(
+            kind::NOT_ENABLED,
+            "Claude Code is not set up for Bedrock",
+            "Neither CLAUDE_CODE_USE_BEDROCK nor CLAUDE_CODE_USE_MANTLE is set, in the environment or a settings file: \
+             Claude Code calls the Anthropic API, not Bedrock"
+                .into(),
+            "Add \"CLAUDE_CODE_USE_BEDROCK\": \"1\" to the env block of ~/.claude/settings.json (or export \
+             CLAUDE_CODE_USE_BEDROCK=1)"
+                .into(),
+        )),
+        (bedrock, mantle) => {
+            let (name, origin) = if bedrock {
+                ("CLAUDE_CODE_USE_BEDROCK", setup.var("CLAUDE_CODE_USE_BEDROCK"))
+            } else {
+                ("CLAUDE_CODE_USE_MANTLE", setup.var("CLAUDE_CODE_USE_MANTLE"))
+            };
+            findings.push(
+                Finding::pass(
+                    &META,
+                    kind::ENABLED,
+                    "Claude Code is set up for Bedrock",
+                    format!(
+                        "Claude Code {version} uses {} ({name} from {})",
+                        if bedrock { "Bedrock" } else { "the Mantle endpoint" },
+                        origin.map_or("?".to_string(), |(_, o)| o.to_string())
+                    ),
+                )
+                .evidence("version", setup.version.map(|v| v.to_string()))
+                .evidence(
+                    "settings_files",
+                    setup
+                        .files
+                        .iter()
+                        .map(|f| f.path.display().to_string())
+                        .collect::<Vec<_>>(),
+                ),
+            );
+            if bedrock && mantle {
+                findings.push(warn(
+                    kind::BOTH_ENABLED,
+                    "Both Bedrock and Mantle are enabled",
+                    "CLAUDE_CODE_USE_BEDROCK and CLAUDE_CODE_USE_MANTLE are both set: Claude Code routes each model by \
+                     its ID's form, Mantle-format IDs (anthropic.<model>, no geography prefix, no version suffix) to \
+                     the Mantle endpoint and every other ID to Bedrock Runtime"
+                        .into(),
+                    "Keep both only if you mean to mix the two; otherwise unset the one you do not use".into(),
+                ));
+            }
+        }
+    }
+
+    for (name, origin) in setup.empty_vars() {
+        let counts = setup.is_set(name);
+        let message = format!(
+            "{name} is set to the empty string (from {origin}){}",
+            if counts {
+                format!(
+                    "; Claude Code {version} treats an empty value as set (before {} it did, which breaks SigV4 \
+                     signing when the variable is AWS_BEARER_TOKEN_BEDROCK or ANTHROPIC_BEDROCK_BASE_URL)",
+                    FACTS.empty_env_treated_as_unset_since
+                )
+            } else {
+                String::new()
+            }
+        );
+        let fix = format!(
+            "Unset {name} instead of setting it empty (CI systems set unset inputs to \"\")"
+        );
+        findings.push(if counts {
+            fail(
+                kind::EMPTY_VALUE,
+                "An empty value Claude Code treats as set",
+                message,
+                fix,
+            )
+        } else {
+            warn(
+                kind::EMPTY_VALUE,
+                "An empty value in Claude Code's environment",
+                message,
+                fix,
+            )
+        });
+    }
+
+    findings.extend(region_findings(&input.region, &version));
+    findings.extend(model_findings(setup, &version));
+    findings.extend(auth_findings(setup, &input.region, credentials));
+    findings.extend(tuning_findings(setup));
+    findings
+}
+
+fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some((set, where_set)) = &region.ignored {
+        let message = format!(
+            "Claude Code {version} reads only AWS_REGION (the fallback to AWS_DEFAULT_REGION and the profile came \
+             in {}), so it calls us-east-1, not {set} from {where_set}",
+            FACTS.region_fallback_since
+        );
+        let fix = format!(
+            "Add \"AWS_REGION\": \"{set}\" to the env block of ~/.claude/settings.json, or run claude update"
+        );
+        findings.push(if set == "us-east-1" {
+            warn(
+                kind::REGION_IGNORED,
+                "Claude Code ignores the profile's region",
+                message,
+                fix,
+            )
+        } else {
+            fail(
+                kind::REGION_IGNORED,
+                "Claude Code will call another region",
+                message,
+                fix,
+            )
+        });
+    } else if region.unsure {
+        findings.push(warn(
+            kind::REGION_UNSURE,
+            "Claude Code's region depends on its version",
+            format!(
+                "AWS_REGION is not set; Claude Code {} or newer calls {} ({}), an older one calls us-east-1",
+                FACTS.region_fallback_since, region.region, region.source
+            ),
+            format!(
+                "Add \"AWS_REGION\": \"{}\" to the env block of ~/.claude/settings.json",
+                region.region
+            ),
+        ));
+    }
+    findings.push(
+        Finding::pass(
+            &META,
+            kind::REGION,
+            "Claude Code's region",
+            format!("Claude Code calls {} ({})", region.region, region.source),
+        )
+        .region(region.region.clone())
+        .evidence("source", region.source.clone()),
+    );
+    findings
+}
+
+fn model_findings(setup: &Setup, version: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let pinned = setup.pinned_models();
+    if pinned.is_empty() {
+        let default = setup.default_model();
+        findings.push(warn(
+            kind::UNPINNED,
+            "No model pinned",
+            format!(
+                "No model is pinned (ANTHROPIC_MODEL, the model setting, ANTHROPIC_DEFAULT_*_MODEL): Claude Code {version} \
+                 calls its default, {}{}; an update can change the model, and what it costs, without notice",
+                default.model,
+                default
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+            "Pin each tier in the env block of the settings: ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_SONNET_MODEL, \
+             ANTHROPIC_DEFAULT_HAIKU_MODEL (bedrock-preflight doctor --emit claude-code-settings prints the ones \
+             proven to work here)"
+                .into(),
+        ));
+    }
+    for model in &pinned {
+        let named = format!("{} (from {})", model.named_by, model.origin);
+        let request = match model.value.parse::<ModelRequest>() {
+            Ok(request) => request,
+            Err(why) => {
+                findings.push(fail(
+                    kind::INVALID_MODEL,
+                    "A model Claude Code will send is not a Bedrock model ID",
+                    format!("{named} is '{}': {why}", model.value),
+                    format!(
+                        "Set {} to a Bedrock inference profile ID (us.anthropic.claude-sonnet-4-6), a model ID or an ARN",
+                        model.named_by
+                    ),
+                ));
+                continue;
+            }
+        };
+        let base = request.name.to_string();
+        if let (Some(minimum), Some(installed)) = (FACTS.minimum_for(&base), setup.version)
+            && installed < minimum.since
+        {
+            findings.push(fail(
+                kind::TOO_NEW,
+                "A model needs a newer Claude Code",
+                format!(
+                    "{named} is {base}, which Claude Code calls from {} on; {installed} is installed (calls fail \
+                     with \"does not support this model\")",
+                    minimum.since
+                ),
+                "claude update".into(),
+            ));
+        }
+        if request.long_context && !FACTS.supports_one_million(&base) {
+            findings.push(fail(
+                kind::ONE_MILLION,
+                "[1m] on a model without a 1M-token window",
+                format!("{named} asks for the 1M-token window ([1m]) of {base}, which has none on Bedrock"),
+                format!("Remove [1m] from {}", model.named_by),
+            ));
+        }
+    }
+    if setup.var("ANTHROPIC_SMALL_FAST_MODEL").is_some() {
+        findings.push(warn(
+            kind::SMALL_FAST,
+            "ANTHROPIC_SMALL_FAST_MODEL is deprecated",
+            "ANTHROPIC_SMALL_FAST_MODEL is set; Claude Code replaced it with ANTHROPIC_DEFAULT_HAIKU_MODEL".into(),
+            "Rename it to ANTHROPIC_DEFAULT_HAIKU_MODEL".into(),
+        ));
+    }
+    if setup.var("ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION").is_some()
+        && setup.var("ANTHROPIC_DEFAULT_HAIKU_MODEL").is_none()
+        && setup.var("ANTHROPIC_SMALL_FAST_MODEL").is_none()
+    {
+        findings.push(warn(
+            kind::SMALL_FAST_REGION,
+            "The fast model's region override does nothing",
+            "ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION is set but no Haiku-class model is: on Bedrock the override \
+             applies only with ANTHROPIC_DEFAULT_HAIKU_MODEL"
+                .into(),
+            "Set ANTHROPIC_DEFAULT_HAIKU_MODEL to the Haiku profile of that region".into(),
+        ));
+    }
+    let targets: Vec<String> = pinned.iter().map(|m| m.value.clone()).collect();
+    findings.push(
+        Finding::pass(
+            &META,
+            kind::MODELS,
+            "Models Claude Code will call",
+            if targets.is_empty() {
+                format!(
+                    "Claude Code calls its default model, {}",
+                    setup.default_model().model
+                )
+            } else {
+                format!(
+                    "Claude Code will call {}; each is a target of this run",
+                    pinned
+                        .iter()
+                        .map(|m| format!("{} ({})", m.value, m.named_by))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        )
+        .evidence("models", targets),
+    );
+    findings
+}
+
+fn auth_findings(
+    setup: &Setup,
+    region: &RegionChoice,
+    credentials: Option<&CredentialsFact>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut conflicts: Vec<String> = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"]
+        .into_iter()
+        .filter(|k| setup.is_set(k))
+        .map(|k| {
+            format!(
+                "{k} (from {})",
+                setup.var(k).map_or(Origin::Shell, |(_, o)| o.clone())
+            )
+        })
+        .collect();
+    if let Some((_, origin)) = setup.setting("apiKeyHelper") {
+        conflicts.push(format!("apiKeyHelper (in {origin})"));
+    }
+    if let Some((headers, origin)) = setup.var("ANTHROPIC_CUSTOM_HEADERS")
+        && headers.to_ascii_lowercase().contains("authorization")
+    {
+        conflicts.push(format!(
+            "an Authorization header in ANTHROPIC_CUSTOM_HEADERS (from {origin})"
+        ));
+    }
+    if !conflicts.is_empty() {
+        findings.push(fail(
+            kind::AUTH_CONFLICT,
+            "Another credential competes with Bedrock's",
+            format!(
+                "{} set alongside Bedrock: Claude Code may send it as the bearer token, and Bedrock answers \
+                 \"Invalid API Key format: Must start with pre-defined prefix\" (fixed for some cases in {})",
+                conflicts.join(", "),
+                FACTS.auth_header_conflict_fixed_in
+            ),
+            "Remove these from the environment and settings files: Bedrock takes SigV4 credentials or a Bedrock API key".into(),
+        ));
+    }
+    if let Some((token, origin)) = setup
+        .var("AWS_BEARER_TOKEN_BEDROCK")
+        .filter(|(t, _)| !t.is_empty())
+    {
+        // The prefix is judged; the value is never printed.
+        if token.starts_with("ABSK") {
+            // A long-term key.
+        } else if let Some(rest) = token.strip_prefix("bedrock-api-key-") {
+            if let Some(minted) = short_term_region(rest)
+                && minted != region.region
+            {
+                findings.push(fail(
+                    kind::BEARER_REGION,
+                    "The Bedrock API key was made for another region",
+                    format!(
+                        "AWS_BEARER_TOKEN_BEDROCK (from {origin}) is a short-term key made for {minted}; Claude Code calls {}",
+                        region.region
+                    ),
+                    format!(
+                        "Generate the short-term key in {} (switch the console's region first), or set AWS_REGION to {minted}",
+                        region.region
+                    ),
+                ));
+            }
+        } else {
+            findings.push(fail(
+                kind::BEARER_SHAPE,
+                "AWS_BEARER_TOKEN_BEDROCK is not a Bedrock API key",
+                format!(
+                    "AWS_BEARER_TOKEN_BEDROCK (from {origin}) starts with neither ABSK (a long-term Bedrock API key) nor \
+                     bedrock-api-key- (a short-term one); Bedrock answers \"Invalid API Key format\""
+                ),
+                "Set it to a Bedrock API key (Bedrock console > API keys), or unset it to sign with AWS credentials".into(),
+            ));
+        }
+        if let Some(installed) = setup.version
+            && FACTS.bearer_header_dropped.contains(installed)
+        {
+            findings.push(fail(
+                kind::BEARER_REGRESSION,
+                "This Claude Code does not send the API key",
+                format!(
+                    "Claude Code {installed} drops the Authorization header with AWS_BEARER_TOKEN_BEDROCK (fixed in {}): \
+                     calls fail with \"Authorization header is missing\"",
+                    FACTS.bearer_header_dropped.fixed_in
+                ),
+                "claude update".into(),
+            ));
+        }
+    }
+    let refresh = setup.setting("awsAuthRefresh");
+    let export = setup.setting("awsCredentialExport");
+    if let Some((_, origin)) = &export {
+        findings.push(
+            Finding::pass(
+                &META,
+                kind::CREDENTIAL_EXPORT,
+                "Credentials come from awsCredentialExport",
+                format!(
+                    "awsCredentialExport (in {origin}) supplies Claude Code's credentials; bedrock-preflight reports it and \
+                     never runs it, so this run checked the shell's credentials, which may differ"
+                ),
+            ),
+        );
+    }
+    // Sessions the SDK cannot renew by itself: SSO, `aws login`, and temporary keys in the
+    // environment. (Roles, containers and instances refresh on their own.)
+    let temporary = credentials
+        .and_then(|c| c.sigv4.as_ref())
+        .filter(|s| s.temporary)
+        .map(|s| s.source)
+        .filter(|source| {
+            matches!(
+                source,
+                CredentialSource::Sso | CredentialSource::Login | CredentialSource::Environment
+            )
+        });
+    if let (Some(source), None, None) = (temporary, &refresh, &export) {
+        let profile = setup
+            .var("AWS_PROFILE")
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_else(|| "default".into());
+        let login = if source == CredentialSource::Login {
+            format!("aws login --profile {profile}")
+        } else {
+            format!("aws sso login --profile {profile}")
+        };
+        findings.push(warn(
+            kind::NO_REFRESH,
+            "Temporary credentials with no way to refresh them",
+            format!(
+                "Claude Code signs with {} credentials and no awsAuthRefresh or awsCredentialExport is set: when the session \
+                 expires, calls fail mid-work with an expired-token 403",
+                source.as_str()
+            ),
+            format!("Add \"awsAuthRefresh\": \"{login}\" to ~/.claude/settings.json (with \"env\": {{\"AWS_PROFILE\": \"{profile}\"}})"),
+        ));
+    }
+    findings
+}
+
+fn tuning_findings(setup: &Setup) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some((url, origin)) = setup
+        .var("ANTHROPIC_BEDROCK_BASE_URL")
+        .filter(|(u, _)| !u.is_empty())
+    {
+        let host = url
+            .split("://")
+            .nth(1)
+            .unwrap_or(url)
+            .split(['/', ':'])
+            .next()
+            .unwrap_or_default();
+        if !(host.ends_with(".amazonaws.com") || host.ends_with(".api.aws")) {
+            findings.push(warn(
+                kind::GATEWAY,
+                "Claude Code calls Bedrock through a gateway",
+                format!(
+                    "ANTHROPIC_BEDROCK_BASE_URL (from {origin}) points at {host}, not AWS: the gateway must pass the SigV4 \
+                     headers (or hold its own credentials, with CLAUDE_CODE_SKIP_BEDROCK_AUTH) and return Bedrock's \
+                     application/vnd.amazon.eventstream bodies untouched, or streaming breaks; this run checked AWS directly"
+                ),
+                "Check the gateway passes the request and the event stream through unchanged".into(),
+            ));
+        }
+    }
+    if let Some((tokens, origin)) = setup.var("CLAUDE_CODE_MAX_OUTPUT_TOKENS")
+        && let Ok(tokens) = tokens.trim().parse::<u64>()
+        && tokens < FACTS.min_output_tokens
+    {
+        findings.push(warn(
+            kind::OUTPUT_TOKENS,
+            "Output tokens capped low",
+            format!(
+                "CLAUDE_CODE_MAX_OUTPUT_TOKENS is {tokens} (from {origin}): long answers and file edits are cut off below {}",
+                FACTS.min_output_tokens
+            ),
+            format!("Set CLAUDE_CODE_MAX_OUTPUT_TOKENS to {} or more", FACTS.min_output_tokens),
+        ));
+    }
+    if setup.is_set("DISABLE_PROMPT_CACHING")
+        && setup
+            .var("DISABLE_PROMPT_CACHING")
+            .is_some_and(|(v, _)| v != "0")
+    {
+        findings.push(warn(
+            kind::NO_CACHING,
+            "Prompt caching is off",
+            "DISABLE_PROMPT_CACHING is set: every turn pays for the whole context again, which costs several times more"
+                .into(),
+            "Unset DISABLE_PROMPT_CACHING unless the model or gateway cannot cache".into(),
+        ));
+    }
+    findings
+}
+
+/// The region a short-term Bedrock API key was made in: it is a base64 presigned URL whose
+/// credential scope names the region. `None` when the key does not read as one.
+fn short_term_region(encoded: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded.trim()))
+        .ok()?;
+    let url = String::from_utf8(bytes).ok()?;
+    let decoded = percent_encoding::percent_decode_str(&url).decode_utf8_lossy();
+    // X-Amz-Credential=AKID/20260101/us-east-1/bedrock/aws4_request
+    let scope = decoded.split("X-Amz-Credential=").nth(1)?;
+    let mut parts = scope.split('/');
+    let (_key, _date, region, service) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (service == "bedrock").then(|| region.to_string())
+}

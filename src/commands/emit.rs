@@ -1,0 +1,106 @@
+//! `doctor --emit`: the Claude Code settings this run proved, ready to paste. A model is in
+//! the block only when IAM allows the principal to call it and no check failed or erred on
+//! it; nothing else is guessed.
+
+use serde_json::{Map, Value};
+
+use crate::checks::{IamVerdicts, Invocation, Invocations};
+use crate::cli::Emit;
+use crate::domain::Family;
+use crate::domain::models::family_of;
+use crate::engine::{CheckContext, Finding, Status};
+use crate::policy::apply::shell_word;
+
+/// The block for `emit`, or a comment saying why there is none.
+pub fn block(emit: Emit, cx: &CheckContext, findings: &[Finding]) -> String {
+    let Some(invocations) = cx.fact::<Invocations>() else {
+        return none(emit, "no model resolved");
+    };
+    let verdicts = cx.fact::<IamVerdicts>();
+    let proven: Vec<&Invocation> = invocations
+        .list
+        .iter()
+        .filter(|i| {
+            verdicts
+                .as_ref()
+                .is_some_and(|v| v.allowed(&i.region, &i.model_id).is_some())
+                && !findings.iter().any(|f| blocks(f, i))
+        })
+        .collect();
+    let best = |family: Family| {
+        proven
+            .iter()
+            .find(|i| family_of(&i.model.id) == Some(family))
+            .copied()
+    };
+    let Some(primary) = best(Family::Sonnet).or_else(|| proven.first().copied()) else {
+        return none(
+            emit,
+            "no model was proven to work for this principal and region",
+        );
+    };
+    let region = primary.region.to_string();
+    let in_region = |family| best(family).filter(|i| i.region.as_str() == region);
+    let mut env: Vec<(&str, String)> = vec![
+        ("CLAUDE_CODE_USE_BEDROCK", "1".into()),
+        ("AWS_REGION", region.clone()),
+        ("ANTHROPIC_MODEL", primary.model_id.clone()),
+    ];
+    for (name, family) in [
+        ("ANTHROPIC_DEFAULT_SONNET_MODEL", Family::Sonnet),
+        ("ANTHROPIC_DEFAULT_HAIKU_MODEL", Family::Haiku),
+        ("ANTHROPIC_DEFAULT_OPUS_MODEL", Family::Opus),
+    ] {
+        if let Some(invocation) = in_region(family) {
+            env.push((name, invocation.model_id.clone()));
+        }
+    }
+    match emit {
+        Emit::ClaudeCodeEnv => {
+            let mut text =
+                format!("# Claude Code on Bedrock: what bedrock-preflight proved in {region}\n");
+            for (name, value) in env {
+                text.push_str(&format!("export {name}={}\n", shell_word(&value)));
+            }
+            text
+        }
+        Emit::ClaudeCodeSettings => {
+            let env: Map<String, Value> = env
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), Value::String(v)))
+                .collect();
+            let mut settings = Map::new();
+            settings.insert("env".into(), Value::Object(env));
+            serde_json::to_string_pretty(&Value::Object(settings)).unwrap_or_default() + "\n"
+        }
+    }
+}
+
+/// Whether a failed or erred finding is about this call.
+fn blocks(finding: &Finding, invocation: &Invocation) -> bool {
+    if !matches!(finding.status, Status::Fail | Status::Error) {
+        return false;
+    }
+    let named = finding
+        .evidence
+        .get("model_id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| id == invocation.model_id || id == invocation.model.id);
+    let resource = finding.resource.as_deref().is_some_and(|r| {
+        r == invocation.model_id
+            || r == invocation.model.arn
+            || invocation.profile.as_ref().is_some_and(|p| p.arn == r)
+    });
+    let region = finding
+        .region
+        .as_deref()
+        .is_none_or(|r| r == invocation.region.as_str());
+    named || (resource && region)
+}
+
+fn none(emit: Emit, why: &str) -> String {
+    match emit {
+        Emit::ClaudeCodeEnv => format!("# Nothing to emit: {why}\n"),
+        Emit::ClaudeCodeSettings => "{\n  \"env\": {}\n}\n".to_string(),
+    }
+}
