@@ -6,6 +6,7 @@ mod support;
 
 mod apply;
 mod bedrock;
+mod claude_code;
 mod cli;
 mod doctor;
 mod faults;
