@@ -609,3 +609,164 @@ fn short_term_region(encoded: &str) -> Option<String> {
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     (service == "bedrock").then(|| region.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{BedrockAuth, CredentialsSummary};
+    use crate::claude_code::Places;
+    use std::collections::BTreeMap;
+
+    fn setup(env: &[(&str, &str)], version: Option<&str>) -> ClaudeCodeInput {
+        let shell: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let places = Places {
+            managed: "/nonexistent/managed.json".into(),
+            project: "/nonexistent/project".into(),
+            user_dir: None,
+        };
+        let setup = Setup::discover(&shell, &places, version.map(|v| v.parse().unwrap()));
+        let region = setup.region(None);
+        ClaudeCodeInput {
+            setup,
+            region,
+            forced: false,
+        }
+    }
+
+    fn kinds(findings: &[Finding]) -> Vec<String> {
+        findings
+            .iter()
+            .map(|f| f.kind.as_str().to_string())
+            .collect()
+    }
+
+    fn sso() -> CredentialsFact {
+        CredentialsFact {
+            sigv4: Some(CredentialsSummary {
+                source: CredentialSource::Sso,
+                temporary: true,
+                expires_at: None,
+            }),
+            bedrock_auth: BedrockAuth::SigV4,
+            aws_profile: None,
+        }
+    }
+
+    /// A short-term key as the console makes one: `bedrock-api-key-` and a base64 presigned
+    /// URL whose credential scope names the region.
+    fn short_term_key(region: &str) -> String {
+        use base64::Engine;
+        let url = format!(
+            "bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=ASIAEXAMPLE%2F20261201%2F{region}%2Fbedrock%2Faws4_request&X-Amz-Expires=43200&Version=1"
+        );
+        format!(
+            "bedrock-api-key-{}",
+            base64::engine::general_purpose::STANDARD.encode(url)
+        )
+    }
+
+    #[test]
+    fn a_short_term_key_from_another_region_fails_and_its_value_is_never_shown() {
+        let key = short_term_key("eu-west-1");
+        let input = setup(
+            &[
+                ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_BEARER_TOKEN_BEDROCK", &key),
+            ],
+            Some("2.1.230"),
+        );
+        let findings = judge(&input, None);
+        let mismatch = findings
+            .iter()
+            .find(|f| f.kind == kind::BEARER_REGION)
+            .expect("the region the key was made for is read");
+        assert!(mismatch.message.contains("eu-west-1") && mismatch.message.contains("us-east-1"));
+        for finding in &findings {
+            assert!(
+                !finding.message.contains(&key)
+                    && !format!("{:?}", finding.evidence).contains(&key)
+            );
+        }
+        let same = setup(
+            &[
+                ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                ("AWS_REGION", "eu-west-1"),
+                ("AWS_BEARER_TOKEN_BEDROCK", &short_term_key("eu-west-1")),
+            ],
+            Some("2.1.230"),
+        );
+        assert!(!kinds(&judge(&same, None)).contains(&"bearer-token-region".to_string()));
+    }
+
+    #[test]
+    fn the_api_key_regression_and_empty_values_depend_on_the_version() {
+        let env = [
+            ("CLAUDE_CODE_USE_BEDROCK", "1"),
+            ("AWS_BEARER_TOKEN_BEDROCK", "ABSKexample"),
+            ("ANTHROPIC_BEDROCK_BASE_URL", ""),
+        ];
+        let old = judge(&setup(&env, Some("2.1.95")), None);
+        assert!(kinds(&old).contains(&"bearer-token-not-sent".to_string()));
+        let empty = old.iter().find(|f| f.kind == kind::EMPTY_VALUE).unwrap();
+        assert_eq!(
+            empty.status,
+            crate::engine::Status::Fail,
+            "2.1.95 treats it as set"
+        );
+        let new = judge(&setup(&env, Some("2.1.230")), None);
+        assert!(!kinds(&new).contains(&"bearer-token-not-sent".to_string()));
+        let empty = new.iter().find(|f| f.kind == kind::EMPTY_VALUE).unwrap();
+        assert_eq!(empty.status, crate::engine::Status::Warn);
+    }
+
+    #[test]
+    fn sso_without_refresh_gateways_caching_and_both_endpoints_warn() {
+        let input = setup(
+            &[
+                ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                ("CLAUDE_CODE_USE_MANTLE", "1"),
+                ("AWS_PROFILE", "dev"),
+                (
+                    "ANTHROPIC_BEDROCK_BASE_URL",
+                    "https://llm-gateway.example.com/bedrock",
+                ),
+                ("DISABLE_PROMPT_CACHING", "1"),
+                (
+                    "ANTHROPIC_SMALL_FAST_MODEL",
+                    "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                ),
+            ],
+            Some("2.1.230"),
+        );
+        let findings = judge(&input, Some(&sso()));
+        let found = kinds(&findings);
+        for expected in [
+            "bedrock-and-mantle",
+            "no-credential-refresh",
+            "gateway",
+            "prompt-caching-disabled",
+            "small-fast-model-deprecated",
+        ] {
+            assert!(
+                found.contains(&expected.to_string()),
+                "{expected} in {found:?}"
+            );
+        }
+        let refresh = findings
+            .iter()
+            .find(|f| f.kind == kind::NO_REFRESH)
+            .unwrap();
+        assert!(
+            refresh
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("\"awsAuthRefresh\": \"aws sso login --profile dev\"")
+        );
+    }
+}
