@@ -2,6 +2,7 @@
 # Shows bedrock-preflight working without an AWS account: starts moto and the front server on
 # loopback, seeds a demo account, and runs `doctor` against it. Extra arguments go to doctor
 # (e.g. --output json), or name another command (`policy render claude-invoke`, `setup ...`).
+# SANDBOX_CLAUDE_SETTINGS=FILE makes FILE the sandbox user's ~/.claude/settings.json.
 # Everything it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,12 @@ pids+=($!)
 front=$(wait_for_url "$work/front.log" 'listening on http://127\.0\.0\.1:[0-9]*')
 
 eval "$(target/emulator/venv/bin/python scripts/sandbox_seed.py "$moto")"
+
+# Claude Code's user settings for the run, when given (see examples/).
+if [ -n "${SANDBOX_CLAUDE_SETTINGS:-}" ]; then
+  mkdir -p "$work/.claude"
+  cp "$SANDBOX_CLAUDE_SETTINGS" "$work/.claude/settings.json"
+fi
 
 case "${1:-}" in
   doctor | policy | setup | audit | checks) command=("$@") ;;

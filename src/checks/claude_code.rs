@@ -517,20 +517,36 @@ fn auth_findings(
             .var("AWS_PROFILE")
             .map(|(p, _)| p.to_string())
             .unwrap_or_else(|| "default".into());
-        let login = if source == CredentialSource::Login {
-            format!("aws login --profile {profile}")
-        } else {
-            format!("aws sso login --profile {profile}")
+        let (what, fix) = match source {
+            CredentialSource::Environment => (
+                "temporary keys exported in the environment (AWS_SESSION_TOKEN), which Claude Code cannot renew".to_string(),
+                "Sign in through a profile Claude Code can refresh: put \"AWS_PROFILE\" in the settings env block with \
+                 \"awsAuthRefresh\" (aws sso login --profile NAME), or set \"awsCredentialExport\" to a command that \
+                 prints fresh credentials"
+                    .to_string(),
+            ),
+            _ => {
+                let login = if source == CredentialSource::Login {
+                    format!("aws login --profile {profile}")
+                } else {
+                    format!("aws sso login --profile {profile}")
+                };
+                (
+                    format!("{} credentials", source.as_str()),
+                    format!(
+                        "Add \"awsAuthRefresh\": \"{login}\" to ~/.claude/settings.json (with \"env\": {{\"AWS_PROFILE\": \"{profile}\"}})"
+                    ),
+                )
+            }
         };
         findings.push(warn(
             kind::NO_REFRESH,
             "Temporary credentials with no way to refresh them",
             format!(
-                "Claude Code signs with {} credentials and no awsAuthRefresh or awsCredentialExport is set: when the session \
-                 expires, calls fail mid-work with an expired-token 403",
-                source.as_str()
+                "Claude Code signs with {what}, and no awsAuthRefresh or awsCredentialExport is set: when the session \
+                 expires, calls fail mid-work with an expired-token 403"
             ),
-            format!("Add \"awsAuthRefresh\": \"{login}\" to ~/.claude/settings.json (with \"env\": {{\"AWS_PROFILE\": \"{profile}\"}})"),
+            fix,
         ));
     }
     findings
