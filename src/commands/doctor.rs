@@ -9,12 +9,12 @@ use futures_util::future::join_all;
 use super::apply::plan_policy;
 use super::emit;
 use super::templates::{rendered, template};
-use super::{Output, print_call_counts, regions, session};
+use super::{Output, print_call_counts, regions, session_with_profile};
 use crate::aws::{AttachTarget, AwsReader, Session};
 use crate::checks::{
     self, CallerAccount, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, ModelTargets,
 };
-use crate::claude_code::{Places, Setup, installed_version};
+use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
 use crate::domain::{Arn, Family, ModelName, ModelRequest, Region, RegionSource};
 use crate::engine::{
@@ -37,8 +37,19 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
-    let session = session(global).await;
-    let claude = claude_code_input(args, &session).await;
+    let setup = claude_code_setup(args).await;
+    // Claude Code signs with the profile its settings name: a settings file's env block
+    // outranks the shell's AWS_PROFILE, so doctor checks that identity too.
+    let profile = setup
+        .as_ref()
+        .and_then(|s| s.var("AWS_PROFILE"))
+        .filter(|(name, origin)| !name.is_empty() && **origin != Origin::Shell)
+        .map(|(name, _)| name.to_string());
+    let session = session_with_profile(global, profile).await;
+    let claude = match setup {
+        Some(setup) => Some(claude_code_input(setup, args, &session).await),
+        None => None,
+    };
     let (mut scope, options) = doctor_inputs(global, args, requested, &session).await?;
     if let Some(claude) = &claude {
         claude_code_scope(&mut scope, claude, args, global)?;
@@ -342,23 +353,28 @@ async fn run_doctor(
 
 /// Claude Code's setup on this machine, when Claude Code is set up for Bedrock or Mantle
 /// or `--claude-code` asks; its version only then (`claude --version` is a process).
-async fn claude_code_input(args: &DoctorArgs, session: &Session) -> Option<ClaudeCodeInput> {
+async fn claude_code_setup(args: &DoctorArgs) -> Option<Setup> {
     let shell: BTreeMap<String, String> = std::env::vars().collect();
     let mut setup = Setup::discover(&shell, &Places::here(&shell), None);
     if !(args.claude_code || setup.uses_bedrock() || setup.uses_mantle()) {
         return None;
     }
     setup.version = installed_version(Duration::from_secs(3)).await;
+    Some(setup)
+}
+
+/// The setup with the region Claude Code will call, from the session's profile.
+async fn claude_code_input(setup: Setup, args: &DoctorArgs, session: &Session) -> ClaudeCodeInput {
     let profile_region = match session.region_source(false).await {
         Some(RegionSource::Profile) => session.configured_region(),
         _ => None,
     };
     let region = setup.region(profile_region);
-    Some(ClaudeCodeInput {
+    ClaudeCodeInput {
         setup,
         region,
         forced: args.claude_code,
-    })
+    }
 }
 
 /// With Claude Code set up, doctor checks what Claude Code will call: its region, unless

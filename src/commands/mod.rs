@@ -111,8 +111,16 @@ impl Output {
 
 /// The run's AWS session, from the global flags and the standard chain.
 async fn session(global: &GlobalArgs) -> std::sync::Arc<Session> {
+    session_with_profile(global, global.profile.clone()).await
+}
+
+/// As `session`, with the profile another source chose (`--profile` still wins).
+async fn session_with_profile(
+    global: &GlobalArgs,
+    profile: Option<String>,
+) -> std::sync::Arc<Session> {
     Session::load(&AwsOptions {
-        profile: global.profile.clone(),
+        profile: global.profile.clone().or(profile),
         region: global.regions.first().cloned(),
         endpoint_url: global.endpoint_url.clone(),
     })

@@ -323,3 +323,34 @@ fn emit_prints_only_what_was_proven() {
         "Opus was not checked"
     );
 }
+
+#[test]
+fn doctor_checks_the_identity_claude_codes_settings_choose() {
+    let machine = Machine::new();
+    let (cc_key, cc_secret) = machine.emulator.user_with_key("claude-code");
+    write(
+        &machine.emulator.home().join(".aws/credentials"),
+        &format!(
+            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n[cc]\naws_access_key_id = {cc_key}\naws_secret_access_key = {cc_secret}\n",
+            machine.emulator.access_key_id, machine.emulator.secret_access_key
+        ),
+    );
+    // The shell says dev; the settings file's env block, which Claude Code lets win, says cc.
+    machine.user_settings(json!({"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "cc"}}));
+    let run = Run::of(
+        machine
+            .emulator
+            .cmd()
+            .current_dir(machine.project.path())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_PROFILE", "dev")
+            .args(["doctor", "--no-probe", "--output", "json"]),
+    );
+    let report = run.report();
+    assert_eq!(
+        report["target"]["principal"], "arn:aws:iam::123456789012:user/claude-code",
+        "{}",
+        run.stderr
+    );
+}

@@ -227,6 +227,18 @@ impl Emulator {
         );
     }
 
+    /// Another IAM user in moto, with an access key of its own: (key ID, secret).
+    pub fn user_with_key(&self, name: &str) -> (String, String) {
+        let iam = self.iam();
+        let key = seed(async {
+            iam.create_user().user_name(name).send().await?;
+            Ok::<_, aws_sdk_iam::Error>(iam.create_access_key().user_name(name).send().await?)
+        })
+        .access_key
+        .expect("moto returns the new key");
+        (key.access_key_id, key.secret_access_key)
+    }
+
     /// A role in moto that anyone in the account may assume.
     pub fn create_role(&self, name: &str, path: &str) {
         let trust = serde_json::json!({
