@@ -53,20 +53,32 @@ impl Machine {
         self
     }
 
-    fn doctor(&self, args: &[&str], env: &[(&str, &str)]) -> (Run, Value) {
+    /// The binary as run in the project, with `bin` first on PATH.
+    fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = self.emulator.cmd();
         let path = format!(
             "{}:{}",
             self.bin.path().display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        cmd.current_dir(self.project.path())
-            .env("PATH", path)
-            .args(["doctor", "--no-probe", "--output", "json"])
+        cmd.current_dir(self.project.path()).env("PATH", path);
+        cmd
+    }
+
+    fn doctor(&self, args: &[&str]) -> (Run, Value) {
+        self.doctor_with(args, |_| {})
+    }
+
+    /// `doctor --no-probe --output json` and `args`, with `adjust` applied to the command.
+    fn doctor_with(
+        &self,
+        args: &[&str],
+        adjust: impl FnOnce(&mut assert_cmd::Command),
+    ) -> (Run, Value) {
+        let mut cmd = self.cmd();
+        cmd.args(["doctor", "--no-probe", "--output", "json"])
             .args(args);
-        for (key, value) in env {
-            cmd.env(key, value);
-        }
+        adjust(&mut cmd);
         let run = Run::of(&mut cmd);
         let report = run.report();
         (run, report)
@@ -114,7 +126,7 @@ fn doctor_checks_every_model_claude_code_will_call_and_names_its_traps() {
         "settings.local.json",
         r#"{"env": {"CLAUDE_CODE_MAX_OUTPUT_TOKENS": "2048"}}"#,
     );
-    let (run, report) = machine.doctor(&[], &[]);
+    let (run, report) = machine.doctor(&[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         !run.stdout.contains("sk-ant-api03-secret-value"),
@@ -171,28 +183,13 @@ fn an_old_claude_code_reads_only_aws_region() {
         "[default]\nregion = eu-west-1\n",
     );
     machine.user_settings(json!({"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "ANTHROPIC_MODEL": "eu.anthropic.claude-sonnet-4-6"}}));
-    let unset_region = |cmd_env: &[(&str, &str)], version: &str| {
+    let unset_region = |version: &str| {
         machine.claude(version);
-        let mut cmd = machine.emulator.cmd();
-        cmd.current_dir(machine.project.path())
-            .env_remove("AWS_REGION")
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    machine.bin.path().display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .args(["doctor", "--no-probe", "--output", "json"]);
-        for (k, v) in cmd_env {
-            cmd.env(k, v);
-        }
-        let run = Run::of(&mut cmd);
-        let report = run.report();
-        (run, report)
+        machine.doctor_with(&[], |cmd| {
+            cmd.env_remove("AWS_REGION");
+        })
     };
-    let (_, report) = unset_region(&[], "2.1.100");
+    let (_, report) = unset_region("2.1.100");
     let ignored = finding(&report, "region-not-read");
     assert_eq!(ignored["status"], "fail");
     assert!(ignored["message"].as_str().unwrap().contains("eu-west-1"));
@@ -208,7 +205,7 @@ fn an_old_claude_code_reads_only_aws_region() {
         "doctor checks where Claude Code will call"
     );
 
-    let (_, report) = unset_region(&[], "2.1.200");
+    let (_, report) = unset_region("2.1.200");
     assert!(!codes(&report).contains(&"region-not-read".to_string()));
     assert_eq!(report["target"]["regions"], json!(["eu-west-1"]));
 }
@@ -225,7 +222,7 @@ fn broken_settings_models_too_new_and_bad_keys_are_named() {
         }
     }));
     let broken = machine.project_file("settings.json", "{\n  \"env\": {\n    \"A\": 1,\n  }\n}\n");
-    let (run, report) = machine.doctor(&[], &[]);
+    let (run, report) = machine.doctor(&[]);
     assert!(!run.stdout.contains("sk-ant-not-a-bedrock-key"));
     let parse = finding(&report, "settings-not-json");
     assert!(
@@ -246,9 +243,9 @@ fn broken_settings_models_too_new_and_bad_keys_are_named() {
 #[test]
 fn without_claude_code_the_check_skips_and_with_the_flag_it_says_what_is_missing() {
     let machine = Machine::new();
-    let (_, report) = machine.doctor(&[], &[]);
+    let (_, report) = machine.doctor(&[]);
     assert_eq!(codes(&report), ["not-configured"]);
-    let (run, report) = machine.doctor(&["--claude-code"], &[]);
+    let (run, report) = machine.doctor(&["--claude-code"]);
     assert_eq!(run.code, 1);
     assert_eq!(finding(&report, "not-enabled")["status"], "fail");
     assert_eq!(finding(&report, "unpinned-model")["status"], "warn");
@@ -282,14 +279,7 @@ fn emit_prints_only_what_was_proven() {
         "--output",
         "json",
     ];
-    let run = Run::of(
-        machine
-            .emulator
-            .cmd()
-            .current_dir(machine.project.path())
-            .args(args)
-            .args(["--emit", "claude-code-env"]),
-    );
+    let run = Run::of(machine.cmd().args(args).args(["--emit", "claude-code-env"]));
     assert_eq!(run.code, 1, "the global profile fails: {}", run.stderr);
     assert_eq!(
         run.stdout,
@@ -305,9 +295,7 @@ fn emit_prints_only_what_was_proven() {
 
     let run = Run::of(
         machine
-            .emulator
             .cmd()
-            .current_dir(machine.project.path())
             .args(args)
             .args(["--emit", "claude-code-settings"]),
     );
@@ -337,17 +325,11 @@ fn doctor_checks_the_identity_claude_codes_settings_choose() {
     );
     // The shell says dev; the settings file's env block, which Claude Code lets win, says cc.
     machine.user_settings(json!({"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "cc"}}));
-    let run = Run::of(
-        machine
-            .emulator
-            .cmd()
-            .current_dir(machine.project.path())
-            .env_remove("AWS_ACCESS_KEY_ID")
+    let (run, report) = machine.doctor_with(&[], |cmd| {
+        cmd.env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env("AWS_PROFILE", "dev")
-            .args(["doctor", "--no-probe", "--output", "json"]),
-    );
-    let report = run.report();
+            .env("AWS_PROFILE", "dev");
+    });
     assert_eq!(
         report["target"]["principal"], "arn:aws:iam::123456789012:user/claude-code",
         "{}",
