@@ -32,50 +32,13 @@ pub async fn setup(global: &GlobalArgs, command: &SetupCommand) -> Result<u8, Co
             dry_run,
             yes,
         } => {
-            let destination = match (log_group, bucket) {
-                (Some(group), _) => {
-                    valid_log_group(group)?;
-                    if !RETENTION_DAYS.contains(retention_days) {
-                        return Err(CommandError::Usage(format!(
-                            "--retention-days {retention_days} is not one CloudWatch Logs accepts ({})",
-                            RETENTION_DAYS
-                                .iter()
-                                .map(|d| d.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )));
-                    }
-                    if role_arn.is_none() && !create_role {
-                        return Err(CommandError::Usage(
-                            "--log-group needs the role Bedrock writes with: --role-arn A, or --create-role".into(),
-                        ));
-                    }
-                    if let Some(arn) = role_arn {
-                        let is_role = arn.parse::<Arn>().ok().is_some_and(|a| {
-                            a.service() == "iam" && a.resource().starts_with("role/")
-                        });
-                        if !is_role {
-                            return Err(CommandError::Usage(format!(
-                                "--role-arn '{arn}' is not an IAM role ARN"
-                            )));
-                        }
-                    }
-                    Wanted::LogGroup {
-                        name: group.clone(),
-                        retention_days: *retention_days,
-                        role_arn: role_arn.clone(),
-                    }
-                }
-                (None, Some(bucket)) => {
-                    valid_bucket(bucket)?;
-                    Wanted::Bucket(bucket.clone())
-                }
-                (None, None) => {
-                    return Err(CommandError::Usage(
-                        "give --log-group G or --bucket B".into(),
-                    ));
-                }
-            };
+            let destination = wanted_logging(
+                log_group.as_deref(),
+                *retention_days,
+                role_arn.as_deref(),
+                *create_role,
+                bucket.as_deref(),
+            )?;
             logging(
                 global,
                 destination,
@@ -99,6 +62,61 @@ pub async fn setup(global: &GlobalArgs, command: &SetupCommand) -> Result<u8, Co
             .await
         }
     }
+}
+
+/// `setup logging`'s destination from its flags, checked before any AWS call.
+fn wanted_logging(
+    log_group: Option<&str>,
+    retention_days: i32,
+    role_arn: Option<&str>,
+    create_role: bool,
+    bucket: Option<&str>,
+) -> Result<Wanted, CommandError> {
+    Ok(match (log_group, bucket) {
+        (Some(group), _) => {
+            valid_log_group(group)?;
+            if !RETENTION_DAYS.contains(&retention_days) {
+                return Err(CommandError::Usage(format!(
+                    "--retention-days {retention_days} is not one CloudWatch Logs accepts ({})",
+                    RETENTION_DAYS
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            if role_arn.is_none() && !create_role {
+                return Err(CommandError::Usage(
+                    "--log-group needs the role Bedrock writes with: --role-arn A, or --create-role".into(),
+                ));
+            }
+            if let Some(arn) = role_arn {
+                let is_role = arn
+                    .parse::<Arn>()
+                    .ok()
+                    .is_some_and(|a| a.service() == "iam" && a.resource().starts_with("role/"));
+                if !is_role {
+                    return Err(CommandError::Usage(format!(
+                        "--role-arn '{arn}' is not an IAM role ARN"
+                    )));
+                }
+            }
+            Wanted::LogGroup {
+                name: group.to_string(),
+                retention_days,
+                role_arn: role_arn.map(str::to_string),
+            }
+        }
+        (None, Some(bucket)) => {
+            valid_bucket(bucket)?;
+            Wanted::Bucket(bucket.to_string())
+        }
+        (None, None) => {
+            return Err(CommandError::Usage(
+                "give --log-group G or --bucket B".into(),
+            ));
+        }
+    })
 }
 
 /// The use case form file: a JSON object, read before any AWS call.
