@@ -217,6 +217,15 @@ impl Plan {
     pub fn is_converged(&self) -> bool {
         self.steps.is_empty()
     }
+
+    /// Each step's AWS call, in order: what planner tests compare.
+    #[cfg(test)]
+    pub fn operations(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .map(|s| s.change.operation().to_string())
+            .collect()
+    }
 }
 
 /// Proof that a plan was confirmed: what building the write side takes. Its field is private

@@ -11,6 +11,17 @@ use crate::plan::{Change, Plan, Rerun, Step};
 /// The tag that marks a policy as this tool's, so `apply` never rewrites someone else's.
 pub const MANAGED_TAG: (&str, &str) = ("managed-by", "bedrock-preflight");
 
+/// The tags this tool puts on what it creates.
+pub fn managed_tags() -> Vec<(String, String)> {
+    vec![(MANAGED_TAG.0.into(), MANAGED_TAG.1.into())]
+}
+
+/// Whether `tags` mark a resource as this tool's.
+pub fn is_managed(tags: &[(String, String)]) -> bool {
+    tags.iter()
+        .any(|(k, v)| k == MANAGED_TAG.0 && v == MANAGED_TAG.1)
+}
+
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_VERSIONS: usize = 5;
 
@@ -124,17 +135,13 @@ pub fn plan_apply(
                 path: "/".into(),
                 document: desired.document.to_string(),
                 description: desired.description.clone(),
-                tags: vec![(MANAGED_TAG.0.into(), MANAGED_TAG.1.into())],
+                tags: managed_tags(),
             },
             rerun: Rerun::PlanFirst,
             detail: Some(new_text),
         }),
         Some(policy) => {
-            let managed = policy
-                .tags
-                .iter()
-                .any(|(k, v)| k == MANAGED_TAG.0 && v == MANAGED_TAG.1);
-            if !managed {
+            if !is_managed(&policy.tags) {
                 return Err(Refusal::NotManaged(policy.arn.clone()));
             }
             if &policy.document != desired.document {
@@ -221,11 +228,7 @@ mod tests {
     fn held(document: Value, versions: usize, tagged: bool) -> ManagedPolicy {
         ManagedPolicy {
             arn: ARN.into(),
-            tags: if tagged {
-                vec![(MANAGED_TAG.0.into(), MANAGED_TAG.1.into())]
-            } else {
-                vec![]
-            },
+            tags: if tagged { managed_tags() } else { vec![] },
             default_version: format!("v{versions}"),
             document,
             versions: (1..=versions)
@@ -235,13 +238,6 @@ mod tests {
                 })
                 .collect(),
         }
-    }
-
-    fn operations(plan: &Plan) -> Vec<String> {
-        plan.steps
-            .iter()
-            .map(|s| s.change.operation().to_string())
-            .collect()
     }
 
     #[test]
@@ -257,7 +253,7 @@ mod tests {
         };
         let create = plan_apply(&desired, None, false).unwrap();
         assert_eq!(
-            operations(&create),
+            create.operations(),
             ["iam:CreatePolicy", "iam:AttachRolePolicy"]
         );
         let Change::CreatePolicy { tags, .. } = &create.steps[0].change else {
@@ -272,7 +268,9 @@ mod tests {
                 .is_converged()
         );
         assert_eq!(
-            operations(&plan_apply(&desired, Some(&same), false).unwrap()),
+            plan_apply(&desired, Some(&same), false)
+                .unwrap()
+                .operations(),
             ["iam:AttachRolePolicy"],
             "created, then interrupted before attaching"
         );
@@ -290,7 +288,7 @@ mod tests {
             target: &target,
         };
         let changed = plan_apply(&desired, Some(&held(document("arn:a"), 2, true)), true).unwrap();
-        assert_eq!(operations(&changed), ["iam:CreatePolicyVersion"]);
+        assert_eq!(changed.operations(), ["iam:CreatePolicyVersion"]);
         let detail = changed.steps[0].detail.as_deref().unwrap();
         assert!(
             detail.contains("-      \"Resource\": \"arn:a\"")
@@ -299,7 +297,7 @@ mod tests {
         );
         let full = plan_apply(&desired, Some(&held(document("arn:a"), 5, true)), true).unwrap();
         assert_eq!(
-            operations(&full),
+            full.operations(),
             ["iam:DeletePolicyVersion", "iam:CreatePolicyVersion"]
         );
         assert_eq!(

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::domain::{CloudWatchDestination, InvocationLogging, LogGroup, Region, RoleInfo};
 use crate::plan::{Change, Plan, Rerun, Step};
-use crate::policy::apply::MANAGED_TAG;
+use crate::policy::apply::{is_managed, managed_tags};
 
 /// The role `--create-role` makes, and the name of its inline policy.
 pub const ROLE_NAME: &str = "bedrock-invocation-logging";
@@ -65,7 +65,7 @@ pub fn plan_logging(
                     name: ROLE_NAME.into(),
                     trust: trust.to_string(),
                     description: "Bedrock writes model invocation logs with this role (bedrock-preflight setup logging)".into(),
-                    tags: vec![(MANAGED_TAG.0.into(), MANAGED_TAG.1.into())],
+                    tags: managed_tags(),
                 },
                 rerun: Rerun::PlanFirst,
                 detail: Some(pretty(trust)),
@@ -166,11 +166,6 @@ pub fn plan_logging(
     Ok(Plan { goal, steps })
 }
 
-fn is_managed(tags: &[(String, String)]) -> bool {
-    tags.iter()
-        .any(|(k, v)| k == MANAGED_TAG.0 && v == MANAGED_TAG.1)
-}
-
 fn pretty(document: &Value) -> String {
     serde_json::to_string_pretty(document).unwrap_or_default() + "\n"
 }
@@ -239,13 +234,6 @@ mod tests {
         }
     }
 
-    fn operations(plan: &Plan) -> Vec<String> {
-        plan.steps
-            .iter()
-            .map(|s| s.change.operation().to_string())
-            .collect()
-    }
-
     fn done() -> InvocationLogging {
         InvocationLogging {
             cloudwatch: Some(CloudWatchDestination {
@@ -266,7 +254,7 @@ mod tests {
         ];
         let plan = plan_logging(&to_group(true), None, &regions).unwrap();
         assert_eq!(
-            operations(&plan),
+            plan.operations(),
             [
                 "iam:CreateRole",
                 "iam:PutRolePolicy",
@@ -307,7 +295,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            operations(&plan),
+            plan.operations(),
             ["bedrock:PutModelInvocationLoggingConfiguration"]
         );
         let Change::PutInvocationLogging { logging, .. } = &plan.steps[0].change else {

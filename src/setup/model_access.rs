@@ -128,13 +128,6 @@ mod tests {
         }
     }
 
-    fn operations(plan: &Plan) -> Vec<String> {
-        plan.steps
-            .iter()
-            .map(|s| s.change.operation().to_string())
-            .collect()
-    }
-
     #[test]
     fn the_form_from_the_file_and_the_agreement_from_its_offer() {
         let region: Region = "us-east-1".parse().unwrap();
@@ -147,7 +140,7 @@ mod tests {
         );
         assert!(blockers.is_empty());
         assert_eq!(
-            operations(&plan),
+            plan.operations(),
             [
                 "bedrock:PutUseCaseForModelAccess",
                 "bedrock:CreateFoundationModelAgreement"
