@@ -355,7 +355,11 @@ async fn run_doctor(
 /// or `--claude-code` asks; its version only then (`claude --version` is a process).
 async fn claude_code_setup(args: &DoctorArgs) -> Option<Setup> {
     let shell: BTreeMap<String, String> = std::env::vars().collect();
-    let mut setup = Setup::discover(&shell, &Places::here(&shell), None);
+    // Reading the settings files is file I/O: off the runtime's threads.
+    let mut setup =
+        tokio::task::spawn_blocking(move || Setup::discover(&shell, &Places::here(&shell), None))
+            .await
+            .ok()?;
     if !(args.claude_code || setup.uses_bedrock() || setup.uses_mantle()) {
         return None;
     }

@@ -52,7 +52,10 @@ pub async fn setup(global: &GlobalArgs, command: &SetupCommand) -> Result<u8, Co
             dry_run,
             yes,
         } => {
-            let form = use_case_form.as_deref().map(read_form).transpose()?;
+            let form = match use_case_form {
+                Some(path) => Some(read_form(path).await?),
+                None => None,
+            };
             model_access(
                 global,
                 models,
@@ -120,9 +123,10 @@ fn wanted_logging(
 }
 
 /// The use case form file: a JSON object, read before any AWS call.
-fn read_form(path: &std::path::Path) -> Result<serde_json::Value, CommandError> {
+async fn read_form(path: &std::path::Path) -> Result<serde_json::Value, CommandError> {
     let name = path.display();
-    let text = std::fs::read_to_string(path)
+    let text = tokio::fs::read_to_string(path)
+        .await
         .map_err(|e| CommandError::Usage(format!("cannot read --use-case-form {name}: {e}")))?;
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(form) if form.as_object().is_some_and(|o| !o.is_empty()) => Ok(form),

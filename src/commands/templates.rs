@@ -63,13 +63,13 @@ pub async fn validate_command(
     // A file is read and parsed before any AWS call: bad input is exit 2 with nothing sent.
     let given = match policy::template(target) {
         Some(template) => Target::Template(template),
-        None if std::path::Path::new(target).exists() => {
+        None if tokio::fs::try_exists(target).await.unwrap_or(false) => {
             if !vars.is_empty() {
                 return Err(CommandError::Usage(
                     "--var fills a template's variables; a policy file has none".into(),
                 ));
             }
-            let (document, policy) = read_document(std::path::Path::new(target))?;
+            let (document, policy) = read_document(std::path::Path::new(target)).await?;
             Target::File(document, policy)
         }
         None => return Err(unknown_template(target)),
@@ -127,9 +127,10 @@ enum Target {
     File(Value, Policy),
 }
 
-fn read_document(path: &std::path::Path) -> Result<(Value, Policy), CommandError> {
+async fn read_document(path: &std::path::Path) -> Result<(Value, Policy), CommandError> {
     let name = path.display();
-    let text = std::fs::read_to_string(path)
+    let text = tokio::fs::read_to_string(path)
+        .await
         .map_err(|e| CommandError::Usage(format!("cannot read policy {name}: {e}")))?;
     let document: Value = serde_json::from_str(&text)
         .map_err(|e| CommandError::Usage(format!("policy {name}: not JSON: {e}")))?;
