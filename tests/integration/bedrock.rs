@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::support::front::{Fault, Rule};
 use crate::support::sandbox::Sandbox;
-use crate::support::{Emulator, fixture, rest_error};
+use crate::support::{Emulator, fixture, rest_error, simulation_denying};
 use crate::{Run, finding, findings};
 
 fn doctor(sandbox: &Sandbox, args: &[&str]) -> (Run, Value) {
@@ -761,14 +761,9 @@ fn a_missing_agreement_fails_only_when_the_caller_may_not_subscribe() {
     emulator.on("bedrock:GetFoundationModelAvailability", not_available());
     emulator.on(
         "iam:SimulatePrincipalPolicy",
-        Rule::Match(
-            vec![(
-                "ActionNames.member.1=aws-marketplace:Subscribe".into(),
-                Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml")),
-            )],
-            Box::new(Rule::Fixture(fixture(
-                "iam/SimulatePrincipalPolicy.allowed.xml",
-            ))),
+        simulation_denying(
+            "ActionNames.member.1=aws-marketplace:Subscribe",
+            "iam/SimulatePrincipalPolicy.implicit-deny.xml",
         ),
     );
     let (run, report) = doctor(&emulator, &["--model", "sonnet"]);

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::support::front::Rule;
-use crate::support::{Emulator, fixture};
+use crate::support::{Emulator, simulation_denying};
 use crate::{Run, findings};
 
 /// A machine with Claude Code's files: HOME (the emulator's), a project directory doctor
@@ -257,14 +256,9 @@ fn emit_prints_only_what_was_proven() {
     let global = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-sonnet-4-6";
     machine.emulator.on(
         "iam:SimulatePrincipalPolicy",
-        Rule::Match(
-            vec![(
-                format!("ResourceArns.member.1={global}"),
-                Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml")),
-            )],
-            Box::new(Rule::Fixture(fixture(
-                "iam/SimulatePrincipalPolicy.allowed.xml",
-            ))),
+        simulation_denying(
+            &format!("ResourceArns.member.1={global}"),
+            "iam/SimulatePrincipalPolicy.implicit-deny.xml",
         ),
     );
     let args = [

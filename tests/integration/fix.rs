@@ -7,7 +7,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::support::front::{Fault, Rule};
-use crate::support::{Emulator, fixture};
+use crate::support::{Emulator, fixture, simulation_denying};
 use crate::{Run, findings, writes};
 
 fn doctor(emulator: &Emulator, extra: &[&str]) -> (Run, Value) {
@@ -286,14 +286,9 @@ fn doctor_fix_accepts_an_agreement_the_caller_could_not_create() {
     );
     emulator.on(
         "iam:SimulatePrincipalPolicy",
-        Rule::Match(
-            vec![(
-                "ActionNames.member.1=aws-marketplace:Subscribe".into(),
-                Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml")),
-            )],
-            Box::new(Rule::Fixture(fixture(
-                "iam/SimulatePrincipalPolicy.allowed.xml",
-            ))),
+        simulation_denying(
+            "ActionNames.member.1=aws-marketplace:Subscribe",
+            "iam/SimulatePrincipalPolicy.implicit-deny.xml",
         ),
     );
     let (run, report) = doctor(&emulator, &["--fix", "--dry-run"]);

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::front::{Fault, Router, Rule};
 use crate::support::sandbox::Sandbox;
-use crate::support::{Emulator, fixture};
+use crate::support::{Emulator, fixture, simulation_denying};
 use crate::{Run, findings};
 
 const SONNET: &str = "anthropic.claude-sonnet-4-6";
@@ -47,15 +47,7 @@ fn iam_findings_e2e(emulator: &Emulator, args: &[&str]) -> (Run, Vec<Value>) {
 fn simulate_denies(front: &Router, resource: &str, deny: &str) {
     front.on(
         "iam:SimulatePrincipalPolicy",
-        Rule::Match(
-            vec![(
-                format!("ResourceArns.member.1={resource}"),
-                Rule::Fixture(fixture(deny)),
-            )],
-            Box::new(Rule::Fixture(fixture(
-                "iam/SimulatePrincipalPolicy.allowed.xml",
-            ))),
-        ),
+        simulation_denying(&format!("ResourceArns.member.1={resource}"), deny),
     );
 }
 

@@ -94,6 +94,18 @@ pub fn fixture(relative: &str) -> front::Fixture {
     front::Fixture::from_file(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
+/// IAM's simulation as it answers a principal allowed everything, except `deny` (a fixture)
+/// for the requests whose decoded form contains `matching`
+/// (`ResourceArns.member.1=<arn>`, `ActionNames.member.1=aws-marketplace:Subscribe`).
+pub fn simulation_denying(matching: &str, deny: &str) -> front::Rule {
+    front::Rule::Match(
+        vec![(matching.to_string(), front::Rule::Fixture(fixture(deny)))],
+        Box::new(front::Rule::Fixture(fixture(
+            "iam/SimulatePrincipalPolicy.allowed.xml",
+        ))),
+    )
+}
+
 /// An error as Bedrock (REST-JSON) sends it: status, `x-amzn-errortype` and a message.
 pub fn rest_error(status: u16, code: &str, message: &str) -> front::Fixture {
     front::Fixture {
