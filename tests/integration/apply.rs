@@ -12,19 +12,21 @@ use crate::{Run, plan_run, plan_steps, writes};
 /// The policy `apply` makes for the user `dev` without `--policy-name`.
 const POLICY_ARN: &str = "arn:aws:iam::123456789012:policy/claude-invoke-user-dev";
 
+/// `policy apply claude-invoke` for the user `dev`.
+fn apply_cmd(emulator: &Emulator) -> assert_cmd::Command {
+    let mut cmd = emulator.cmd();
+    cmd.args([
+        "policy",
+        "apply",
+        "claude-invoke",
+        "--attach-to",
+        "user/dev",
+    ]);
+    cmd
+}
+
 fn apply(emulator: &Emulator, extra: &[&str]) -> (Run, Value) {
-    plan_run(
-        emulator
-            .cmd()
-            .args([
-                "policy",
-                "apply",
-                "claude-invoke",
-                "--attach-to",
-                "user/dev",
-            ])
-            .args(extra),
-    )
+    plan_run(apply_cmd(emulator).args(extra))
 }
 
 /// The user's attached policies and the policy's versions, as IAM holds them.
@@ -108,18 +110,7 @@ fn apply_plans_first_creates_attaches_and_then_has_nothing_to_do() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(plan_steps(&report).is_empty(), "{report:#}");
     assert!(writes(&emulator).is_empty(), "a re-run sends no write");
-    let table = Run::of(
-        emulator
-            .cmd()
-            .args([
-                "policy",
-                "apply",
-                "claude-invoke",
-                "--attach-to",
-                "user/dev",
-            ])
-            .args(sonnet),
-    );
+    let table = Run::of(apply_cmd(&emulator).args(sonnet));
     assert!(
         table.stdout.contains("Nothing to change"),
         "{}",
