@@ -235,3 +235,19 @@ fn apply_leaves_alone_what_it_did_not_make_and_refuses_bad_targets() {
     }
     assert!(writes(&emulator).is_empty());
 }
+
+#[test]
+fn a_read_that_fails_ends_apply_before_any_write() {
+    let emulator = Emulator::start();
+    emulator.on("iam:GetPolicy", Rule::Fault(Fault::AccessDenied));
+    let (run, report) = apply(&emulator, &["--model", "sonnet", "--yes"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(report.is_null());
+    assert!(
+        run.stderr
+            .contains("cannot read arn:aws:iam::123456789012:policy/claude-invoke-user-dev"),
+        "{}",
+        run.stderr
+    );
+    assert!(writes(&emulator).is_empty());
+}

@@ -312,3 +312,35 @@ fn doctor_fix_accepts_an_agreement_the_caller_could_not_create() {
         ["bedrock:CreateFoundationModelAgreement"]
     );
 }
+
+#[test]
+fn a_model_bedrock_lists_no_offer_for_is_named_and_nothing_is_guessed() {
+    let emulator = new_account();
+    emulator.on(
+        "bedrock:GetUseCaseForModelAccess",
+        Rule::Fixture(fixture("bedrock/GetUseCaseForModelAccess.json")),
+    );
+    emulator.on(
+        "bedrock:ListFoundationModelAgreementOffers",
+        Rule::Fixture(fixture(
+            "bedrock/ListFoundationModelAgreementOffers.none.json",
+        )),
+    );
+    let run = Run::of(emulator.cmd().args([
+        "setup",
+        "model-access",
+        "--model",
+        "sonnet",
+        "--yes",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no agreement offer for anthropic.claude-sonnet-4-6"),
+        "{}",
+        run.stderr
+    );
+    assert!(writes(&emulator).is_empty());
+}

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::support::Emulator;
 use crate::support::front::{Fault, Rule};
+use crate::support::{Emulator, fixture};
 use crate::{Run, plan_run, plan_steps, writes};
 
 const REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
@@ -217,4 +217,60 @@ fn setup_logging_to_a_bucket_keeps_what_else_is_set_and_converges() {
     let (run, report) = setup(&emulator, &to_bucket);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(plan_steps(&report).is_empty(), "{report:#}");
+}
+
+#[test]
+fn bedrocks_own_answers_for_logging_off_and_on_are_read() {
+    let emulator = Emulator::start();
+    let args = [
+        "--log-group",
+        "bedrock-invocations",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/logs",
+        "--region",
+        "us-east-1",
+        "--dry-run",
+    ];
+    // The log group exists with its retention, so only the configuration is in question.
+    let (run, _) = setup(&emulator, &[&args[..6], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (fixture_name, steps_wanted) in [
+        ("bedrock/GetModelInvocationLoggingConfiguration.off.json", 1),
+        ("bedrock/GetModelInvocationLoggingConfiguration.json", 0),
+    ] {
+        emulator.on(
+            "bedrock:GetModelInvocationLoggingConfiguration",
+            Rule::Fixture(fixture(fixture_name)),
+        );
+        let (run, report) = setup(&emulator, &args);
+        assert_eq!(run.code, 0, "{fixture_name}: {}", run.stderr);
+        let planned: Vec<String> = plan_steps(&report).into_iter().map(|(op, _)| op).collect();
+        assert_eq!(planned.len(), steps_wanted, "{fixture_name}: {planned:?}");
+    }
+}
+
+#[test]
+fn a_read_that_fails_ends_the_run_before_any_write() {
+    let emulator = Emulator::start();
+    emulator.on("logs:DescribeLogGroups", Rule::Fault(Fault::AccessDenied));
+    let (run, report) = setup(
+        &emulator,
+        &[
+            "--log-group",
+            "g",
+            "--create-role",
+            "--region",
+            "us-east-1",
+            "--yes",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(report.is_null(), "no plan from half the facts");
+    assert!(
+        run.stderr
+            .contains("cannot read the log groups of us-east-1"),
+        "{}",
+        run.stderr
+    );
+    assert!(writes(&emulator).is_empty());
 }
