@@ -57,7 +57,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
     let inputs = Inputs { options, claude };
-    let (mut report, cx) = run_doctor(
+    let (mut report, mut cx) = run_doctor(
         &aws,
         scope.clone(),
         inputs.clone(),
@@ -79,8 +79,10 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                 if changed {
                     // IAM changed: the affected checks read it afresh.
                     let fresh = Arc::new(AwsReader::new(Arc::clone(&session)));
-                    let again = recheck(&fresh, scope, inputs, global.timeout).await;
+                    let (again, rechecked) = recheck(&fresh, scope, inputs, global.timeout).await;
                     report.findings = merged(std::mem::take(&mut report.findings), again);
+                    // What --emit proves comes from the checks as they are now.
+                    cx = rechecked;
                 }
                 report.plan = Some((plan, outcome));
             }
@@ -221,12 +223,14 @@ async fn recheck(
     scope: Scope,
     inputs: Inputs,
     timeout: Duration,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Arc<CheckContext>) {
     let checks: Vec<_> = checks::for_command(CommandKind::Doctor)
         .into_iter()
         .filter(|c| AFFECTED_BY_FIX.contains(&c.meta().id))
         .collect();
-    run_checks(&checks, inputs.context(aws, scope), timeout, &NoProgress).await
+    let cx = inputs.context(aws, scope);
+    let findings = run_checks(&checks, Arc::clone(&cx), timeout, &NoProgress).await;
+    (findings, cx)
 }
 
 /// The first run's findings, with those of the re-run checks replaced, in report order.

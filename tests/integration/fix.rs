@@ -344,3 +344,25 @@ fn a_model_bedrock_lists_no_offer_for_is_named_and_nothing_is_guessed() {
     );
     assert!(writes(&emulator).is_empty());
 }
+
+#[test]
+fn emit_after_a_fix_prints_what_the_checks_prove_now() {
+    let emulator = denied_developer();
+    let run = Run::of(emulator.cmd().args([
+        "doctor",
+        "--model",
+        "sonnet",
+        "--no-probe",
+        "--fix",
+        "--yes",
+        "--emit",
+        "claude-code-env",
+    ]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("export ANTHROPIC_MODEL=us.anthropic.claude-sonnet-4-6"),
+        "{}",
+        run.stdout
+    );
+}
