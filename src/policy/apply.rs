@@ -225,6 +225,16 @@ mod tests {
             {"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": resource}]})
     }
 
+    fn desired<'a>(document: &'a Value, target: &'a AttachTarget) -> Desired<'a> {
+        Desired {
+            policy_name: "claude-invoke-role-dev",
+            policy_arn: ARN,
+            document,
+            description: "d".into(),
+            target,
+        }
+    }
+
     fn held(document: Value, versions: usize, tagged: bool) -> ManagedPolicy {
         ManagedPolicy {
             arn: ARN.into(),
@@ -244,13 +254,7 @@ mod tests {
     fn from_nothing_to_same_document_attached_is_nothing_to_do() {
         let target = AttachTarget::Role("dev".into());
         let wanted = document("arn:a");
-        let desired = Desired {
-            policy_name: "claude-invoke-role-dev",
-            policy_arn: ARN,
-            document: &wanted,
-            description: "d".into(),
-            target: &target,
-        };
+        let desired = desired(&wanted, &target);
         let create = plan_apply(&desired, None, false).unwrap();
         assert_eq!(
             create.operations(),
@@ -280,13 +284,7 @@ mod tests {
     fn a_changed_document_adds_a_version_and_prunes_the_oldest_at_five() {
         let target = AttachTarget::User("dev".into());
         let wanted = document("arn:b");
-        let desired = Desired {
-            policy_name: "p",
-            policy_arn: ARN,
-            document: &wanted,
-            description: "d".into(),
-            target: &target,
-        };
+        let desired = desired(&wanted, &target);
         let changed = plan_apply(&desired, Some(&held(document("arn:a"), 2, true)), true).unwrap();
         assert_eq!(changed.operations(), ["iam:CreatePolicyVersion"]);
         let detail = changed.steps[0].detail.as_deref().unwrap();
@@ -313,13 +311,7 @@ mod tests {
     fn a_policy_not_made_by_this_tool_is_left_alone() {
         let target = AttachTarget::Group("devs".into());
         let wanted = document("arn:b");
-        let desired = Desired {
-            policy_name: "p",
-            policy_arn: ARN,
-            document: &wanted,
-            description: "d".into(),
-            target: &target,
-        };
+        let desired = desired(&wanted, &target);
         assert_eq!(
             plan_apply(&desired, Some(&held(document("arn:a"), 1, false)), false),
             Err(Refusal::NotManaged(ARN.into()))
