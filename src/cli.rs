@@ -98,6 +98,10 @@ pub struct DoctorArgs {
     /// Run the Claude Code checks even when Claude Code is not configured for Bedrock
     #[arg(long)]
     pub claude_code: bool,
+    /// Check the Mantle endpoint (bedrock-mantle.<region>.api.aws) for the models, even when
+    /// Claude Code is not set to use it
+    #[arg(long)]
+    pub mantle: bool,
     /// Skip the zero-token live call to Bedrock
     #[arg(long)]
     pub no_probe: bool,

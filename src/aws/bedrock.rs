@@ -254,6 +254,24 @@ impl AwsReader {
             .await
     }
 
+    /// GetAccountDataRetention: the account-wide data-retention mode (`default`, `none`,
+    /// `aws_review`, `provider_data_share`, `inherit`, or what AWS adds), as AWS spells it.
+    pub async fn account_data_retention(&self, region: &Region) -> Result<String, AwsError> {
+        const OP: &Operation = &catalog::GET_ACCOUNT_DATA_RETENTION;
+        let key = CallKey::new(OP, Some(region.as_str()), "");
+        self.cache
+            .get(self.log(), key, || async {
+                self.session
+                    .bedrock(region)
+                    .get_account_data_retention()
+                    .send()
+                    .await
+                    .map(|out| out.mode().as_str().to_string())
+                    .map_err(|e| AwsError::from_sdk(OP, e))
+            })
+            .await
+    }
+
     /// ListFoundationModelAgreementOffers: the offer tokens of a model's agreement, in the
     /// order Bedrock lists them.
     pub async fn agreement_offers(

@@ -14,6 +14,8 @@ pub enum Service {
     ServiceQuotas,
     CloudWatch,
     Logs,
+    /// Claude in Amazon Bedrock's Messages API endpoint, `bedrock-mantle.<region>.api.aws`.
+    Mantle,
 }
 
 impl Service {
@@ -28,6 +30,7 @@ impl Service {
             // CloudWatch signs and is routed as `monitoring`.
             Service::CloudWatch => "monitoring",
             Service::Logs => "logs",
+            Service::Mantle => "bedrock-mantle",
         }
     }
 
@@ -50,6 +53,7 @@ impl Service {
             Service::ServiceQuotas => "Service Quotas",
             Service::CloudWatch => "CloudWatch",
             Service::Logs => "CloudWatch Logs",
+            Service::Mantle => "Bedrock Mantle",
         }
     }
 }
@@ -129,6 +133,9 @@ catalog! {
     GET_USE_CASE_FOR_MODEL_ACCESS = Bedrock "GetUseCaseForModelAccess" Read;
     GET_MODEL_INVOCATION_LOGGING_CONFIGURATION = Bedrock "GetModelInvocationLoggingConfiguration" Read;
     LIST_FOUNDATION_MODEL_AGREEMENT_OFFERS = Bedrock "ListFoundationModelAgreementOffers" Read;
+    GET_ACCOUNT_DATA_RETENTION = Bedrock "GetAccountDataRetention" Read;
+
+    LIST_MANTLE_MODELS = Mantle "ListModels" Read;
 
     LIST_SERVICE_QUOTAS = ServiceQuotas "ListServiceQuotas" Read;
     LIST_AWS_DEFAULT_SERVICE_QUOTAS = ServiceQuotas "ListAWSDefaultServiceQuotas" Read;

@@ -92,8 +92,7 @@ impl AwsError {
                     Some(code) => kind_of_code(code, status),
                     // A success status with an error means the body did not parse.
                     None if (200..300).contains(&status) => AwsErrorKind::Malformed,
-                    None if status >= 500 => AwsErrorKind::Unavailable,
-                    None => AwsErrorKind::Other,
+                    None => kind_of_code("", status),
                 };
                 let message = if message.is_empty() {
                     format!("HTTP {status}: {detail}")
@@ -238,6 +237,9 @@ fn kind_of_code(code: &str, status: u16) -> AwsErrorKind {
         _ if status >= 500 => AwsErrorKind::Unavailable,
         _ if status == 429 => AwsErrorKind::Throttled,
         _ if status == 403 => AwsErrorKind::Denied,
+        // Codes outside AWS's own (the Mantle endpoint's Anthropic and OpenAI error types).
+        _ if status == 401 => AwsErrorKind::InvalidCredentials,
+        _ if status == 404 => AwsErrorKind::NotFound,
         _ => AwsErrorKind::Other,
     }
 }
@@ -294,6 +296,13 @@ mod tests {
         );
         assert_eq!(kind_of_code("SomethingNew", 429), AwsErrorKind::Throttled);
         assert_eq!(kind_of_code("SomethingNew", 400), AwsErrorKind::Other);
+        // The Mantle endpoint's Anthropic and OpenAI error types, known by their status.
+        assert_eq!(
+            kind_of_code("authentication_error", 401),
+            AwsErrorKind::InvalidCredentials
+        );
+        assert_eq!(kind_of_code("not_found_error", 404), AwsErrorKind::NotFound);
+        assert_eq!(kind_of_code("permission_error", 403), AwsErrorKind::Denied);
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod credentials;
 mod error;
 mod iam;
 mod logging;
+mod mantle;
 mod write;
 
 use std::collections::HashMap;
@@ -40,6 +41,7 @@ pub use bedrock::ProbeAnswer;
 pub use calls::CallCount;
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
+pub use mantle::{MantleModel, ModelRetention};
 pub use write::{AttachTarget, AwsWriter};
 
 use crate::domain::{CallerIdentityAnswer, Region, RegionSource};
@@ -233,23 +235,29 @@ impl AwsReader {
     }
 
     /// Bedrock clients read `AWS_BEARER_TOKEN_BEDROCK` through the config's service-config
-    /// loader; asking the same loader tells which path their requests take. The token itself
-    /// is dropped at once.
+    /// loader; asking the same loader tells which path their requests take.
     pub fn bedrock_auth(&self) -> BedrockAuth {
-        let key = ServiceConfigKey::builder()
-            .service_id("bedrock")
-            .env("AWS_BEARER_TOKEN")
-            .profile("")
-            .build();
-        let token_set = match (self.session.config.service_config(), key) {
-            (Some(loader), Ok(key)) => loader.load_config(key).is_some_and(|t| !t.is_empty()),
-            _ => false,
-        };
-        if token_set {
+        if self.bearer_token().is_some() {
             BedrockAuth::BearerToken
         } else {
             BedrockAuth::SigV4
         }
+    }
+
+    /// The Bedrock API key the SDK would send, for the Mantle requests that send it too. Never
+    /// logged or stored beyond the request.
+    fn bearer_token(&self) -> Option<String> {
+        let key = ServiceConfigKey::builder()
+            .service_id("bedrock")
+            .env("AWS_BEARER_TOKEN")
+            .profile("")
+            .build()
+            .ok()?;
+        self.session
+            .config
+            .service_config()?
+            .load_config(key)
+            .filter(|t| !t.is_empty())
     }
 
     /// The selected AWS profile's settings, read by `aws-config`'s own parser, for advice on

@@ -47,7 +47,6 @@ check! {
             OUTPUT_TOKENS = "output-tokens-low",
             NO_CACHING = "prompt-caching-disabled",
             BROKEN_SETTINGS = "settings-not-json",
-            MANTLE_ID = "mantle-model-id",
             MANTLE_VERSION = "mantle-needs-newer-claude-code",
         },
     }
@@ -399,17 +398,12 @@ fn model_findings(setup: &Setup, version: &str) -> Vec<Finding> {
     findings
 }
 
-/// With only the Mantle endpoint on, every model is called by its Mantle ID, and Claude Code
-/// must be new enough to call Mantle at all.
-fn mantle_findings(setup: &Setup) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    if !setup.uses_mantle() {
-        return findings;
-    }
-    if let Some(installed) = setup.version
-        && installed < FACTS.mantle_since
-    {
-        findings.push(fail(
+/// Claude Code must be new enough to call the Mantle endpoint at all (mantle.access judges the
+/// models it sends there).
+fn mantle_findings(setup: &Setup) -> Option<Finding> {
+    let installed = setup.version?;
+    (setup.uses_mantle() && installed < FACTS.mantle_since).then(|| {
+        fail(
             kind::MANTLE_VERSION,
             "This Claude Code cannot call the Mantle endpoint",
             format!(
@@ -417,61 +411,8 @@ fn mantle_findings(setup: &Setup) -> Vec<Finding> {
                 FACTS.mantle_since
             ),
             "claude update".into(),
-        ));
-    }
-    if setup.uses_bedrock() {
-        // Both on: Claude Code routes each ID by its form, so Bedrock IDs are right too.
-        return findings;
-    }
-    for model in setup.pinned_models() {
-        let id = model.value.trim_end_matches("[1m]");
-        let mantle = mantle_id(id);
-        if mantle.as_deref() != Some(id) {
-            findings.push(fail(
-                kind::MANTLE_ID,
-                "A model ID the Mantle endpoint does not serve",
-                format!(
-                    "{} (from {}) is {id}; the Mantle endpoint takes anthropic.<model> with no geography prefix and no \
-                     version suffix, so it answers 400 naming the model",
-                    model.named_by, model.origin
-                ),
-                match mantle {
-                    Some(right) => format!("Set {} to {right}", model.named_by),
-                    None => format!(
-                        "Set {} to the model's Mantle ID (anthropic.<model>), or also set CLAUDE_CODE_USE_BEDROCK=1 so \
-                         Bedrock IDs go to Bedrock",
-                        model.named_by
-                    ),
-                },
-            ));
-        }
-    }
-    findings
-}
-
-/// The Mantle form of a Claude model ID: the geography prefix, the date and the version
-/// suffix dropped (`us.anthropic.claude-haiku-4-5-20251001-v1:0` → `anthropic.claude-haiku-4-5`).
-/// `None` for what is not an Anthropic model ID (an ARN, a family name).
-fn mantle_id(id: &str) -> Option<String> {
-    let start = id.find("anthropic.")?;
-    if id.starts_with("arn:") {
-        return None;
-    }
-    let mut name = id[start..].to_string();
-    if let Some(at) = name.rfind("-v")
-        && name[at + 2..]
-            .split(':')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
-    {
-        name.truncate(at);
-    }
-    if let Some(at) = name.rfind('-')
-        && name[at + 1..].len() == 8
-        && name[at + 1..].bytes().all(|b| b.is_ascii_digit())
-    {
-        name.truncate(at);
-    }
-    Some(name)
+        )
+    })
 }
 
 fn auth_findings(
@@ -764,41 +705,9 @@ mod tests {
     }
 
     #[test]
-    fn mantle_ids_have_no_geography_date_or_version() {
-        assert_eq!(
-            mantle_id("us.anthropic.claude-haiku-4-5-20251001-v1:0").as_deref(),
-            Some("anthropic.claude-haiku-4-5")
-        );
-        assert_eq!(
-            mantle_id("global.anthropic.claude-opus-4-6-v1").as_deref(),
-            Some("anthropic.claude-opus-4-6")
-        );
-        assert_eq!(
-            mantle_id("anthropic.claude-sonnet-4-6").as_deref(),
-            Some("anthropic.claude-sonnet-4-6")
-        );
-        assert_eq!(mantle_id("sonnet"), None);
-        let input = setup(
-            &[
-                ("CLAUDE_CODE_USE_MANTLE", "1"),
-                ("ANTHROPIC_MODEL", "us.anthropic.claude-sonnet-4-6"),
-                (
-                    "ANTHROPIC_DEFAULT_HAIKU_MODEL",
-                    "anthropic.claude-haiku-4-5",
-                ),
-            ],
-            Some("2.1.90"),
-        );
+    fn mantle_needs_a_version_that_calls_it() {
+        let input = setup(&[("CLAUDE_CODE_USE_MANTLE", "1")], Some("2.1.90"));
         let findings = judge(&input, None);
-        let wrong: Vec<&Finding> = findings
-            .iter()
-            .filter(|f| f.kind == kind::MANTLE_ID)
-            .collect();
-        assert_eq!(wrong.len(), 1, "only the geography-prefixed one");
-        assert_eq!(
-            wrong[0].remediation.as_deref(),
-            Some("Set ANTHROPIC_MODEL to anthropic.claude-sonnet-4-6")
-        );
         assert!(kinds(&findings).contains(&"mantle-needs-newer-claude-code".to_string()));
     }
 

@@ -377,14 +377,7 @@ fn locally(policies: &PolicySet, needs: &[Need]) -> Vec<Vec<Answer>> {
                         decision: Ok(evaluation.decision),
                         allowed_by_organizations: None,
                         allowed_by_boundary: None,
-                        matched: evaluation
-                            .matched
-                            .iter()
-                            .map(|m| match &m.sid {
-                                Some(sid) => format!("{} (Sid {sid})", m.policy),
-                                None => format!("{} (statement {})", m.policy, m.index + 1),
-                            })
-                            .collect(),
+                        matched: evaluation.matched.iter().map(|m| m.label()).collect(),
                     }
                 })
                 .collect()

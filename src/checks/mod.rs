@@ -41,6 +41,7 @@ mod claude_code;
 mod credentials;
 mod iam;
 mod identity;
+mod mantle;
 mod models;
 mod probe;
 mod quotas;
@@ -55,6 +56,7 @@ use crate::engine::{Check, CommandKind};
 
 pub use claude_code::ClaudeCodeInput;
 pub use credentials::CredentialsFact;
+pub use mantle::{MantleInput, MantleTarget, mantle_id};
 
 /// `doctor`'s settings that its checks read, handed in with `CheckContext::with_input`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -82,6 +84,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(iam::IamInvoke),
         Arc::new(quotas::QuotasInference),
         Arc::new(probe::RuntimeProbe),
+        Arc::new(mantle::MantleAccess),
     ]
 }
 
@@ -151,6 +154,7 @@ mod tests {
             "iam.invoke",
             "quotas.inference",
             "runtime.probe",
+            "mantle.access",
             "logging.invocation",
             "logging.retention",
             "cloudtrail.trail",

@@ -28,6 +28,7 @@ check! {
             NOT_OFFERED = "not-offered",
             NO_FAMILY_MODEL = "no-active-family-model",
             APPLICATION_PROFILE_NOT_FOUND = "application-profile-not-found",
+            NO_BEDROCK_MODEL = "no-bedrock-model",
         },
     }
 }
@@ -55,6 +56,14 @@ impl Check for ModelsLifecycle {
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        if cx.scope.models.is_empty() {
+            // Only when every model goes to the Mantle endpoint: --model always names some.
+            return Ok(vec![Finding::skip(
+                &META,
+                kind::NO_BEDROCK_MODEL,
+                "Skipped: every model goes to the Mantle endpoint, none to Bedrock Runtime; mantle.access judges them",
+            )]);
+        }
         let per_region = join_all(
             cx.scope
                 .regions

@@ -12,7 +12,8 @@ use super::templates::{rendered, template};
 use super::{Output, print_call_counts, regions, session_with_profile};
 use crate::aws::{AttachTarget, AwsReader, Session};
 use crate::checks::{
-    self, CallerAccount, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, ModelTargets,
+    self, CallerAccount, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, MantleInput,
+    MantleTarget, ModelTargets, mantle_id,
 };
 use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
@@ -56,7 +57,18 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     }
     let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let inputs = Inputs { options, claude };
+    let mantle = mantle_input(args, claude.as_ref());
+    if let Some(mantle) = &mantle {
+        // What goes to the Mantle endpoint is mantle.access's; Bedrock's checks judge the rest.
+        scope
+            .models
+            .retain(|m| !mantle.routes(m.to_string().trim_end_matches("[1m]")));
+    }
+    let inputs = Inputs {
+        options,
+        claude,
+        mantle,
+    };
     let (mut report, mut cx) = run_doctor(
         &aws,
         scope.clone(),
@@ -308,6 +320,7 @@ pub async fn doctor_report(
     let inputs = Inputs {
         options,
         claude: None,
+        mantle: None,
     };
     run_doctor(&reader, scope, inputs, timeout, progress)
         .await
@@ -319,6 +332,7 @@ pub async fn doctor_report(
 struct Inputs {
     options: DoctorOptions,
     claude: Option<ClaudeCodeInput>,
+    mantle: Option<MantleInput>,
 }
 
 impl Inputs {
@@ -326,6 +340,9 @@ impl Inputs {
         let mut cx = CheckContext::new(Arc::clone(aws), scope).with_input(self.options);
         if let Some(claude) = &self.claude {
             cx = cx.with_input(claude.clone());
+        }
+        if let Some(mantle) = &self.mantle {
+            cx = cx.with_input(mantle.clone());
         }
         Arc::new(cx)
     }
@@ -410,6 +427,53 @@ fn claude_code_scope(
         scope.models = values.iter().filter_map(|v| v.parse().ok()).collect();
     }
     Ok(())
+}
+
+/// What mantle.access judges, when `--mantle` or Claude Code's settings call the Mantle
+/// endpoint: the `--model` values, else every model Claude Code will send there (with Bedrock
+/// on too, only the IDs in Mantle form go there), else its default model in Mantle form.
+/// Which models leave Bedrock's checks follows Claude Code's routing: all of them with only
+/// Mantle on, else those in Mantle form.
+fn mantle_input(args: &DoctorArgs, claude: Option<&ClaudeCodeInput>) -> Option<MantleInput> {
+    let claude = claude.filter(|c| c.setup.uses_mantle());
+    if !args.mantle && claude.is_none() {
+        return None;
+    }
+    let mut input = MantleInput {
+        targets: Vec::new(),
+        mantle_only: claude.is_some_and(|c| !c.setup.uses_bedrock()),
+    };
+    let strip = |id: &str| id.trim_end_matches("[1m]").to_string();
+    input.targets = if !args.models.is_empty() {
+        args.models
+            .iter()
+            .map(|m| MantleTarget {
+                id: strip(m),
+                named_by: "--model".into(),
+            })
+            .collect()
+    } else if let Some(claude) = claude {
+        let pinned = claude.setup.pinned_models();
+        if pinned.is_empty() && input.mantle_only {
+            let default = &claude.setup.default_model().model;
+            vec![MantleTarget {
+                id: mantle_id(default).unwrap_or_else(|| default.clone()),
+                named_by: "Claude Code's default model (none is pinned)".into(),
+            }]
+        } else {
+            pinned
+                .into_iter()
+                .map(|m| MantleTarget {
+                    id: strip(&m.value),
+                    named_by: format!("{} (from {})", m.named_by, m.origin),
+                })
+                .filter(|t| input.routes(&t.id))
+                .collect()
+        }
+    } else {
+        Vec::new()
+    };
+    Some(input)
 }
 
 /// What the run looked at: the caller, and the models as they resolved (the routes when

@@ -102,6 +102,16 @@ pub struct MatchedStatement {
     pub in_boundary: bool,
 }
 
+impl MatchedStatement {
+    /// How a finding names it: the policy, and the Sid or else the position.
+    pub fn label(&self) -> String {
+        match &self.sid {
+            Some(sid) => format!("{} (Sid {sid})", self.policy),
+            None => format!("{} (statement {})", self.policy, self.index + 1),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Evaluation {
     pub decision: Decision,

@@ -99,7 +99,8 @@ fn checks_list_names_every_check() {
             "profiles.resolve",
             "iam.invoke",
             "quotas.inference",
-            "runtime.probe"
+            "runtime.probe",
+            "mantle.access"
         ]
     );
     for id in ids {

@@ -14,6 +14,7 @@ mod fix;
 mod harness;
 mod iam;
 mod iam_corpus;
+mod mantle;
 mod plan;
 mod setup;
 mod templates;

@@ -58,6 +58,8 @@ pub struct RecordedRequest {
     pub status: u16,
     /// The body of a write, as sent (what a test checks arrived as the user wrote it).
     pub body: Option<String>,
+    /// The service name the request was signed for (its SigV4 credential scope), if signed.
+    pub signed_for: Option<String>,
 }
 
 impl RecordedRequest {
@@ -314,7 +316,9 @@ async fn respond(
     let mutating = is_mutating(&operation.name);
     let sent = mutating.then(|| String::from_utf8_lossy(&body).into_owned());
     let (response, answered_by) = answer(state, rule, &parts, body, protocol, &template).await;
+    let signed_for = credential_scope(&parts.headers, &parts.uri).map(|(_, service)| service);
     lock(&state.log).push(RecordedRequest {
+        signed_for,
         mutating,
         body: sent,
         service: operation.service,
@@ -353,9 +357,17 @@ async fn answer(
     };
     if let Rule::Pages(pages) = rule {
         let token = page_token(&parts.uri, &body);
-        let index = match token.as_deref().and_then(|t| t.strip_prefix("page-")) {
-            None => 0,
-            Some(n) => n.parse::<usize>().unwrap_or(0).saturating_sub(1),
+        let index = match (
+            after_id(&parts.uri),
+            token.as_deref().and_then(|t| t.strip_prefix("page-")),
+        ) {
+            // Anthropic's paging: the page after the one whose `last_id` is named.
+            (Some(after), _) => pages
+                .iter()
+                .position(|p| last_id(&p.body).as_deref() == Some(after.as_str()))
+                .map_or(usize::MAX, |i| i + 1),
+            (None, None) => 0,
+            (None, Some(n)) => n.parse::<usize>().unwrap_or(0).saturating_sub(1),
         };
         rule = match pages.get(index) {
             Some(page) => Rule::Fixture(page.clone()),
@@ -568,6 +580,16 @@ fn page_token(uri: &Uri, body: &[u8]) -> Option<String> {
             .as_str()
             .map(str::to_string)
     })
+}
+
+fn after_id(uri: &Uri) -> Option<String> {
+    uri.query()
+        .and_then(|q| form_value(q.as_bytes(), "after_id"))
+}
+
+fn last_id(body: &[u8]) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    json.get("last_id")?.as_str().map(str::to_string)
 }
 
 /// `GET /_front/requests` (the log as JSON) and `POST /_front/reset`, for the standalone server.
@@ -865,6 +887,14 @@ const REST_ROUTES: &[(&str, &str, &str, &str)] = &[
         "DeleteModelInvocationLoggingConfiguration",
     ),
     ("bedrock", "GET", "/guardrails", "ListGuardrails"),
+    (
+        "bedrock",
+        "GET",
+        "/data-retention",
+        "GetAccountDataRetention",
+    ),
+    ("bedrock-mantle", "GET", "/v1/models", "ListModels"),
+    ("bedrock-mantle", "GET", "/v1/models/*", "GetModel"),
     (
         "bedrock",
         "GET",
