@@ -458,3 +458,35 @@ fn without_mantle_in_use_the_check_skips() {
     );
     assert_eq!(emulator.front.count("bedrock-mantle:ListModels"), 0);
 }
+
+#[test]
+fn emit_with_only_mantle_on_pins_what_the_endpoint_proved() {
+    let emulator = Emulator::start();
+    let settings = emulator.home().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(
+        &settings,
+        json!({"env": {
+            "CLAUDE_CODE_USE_MANTLE": "1",
+            "ANTHROPIC_DEFAULT_OPUS_MODEL": "anthropic.claude-opus-4-8",
+            "ANTHROPIC_DEFAULT_SONNET_MODEL": "anthropic.claude-sonnet-5",
+            "ANTHROPIC_DEFAULT_HAIKU_MODEL": "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "ANTHROPIC_DEFAULT_FABLE_MODEL": "anthropic.claude-fable-5"
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let mut cmd = emulator.cmd();
+    let run = Run::of(cmd.args(["doctor", "--no-probe", "--emit", "claude-code-env"]));
+    assert_eq!(
+        run.stdout,
+        "# Claude Code on Bedrock: what bedrock-preflight proved in us-east-1\n\
+         export CLAUDE_CODE_USE_MANTLE=1\n\
+         export AWS_REGION=us-east-1\n\
+         export ANTHROPIC_MODEL=anthropic.claude-sonnet-5\n\
+         export ANTHROPIC_DEFAULT_SONNET_MODEL=anthropic.claude-sonnet-5\n\
+         export ANTHROPIC_DEFAULT_OPUS_MODEL=anthropic.claude-opus-4-8\n",
+        "neither the Haiku in Bedrock form nor Fable held back by its retention mode: {}",
+        run.stderr
+    );
+}
