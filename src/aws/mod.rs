@@ -33,9 +33,10 @@ use std::sync::{Arc, Mutex};
 
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::ProvideRegion;
+use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::SdkConfig;
-use aws_types::service_config::ServiceConfigKey;
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
 pub use bedrock::ProbeAnswer;
 pub use calls::CallCount;
@@ -57,6 +58,51 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     pub region: Option<Region>,
     pub endpoint_url: Option<String>,
+    /// What another program's environment sets over the shell's (Claude Code's settings).
+    pub env_overrides: EnvOverrides,
+}
+
+/// Credentials set in another program's environment rather than this process's: Claude
+/// Code's settings files put `env` values over the shell's, so a doctor of Claude Code signs
+/// with them. Never shown by `Debug`.
+#[derive(Clone, Default)]
+pub struct EnvOverrides {
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`.
+    pub keys: Option<(String, String, Option<String>)>,
+    /// `AWS_BEARER_TOKEN_BEDROCK`.
+    pub bearer_token: Option<String>,
+}
+
+impl std::fmt::Debug for EnvOverrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvOverrides")
+            .field("keys", &self.keys.is_some())
+            .field("bearer_token", &self.bearer_token.is_some())
+            .finish()
+    }
+}
+
+/// The shell's service settings with the Bedrock API key of `EnvOverrides` in front, so every
+/// Bedrock client (and the Mantle reads) sends the key Claude Code would.
+#[derive(Clone)]
+struct BearerOverride {
+    token: String,
+    shell: SdkConfig,
+}
+
+impl std::fmt::Debug for BearerOverride {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerOverride")
+    }
+}
+
+impl LoadServiceConfig for BearerOverride {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        if key.service_id() == "bedrock" && key.env() == "AWS_BEARER_TOKEN" {
+            return Some(self.token.clone());
+        }
+        self.shell.service_config()?.load_config(key)
+    }
 }
 
 /// How Bedrock requests will authenticate from here.
@@ -107,7 +153,29 @@ impl Session {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        Arc::new(Self::new(loader.load().await, options.profile.clone()))
+        let overrides = &options.env_overrides;
+        if let Some((id, secret, token)) = &overrides.keys {
+            let mut keys = aws_credential_types::Credentials::new(
+                id,
+                secret,
+                token.clone(),
+                None,
+                "Claude Code settings",
+            );
+            // Read as the environment variables they are, in Claude Code's environment.
+            keys.get_property_mut_or_default::<Vec<AwsCredentialFeature>>()
+                .push(AwsCredentialFeature::CredentialsEnvVars);
+            loader = loader.credentials_provider(keys);
+        }
+        let mut config = loader.load().await;
+        if let Some(token) = &overrides.bearer_token {
+            let layered = BearerOverride {
+                token: token.clone(),
+                shell: config.clone(),
+            };
+            config = config.into_builder().service_config(layered).build();
+        }
+        Arc::new(Self::new(config, options.profile.clone()))
     }
 
     pub fn from_config(config: SdkConfig) -> Arc<Self> {

@@ -9,8 +9,8 @@ use futures_util::future::join_all;
 use super::apply::plan_policy;
 use super::emit;
 use super::templates::{rendered, template};
-use super::{Output, print_call_counts, regions, session_with_profile};
-use crate::aws::{AttachTarget, AwsReader, Session};
+use super::{Output, print_call_counts, regions, session_with};
+use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
     self, CallerAccount, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, MantleInput,
     MantleTarget, ModelTargets, mantle_id,
@@ -39,14 +39,11 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let clock = Instant::now();
 
     let setup = claude_code_setup(args).await;
-    // Claude Code signs with the profile its settings name: a settings file's env block
-    // outranks the shell's AWS_PROFILE, so doctor checks that identity too.
-    let profile = setup
-        .as_ref()
-        .and_then(|s| s.var("AWS_PROFILE"))
-        .filter(|(name, origin)| !name.is_empty() && **origin != Origin::Shell)
-        .map(|(name, _)| name.to_string());
-    let session = session_with_profile(global, profile).await;
+    let (profile, overrides) = match (&setup, &global.profile) {
+        (Some(setup), None) => claude_code_signing(setup),
+        _ => (None, EnvOverrides::default()),
+    };
+    let session = session_with(global, profile, overrides).await;
     let claude = match setup {
         Some(setup) => Some(claude_code_input(setup, args, &session).await),
         None => None,
@@ -386,6 +383,30 @@ async fn claude_code_setup(args: &DoctorArgs) -> Option<Setup> {
     }
     setup.version = installed_version(Duration::from_secs(3)).await;
     Some(setup)
+}
+
+/// What Claude Code signs with where its settings differ from the shell: a settings file's
+/// env block outranks the shell's environment, so its `AWS_PROFILE`, its access keys and its
+/// Bedrock API key are what doctor must check too.
+fn claude_code_signing(setup: &Setup) -> (Option<String>, EnvOverrides) {
+    let set = |name: &str| {
+        setup
+            .var(name)
+            .filter(|(value, _)| !value.is_empty())
+            .map(|(value, origin)| (value.to_string(), *origin != Origin::Shell))
+    };
+    let from_file = |name: &str| set(name).filter(|(_, file)| *file).map(|(v, _)| v);
+    let keys = match (set("AWS_ACCESS_KEY_ID"), set("AWS_SECRET_ACCESS_KEY")) {
+        (Some((id, id_file)), Some((secret, secret_file))) if id_file || secret_file => {
+            Some((id, secret, set("AWS_SESSION_TOKEN").map(|(t, _)| t)))
+        }
+        _ => None,
+    };
+    let overrides = EnvOverrides {
+        keys,
+        bearer_token: from_file("AWS_BEARER_TOKEN_BEDROCK"),
+    };
+    (from_file("AWS_PROFILE"), overrides)
 }
 
 /// The setup with the region Claude Code will call, from the session's profile.

@@ -21,7 +21,7 @@ pub use policy::policy;
 pub use setup::setup;
 
 use crate::CommandError;
-use crate::aws::{AwsError, AwsOptions, AwsReader, Session};
+use crate::aws::{AwsError, AwsOptions, AwsReader, EnvOverrides, Session};
 use crate::cli::GlobalArgs;
 use crate::domain::{Arn, Region};
 use crate::plan::{Outcome, Plan};
@@ -111,18 +111,21 @@ impl Output {
 
 /// The run's AWS session, from the global flags and the standard chain.
 async fn session(global: &GlobalArgs) -> std::sync::Arc<Session> {
-    session_with_profile(global, global.profile.clone()).await
+    session_with(global, None, EnvOverrides::default()).await
 }
 
-/// As `session`, with the profile another source chose (`--profile` still wins).
-async fn session_with_profile(
+/// As `session`, with the profile and credentials another program's environment chose (Claude
+/// Code's settings); `--profile` still wins the profile.
+async fn session_with(
     global: &GlobalArgs,
     profile: Option<String>,
+    env_overrides: EnvOverrides,
 ) -> std::sync::Arc<Session> {
     Session::load(&AwsOptions {
         profile: global.profile.clone().or(profile),
         region: global.regions.first().cloned(),
         endpoint_url: global.endpoint_url.clone(),
+        env_overrides,
     })
     .await
 }

@@ -330,3 +330,39 @@ fn doctor_checks_the_identity_claude_codes_settings_choose() {
         run.stderr
     );
 }
+
+#[test]
+fn keys_in_claude_codes_settings_outrank_the_shells() {
+    let machine = Machine::new();
+    let (cc_key, cc_secret) = machine.emulator.user_with_key("settings-keys");
+    // The shell holds dev's keys; the settings file's env block, which wins in Claude Code,
+    // holds another user's.
+    machine.user_settings(json!({"env": {
+        "CLAUDE_CODE_USE_BEDROCK": "1",
+        "AWS_ACCESS_KEY_ID": cc_key,
+        "AWS_SECRET_ACCESS_KEY": cc_secret
+    }}));
+    let (run, report) = machine.doctor(&[]);
+    assert_eq!(
+        report["target"]["principal"], "arn:aws:iam::123456789012:user/settings-keys",
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains(&cc_secret) && !run.stderr.contains(&cc_secret));
+    // --profile says whose identity to check, whatever Claude Code's settings hold.
+    write(
+        &machine.emulator.home().join(".aws/credentials"),
+        &format!(
+            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            machine.emulator.access_key_id, machine.emulator.secret_access_key
+        ),
+    );
+    let (_, report) = machine.doctor_with(&["--profile", "dev"], |cmd| {
+        cmd.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY");
+    });
+    assert_eq!(
+        report["target"]["principal"],
+        "arn:aws:iam::123456789012:user/team/dev"
+    );
+}

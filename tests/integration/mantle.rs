@@ -490,3 +490,37 @@ fn emit_with_only_mantle_on_pins_what_the_endpoint_proved() {
         run.stderr
     );
 }
+
+#[test]
+fn a_key_only_in_claude_codes_settings_is_what_the_mantle_reads_send() {
+    let emulator = Emulator::start();
+    let settings = emulator.home().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let key = "bedrock-api-key-c2V0dGluZ3Mtb25seS1rZXk=";
+    std::fs::write(
+        &settings,
+        json!({"env": {
+            "CLAUDE_CODE_USE_MANTLE": "1",
+            "ANTHROPIC_MODEL": "anthropic.claude-haiku-4-5",
+            "AWS_BEARER_TOKEN_BEDROCK": key
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let (run, report) = doctor(&emulator, &[]);
+    let served = verdict(&report, "anthropic.claude-haiku-4-5");
+    assert_eq!(served["evidence"]["auth"], "api-key", "{served:#}");
+    let list = emulator
+        .front
+        .requests()
+        .into_iter()
+        .find(|r| r.key() == "bedrock-mantle:ListModels")
+        .unwrap();
+    assert_eq!(
+        list.signed_for, None,
+        "the settings' key, as Claude Code sends it"
+    );
+    for output in [&run.stdout, &run.stderr] {
+        assert!(!output.contains("c2V0dGluZ3M"), "the key leaked");
+    }
+}
