@@ -125,6 +125,9 @@ catalog! {
     GET_POLICY = Iam "GetPolicy" Read;
     GET_POLICY_VERSION = Iam "GetPolicyVersion" Read;
     LIST_POLICY_VERSIONS = Iam "ListPolicyVersions" Read;
+    GET_ACCOUNT_AUTHORIZATION_DETAILS = Iam "GetAccountAuthorizationDetails" Read;
+    LIST_USERS = Iam "ListUsers" Read;
+    LIST_SERVICE_SPECIFIC_CREDENTIALS = Iam "ListServiceSpecificCredentials" Read;
 
     LIST_FOUNDATION_MODELS = Bedrock "ListFoundationModels" Read;
     GET_FOUNDATION_MODEL_AVAILABILITY = Bedrock "GetFoundationModelAvailability" Read;

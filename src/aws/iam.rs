@@ -94,7 +94,7 @@ fn statements(matched: Option<Vec<aws_sdk_iam::types::Statement>>) -> Vec<String
 }
 
 /// IAM returns policy documents URL-encoded.
-fn decode(raw: &str) -> String {
+pub(super) fn decode(raw: &str) -> String {
     if raw.trim_start().starts_with('{') {
         raw.to_string()
     } else {

@@ -18,6 +18,7 @@ macro_rules! all_pages {
     };
 }
 
+mod account;
 mod bedrock;
 mod calls;
 pub mod catalog;
@@ -38,6 +39,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::SdkConfig;
 use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
+pub use account::BEDROCK_SERVICE_NAME;
 pub use bedrock::ProbeAnswer;
 pub use calls::CallCount;
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};

@@ -15,7 +15,10 @@ pub use bedrock::{
     Availability, CloudWatchDestination, FoundationModel, InferenceProfile, InvocationLogging,
     Lifecycle, LogGroup, ServiceQuota, arn_region,
 };
-pub use iam::{CallerIdentityAnswer, ManagedPolicy, PolicyVersion, RoleInfo, SimulatedDecision};
+pub use iam::{
+    AccountAuthorization, CallerIdentityAnswer, CustomerPolicy, HolderKind, ManagedPolicy,
+    PolicyHolder, PolicyVersion, RoleInfo, ServiceCredential, SimulatedDecision,
+};
 pub use models::{Family, ModelName, ModelRequest};
 pub use region::{Region, RegionSource};
 pub use time::format_time;

@@ -4,10 +4,12 @@
 //!
 //! Written here rather than wrapping `iam-rs`: see the README's IAM section for why.
 
+mod breadth;
 mod evaluate;
 mod glob;
 mod policy;
 
+pub use breadth::{Breadth, breadth};
 pub use evaluate::{Decision, Evaluation, MatchedStatement, PolicySet, Request, evaluate};
 pub use policy::{Effect, NamedPolicy, Policy, PolicyError, Statement};
 

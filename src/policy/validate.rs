@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::checks::{INVOKE_ACTIONS, Invocation, Need, needs};
 use crate::domain::{Arn, arn_region};
 use crate::iam::{
-    Decision, Effect, NamedPolicy, Policy, PolicySet, Request, Statement, action_matches, evaluate,
+    Decision, Effect, NamedPolicy, Policy, PolicySet, Request, action_matches, breadth, evaluate,
 };
 
 /// The `bedrock:` actions, from botocore's service models (`scripts/bedrock-actions.py`).
@@ -454,33 +454,11 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
                 ),
             ));
         }
-        if (invoke || stream) && broad_resource(statement) {
-            problems.push(at(
-                "invoke-on-any-resource",
-                Severity::Error,
-                "allows invoke on any resource (\"*\" or NotResource): name the inference profiles and their destination models".into(),
-            ));
-        }
-        let every_action = statement.actions.negated
-            || statement
-                .actions
-                .values
-                .iter()
-                .any(|a| a == "*" || a.eq_ignore_ascii_case("bedrock:*"));
-        if every_action {
-            problems.push(at(
-                "all-bedrock-actions",
-                Severity::Error,
-                "allows every Bedrock action (bedrock:*, * or NotAction), model management and API keys included"
-                    .into(),
-            ));
+        for found in breadth(statement) {
+            problems.push(at(found.as_str(), Severity::Error, found.describe().into()));
         }
     }
     problems
-}
-
-fn broad_resource(statement: &Statement) -> bool {
-    statement.resources.negated || statement.resources.values.iter().any(|r| r == "*")
 }
 
 fn action_problem(
@@ -625,11 +603,16 @@ mod tests {
             .unwrap();
         marketplace.as_object_mut().unwrap().remove("Condition");
         let validation = check(&document, &targets);
-        assert_eq!(rules(&validation), BTreeSet::from(["grants-too-much"]));
+        assert_eq!(
+            rules(&validation),
+            BTreeSet::from(["grants-too-much", "standing-marketplace-subscribe"]),
+            "the lint and the proof both see it"
+        );
         assert!(
-            validation.problems[0]
-                .message
-                .contains("not through Bedrock"),
+            validation
+                .problems
+                .iter()
+                .any(|p| p.rule == "grants-too-much" && p.message.contains("not through Bedrock")),
             "{:?}",
             validation.problems
         );
