@@ -139,8 +139,10 @@ pub enum Emit {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Regions to audit: all, or a comma-separated list
-    #[arg(long, value_name = "all|R,R...")]
+    /// Regions to audit: all (every region Bedrock is offered in), or a comma-separated list
+    /// (default: the configured region)
+    // Its own id: the global --region's field is also named `regions`.
+    #[arg(long = "regions", id = "audit_regions", value_name = "all|R,R...")]
     pub regions: Option<String>,
     /// Role to audit; repeat for several
     #[arg(long = "role-arn", value_name = "ARN")]
@@ -148,6 +150,9 @@ pub struct AuditArgs {
     /// Geography data must stay in (e.g. eu)
     #[arg(long, value_name = "GEO")]
     pub residency: Option<String>,
+    /// Exit 1 on warnings too, and judge regions where Bedrock is not in use
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -59,7 +59,7 @@ pub async fn run(cli: Cli) -> Result<u8, CommandError> {
     match &cli.command {
         Command::Doctor(args) => commands::doctor(&cli.global, args).await,
         Command::Checks(cli::ChecksCommand::List) => commands::checks_list(&cli.global),
-        Command::Audit(_) => Err(CommandError::NotImplemented("audit".into())),
+        Command::Audit(args) => commands::audit(&cli.global, args).await,
         Command::Policy(command) => commands::policy(&cli.global, command).await,
         Command::Setup(command) => commands::setup(&cli.global, command).await,
     }

@@ -133,8 +133,10 @@ impl AwsReader {
     /// few users at a time.
     pub async fn bedrock_api_keys(&self) -> Result<Vec<ServiceCredential>, AwsError> {
         let users = self.user_names().await?;
-        let per_user: Vec<Vec<ServiceCredential>> = stream::iter(users.iter())
-            .map(|user| self.user_bedrock_keys(user))
+        // Futures made first, then driven: a closure inside the stream would not be `Send`
+        // for every lifetime, which the checks' `async_trait` needs.
+        let lists: Vec<_> = users.iter().map(|u| self.user_bedrock_keys(u)).collect();
+        let per_user: Vec<Vec<ServiceCredential>> = stream::iter(lists)
             .buffered(KEY_LISTS_AT_ONCE)
             .try_collect()
             .await?;

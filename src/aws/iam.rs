@@ -177,6 +177,7 @@ impl AwsReader {
                             .into_iter()
                             .map(|t| (t.key, t.value))
                             .collect(),
+                        trust: role.assume_role_policy_document.as_deref().map(decode),
                         arn: role.arn,
                     }),
                     _ => Err(AwsError::new(

@@ -37,15 +37,19 @@ macro_rules! check {
 }
 
 mod access;
+mod api_keys;
 mod claude_code;
 mod credentials;
 mod iam;
 mod identity;
+mod logging;
 mod mantle;
 mod models;
+mod overbroad;
 mod probe;
 mod quotas;
 mod region;
+mod retention;
 mod routes;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -68,6 +72,7 @@ pub struct DoctorOptions {
 }
 pub use iam::{INVOKE_ACTIONS, IamVerdict, IamVerdicts, Need, needs};
 pub use identity::{CallerAccount, CallerIdentity, PrincipalKind};
+pub use logging::AuditOptions;
 pub use models::{ModelTarget, ModelTargets};
 pub use routes::{Invocation, Invocations, Route};
 
@@ -85,6 +90,10 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(quotas::QuotasInference),
         Arc::new(probe::RuntimeProbe),
         Arc::new(mantle::MantleAccess),
+        Arc::new(logging::LoggingInvocation),
+        Arc::new(retention::LoggingRetention),
+        Arc::new(overbroad::IamOverbroad),
+        Arc::new(api_keys::IamApiKeys),
     ]
 }
 

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use crate::domain::BEDROCK_REGIONS;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
 check! {
@@ -21,42 +22,6 @@ check! {
         },
     }
 }
-
-/// Regions with a Bedrock endpoint, from AWS's endpoint list (docs.aws.amazon.com/general/
-/// latest/gr/bedrock.html) as of 2026-11. A region missing here warns instead of failing,
-/// since Bedrock launches in new regions faster than this list is updated.
-const BEDROCK_REGIONS: &[&str] = &[
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "ca-central-1",
-    "sa-east-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-7",
-];
 
 #[async_trait]
 impl Check for RegionConfig {

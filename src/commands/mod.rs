@@ -3,6 +3,7 @@
 //! before any AWS call, so that a bad `--output` or `--out` is an invocation error.
 
 mod apply;
+mod audit;
 mod checks;
 mod doctor;
 mod emit;
@@ -15,6 +16,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
+pub use audit::audit;
 pub use checks::checks_list;
 pub use doctor::{doctor, doctor_inputs_from, doctor_report};
 pub use policy::policy;

@@ -12,6 +12,8 @@ pub struct RoleInfo {
     pub arn: String,
     pub boundary_arn: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// Its trust policy (decoded JSON).
+    pub trust: Option<String>,
 }
 
 /// One (action, resource) answer of SimulatePrincipalPolicy.

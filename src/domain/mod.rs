@@ -20,5 +20,5 @@ pub use iam::{
     PolicyHolder, PolicyVersion, RoleInfo, ServiceCredential, SimulatedDecision,
 };
 pub use models::{Family, ModelName, ModelRequest};
-pub use region::{Region, RegionSource};
+pub use region::{BEDROCK_REGIONS, Region, RegionSource};
 pub use time::format_time;

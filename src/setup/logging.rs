@@ -269,6 +269,7 @@ mod tests {
             arn: ROLE_ARN.into(),
             boundary_arn: None,
             tags: vec![("managed-by".into(), "bedrock-preflight".into())],
+            trust: None,
         };
         let held = (role, Some(json!({"permissions": 1})));
         let regions = [
@@ -329,6 +330,7 @@ mod tests {
             arn: ROLE_ARN.into(),
             boundary_arn: None,
             tags: vec![],
+            trust: None,
         };
         assert_eq!(
             plan_logging(&to_group(true), Some(&(role, None)), &[]),

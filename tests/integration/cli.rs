@@ -70,7 +70,11 @@ fn unfinished_subcommands_are_listed_but_refuse_to_run() {
     for sub in ["doctor", "audit", "policy", "setup", "checks", "Exit codes"] {
         assert!(help.stdout.contains(sub), "{sub} in --help");
     }
-    let run = Run::of(emulator.cmd().arg("audit"));
+    let run = Run::of(emulator.cmd().args([
+        "audit",
+        "--role-arn",
+        "arn:aws:iam::111122223333:role/audit",
+    ]));
     assert_usage_error(&run, "not implemented yet");
 }
 
@@ -100,7 +104,11 @@ fn checks_list_names_every_check() {
             "iam.invoke",
             "quotas.inference",
             "runtime.probe",
-            "mantle.access"
+            "mantle.access",
+            "logging.invocation",
+            "logging.retention",
+            "iam.overbroad",
+            "iam.api-keys"
         ]
     );
     for id in ids {

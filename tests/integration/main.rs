@@ -5,6 +5,7 @@
 mod support;
 
 mod apply;
+mod audit;
 mod bedrock;
 mod claude_code;
 mod cli;

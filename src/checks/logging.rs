@@ -1,0 +1,219 @@
+//! `logging.invocation` and `logging.retention`: every region where Claude is used records its
+//! invocations (model invocation logging, with a destination and the text of prompts and
+//! completions), and keeps them at least 30 days where it sends them. Logging is per source
+//! region, so each audited region is judged on its own; with `--regions all` a region where
+//! Bedrock is not used is reported as such rather than failed (field-failures 49).
+
+use async_trait::async_trait;
+use futures_util::stream::{self, StreamExt};
+
+use crate::aws::AwsReader;
+use crate::domain::{InvocationLogging, Region};
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+
+/// Regions read at the same time: enough that sixteen regions cost about one region's wait.
+const REGIONS_AT_ONCE: usize = 16;
+
+/// The answers of one future per region, at most `REGIONS_AT_ONCE` running at a time, in order.
+pub(super) async fn per_region<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    stream::iter(futures)
+        .buffered(REGIONS_AT_ONCE)
+        .collect()
+        .await
+}
+/// How far back a Claude invocation makes a region "in use".
+const USAGE_DAYS: u32 = 30;
+
+/// What `audit` hands its checks.
+#[derive(Clone, Debug, Default)]
+pub struct AuditOptions {
+    /// `--regions all`: a region where Bedrock is not used is reported as not in use.
+    pub all_regions: bool,
+    /// `--strict`: a region not in use is judged all the same.
+    pub strict: bool,
+    /// Claude Code on this machine calls the Mantle endpoint, which logging does not capture.
+    pub mantle_here: bool,
+}
+
+impl AuditOptions {
+    /// Whether a region may be passed over when nothing shows Bedrock is used there.
+    fn may_skip_unused(&self) -> bool {
+        self.all_regions && !self.strict
+    }
+}
+
+/// Each audited region's logging configuration, as read, for `logging.retention`.
+#[derive(Clone, Debug, Default)]
+pub struct LoggingConfigs {
+    pub list: Vec<(Region, InvocationLogging)>,
+}
+
+check! {
+    LoggingInvocation = "logging.invocation" {
+        title: "Model invocation logging",
+        description: "Each region where Claude is used logs model invocations \
+                      (GetModelInvocationLoggingConfiguration) to CloudWatch Logs or S3 with text \
+                      delivery on, so prompts and completions are recorded; with --regions all, a \
+                      region with no logging and no Claude invocation in 30 days (CloudWatch \
+                      AWS/Bedrock Invocations) is not in use",
+        commands: [Audit],
+        depends_on: [],
+        after: [],
+        severity: High,
+        kinds: {
+            ENABLED = "enabled",
+            OFF = "off",
+            TEXT_OFF = "text-not-delivered",
+            NOT_IN_USE = "region-not-in-use",
+            MANTLE = "mantle-not-captured",
+        },
+    }
+}
+
+/// The command that turns logging on (with text) in `region`, keeping the destination it
+/// already has.
+fn setup_command(region: &Region, config: &InvocationLogging) -> String {
+    let destination = match (&config.cloudwatch, &config.s3) {
+        (Some(cloudwatch), _) => format!(
+            "--log-group {} --role-arn {}",
+            cloudwatch.log_group, cloudwatch.role_arn
+        ),
+        (None, Some((bucket, _))) => format!("--bucket {bucket}"),
+        (None, None) => "--log-group bedrock-invocations --create-role".into(),
+    };
+    format!("bedrock-preflight setup logging --region {region} {destination} --yes")
+}
+
+#[async_trait]
+impl Check for LoggingInvocation {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let options = cx.fact::<AuditOptions>().unwrap_or_default();
+        let judged = per_region(
+            cx.scope
+                .regions
+                .iter()
+                .map(|region| invocation(&cx.aws, region, &options))
+                .collect(),
+        )
+        .await;
+        let mut findings = Vec::new();
+        let mut configs = LoggingConfigs::default();
+        for (finding, config) in judged {
+            findings.push(finding);
+            configs.list.extend(config);
+        }
+        if options.mantle_here {
+            findings.push(Finding::warn(
+                &META,
+                kind::MANTLE,
+                Severity::Medium,
+                "Mantle endpoint traffic is not logged",
+                "Claude Code on this machine calls the Mantle endpoint (CLAUDE_CODE_USE_MANTLE), whose calls model \
+                 invocation logging does not capture: their prompts and completions are recorded nowhere",
+                Remediation::new(
+                    "Unset CLAUDE_CODE_USE_MANTLE so Claude Code calls Bedrock Runtime, whose invocations are logged, \
+                     or accept that CloudTrail's bedrock-mantle.amazonaws.com events are the only record",
+                ),
+            ));
+        }
+        cx.provide(configs);
+        Ok(findings)
+    }
+}
+
+async fn invocation(
+    aws: &AwsReader,
+    region: &Region,
+    options: &AuditOptions,
+) -> (Finding, Option<(Region, InvocationLogging)>) {
+    let config = match aws.invocation_logging(region).await {
+        Ok(config) => config,
+        Err(error) => {
+            return (
+                Finding::aws_error(&META, &error).region(region.as_str()),
+                None,
+            );
+        }
+    };
+    let finding = if !config.has_destination() {
+        let unused = if options.may_skip_unused() {
+            aws.claude_invocations(region, USAGE_DAYS)
+                .await
+                .is_ok_and(|count| count == 0.0)
+        } else {
+            false
+        };
+        if unused {
+            Finding::skip(
+                &META,
+                kind::NOT_IN_USE,
+                format!(
+                    "Not in use: {region} has no invocation logging and no Claude invocation in {USAGE_DAYS} days \
+                     (--strict judges it anyway)"
+                ),
+            )
+        } else {
+            Finding::fail(
+                &META,
+                kind::OFF,
+                Severity::High,
+                "Model invocation logging is off",
+                format!(
+                    "{region} has no model invocation logging configuration: no prompt or completion sent to Claude \
+                     from this region is recorded"
+                ),
+                Remediation::new(setup_command(region, &config)),
+            )
+        }
+    } else if !config.text {
+        Finding::fail(
+            &META,
+            kind::TEXT_OFF,
+            Severity::High,
+            "Prompts and completions are not logged",
+            format!(
+                "{region} logs invocations to {} but with text delivery off (textDataDeliveryEnabled false): \
+                 the records carry no prompt or completion",
+                destinations(&config)
+            ),
+            Remediation::new(setup_command(region, &config)),
+        )
+    } else {
+        Finding::pass(
+            &META,
+            kind::ENABLED,
+            "Invocations are logged with their text",
+            format!(
+                "{region} logs model invocations, text included, to {}",
+                destinations(&config)
+            ),
+        )
+    };
+    let finding = finding
+        .region(region.as_str())
+        .evidence("destinations", destinations(&config));
+    let kept = config.has_destination().then(|| (region.clone(), config));
+    (finding, kept)
+}
+
+fn destinations(config: &InvocationLogging) -> String {
+    let mut places = Vec::new();
+    if let Some(cloudwatch) = &config.cloudwatch {
+        places.push(format!("CloudWatch Logs group {}", cloudwatch.log_group));
+    }
+    if let Some((bucket, prefix)) = &config.s3 {
+        places.push(match prefix {
+            Some(prefix) => format!("s3://{bucket}/{prefix}"),
+            None => format!("s3://{bucket}"),
+        });
+    }
+    if places.is_empty() {
+        "nowhere".into()
+    } else {
+        places.join(" and ")
+    }
+}

@@ -1,0 +1,347 @@
+//! `iam.overbroad`: no customer policy grants Bedrock more than calling named models needs
+//! (field-failures 52). Every customer-managed and inline policy of the account is read at once
+//! (GetAccountAuthorizationDetails) and each Allow statement judged: every Bedrock action,
+//! invoke on any resource, a standing Marketplace Subscribe. `AmazonBedrockFullAccess` attached
+//! to a user, a group or a role that a person assumes is judged too. One finding per policy and
+//! principal, with the offending statement.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::domain::{AccountAuthorization, HolderKind, PolicyHolder};
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::iam::{Breadth, Policy, breadth};
+
+check! {
+    IamOverbroad = "iam.overbroad" {
+        title: "Over-broad Bedrock grants",
+        description: "No customer-managed or inline policy grants every Bedrock action, invoke on any \
+                      resource, or aws-marketplace:Subscribe without aws:CalledViaLast, and \
+                      AmazonBedrockFullAccess is attached to no user, group or non-service role \
+                      (GetAccountAuthorizationDetails, every page); one finding per policy and principal \
+                      with the offending statement",
+        commands: [Audit],
+        depends_on: [],
+        after: [],
+        severity: High,
+        kinds: {
+            LEAST = "least-privilege",
+            BROAD = "broad-grant",
+            UNATTACHED = "broad-policy-unattached",
+            FULL_ACCESS = "full-access-attached",
+            UNREADABLE = "policy-not-parsed",
+        },
+    }
+}
+
+const FULL_ACCESS_ARN: &str = "arn:aws:iam::aws:policy/AmazonBedrockFullAccess";
+
+/// One Allow statement that grants too much, as found in a document.
+struct Offence {
+    statement: Value,
+    name: String,
+    breadth: Vec<Breadth>,
+}
+
+#[async_trait]
+impl Check for IamOverbroad {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let account = match cx.aws.account_authorization().await {
+            Ok(account) => account,
+            Err(error) => return Ok(vec![Finding::aws_error(&META, &error)]),
+        };
+        let findings = judge(&account);
+        if findings.is_empty() {
+            let inline: usize = account.holders.iter().map(|h| h.inline.len()).sum();
+            return Ok(vec![Finding::pass(
+                &META,
+                kind::LEAST,
+                "No over-broad Bedrock grant",
+                format!(
+                    "None of {} customer-managed and {inline} inline policies grants every Bedrock action, invoke \
+                     on any resource or a standing Marketplace Subscribe, and AmazonBedrockFullAccess is attached \
+                     to no person's principal",
+                    account.policies.len()
+                ),
+            )]);
+        }
+        Ok(findings)
+    }
+}
+
+fn judge(account: &AccountAuthorization) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for policy in &account.policies {
+        let offences = match offences(&policy.document) {
+            Ok(offences) => offences,
+            Err(why) => {
+                findings.push(unreadable(&policy.arn, &why));
+                continue;
+            }
+        };
+        if offences.is_empty() {
+            continue;
+        }
+        let holders: Vec<&PolicyHolder> = account
+            .holders
+            .iter()
+            .filter(|h| h.attached.contains(&policy.arn))
+            .collect();
+        if holders.is_empty() {
+            findings.push(
+                Finding::warn(
+                    &META,
+                    kind::UNATTACHED,
+                    Severity::Low,
+                    "An over-broad policy, attached to no one",
+                    format!(
+                        "{} {}; it is attached to no user, group or role, so it grants nothing until it is",
+                        policy.arn,
+                        described(&offences)
+                    ),
+                    Remediation::new(format!(
+                        "aws iam delete-policy --policy-arn {} (after deleting its non-default versions), or narrow it \
+                         with bedrock-preflight policy render claude-invoke --model MODEL --region REGION",
+                        policy.arn
+                    )),
+                )
+                .resource(policy.arn.clone())
+                .evidence("statements", statements(&offences)),
+            );
+        }
+        for holder in holders {
+            findings.push(broad(holder, &policy.arn, &offences));
+        }
+    }
+    for holder in &account.holders {
+        for (name, document) in &holder.inline {
+            let label = format!(
+                "{} {} inline policy {name}",
+                holder.kind.as_str(),
+                holder.name
+            );
+            match offences(document) {
+                Ok(offences) if !offences.is_empty() => {
+                    findings.push(broad(holder, &label, &offences));
+                }
+                Ok(_) => {}
+                Err(why) => findings.push(unreadable(&label, &why)),
+            }
+        }
+        if holder.attached.iter().any(|a| a == FULL_ACCESS_ARN) && !is_service_role(holder) {
+            findings.push(
+                Finding::fail(
+                    &META,
+                    kind::FULL_ACCESS,
+                    Severity::High,
+                    "AmazonBedrockFullAccess on a person's principal",
+                    format!(
+                        "{} {} has AmazonBedrockFullAccess: every Bedrock action on every resource, model \
+                         management, logging configuration and API keys included",
+                        holder.kind.as_str(),
+                        holder.arn
+                    ),
+                    Remediation::new(format!(
+                        "aws iam detach-{kind}-policy --{kind}-name {name} --policy-arn {FULL_ACCESS_ARN}, then \
+                         bedrock-preflight policy apply claude-invoke --attach-to {kind}/{name} --model MODEL \
+                         --region REGION --yes",
+                        kind = holder.kind.as_str(),
+                        name = holder.name
+                    )),
+                )
+                .resource(holder.arn.clone())
+                .evidence("policy", FULL_ACCESS_ARN),
+            );
+        }
+    }
+    findings
+}
+
+fn broad(holder: &PolicyHolder, policy: &str, offences: &[Offence]) -> Finding {
+    Finding::fail(
+        &META,
+        kind::BROAD,
+        Severity::High,
+        "An over-broad Bedrock grant",
+        format!(
+            "{policy} {} for {} {}",
+            described(offences),
+            holder.kind.as_str(),
+            holder.arn
+        ),
+        Remediation::new(format!(
+            "Replace it with the models and regions this principal calls: bedrock-preflight policy apply claude-invoke \
+             --attach-to {}/{} --model MODEL --region REGION --yes, then remove the statements named",
+            holder.kind.as_str(),
+            holder.name
+        )),
+    )
+    .resource(holder.arn.clone())
+    .evidence("policy", policy.to_string())
+    .evidence("statements", statements(offences))
+}
+
+fn unreadable(policy: &str, why: &str) -> Finding {
+    Finding::error(
+        &META,
+        kind::UNREADABLE,
+        format!("{policy} could not be judged: its document does not parse ({why})"),
+    )
+    .resource(policy.to_string())
+}
+
+fn described(offences: &[Offence]) -> String {
+    offences
+        .iter()
+        .map(|o| {
+            let what: Vec<&str> = o.breadth.iter().map(|b| b.describe()).collect();
+            format!("{}: {}", o.name, what.join("; "))
+        })
+        .collect::<Vec<_>>()
+        .join(". ")
+}
+
+fn statements(offences: &[Offence]) -> Vec<Value> {
+    offences.iter().map(|o| o.statement.clone()).collect()
+}
+
+/// The Allow statements of a document that grant too much, with their JSON as written.
+fn offences(document: &str) -> Result<Vec<Offence>, String> {
+    let policy = Policy::from_json(document).map_err(|e| e.to_string())?;
+    let raw: Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
+    let raw: Vec<Value> = match &raw["Statement"] {
+        Value::Array(list) => list.clone(),
+        single => vec![single.clone()],
+    };
+    Ok(policy
+        .statements
+        .iter()
+        .filter_map(|statement| {
+            let found = breadth(statement);
+            (!found.is_empty()).then(|| Offence {
+                statement: raw.get(statement.index).cloned().unwrap_or_default(),
+                name: statement.name(),
+                breadth: found,
+            })
+        })
+        .collect())
+}
+
+/// A role only AWS services assume: its trust policy's principals are all services.
+fn is_service_role(holder: &PolicyHolder) -> bool {
+    if holder.kind != HolderKind::Role {
+        return false;
+    }
+    let Some(trust) = holder
+        .trust
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+    else {
+        return false;
+    };
+    let statements = match &trust["Statement"] {
+        Value::Array(list) => list.clone(),
+        single => vec![single.clone()],
+    };
+    !statements.is_empty()
+        && statements.iter().all(|s| {
+            s["Effect"] != "Allow"
+                || s["Principal"]
+                    .as_object()
+                    .is_some_and(|p| p.keys().all(|k| k == "Service"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CustomerPolicy;
+
+    fn holder(
+        kind: HolderKind,
+        name: &str,
+        attached: &[&str],
+        trust: Option<&str>,
+    ) -> PolicyHolder {
+        PolicyHolder {
+            kind,
+            name: name.into(),
+            arn: format!("arn:aws:iam::123456789012:{}/{name}", kind.as_str()),
+            inline: Vec::new(),
+            attached: attached.iter().map(|s| s.to_string()).collect(),
+            groups: Vec::new(),
+            trust: trust.map(str::to_string),
+        }
+    }
+
+    const BROAD: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Ok","Effect":"Allow","Action":"bedrock:InvokeModel","Resource":"arn:aws:bedrock:us-east-1::foundation-model/x"},{"Sid":"All","Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}"#;
+    const SERVICE_TRUST: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    const PERSON_TRUST: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+
+    #[test]
+    fn one_finding_per_policy_and_principal_with_the_statement() {
+        let arn = "arn:aws:iam::123456789012:policy/everything";
+        let mut dev = holder(HolderKind::User, "dev", &[arn], None);
+        dev.inline = vec![("subscribe".into(), r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"aws-marketplace:Subscribe","Resource":"*"}}"#.into())];
+        let account = AccountAuthorization {
+            holders: vec![
+                dev,
+                holder(
+                    HolderKind::Role,
+                    "app",
+                    &[arn, FULL_ACCESS_ARN],
+                    Some(SERVICE_TRUST),
+                ),
+                holder(
+                    HolderKind::Role,
+                    "people",
+                    &[FULL_ACCESS_ARN],
+                    Some(PERSON_TRUST),
+                ),
+            ],
+            policies: vec![
+                CustomerPolicy {
+                    name: "everything".into(),
+                    arn: arn.into(),
+                    document: BROAD.into(),
+                },
+                CustomerPolicy {
+                    name: "loose".into(),
+                    arn: "arn:aws:iam::123456789012:policy/loose".into(),
+                    document: BROAD.into(),
+                },
+            ],
+        };
+        let findings = judge(&account);
+        let got: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.kind.as_str(), f.resource.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("broad-grant", "arn:aws:iam::123456789012:user/dev"),
+                ("broad-grant", "arn:aws:iam::123456789012:role/app"),
+                (
+                    "broad-policy-unattached",
+                    "arn:aws:iam::123456789012:policy/loose"
+                ),
+                ("broad-grant", "arn:aws:iam::123456789012:user/dev"),
+                (
+                    "full-access-attached",
+                    "arn:aws:iam::123456789012:role/people"
+                ),
+            ],
+            "the service role's full access is not a person's"
+        );
+        assert_eq!(
+            findings[0].evidence["statements"][0]["Sid"], "All",
+            "the offending statement, not the narrow one"
+        );
+        assert!(findings[3].message.contains("aws:CalledViaLast"));
+    }
+}
