@@ -14,6 +14,7 @@ pub enum Service {
     ServiceQuotas,
     CloudWatch,
     Logs,
+    CloudTrail,
     /// Claude in Amazon Bedrock's Messages API endpoint, `bedrock-mantle.<region>.api.aws`.
     Mantle,
 }
@@ -30,6 +31,7 @@ impl Service {
             // CloudWatch signs and is routed as `monitoring`.
             Service::CloudWatch => "monitoring",
             Service::Logs => "logs",
+            Service::CloudTrail => "cloudtrail",
             Service::Mantle => "bedrock-mantle",
         }
     }
@@ -53,6 +55,7 @@ impl Service {
             Service::ServiceQuotas => "Service Quotas",
             Service::CloudWatch => "CloudWatch",
             Service::Logs => "CloudWatch Logs",
+            Service::CloudTrail => "CloudTrail",
             Service::Mantle => "Bedrock Mantle",
         }
     }
@@ -146,6 +149,10 @@ catalog! {
     GET_METRIC_DATA = CloudWatch "GetMetricData" Read;
 
     DESCRIBE_LOG_GROUPS = Logs "DescribeLogGroups" Read;
+
+    DESCRIBE_TRAILS = CloudTrail "DescribeTrails" Read;
+    GET_TRAIL_STATUS = CloudTrail "GetTrailStatus" Read;
+    GET_EVENT_SELECTORS = CloudTrail "GetEventSelectors" Read;
 
     INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
     INVOKE_MODEL_WITH_RESPONSE_STREAM = BedrockRuntime "InvokeModelWithResponseStream" Read;

@@ -22,6 +22,7 @@ mod account;
 mod bedrock;
 mod calls;
 pub mod catalog;
+mod cloudtrail;
 mod credentials;
 mod error;
 mod iam;
@@ -140,6 +141,7 @@ struct RegionalClients {
     quotas: Mutex<HashMap<String, aws_sdk_servicequotas::Client>>,
     cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
     logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
+    cloudtrail: Mutex<HashMap<String, aws_sdk_cloudtrail::Client>>,
 }
 
 impl Session {

@@ -40,6 +40,7 @@ mod access;
 mod api_keys;
 mod claude_code;
 mod credentials;
+mod data_events;
 mod iam;
 mod identity;
 mod logging;
@@ -53,6 +54,7 @@ mod retention;
 mod routes;
 #[cfg(test)]
 pub(crate) mod testing;
+mod trail;
 
 use std::sync::Arc;
 
@@ -92,6 +94,8 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(mantle::MantleAccess),
         Arc::new(logging::LoggingInvocation),
         Arc::new(retention::LoggingRetention),
+        Arc::new(trail::CloudTrailTrail),
+        Arc::new(data_events::CloudTrailDataEvents),
         Arc::new(overbroad::IamOverbroad),
         Arc::new(api_keys::IamApiKeys),
     ]

@@ -145,3 +145,37 @@ pub struct LogGroup {
     /// `None`: kept forever.
     pub retention_days: Option<i32>,
 }
+
+/// A trail as DescribeTrails lists it in a region (its own, or a multi-region trail's shadow).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trail {
+    pub name: String,
+    pub arn: String,
+    pub home_region: String,
+    pub multi_region: bool,
+    pub organization: bool,
+}
+
+/// What a trail records, from GetEventSelectors: basic selectors or advanced ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrailSelectors {
+    pub basic: Vec<BasicSelector>,
+    pub advanced: Vec<AdvancedSelector>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BasicSelector {
+    /// `All`, `ReadOnly`, `WriteOnly`.
+    pub read_write: String,
+    pub management: bool,
+    pub excluded_sources: Vec<String>,
+    /// `DataResources[].Type`.
+    pub data_types: Vec<String>,
+}
+
+/// An advanced selector: each field condition as (field, operator, values).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdvancedSelector {
+    pub name: Option<String>,
+    pub fields: Vec<(String, String, Vec<String>)>,
+}

@@ -63,10 +63,12 @@ fn logging_set_up(emulator: &Emulator, regions: &[&str], retention: &str) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-const COMPLIANT: [(&str, &str, &str); 5] = [
+const COMPLIANT: [(&str, &str, &str); 7] = [
     ("logging.invocation", "enabled", "pass"),
     ("logging.retention", "kept", "pass"),
     ("logging.retention", "kept", "pass"),
+    ("cloudtrail.trail", "covered", "pass"),
+    ("cloudtrail.data-events", "selected", "pass"),
     ("iam.overbroad", "least-privilege", "pass"),
     ("iam.api-keys", "no-long-term-keys", "pass"),
 ];
@@ -75,20 +77,27 @@ fn compliant_in(region: &str) -> Vec<(String, String, String, String)> {
     COMPLIANT
         .iter()
         .map(|(check, kind, status)| {
-            let region = if check.starts_with("logging.") {
-                region
-            } else {
-                ""
-            };
-            row(check, kind, status, region)
+            let regional = check.starts_with("logging.") || check.starts_with("cloudtrail.");
+            row(check, kind, status, if regional { region } else { "" })
         })
         .collect()
 }
 
+/// An account meeting every control in `regions`: logging set up by this tool and kept
+/// `retention` days, and its trail recording Bedrock's data events too.
+fn compliant_account(regions: &[&str], retention: &str) -> Emulator {
+    let emulator = Emulator::start();
+    logging_set_up(&emulator, regions, retention);
+    emulator.on(
+        "cloudtrail:GetEventSelectors",
+        Rule::Fixture(fixture("cloudtrail/GetEventSelectors.bedrock-data.json")),
+    );
+    emulator
+}
+
 #[test]
 fn a_compliant_account_passes_every_control() {
-    let emulator = Emulator::start();
-    logging_set_up(&emulator, &["us-east-1"], "30");
+    let emulator = compliant_account(&["us-east-1"], "30");
     let before = emulator.front.requests().len();
     let (run, report) = audit(&emulator, &["--regions", "us-east-1"]);
     assert_eq!(
@@ -111,8 +120,7 @@ fn a_compliant_account_passes_every_control() {
 #[test]
 fn each_control_broken_alone_fails_alone() {
     // Logging off in a second region: that region fails, the first still passes.
-    let emulator = Emulator::start();
-    logging_set_up(&emulator, &["us-east-1"], "30");
+    let emulator = compliant_account(&["us-east-1"], "30");
     let (run, report) = audit(&emulator, &["--regions", "us-east-1,us-west-2"]);
     assert_eq!(run.code, 1);
     let got = controls(&report);
@@ -130,8 +138,7 @@ fn each_control_broken_alone_fails_alone() {
     );
 
     // Text delivery off.
-    let emulator = Emulator::start();
-    logging_set_up(&emulator, &["us-east-1"], "30");
+    let emulator = compliant_account(&["us-east-1"], "30");
     emulator.on(
         "bedrock:GetModelInvocationLoggingConfiguration",
         Rule::Fixture(fixture(
@@ -149,8 +156,7 @@ fn each_control_broken_alone_fails_alone() {
     assert_eq!(controls(&report), expect);
 
     // Logs kept a week.
-    let emulator = Emulator::start();
-    logging_set_up(&emulator, &["us-east-1"], "7");
+    let emulator = compliant_account(&["us-east-1"], "7");
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
     expect[1] = row(
@@ -161,9 +167,41 @@ fn each_control_broken_alone_fails_alone() {
     );
     assert_eq!(controls(&report), expect);
 
+    // The trail stopped; then logging, but with Bedrock excluded; then no trail at all.
+    for (rule, fixture_file, kind) in [
+        (
+            "cloudtrail:GetTrailStatus",
+            "cloudtrail/GetTrailStatus.stopped.json",
+            "bedrock-not-recorded",
+        ),
+        (
+            "cloudtrail:GetEventSelectors",
+            "cloudtrail/GetEventSelectors.excludes-bedrock.json",
+            "bedrock-not-recorded",
+        ),
+        (
+            "cloudtrail:DescribeTrails",
+            "cloudtrail/DescribeTrails.none.json",
+            "no-trail",
+        ),
+    ] {
+        let emulator = compliant_account(&["us-east-1"], "30");
+        emulator.on(rule, Rule::Fixture(fixture(fixture_file)));
+        let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
+        let mut expect = compliant_in("us-east-1");
+        expect[3] = row("cloudtrail.trail", kind, "fail", "us-east-1");
+        // Data events count only on a logging trail.
+        expect[4] = row(
+            "cloudtrail.data-events",
+            "not-selected",
+            "warn",
+            "us-east-1",
+        );
+        assert_eq!(controls(&report), expect, "{fixture_file}");
+    }
+
     // Every Bedrock action granted to a user.
-    let emulator = Emulator::start();
-    logging_set_up(&emulator, &["us-east-1"], "30");
+    let emulator = compliant_account(&["us-east-1"], "30");
     emulator.attach_to_dev(
         "bedrock-everything",
         &json!({"Version": "2012-10-17", "Statement": [
@@ -172,7 +210,7 @@ fn each_control_broken_alone_fails_alone() {
     );
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
-    expect[3] = row("iam.overbroad", "broad-grant", "fail", "");
+    expect[5] = row("iam.overbroad", "broad-grant", "fail", "");
     assert_eq!(controls(&report), expect);
     let broad = report["findings"]
         .as_array()
@@ -184,8 +222,7 @@ fn each_control_broken_alone_fails_alone() {
     assert_eq!(broad["evidence"]["statements"][0]["Sid"], "All");
 
     // An active long-term API key.
-    let emulator = Emulator::start();
-    logging_set_up(&emulator, &["us-east-1"], "30");
+    let emulator = compliant_account(&["us-east-1"], "30");
     emulator.on(
         "iam:ListServiceSpecificCredentials",
         Rule::Match(
@@ -200,7 +237,7 @@ fn each_control_broken_alone_fails_alone() {
     );
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
-    expect[4] = row("iam.api-keys", "active-long-term-key", "fail", "");
+    expect[6] = row("iam.api-keys", "active-long-term-key", "fail", "");
     assert_eq!(
         controls(&report),
         expect,
@@ -230,8 +267,7 @@ fn each_control_broken_alone_fails_alone() {
 
 #[test]
 fn with_all_regions_a_region_without_claude_is_not_in_use_unless_strict() {
-    let emulator = Emulator::start();
-    logging_set_up(&emulator, &["us-east-1"], "30");
+    let emulator = compliant_account(&["us-east-1"], "30");
     emulator.on(
         "monitoring:GetMetricData",
         Rule::Fixture(fixture("cloudwatch/GetMetricData.none.json")),

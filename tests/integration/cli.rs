@@ -107,6 +107,8 @@ fn checks_list_names_every_check() {
             "mantle.access",
             "logging.invocation",
             "logging.retention",
+            "cloudtrail.trail",
+            "cloudtrail.data-events",
             "iam.overbroad",
             "iam.api-keys"
         ]

@@ -1,0 +1,333 @@
+//! `cloudtrail.trail`: each audited region's Bedrock calls are recorded by a trail that is
+//! logging and selects management events without excluding `bedrock.amazonaws.com`
+//! (field-failures 50). Basic and advanced event selectors are both read, always: a trail's
+//! `HasCustomEventSelectors` is not trusted.
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+
+use super::logging::per_region;
+use crate::aws::{AwsError, AwsReader};
+use crate::domain::{Region, Trail, TrailSelectors};
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+
+check! {
+    CloudTrailTrail = "cloudtrail.trail" {
+        title: "CloudTrail covers Bedrock",
+        description: "Each region is covered by a trail (its own, a multi-region trail or an organization \
+                      trail's shadow: DescribeTrails) that is logging (GetTrailStatus) and records management \
+                      events without excluding bedrock.amazonaws.com, by basic or advanced event selectors \
+                      (GetEventSelectors, never HasCustomEventSelectors)",
+        commands: [Audit],
+        depends_on: [],
+        after: [],
+        severity: High,
+        kinds: {
+            COVERED = "covered",
+            NO_TRAIL = "no-trail",
+            NOT_COVERED = "bedrock-not-recorded",
+            ORGANIZATION_UNVERIFIED = "organization-trail-unverified",
+        },
+    }
+}
+
+pub const BEDROCK_SOURCE: &str = "bedrock.amazonaws.com";
+
+/// What one trail does for Bedrock's management events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    Covered,
+    /// Why not, as a person reads it.
+    Not(String),
+}
+
+/// Whether selectors record every Bedrock management event.
+pub fn management_coverage(selectors: &TrailSelectors) -> Coverage {
+    if selectors.basic.is_empty() && selectors.advanced.is_empty() {
+        return Coverage::Not("selects no events".into());
+    }
+    let mut why = Vec::new();
+    for basic in &selectors.basic {
+        if !basic.management {
+            why.push("a basic selector leaves out management events".to_string());
+        } else if basic.excluded_sources.iter().any(|s| s == BEDROCK_SOURCE) {
+            why.push(format!("a basic selector excludes {BEDROCK_SOURCE}"));
+        } else if basic.read_write != "All" {
+            why.push(format!(
+                "a basic selector records only {} management events",
+                basic.read_write
+            ));
+        } else {
+            return Coverage::Covered;
+        }
+    }
+    for advanced in &selectors.advanced {
+        let has = |field: &str, operator: &str, value: &str| {
+            advanced.fields.iter().any(|(f, o, values)| {
+                f == field && o == operator && values.iter().any(|v| v == value)
+            })
+        };
+        if !has("eventCategory", "Equals", "Management") {
+            continue;
+        }
+        let name = advanced.name.as_deref().unwrap_or("an advanced selector");
+        let excluded = has("eventSource", "NotEquals", BEDROCK_SOURCE)
+            || has("eventSource", "NotStartsWith", "bedrock")
+            || advanced.fields.iter().any(|(f, o, values)| {
+                f == "eventSource" && o == "Equals" && !values.iter().any(|v| v == BEDROCK_SOURCE)
+            });
+        let one_side = advanced.fields.iter().any(|(f, _, _)| f == "readOnly");
+        if excluded {
+            why.push(format!("{name} excludes {BEDROCK_SOURCE}"));
+        } else if one_side {
+            why.push(format!(
+                "{name} records only read or only write management events"
+            ));
+        } else {
+            return Coverage::Covered;
+        }
+    }
+    if why.is_empty() {
+        why.push("its advanced selectors select no management events".into());
+    }
+    Coverage::Not(why.join("; "))
+}
+
+/// A trail as judged for one region: its coverage, or why it could not be read.
+pub struct Judged {
+    pub trail: Trail,
+    pub answer: Result<(bool, TrailSelectors), AwsError>,
+}
+
+/// Every trail covering `region`, each with whether it is logging and its selectors.
+pub async fn judged_trails(aws: &AwsReader, region: &Region) -> Result<Vec<Judged>, AwsError> {
+    let trails = aws.trails(region).await?;
+    Ok(join_all(trails.into_iter().map(|trail| async move {
+        let (logging, selectors) =
+            tokio::join!(aws.trail_logging(&trail), aws.trail_selectors(&trail));
+        let answer = logging.and_then(|l| selectors.map(|s| (l, s)));
+        Judged { trail, answer }
+    }))
+    .await)
+}
+
+#[async_trait]
+impl Check for CloudTrailTrail {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let findings = per_region(
+            cx.scope
+                .regions
+                .iter()
+                .map(|region| in_region(&cx.aws, region))
+                .collect(),
+        )
+        .await;
+        Ok(findings)
+    }
+}
+
+async fn in_region(aws: &AwsReader, region: &Region) -> Finding {
+    let judged = match judged_trails(aws, region).await {
+        Ok(judged) => judged,
+        Err(error) => return Finding::aws_error(&META, &error).region(region.as_str()),
+    };
+    judge(region, &judged).region(region.as_str())
+}
+
+fn judge(region: &Region, judged: &[Judged]) -> Finding {
+    if judged.is_empty() {
+        return Finding::fail(
+            &META,
+            kind::NO_TRAIL,
+            Severity::High,
+            "No trail records this region",
+            format!(
+                "No CloudTrail trail covers {region} (none of its own, no multi-region or organization trail): \
+                 Bedrock calls made there, and changes to their logging, leave no record"
+            ),
+            Remediation::new(
+                "aws cloudtrail create-trail --name bedrock-audit --s3-bucket-name BUCKET --is-multi-region-trail \
+                 && aws cloudtrail start-logging --name bedrock-audit (the bucket's policy must let CloudTrail write)",
+            ),
+        );
+    }
+    let mut reasons = Vec::new();
+    let mut unverified_org = Vec::new();
+    for Judged { trail, answer } in judged {
+        let scope = if trail.organization {
+            "organization trail"
+        } else if trail.multi_region {
+            "multi-region trail"
+        } else {
+            "trail"
+        };
+        match answer {
+            Ok((true, selectors)) => match management_coverage(selectors) {
+                Coverage::Covered => {
+                    return Finding::pass(
+                        &META,
+                        kind::COVERED,
+                        "A trail records Bedrock",
+                        format!(
+                            "The {scope} {} (home {}) is logging and records Bedrock's management events in {region}",
+                            trail.name, trail.home_region
+                        ),
+                    )
+                    .resource(trail.arn.clone());
+                }
+                Coverage::Not(why) => reasons.push(format!("{} {}: {why}", scope, trail.arn)),
+            },
+            Ok((false, _)) => reasons.push(format!(
+                "{scope} {} is not logging (aws cloudtrail start-logging --name {} --region {})",
+                trail.arn, trail.arn, trail.home_region
+            )),
+            Err(error) if trail.organization => {
+                unverified_org.push(format!("{} ({error})", trail.arn));
+            }
+            Err(error) => reasons.push(format!(
+                "{scope} {}: could not be read ({error})",
+                trail.arn
+            )),
+        }
+    }
+    if !unverified_org.is_empty() {
+        return Finding::warn(
+            &META,
+            kind::ORGANIZATION_UNVERIFIED,
+            Severity::Medium,
+            "An organization trail covers this region, unverified",
+            format!(
+                "{region} is covered by the organization trail {}, whose status and selectors are readable only \
+                 from the organization's management account{}",
+                unverified_org.join(", "),
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the account's other trails do not record Bedrock: {}",
+                        reasons.join("; ")
+                    )
+                }
+            ),
+            Remediation::new(
+                "Run the audit from the management account (or a delegated administrator), or confirm there that \
+                 the trail is logging management events without excluding bedrock.amazonaws.com",
+            ),
+        );
+    }
+    Finding::fail(
+        &META,
+        kind::NOT_COVERED,
+        Severity::High,
+        "No trail records Bedrock here",
+        format!(
+            "Trails cover {region}, but none records Bedrock's management events: {}",
+            reasons.join("; ")
+        ),
+        Remediation::new(
+            "Start logging on the trail, or give it a selector of all management events without excluding \
+             bedrock.amazonaws.com: aws cloudtrail put-event-selectors --trail-name TRAIL --event-selectors \
+             '[{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}]' (this replaces its selectors: \
+             add any data-event selectors it has)",
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AdvancedSelector, BasicSelector};
+
+    fn basic(read_write: &str, management: bool, excluded: &[&str]) -> TrailSelectors {
+        TrailSelectors {
+            basic: vec![BasicSelector {
+                read_write: read_write.into(),
+                management,
+                excluded_sources: excluded.iter().map(|s| s.to_string()).collect(),
+                data_types: Vec::new(),
+            }],
+            advanced: Vec::new(),
+        }
+    }
+
+    fn advanced(fields: &[(&str, &str, &[&str])]) -> TrailSelectors {
+        TrailSelectors {
+            basic: Vec::new(),
+            advanced: vec![AdvancedSelector {
+                name: Some("mgmt".into()),
+                fields: fields
+                    .iter()
+                    .map(|(f, o, v)| {
+                        (
+                            f.to_string(),
+                            o.to_string(),
+                            v.iter().map(|s| s.to_string()).collect(),
+                        )
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    #[test]
+    fn basic_and_advanced_selectors_both_decide() {
+        assert_eq!(
+            management_coverage(&basic("All", true, &[])),
+            Coverage::Covered
+        );
+        assert!(matches!(
+            management_coverage(&basic("All", true, &["kms.amazonaws.com", BEDROCK_SOURCE])),
+            Coverage::Not(why) if why.contains("excludes bedrock")
+        ));
+        assert!(matches!(
+            management_coverage(&basic("WriteOnly", true, &[])),
+            Coverage::Not(_)
+        ));
+        assert!(matches!(
+            management_coverage(&basic("All", false, &[])),
+            Coverage::Not(_)
+        ));
+        assert_eq!(
+            management_coverage(&advanced(&[("eventCategory", "Equals", &["Management"])])),
+            Coverage::Covered
+        );
+        assert_eq!(
+            management_coverage(&advanced(&[
+                ("eventCategory", "Equals", &["Management"]),
+                ("eventSource", "NotEquals", &["kms.amazonaws.com"]),
+            ])),
+            Coverage::Covered,
+            "excluding another service leaves Bedrock in"
+        );
+        assert!(matches!(
+            management_coverage(&advanced(&[
+                ("eventCategory", "Equals", &["Management"]),
+                (
+                    "eventSource",
+                    "NotEquals",
+                    &["kms.amazonaws.com", BEDROCK_SOURCE]
+                ),
+            ])),
+            Coverage::Not(_)
+        ));
+        assert!(matches!(
+            management_coverage(&advanced(&[
+                ("eventCategory", "Equals", &["Management"]),
+                ("readOnly", "Equals", &["false"]),
+            ])),
+            Coverage::Not(_)
+        ));
+        assert!(matches!(
+            management_coverage(&advanced(&[("eventCategory", "Equals", &["Data"])])),
+            Coverage::Not(_)
+        ));
+        assert!(matches!(
+            management_coverage(&TrailSelectors::default()),
+            Coverage::Not(_)
+        ));
+    }
+}
