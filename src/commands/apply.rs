@@ -23,7 +23,7 @@ pub struct ApplyArgs<'a> {
 }
 
 pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u8, CommandError> {
-    let mut output = Output::open(global)?;
+    let mut output = Output::open_report(global)?;
     let run = PlanRun::start("policy apply");
     let template = template(args.name)?;
     if template.trust_document().is_some() {

@@ -13,7 +13,7 @@ use crate::claude_code::{Places, Setup};
 use crate::cli::{AuditArgs, GlobalArgs};
 use crate::domain::{BEDROCK_REGIONS, Region};
 use crate::engine::{CheckContext, CommandKind, Scope, run_checks};
-use crate::report::{Document, Examined, Report};
+use crate::report::{Document, Examined, Report, controls};
 use crate::ui::Spinner;
 use crate::{CommandError, exit_code};
 
@@ -25,7 +25,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         return Err(CommandError::NotImplemented("audit --residency".into()));
     }
     let listed = listed_regions(args.regions.as_deref())?;
-    let mut output = Output::open(global)?;
+    let mut output = Output::open_report(global)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
     let session = session(global).await;
@@ -56,14 +56,17 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     let spinner = Spinner::new(global, checks.len());
     let findings = run_checks(&checks, Arc::clone(&cx), global.timeout, &spinner).await;
     spinner.finish();
-    let report = Report {
+    let mut report = Report {
         command: CommandKind::Audit.as_str(),
         started_at,
         duration: clock.elapsed(),
         scope: examined(&cx),
         findings,
         plan: None,
+        checks: checks.iter().map(|c| c.meta()).collect(),
     };
+    let account = report.scope.accounts.first().cloned();
+    controls::annotate(&mut report.findings, account.as_deref());
     let written = output.write(&Document::Report(&report));
     if global.verbose > 0 {
         print_call_counts(&session);

@@ -23,13 +23,13 @@ use crate::engine::{
 };
 use crate::plan::{self, Confirmation, Outcome, Plan};
 use crate::policy::apply::default_policy_name;
-use crate::report::{Document, Examined, Report};
+use crate::report::{Document, Examined, Report, controls};
 use crate::setup::model_access::{AgreementNow, plan_model_access};
 use crate::ui::Spinner;
 use crate::{CommandError, EXIT_ERROR, EXIT_OK, exit_code};
 
 pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, CommandError> {
-    let mut output = Output::open(global)?;
+    let mut output = Output::open_report(global)?;
     if args.emit.is_some() {
         // The block is what goes to stdout; the report goes to stderr (or --out).
         output.report_to_stderr();
@@ -100,6 +100,8 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     }
     report.started_at = started_at;
     report.duration = clock.elapsed();
+    let account = report.scope.accounts.first().cloned();
+    controls::annotate(&mut report.findings, account.as_deref());
     if let Some(emit) = args.emit {
         print!("{}", emit::block(emit, &cx, &report.findings));
     }
@@ -365,6 +367,7 @@ async fn run_doctor(
         scope: examined(&cx),
         findings,
         plan: None,
+        checks: checks.iter().map(|c| c.meta()).collect(),
     };
     (report, cx)
 }

@@ -13,7 +13,7 @@ mod templates;
 
 use std::fs::File;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 pub use audit::audit;
@@ -35,29 +35,104 @@ use crate::ui::use_color;
 struct Output {
     format: Format,
     no_color: bool,
-    file: Option<(File, PathBuf)>,
+    file: Option<Pending>,
     /// Without `--out`, the report goes to stderr: stdout carries something else.
     stderr: bool,
 }
 
+/// `--out`: for a regular file (or a new one), a temporary file beside the target, made when
+/// the command starts (so a path that cannot be written is refused before anything is sent)
+/// and renamed over the target once the document is whole; removed if the command ends
+/// without one. A target that is not a regular file (a device, a pipe, a symlink) is written
+/// in place: renaming over it would replace it.
+struct Pending {
+    temporary: Option<PathBuf>,
+    target: PathBuf,
+    file: Option<File>,
+}
+
+impl Pending {
+    fn create(target: &Path) -> Result<Pending, CommandError> {
+        let refused = |e: std::io::Error| {
+            CommandError::Usage(format!("cannot write {}: {e}", target.display()))
+        };
+        let in_place = std::fs::symlink_metadata(target).is_ok_and(|m| !m.file_type().is_file());
+        if in_place {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(target)
+                .map_err(refused)?;
+            return Ok(Pending {
+                temporary: None,
+                target: target.to_path_buf(),
+                file: Some(file),
+            });
+        }
+        let name = target.file_name().ok_or_else(|| {
+            CommandError::Usage(format!("--out {}: not a file", target.display()))
+        })?;
+        let temporary = target.with_file_name(format!(
+            ".{}.{}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = File::create(&temporary).map_err(refused)?;
+        Ok(Pending {
+            temporary: Some(temporary),
+            target: target.to_path_buf(),
+            file: Some(file),
+        })
+    }
+
+    fn commit(&mut self, text: &str) -> Result<(), CommandError> {
+        let error = |source| CommandError::Output {
+            path: self.target.clone(),
+            source,
+        };
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| error(std::io::Error::other("the report was already written")))?;
+        file.write_all(text.as_bytes())
+            .and_then(|_| file.flush())
+            .map_err(error)?;
+        let Some(temporary) = self.temporary.take() else {
+            return Ok(());
+        };
+        let renamed = file
+            .sync_all()
+            .and_then(|_| std::fs::rename(&temporary, &self.target));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        renamed.map_err(error)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(temporary) = &self.temporary {
+            let _ = std::fs::remove_file(temporary);
+        }
+    }
+}
+
 impl Output {
+    /// For documents that are not a run's report: table and JSON only.
     fn open(global: &GlobalArgs) -> Result<Self, CommandError> {
-        if !global.output.is_supported() {
+        if !matches!(global.output, Format::Table | Format::Json) {
             return Err(CommandError::NotImplemented(format!(
-                "--output {}",
+                "--output {} for this command (it is for doctor, audit and plans)",
                 global.output.as_str()
             )));
         }
-        let file = match &global.out {
-            None => None,
-            Some(path) => Some(
-                File::create(path)
-                    .map(|file| (file, path.clone()))
-                    .map_err(|e| {
-                        CommandError::Usage(format!("cannot write {}: {e}", path.display()))
-                    })?,
-            ),
-        };
+        Self::open_report(global)
+    }
+
+    /// For a run's report (`doctor`, `audit`, a plan): every format.
+    fn open_report(global: &GlobalArgs) -> Result<Self, CommandError> {
+        let file = global.out.as_deref().map(Pending::create).transpose()?;
         Ok(Output {
             format: global.output,
             no_color: global.no_color,
@@ -88,13 +163,7 @@ impl Output {
             )));
         };
         match &mut self.file {
-            Some((file, path)) => {
-                file.write_all(text.as_bytes())
-                    .map_err(|source| CommandError::Output {
-                        path: path.clone(),
-                        source,
-                    })
-            }
+            Some(pending) => pending.commit(&text),
             None if self.stderr => {
                 let _ = std::io::stderr().write_all(text.as_bytes());
                 Ok(())
@@ -170,6 +239,7 @@ impl PlanRun {
             scope,
             findings: Vec::new(),
             plan: Some((plan, outcome)),
+            checks: Vec::new(),
         };
         let written = output.write(&Document::Report(&report));
         if global.verbose > 0 {

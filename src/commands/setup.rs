@@ -145,7 +145,7 @@ async fn model_access(
     form: Option<serde_json::Value>,
     confirmation: Confirmation,
 ) -> Result<u8, CommandError> {
-    let mut output = Output::open(global)?;
+    let mut output = Output::open_report(global)?;
     let run = PlanRun::start("setup model-access");
     let requests = requested_models(models)?;
     let session = session(global).await;
@@ -239,7 +239,7 @@ async fn logging(
     wanted: Wanted,
     confirmation: Confirmation,
 ) -> Result<u8, CommandError> {
-    let mut output = Output::open(global)?;
+    let mut output = Output::open_report(global)?;
     let run = PlanRun::start("setup logging");
     let session = session(global).await;
     let regions = regions(global, &session)?;

@@ -132,6 +132,8 @@ pub struct Finding {
     pub severity: Severity,
     pub title: String,
     pub message: String,
+    /// The account the finding is about; filled by the command for its caller's account.
+    pub account: Option<String>,
     pub region: Option<String>,
     pub resource: Option<String>,
     pub remediation: Option<String>,
@@ -160,6 +162,7 @@ impl Finding {
             severity,
             title,
             message: String::new(),
+            account: None,
             region: None,
             resource: None,
             remediation: None,

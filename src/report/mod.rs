@@ -2,7 +2,11 @@
 //! every kind of document; `render` is the one dispatch. A renderer knows findings, plans and
 //! evaluations, never which checks exist.
 
+pub mod controls;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
 
 use std::time::{Duration, SystemTime};
@@ -32,11 +36,6 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Markdown => "markdown",
         }
-    }
-
-    /// Whether `render` has a renderer for this format.
-    pub fn is_supported(self) -> bool {
-        matches!(self, Format::Table | Format::Json)
     }
 }
 
@@ -71,7 +70,9 @@ pub fn render(document: &Document, format: Format, style: Style) -> Option<Strin
     match format {
         Format::Table => Some(table::render(document, style)),
         Format::Json => Some(json::render(document)),
-        Format::Junit | Format::Sarif | Format::Markdown => None,
+        Format::Markdown => markdown::render(document),
+        Format::Junit => junit::render(document),
+        Format::Sarif => sarif::render(document),
     }
 }
 
@@ -85,6 +86,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// For a command that changes AWS: the plan, and what became of each step.
     pub plan: Option<(Plan, Outcome)>,
+    /// The checks the command ran, for formats that list them as rules (SARIF).
+    pub checks: Vec<&'static CheckMeta>,
 }
 
 impl Report {
@@ -170,6 +173,7 @@ pub(crate) mod sample {
                 Finding::skip(&IAM, Kind::DEPENDENCY_UNMET, "Skipped: identity.caller failed"),
             ],
             plan: None,
+            checks: vec![&META, &IAM],
         }
     }
 
@@ -213,6 +217,7 @@ pub(crate) mod sample {
             command: "policy apply",
             findings: Vec::new(),
             plan: Some((plan, outcome)),
+            checks: Vec::new(),
             ..report()
         }
     }

@@ -330,3 +330,158 @@ fn bad_regions_and_options_not_built_are_usage_errors() {
     }
     assert!(emulator.front.requests().is_empty(), "nothing sent");
 }
+
+/// An account compliant in us-east-1 and without logging in us-west-2, audited in `format`,
+/// with the report written to a file; the file and its directory after the run.
+fn audit_to_file(format: &str) -> (Run, String, Vec<String>) {
+    let emulator = compliant_account(&["us-east-1"], "30");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("report.{format}"));
+    let run = Run::of(emulator.cmd().args([
+        "audit",
+        "--regions",
+        "us-east-1,us-west-2",
+        "--output",
+        format,
+        "--out",
+        path.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    (run, text, left)
+}
+
+#[test]
+fn the_markdown_report_reads_as_an_auditors_document() {
+    let (run, text, left) = audit_to_file("markdown");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        left,
+        ["report.markdown"],
+        "written in place, nothing left beside it"
+    );
+    let masked: String = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("| Started |") {
+                "| Started | [time] |".to_string()
+            } else if line.starts_with("| Duration |") {
+                "| Duration | [ms] |".to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(masked);
+}
+
+#[test]
+fn the_junit_report_is_xml_a_ci_system_reads() {
+    let (run, text, _) = audit_to_file("junit");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let document = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let cases: Vec<roxmltree::Node> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(
+        root.attribute("tests"),
+        Some(cases.len().to_string().as_str())
+    );
+    let failures: Vec<&str> = cases
+        .iter()
+        .filter_map(|c| c.children().find(|n| n.has_tag_name("failure")))
+        .map(|f| f.attribute("type").unwrap())
+        .collect();
+    assert_eq!(
+        failures,
+        ["logging.invocation/off"],
+        "us-west-2's logging, and nothing else"
+    );
+    assert_eq!(root.attribute("failures"), Some("1"));
+    let suites: Vec<&str> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .map(|s| s.attribute("name").unwrap())
+        .collect();
+    assert!(suites.contains(&"logging.invocation") && suites.contains(&"iam.api-keys"));
+}
+
+#[test]
+fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act_on() {
+    let (run, text, left) = audit_to_file("sarif");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(left, ["report.sarif"]);
+    let sarif: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let runs = sarif["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "bedrock-preflight");
+    let rules = driver["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for check in [
+        "logging.invocation",
+        "cloudtrail.trail",
+        "iam.overbroad",
+        "iam.api-keys",
+    ] {
+        assert!(ids.contains(&check), "{check} in {ids:?}");
+    }
+    for rule in rules {
+        assert!(
+            !rule["shortDescription"]["text"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
+        assert!(!rule["help"]["text"].as_str().unwrap().is_empty());
+        let severity: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&severity));
+    }
+    let logging = rules
+        .iter()
+        .find(|r| r["id"] == "logging.invocation")
+        .unwrap();
+    assert!(
+        logging["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("BP-LOG-1"))
+    );
+    let results = runs[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "only what needs action: {results:#?}");
+    let result = &results[0];
+    assert_eq!(result["ruleId"], "logging.invocation");
+    assert_eq!(result["level"], "error");
+    let index = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], result["ruleId"]);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "aws/123456789012/us-west-2/logging.invocation"
+    );
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("bedrock-preflight setup logging --region us-west-2")
+    );
+    assert_eq!(
+        result["partialFingerprints"]["bedrockPreflight/v1"]
+            .as_str()
+            .unwrap()
+            .len(),
+        16
+    );
+}

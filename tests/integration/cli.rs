@@ -53,7 +53,7 @@ fn other_bad_flags_are_usage_errors() {
         &["doctor", "--endpoint-url", "localhost"],
         &["doctor", "--expect-tpm", "-5"],
         &["doctor", "--no-such-flag"],
-        &["doctor", "--output", "junit"],
+        &["policy", "list", "--output", "junit"],
         &["doctor", "--out", "/nonexistent-dir/report.json"],
     ] {
         let run = Run::of(emulator.cmd().args(args));

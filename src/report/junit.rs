@@ -1,0 +1,131 @@
+//! JUnit XML: one test suite per check, one test case per finding. A failure is a `<failure>`,
+//! an error an `<error>`, a skip `<skipped>`; a warning passes with the warning on its
+//! `<system-out>`, since JUnit has no such outcome.
+
+use std::fmt::Write;
+
+use super::{Document, Report};
+use crate::domain::format_time;
+use crate::engine::{Finding, Status};
+
+pub fn render(document: &Document) -> Option<String> {
+    match document {
+        Document::Report(report) => Some(report_xml(report)),
+        _ => None,
+    }
+}
+
+/// Text as XML character data or an attribute value.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 allows no other control characters.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn count(findings: &[&Finding], status: Status) -> usize {
+    findings.iter().filter(|f| f.status == status).count()
+}
+
+fn report_xml(report: &Report) -> String {
+    let mut suites: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for finding in &report.findings {
+        match suites.iter_mut().find(|(check, _)| *check == finding.check) {
+            Some((_, list)) => list.push(finding),
+            None => suites.push((finding.check, vec![finding])),
+        }
+    }
+    let all: Vec<&Finding> = report.findings.iter().collect();
+    let seconds = report.duration.as_secs_f64();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"bedrock-preflight {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\" timestamp=\"{}\">",
+        escape(report.command),
+        all.len(),
+        count(&all, Status::Fail),
+        count(&all, Status::Error),
+        count(&all, Status::Skip),
+        format_time(report.started_at)
+    );
+    for (check, findings) in &suites {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+            escape(check),
+            findings.len(),
+            count(findings, Status::Fail),
+            count(findings, Status::Error),
+            count(findings, Status::Skip)
+        );
+        for f in findings {
+            let mut name = f.code();
+            for part in [&f.account, &f.region, &f.resource].into_iter().flatten() {
+                name.push_str(&format!(" [{part}]"));
+            }
+            let body = match &f.remediation {
+                Some(fix) => format!("{}\n\nRemediation: {fix}", f.message),
+                None => f.message.clone(),
+            };
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+                escape(check),
+                escape(&name)
+            );
+            let element = match f.status {
+                Status::Pass => None,
+                Status::Fail => Some("failure"),
+                Status::Error => Some("error"),
+                Status::Skip => Some("skipped"),
+                Status::Warn => Some("system-out"),
+            };
+            match element {
+                None => out.push_str("/>\n"),
+                Some("system-out") => {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <system-out>warning: {}: {}</system-out>\n    </testcase>",
+                        escape(&f.title),
+                        escape(&body)
+                    );
+                }
+                Some(element) => {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <{element} message=\"{}\" type=\"{}\">{}</{element}>\n    </testcase>",
+                        escape(&f.title),
+                        escape(&f.code()),
+                        escape(&body)
+                    );
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_findings_is_escaped() {
+        assert_eq!(
+            escape("a < b & \"c\" > 'd'\u{1}"),
+            "a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;"
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! SARIF 2.1.0, as GitHub code scanning reads it: one rule per check of the run (its title,
+//! its description as help, its controls as tags), one result per finding that needs action
+//! (fail and error as `error`, warn as `warning`). Findings are about AWS resources, not files:
+//! each result's location is a stable pseudo-path (`aws/ACCOUNT/REGION/check`) with the
+//! resource as a logical location, and a fingerprint so a re-run updates the same alert.
+
+use serde_json::{Value, json};
+
+use super::controls;
+use super::{Document, Report};
+use crate::engine::{Finding, Severity, Status};
+
+pub fn render(document: &Document) -> Option<String> {
+    match document {
+        Document::Report(report) => {
+            Some(serde_json::to_string_pretty(&sarif(report)).unwrap_or_default() + "\n")
+        }
+        _ => None,
+    }
+}
+
+/// GitHub's `security-severity`: 9+ critical, 7+ high, 4+ medium, else low.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+fn level(status: Status) -> &'static str {
+    match status {
+        Status::Fail => "error",
+        Status::Error | Status::Warn => "warning",
+        Status::Pass | Status::Skip => "none",
+    }
+}
+
+/// A stable identity for the same finding across runs and builds (FNV-1a, 64 bits).
+fn fingerprint(f: &Finding) -> String {
+    let key = format!(
+        "{}|{}|{}|{}",
+        f.code(),
+        f.account.as_deref().unwrap_or(""),
+        f.region.as_deref().unwrap_or(""),
+        f.resource.as_deref().unwrap_or("")
+    );
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+fn sarif(report: &Report) -> Value {
+    let rules: Vec<Value> = report
+        .checks
+        .iter()
+        .map(|meta| {
+            let tags: Vec<String> = std::iter::once("security".to_string())
+                .chain(controls::of_check(meta.id).iter().cloned())
+                .collect();
+            json!({
+                "id": meta.id,
+                "name": meta.id.replace(['.', '-'], "_"),
+                "shortDescription": {"text": meta.title},
+                "fullDescription": {"text": meta.description},
+                "help": {"text": format!("{}. Each result carries the fix for what it found.", meta.description)},
+                "defaultConfiguration": {"level": "error"},
+                "properties": {
+                    "tags": tags,
+                    "security-severity": security_severity(meta.severity),
+                }
+            })
+        })
+        .collect();
+    let index = |check: &str| report.checks.iter().position(|m| m.id == check);
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Error | Status::Warn))
+        .map(|f| {
+            let mut text = format!("{}: {}", f.title, f.message);
+            if let Some(fix) = &f.remediation {
+                text.push_str(&format!(" Fix: {fix}"));
+            }
+            let path = format!(
+                "aws/{}/{}/{}",
+                f.account.as_deref().unwrap_or("account"),
+                f.region.as_deref().unwrap_or("global"),
+                f.check
+            );
+            let mut result = json!({
+                "ruleId": f.check,
+                "level": level(f.status),
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": path}},
+                    "logicalLocations": [{
+                        "name": f.resource.as_deref().unwrap_or(f.check),
+                        "kind": "resource",
+                    }],
+                }],
+                "partialFingerprints": {"bedrockPreflight/v1": fingerprint(f)},
+                "properties": {
+                    "code": f.code(),
+                    "status": f.status.as_str(),
+                    "severity": f.severity.as_str(),
+                    "controls": f.controls,
+                    "evidence": f.evidence,
+                },
+            });
+            if let Some(i) = index(f.check) {
+                result["ruleIndex"] = json!(i);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": env!("CARGO_PKG_NAME"),
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "automationDetails": {"id": format!("bedrock-preflight/{}/", report.command)},
+            "results": results,
+        }]
+    })
+}
