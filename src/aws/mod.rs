@@ -182,6 +182,28 @@ impl Session {
         Arc::new(Self::new(config, options.profile.clone()))
     }
 
+    /// A session of another account: `role_arn` assumed with this session's credentials
+    /// (aws-config's own AssumeRole provider), everything else as configured here.
+    pub async fn assuming(&self, role_arn: &str) -> Arc<Self> {
+        let signing_region = self
+            .config
+            .region()
+            .cloned()
+            .unwrap_or_else(|| aws_config::Region::from_static(FALLBACK_SIGNING_REGION));
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("bedrock-preflight-audit")
+            .configure(&self.config)
+            .region(signing_region)
+            .build()
+            .await;
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        Arc::new(Self::new(config, None))
+    }
+
     pub fn from_config(config: SdkConfig) -> Arc<Self> {
         Arc::new(Self::new(config, None))
     }

@@ -30,8 +30,24 @@ check! {
             NOT_FOUND = "not-found",
             UNRESOLVED = "unresolved",
             PROVIDER_TIMEOUT = "provider-timeout",
+            ROLE_NOT_ASSUMED = "role-not-assumed",
         },
     }
+}
+
+/// `audit --role-arn`: the role of one account could not be assumed, so nothing of that account
+/// was examined; the other accounts' audits go on.
+pub fn role_not_assumed(role_arn: &str, why: &str) -> Finding {
+    Finding::error(
+        &META,
+        kind::ROLE_NOT_ASSUMED,
+        format!("Could not assume {role_arn}, so its account was not audited: {why}"),
+    )
+    .resource(role_arn.to_string())
+    .remediation(Remediation::new(format!(
+        "Let the auditing principal assume the role (sts:AssumeRole in its policy, and the role's trust policy \
+         naming it), then run again; or drop --role-arn {role_arn}"
+    )))
 }
 
 /// Credentials that expire sooner than this warn: a Claude Code session outlives them.

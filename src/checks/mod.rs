@@ -61,7 +61,7 @@ use std::sync::Arc;
 use crate::engine::{Check, CommandKind};
 
 pub use claude_code::ClaudeCodeInput;
-pub use credentials::CredentialsFact;
+pub use credentials::{CredentialsFact, role_not_assumed};
 pub use mantle::{MantleInput, MantleTarget, mantle_id};
 
 /// `doctor`'s settings that its checks read, handed in with `CheckContext::with_input`.

@@ -6,25 +6,25 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use futures_util::future::join_all;
+
 use super::{Output, print_call_counts, regions, session};
-use crate::aws::AwsReader;
-use crate::checks::{self, AuditOptions, CallerAccount, CallerIdentity};
+use crate::aws::{AwsReader, CredentialsProblem, Session};
+use crate::checks::{self, AuditOptions, CallerAccount, CallerIdentity, role_not_assumed};
 use crate::claude_code::{Places, Setup};
 use crate::cli::{AuditArgs, GlobalArgs};
-use crate::domain::{BEDROCK_REGIONS, Region};
-use crate::engine::{CheckContext, CommandKind, Scope, run_checks};
+use crate::domain::{Arn, BEDROCK_REGIONS, Region};
+use crate::engine::{Check, CheckContext, CommandKind, Finding, Progress, Scope, run_checks};
 use crate::report::{Document, Examined, Report, controls};
 use crate::ui::Spinner;
 use crate::{CommandError, exit_code};
 
 pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandError> {
-    if !args.role_arns.is_empty() {
-        return Err(CommandError::NotImplemented("audit --role-arn".into()));
-    }
     if args.residency.is_some() {
         return Err(CommandError::NotImplemented("audit --residency".into()));
     }
     let listed = listed_regions(args.regions.as_deref())?;
+    let roles = roles(&args.role_arns)?;
     let mut output = Output::open_report(global)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
@@ -50,29 +50,108 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         models: Vec::new(),
         principals: Vec::new(),
     };
-    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let cx = Arc::new(CheckContext::new(aws, scope).with_input(options));
+    // The caller's own account, or each --role-arn's, audited at the same time.
+    let accounts: Vec<(Option<String>, Arc<Session>)> = if roles.is_empty() {
+        vec![(None, Arc::clone(&session))]
+    } else {
+        join_all(roles.into_iter().map(|role| {
+            let session = Arc::clone(&session);
+            async move {
+                let assumed = session.assuming(&role).await;
+                (Some(role), assumed)
+            }
+        }))
+        .await
+    };
     let checks = checks::for_command(CommandKind::Audit);
-    let spinner = Spinner::new(global, checks.len());
-    let findings = run_checks(&checks, Arc::clone(&cx), global.timeout, &spinner).await;
+    let spinner = Spinner::new(global, checks.len() * accounts.len());
+    let runs = join_all(accounts.into_iter().map(|(role, session)| {
+        audit_account(role, session, &scope, &options, &checks, global, &spinner)
+    }))
+    .await;
     spinner.finish();
     let mut report = Report {
         command: CommandKind::Audit.as_str(),
         started_at,
         duration: clock.elapsed(),
-        scope: examined(&cx),
-        findings,
+        scope: Examined {
+            regions: scope.regions.iter().map(|r| r.to_string()).collect(),
+            ..Examined::default()
+        },
+        findings: Vec::new(),
         plan: None,
         checks: checks.iter().map(|c| c.meta()).collect(),
     };
-    let account = report.scope.accounts.first().cloned();
-    controls::annotate(&mut report.findings, account.as_deref());
+    for (examined, findings) in runs {
+        report.scope.accounts.extend(examined.accounts);
+        report.scope.principals.extend(examined.principals);
+        report.findings.extend(findings);
+    }
     let written = output.write(&Document::Report(&report));
     if global.verbose > 0 {
         print_call_counts(&session);
     }
     written?;
     Ok(exit_code(report.summary(), args.strict))
+}
+
+/// The `--role-arn` values, each an IAM role ARN; anything else is a usage error.
+fn roles(values: &[String]) -> Result<Vec<String>, CommandError> {
+    let mut roles: Vec<String> = Vec::new();
+    for value in values {
+        let arn: Arn = value
+            .parse()
+            .map_err(|why| CommandError::Usage(format!("--role-arn {value}: {why}")))?;
+        if !matches!(arn.iam_principal(), Some(("role", _))) {
+            return Err(CommandError::Usage(format!(
+                "--role-arn {value}: not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+            )));
+        }
+        if !roles.contains(value) {
+            roles.push(value.clone());
+        }
+    }
+    Ok(roles)
+}
+
+/// One account's audit: what it examined and its findings, each naming the account. A role
+/// that cannot be assumed is one error finding for its account.
+async fn audit_account(
+    role: Option<String>,
+    session: Arc<Session>,
+    scope: &Scope,
+    options: &AuditOptions,
+    checks: &[Arc<dyn Check>],
+    global: &GlobalArgs,
+    progress: &dyn Progress,
+) -> (Examined, Vec<Finding>) {
+    let aws = Arc::new(AwsReader::new(session));
+    if let Some(role) = &role
+        && let Err(problem) = aws.credentials().await
+    {
+        let account = role
+            .parse::<Arn>()
+            .ok()
+            .and_then(|a| a.account().map(str::to_string));
+        let why = match &problem {
+            CredentialsProblem::NotFound(why)
+            | CredentialsProblem::Failed(why)
+            | CredentialsProblem::TimedOut(why) => why.as_str(),
+        };
+        let mut findings = vec![role_not_assumed(role, why)];
+        controls::annotate(&mut findings, account.as_deref());
+        let examined = Examined {
+            accounts: account.into_iter().collect(),
+            principals: vec![role.clone()],
+            ..Examined::default()
+        };
+        return (examined, findings);
+    }
+    let cx = Arc::new(CheckContext::new(aws, scope.clone()).with_input(options.clone()));
+    let mut findings = run_checks(checks, Arc::clone(&cx), global.timeout, progress).await;
+    let examined = examined(&cx);
+    controls::annotate(&mut findings, examined.accounts.first().map(String::as_str));
+    (examined, findings)
 }
 
 enum Listed {
@@ -120,7 +199,7 @@ async fn mantle_here() -> bool {
     .unwrap_or(false)
 }
 
-/// What the audit looked at: the account and caller, and the regions.
+/// What one account's audit looked at: the account and caller.
 fn examined(cx: &CheckContext) -> Examined {
     let identity = cx.fact::<CallerIdentity>();
     let account = identity
@@ -130,7 +209,6 @@ fn examined(cx: &CheckContext) -> Examined {
     Examined {
         accounts: account.into_iter().collect(),
         principals: identity.iter().map(|i| i.principal_arn.clone()).collect(),
-        regions: cx.scope.regions.iter().map(|r| r.to_string()).collect(),
-        models: Vec::new(),
+        ..Examined::default()
     }
 }

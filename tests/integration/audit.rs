@@ -319,7 +319,7 @@ fn bad_regions_and_options_not_built_are_usage_errors() {
             "--regions",
             "us-east-1",
             "--role-arn",
-            "arn:aws:iam::111122223333:role/audit",
+            "arn:aws:iam::111122223333:user/audit",
         ],
         &["audit", "--regions", "us-east-1", "--residency", "eu"],
     ] {
@@ -484,4 +484,71 @@ fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act
             .len(),
         16
     );
+}
+
+#[test]
+fn other_accounts_through_their_roles_and_one_that_cannot_be_assumed() {
+    let emulator = compliant_account(&["us-east-1"], "30");
+    let denied = "arn:aws:iam::444455556666:role/audit";
+    emulator.on(
+        "sts:AssumeRole",
+        Rule::Match(
+            vec![(
+                format!("RoleArn={denied}"),
+                Rule::Fault(crate::support::front::Fault::AccessDenied),
+            )],
+            Box::new(Rule::Forward),
+        ),
+    );
+    let (run, report) = audit(
+        &emulator,
+        &[
+            "--regions",
+            "us-east-1",
+            "--role-arn",
+            "arn:aws:iam::111122223333:role/audit",
+            "--role-arn",
+            denied,
+        ],
+    );
+    assert_eq!(
+        report["scope"]["accounts"],
+        json!(["111122223333", "444455556666"]),
+        "{}",
+        run.stderr
+    );
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["account"].is_string()),
+        "every finding names its account"
+    );
+    let of = |account: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f["account"] == account)
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["code"].as_str().unwrap(),
+                    f["status"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // The other account has no logging set up (moto keeps each account apart).
+    let other = of("111122223333");
+    assert!(
+        other.contains(&"logging.invocation/off fail".to_string()),
+        "{other:?}"
+    );
+    assert!(
+        other.contains(&"identity.caller/identified pass".to_string()),
+        "{other:?}"
+    );
+    assert_eq!(
+        of("444455556666"),
+        ["credentials.resolve/role-not-assumed error"],
+        "the account that cannot be reached is one error, and the rest completes"
+    );
+    assert_eq!(run.code, 1);
 }

@@ -70,11 +70,7 @@ fn unfinished_subcommands_are_listed_but_refuse_to_run() {
     for sub in ["doctor", "audit", "policy", "setup", "checks", "Exit codes"] {
         assert!(help.stdout.contains(sub), "{sub} in --help");
     }
-    let run = Run::of(emulator.cmd().args([
-        "audit",
-        "--role-arn",
-        "arn:aws:iam::111122223333:role/audit",
-    ]));
+    let run = Run::of(emulator.cmd().args(["audit", "--residency", "eu"]));
     assert_usage_error(&run, "not implemented yet");
 }
 
