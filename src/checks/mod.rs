@@ -50,6 +50,7 @@ mod overbroad;
 mod probe;
 mod quotas;
 mod region;
+mod residency;
 mod retention;
 mod routes;
 #[cfg(test)]
@@ -76,6 +77,7 @@ pub use iam::{INVOKE_ACTIONS, IamVerdict, IamVerdicts, Need, needs};
 pub use identity::{CallerAccount, CallerIdentity, PrincipalKind};
 pub use logging::AuditOptions;
 pub use models::{ModelTarget, ModelTargets};
+pub use residency::{GEOGRAPHIES, ResidencyInput};
 pub use routes::{Invocation, Invocations, Route};
 
 /// All checks, in the order their findings are reported.
@@ -98,6 +100,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(data_events::CloudTrailDataEvents),
         Arc::new(overbroad::IamOverbroad),
         Arc::new(api_keys::IamApiKeys),
+        Arc::new(residency::ResidencyProfiles),
     ]
 }
 

@@ -10,7 +10,10 @@ use futures_util::future::join_all;
 
 use super::{Output, print_call_counts, regions, session};
 use crate::aws::{AwsReader, CredentialsProblem, Session};
-use crate::checks::{self, AuditOptions, CallerAccount, CallerIdentity, role_not_assumed};
+use crate::checks::{
+    self, AuditOptions, CallerAccount, CallerIdentity, GEOGRAPHIES, ResidencyInput,
+    role_not_assumed,
+};
 use crate::claude_code::{Places, Setup};
 use crate::cli::{AuditArgs, GlobalArgs};
 use crate::domain::{Arn, BEDROCK_REGIONS, Region};
@@ -20,9 +23,20 @@ use crate::ui::Spinner;
 use crate::{CommandError, exit_code};
 
 pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandError> {
-    if args.residency.is_some() {
-        return Err(CommandError::NotImplemented("audit --residency".into()));
-    }
+    let geography = match args.residency.as_deref() {
+        None => None,
+        Some(g) if GEOGRAPHIES.iter().any(|(name, _)| *name == g) => Some(g.to_string()),
+        Some(other) => {
+            return Err(CommandError::Usage(format!(
+                "--residency {other}: one of {}",
+                GEOGRAPHIES
+                    .iter()
+                    .map(|(g, _)| *g)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
     let listed = listed_regions(args.regions.as_deref())?;
     let roles = roles(&args.role_arns)?;
     let mut output = Output::open_report(global)?;
@@ -39,11 +53,20 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
             "no region to audit: pass --regions all or --regions R,R..., or set AWS_REGION".into(),
         ));
     }
+    let claude_code = claude_code_here().await;
     let options = AuditOptions {
         all_regions,
         strict: args.strict,
-        mantle_here: mantle_here().await,
+        mantle_here: claude_code.as_ref().is_some_and(Setup::uses_mantle),
     };
+    let residency = geography.map(|geography| ResidencyInput {
+        geography,
+        claude_code_models: claude_code
+            .iter()
+            .flat_map(|setup| setup.pinned_models())
+            .map(|m| (m.value, format!("{} (from {})", m.named_by, m.origin)))
+            .collect(),
+    });
     let scope = Scope {
         regions,
         region_source: None,
@@ -66,7 +89,15 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     let checks = checks::for_command(CommandKind::Audit);
     let spinner = Spinner::new(global, checks.len() * accounts.len());
     let runs = join_all(accounts.into_iter().map(|(role, session)| {
-        audit_account(role, session, &scope, &options, &checks, global, &spinner)
+        audit_account(
+            role,
+            session,
+            &scope,
+            (&options, &residency),
+            &checks,
+            global,
+            &spinner,
+        )
     }))
     .await;
     spinner.finish();
@@ -120,7 +151,7 @@ async fn audit_account(
     role: Option<String>,
     session: Arc<Session>,
     scope: &Scope,
-    options: &AuditOptions,
+    (options, residency): (&AuditOptions, &Option<ResidencyInput>),
     checks: &[Arc<dyn Check>],
     global: &GlobalArgs,
     progress: &dyn Progress,
@@ -147,7 +178,11 @@ async fn audit_account(
         };
         return (examined, findings);
     }
-    let cx = Arc::new(CheckContext::new(aws, scope.clone()).with_input(options.clone()));
+    let mut cx = CheckContext::new(aws, scope.clone()).with_input(options.clone());
+    if let Some(residency) = residency {
+        cx = cx.with_input(residency.clone());
+    }
+    let cx = Arc::new(cx);
     let mut findings = run_checks(checks, Arc::clone(&cx), global.timeout, progress).await;
     let examined = examined(&cx);
     controls::annotate(&mut findings, examined.accounts.first().map(String::as_str));
@@ -188,15 +223,14 @@ fn commercial_regions() -> Vec<Region> {
         .collect()
 }
 
-/// Whether Claude Code on this machine calls the Mantle endpoint (its settings read off the
-/// runtime's threads).
-async fn mantle_here() -> bool {
+/// Claude Code's setup on this machine when it is set up for Bedrock or Mantle (its settings
+/// read off the runtime's threads).
+async fn claude_code_here() -> Option<Setup> {
     let shell: BTreeMap<String, String> = std::env::vars().collect();
-    tokio::task::spawn_blocking(move || {
-        Setup::discover(&shell, &Places::here(&shell), None).uses_mantle()
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || Setup::discover(&shell, &Places::here(&shell), None))
+        .await
+        .ok()
+        .filter(|setup| setup.uses_bedrock() || setup.uses_mantle())
 }
 
 /// What one account's audit looked at: the account and caller.

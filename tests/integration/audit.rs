@@ -10,7 +10,8 @@ use crate::{Run, plan_run};
 
 fn audit(emulator: &Emulator, args: &[&str]) -> (Run, Value) {
     let mut cmd = emulator.cmd();
-    cmd.args(["audit", "--output", "json"]).args(args);
+    cmd.args(["audit", "--output", "json", "--residency", "us"])
+        .args(args);
     let run = Run::of(&mut cmd);
     let report = run.report();
     (run, report)
@@ -63,7 +64,7 @@ fn logging_set_up(emulator: &Emulator, regions: &[&str], retention: &str) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-const COMPLIANT: [(&str, &str, &str); 7] = [
+const COMPLIANT: [(&str, &str, &str); 8] = [
     ("logging.invocation", "enabled", "pass"),
     ("logging.retention", "kept", "pass"),
     ("logging.retention", "kept", "pass"),
@@ -71,6 +72,7 @@ const COMPLIANT: [(&str, &str, &str); 7] = [
     ("cloudtrail.data-events", "selected", "pass"),
     ("iam.overbroad", "least-privilege", "pass"),
     ("iam.api-keys", "no-long-term-keys", "pass"),
+    ("residency.profiles", "kept-in-geography", "pass"),
 ];
 
 fn compliant_in(region: &str) -> Vec<(String, String, String, String)> {
@@ -200,12 +202,33 @@ fn each_control_broken_alone_fails_alone() {
         assert_eq!(controls(&report), expect, "{fixture_file}");
     }
 
-    // Every Bedrock action granted to a user.
+    // A global profile granted, where requests must stay in the US.
     let emulator = compliant_account(&["us-east-1"], "30");
     emulator.attach_to_dev(
-        "bedrock-everything",
+        "claude-global",
+        &json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": "arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-sonnet-4-6"
+        }]}),
+    );
+    let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
+    let mut expect = compliant_in("us-east-1");
+    expect[7] = row(
+        "residency.profiles",
+        "granted-outside-geography",
+        "fail",
+        "",
+    );
+    assert_eq!(controls(&report), expect);
+
+    // A standing Marketplace subscription granted to a user (a grant of every Bedrock action
+    // would break residency too: it takes in global profiles).
+    let emulator = compliant_account(&["us-east-1"], "30");
+    emulator.attach_to_dev(
+        "subscribe-anything",
         &json!({"Version": "2012-10-17", "Statement": [
-            {"Sid": "All", "Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}
+            {"Sid": "All", "Effect": "Allow", "Action": "aws-marketplace:Subscribe", "Resource": "*"}
         ]}),
     );
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
@@ -321,7 +344,7 @@ fn bad_regions_and_options_not_built_are_usage_errors() {
             "--role-arn",
             "arn:aws:iam::111122223333:user/audit",
         ],
-        &["audit", "--regions", "us-east-1", "--residency", "eu"],
+        &["audit", "--regions", "us-east-1", "--residency", "mars"],
     ] {
         let run = Run::of(emulator.cmd().args(args));
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
@@ -551,4 +574,43 @@ fn other_accounts_through_their_roles_and_one_that_cannot_be_assumed() {
         "the account that cannot be reached is one error, and the rest completes"
     );
     assert_eq!(run.code, 1);
+}
+
+#[test]
+fn claude_code_here_configured_outside_the_geography_fails_residency() {
+    let emulator = compliant_account(&["us-east-1"], "30");
+    let settings = emulator.home().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(
+        &settings,
+        json!({"env": {
+            "CLAUDE_CODE_USE_BEDROCK": "1",
+            "ANTHROPIC_MODEL": "us.anthropic.claude-sonnet-4-6",
+            "ANTHROPIC_DEFAULT_HAIKU_MODEL": "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
+    let residency: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "residency.profiles")
+        .collect();
+    assert_eq!(residency.len(), 1, "{residency:#?}");
+    assert_eq!(
+        residency[0]["code"],
+        "residency.profiles/configured-outside-geography"
+    );
+    assert_eq!(
+        residency[0]["resource"],
+        "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    );
+    assert!(
+        residency[0]["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Set ANTHROPIC_DEFAULT_HAIKU_MODEL to the us. profile")
+    );
 }

@@ -70,7 +70,7 @@ fn unfinished_subcommands_are_listed_but_refuse_to_run() {
     for sub in ["doctor", "audit", "policy", "setup", "checks", "Exit codes"] {
         assert!(help.stdout.contains(sub), "{sub} in --help");
     }
-    let run = Run::of(emulator.cmd().args(["audit", "--residency", "eu"]));
+    let run = Run::of(emulator.cmd().args(["policy", "list", "--output", "sarif"]));
     assert_usage_error(&run, "not implemented yet");
 }
 
@@ -106,7 +106,8 @@ fn checks_list_names_every_check() {
             "cloudtrail.trail",
             "cloudtrail.data-events",
             "iam.overbroad",
-            "iam.api-keys"
+            "iam.api-keys",
+            "residency.profiles"
         ]
     );
     for id in ids {

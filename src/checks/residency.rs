@@ -1,0 +1,305 @@
+//! `residency.profiles` (`audit --residency GEO`): inference stays in one geography. A
+//! `global.` profile sends requests to any commercial region, and another geography's profile
+//! to that geography (field-failures 53), so each fails where it is granted by a customer policy
+//! or configured for Claude Code on this machine.
+
+use async_trait::async_trait;
+
+use super::identity::CallerIdentity;
+use crate::domain::AccountAuthorization;
+use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
+
+check! {
+    ResidencyProfiles = "residency.profiles" {
+        title: "Data residency of inference",
+        description: "With --residency GEO: no customer-managed or inline policy grants invoke on a global. \
+                      inference profile or one of another geography (each judged by local evaluation on a \
+                      sample profile ARN of every geography), and Claude Code on this machine is configured \
+                      with none",
+        commands: [Audit],
+        depends_on: [],
+        after: ["identity.caller"],
+        severity: High,
+        kinds: {
+            NOT_ASKED = "not-asked",
+            KEPT = "kept-in-geography",
+            GRANTED = "granted-outside-geography",
+            CONFIGURED = "configured-outside-geography",
+        },
+    }
+}
+
+/// Geographies of cross-region inference profiles, each with a region its profiles are
+/// called from.
+pub const GEOGRAPHIES: &[(&str, &str)] = &[
+    ("us", "us-east-1"),
+    ("eu", "eu-west-1"),
+    ("apac", "ap-southeast-1"),
+    ("jp", "ap-northeast-1"),
+    ("au", "ap-southeast-2"),
+];
+
+/// What `audit --residency` hands this check.
+#[derive(Clone, Debug)]
+pub struct ResidencyInput {
+    /// One of `GEOGRAPHIES`.
+    pub geography: String,
+    /// Models Claude Code on this machine will call, with where each was named.
+    pub claude_code_models: Vec<(String, String)>,
+}
+
+/// The geography a model ID or profile ID sends requests to: `global`, a geography prefix, or
+/// `None` for an in-region (foundation model) ID.
+pub fn geography_of(id: &str) -> Option<&str> {
+    let id = id.rsplit('/').next().unwrap_or(id);
+    let (prefix, rest) = id.split_once('.')?;
+    (rest.starts_with("anthropic.")
+        && (prefix == "global" || GEOGRAPHIES.iter().any(|(g, _)| *g == prefix)))
+    .then_some(prefix)
+}
+
+#[async_trait]
+impl Check for ResidencyProfiles {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+        let Some(input) = cx.fact::<ResidencyInput>() else {
+            return Ok(vec![Finding::skip(
+                &META,
+                kind::NOT_ASKED,
+                "Skipped: no --residency geography was given",
+            )]);
+        };
+        let geography = input.geography.as_str();
+        let account = cx
+            .fact::<CallerIdentity>()
+            .map(|i| i.account.clone())
+            .unwrap_or_else(|| "123456789012".into());
+        let mut findings = Vec::new();
+        for (value, named_by) in &input.claude_code_models {
+            let id = value.trim_end_matches("[1m]");
+            if let Some(found) = geography_of(id).filter(|g| *g != geography) {
+                findings.push(
+                    Finding::fail(
+                        &META,
+                        kind::CONFIGURED,
+                        Severity::High,
+                        "Claude Code here calls outside the geography",
+                        format!(
+                            "{named_by} is {id}, a {found} profile: its requests may be served outside {geography}"
+                        ),
+                        Remediation::new(format!(
+                            "Set {} to the {geography}. profile of the same model (for example {geography}.{})",
+                            named_by.split(' ').next().unwrap_or(named_by),
+                            id.split_once('.').map_or(id, |(_, rest)| rest)
+                        )),
+                    )
+                    .resource(id.to_string()),
+                );
+            }
+        }
+        match cx.aws.account_authorization().await {
+            Ok(authorization) => {
+                findings.extend(granted(&authorization, geography, &account));
+            }
+            Err(error) => findings.push(Finding::aws_error(&META, &error)),
+        }
+        if findings.is_empty() {
+            findings.push(Finding::pass(
+                &META,
+                kind::KEPT,
+                "Inference stays in the geography",
+                format!(
+                    "No customer policy grants invoke on a global. profile or another geography's, and Claude Code \
+                     here calls none: requests stay in {geography}"
+                ),
+            ));
+        }
+        Ok(findings)
+    }
+}
+
+/// One finding per customer-managed or inline policy that grants invoke on a profile outside
+/// `geography`, naming the geographies and who holds it.
+fn granted(account: &AccountAuthorization, geography: &str, account_id: &str) -> Vec<Finding> {
+    let (_, home) = GEOGRAPHIES
+        .iter()
+        .find(|(g, _)| *g == geography)
+        .copied()
+        .unwrap_or(("us", "us-east-1"));
+    let samples: Vec<(&str, String, &str)> = std::iter::once(("global", home))
+        .chain(
+            GEOGRAPHIES
+                .iter()
+                .filter(|(g, _)| *g != geography)
+                .copied(),
+        )
+        .map(|(g, region)| {
+            (
+                g,
+                format!(
+                    "arn:aws:bedrock:{region}:{account_id}:inference-profile/{g}.anthropic.claude-sonnet-4-6"
+                ),
+                region,
+            )
+        })
+        .collect();
+    let mut documents: Vec<(String, &str, Vec<String>)> = account
+        .policies
+        .iter()
+        .map(|p| {
+            let holders = account
+                .holders
+                .iter()
+                .filter(|h| h.attached.contains(&p.arn))
+                .map(|h| h.arn.clone())
+                .collect();
+            (p.arn.clone(), p.document.as_str(), holders)
+        })
+        .collect();
+    for holder in &account.holders {
+        for (name, document) in &holder.inline {
+            documents.push((
+                format!(
+                    "{} {} inline policy {name}",
+                    holder.kind.as_str(),
+                    holder.name
+                ),
+                document.as_str(),
+                vec![holder.arn.clone()],
+            ));
+        }
+    }
+    let mut findings = Vec::new();
+    for (name, document, holders) in documents {
+        let Ok(policy) = Policy::from_json(document) else {
+            continue;
+        };
+        let set = PolicySet {
+            identity: vec![NamedPolicy {
+                name: name.clone(),
+                policy,
+            }],
+            boundary: None,
+        };
+        let outside: Vec<&str> = samples
+            .iter()
+            .filter(|(_, arn, region)| {
+                let request = Request::new("bedrock:InvokeModel", arn.clone())
+                    .with("aws:RequestedRegion", vec![region.to_string()]);
+                evaluate(&set, &request).decision == Decision::Allowed
+            })
+            .map(|(g, _, _)| *g)
+            .collect();
+        if outside.is_empty() {
+            continue;
+        }
+        findings.push(
+            Finding::fail(
+                &META,
+                kind::GRANTED,
+                Severity::High,
+                "A policy grants inference outside the geography",
+                format!(
+                    "{name} grants bedrock:InvokeModel on {} inference profiles, whose requests leave {geography}{}",
+                    outside.join(", "),
+                    if holders.is_empty() {
+                        " (it is attached to no one)".to_string()
+                    } else {
+                        format!("; held by {}", holders.join(", "))
+                    }
+                ),
+                Remediation::new(format!(
+                    "Grant only {geography}. profiles: bedrock-preflight policy render claude-invoke --model \
+                     {geography}.anthropic.MODEL --region REGION, in place of the statements that allow the others"
+                )),
+            )
+            .resource(name)
+            .evidence("geographies", outside.iter().map(|g| g.to_string()).collect::<Vec<_>>()),
+        );
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CustomerPolicy, HolderKind, PolicyHolder};
+
+    #[test]
+    fn ids_name_their_geography() {
+        assert_eq!(
+            geography_of("global.anthropic.claude-sonnet-4-6"),
+            Some("global")
+        );
+        assert_eq!(
+            geography_of(
+                "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-opus-4-6-v1"
+            ),
+            Some("eu")
+        );
+        assert_eq!(geography_of("anthropic.claude-sonnet-4-6"), None);
+        assert_eq!(geography_of("sonnet"), None);
+    }
+
+    fn policy(arn: &str, resource: &str) -> CustomerPolicy {
+        CustomerPolicy {
+            name: arn.rsplit('/').next().unwrap().into(),
+            arn: arn.into(),
+            document: format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream"],"Resource":"{resource}"}}]}}"#
+            ),
+        }
+    }
+
+    #[test]
+    fn a_wildcard_or_global_grant_leaves_the_geography_a_geographic_one_does_not() {
+        let account = AccountAuthorization {
+            holders: vec![PolicyHolder {
+                kind: HolderKind::Role,
+                name: "app".into(),
+                arn: "arn:aws:iam::123456789012:role/app".into(),
+                inline: Vec::new(),
+                attached: vec!["arn:aws:iam::123456789012:policy/any".into()],
+                groups: Vec::new(),
+                trust: None,
+            }],
+            policies: vec![
+                policy(
+                    "arn:aws:iam::123456789012:policy/any",
+                    "arn:aws:bedrock:*:*:inference-profile/*",
+                ),
+                policy(
+                    "arn:aws:iam::123456789012:policy/eu-only",
+                    "arn:aws:bedrock:*:*:inference-profile/eu.*",
+                ),
+                policy(
+                    "arn:aws:iam::123456789012:policy/global",
+                    "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/global.anthropic.claude-sonnet-4-6",
+                ),
+            ],
+        };
+        let findings = granted(&account, "eu", "123456789012");
+        let got: Vec<(&str, &serde_json::Value)> = findings
+            .iter()
+            .map(|f| (f.resource.as_deref().unwrap(), &f.evidence["geographies"]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "arn:aws:iam::123456789012:policy/any",
+                    &serde_json::json!(["global", "us", "apac", "jp", "au"])
+                ),
+                (
+                    "arn:aws:iam::123456789012:policy/global",
+                    &serde_json::json!(["global"])
+                ),
+            ]
+        );
+        assert!(findings[0].message.contains("role/app"));
+    }
+}
