@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::logging::per_region;
+use super::per_region;
 use super::trail::judged_trails;
 use crate::aws::AwsReader;
 use crate::domain::{Region, TrailSelectors};

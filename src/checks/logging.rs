@@ -1,26 +1,15 @@
-//! `logging.invocation` and `logging.retention`: every region where Claude is used records its
-//! invocations (model invocation logging, with a destination and the text of prompts and
-//! completions), and keeps them at least 30 days where it sends them. Logging is per source
-//! region, so each audited region is judged on its own; with `--regions all` a region where
-//! Bedrock is not used is reported as such rather than failed (field-failures 49).
+//! `logging.invocation`: every region where Claude is used records its invocations (model
+//! invocation logging, with a destination and the text of prompts and completions). Logging is
+//! per source region, so each audited region is judged on its own; with `--regions all` a region
+//! where Bedrock is not used is reported as such rather than failed (field-failures 49).
 
 use async_trait::async_trait;
-use futures_util::stream::{self, StreamExt};
 
+use super::per_region;
 use crate::aws::AwsReader;
 use crate::domain::{InvocationLogging, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
-/// Regions read at the same time: enough that sixteen regions cost about one region's wait.
-const REGIONS_AT_ONCE: usize = 16;
-
-/// The answers of one future per region, at most `REGIONS_AT_ONCE` running at a time, in order.
-pub(super) async fn per_region<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    stream::iter(futures)
-        .buffered(REGIONS_AT_ONCE)
-        .collect()
-        .await
-}
 /// How far back a Claude invocation makes a region "in use".
 const USAGE_DAYS: u32 = 30;
 
@@ -130,7 +119,17 @@ async fn invocation(
     region: &Region,
     options: &AuditOptions,
 ) -> (Finding, Option<(Region, InvocationLogging)>) {
-    let config = match aws.invocation_logging(region).await {
+    // Whether Claude is used here matters only if logging is off, but asking both at once
+    // keeps a region to one round trip.
+    let usage = async {
+        if options.may_skip_unused() {
+            Some(aws.claude_invocations(region, USAGE_DAYS).await)
+        } else {
+            None
+        }
+    };
+    let (config, usage) = tokio::join!(aws.invocation_logging(region), usage);
+    let config = match config {
         Ok(config) => config,
         Err(error) => {
             return (
@@ -140,13 +139,8 @@ async fn invocation(
         }
     };
     let finding = if !config.has_destination() {
-        let unused = if options.may_skip_unused() {
-            aws.claude_invocations(region, USAGE_DAYS)
-                .await
-                .is_ok_and(|count| count == 0.0)
-        } else {
-            false
-        };
+        // A usage that cannot be read leaves the region judged.
+        let unused = usage.is_some_and(|count| count.is_ok_and(|count| count == 0.0));
         if unused {
             Finding::skip(
                 &META,

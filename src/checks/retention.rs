@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 
-use super::logging::{LoggingConfigs, per_region};
+use super::logging::LoggingConfigs;
+use super::per_region;
 use crate::aws::{AwsErrorKind, AwsReader};
 use crate::domain::{InvocationLogging, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};

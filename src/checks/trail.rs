@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use super::logging::per_region;
+use super::per_region;
 use crate::aws::{AwsError, AwsReader};
 use crate::domain::{Region, Trail, TrailSelectors};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
