@@ -15,6 +15,7 @@ pub enum Service {
     CloudWatch,
     Logs,
     CloudTrail,
+    S3,
     /// Claude in Amazon Bedrock's Messages API endpoint, `bedrock-mantle.<region>.api.aws`.
     Mantle,
 }
@@ -32,6 +33,7 @@ impl Service {
             Service::CloudWatch => "monitoring",
             Service::Logs => "logs",
             Service::CloudTrail => "cloudtrail",
+            Service::S3 => "s3",
             Service::Mantle => "bedrock-mantle",
         }
     }
@@ -56,6 +58,7 @@ impl Service {
             Service::CloudWatch => "CloudWatch",
             Service::Logs => "CloudWatch Logs",
             Service::CloudTrail => "CloudTrail",
+            Service::S3 => "S3",
             Service::Mantle => "Bedrock Mantle",
         }
     }
@@ -80,7 +83,13 @@ pub struct Operation {
 impl Operation {
     /// The IAM action that authorizes this operation.
     pub fn iam_action(&self) -> String {
-        format!("{}:{}", self.service.iam_prefix(), self.name)
+        match (self.service, self.name) {
+            // S3 names this action apart from its operation.
+            (Service::S3, "GetBucketLifecycleConfiguration") => {
+                "s3:GetLifecycleConfiguration".into()
+            }
+            _ => format!("{}:{}", self.service.iam_prefix(), self.name),
+        }
     }
 
     /// The catalog entry for what the SDK recorded as (service name, operation name).
@@ -153,6 +162,8 @@ catalog! {
     DESCRIBE_TRAILS = CloudTrail "DescribeTrails" Read;
     GET_TRAIL_STATUS = CloudTrail "GetTrailStatus" Read;
     GET_EVENT_SELECTORS = CloudTrail "GetEventSelectors" Read;
+
+    GET_BUCKET_LIFECYCLE_CONFIGURATION = S3 "GetBucketLifecycleConfiguration" Read;
 
     INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
     INVOKE_MODEL_WITH_RESPONSE_STREAM = BedrockRuntime "InvokeModelWithResponseStream" Read;

@@ -28,6 +28,7 @@ mod error;
 mod iam;
 mod logging;
 mod mantle;
+mod s3;
 mod write;
 
 use std::collections::HashMap;
@@ -142,6 +143,7 @@ struct RegionalClients {
     cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
     logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
     cloudtrail: Mutex<HashMap<String, aws_sdk_cloudtrail::Client>>,
+    s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
 }
 
 impl Session {

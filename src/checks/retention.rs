@@ -17,8 +17,9 @@ check! {
         title: "Invocation log retention",
         description: "Where each region sends its invocation logs, they are kept: the CloudWatch Logs \
                       group exists and keeps at least 30 days (or never expires), and the role Bedrock \
-                      writes with exists and trusts bedrock.amazonaws.com; an S3 destination's lifecycle \
-                      is not read by this version",
+                      writes with exists and trusts bedrock.amazonaws.com; an S3 destination's bucket \
+                      exists and no enabled lifecycle rule expires the log prefix sooner \
+                      (GetBucketLifecycleConfiguration)",
         commands: [Audit],
         depends_on: [],
         // Whatever logging.invocation concluded, every region that logs somewhere is judged.
@@ -30,7 +31,8 @@ check! {
             SHORT = "retention-too-short",
             ROLE_MISSING = "role-missing",
             ROLE_NOT_TRUSTED = "role-not-trusted-by-bedrock",
-            BUCKET_UNVERIFIED = "bucket-unverified",
+            BUCKET_MISSING = "bucket-missing",
+            BUCKET_EXPIRES = "bucket-expires-too-soon",
             NOTHING_LOGGED = "nothing-logged",
         },
     }
@@ -118,27 +120,87 @@ async fn kept(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> V
         });
         findings.push(role_answer);
     }
-    if let Some((bucket, _)) = &config.s3 {
-        findings.push(
-            Finding::error(
-                meta,
-                kind::BUCKET_UNVERIFIED,
-                format!(
-                    "{region} sends invocation logs to the S3 bucket {bucket}, whose existence and lifecycle this \
-                     version does not read"
-                ),
-            )
-            .resource(format!("arn:aws:s3:::{bucket}"))
-            .remediation(Remediation::new(format!(
-                "Check by hand: aws s3api get-bucket-lifecycle-configuration --bucket {bucket} (no rule may expire \
-                 the log prefix before {MIN_RETENTION_DAYS} days)"
-            ))),
-        );
+    if let Some((bucket, prefix)) = &config.s3 {
+        findings.push(bucket_kept(aws, region, bucket, prefix.as_deref().unwrap_or("")).await);
     }
     findings
         .into_iter()
         .map(|f| f.region(region.as_str()))
         .collect()
+}
+
+/// The bucket S3 delivery writes to exists, and none of its lifecycle rules expires the log
+/// prefix before 30 days.
+async fn bucket_kept(aws: &AwsReader, region: &Region, bucket: &str, prefix: &str) -> Finding {
+    let arn = format!("arn:aws:s3:::{bucket}");
+    let where_ = if prefix.is_empty() {
+        format!("s3://{bucket}")
+    } else {
+        format!("s3://{bucket}/{prefix}")
+    };
+    let keeping = match aws.bucket_keeping(region, bucket, prefix).await {
+        Ok(Some(keeping)) => keeping,
+        Ok(None) => {
+            return Finding::fail(
+                &META,
+                kind::BUCKET_MISSING,
+                Severity::High,
+                "The invocation log bucket does not exist",
+                format!(
+                    "{region}'s invocation logging writes to {where_}, whose bucket does not exist: nothing is kept"
+                ),
+                Remediation::new(format!(
+                    "aws s3api create-bucket --bucket {bucket} --region {region} (outside us-east-1 add \
+                     --create-bucket-configuration LocationConstraint={region}), with a bucket policy that lets \
+                     bedrock.amazonaws.com put objects"
+                )),
+            )
+            .resource(arn);
+        }
+        Err(error) => return Finding::aws_error(&META, &error).resource(arn),
+    };
+    let short: Vec<String> = keeping
+        .expiries
+        .iter()
+        .filter(|e| e.date.is_some() || e.days.is_some_and(|d| d < MIN_RETENTION_DAYS))
+        .map(|e| match (&e.days, &e.date) {
+            (Some(days), _) => format!("rule {} expires them after {days} days", e.rule),
+            (None, Some(date)) => format!("rule {} expires them all on {date}", e.rule),
+            (None, None) => format!("rule {}", e.rule),
+        })
+        .collect();
+    if short.is_empty() {
+        let kept = keeping
+            .expiries
+            .iter()
+            .filter_map(|e| e.days)
+            .min()
+            .map_or("without expiry".to_string(), |d| format!("{d} days"));
+        return Finding::pass(
+            &META,
+            kind::KEPT,
+            "Invocation logs are kept",
+            format!("{where_} keeps invocation logs {kept}"),
+        )
+        .resource(arn);
+    }
+    Finding::fail(
+        &META,
+        kind::BUCKET_EXPIRES,
+        Severity::High,
+        "The log bucket expires invocation logs too soon",
+        format!(
+            "{where_} receives {region}'s invocation logs, but its lifecycle deletes them before {MIN_RETENTION_DAYS} \
+             days: {}",
+            short.join("; ")
+        ),
+        Remediation::new(format!(
+            "Raise the rule's Expiration to {MIN_RETENTION_DAYS} days or more (aws s3api \
+             put-bucket-lifecycle-configuration --bucket {bucket} with every rule, since it replaces them all), or \
+             scope it away from the log prefix"
+        )),
+    )
+    .resource(arn)
 }
 
 /// The role Bedrock writes CloudWatch logs with: it exists, and its trust policy lets

@@ -179,3 +179,19 @@ pub struct AdvancedSelector {
     pub name: Option<String>,
     pub fields: Vec<(String, String, Vec<String>)>,
 }
+
+/// A lifecycle rule of an S3 bucket that expires objects, as it applies to one key prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expiry {
+    pub rule: String,
+    /// `Some(days)` after creation, or `None` for a fixed date (`date`).
+    pub days: Option<i32>,
+    pub date: Option<String>,
+}
+
+/// What an S3 bucket keeps: `None` when it does not exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketKeeping {
+    /// Every enabled rule that expires objects under the prefix asked about.
+    pub expiries: Vec<Expiry>,
+}

@@ -12,9 +12,9 @@ mod time;
 
 pub use arn::Arn;
 pub use bedrock::{
-    AdvancedSelector, Availability, BasicSelector, CloudWatchDestination, FoundationModel,
-    InferenceProfile, InvocationLogging, Lifecycle, LogGroup, ServiceQuota, Trail, TrailSelectors,
-    arn_region,
+    AdvancedSelector, Availability, BasicSelector, BucketKeeping, CloudWatchDestination, Expiry,
+    FoundationModel, InferenceProfile, InvocationLogging, Lifecycle, LogGroup, ServiceQuota, Trail,
+    TrailSelectors, arn_region,
 };
 pub use iam::{
     AccountAuthorization, CallerIdentityAnswer, CustomerPolicy, HolderKind, ManagedPolicy,

@@ -614,3 +614,110 @@ fn claude_code_here_configured_outside_the_geography_fails_residency() {
             .starts_with("Set ANTHROPIC_DEFAULT_HAIKU_MODEL to the us. profile")
     );
 }
+
+/// A bucket in moto, with a lifecycle rule expiring everything after `days` if given.
+fn bucket(emulator: &Emulator, name: &str, expire_after: Option<i32>) {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+        LifecycleRuleFilter,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(emulator.moto.as_ref().unwrap().url.clone())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .load()
+            .await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket().bucket(name).send().await.unwrap();
+        if let Some(days) = expire_after {
+            let rule = LifecycleRule::builder()
+                .id("tidy-up")
+                .status(ExpirationStatus::Enabled)
+                .filter(LifecycleRuleFilter::builder().prefix("").build())
+                .expiration(LifecycleExpiration::builder().days(days).build())
+                .build()
+                .unwrap();
+            s3.put_bucket_lifecycle_configuration()
+                .bucket(name)
+                .lifecycle_configuration(
+                    BucketLifecycleConfiguration::builder()
+                        .rules(rule)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+}
+
+#[test]
+fn an_s3_destination_is_kept_unless_its_lifecycle_expires_the_logs_sooner() {
+    for (expire_after, kind, status) in [
+        (None, "kept", "pass"),
+        (Some(90), "kept", "pass"),
+        (Some(7), "bucket-expires-too-soon", "fail"),
+    ] {
+        let emulator = Emulator::start();
+        bucket(&emulator, "invocation-logs", expire_after);
+        let (run, _) = plan_run(emulator.cmd().args([
+            "setup",
+            "logging",
+            "--bucket",
+            "invocation-logs",
+            "--region",
+            "us-east-1",
+            "--yes",
+        ]));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
+        let retention: Vec<_> = controls(&report)
+            .into_iter()
+            .filter(|(check, ..)| check == "logging.retention")
+            .collect();
+        assert_eq!(
+            retention,
+            [row("logging.retention", kind, status, "us-east-1")],
+            "{expire_after:?}"
+        );
+    }
+
+    // Logging configured to a bucket that does not exist.
+    let emulator = Emulator::start();
+    let config = json!({"loggingConfig": {
+        "s3Config": {"bucketName": "nowhere", "keyPrefix": "bedrock/"},
+        "textDataDeliveryEnabled": true
+    }});
+    emulator.on(
+        "bedrock:GetModelInvocationLoggingConfiguration",
+        Rule::Fixture(crate::support::front::Fixture {
+            status: 200,
+            content_type: "application/json".into(),
+            headers: Vec::new(),
+            body: config.to_string().into(),
+        }),
+    );
+    let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
+    assert!(
+        controls(&report).contains(&row(
+            "logging.retention",
+            "bucket-missing",
+            "fail",
+            "us-east-1"
+        )),
+        "{:?}",
+        controls(&report)
+    );
+}
