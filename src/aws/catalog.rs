@@ -162,6 +162,7 @@ catalog! {
     DESCRIBE_TRAILS = CloudTrail "DescribeTrails" Read;
     GET_TRAIL_STATUS = CloudTrail "GetTrailStatus" Read;
     GET_EVENT_SELECTORS = CloudTrail "GetEventSelectors" Read;
+    LOOKUP_EVENTS = CloudTrail "LookupEvents" Read;
 
     GET_BUCKET_LIFECYCLE_CONFIGURATION = S3 "GetBucketLifecycleConfiguration" Read;
 

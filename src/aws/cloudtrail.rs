@@ -2,7 +2,9 @@
 //! multi-region and organization trails), whether each is logging, and what it selects. A
 //! trail's status and selectors are read once, in its home region, however many regions list it.
 
-use aws_sdk_cloudtrail::types::{AdvancedFieldSelector, ReadWriteType};
+use aws_sdk_cloudtrail::types::{
+    AdvancedFieldSelector, LookupAttribute, LookupAttributeKey, ReadWriteType,
+};
 
 use super::catalog::{self, Operation};
 use super::{AwsError, AwsReader, CallKey, Session};
@@ -156,6 +158,77 @@ impl AwsReader {
                             })
                             .collect(),
                     })
+                },
+            )
+            .await
+    }
+
+    /// LookupEvents for `bedrock.amazonaws.com` in `region` over the last `days` days: the
+    /// source region and the region that served each recent Claude invocation
+    /// (`additionalEventData.inferenceRegion`, set by cross-region inference; the source
+    /// region when absent). At most `MAX_EVENT_PAGES` pages: LookupEvents allows two calls a
+    /// second per region, and a sample of the latest is the evidence asked for.
+    pub async fn recent_invocation_regions(
+        &self,
+        region: &Region,
+        days: u64,
+    ) -> Result<Vec<String>, AwsError> {
+        const OP: &Operation = &catalog::LOOKUP_EVENTS;
+        const MAX_EVENT_PAGES: usize = 5;
+        const INVOCATIONS: [&str; 4] = [
+            "InvokeModel",
+            "InvokeModelWithResponseStream",
+            "Converse",
+            "ConverseStream",
+        ];
+        self.cache
+            .get(
+                self.log(),
+                CallKey::new(OP, Some(region.as_str()), format!("bedrock|{days}")),
+                || async {
+                    let end = std::time::SystemTime::now();
+                    let start = end - std::time::Duration::from_secs(days * 86_400);
+                    let source = LookupAttribute::builder()
+                        .attribute_key(LookupAttributeKey::EventSource)
+                        .attribute_value("bedrock.amazonaws.com")
+                        .build()
+                        .map_err(|e| {
+                            AwsError::new(super::AwsErrorKind::Invalid, OP, e.to_string())
+                        })?;
+                    let mut served = Vec::new();
+                    let mut token: Option<String> = None;
+                    for _ in 0..MAX_EVENT_PAGES {
+                        let out = self
+                            .session
+                            .cloudtrail(region)
+                            .lookup_events()
+                            .lookup_attributes(source.clone())
+                            .start_time(start.into())
+                            .end_time(end.into())
+                            .set_next_token(token.take())
+                            .send()
+                            .await
+                            .map_err(|e| AwsError::from_sdk(OP, e))?;
+                        for event in out.events() {
+                            if !INVOCATIONS.contains(&event.event_name().unwrap_or_default()) {
+                                continue;
+                            }
+                            let record: serde_json::Value = event
+                                .cloud_trail_event()
+                                .and_then(|e| serde_json::from_str(e).ok())
+                                .unwrap_or_default();
+                            let inference = record["additionalEventData"]["inferenceRegion"]
+                                .as_str()
+                                .or_else(|| record["awsRegion"].as_str())
+                                .unwrap_or(region.as_str());
+                            served.push(inference.to_string());
+                        }
+                        match out.next_token() {
+                            Some(next) => token = Some(next.to_string()),
+                            None => break,
+                        }
+                    }
+                    Ok(served)
                 },
             )
             .await

@@ -6,7 +6,8 @@
 use async_trait::async_trait;
 
 use super::identity::CallerIdentity;
-use crate::domain::AccountAuthorization;
+use super::per_region;
+use crate::domain::{AccountAuthorization, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
 
@@ -15,8 +16,9 @@ check! {
         title: "Data residency of inference",
         description: "With --residency GEO: no customer-managed or inline policy grants invoke on a global. \
                       inference profile or one of another geography (each judged by local evaluation on a \
-                      sample profile ARN of every geography), and Claude Code on this machine is configured \
-                      with none",
+                      sample profile ARN of every geography), Claude Code on this machine is configured \
+                      with none, and no Claude invocation of the last 7 days that CloudTrail shows \
+                      (LookupEvents, additionalEventData.inferenceRegion) was served outside GEO",
         commands: [Audit],
         depends_on: [],
         after: ["identity.caller"],
@@ -26,6 +28,7 @@ check! {
             KEPT = "kept-in-geography",
             GRANTED = "granted-outside-geography",
             CONFIGURED = "configured-outside-geography",
+            INVOKED = "invoked-outside-geography",
         },
     }
 }
@@ -39,6 +42,65 @@ pub const GEOGRAPHIES: &[(&str, &str)] = &[
     ("jp", "ap-northeast-1"),
     ("au", "ap-southeast-2"),
 ];
+
+/// How far back CloudTrail's recent invocations are read.
+const EVENT_DAYS: u64 = 7;
+
+/// Whether `region` is inside `geography`, as a cross-region profile of it may route.
+pub fn in_geography(geography: &str, region: &str) -> bool {
+    match geography {
+        "us" => region.starts_with("us-") && !region.starts_with("us-gov-"),
+        "eu" => region.starts_with("eu-"),
+        "apac" => region.starts_with("ap-"),
+        "jp" => matches!(region, "ap-northeast-1" | "ap-northeast-3"),
+        "au" => matches!(region, "ap-southeast-2" | "ap-southeast-4"),
+        _ => false,
+    }
+}
+
+/// The finding for invocations from `region` served outside `geography`, if any were.
+fn invoked(region: &Region, served: &[String], geography: &str) -> Option<Finding> {
+    let mut outside: Vec<(&str, usize)> = Vec::new();
+    for place in served.iter().filter(|r| !in_geography(geography, r)) {
+        match outside.iter_mut().find(|(r, _)| *r == place.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => outside.push((place, 1)),
+        }
+    }
+    if outside.is_empty() {
+        return None;
+    }
+    let count: usize = outside.iter().map(|(_, n)| n).sum();
+    let regions: Vec<String> = outside.iter().map(|(r, n)| format!("{r} ({n})")).collect();
+    Some(
+        Finding::fail(
+            &META,
+            kind::INVOKED,
+            Severity::High,
+            "Recent invocations were served outside the geography",
+            format!(
+                "{count} of the {} Claude invocations from {region} in the last {EVENT_DAYS} days that CloudTrail shows \
+                 were served outside {geography}: {}",
+                served.len(),
+                regions.join(", ")
+            ),
+            Remediation::new(format!(
+                "Find the callers in CloudTrail (aws cloudtrail lookup-events --region {region} --lookup-attributes \
+                 AttributeKey=EventSource,AttributeValue=bedrock.amazonaws.com) and move them to {geography}. \
+                 profiles; an SCP denying bedrock:InvokeModel where aws:RequestedRegion is outside {geography} \
+                 enforces it"
+            )),
+        )
+        .region(region.as_str())
+        .evidence(
+            "served_in",
+            outside
+                .iter()
+                .map(|(r, n)| (r.to_string(), serde_json::Value::from(*n)))
+                .collect::<serde_json::Map<_, _>>(),
+        ),
+    )
+}
 
 /// What `audit --residency` hands this check.
 #[derive(Clone, Debug)]
@@ -101,11 +163,31 @@ impl Check for ResidencyProfiles {
                 );
             }
         }
-        match cx.aws.account_authorization().await {
+        let recent = per_region(
+            cx.scope
+                .regions
+                .iter()
+                .map(|region| async move {
+                    (
+                        region,
+                        cx.aws.recent_invocation_regions(region, EVENT_DAYS).await,
+                    )
+                })
+                .collect(),
+        );
+        let (authorization, recent) = tokio::join!(cx.aws.account_authorization(), recent);
+        match authorization {
             Ok(authorization) => {
                 findings.extend(granted(&authorization, geography, &account));
             }
             Err(error) => findings.push(Finding::aws_error(&META, &error)),
+        }
+        let mut unread = Vec::new();
+        for (region, served) in recent {
+            match served {
+                Ok(served) => findings.extend(invoked(region, &served, geography)),
+                Err(error) => unread.push(format!("{region} ({})", error.kind().as_str())),
+            }
         }
         if findings.is_empty() {
             findings.push(Finding::pass(
@@ -113,8 +195,16 @@ impl Check for ResidencyProfiles {
                 kind::KEPT,
                 "Inference stays in the geography",
                 format!(
-                    "No customer policy grants invoke on a global. profile or another geography's, and Claude Code \
-                     here calls none: requests stay in {geography}"
+                    "No customer policy grants invoke on a global. profile or another geography's, Claude Code \
+                     here calls none, and no recent invocation CloudTrail shows was served outside {geography}{}",
+                    if unread.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (CloudTrail's recent events could not be read in {})",
+                            unread.join(", ")
+                        )
+                    }
                 ),
             ));
         }
@@ -228,6 +318,16 @@ fn granted(account: &AccountAuthorization, geography: &str, account_id: &str) ->
 mod tests {
     use super::*;
     use crate::domain::{CustomerPolicy, HolderKind, PolicyHolder};
+
+    #[test]
+    fn regions_belong_to_their_geographies() {
+        assert!(in_geography("eu", "eu-west-3"));
+        assert!(!in_geography("eu", "us-east-1"));
+        assert!(in_geography("apac", "ap-northeast-1"));
+        assert!(!in_geography("jp", "ap-southeast-2"));
+        assert!(in_geography("au", "ap-southeast-4"));
+        assert!(!in_geography("us", "us-gov-west-1"));
+    }
 
     #[test]
     fn ids_name_their_geography() {

@@ -721,3 +721,32 @@ fn an_s3_destination_is_kept_unless_its_lifecycle_expires_the_logs_sooner() {
         controls(&report)
     );
 }
+
+#[test]
+fn recent_invocations_served_outside_the_geography_fail_residency() {
+    let emulator = compliant_account(&["us-east-1"], "30");
+    emulator.on(
+        "cloudtrail:LookupEvents",
+        Rule::Fixture(fixture("cloudtrail/LookupEvents.json")),
+    );
+    let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
+    let invoked: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "residency.profiles/invoked-outside-geography")
+        .collect();
+    assert_eq!(invoked.len(), 1, "{report:#}");
+    assert_eq!(invoked[0]["region"], "us-east-1");
+    assert_eq!(
+        invoked[0]["evidence"]["served_in"],
+        json!({"eu-west-3": 1}),
+        "the global profile's call left the US; the us. profile's stayed"
+    );
+    assert!(
+        invoked[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 of the 3 Claude invocations from us-east-1")
+    );
+}
