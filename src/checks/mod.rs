@@ -65,8 +65,9 @@ pub use claude_code::ClaudeCodeInput;
 pub use credentials::{CredentialsFact, role_not_assumed};
 pub use mantle::{MantleInput, MantleTarget, mantle_id};
 
-/// Regions read at the same time: enough that sixteen regions cost about one region's wait.
-const REGIONS_AT_ONCE: usize = 16;
+/// Regions read at the same time: every region Bedrock is offered in fits in one wave (with
+/// 100 ms added to each AWS answer, one region audits in about 270 ms, sixteen in 340 ms).
+const REGIONS_AT_ONCE: usize = 32;
 
 /// The answers of one future per region, at most `REGIONS_AT_ONCE` at a time, in order.
 async fn per_region<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
