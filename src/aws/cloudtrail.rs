@@ -44,6 +44,17 @@ fn conditions(field: &AdvancedFieldSelector) -> Vec<(String, String, Vec<String>
     .collect()
 }
 
+/// The region a trail's own calls go to.
+fn home_region(trail: &Trail, op: &'static Operation) -> Result<Region, AwsError> {
+    trail.home_region.parse().map_err(|why| {
+        AwsError::new(
+            super::AwsErrorKind::Malformed,
+            op,
+            format!("the trail's home region: {why}"),
+        )
+    })
+}
+
 impl AwsReader {
     /// DescribeTrails with shadow trails: every trail that records events of `region`.
     pub async fn trails(&self, region: &Region) -> Result<Vec<Trail>, AwsError> {
@@ -81,13 +92,7 @@ impl AwsReader {
     /// `IsLogging` is not read as logging.
     pub async fn trail_logging(&self, trail: &Trail) -> Result<bool, AwsError> {
         const OP: &Operation = &catalog::GET_TRAIL_STATUS;
-        let home: Region = trail.home_region.parse().map_err(|why| {
-            AwsError::new(
-                super::AwsErrorKind::Malformed,
-                OP,
-                format!("home region: {why}"),
-            )
-        })?;
+        let home = home_region(trail, OP)?;
         self.cache
             .get(
                 self.log(),
@@ -110,13 +115,7 @@ impl AwsReader {
     /// GetEventSelectors, in the trail's home region.
     pub async fn trail_selectors(&self, trail: &Trail) -> Result<TrailSelectors, AwsError> {
         const OP: &Operation = &catalog::GET_EVENT_SELECTORS;
-        let home: Region = trail.home_region.parse().map_err(|why| {
-            AwsError::new(
-                super::AwsErrorKind::Malformed,
-                OP,
-                format!("home region: {why}"),
-            )
-        })?;
+        let home = home_region(trail, OP)?;
         self.cache
             .get(
                 self.log(),

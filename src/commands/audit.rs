@@ -8,12 +8,9 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::future::join_all;
 
-use super::{Output, print_call_counts, regions, session};
+use super::{Output, caller_examined, print_call_counts, regions, session};
 use crate::aws::{AwsReader, CredentialsProblem, Session};
-use crate::checks::{
-    self, AuditOptions, CallerAccount, CallerIdentity, GEOGRAPHIES, ResidencyInput,
-    role_not_assumed,
-};
+use crate::checks::{self, AuditOptions, GEOGRAPHIES, ResidencyInput, role_not_assumed};
 use crate::claude_code::{Places, Setup};
 use crate::cli::{AuditArgs, GlobalArgs};
 use crate::domain::{Arn, BEDROCK_REGIONS, Region};
@@ -184,7 +181,7 @@ async fn audit_account(
     }
     let cx = Arc::new(cx);
     let mut findings = run_checks(checks, Arc::clone(&cx), global.timeout, progress).await;
-    let examined = examined(&cx);
+    let examined = caller_examined(&cx);
     controls::annotate(&mut findings, examined.accounts.first().map(String::as_str));
     (examined, findings)
 }
@@ -231,18 +228,4 @@ async fn claude_code_here() -> Option<Setup> {
         .await
         .ok()
         .filter(|setup| setup.uses_bedrock() || setup.uses_mantle())
-}
-
-/// What one account's audit looked at: the account and caller.
-fn examined(cx: &CheckContext) -> Examined {
-    let identity = cx.fact::<CallerIdentity>();
-    let account = identity
-        .as_ref()
-        .map(|i| i.account.clone())
-        .or_else(|| cx.fact::<CallerAccount>().map(|a| a.0.clone()));
-    Examined {
-        accounts: account.into_iter().collect(),
-        principals: identity.iter().map(|i| i.principal_arn.clone()).collect(),
-        ..Examined::default()
-    }
 }

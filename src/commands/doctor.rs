@@ -9,11 +9,11 @@ use futures_util::future::join_all;
 use super::apply::plan_policy;
 use super::emit;
 use super::templates::{rendered, template};
-use super::{Output, print_call_counts, regions, session_with};
+use super::{Output, caller_examined, print_call_counts, regions, session_with};
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
-    self, CallerAccount, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, MantleInput,
-    MantleTarget, ModelTargets, mantle_id,
+    self, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, MantleInput, MantleTarget,
+    ModelTargets, mantle_id,
 };
 use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
@@ -503,22 +503,15 @@ fn mantle_input(args: &DoctorArgs, claude: Option<&ClaudeCodeInput>) -> Option<M
 /// What the run looked at: the caller, and the models as they resolved (the routes when
 /// known, else the catalog models, else what was asked).
 fn examined(cx: &CheckContext) -> Examined {
-    let identity = cx.fact::<CallerIdentity>();
     let models = match (cx.fact::<Invocations>(), cx.fact::<ModelTargets>()) {
         (Some(invocations), _) => unique(invocations.list.iter().map(|i| i.model_id.clone())),
         (None, Some(targets)) => unique(targets.list.iter().map(|t| t.model.id.clone())),
         (None, None) => cx.scope.models.iter().map(|m| m.to_string()).collect(),
     };
-    // The account STS named is kept even when its ARN was not understood.
-    let account = identity
-        .as_ref()
-        .map(|i| i.account.clone())
-        .or_else(|| cx.fact::<CallerAccount>().map(|a| a.0.clone()));
     Examined {
-        accounts: account.into_iter().collect(),
-        principals: identity.iter().map(|i| i.principal_arn.clone()).collect(),
         regions: cx.scope.regions.iter().map(|r| r.to_string()).collect(),
         models,
+        ..caller_examined(cx)
     }
 }
 

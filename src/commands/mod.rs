@@ -24,8 +24,10 @@ pub use setup::setup;
 
 use crate::CommandError;
 use crate::aws::{AwsError, AwsOptions, AwsReader, EnvOverrides, Session};
+use crate::checks::{CallerAccount, CallerIdentity};
 use crate::cli::GlobalArgs;
 use crate::domain::{Arn, Region};
+use crate::engine::CheckContext;
 use crate::plan::{Outcome, Plan};
 use crate::policy::Account;
 use crate::report::{Document, Examined, Format, Report, Style, render};
@@ -177,6 +179,21 @@ impl Output {
                 Ok(())
             }
         }
+    }
+}
+
+/// Whom a run examined: the caller's account (the one STS named, kept even when its ARN was
+/// not understood) and principal.
+fn caller_examined(cx: &CheckContext) -> Examined {
+    let identity = cx.fact::<CallerIdentity>();
+    let account = identity
+        .as_ref()
+        .map(|i| i.account.clone())
+        .or_else(|| cx.fact::<CallerAccount>().map(|a| a.0.clone()));
+    Examined {
+        accounts: account.into_iter().collect(),
+        principals: identity.iter().map(|i| i.principal_arn.clone()).collect(),
+        ..Examined::default()
     }
 }
 

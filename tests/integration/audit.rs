@@ -579,18 +579,11 @@ fn other_accounts_through_their_roles_and_one_that_cannot_be_assumed() {
 #[test]
 fn claude_code_here_configured_outside_the_geography_fails_residency() {
     let emulator = compliant_account(&["us-east-1"], "30");
-    let settings = emulator.home().join(".claude/settings.json");
-    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
-    std::fs::write(
-        &settings,
-        json!({"env": {
-            "CLAUDE_CODE_USE_BEDROCK": "1",
-            "ANTHROPIC_MODEL": "us.anthropic.claude-sonnet-4-6",
-            "ANTHROPIC_DEFAULT_HAIKU_MODEL": "global.anthropic.claude-haiku-4-5-20251001-v1:0"
-        }})
-        .to_string(),
-    )
-    .unwrap();
+    emulator.claude_settings(&json!({"env": {
+        "CLAUDE_CODE_USE_BEDROCK": "1",
+        "ANTHROPIC_MODEL": "us.anthropic.claude-sonnet-4-6",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL": "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    }}));
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let residency: Vec<&Value> = report["findings"]
         .as_array()
@@ -621,19 +614,7 @@ fn bucket(emulator: &Emulator, name: &str, expire_after: Option<i32>) {
         BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
         LifecycleRuleFilter,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(emulator.moto.as_ref().unwrap().url.clone())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .load()
-            .await;
+    emulator.on_moto("us-east-1", |config| async move {
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&config)
                 .force_path_style(true)

@@ -377,18 +377,12 @@ fn an_api_key_is_sent_instead_of_a_signature_and_a_rejected_key_fails() {
 #[test]
 fn claude_codes_mantle_models_leave_bedrocks_checks() {
     let emulator = Emulator::start();
-    let settings = emulator.home().join(".claude/settings.json");
-    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
-    std::fs::write(
-        &settings,
-        json!({"env": {
-            "CLAUDE_CODE_USE_MANTLE": "1",
-            "ANTHROPIC_MODEL": "anthropic.claude-opus-4-8",
-            "ANTHROPIC_DEFAULT_HAIKU_MODEL": "us.anthropic.claude-haiku-4-5-20251001-v1:0"
-        }})
-        .to_string(),
-    )
-    .unwrap();
+    let mut settings = json!({"env": {
+        "CLAUDE_CODE_USE_MANTLE": "1",
+        "ANTHROPIC_MODEL": "anthropic.claude-opus-4-8",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL": "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    }});
+    emulator.claude_settings(&settings);
     let (_, report) = doctor(&emulator, &[]);
     let mut got = verdicts(&report);
     got.sort();
@@ -424,10 +418,8 @@ fn claude_codes_mantle_models_leave_bedrocks_checks() {
     assert_eq!(emulator.front.count("bedrock:ListFoundationModels"), 0);
 
     // Both on: Claude Code routes by the ID's form.
-    let mut both: Value =
-        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
-    both["env"]["CLAUDE_CODE_USE_BEDROCK"] = json!("1");
-    std::fs::write(&settings, both.to_string()).unwrap();
+    settings["env"]["CLAUDE_CODE_USE_BEDROCK"] = json!("1");
+    emulator.claude_settings(&settings);
     let (_, report) = doctor(&emulator, &[]);
     assert_eq!(
         verdicts(&report),
@@ -462,20 +454,13 @@ fn without_mantle_in_use_the_check_skips() {
 #[test]
 fn emit_with_only_mantle_on_pins_what_the_endpoint_proved() {
     let emulator = Emulator::start();
-    let settings = emulator.home().join(".claude/settings.json");
-    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
-    std::fs::write(
-        &settings,
-        json!({"env": {
-            "CLAUDE_CODE_USE_MANTLE": "1",
-            "ANTHROPIC_DEFAULT_OPUS_MODEL": "anthropic.claude-opus-4-8",
-            "ANTHROPIC_DEFAULT_SONNET_MODEL": "anthropic.claude-sonnet-5",
-            "ANTHROPIC_DEFAULT_HAIKU_MODEL": "us.anthropic.claude-haiku-4-5-20251001-v1:0",
-            "ANTHROPIC_DEFAULT_FABLE_MODEL": "anthropic.claude-fable-5"
-        }})
-        .to_string(),
-    )
-    .unwrap();
+    emulator.claude_settings(&json!({"env": {
+        "CLAUDE_CODE_USE_MANTLE": "1",
+        "ANTHROPIC_DEFAULT_OPUS_MODEL": "anthropic.claude-opus-4-8",
+        "ANTHROPIC_DEFAULT_SONNET_MODEL": "anthropic.claude-sonnet-5",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL": "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "ANTHROPIC_DEFAULT_FABLE_MODEL": "anthropic.claude-fable-5"
+    }}));
     let mut cmd = emulator.cmd();
     let run = Run::of(cmd.args(["doctor", "--no-probe", "--emit", "claude-code-env"]));
     assert_eq!(
@@ -494,19 +479,12 @@ fn emit_with_only_mantle_on_pins_what_the_endpoint_proved() {
 #[test]
 fn a_key_only_in_claude_codes_settings_is_what_the_mantle_reads_send() {
     let emulator = Emulator::start();
-    let settings = emulator.home().join(".claude/settings.json");
-    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
     let key = "bedrock-api-key-c2V0dGluZ3Mtb25seS1rZXk=";
-    std::fs::write(
-        &settings,
-        json!({"env": {
-            "CLAUDE_CODE_USE_MANTLE": "1",
-            "ANTHROPIC_MODEL": "anthropic.claude-haiku-4-5",
-            "AWS_BEARER_TOKEN_BEDROCK": key
-        }})
-        .to_string(),
-    )
-    .unwrap();
+    emulator.claude_settings(&json!({"env": {
+        "CLAUDE_CODE_USE_MANTLE": "1",
+        "ANTHROPIC_MODEL": "anthropic.claude-haiku-4-5",
+        "AWS_BEARER_TOKEN_BEDROCK": key
+    }}));
     let (run, report) = doctor(&emulator, &[]);
     let served = verdict(&report, "anthropic.claude-haiku-4-5");
     assert_eq!(served["evidence"]["auth"], "api-key", "{served:#}");

@@ -16,19 +16,7 @@ fn setup(emulator: &Emulator, args: &[&str]) -> (Run, Value) {
 
 /// Bedrock's logging configuration of `region` as moto holds it.
 fn logging_in(emulator: &Emulator, region: &str) -> Option<(String, String, bool)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(emulator.moto.as_ref().unwrap().url.clone())
-            .region(aws_config::Region::new(region.to_string()))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .load()
-            .await;
+    emulator.on_moto(region, |config| async move {
         let out = aws_sdk_bedrock::Client::new(&config)
             .get_model_invocation_logging_configuration()
             .send()

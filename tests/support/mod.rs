@@ -272,6 +272,43 @@ impl Emulator {
         self
     }
 
+    /// `work` run with an SDK configuration that talks to moto directly (past the front
+    /// server), as a test seeds or inspects it.
+    pub fn on_moto<T, F: std::future::Future<Output = T>>(
+        &self,
+        region: &str,
+        work: impl FnOnce(aws_types::SdkConfig) -> F,
+    ) -> T {
+        let url = self
+            .moto
+            .as_ref()
+            .expect("this test needs moto")
+            .url
+            .clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .endpoint_url(url)
+                .region(aws_config::Region::new(region.to_string()))
+                .credentials_provider(aws_credential_types::Credentials::new(
+                    "test", "test", None, None, "test",
+                ))
+                .load()
+                .await;
+            work(config).await
+        })
+    }
+
+    /// Claude Code's user settings (`~/.claude/settings.json` in this test's HOME).
+    pub fn claude_settings(&self, settings: &serde_json::Value) {
+        let path = self.home().join(".claude/settings.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, settings.to_string()).unwrap();
+    }
+
     /// An empty HOME for this test, where tests may write ~/.aws files.
     pub fn home(&self) -> &Path {
         self.home.path()
