@@ -7,8 +7,10 @@ use async_trait::async_trait;
 
 use super::per_region;
 use crate::aws::AwsReader;
-use crate::domain::{InvocationLogging, Region};
+use crate::domain::models::PROFILE_PREFIXES;
+use crate::domain::{AccountAuthorization, InvocationLogging, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
 
 /// How far back a Claude invocation makes a region "in use".
 const USAGE_DAYS: u32 = 30;
@@ -43,8 +45,9 @@ check! {
         description: "Each region where Claude is used logs model invocations \
                       (GetModelInvocationLoggingConfiguration) to CloudWatch Logs or S3 with text \
                       delivery on, so prompts and completions are recorded; with --regions all, a \
-                      region with no logging and no Claude invocation in 30 days (CloudWatch \
-                      AWS/Bedrock Invocations) is not in use",
+                      region with no logging, no Claude invocation in 30 days (CloudWatch \
+                      AWS/Bedrock Invocations) and no customer policy granting invoke there is not in \
+                      use",
         commands: [Audit],
         depends_on: [],
         after: [],
@@ -119,11 +122,17 @@ async fn invocation(
     region: &Region,
     options: &AuditOptions,
 ) -> (Finding, Option<(Region, InvocationLogging)>) {
-    // Whether Claude is used here matters only if logging is off, but asking both at once
-    // keeps a region to one round trip.
+    // Whether Claude is used here matters only if logging is off, but asking at once keeps a
+    // region to one round trip.
     let usage = async {
         if options.may_skip_unused() {
-            Some(aws.claude_invocations(region, USAGE_DAYS).await)
+            let (invocations, grants) = tokio::join!(
+                aws.claude_invocations(region, USAGE_DAYS),
+                aws.account_authorization()
+            );
+            let invoked = invocations.map(|count| count > 0.0);
+            let granted = grants.map(|account| grants_invoke_in(&account, region));
+            Some(invoked.and_then(|invoked| granted.map(|granted| invoked || granted)))
         } else {
             None
         }
@@ -140,14 +149,14 @@ async fn invocation(
     };
     let finding = if !config.has_destination() {
         // A usage that cannot be read leaves the region judged.
-        let unused = usage.is_some_and(|count| count.is_ok_and(|count| count == 0.0));
+        let unused = usage.is_some_and(|used| used.is_ok_and(|used| !used));
         if unused {
             Finding::skip(
                 &META,
                 kind::NOT_IN_USE,
                 format!(
-                    "Not in use: {region} has no invocation logging and no Claude invocation in {USAGE_DAYS} days \
-                     (--strict judges it anyway)"
+                    "Not in use: {region} has no invocation logging, no Claude invocation in {USAGE_DAYS} days and \
+                     no customer policy granting invoke there (--strict judges it anyway)"
                 ),
             )
         } else {
@@ -192,6 +201,58 @@ async fn invocation(
         .evidence("destinations", destinations(&config));
     let kept = config.has_destination().then(|| (region.clone(), config));
     (finding, kept)
+}
+
+/// Whether a customer policy that someone holds grants invoking Claude in `region`, through a
+/// profile of any geography or on demand (judged on sample ARNs of that region).
+fn grants_invoke_in(account: &AccountAuthorization, region: &Region) -> bool {
+    let model = "anthropic.claude-sonnet-4-6";
+    let mut samples = vec![format!(
+        "arn:aws:bedrock:{region}::foundation-model/{model}"
+    )];
+    for prefix in PROFILE_PREFIXES {
+        samples.push(format!(
+            "arn:aws:bedrock:{region}:{}:inference-profile/{prefix}.{model}",
+            account_of(account)
+        ));
+    }
+    let held: Vec<&str> = account
+        .policies
+        .iter()
+        .filter(|p| account.holders.iter().any(|h| h.attached.contains(&p.arn)))
+        .map(|p| p.document.as_str())
+        .chain(
+            account
+                .holders
+                .iter()
+                .flat_map(|h| h.inline.iter().map(|(_, d)| d.as_str())),
+        )
+        .collect();
+    held.into_iter()
+        .filter_map(|document| Policy::from_json(document).ok())
+        .any(|policy| {
+            let set = PolicySet {
+                identity: vec![NamedPolicy {
+                    name: String::new(),
+                    policy,
+                }],
+                boundary: None,
+            };
+            samples.iter().any(|arn| {
+                let request = Request::new("bedrock:InvokeModel", arn.clone())
+                    .with("aws:RequestedRegion", vec![region.to_string()]);
+                evaluate(&set, &request).decision == Decision::Allowed
+            })
+        })
+}
+
+/// The account the principals belong to, from their ARNs.
+fn account_of(account: &AccountAuthorization) -> String {
+    account
+        .holders
+        .iter()
+        .find_map(|h| h.arn.split(':').nth(4).map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn destinations(config: &InvocationLogging) -> String {

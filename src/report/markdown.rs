@@ -101,14 +101,15 @@ fn report_text(report: &Report) -> String {
         let _ = writeln!(out, "## Passed and skipped\n");
         let _ = writeln!(
             out,
-            "| Status | Check | Region | Resource | Finding |\n|---|---|---|---|---|"
+            "| Status | Check | Controls | Region | Resource | Finding |\n|---|---|---|---|---|---|"
         );
         for f in rest {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} | {} — {} |",
+                "| {} | `{}` | {} | {} | {} | {} — {} |",
                 symbol(f.status),
                 f.check,
+                f.controls.join(", "),
                 cell(f.region.as_deref().unwrap_or("")),
                 cell(f.resource.as_deref().unwrap_or("")),
                 cell(&f.title),
