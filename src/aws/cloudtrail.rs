@@ -232,4 +232,38 @@ impl AwsReader {
             )
             .await
     }
+
+    /// LookupEvents for `bedrock-mantle.amazonaws.com` in `region` over the last `days` days:
+    /// how many calls to the Mantle endpoint the first page shows (enough to say it is used).
+    pub async fn recent_mantle_calls(&self, region: &Region, days: u64) -> Result<usize, AwsError> {
+        const OP: &Operation = &catalog::LOOKUP_EVENTS;
+        self.cache
+            .get(
+                self.log(),
+                CallKey::new(OP, Some(region.as_str()), format!("bedrock-mantle|{days}")),
+                || async {
+                    let end = std::time::SystemTime::now();
+                    let start = end - std::time::Duration::from_secs(days * 86_400);
+                    let source = LookupAttribute::builder()
+                        .attribute_key(LookupAttributeKey::EventSource)
+                        .attribute_value("bedrock-mantle.amazonaws.com")
+                        .build()
+                        .map_err(|e| {
+                            AwsError::new(super::AwsErrorKind::Invalid, OP, e.to_string())
+                        })?;
+                    let out = self
+                        .session
+                        .cloudtrail(region)
+                        .lookup_events()
+                        .lookup_attributes(source)
+                        .start_time(start.into())
+                        .end_time(end.into())
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(OP, e))?;
+                    Ok(out.events().len())
+                },
+            )
+            .await
+    }
 }

@@ -9,11 +9,15 @@ use super::per_region;
 use crate::aws::AwsReader;
 use crate::domain::models::PROFILE_PREFIXES;
 use crate::domain::{AccountAuthorization, InvocationLogging, Region};
-use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity, Status,
+};
 use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
 
 /// How far back a Claude invocation makes a region "in use".
 const USAGE_DAYS: u32 = 30;
+/// How far back CloudTrail is asked for calls to the Mantle endpoint.
+const MANTLE_DAYS: u64 = 7;
 
 /// What `audit` hands its checks.
 #[derive(Clone, Debug, Default)]
@@ -47,7 +51,8 @@ check! {
                       delivery on, so prompts and completions are recorded; with --regions all, a \
                       region with no logging, no Claude invocation in 30 days (CloudWatch \
                       AWS/Bedrock Invocations) and no customer policy granting invoke there is not in \
-                      use",
+                      use; calls to the Mantle endpoint that CloudTrail shows (LookupEvents), which \
+                      invocation logging does not capture, are named",
         commands: [Audit],
         depends_on: [],
         after: [],
@@ -137,7 +142,11 @@ async fn invocation(
             None
         }
     };
-    let (config, usage) = tokio::join!(aws.invocation_logging(region), usage);
+    let (config, usage, mantle) = tokio::join!(
+        aws.invocation_logging(region),
+        usage,
+        aws.recent_mantle_calls(region, MANTLE_DAYS)
+    );
     let config = match config {
         Ok(config) => config,
         Err(error) => {
@@ -196,9 +205,36 @@ async fn invocation(
             ),
         )
     };
-    let finding = finding
+    let mut finding = finding
         .region(region.as_str())
         .evidence("destinations", destinations(&config));
+    // The Mantle endpoint's calls are in CloudTrail, never in invocation logs.
+    if let Ok(calls) = mantle
+        && calls > 0
+    {
+        finding = finding.evidence("mantle_calls", calls);
+        if finding.status == Status::Pass {
+            finding = Finding::warn(
+                &META,
+                kind::MANTLE,
+                Severity::Medium,
+                "Mantle endpoint traffic is not logged",
+                format!(
+                    "{region} logs Bedrock Runtime invocations, text included, to {}, but CloudTrail shows {calls} \
+                     call(s) to the Mantle endpoint in the last {MANTLE_DAYS} days, which invocation logging does \
+                     not capture: their prompts and completions are recorded nowhere",
+                    destinations(&config)
+                ),
+                Remediation::new(
+                    "Move those callers to Bedrock Runtime (for Claude Code, unset CLAUDE_CODE_USE_MANTLE), or \
+                     accept CloudTrail's bedrock-mantle.amazonaws.com events as the only record",
+                ),
+            )
+            .region(region.as_str())
+            .evidence("destinations", destinations(&config))
+            .evidence("mantle_calls", calls);
+        }
+    }
     let kept = config.has_destination().then(|| (region.clone(), config));
     (finding, kept)
 }

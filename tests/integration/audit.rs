@@ -777,3 +777,53 @@ fn recent_invocations_served_outside_the_geography_fail_residency() {
             .starts_with("1 of the 3 Claude invocations from us-east-1")
     );
 }
+
+#[test]
+fn calls_to_the_mantle_endpoint_in_cloudtrail_are_named_as_unlogged() {
+    let emulator = compliant_account(&["us-east-1"], "30");
+    let event = |id: &str| {
+        json!({
+            "EventId": id,
+            "EventName": "CreateInference",
+            "EventSource": "bedrock-mantle.amazonaws.com",
+            "EventTime": 1764496800,
+            "Resources": [],
+            "CloudTrailEvent": json!({
+                "eventSource": "bedrock-mantle.amazonaws.com",
+                "eventName": "CreateInference",
+                "awsRegion": "us-east-1"
+            }).to_string()
+        })
+    };
+    let mantle = crate::support::front::Fixture {
+        status: 200,
+        content_type: "application/x-amz-json-1.1".into(),
+        headers: Vec::new(),
+        body: json!({"Events": [event("m-1"), event("m-2")]})
+            .to_string()
+            .into(),
+    };
+    emulator.on(
+        "cloudtrail:LookupEvents",
+        Rule::Match(
+            vec![("bedrock-mantle.amazonaws.com".into(), Rule::Fixture(mantle))],
+            Box::new(Rule::Fixture(fixture("cloudtrail/LookupEvents.none.json"))),
+        ),
+    );
+    let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
+    let mut expect = compliant_in("us-east-1");
+    expect[0] = row(
+        "logging.invocation",
+        "mantle-not-captured",
+        "warn",
+        "us-east-1",
+    );
+    assert_eq!(controls(&report), expect);
+    let warned = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "logging.invocation/mantle-not-captured")
+        .unwrap();
+    assert_eq!(warned["evidence"]["mantle_calls"], 2);
+}
