@@ -14,10 +14,11 @@ use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remedia
 check! {
     CloudTrailTrail = "cloudtrail.trail" {
         title: "CloudTrail covers Bedrock",
-        description: "Each region is covered by a trail (its own, a multi-region trail or an organization \
-                      trail's shadow: DescribeTrails) that is logging (GetTrailStatus) and records management \
-                      events without excluding bedrock.amazonaws.com, by basic or advanced event selectors \
-                      (GetEventSelectors, never HasCustomEventSelectors)",
+        description: "Each region is covered by a multi-region trail or an organization trail (its shadow: \
+                      DescribeTrails) that is logging (GetTrailStatus) and records management events \
+                      without excluding bedrock.amazonaws.com, by basic or advanced event selectors \
+                      (GetEventSelectors, never HasCustomEventSelectors); a single-region trail is not \
+                      the control",
         commands: [Audit],
         depends_on: [],
         after: [],
@@ -166,6 +167,15 @@ fn judge(region: &Region, judged: &[Judged]) -> Finding {
             "trail"
         };
         match answer {
+            Ok((true, selectors)) if !trail.multi_region && !trail.organization => {
+                if management_coverage(selectors) == Coverage::Covered {
+                    reasons.push(format!(
+                        "trail {} records Bedrock in {region} only: the control is a trail over every region \
+                         (CIS 3.1), so a region Bedrock is used in next is not recorded",
+                        trail.arn
+                    ));
+                }
+            }
             Ok((true, selectors)) => match management_coverage(selectors) {
                 Coverage::Covered => {
                     return Finding::pass(
@@ -229,7 +239,8 @@ fn judge(region: &Region, judged: &[Judged]) -> Finding {
             reasons.join("; ")
         ),
         Remediation::new(
-            "Start logging on the trail, or give it a selector of all management events without excluding \
+            "Make the trail multi-region (aws cloudtrail update-trail --name TRAIL --is-multi-region-trail), start \
+             its logging, or give it a selector of all management events without excluding \
              bedrock.amazonaws.com: aws cloudtrail put-event-selectors --trail-name TRAIL --event-selectors \
              '[{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}]' (this replaces its selectors: \
              add any data-event selectors it has)",
@@ -271,6 +282,34 @@ mod tests {
                     .collect(),
             }],
         }
+    }
+
+    fn trail(multi_region: bool) -> Trail {
+        Trail {
+            name: "t".into(),
+            arn: "arn:aws:cloudtrail:us-east-1:123456789012:trail/t".into(),
+            home_region: "us-east-1".into(),
+            multi_region,
+            organization: false,
+        }
+    }
+
+    #[test]
+    fn only_a_trail_over_every_region_is_the_control() {
+        let region: Region = "us-east-1".parse().unwrap();
+        let judged = |multi_region| {
+            judge(
+                &region,
+                &[Judged {
+                    trail: trail(multi_region),
+                    answer: Ok((true, basic("All", true, &[]))),
+                }],
+            )
+        };
+        assert_eq!(judged(true).kind, kind::COVERED);
+        let single = judged(false);
+        assert_eq!(single.kind, kind::NOT_COVERED);
+        assert!(single.message.contains("CIS 3.1"), "{}", single.message);
     }
 
     #[test]
