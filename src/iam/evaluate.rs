@@ -311,9 +311,8 @@ fn base_match(operator: Operator, policy: &str, value: &str) -> bool {
         StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
             literal(policy).to_lowercase() == value.to_lowercase()
         }
-        StringLike | StringNotLike | ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => {
-            matches(&pattern_tokens(policy), value, false)
-        }
+        StringLike | StringNotLike => matches(&pattern_tokens(policy), value, false),
+        ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => arn_match(policy, value),
         NumericEquals | NumericNotEquals => compare(number(policy), number(value), |a, b| a == b),
         NumericLessThan => compare(number(value), number(policy), |v, p| v < p),
         NumericLessThanEquals => compare(number(value), number(policy), |v, p| v <= p),
@@ -329,6 +328,21 @@ fn base_match(operator: Operator, policy: &str, value: &str) -> bool {
         IpAddress | NotIpAddress => in_range(&literal(policy), value),
         Null => false,
     }
+}
+
+/// AWS compares an ARN condition one colon-delimited component at a time (partition, service,
+/// region, account, resource, the last keeping any further colons), each with its own
+/// wildcards: `arn:aws:bedrock:*` has four components and matches no full ARN, and a `*` in
+/// the account stays in the account.
+fn arn_match(policy: &str, value: &str) -> bool {
+    let pattern: Vec<&str> = policy.splitn(6, ':').collect();
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    pattern.len() == 6
+        && parts.len() == 6
+        && pattern
+            .iter()
+            .zip(&parts)
+            .all(|(p, v)| matches(&pattern_tokens(p), v, false))
 }
 
 fn compare(a: Option<f64>, b: Option<f64>, op: impl Fn(f64, f64) -> bool) -> bool {
