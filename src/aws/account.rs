@@ -7,6 +7,7 @@ use std::sync::Arc;
 use aws_smithy_types::date_time::Format;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
+use super::bedrock::metric_sum;
 use super::catalog::{self, Operation};
 use super::iam::decode;
 use super::{AwsError, AwsReader, CallKey};
@@ -193,7 +194,7 @@ impl AwsReader {
                 let search = format!(
                     "SEARCH('{{AWS/Bedrock,ModelId}} MetricName=\"Invocations\" anthropic', 'Sum', {period})"
                 );
-                let pages = self
+                let request = self
                     .session
                     .cloudwatch(region)
                     .get_metric_data()
@@ -206,16 +207,8 @@ impl AwsReader {
                             .return_data(true)
                             .build(),
                     )
-                    .into_paginator()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                Ok(pages
-                    .into_iter()
-                    .flat_map(|page| page.metric_data_results.unwrap_or_default())
-                    .flat_map(|result| result.values.unwrap_or_default())
-                    .sum())
+                ;
+                metric_sum(request).await
             })
             .await
     }

@@ -81,6 +81,23 @@ impl Session {
     }
 }
 
+/// The sum of every value of every series a GetMetricData request returns, every page.
+pub(super) async fn metric_sum(
+    request: aws_sdk_cloudwatch::operation::get_metric_data::builders::GetMetricDataFluentBuilder,
+) -> Result<f64, AwsError> {
+    let pages = request
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| AwsError::from_sdk(&catalog::GET_METRIC_DATA, e))?;
+    Ok(pages
+        .into_iter()
+        .flat_map(|page| page.metric_data_results.unwrap_or_default())
+        .flat_map(|result| result.values.unwrap_or_default())
+        .sum())
+}
+
 impl AwsReader {
     /// The `AWS/Bedrock` `Invocations` recorded in `region` over the last `days` days under
     /// any of `model_ids` (the `ModelId` dimension: the base model ID, or the inference
@@ -129,17 +146,7 @@ impl AwsReader {
                             .build(),
                     );
                 }
-                let pages = request
-                    .into_paginator()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                Ok(pages
-                    .into_iter()
-                    .flat_map(|page| page.metric_data_results.unwrap_or_default())
-                    .flat_map(|result| result.values.unwrap_or_default())
-                    .sum())
+                metric_sum(request).await
             })
             .await
     }

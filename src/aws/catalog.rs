@@ -78,17 +78,16 @@ pub struct Operation {
     /// The API's operation name, as the SDK and AWS's documentation spell it.
     pub name: &'static str,
     pub access: Access,
+    /// The IAM action, where the service names it apart from the operation.
+    iam: Option<&'static str>,
 }
 
 impl Operation {
     /// The IAM action that authorizes this operation.
     pub fn iam_action(&self) -> String {
-        match (self.service, self.name) {
-            // S3 names this action apart from its operation.
-            (Service::S3, "GetBucketLifecycleConfiguration") => {
-                "s3:GetLifecycleConfiguration".into()
-            }
-            _ => format!("{}:{}", self.service.iam_prefix(), self.name),
+        match self.iam {
+            Some(action) => action.to_string(),
+            None => format!("{}:{}", self.service.iam_prefix(), self.name),
         }
     }
 
@@ -107,15 +106,18 @@ impl fmt::Display for Operation {
 }
 
 macro_rules! catalog {
-    ($($konst:ident = $service:ident $name:literal $access:ident;)*) => {
+    ($($konst:ident = $service:ident $name:literal $access:ident $(as $iam:literal)?;)*) => {
         $(pub static $konst: Operation = Operation {
             service: Service::$service,
             name: $name,
             access: Access::$access,
+            iam: catalog!(@iam $($iam)?),
         };)*
         /// Every operation, in the order of this catalog.
         pub static ALL: &[&Operation] = &[$(&$konst),*];
     };
+    (@iam $iam:literal) => { Some($iam) };
+    (@iam) => { None };
 }
 
 catalog! {
@@ -164,7 +166,7 @@ catalog! {
     GET_EVENT_SELECTORS = CloudTrail "GetEventSelectors" Read;
     LOOKUP_EVENTS = CloudTrail "LookupEvents" Read;
 
-    GET_BUCKET_LIFECYCLE_CONFIGURATION = S3 "GetBucketLifecycleConfiguration" Read;
+    GET_BUCKET_LIFECYCLE_CONFIGURATION = S3 "GetBucketLifecycleConfiguration" Read as "s3:GetLifecycleConfiguration";
 
     INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
     INVOKE_MODEL_WITH_RESPONSE_STREAM = BedrockRuntime "InvokeModelWithResponseStream" Read;

@@ -224,7 +224,7 @@ impl AwsReader {
         self.cache
             .get(self.log(), key, || async {
                 let auth = self.mantle_auth(OP).await?;
-                let base = self.mantle_endpoint(region);
+                let get = self.mantle_get(OP, &self.mantle_endpoint(region), region, auth);
                 let mut models = Vec::new();
                 let mut after: Option<String> = None;
                 for _ in 0..MAX_PAGES {
@@ -238,9 +238,10 @@ impl AwsReader {
                             )
                         ),
                     };
-                    let page = self
-                        .mantle_get(OP, &base, region, auth.clone(), path)
-                        .await?;
+                    let page = get
+                        .invoke(path)
+                        .await
+                        .map_err(|e| AwsError::from_sdk(OP, e))?;
                     let page: Page = serde_json::from_slice(&page).map_err(|e| {
                         AwsError::new(
                             AwsErrorKind::Malformed,
@@ -302,14 +303,15 @@ impl AwsReader {
             .map_err(|e| AwsError::new(AwsErrorKind::NoCredentials, op, super::error_chain(&e)))
     }
 
-    async fn mantle_get(
+    /// A GET of the endpoint, built once and invoked for each path (each page of a list):
+    /// the SDK's HTTP client, retries and timeouts, with `auth` on every attempt.
+    fn mantle_get(
         &self,
         op: &'static CatalogOperation,
         base: &str,
         region: &Region,
         auth: Auth,
-        path: String,
-    ) -> Result<Vec<u8>, AwsError> {
+    ) -> Operation<String, Vec<u8>, MantleError> {
         let config = &self.session.config;
         let mut builder = Operation::builder()
             .service_name(SERVICE_NAME)
@@ -348,7 +350,7 @@ impl AwsReader {
         if let Some(time) = config.time_source() {
             builder = builder.time_source(time);
         }
-        let operation = builder
+        builder
             .serializer(move |path: String| {
                 let mut request = HttpRequest::new(SdkBody::empty());
                 request.set_uri(path.as_str())?;
@@ -365,11 +367,7 @@ impl AwsReader {
                     .map(<[u8]>::to_vec)
                     .ok_or_else(|| OrchestratorError::other("the answer was streamed"))
             })
-            .build();
-        operation
-            .invoke(path)
-            .await
-            .map_err(|e| AwsError::from_sdk(op, e))
+            .build()
     }
 }
 
