@@ -1,4 +1,5 @@
-//! JUnit XML: one test suite per check, one test case per finding. A failure is a `<failure>`,
+//! JUnit XML: one test suite per check, one test case per finding, named by its code with where
+//! it is (account, region, resource) as its class. A failure is a `<failure>`,
 //! an error an `<error>`, a skip `<skipped>`; a warning passes with the warning on its
 //! `<system-out>`, since JUnit has no such outcome.
 
@@ -69,9 +70,11 @@ fn report_xml(report: &Report) -> String {
             count(findings, Status::Skip)
         );
         for f in findings {
-            let mut name = f.code();
+            // The code names the case (DESIGN); where it is, the class.
+            let name = f.code();
+            let mut class = check.to_string();
             for part in [&f.account, &f.region, &f.resource].into_iter().flatten() {
-                name.push_str(&format!(" [{part}]"));
+                class.push_str(&format!(" [{part}]"));
             }
             let body = match &f.remediation {
                 Some(fix) => format!("{}\n\nRemediation: {fix}", f.message),
@@ -80,7 +83,7 @@ fn report_xml(report: &Report) -> String {
             let _ = write!(
                 out,
                 "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
-                escape(check),
+                escape(&class),
                 escape(&name)
             );
             let element = match f.status {

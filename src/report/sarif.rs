@@ -1,5 +1,6 @@
-//! SARIF 2.1.0, as GitHub code scanning reads it: one rule per check of the run (its title,
-//! its description as help, its controls as tags), one result per finding that needs action
+//! SARIF 2.1.0, as GitHub code scanning reads it: one rule per finding code of the checks the
+//! run had (the check's description as help, its controls as tags), one result per finding that
+//! needs action
 //! (fail and error as `error`, warn as `warning`). Findings are about AWS resources, not files:
 //! each result's location is a stable pseudo-path (`aws/ACCOUNT/REGION/check`) with the
 //! resource as a logical location, and a fingerprint so a re-run updates the same alert.
@@ -8,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::controls;
 use super::{Document, Report};
-use crate::engine::{Finding, Severity, Status};
+use crate::engine::{CheckMeta, Finding, Severity, Status};
 
 pub fn render(document: &Document) -> Option<String> {
     match document {
@@ -54,17 +55,23 @@ fn fingerprint(f: &Finding) -> String {
 }
 
 fn sarif(report: &Report) -> Value {
-    let rules: Vec<Value> = report
+    // One rule per finding code of the checks that ran: the code is the rule ID (DESIGN).
+    let codes: Vec<(&CheckMeta, String)> = report
         .checks
         .iter()
-        .map(|meta| {
+        .flat_map(|meta| meta.codes().into_iter().map(move |code| (*meta, code)))
+        .collect();
+    let rules: Vec<Value> = codes
+        .iter()
+        .map(|(meta, code)| {
             let tags: Vec<String> = std::iter::once("security".to_string())
                 .chain(controls::of_check(meta.id).iter().cloned())
                 .collect();
+            let kind = code.rsplit('/').next().unwrap_or(code);
             json!({
-                "id": meta.id,
-                "name": meta.id.replace(['.', '-'], "_"),
-                "shortDescription": {"text": meta.title},
+                "id": code,
+                "name": code.replace(['.', '-', '/'], "_"),
+                "shortDescription": {"text": format!("{}: {kind}", meta.title)},
                 "fullDescription": {"text": meta.description},
                 "help": {"text": format!("{}. Each result carries the fix for what it found.", meta.description)},
                 "defaultConfiguration": {"level": "error"},
@@ -75,7 +82,7 @@ fn sarif(report: &Report) -> Value {
             })
         })
         .collect();
-    let index = |check: &str| report.checks.iter().position(|m| m.id == check);
+    let index = |code: &str| codes.iter().position(|(_, c)| c == code);
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -92,7 +99,7 @@ fn sarif(report: &Report) -> Value {
                 f.check
             );
             let mut result = json!({
-                "ruleId": f.check,
+                "ruleId": f.code(),
                 "level": level(f.status),
                 "message": {"text": text},
                 "locations": [{
@@ -111,7 +118,7 @@ fn sarif(report: &Report) -> Value {
                     "evidence": f.evidence,
                 },
             });
-            if let Some(i) = index(f.check) {
+            if let Some(i) = index(&f.code()) {
                 result["ruleIndex"] = json!(i);
             }
             result

@@ -437,6 +437,18 @@ fn the_junit_report_is_xml_a_ci_system_reads() {
         "us-west-2's logging, and nothing else"
     );
     assert_eq!(root.attribute("failures"), Some("1"));
+    let failing = cases
+        .iter()
+        .find(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .unwrap();
+    assert_eq!(
+        (failing.attribute("name"), failing.attribute("classname")),
+        (
+            Some("logging.invocation/off"),
+            Some("logging.invocation [123456789012] [us-west-2]")
+        ),
+        "the code names the case (DESIGN), where it is the class"
+    );
     let suites: Vec<&str> = root
         .children()
         .filter(|n| n.has_tag_name("testsuite"))
@@ -496,13 +508,15 @@ fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act
     assert_eq!(driver["name"], "bedrock-preflight");
     let rules = driver["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    for check in [
-        "logging.invocation",
-        "cloudtrail.trail",
-        "iam.overbroad",
-        "iam.api-keys",
+    // Rule IDs are the finding codes (DESIGN), every code of every check that ran.
+    for code in [
+        "logging.invocation/off",
+        "cloudtrail.trail/no-trail",
+        "iam.overbroad/broad-grant",
+        "iam.api-keys/active-long-term-key",
+        "iam.api-keys/read-failed",
     ] {
-        assert!(ids.contains(&check), "{check} in {ids:?}");
+        assert!(ids.contains(&code), "{code} in {ids:?}");
     }
     for rule in rules {
         assert!(
@@ -521,7 +535,7 @@ fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act
     }
     let logging = rules
         .iter()
-        .find(|r| r["id"] == "logging.invocation")
+        .find(|r| r["id"] == "logging.invocation/off")
         .unwrap();
     assert!(
         logging["properties"]["tags"]
@@ -532,7 +546,7 @@ fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act
     let results = runs[0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "only what needs action: {results:#?}");
     let result = &results[0];
-    assert_eq!(result["ruleId"], "logging.invocation");
+    assert_eq!(result["ruleId"], "logging.invocation/off");
     assert_eq!(result["level"], "error");
     let index = result["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules[index]["id"], result["ruleId"]);
