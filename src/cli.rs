@@ -217,11 +217,34 @@ pub enum PolicyCommand {
         action: String,
         #[arg(long, value_name = "ARN")]
         resource: String,
+        /// The caller's permission boundary
         #[arg(long, value_name = "FILE")]
         boundary: Option<PathBuf>,
         /// Request context; repeat a key for several values
         #[arg(long = "context", value_name = "KEY=VALUE")]
         context: Vec<String>,
+        /// The caller: a user, role, assumed-role, federated-user or root ARN, or a service
+        /// principal; sets aws:PrincipalArn and aws:PrincipalAccount, and is what a
+        /// resource-based policy's Principal is matched against
+        #[arg(long, value_name = "ARN")]
+        principal: Option<String>,
+        /// The account owning the resource [default: the account in the resource ARN]; a
+        /// different account from the principal's makes the request cross-account
+        #[arg(long, value_name = "ID")]
+        resource_account: Option<String>,
+        /// Service control policies of one organization level, comma-separated; once per
+        /// level, root first (an empty value is a level with no policy)
+        #[arg(long = "scp", value_name = "FILES")]
+        scps: Vec<String>,
+        /// Resource control policies of one organization level, as --scp
+        #[arg(long = "rcp", value_name = "FILES")]
+        rcps: Vec<String>,
+        /// The resource-based policy of the resource
+        #[arg(long, value_name = "FILE")]
+        resource_policy: Option<PathBuf>,
+        /// The session policy passed when the caller's session was created
+        #[arg(long, value_name = "FILE")]
+        session_policy: Option<PathBuf>,
     },
     /// Evaluate a live principal's own policies (read from IAM) for one action and resource
     Explain {

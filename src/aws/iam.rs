@@ -241,7 +241,11 @@ impl AwsReader {
             Some(arn) => Some(self.managed_policy(&arn).await?),
             None => None,
         };
-        Ok(Arc::new(PolicySet { identity, boundary }))
+        Ok(Arc::new(PolicySet {
+            identity,
+            boundary,
+            ..PolicySet::default()
+        }))
     }
 
     async fn groups_for_user(&self, user_name: &str) -> Result<Vec<String>, AwsError> {

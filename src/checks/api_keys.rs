@@ -162,10 +162,7 @@ fn long_term_use_denied(account: &AccountAuthorization, user: &str) -> Option<Ve
             }
         }
     }
-    let set = PolicySet {
-        identity,
-        boundary: None,
-    };
+    let set = PolicySet::identity(identity);
     let request = Request::new("bedrock:CallWithBearerToken", "*")
         .with("bedrock:bearerTokenType", vec!["LONG_TERM".into()]);
     let evaluation = evaluate(&set, &request);

@@ -606,13 +606,10 @@ mod tests {
     }
 
     fn policies(document: Value) -> PolicySet {
-        PolicySet {
-            identity: vec![NamedPolicy {
-                name: "team-policy".into(),
-                policy: Policy::parse(&document).unwrap(),
-            }],
-            boundary: None,
-        }
+        PolicySet::identity(vec![NamedPolicy {
+            name: "team-policy".into(),
+            policy: Policy::parse(&document).unwrap(),
+        }])
     }
 
     #[test]

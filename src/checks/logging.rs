@@ -267,13 +267,10 @@ fn grants_invoke_in(account: &AccountAuthorization, region: &Region) -> bool {
     held.into_iter()
         .filter_map(|document| Policy::from_json(document).ok())
         .any(|policy| {
-            let set = PolicySet {
-                identity: vec![NamedPolicy {
-                    name: String::new(),
-                    policy,
-                }],
-                boundary: None,
-            };
+            let set = PolicySet::identity(vec![NamedPolicy {
+                name: String::new(),
+                policy,
+            }]);
             samples.iter().any(|arn| {
                 let request = Request::new("bedrock:InvokeModel", arn.clone())
                     .with("aws:RequestedRegion", vec![region.to_string()]);

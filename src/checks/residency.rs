@@ -268,13 +268,10 @@ fn granted(account: &AccountAuthorization, geography: &str, account_id: &str) ->
         let Ok(policy) = Policy::from_json(document) else {
             continue;
         };
-        let set = PolicySet {
-            identity: vec![NamedPolicy {
-                name: name.clone(),
-                policy,
-            }],
-            boundary: None,
-        };
+        let set = PolicySet::identity(vec![NamedPolicy {
+            name: name.clone(),
+            policy,
+        }]);
         let outside: Vec<&str> = samples
             .iter()
             .filter(|(_, arn, region)| {

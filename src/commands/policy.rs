@@ -5,7 +5,9 @@ use super::{Output, apply, session, templates};
 use crate::aws::AwsReader;
 use crate::cli::{GlobalArgs, PolicyCommand};
 use crate::domain::Arn;
-use crate::iam::{Decision, Evaluation, NamedPolicy, Policy, PolicySet, Request, evaluate};
+use crate::iam::{
+    Caller, Decision, Evaluation, NamedPolicy, Policy, PolicySet, PolicyType, Request, evaluate,
+};
 use crate::report::Document;
 use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 
@@ -17,15 +19,62 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             resource,
             boundary,
             context,
+            principal,
+            resource_account,
+            scps,
+            rcps,
+            resource_policy,
+            session_policy,
         } => {
             let mut output = Output::open(global)?;
-            let request = request(action, resource, context)?;
+            let mut request = request(action, resource, context)?;
+            let caller = principal
+                .as_deref()
+                .map(|text| {
+                    text.parse::<Caller>()
+                        .map_err(|e| usage(format!("--principal {e}")))
+                })
+                .transpose()?;
+            if resource_policy.is_some() && caller.is_none() {
+                return Err(usage(
+                    "--resource-policy needs --principal: a resource-based policy grants to principals",
+                ));
+            }
+            if session_policy.is_some() && caller.as_ref().is_some_and(|c| !c.is_session()) {
+                return Err(usage(
+                    "--session-policy applies to role and federated-user sessions, and --principal is neither",
+                ));
+            }
+            if let Some(account) = resource_account {
+                if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(usage(format!(
+                        "--resource-account '{account}' is not a 12-digit account ID"
+                    )));
+                }
+                request = request.with_resource_account(account);
+            }
+            if let Some(caller) = caller {
+                request = request.with_caller(caller);
+            }
             let set = PolicySet {
                 identity: policies
                     .iter()
-                    .map(|path| read(path))
+                    .map(|path| read(path, PolicyType::Identity))
                     .collect::<Result<_, _>>()?,
-                boundary: boundary.as_ref().map(|path| read(path)).transpose()?,
+                boundary: boundary
+                    .as_ref()
+                    .map(|path| read(path, PolicyType::Boundary))
+                    .transpose()?,
+                session: session_policy
+                    .iter()
+                    .map(|path| read(path, PolicyType::Session))
+                    .collect::<Result<_, _>>()?,
+                resource: resource_policy
+                    .as_ref()
+                    .map(|path| read(path, PolicyType::Resource))
+                    .transpose()?,
+                scps: levels(scps, PolicyType::Scp)?,
+                rcps: levels(rcps, PolicyType::Rcp)?,
             };
             let evaluation = evaluate(&set, &request);
             output.write(&Document::Evaluation(&request, &evaluation))?;
@@ -97,13 +146,32 @@ fn exit(evaluation: &Evaluation) -> u8 {
     }
 }
 
-fn read(path: &std::path::Path) -> Result<NamedPolicy, CommandError> {
+fn usage(message: impl Into<String>) -> CommandError {
+    CommandError::Usage(message.into())
+}
+
+fn read(path: &std::path::Path, kind: PolicyType) -> Result<NamedPolicy, CommandError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| CommandError::Usage(format!("cannot read policy {name}: {e}")))?;
-    let policy =
-        Policy::from_json(&text).map_err(|e| CommandError::Usage(format!("policy {name}: {e}")))?;
+        .map_err(|e| usage(format!("cannot read policy {name}: {e}")))?;
+    let policy = Policy::from_json_as(&text, kind)
+        .map_err(|e| usage(format!("{} {name}: {e}", kind.describe())))?;
     Ok(NamedPolicy { name, policy })
+}
+
+/// `--scp a.json,b.json --scp ""`: the policies of each organization level, root first.
+fn levels(values: &[String], kind: PolicyType) -> Result<Vec<Vec<NamedPolicy>>, CommandError> {
+    values
+        .iter()
+        .map(|level| {
+            level
+                .split(',')
+                .map(str::trim)
+                .filter(|file| !file.is_empty())
+                .map(|file| read(std::path::Path::new(file), kind))
+                .collect()
+        })
+        .collect()
 }
 
 fn request(action: &str, resource: &str, context: &[String]) -> Result<Request, CommandError> {

@@ -1,6 +1,9 @@
-//! Evaluation of one request against identity policies and an optional permission boundary:
-//! an explicit Deny anywhere wins; otherwise an Allow is needed in the identity policies and,
-//! when there is a boundary, in the boundary too.
+//! Evaluation of one request the way AWS documents it ("How AWS enforcement code logic
+//! evaluates requests"): an explicit Deny in any policy wins; then every level of the resource
+//! control policies and of the service control policies must allow; a resource-based policy
+//! that names the caller directly allows on its own in the same account; otherwise the identity
+//! policies, the permission boundary and the session policy must each allow, and across
+//! accounts the resource-based policy too.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,8 +14,10 @@ use aws_smithy_types::date_time::Format;
 
 use super::glob::{Token, matches, tokens};
 use super::policy::{
-    Condition, Effect, Elements, NamedPolicy, Operator, Policy, SetQualifier, Statement,
+    Condition, Effect, Elements, NamedPolicy, Operator, Policy, PolicyType, SetQualifier, Statement,
 };
+use super::principal::{Caller, CallerKind, Grant};
+use crate::domain::Arn;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -44,12 +49,15 @@ impl Decision {
 }
 
 /// One action on one resource, with the request context (keys are case-insensitive; a key
-/// may carry several values).
+/// may carry several values), the caller when known, and the account owning the resource when
+/// its ARN does not say.
 #[derive(Clone, Debug, Default)]
 pub struct Request {
     pub action: String,
     pub resource: String,
     context: HashMap<String, Vec<String>>,
+    caller: Option<Caller>,
+    resource_account: Option<String>,
 }
 
 impl Request {
@@ -57,7 +65,7 @@ impl Request {
         Request {
             action: action.into(),
             resource: resource.into(),
-            context: HashMap::new(),
+            ..Request::default()
         }
     }
 
@@ -67,6 +75,20 @@ impl Request {
             .or_default()
             .extend(values);
         self
+    }
+
+    pub fn with_caller(mut self, caller: Caller) -> Self {
+        self.caller = Some(caller);
+        self
+    }
+
+    pub fn with_resource_account(mut self, account: impl Into<String>) -> Self {
+        self.resource_account = Some(account.into());
+        self
+    }
+
+    pub fn caller(&self) -> Option<&Caller> {
+        self.caller.as_ref()
     }
 
     pub fn values(&self, key: &str) -> Option<&[String]> {
@@ -83,13 +105,73 @@ impl Request {
         entries.sort();
         entries
     }
+
+    /// The account that owns the resource: as given, else the resource ARN's.
+    fn owner(&self) -> Option<String> {
+        self.resource_account.clone().or_else(|| {
+            self.resource
+                .parse::<Arn>()
+                .ok()
+                .and_then(|arn| arn.account().map(str::to_string))
+        })
+    }
+
+    /// The global keys AWS sets from the caller and the resource, where the request does
+    /// not give them itself.
+    fn with_global_keys(&self) -> Request {
+        let mut request = self.clone();
+        let mut set = |key: &str, value: Option<String>| {
+            if let Some(value) = value
+                && request.values(key).is_none()
+            {
+                request.context.insert(key.to_lowercase(), vec![value]);
+            }
+        };
+        if let Some(caller) = &self.caller {
+            set("aws:PrincipalArn", caller.principal_arn());
+            set("aws:PrincipalAccount", caller.account().map(str::to_string));
+            set(
+                "aws:PrincipalType",
+                caller.principal_type().map(str::to_string),
+            );
+            set(
+                "aws:PrincipalIsAWSService",
+                Some((caller.kind() == CallerKind::Service).to_string()),
+            );
+            if caller.kind() == CallerKind::Service {
+                set(
+                    "aws:PrincipalServiceName",
+                    Some(caller.as_str().to_string()),
+                );
+            }
+        }
+        set("aws:ResourceAccount", self.owner());
+        request
+    }
 }
 
-/// The identity policies of a principal and its permission boundary, if any.
+/// Every policy that applies to a request. `scps` and `rcps` hold one entry per level of the
+/// organization, root first (a level without a policy denies everything); empty when the
+/// account is in no organization or the level's policies do not apply (the management
+/// account). `session` is empty when no session policy was passed.
 #[derive(Clone, Debug, Default)]
 pub struct PolicySet {
     pub identity: Vec<NamedPolicy>,
     pub boundary: Option<NamedPolicy>,
+    pub session: Vec<NamedPolicy>,
+    pub resource: Option<NamedPolicy>,
+    pub scps: Vec<Vec<NamedPolicy>>,
+    pub rcps: Vec<Vec<NamedPolicy>>,
+}
+
+impl PolicySet {
+    /// Identity policies alone.
+    pub fn identity(identity: Vec<NamedPolicy>) -> PolicySet {
+        PolicySet {
+            identity,
+            ..PolicySet::default()
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,30 +181,57 @@ pub struct MatchedStatement {
     /// Position in the policy's Statement list, from 0.
     pub index: usize,
     pub effect: Effect,
-    pub in_boundary: bool,
+    pub source: PolicyType,
+    /// The organization level of an SCP or RCP, root = 1.
+    pub level: Option<usize>,
 }
 
 impl MatchedStatement {
-    /// How a finding names it: the policy, and the Sid or else the position.
+    /// How a finding names it: the policy type where it is not an identity policy, the
+    /// policy, and the Sid or else the position.
     pub fn label(&self) -> String {
-        match &self.sid {
+        let statement = match &self.sid {
             Some(sid) => format!("{} (Sid {sid})", self.policy),
             None => format!("{} (statement {})", self.policy, self.index + 1),
+        };
+        match self.source {
+            PolicyType::Identity => statement,
+            other => format!("{} {statement}", other.describe()),
         }
     }
+}
+
+/// The layer whose policies denied: the first explicit Deny's, or for an implicit deny the
+/// first layer AWS found no Allow in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layer {
+    pub source: PolicyType,
+    pub level: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Evaluation {
     pub decision: Decision,
-    /// The statements that decided: the Denies for an explicit deny, the Allows (identity and
-    /// boundary) for an allow, none for an implicit deny.
+    /// The statements that decided: the Denies for an explicit deny, the Allows of every
+    /// layer that had to allow for an allow, none for an implicit deny.
     pub matched: Vec<MatchedStatement>,
+    /// `None` when allowed.
+    pub denied_by: Option<Layer>,
 }
 
 /// Actions AWS authorizes whatever the policies say, an explicit deny included: "No
 /// permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
 const ALWAYS_ALLOWED: &[&str] = &["sts:GetCallerIdentity"];
+
+/// What one layer's statements said of the request.
+#[derive(Default)]
+struct Said {
+    layer: Option<Layer>,
+    denies: Vec<MatchedStatement>,
+    allows: Vec<MatchedStatement>,
+    /// For a resource-based policy: how directly its Allows name the caller.
+    grant: Option<Grant>,
+}
 
 pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
     if ALWAYS_ALLOWED
@@ -132,53 +241,182 @@ pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
         return Evaluation {
             decision: Decision::Allowed,
             matched: Vec::new(),
+            denied_by: None,
         };
     }
-    let mut denies = Vec::new();
-    let mut allows = Vec::new();
-    let mut boundary_allows = Vec::new();
-    let sources = set
-        .identity
+    let request = &request.with_global_keys();
+    let caller = request.caller.as_ref();
+    let cross_account = match (caller.and_then(Caller::account), request.owner()) {
+        (Some(own), Some(owner)) => own != owner,
+        _ => false,
+    };
+    let service_linked = caller.is_some_and(Caller::is_service_linked);
+    // SCPs limit the principals of member accounts; RCPs the resources of member accounts.
+    // Neither touches a service-linked role, and SCPs do not bind AWS services.
+    let scps_apply = !service_linked && !caller.is_some_and(|c| c.kind() == CallerKind::Service);
+    let rcps_apply = !service_linked;
+    let has_boundary = set.boundary.is_some();
+    let scan = |policies: &[NamedPolicy], source: PolicyType, level: Option<usize>| {
+        scan(policies, Layer { source, level }, request, has_boundary)
+    };
+
+    let rcps: Vec<Said> = if rcps_apply {
+        set.rcps
+            .iter()
+            .enumerate()
+            .map(|(i, level)| scan(level, PolicyType::Rcp, Some(i + 1)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let scps: Vec<Said> = if scps_apply {
+        set.scps
+            .iter()
+            .enumerate()
+            .map(|(i, level)| scan(level, PolicyType::Scp, Some(i + 1)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let resource = set
+        .resource
+        .as_ref()
+        .map(|p| scan(std::slice::from_ref(p), PolicyType::Resource, None));
+    let identity = scan(&set.identity, PolicyType::Identity, None);
+    let boundary = set
+        .boundary
+        .as_ref()
+        .map(|p| scan(std::slice::from_ref(p), PolicyType::Boundary, None));
+    let session = (!set.session.is_empty()).then(|| scan(&set.session, PolicyType::Session, None));
+
+    let layers: Vec<&Said> = rcps
         .iter()
-        .map(|p| (p, false))
-        .chain(set.boundary.iter().map(|p| (p, true)));
-    for (named, in_boundary) in sources {
+        .chain(&scps)
+        .chain(&resource)
+        .chain(std::iter::once(&identity))
+        .chain(&boundary)
+        .chain(&session)
+        .collect();
+    if let Some(first) = layers.iter().find(|s| !s.denies.is_empty()) {
+        return Evaluation {
+            decision: Decision::ExplicitDeny,
+            matched: layers.iter().flat_map(|s| s.denies.clone()).collect(),
+            denied_by: first.layer,
+        };
+    }
+    let implicit = |layer: Option<Layer>| Evaluation {
+        decision: Decision::ImplicitDeny,
+        matched: Vec::new(),
+        denied_by: layer,
+    };
+    if let Some(level) = rcps.iter().chain(&scps).find(|s| s.allows.is_empty()) {
+        return implicit(level.layer);
+    }
+    let allowed = |parts: &[Option<&Said>]| Evaluation {
+        decision: Decision::Allowed,
+        matched: parts
+            .iter()
+            .flatten()
+            .chain(&rcps.iter().chain(&scps).collect::<Vec<_>>())
+            .flat_map(|s| s.allows.clone())
+            .collect(),
+        denied_by: None,
+    };
+    let allows = |said: &Option<Said>| said.as_ref().is_none_or(|s| !s.allows.is_empty());
+    // The root user is not limited by IAM policies, and has neither boundary nor session.
+    let root = caller.is_some_and(|c| c.kind() == CallerKind::Root);
+    let boundary_ok = root || allows(&boundary);
+    let session_ok = root || allows(&session);
+    let grant = resource.as_ref().and_then(|s| s.grant);
+    if !cross_account {
+        match grant {
+            Some(Grant::Direct) => return allowed(&[resource.as_ref()]),
+            Some(Grant::Role) if boundary_ok && session_ok => {
+                return allowed(&[resource.as_ref(), boundary.as_ref(), session.as_ref()]);
+            }
+            // The grant needs no identity policy, so what it lacks is the boundary's or the
+            // session policy's allow.
+            Some(Grant::Role) if !boundary_ok => {
+                return implicit(boundary.as_ref().and_then(|s| s.layer));
+            }
+            Some(Grant::Role) => return implicit(session.as_ref().and_then(|s| s.layer)),
+            _ => {}
+        }
+    }
+    if !root && identity.allows.is_empty() {
+        return implicit(identity.layer);
+    }
+    if !boundary_ok {
+        return implicit(boundary.as_ref().and_then(|s| s.layer));
+    }
+    if !session_ok {
+        return implicit(session.as_ref().and_then(|s| s.layer));
+    }
+    if cross_account && grant.is_none() {
+        return implicit(Some(Layer {
+            source: PolicyType::Resource,
+            level: None,
+        }));
+    }
+    allowed(&[
+        Some(&identity),
+        boundary.as_ref(),
+        session.as_ref(),
+        resource.as_ref().filter(|_| grant.is_some()),
+    ])
+}
+
+fn scan(policies: &[NamedPolicy], layer: Layer, request: &Request, has_boundary: bool) -> Said {
+    let mut said = Said {
+        layer: Some(layer),
+        ..Said::default()
+    };
+    for named in policies {
         for statement in &named.policy.statements {
             if !applies(&named.policy, statement, request) {
                 continue;
+            }
+            let mut grant = None;
+            if let Some(principals) = &statement.principals {
+                let applies_to_caller = match &request.caller {
+                    Some(caller) if statement.effect == Effect::Allow => {
+                        grant = caller.granted_by(principals);
+                        grant.is_some()
+                    }
+                    Some(caller) => caller.is_subject_of(principals, has_boundary),
+                    // An unknown caller is named only by "*"; a NotPrincipal Deny binds it.
+                    None => {
+                        principals.negated
+                            || principals
+                                .entries
+                                .contains(&super::policy::PrincipalEntry::Anyone)
+                    }
+                };
+                if !applies_to_caller {
+                    continue;
+                }
+                if request.caller.is_none() && !principals.negated {
+                    grant = Some(Grant::Direct);
+                }
             }
             let matched = MatchedStatement {
                 policy: named.name.clone(),
                 sid: statement.sid.clone(),
                 index: statement.index,
                 effect: statement.effect,
-                in_boundary,
+                source: layer.source,
+                level: layer.level,
             };
-            match (statement.effect, in_boundary) {
-                (Effect::Deny, _) => denies.push(matched),
-                (Effect::Allow, false) => allows.push(matched),
-                (Effect::Allow, true) => boundary_allows.push(matched),
+            match statement.effect {
+                Effect::Deny => said.denies.push(matched),
+                Effect::Allow => {
+                    said.allows.push(matched);
+                    said.grant = said.grant.max(grant);
+                }
             }
         }
     }
-    if !denies.is_empty() {
-        return Evaluation {
-            decision: Decision::ExplicitDeny,
-            matched: denies,
-        };
-    }
-    let boundary_ok = set.boundary.is_none() || !boundary_allows.is_empty();
-    if allows.is_empty() || !boundary_ok {
-        return Evaluation {
-            decision: Decision::ImplicitDeny,
-            matched: Vec::new(),
-        };
-    }
-    allows.extend(boundary_allows);
-    Evaluation {
-        decision: Decision::Allowed,
-        matched: allows,
-    }
+    said
 }
 
 fn applies(policy: &Policy, statement: &Statement, request: &Request) -> bool {
@@ -419,13 +657,10 @@ mod tests {
     use super::*;
 
     fn set(document: &str) -> PolicySet {
-        PolicySet {
-            identity: vec![NamedPolicy {
-                name: "p".into(),
-                policy: Policy::from_json(document).unwrap(),
-            }],
-            boundary: None,
-        }
+        PolicySet::identity(vec![NamedPolicy {
+            name: "p".into(),
+            policy: Policy::from_json(document).unwrap(),
+        }])
     }
 
     #[test]

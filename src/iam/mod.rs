@@ -1,6 +1,7 @@
-//! IAM policy documents: parse (refusing what AWS would refuse) and evaluate identity policies
-//! and permission boundaries for one request, the way AWS documents its evaluation logic, and
-//! say which statements decided. No AWS calls: callers bring the documents.
+//! IAM policy documents: parse (refusing what AWS would refuse) and evaluate one request against
+//! every policy type AWS evaluates (identity, permission boundary, session, resource-based, SCPs
+//! and RCPs per organization level), the way AWS documents its evaluation logic, and say which
+//! statements of which policy type decided. No AWS calls: callers bring the documents.
 //!
 //! Written here rather than wrapping `iam-rs`: see the README's IAM section for why.
 
@@ -8,10 +9,12 @@ mod breadth;
 mod evaluate;
 mod glob;
 mod policy;
+mod principal;
 
 pub use breadth::{Breadth, breadth};
-pub use evaluate::{Decision, Evaluation, MatchedStatement, PolicySet, Request, evaluate};
-pub use policy::{Effect, NamedPolicy, Policy, PolicyError, Statement};
+pub use evaluate::{Decision, Evaluation, Layer, MatchedStatement, PolicySet, Request, evaluate};
+pub use policy::{Effect, NamedPolicy, Policy, PolicyError, PolicyType, Statement};
+pub use principal::{Caller, CallerKind};
 
 /// Whether an `Action` pattern (wildcards allowed; IAM compares actions ignoring case) takes
 /// in `action`.

@@ -1,9 +1,49 @@
 //! A policy document parsed and validated: everything AWS would refuse to store is an error
-//! naming the statement and the element, so that evaluation never guesses.
+//! naming the statement and the element, so that evaluation never guesses. What a document may
+//! hold depends on its type (a Principal belongs in resource-based policies and RCPs only).
 
 use std::fmt;
 
 use serde_json::Value;
+
+use crate::domain::Arn;
+
+/// The kinds of policy AWS evaluates for a request, in the words of its evaluation logic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PolicyType {
+    Identity,
+    Boundary,
+    Session,
+    Resource,
+    Scp,
+    Rcp,
+}
+
+impl PolicyType {
+    /// The name in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyType::Identity => "identity",
+            PolicyType::Boundary => "permission-boundary",
+            PolicyType::Session => "session",
+            PolicyType::Resource => "resource",
+            PolicyType::Scp => "scp",
+            PolicyType::Rcp => "rcp",
+        }
+    }
+
+    /// The name in prose, as AWS's denial messages say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PolicyType::Identity => "identity-based policy",
+            PolicyType::Boundary => "permissions boundary",
+            PolicyType::Session => "session policy",
+            PolicyType::Resource => "resource-based policy",
+            PolicyType::Scp => "service control policy",
+            PolicyType::Rcp => "resource control policy",
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -50,6 +90,8 @@ pub struct Statement {
     pub index: usize,
     pub sid: Option<String>,
     pub effect: Effect,
+    /// `Principal` (`negated` false) or `NotPrincipal`; `None` in policies that name none.
+    pub principals: Option<Principals>,
     /// `Action` (`negated` false) or `NotAction`.
     pub actions: Elements,
     pub resources: Elements,
@@ -60,6 +102,34 @@ pub struct Statement {
 pub struct Elements {
     pub negated: bool,
     pub values: Vec<String>,
+}
+
+impl Elements {
+    /// A resource-based policy without `Resource` is about the resource it is attached to.
+    fn attached_resource() -> Elements {
+        Elements {
+            negated: true,
+            values: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Principals {
+    pub negated: bool,
+    pub entries: Vec<PrincipalEntry>,
+}
+
+/// One value of a `Principal` element. `arn:aws:iam::ID:root` and a bare account ID are the
+/// same thing to AWS: the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrincipalEntry {
+    Anyone,
+    Account(String),
+    Arn(Arn),
+    Service(String),
+    Federated(String),
+    CanonicalUser(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,7 +231,12 @@ pub struct Condition {
 }
 
 impl Policy {
+    /// An identity policy (also how a permission boundary or session policy reads).
     pub fn parse(document: &Value) -> Result<Policy, PolicyError> {
+        Policy::parse_as(document, PolicyType::Identity)
+    }
+
+    pub fn parse_as(document: &Value, kind: PolicyType) -> Result<Policy, PolicyError> {
         let Some(object) = document.as_object() else {
             return Err(PolicyError(
                 "a policy document must be a JSON object".into(),
@@ -193,7 +268,7 @@ impl Policy {
         let statements = statements
             .into_iter()
             .enumerate()
-            .map(|(index, s)| Statement::parse(index, s))
+            .map(|(index, s)| Statement::parse(index, s, kind))
             .collect::<Result<_, _>>()?;
         Ok(Policy {
             variables,
@@ -202,9 +277,13 @@ impl Policy {
     }
 
     pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
+        Policy::from_json_as(text, PolicyType::Identity)
+    }
+
+    pub fn from_json_as(text: &str, kind: PolicyType) -> Result<Policy, PolicyError> {
         let document: Value =
             serde_json::from_str(text).map_err(|e| PolicyError(format!("not JSON: {e}")))?;
-        Policy::parse(&document)
+        Policy::parse_as(&document, kind)
     }
 }
 
@@ -226,7 +305,7 @@ impl Statement {
             != self.actions.negated
     }
 
-    fn parse(index: usize, value: &Value) -> Result<Statement, PolicyError> {
+    fn parse(index: usize, value: &Value, kind: PolicyType) -> Result<Statement, PolicyError> {
         let Some(object) = value.as_object() else {
             return Err(PolicyError(format!(
                 "statement {} is not a JSON object",
@@ -260,20 +339,87 @@ impl Statement {
                 )));
             }
         }
-        let resources = elements(object, "Resource", "NotResource").map_err(error)?;
+        let resources = match kind {
+            PolicyType::Resource
+                if !object.contains_key("Resource") && !object.contains_key("NotResource") =>
+            {
+                Elements::attached_resource()
+            }
+            _ => elements(object, "Resource", "NotResource").map_err(error)?,
+        };
         let conditions = match object.get("Condition") {
             None => Vec::new(),
             Some(Value::Object(operators)) => conditions(operators).map_err(error)?,
             Some(_) => return Err(error("Condition must be an object".into())),
         };
-        Ok(Statement {
+        let principals = principals(object).map_err(error)?;
+        let statement = Statement {
             index,
             sid,
             effect,
+            principals,
             actions,
             resources,
             conditions,
-        })
+        };
+        statement.allowed_in(kind).map_err(error)?;
+        Ok(statement)
+    }
+
+    /// What AWS refuses to store in a policy of this type.
+    fn allowed_in(&self, kind: PolicyType) -> Result<(), String> {
+        let negated_principal = self.principals.as_ref().is_some_and(|p| p.negated);
+        if negated_principal && self.effect == Effect::Allow {
+            return Err("NotPrincipal may only be used with \"Effect\": \"Deny\"".into());
+        }
+        match kind {
+            PolicyType::Identity | PolicyType::Boundary | PolicyType::Session | PolicyType::Scp => {
+                if self.principals.is_some() {
+                    return Err(format!(
+                        "a {} names no Principal (only resource-based policies and RCPs do)",
+                        kind.describe()
+                    ));
+                }
+            }
+            PolicyType::Resource => {
+                if self.principals.is_none() {
+                    return Err(
+                        "a resource-based policy statement needs a Principal or NotPrincipal"
+                            .into(),
+                    );
+                }
+            }
+            PolicyType::Rcp => {
+                let anyone = self.principals.as_ref().is_some_and(|p| {
+                    !p.negated && p.entries.iter().all(|e| *e == PrincipalEntry::Anyone)
+                });
+                if !anyone {
+                    return Err(
+                        "an RCP's Principal must be \"*\" (conditions name principals)".into(),
+                    );
+                }
+                if self.actions.negated {
+                    return Err("an RCP cannot use NotAction".into());
+                }
+                let every_action = self.actions.values.iter().any(|a| a == "*");
+                match self.effect {
+                    // Only the RCPFullAWSAccess policy AWS attaches may allow.
+                    Effect::Allow
+                        if !every_action
+                            || self.resources.negated
+                            || self.resources.values != ["*"]
+                            || !self.conditions.is_empty() =>
+                    {
+                        return Err("an RCP may only Deny (Allow is RCPFullAWSAccess's alone: Action, Resource and Principal \"*\")".into());
+                    }
+                    Effect::Deny if every_action => {
+                        return Err("an RCP's Deny must name its actions (\"*\" is refused)".into());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -298,6 +444,66 @@ fn elements(
         return Err(format!("{plain} is an empty list"));
     }
     Ok(Elements { negated, values })
+}
+
+fn principals(object: &serde_json::Map<String, Value>) -> Result<Option<Principals>, String> {
+    let (negated, value) = match (object.get("Principal"), object.get("NotPrincipal")) {
+        (Some(_), Some(_)) => return Err("has both Principal and NotPrincipal".into()),
+        (Some(value), None) => (false, value),
+        (None, Some(value)) => (true, value),
+        (None, None) => return Ok(None),
+    };
+    let name = if negated { "NotPrincipal" } else { "Principal" };
+    let entries = match value {
+        Value::String(star) if star == "*" => vec![PrincipalEntry::Anyone],
+        Value::Object(map) if !map.is_empty() => {
+            let mut entries = Vec::new();
+            for (key, values) in map {
+                let values = strings(values)
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| format!("{name} {key} must be a string or a list of strings"))?;
+                for value in values {
+                    entries.push(principal_entry(key, &value).map_err(|e| format!("{name}: {e}"))?);
+                }
+            }
+            entries
+        }
+        _ => {
+            return Err(format!(
+                "{name} must be \"*\" or an object such as {{\"AWS\": \"arn:aws:iam::123456789012:role/name\"}}"
+            ));
+        }
+    };
+    Ok(Some(Principals { negated, entries }))
+}
+
+fn principal_entry(key: &str, value: &str) -> Result<PrincipalEntry, String> {
+    match key {
+        "AWS" if value == "*" => Ok(PrincipalEntry::Anyone),
+        // "You cannot use a wildcard to match part of a principal name or ARN."
+        _ if value.contains('*') || value.contains('?') => Err(format!(
+            "\"{value}\": a principal takes no wildcard other than \"*\" alone"
+        )),
+        "AWS" if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(PrincipalEntry::Account(value.to_string()))
+        }
+        "AWS" => {
+            let arn: Arn = value
+                .parse()
+                .map_err(|_| format!("\"{value}\" is neither an account ID nor an ARN"))?;
+            match (arn.service(), arn.resource(), arn.account()) {
+                ("iam", "root", Some(account)) => Ok(PrincipalEntry::Account(account.to_string())),
+                ("iam" | "sts", _, Some(_)) => Ok(PrincipalEntry::Arn(arn)),
+                _ => Err(format!("\"{value}\" is not an IAM or STS principal ARN")),
+            }
+        }
+        "Service" => Ok(PrincipalEntry::Service(value.to_string())),
+        "Federated" => Ok(PrincipalEntry::Federated(value.to_string())),
+        "CanonicalUser" => Ok(PrincipalEntry::CanonicalUser(value.to_string())),
+        other => Err(format!(
+            "unknown principal type \"{other}\" (AWS, Service, Federated or CanonicalUser)"
+        )),
+    }
 }
 
 fn strings(value: &Value) -> Option<Vec<String>> {

@@ -253,14 +253,11 @@ mod tests {
     #[test]
     fn the_api_key_policy_denies_long_term_keys_only() {
         use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
-        let set = PolicySet {
-            identity: vec![NamedPolicy {
-                name: "deny".into(),
-                policy: Policy::parse(&template("deny-long-term-api-keys").unwrap().document())
-                    .unwrap(),
-            }],
-            boundary: None,
-        };
+        let set = PolicySet::identity(vec![NamedPolicy {
+            name: "deny".into(),
+            policy: Policy::parse(&template("deny-long-term-api-keys").unwrap().document())
+                .unwrap(),
+        }]);
         let decide = |action: &str, key: &str, value: &str| {
             evaluate(
                 &set,

@@ -162,13 +162,10 @@ pub fn validate(
     claude_code: bool,
 ) -> Validation {
     let mut problems = lint(document, policy);
-    let set = PolicySet {
-        identity: vec![NamedPolicy {
-            name: target.to_string(),
-            policy: policy.clone(),
-        }],
-        boundary: None,
-    };
+    let set = PolicySet::identity(vec![NamedPolicy {
+        name: target.to_string(),
+        policy: policy.clone(),
+    }]);
     let mut proofs: Vec<Proof> = Vec::new();
     let mut seen = BTreeSet::new();
     let mut wanted: Vec<(Expect, String, Request)> =

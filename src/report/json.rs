@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::{Document, Examined, Report};
 use crate::domain::format_time;
 use crate::engine::{CheckMeta, Summary};
-use crate::iam::{Evaluation, Request};
+use crate::iam::{Evaluation, PolicyType, Request};
 use crate::plan::{Outcome, Plan, Rerun, StepResult};
 use crate::policy::{Source, Template, Validation, VariableKind};
 
@@ -249,12 +249,20 @@ fn evaluation_json(request: &Request, evaluation: &Evaluation) -> Value {
         "decision": evaluation.decision.as_str(),
         "action": request.action,
         "resource": request.resource,
+        "principal": request.caller().map(|c| c.as_str()),
+        "denied_by": evaluation.denied_by.map(|layer| json!({
+            "type": layer.source.as_str(),
+            "level": layer.level,
+        })),
         "matched": evaluation.matched.iter().map(|m| json!({
             "policy": m.policy,
             "sid": m.sid,
             "statement": m.index + 1,
             "effect": m.effect.as_str(),
-            "boundary": m.in_boundary,
+            "type": m.source.as_str(),
+            "level": m.level,
+            // Kept from the first version of this document, before "type".
+            "boundary": m.source == PolicyType::Boundary,
         })).collect::<Vec<_>>(),
     })
 }

@@ -7,7 +7,7 @@ use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 
 use super::{Document, Report, Style};
 use crate::engine::{CheckMeta, Finding, Status};
-use crate::iam::{Evaluation, Request};
+use crate::iam::{Evaluation, Layer, PolicyType, Request};
 use crate::plan::{Confirmation, Outcome, Plan, Rerun, StepResult};
 use crate::policy::{Expect, Source, Template, Validation};
 
@@ -287,20 +287,27 @@ fn evaluation_text(request: &Request, evaluation: &Evaluation) -> String {
                 Some(sid) => format!("Sid {sid}"),
                 None => format!("statement {}", m.index + 1),
             };
-            let boundary = if m.in_boundary {
-                " (permission boundary)"
-            } else {
-                ""
-            };
             format!(
-                "  {} by {}, {position}{boundary}",
+                "  {} by {}, {position}{}",
                 m.effect.as_str(),
-                m.policy
+                m.policy,
+                layer_suffix(m.source, m.level)
             )
         })
         .collect();
     if lines.is_empty() {
-        text.push_str("  no statement allows it\n");
+        text.push_str(&match evaluation.denied_by {
+            Some(Layer {
+                source: PolicyType::Resource,
+                ..
+            }) => "  no resource-based policy allows it (the resource is in another account, so both sides must)\n".to_string(),
+            Some(layer) => format!(
+                "  no {}{} allows it\n",
+                layer.source.describe(),
+                layer.level.map(|l| format!(" at organization level {l}")).unwrap_or_default()
+            ),
+            None => "  no statement allows it\n".to_string(),
+        });
     } else {
         text.push_str(&lines.join("\n"));
         text.push('\n');
@@ -329,6 +336,15 @@ fn mark(status: Status, color: bool) -> Cell {
         Status::Fail => cell.fg(Color::Red).add_attribute(Attribute::Bold),
         Status::Error => cell.fg(Color::Magenta),
         Status::Skip => cell.add_attribute(Attribute::Dim),
+    }
+}
+
+/// ` (service control policy, level 2)`; nothing for identity policies.
+fn layer_suffix(source: PolicyType, level: Option<usize>) -> String {
+    match (source, level) {
+        (PolicyType::Identity, _) => String::new(),
+        (source, Some(level)) => format!(" ({}, organization level {level})", source.describe()),
+        (source, None) => format!(" ({})", source.describe()),
     }
 }
 

@@ -369,6 +369,179 @@ fn policy_evaluate_reports_the_decision_and_the_statements() {
 }
 
 #[test]
+fn policy_evaluate_takes_every_layer_and_names_the_one_that_denies() {
+    let emulator = Emulator::front_only();
+    let dir = emulator.home();
+    let invoke = write(
+        dir,
+        "invoke.json",
+        &scoped_policy(PROFILE, &["us-east-1", "us-east-2", "us-west-2"]),
+    );
+    let full = write(
+        dir,
+        "full.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    );
+    // Control Tower's region deny: the destination region of every hop is evaluated.
+    let region_deny = write(
+        dir,
+        "region-deny.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Sid": "DenyOutsideApprovedRegions", "Effect": "Deny",
+            "NotAction": ["iam:*", "sts:*", "organizations:*"], "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"]}}}]}),
+    );
+    let session = write(
+        dir,
+        "session.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Sid": "EastOnly", "Effect": "Allow", "Action": "bedrock:*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}]}),
+    );
+    let bucket_policy = write(
+        dir,
+        "bucket.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Sid": "Partner", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*"}]}),
+    );
+    let evaluate = |args: &[&str]| {
+        let run = Run::of(
+            emulator
+                .cmd()
+                .args(["policy", "evaluate", "--output", "json", "--policy"])
+                .arg(&invoke)
+                .args(args),
+        );
+        let answer: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+        (run.code, answer)
+    };
+    let scps = format!("{}", full.display());
+    let account_scps = format!("{},{}", full.display(), region_deny.display());
+    let through = format!("bedrock:InferenceProfileArn={PROFILE}");
+    let hop = |region: &str| {
+        let resource = model(region);
+        let context = format!("aws:RequestedRegion={region}");
+        evaluate(&[
+            "--action",
+            "bedrock:InvokeModelWithResponseStream",
+            "--resource",
+            &resource,
+            "--context",
+            &context,
+            "--context",
+            &through,
+            "--principal",
+            "arn:aws:sts::123456789012:assumed-role/dev/alice",
+            "--scp",
+            &scps,
+            "--scp",
+            &account_scps,
+        ])
+    };
+    let (code, east2) = hop("us-east-2");
+    assert_eq!(code, 1);
+    assert_eq!(east2["decision"], "explicitDeny");
+    assert_eq!(
+        east2["principal"],
+        "arn:aws:sts::123456789012:assumed-role/dev/alice"
+    );
+    assert_eq!(east2["denied_by"], json!({"type": "scp", "level": 2}));
+    assert_eq!(
+        (
+            east2["matched"][0]["sid"].as_str(),
+            east2["matched"][0]["type"].as_str(),
+            east2["matched"][0]["level"].as_u64(),
+            east2["matched"][0]["policy"].as_str()
+        ),
+        (
+            Some("DenyOutsideApprovedRegions"),
+            Some("scp"),
+            Some(2),
+            Some(region_deny.display().to_string().as_str())
+        )
+    );
+    let (code, west2) = hop("us-west-2");
+    assert_eq!((code, west2["decision"].as_str()), (0, Some("allowed")));
+    let types: Vec<&str> = west2["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["identity", "scp", "scp"], "{west2}");
+
+    // A session policy narrower than the role: the hop outside it is an implicit deny of
+    // the session layer (field-failures 42).
+    let session_arg = session.display().to_string();
+    let east2_resource = model("us-east-2");
+    let (code, narrowed) = evaluate(&[
+        "--action",
+        "bedrock:InvokeModel",
+        "--resource",
+        &east2_resource,
+        "--context",
+        "aws:RequestedRegion=us-east-2",
+        "--context",
+        &through,
+        "--principal",
+        "arn:aws:sts::123456789012:assumed-role/dev/alice",
+        "--session-policy",
+        &session_arg,
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        narrowed["denied_by"],
+        json!({"type": "session", "level": null})
+    );
+
+    // Cross-account: the bucket's owner is given, the bucket grants the caller's account,
+    // and the identity side must allow as well.
+    let bucket_arg = bucket_policy.display().to_string();
+    let cross = |resource_account: &str| {
+        evaluate(&[
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::logs/a.json",
+            "--principal",
+            "arn:aws:sts::210987654321:assumed-role/dev/alice",
+            "--resource-account",
+            resource_account,
+            "--resource-policy",
+            &bucket_arg,
+        ])
+    };
+    let (code, partner) = cross("123456789012");
+    assert_eq!(code, 1, "the invoke policy grants no s3:GetObject");
+    assert_eq!(
+        partner["denied_by"],
+        json!({"type": "identity", "level": null})
+    );
+    assert!(emulator.front.requests().is_empty(), "evaluate is local");
+
+    // The table names the layer in AWS's words.
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["policy", "evaluate", "--policy"])
+            .arg(&invoke)
+            .args([
+                "--action",
+                "bedrock:InvokeModel",
+                "--resource",
+                &model("us-east-1"),
+            ])
+            .args(["--scp", &scps, "--scp", ""]),
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("no service control policy at organization level 2 allows it"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn policy_evaluate_refuses_bad_input_in_one_line() {
     let emulator = Emulator::front_only();
     let bad = write(
@@ -401,7 +574,10 @@ fn policy_evaluate_refuses_bad_input_in_one_line() {
             "--resource".into(),
             "*".into(),
         ],
-    ] {
+    ]
+    .into_iter()
+    .chain(layer_misuse(emulator.home(), &bad))
+    {
         let run = Run::of(emulator.cmd().args(["policy", "evaluate"]).args(&args));
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
@@ -419,6 +595,57 @@ fn policy_evaluate_refuses_bad_input_in_one_line() {
         "{}",
         run.stderr
     );
+}
+
+/// The new flags misused: each must be one line and exit 2.
+fn layer_misuse(dir: &std::path::Path, bad: &std::path::Path) -> Vec<Vec<String>> {
+    let identity = write(
+        dir,
+        "identity.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
+    );
+    let with_principal = write(
+        dir,
+        "with-principal.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}),
+    );
+    let base = |extra: &[&str]| {
+        let mut args: Vec<String> = vec![
+            "--policy".into(),
+            identity.display().to_string(),
+            "--action".into(),
+            "s3:GetObject".into(),
+            "--resource".into(),
+            "arn:aws:s3:::b/k".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let with_principal = with_principal.display().to_string();
+    let identity = identity.display().to_string();
+    let bad = bad.display().to_string();
+    vec![
+        base(&["--principal", "dev"]),
+        base(&["--principal", "arn:aws:iam::123456789012:group/devs"]),
+        base(&["--resource-account", "1234"]),
+        base(&["--resource-policy", &identity]),
+        base(&[
+            "--principal",
+            "arn:aws:iam::123456789012:user/dev",
+            "--resource-policy",
+            &identity,
+        ]),
+        base(&[
+            "--principal",
+            "arn:aws:iam::123456789012:user/dev",
+            "--session-policy",
+            &identity,
+        ]),
+        base(&["--scp", &with_principal]),
+        base(&["--scp", &format!("{identity},{bad}")]),
+        base(&["--rcp", &identity]),
+        base(&["--boundary", &with_principal]),
+    ]
 }
 
 #[test]
