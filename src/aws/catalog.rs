@@ -16,6 +16,7 @@ pub enum Service {
     Logs,
     CloudTrail,
     S3,
+    Organizations,
     /// Claude in Amazon Bedrock's Messages API endpoint, `bedrock-mantle.<region>.api.aws`.
     Mantle,
 }
@@ -34,6 +35,7 @@ impl Service {
             Service::Logs => "logs",
             Service::CloudTrail => "cloudtrail",
             Service::S3 => "s3",
+            Service::Organizations => "organizations",
             Service::Mantle => "bedrock-mantle",
         }
     }
@@ -59,6 +61,7 @@ impl Service {
             Service::Logs => "CloudWatch Logs",
             Service::CloudTrail => "CloudTrail",
             Service::S3 => "S3",
+            Service::Organizations => "Organizations",
             Service::Mantle => "Bedrock Mantle",
         }
     }
@@ -167,6 +170,11 @@ catalog! {
     LOOKUP_EVENTS = CloudTrail "LookupEvents" Read;
 
     GET_BUCKET_LIFECYCLE_CONFIGURATION = S3 "GetBucketLifecycleConfiguration" Read as "s3:GetLifecycleConfiguration";
+
+    DESCRIBE_ORGANIZATION = Organizations "DescribeOrganization" Read;
+    LIST_PARENTS = Organizations "ListParents" Read;
+    LIST_POLICIES_FOR_TARGET = Organizations "ListPoliciesForTarget" Read;
+    DESCRIBE_POLICY = Organizations "DescribePolicy" Read;
 
     INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
     INVOKE_MODEL_WITH_RESPONSE_STREAM = BedrockRuntime "InvokeModelWithResponseStream" Read;

@@ -28,6 +28,7 @@ mod error;
 mod iam;
 mod logging;
 mod mantle;
+mod organizations;
 mod s3;
 mod write;
 
@@ -47,6 +48,7 @@ pub use calls::CallCount;
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
 pub use mantle::{MantleModel, ModelRetention};
+pub use organizations::{Organization, OrganizationPolicies};
 pub use write::{AttachTarget, AwsWriter};
 
 use crate::domain::{CallerIdentityAnswer, Region, RegionSource};
@@ -124,6 +126,7 @@ pub struct Session {
     credentials: ResolveOnce,
     sts: aws_sdk_sts::Client,
     iam: aws_sdk_iam::Client,
+    organizations: aws_sdk_organizations::Client,
     clients: RegionalClients,
     log: Arc<CallLog>,
 }
@@ -233,6 +236,12 @@ impl Session {
         );
         let iam = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(&config)
+                .region(signing_region.clone())
+                .interceptor(AttemptCounter(Arc::clone(&log)))
+                .build(),
+        );
+        let organizations = aws_sdk_organizations::Client::from_conf(
+            aws_sdk_organizations::config::Builder::from(&config)
                 .region(signing_region)
                 .interceptor(AttemptCounter(Arc::clone(&log)))
                 .build(),
@@ -243,6 +252,7 @@ impl Session {
             credentials,
             sts,
             iam,
+            organizations,
             clients: RegionalClients::default(),
             log,
         }

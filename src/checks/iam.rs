@@ -10,10 +10,10 @@ use serde_json::json;
 
 use super::identity::{CallerIdentity, PrincipalKind};
 use super::routes::{Invocation, Invocations};
-use crate::aws::{AwsError, AwsErrorKind, AwsReader};
-use crate::domain::{Region, SimulatedDecision, arn_region};
+use crate::aws::{AwsError, AwsErrorKind, AwsReader, Organization, OrganizationPolicies};
+use crate::domain::{Arn, Region, SimulatedDecision, arn_region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
-use crate::iam::{Decision, PolicySet, Request, evaluate};
+use crate::iam::{Caller, Decision, PolicySet, PolicyType, Request, evaluate};
 
 check! {
     IamInvoke = "iam.invoke" {
@@ -21,8 +21,10 @@ check! {
         description: "The principal may call bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream \
                       on the profile and on the foundation model in every destination region \
                       (SimulatePrincipalPolicy, either answer shape; when that is denied, local \
-                      evaluation of the policies it can read), naming the statements that decided \
-                      and the layer that denies: an SCP, the permission boundary or identity policies",
+                      evaluation of the policies it can read), and within the SCPs and RCPs of every \
+                      level of the organization where the caller may read them (management account or \
+                      delegated administrator), naming the statements that decided and the layer that \
+                      denies: an SCP, an RCP, the permission boundary or identity policies",
         commands: [Doctor],
         depends_on: ["identity.caller", "profiles.resolve"],
         after: [],
@@ -35,6 +37,7 @@ check! {
             DESTINATION_DENIED = "destination-denied",
             MODEL_DENIED = "model-denied",
             SCP_DENIED = "scp-denied",
+            RCP_DENIED = "rcp-denied",
             BOUNDARY_DENIED = "boundary-denied",
             UNKNOWN_DECISION = "unknown-decision",
             CANNOT_EVALUATE = "cannot-evaluate",
@@ -138,12 +141,95 @@ struct Answer {
     /// `None` where it said nothing (and for local evaluation).
     allowed_by_organizations: Option<bool>,
     allowed_by_boundary: Option<bool>,
+    /// Where the organization's policies were read and they deny: which and how.
+    organization: Option<OrgDenial>,
 }
 
 impl Answer {
     fn allowed(&self) -> bool {
-        self.decision == Ok(Decision::Allowed)
+        self.decision == Ok(Decision::Allowed) && self.organization.is_none()
     }
+
+    fn explicit(&self) -> bool {
+        self.decision == Ok(Decision::ExplicitDeny)
+            || self.organization.as_ref().is_some_and(|o| o.explicit)
+    }
+}
+
+/// An SCP or RCP denial found by evaluating the organization's policies.
+#[derive(Clone, Debug)]
+struct OrgDenial {
+    layer: PolicyType,
+    explicit: bool,
+    /// `FullAWSAccess (p-FullAWSAccess) (Sid X), level 2 (ou-ab12-cdef3456)`; for an implicit
+    /// denial, the level that allows nothing.
+    statements: Vec<String>,
+}
+
+/// What the run could see of the organization's policies.
+fn organization_seen(organization: &Result<Organization, AwsError>) -> &'static str {
+    match organization {
+        Ok(Organization::None) => "not-in-organization",
+        Ok(Organization::Management { .. }) => "management-account",
+        Ok(Organization::Member(_)) => "read",
+        Err(_) => "unreadable",
+    }
+}
+
+/// The organization's own verdict on one action and resource: its SCPs (and, for resources
+/// of the account, its RCPs) evaluated alone, so that only their denial shows.
+fn organization_verdict(
+    org: &OrganizationPolicies,
+    caller: Option<&Caller>,
+    account: &str,
+    need: &Need,
+    action: &str,
+) -> Option<OrgDenial> {
+    let owned = need
+        .resource
+        .parse::<Arn>()
+        .ok()
+        .is_some_and(|arn| arn.account() == Some(account));
+    let set = PolicySet {
+        scps: org.scps.clone(),
+        rcps: if owned { org.rcps.clone() } else { Vec::new() },
+        ..PolicySet::default()
+    };
+    let mut request = need.context.iter().fold(
+        Request::new(action, need.resource.clone()),
+        |r, (key, values)| r.with(key, values.clone()),
+    );
+    if let Some(caller) = caller {
+        request = request.with_caller(caller.clone());
+    }
+    let evaluation = evaluate(&set, &request);
+    let layer = evaluation
+        .denied_by
+        .filter(|l| matches!(l.source, PolicyType::Scp | PolicyType::Rcp))?;
+    let target = |level: Option<usize>| {
+        level
+            .and_then(|l| org.levels.get(l - 1))
+            .map(|target| format!("level {} ({target})", level.unwrap_or_default()))
+            .unwrap_or_default()
+    };
+    let statements = if evaluation.decision == Decision::ExplicitDeny {
+        evaluation
+            .matched
+            .iter()
+            .map(|m| format!("{}, {}", m.label(), target(m.level)))
+            .collect()
+    } else {
+        vec![format!(
+            "no {} at {} allows it",
+            layer.source.describe(),
+            target(layer.level)
+        )]
+    };
+    Some(OrgDenial {
+        layer: layer.source,
+        explicit: evaluation.decision == Decision::ExplicitDeny,
+        statements,
+    })
 }
 
 #[async_trait]
@@ -174,13 +260,12 @@ impl Check for IamInvoke {
             }
             PrincipalKind::User | PrincipalKind::AssumedRole => {}
         }
-        let principal = identity.principal_arn.as_str();
-        let fix = grant_command(cx, principal);
+        let fix = grant_command(cx, &identity.principal_arn);
         let results = join_all(
             invocations
                 .list
                 .iter()
-                .map(|invocation| judge(&cx.aws, principal, invocation, fix.as_deref())),
+                .map(|invocation| judge(&cx.aws, &identity, invocation, fix.as_deref())),
         )
         .await;
         let mut findings = Vec::new();
@@ -203,18 +288,23 @@ impl Check for IamInvoke {
 
 async fn judge(
     aws: &AwsReader,
-    principal: &str,
+    identity: &CallerIdentity,
     invocation: &Invocation,
     fix: Option<&str>,
 ) -> (Vec<Finding>, Option<(bool, Source)>) {
+    let principal = identity.principal_arn.as_str();
     let needs = needs(invocation);
-    let simulated = join_all(
-        needs
-            .iter()
-            .map(|need| aws.simulate(principal, &INVOKE_ACTIONS, &need.resource, &need.context)),
-    )
-    .await;
-    let (answers, source) = match simulated.iter().find_map(|r| r.as_ref().err()) {
+    // The organization's policies do not depend on the simulation: both go out at once.
+    let (simulated, organization) = tokio::join!(
+        join_all(needs.iter().map(|need| aws.simulate(
+            principal,
+            &INVOKE_ACTIONS,
+            &need.resource,
+            &need.context
+        )),),
+        aws.organization(&identity.account)
+    );
+    let (mut answers, source) = match simulated.iter().find_map(|r| r.as_ref().err()) {
         None => {
             let answers = simulated
                 .into_iter()
@@ -245,6 +335,7 @@ async fn judge(
                                     matched: d.matched.clone(),
                                     allowed_by_organizations: d.allowed_by_organizations,
                                     allowed_by_boundary: d.allowed_by_boundary,
+                                    organization: None,
                                 },
                                 None => Answer {
                                     action: action.to_string(),
@@ -252,6 +343,7 @@ async fn judge(
                                     matched: Vec::new(),
                                     allowed_by_organizations: None,
                                     allowed_by_boundary: None,
+                                    organization: None,
                                 },
                             }
                         })
@@ -288,6 +380,21 @@ async fn judge(
         }
     };
 
+    if let Ok(Organization::Member(org)) = &organization {
+        let caller = identity.caller_arn.parse::<Caller>().ok();
+        for (need, answers) in needs.iter().zip(answers.iter_mut()) {
+            for answer in answers {
+                answer.organization = organization_verdict(
+                    org,
+                    caller.as_ref(),
+                    &identity.account,
+                    need,
+                    &answer.action,
+                );
+            }
+        }
+    }
+    let unseen = unseen(identity, &organization, source);
     let mut findings = Vec::new();
     let mut all_allowed = true;
     for (need, answers) in needs.iter().zip(&answers) {
@@ -315,7 +422,11 @@ async fn judge(
             continue;
         }
         all_allowed = false;
-        findings.push(denial(principal, invocation, need, &denied, source, fix));
+        findings.push(
+            denial(principal, invocation, need, &denied, source, fix)
+                .evidence("organization", organization_seen(&organization))
+                .evidence("unseen", unseen.layers.clone()),
+        );
     }
     if findings.is_empty() {
         let resources: Vec<&str> = needs.iter().map(|n| n.resource.as_str()).collect();
@@ -324,7 +435,7 @@ async fn judge(
             kind::ALLOWED,
             "Principal may invoke the model",
             format!(
-                "{principal} may call {} on {} and its {} destination model ARN(s) ({})",
+                "{principal} may call {} on {} and its {} destination model ARN(s) ({}{}){}",
                 INVOKE_ACTIONS.join(" and "),
                 invocation.model_id,
                 resources.len().saturating_sub(1),
@@ -332,10 +443,18 @@ async fn judge(
                     "IAM policy simulation"
                 } else {
                     "local evaluation of its policies"
-                }
+                },
+                if matches!(organization, Ok(Organization::Member(_))) {
+                    ", and the organization's SCPs at every level"
+                } else {
+                    ""
+                },
+                unseen.sentence
             ),
         )
         .evidence("source", source.as_str())
+        .evidence("organization", organization_seen(&organization))
+        .evidence("unseen", unseen.layers.clone())
         .evidence("resources", resources)
         .evidence(
             "matched",
@@ -377,12 +496,55 @@ fn locally(policies: &PolicySet, needs: &[Need]) -> Vec<Vec<Answer>> {
                         decision: Ok(evaluation.decision),
                         allowed_by_organizations: None,
                         allowed_by_boundary: None,
+                        organization: None,
                         matched: evaluation.matched.iter().map(|m| m.label()).collect(),
                     }
                 })
                 .collect()
         })
         .collect()
+}
+
+/// The layers of AWS's evaluation this verdict could not see, and how the finding says so.
+struct Unseen {
+    layers: Vec<&'static str>,
+    sentence: String,
+}
+
+fn unseen(
+    identity: &CallerIdentity,
+    organization: &Result<Organization, AwsError>,
+    source: Source,
+) -> Unseen {
+    let mut layers = Vec::new();
+    let mut reasons = Vec::new();
+    // IAM's simulation reflects the account's SCPs; local evaluation sees them only when the
+    // organization's policies could be read. (RCPs do not govern Bedrock: it is not among the
+    // services AWS lists for them.)
+    if let (Err(error), Source::Local) = (organization, source) {
+        layers.push("service-control-policies");
+        reasons.push(format!(
+            "the organization's SCPs, which this principal may not read ({})",
+            error.message()
+        ));
+    }
+    if matches!(
+        identity.kind,
+        PrincipalKind::AssumedRole | PrincipalKind::FederatedUser
+    ) {
+        layers.push("session-policy");
+        reasons
+            .push("a session policy passed when the session was created (no API reads it)".into());
+    }
+    let sentence = if reasons.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ". Not seen: {}; runtime.probe's live call is the evidence for those",
+            reasons.join("; ")
+        )
+    };
+    Unseen { layers, sentence }
 }
 
 fn region_of(need: &Need, invocation: &Invocation) -> String {
@@ -403,18 +565,25 @@ fn denial(
     source: Source,
     fix: Option<&str>,
 ) -> Finding {
-    let explicit = denied
-        .iter()
-        .any(|a| a.decision == Ok(Decision::ExplicitDeny));
+    let explicit = denied.iter().any(|a| a.explicit());
     let decision = if explicit {
         Decision::ExplicitDeny
     } else {
         Decision::ImplicitDeny
     };
     let actions: Vec<&str> = denied.iter().map(|a| a.action.as_str()).collect();
+    let org_denial = denied.iter().find_map(|a| a.organization.as_ref());
     let matched: Vec<String> = denied
         .iter()
-        .flat_map(|a| a.matched.clone())
+        .flat_map(|a| {
+            // Where IAM allowed and only the organization denies, IAM's statements are the
+            // allows: they did not deny.
+            let iam_denied = a.decision != Ok(Decision::Allowed);
+            a.organization
+                .iter()
+                .flat_map(|o| o.statements.clone())
+                .chain(a.matched.iter().filter(move |_| iam_denied).cloned())
+        })
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -422,9 +591,12 @@ fn denial(
         .profile
         .as_ref()
         .is_some_and(|p| p.arn == need.resource);
-    let layer = if denied
-        .iter()
-        .any(|a| a.allowed_by_organizations == Some(false))
+    let layer = if org_denial.is_some_and(|o| o.layer == PolicyType::Rcp) {
+        Layer::ResourceControlPolicy
+    } else if org_denial.is_some()
+        || denied
+            .iter()
+            .any(|a| a.allowed_by_organizations == Some(false))
     {
         Layer::ServiceControlPolicy
     } else if denied.iter().any(|a| a.allowed_by_boundary == Some(false)) {
@@ -436,6 +608,10 @@ fn denial(
         (Layer::ServiceControlPolicy, ..) => {
             (kind::SCP_DENIED, "A service control policy denies the call")
         }
+        (Layer::ResourceControlPolicy, ..) => (
+            kind::RCP_DENIED,
+            "A resource control policy denies the call",
+        ),
         (Layer::PermissionBoundary, ..) => (
             kind::BOUNDARY_DENIED,
             "The permission boundary does not allow the call",
@@ -454,6 +630,9 @@ fn denial(
         (Layer::ServiceControlPolicy, _) => {
             "denied by a service control policy of the organization (an IAM policy cannot override it)"
         }
+        (Layer::ResourceControlPolicy, _) => {
+            "denied by a resource control policy of the organization (an IAM policy cannot override it)"
+        }
         (Layer::PermissionBoundary, _) => {
             "outside the principal's permission boundary (the boundary allows no such call)"
         }
@@ -466,11 +645,32 @@ fn denial(
     }
     let fix = match layer {
         Layer::ServiceControlPolicy if invocation.profile.is_some() && !is_profile => {
-            scp_exemption(invocation)
+            match org_denial {
+                Some(org) if org.explicit => Remediation::new(format!(
+                    "{} The statement that denies: {}",
+                    scp_exemption(invocation).text(),
+                    org.statements.join(", ")
+                )),
+                _ => scp_exemption(invocation),
+            }
         }
-        Layer::ServiceControlPolicy => Remediation::new(format!(
-            "Ask the organization's administrators which service control policy denies {} on {} \
-             (AWS Organizations console > Policies > Service control policies, on this account and its OUs)",
+        Layer::ServiceControlPolicy | Layer::ResourceControlPolicy if !matched.is_empty() => {
+            Remediation::new(format!(
+                "Ask the organization's administrators to change {} so that it allows {} on {}",
+                matched.join(", "),
+                actions.join(" and "),
+                need.resource
+            ))
+        }
+        Layer::ServiceControlPolicy | Layer::ResourceControlPolicy => Remediation::new(format!(
+            "Ask the organization's administrators which {} denies {} on {} \
+             (AWS Organizations console > Policies, on this account and its OUs; or run bedrock-preflight \
+             as the management account or a delegated administrator, which may read them)",
+            if layer == Layer::ServiceControlPolicy {
+                "service control policy"
+            } else {
+                "resource control policy"
+            },
             actions.join(" and "),
             need.resource
         )),
@@ -520,6 +720,7 @@ fn denial(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layer {
     ServiceControlPolicy,
+    ResourceControlPolicy,
     PermissionBoundary,
     IdentityPolicy,
 }
@@ -528,6 +729,7 @@ impl Layer {
     fn as_str(self) -> &'static str {
         match self {
             Layer::ServiceControlPolicy => "service-control-policy",
+            Layer::ResourceControlPolicy => "resource-control-policy",
             Layer::PermissionBoundary => "permission-boundary",
             Layer::IdentityPolicy => "identity-policy",
         }

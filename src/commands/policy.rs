@@ -2,7 +2,7 @@
 //! policies (`explain`); the templates' subcommands are in `templates`.
 
 use super::{Output, apply, session, templates};
-use crate::aws::AwsReader;
+use crate::aws::{AwsReader, Organization};
 use crate::cli::{GlobalArgs, PolicyCommand};
 use crate::domain::Arn;
 use crate::iam::{
@@ -77,7 +77,7 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
                 rcps: levels(rcps, PolicyType::Rcp)?,
             };
             let evaluation = evaluate(&set, &request);
-            output.write(&Document::Evaluation(&request, &evaluation))?;
+            output.write(&Document::Evaluation(&request, &evaluation, &[]))?;
             Ok(exit(&evaluation))
         }
         PolicyCommand::Explain {
@@ -87,18 +87,46 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             context,
         } => {
             let mut output = Output::open(global)?;
-            let request = request(action, resource, context)?;
-            let principal = iam_principal(principal)?;
+            let caller: Caller = principal
+                .parse()
+                .map_err(|e| usage(format!("--principal {e}")))?;
+            let request = request(action, resource, context)?.with_caller(caller.clone());
+            let policy_holder = iam_principal(principal)?;
+            let account = caller.account().unwrap_or_default().to_string();
             let aws = AwsReader::new(session(global).await);
-            let set = match aws.principal_policies(&principal).await {
-                Ok(set) => set,
+            let (policies, organization) = tokio::join!(
+                aws.principal_policies(&policy_holder),
+                aws.organization(&account)
+            );
+            let mut set = match policies {
+                Ok(set) => (*set).clone(),
                 Err(error) => {
-                    eprintln!("error: cannot read the policies of {principal}: {error}");
+                    eprintln!("error: cannot read the policies of {policy_holder}: {error}");
                     return Ok(EXIT_ERROR);
                 }
             };
+            let mut unseen = Vec::new();
+            match organization {
+                Ok(Organization::Member(org)) => {
+                    set.scps = org.scps;
+                    // RCPs are the resource owner's: this organization's only for its resources.
+                    if request_owned_by(&request, &account) {
+                        set.rcps = org.rcps;
+                    }
+                }
+                Ok(Organization::None | Organization::Management { .. }) => {}
+                Err(error) => unseen.push(format!(
+                    "the organization's SCPs and RCPs ({error}); they may deny what this allows"
+                )),
+            }
+            if caller.is_session() {
+                unseen.push(
+                    "a session policy passed when the session was created (no API reads it); pass it to policy evaluate --session-policy"
+                        .to_string(),
+                );
+            }
             let evaluation = evaluate(&set, &request);
-            output.write(&Document::Evaluation(&request, &evaluation))?;
+            output.write(&Document::Evaluation(&request, &evaluation, &unseen))?;
             Ok(exit(&evaluation))
         }
         PolicyCommand::List => templates::list(global).await,
@@ -135,6 +163,15 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             .await
         }
     }
+}
+
+/// Whether the resource belongs to `account`, by its ARN.
+fn request_owned_by(request: &Request, account: &str) -> bool {
+    request
+        .resource
+        .parse::<Arn>()
+        .ok()
+        .is_some_and(|arn| arn.account() == Some(account))
 }
 
 /// 0 when allowed, 1 when denied, so scripts can branch on it.

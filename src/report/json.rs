@@ -19,8 +19,8 @@ pub fn render(document: &Document) -> String {
     let mut text = match document {
         Document::Report(report) => serde_json::to_string_pretty(&report_v1(report)),
         Document::Catalog(checks) => serde_json::to_string_pretty(&catalog(checks)),
-        Document::Evaluation(request, evaluation) => {
-            serde_json::to_string_pretty(&evaluation_json(request, evaluation))
+        Document::Evaluation(request, evaluation, unseen) => {
+            serde_json::to_string_pretty(&evaluation_json(request, evaluation, unseen))
         }
         Document::Templates(templates) => {
             serde_json::to_string_pretty(&templates.iter().map(template_json).collect::<Vec<_>>())
@@ -244,7 +244,7 @@ fn validation_json(validation: &Validation) -> Value {
     })
 }
 
-fn evaluation_json(request: &Request, evaluation: &Evaluation) -> Value {
+fn evaluation_json(request: &Request, evaluation: &Evaluation, unseen: &[String]) -> Value {
     json!({
         "decision": evaluation.decision.as_str(),
         "action": request.action,
@@ -264,6 +264,7 @@ fn evaluation_json(request: &Request, evaluation: &Evaluation) -> Value {
             // Kept from the first version of this document, before "type".
             "boundary": m.source == PolicyType::Boundary,
         })).collect::<Vec<_>>(),
+        "unseen": unseen,
     })
 }
 

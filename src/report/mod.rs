@@ -45,8 +45,8 @@ pub enum Document<'a> {
     Report(&'a Report),
     /// `checks list`.
     Catalog(&'a [&'static CheckMeta]),
-    /// `policy evaluate` and `policy explain`.
-    Evaluation(&'a Request, &'a Evaluation),
+    /// `policy evaluate` and `policy explain`, with the layers `explain` could not read.
+    Evaluation(&'a Request, &'a Evaluation, &'a [String]),
     /// `policy list`.
     Templates(&'a [Template]),
     /// `policy show`.

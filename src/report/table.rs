@@ -15,7 +15,9 @@ pub fn render(document: &Document, style: Style) -> String {
     match document {
         Document::Report(report) => report_table(report, style),
         Document::Catalog(checks) => catalog(checks, style),
-        Document::Evaluation(request, evaluation) => evaluation_text(request, evaluation),
+        Document::Evaluation(request, evaluation, unseen) => {
+            evaluation_text(request, evaluation, unseen)
+        }
         Document::Templates(templates) => templates_table(templates, style),
         Document::Template(template) => template_text(template),
         Document::Policy(document) => pretty(document),
@@ -272,7 +274,7 @@ fn catalog(checks: &[&'static CheckMeta], style: Style) -> String {
     format!("{table}\n")
 }
 
-fn evaluation_text(request: &Request, evaluation: &Evaluation) -> String {
+fn evaluation_text(request: &Request, evaluation: &Evaluation, unseen: &[String]) -> String {
     let mut text = format!(
         "{}: {} on {}\n",
         evaluation.decision.as_str(),
@@ -311,6 +313,9 @@ fn evaluation_text(request: &Request, evaluation: &Evaluation) -> String {
     } else {
         text.push_str(&lines.join("\n"));
         text.push('\n');
+    }
+    for layer in unseen {
+        text.push_str(&format!("  not seen: {layer}\n"));
     }
     text
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::front::{Fault, Router, Rule};
+use crate::support::front::{Fault, Router, Rule, load_scenario};
 use crate::support::sandbox::Sandbox;
 use crate::support::{Emulator, fixture, simulation_denying};
 use crate::{Run, findings};
@@ -675,6 +675,8 @@ fn policy_explain_reads_the_live_principal() {
         "{}",
         run.stdout
     );
+    // moto's account is in no organization, which is a layer seen, not one missing.
+    assert!(!run.stdout.contains("not seen"), "{}", run.stdout);
 }
 
 #[test]
@@ -811,4 +813,188 @@ fn a_permission_boundary_denial_asks_for_the_boundary_statement() {
         fix.starts_with("Add this statement to the permission boundary of arn:aws:iam::123456789012:user/team/dev"),
         "{fix}"
     );
+}
+
+/// The organization of `tests/fixtures/organizations`: this account under one OU whose SCP
+/// denies every region but us-east-1 and us-west-2.
+fn member_of_organization(front: &Router) {
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/organizations/member.scenario.json");
+    for (operation, rule) in load_scenario(&scenario).unwrap() {
+        front.on(&operation, rule);
+    }
+}
+
+#[test]
+fn an_scp_read_from_the_organization_names_the_statement_the_simulation_missed() {
+    // The simulation (the sandbox's) allows everything; the organization's region deny is
+    // what stops the profile's hop to us-east-2.
+    let emulator = Sandbox::new();
+    member_of_organization(&emulator.front);
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let denied = &found[0];
+    assert_eq!(denied["code"], "iam.invoke/scp-denied");
+    assert_eq!(denied["region"], "us-east-2");
+    assert_eq!(denied["evidence"]["decision"], "explicitDeny");
+    assert_eq!(denied["evidence"]["organization"], "read");
+    let statement = "service control policy DenyOutsideApprovedRegions (p-7n8ab2cd) (Sid DenyOutsideApprovedRegions), level 2 (ou-ab12-cdef3456)";
+    assert!(
+        denied["evidence"]["matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == statement),
+        "{denied:#}"
+    );
+    let fix = denied["remediation"].as_str().unwrap();
+    assert!(
+        fix.contains("ArnNotLike") && fix.contains(statement),
+        "{fix}"
+    );
+    assert!(
+        !denied["message"].as_str().unwrap().contains("user-managed"),
+        "IAM's allows are not what denied: {denied:#}"
+    );
+
+    // Every level read once, both policy types at once, each policy described once.
+    let front = &emulator.front;
+    assert_eq!(front.count("organizations:DescribeOrganization"), 1);
+    assert_eq!(front.count("organizations:ListParents"), 2);
+    assert_eq!(front.count("organizations:ListPoliciesForTarget"), 6);
+    assert_eq!(front.count("organizations:DescribePolicy"), 2);
+}
+
+#[test]
+fn an_organization_that_allows_is_said_to_have_been_read() {
+    let emulator = Sandbox::new();
+    member_of_organization(&emulator.front);
+    // The OU keeps FullAWSAccess only.
+    emulator.on(
+        "organizations:ListPoliciesForTarget",
+        Rule::Match(
+            vec![(
+                "RESOURCE_CONTROL_POLICY".into(),
+                Rule::Fixture(fixture("organizations/ListPoliciesForTarget.none.json")),
+            )],
+            Box::new(Rule::Fixture(fixture(
+                "organizations/ListPoliciesForTarget.full-access.json",
+            ))),
+        ),
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let allowed: Vec<&Value> = found.iter().filter(|f| f["status"] == "pass").collect();
+    assert_eq!(allowed.len(), found.len(), "{found:#?}");
+    let message = allowed[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("and the organization's SCPs at every level"),
+        "{message}"
+    );
+    assert_eq!(allowed[0]["evidence"]["organization"], "read");
+}
+
+#[test]
+fn the_management_account_is_not_bound_by_scps_and_reads_no_further() {
+    let emulator = Sandbox::new();
+    member_of_organization(&emulator.front);
+    emulator.on(
+        "organizations:DescribeOrganization",
+        Rule::Fixture(fixture(
+            "organizations/DescribeOrganization.management.json",
+        )),
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(found.iter().all(|f| f["status"] == "pass"), "{found:#?}");
+    assert_eq!(found[0]["evidence"]["organization"], "management-account");
+    assert_eq!(emulator.front.count("organizations:ListParents"), 0);
+}
+
+#[test]
+fn organization_reads_refused_leave_the_verdict_to_iam_and_say_what_was_not_seen() {
+    // Simulation reflects SCPs, so its allow stands; local evaluation does not, and says so.
+    let emulator = Sandbox::new();
+    emulator.on(
+        "organizations:DescribeOrganization",
+        Rule::Fault(Fault::AccessDenied),
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(found[0]["evidence"]["organization"], "unreadable");
+    assert_eq!(found[0]["evidence"]["unseen"], json!([]));
+
+    let emulator = Emulator::start();
+    emulator.attach_to_dev(
+        "claude-invoke",
+        &scoped_policy(PROFILE, &["us-east-1", "us-east-2", "us-west-2"]),
+    );
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Fault(Fault::AccessDenied),
+    );
+    emulator.on(
+        "organizations:DescribeOrganization",
+        Rule::Fault(Fault::AccessDenied),
+    );
+    let (run, found) = iam_findings_e2e(&emulator, &["--model", "us.anthropic.claude-sonnet-4-6"]);
+    let pass = found
+        .iter()
+        .find(|f| f["status"] == "pass")
+        .unwrap_or_else(|| panic!("{}\n{found:#?}", run.stderr));
+    assert_eq!(pass["evidence"]["source"], "local");
+    assert_eq!(
+        pass["evidence"]["unseen"],
+        json!(["service-control-policies"])
+    );
+    let message = pass["message"].as_str().unwrap();
+    assert!(
+        message.contains("Not seen: the organization's SCPs") && message.contains("runtime.probe"),
+        "{message}"
+    );
+}
+
+#[test]
+fn policy_explain_evaluates_the_organization_s_scps_for_the_principal() {
+    let emulator = Emulator::start();
+    emulator.attach_to_dev(
+        "claude-invoke",
+        &scoped_policy(PROFILE, &["us-east-1", "us-east-2", "us-west-2"]),
+    );
+    member_of_organization(&emulator.front);
+    let explain = |region: &str| {
+        let context = format!("aws:RequestedRegion={region}");
+        let through = format!("bedrock:InferenceProfileArn={PROFILE}");
+        let run = Run::of(emulator.cmd().args([
+            "policy",
+            "explain",
+            "--output",
+            "json",
+            "--principal",
+            "arn:aws:iam::123456789012:user/team/dev",
+            "--action",
+            "bedrock:InvokeModel",
+            "--resource",
+            &model(region),
+            "--context",
+            &context,
+            "--context",
+            &through,
+        ]));
+        let answer: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+        (run.code, answer)
+    };
+    let (code, east2) = explain("us-east-2");
+    assert_eq!(code, 1);
+    assert_eq!(east2["decision"], "explicitDeny");
+    assert_eq!(east2["denied_by"], json!({"type": "scp", "level": 2}));
+    assert_eq!(
+        east2["matched"][0]["policy"],
+        "DenyOutsideApprovedRegions (p-7n8ab2cd)"
+    );
+    assert_eq!(east2["unseen"], json!([]));
+    let (code, west2) = explain("us-west-2");
+    assert_eq!((code, west2["decision"].as_str()), (0, Some("allowed")));
 }

@@ -41,6 +41,15 @@ impl Sandbox {
             "sts:GetCallerIdentity",
             Rule::Fixture(fixture("sts/GetCallerIdentity.user.xml")),
         );
+        // The account is in no organization (moto's answer too, until one is created).
+        router.on(
+            "organizations:DescribeOrganization",
+            Rule::Fixture(
+                fixture("organizations/DescribeOrganization.not-in-use.json")
+                    .with_status(400)
+                    .with_header("x-amzn-errortype", "AWSOrganizationsNotInUseException"),
+            ),
+        );
         Sandbox {
             front: router,
             runtime,

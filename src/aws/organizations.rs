@@ -1,0 +1,243 @@
+//! The service and resource control policies that apply to an account, level by level from the
+//! organization's root down to the account: DescribeOrganization (is there an organization, and
+//! is this its management account), ListParents up to the root, then ListPoliciesForTarget and
+//! DescribePolicy on every level at once. Only the management account and a delegated
+//! administrator may list an organization's policies, so callers treat a refusal as a layer
+//! they could not see.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_organizations::types::{ParentType, PolicyType};
+use futures_util::future::try_join_all;
+
+use super::catalog::{self, Operation};
+use super::{AwsError, AwsErrorKind, AwsReader, CallKey};
+use crate::iam::{NamedPolicy, Policy, PolicyType as Layer};
+
+/// The organization as it bears on one account's requests.
+#[derive(Clone, Debug)]
+pub enum Organization {
+    /// The account is in no organization: no SCP or RCP applies.
+    None,
+    /// The organization's management account: SCPs and RCPs do not apply to it.
+    Management {
+        organization_id: String,
+    },
+    Member(OrganizationPolicies),
+}
+
+#[derive(Clone, Debug)]
+pub struct OrganizationPolicies {
+    pub organization_id: String,
+    /// Root, organizational units and the account itself, root first.
+    pub levels: Vec<String>,
+    /// One entry per level; empty when the organization has the policy type off.
+    pub scps: Vec<Vec<NamedPolicy>>,
+    pub rcps: Vec<Vec<NamedPolicy>>,
+}
+
+/// Deeper than AWS allows (a root and five levels of OUs, then the account): a loop guard.
+const MAX_DEPTH: usize = 8;
+
+impl AwsReader {
+    /// What the organization's policies say for `account`.
+    pub async fn organization(&self, account: &str) -> Result<Organization, AwsError> {
+        const OP: &Operation = &catalog::DESCRIBE_ORGANIZATION;
+        let described = self
+            .cache
+            .get(self.log(), CallKey::new(OP, None, ""), || async {
+                match self
+                    .session
+                    .organizations
+                    .describe_organization()
+                    .send()
+                    .await
+                {
+                    Ok(out) => {
+                        let org = out.organization.unwrap_or_else(|| {
+                            aws_sdk_organizations::types::Organization::builder().build()
+                        });
+                        Ok(Some((
+                            org.id.unwrap_or_default(),
+                            org.master_account_id.unwrap_or_default(),
+                        )))
+                    }
+                    Err(e) => {
+                        let error = AwsError::from_sdk(OP, e);
+                        if error.code() == Some("AWSOrganizationsNotInUseException") {
+                            Ok(None)
+                        } else {
+                            Err(error)
+                        }
+                    }
+                }
+            })
+            .await?;
+        let Some((organization_id, management)) = described else {
+            return Ok(Organization::None);
+        };
+        if management == account {
+            return Ok(Organization::Management { organization_id });
+        }
+        let mut levels = vec![account.to_string()];
+        loop {
+            let child = levels.last().cloned().unwrap_or_default();
+            let (parent, kind) = self.parent(&child).await?;
+            levels.push(parent);
+            if kind == ParentType::Root {
+                break;
+            }
+            if levels.len() > MAX_DEPTH {
+                return Err(AwsError::new(
+                    AwsErrorKind::Malformed,
+                    &catalog::LIST_PARENTS,
+                    format!("no root above {account} after {MAX_DEPTH} levels"),
+                ));
+            }
+        }
+        levels.reverse();
+        let (scps, rcps) = tokio::try_join!(
+            self.level_policies(&levels, PolicyType::ServiceControlPolicy),
+            self.level_policies(&levels, PolicyType::ResourceControlPolicy),
+        )?;
+        Ok(Organization::Member(OrganizationPolicies {
+            organization_id,
+            levels,
+            scps,
+            rcps,
+        }))
+    }
+
+    async fn parent(&self, child: &str) -> Result<(String, ParentType), AwsError> {
+        const OP: &Operation = &catalog::LIST_PARENTS;
+        self.cache
+            .get(self.log(), CallKey::new(OP, None, child), || async {
+                let pages = self
+                    .session
+                    .organizations
+                    .list_parents()
+                    .child_id(child)
+                    .into_paginator()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                pages
+                    .into_iter()
+                    .flat_map(|page| page.parents.unwrap_or_default())
+                    .find_map(|p| Some((p.id?, p.r#type?)))
+                    .ok_or_else(|| {
+                        AwsError::new(
+                            AwsErrorKind::Malformed,
+                            OP,
+                            format!("ListParents named no parent of {child}"),
+                        )
+                    })
+            })
+            .await
+    }
+
+    /// The policies of `kind` attached at each level. AWS attaches FullAWSAccess (or
+    /// RCPFullAWSAccess) to every level when a type is enabled and keeps at least one policy
+    /// on each, so no policy at any level means the type is off: then no level is returned,
+    /// and nothing is evaluated for it.
+    async fn level_policies(
+        &self,
+        levels: &[String],
+        kind: PolicyType,
+    ) -> Result<Vec<Vec<NamedPolicy>>, AwsError> {
+        let attached =
+            try_join_all(levels.iter().map(|target| self.attached(target, &kind))).await?;
+        if attached.iter().all(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+        let layer = match kind {
+            PolicyType::ResourceControlPolicy => Layer::Rcp,
+            _ => Layer::Scp,
+        };
+        let unique: BTreeMap<&str, &str> = attached
+            .iter()
+            .flatten()
+            .map(|(id, name)| (id.as_str(), name.as_str()))
+            .collect();
+        let documents = try_join_all(unique.iter().map(|(id, name)| async move {
+            let content = self.policy_content(id).await?;
+            let policy = Policy::from_json_as(&content, layer).map_err(|e| {
+                AwsError::new(
+                    AwsErrorKind::Malformed,
+                    &catalog::DESCRIBE_POLICY,
+                    format!("policy {id} ({name}) does not parse: {e}"),
+                )
+            })?;
+            Ok::<_, AwsError>(NamedPolicy {
+                name: format!("{name} ({id})"),
+                policy,
+            })
+        }))
+        .await?;
+        let by_id: BTreeMap<&str, &NamedPolicy> =
+            unique.keys().copied().zip(documents.iter()).collect();
+        Ok(attached
+            .iter()
+            .map(|level| {
+                level
+                    .iter()
+                    .filter_map(|(id, _)| by_id.get(id.as_str()).map(|p| (*p).clone()))
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// (policy ID, name) of each policy of `kind` attached directly to `target`.
+    async fn attached(
+        &self,
+        target: &str,
+        kind: &PolicyType,
+    ) -> Result<Vec<(String, String)>, AwsError> {
+        const OP: &Operation = &catalog::LIST_POLICIES_FOR_TARGET;
+        let key = format!("{target} {}", kind.as_str());
+        self.cache
+            .get(self.log(), CallKey::new(OP, None, &key), || async {
+                let pages = self
+                    .session
+                    .organizations
+                    .list_policies_for_target()
+                    .target_id(target)
+                    .filter(kind.clone())
+                    .into_paginator()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                Ok(pages
+                    .into_iter()
+                    .flat_map(|page| page.policies.unwrap_or_default())
+                    .filter_map(|p| {
+                        let id = p.id?;
+                        let name = p.name.unwrap_or_else(|| id.clone());
+                        Some((id, name))
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    async fn policy_content(&self, id: &str) -> Result<String, AwsError> {
+        const OP: &Operation = &catalog::DESCRIBE_POLICY;
+        self.cache
+            .get(self.log(), CallKey::new(OP, None, id), || async {
+                let out = self
+                    .session
+                    .organizations
+                    .describe_policy()
+                    .policy_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                out.policy.and_then(|p| p.content).ok_or_else(|| {
+                    AwsError::new(AwsErrorKind::Malformed, OP, "a policy without Content")
+                })
+            })
+            .await
+    }
+}
