@@ -64,11 +64,13 @@ pub struct IamVerdict {
     pub source: Source,
 }
 
-/// What decided: IAM's policy simulator, or local evaluation of the principal's policies.
+/// What decided: IAM's policy simulator, local evaluation of the principal's policies, or the
+/// root user's standing (no IAM policy limits it; only the organization's policies can).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
     Simulate,
     Local,
+    Root,
 }
 
 impl Source {
@@ -76,6 +78,15 @@ impl Source {
         match self {
             Source::Simulate => "simulate",
             Source::Local => "local",
+            Source::Root => "root",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Source::Simulate => "IAM policy simulation",
+            Source::Local => "local evaluation of its policies",
+            Source::Root => "the account root user, whom no IAM policy limits",
         }
     }
 }
@@ -242,15 +253,6 @@ impl Check for IamInvoke {
         let identity = cx.require::<CallerIdentity>()?;
         let invocations = cx.require::<Invocations>()?;
         match identity.kind {
-            PrincipalKind::Root => {
-                return Ok(vec![Finding::pass(
-                    &META,
-                    kind::ROOT_USER,
-                    "The root user may invoke",
-                    "The account root user is not limited by IAM policies; only service control policies can deny it",
-                )
-                .evidence("source", "root")]);
-            }
             PrincipalKind::FederatedUser => {
                 return Ok(vec![Finding::skip(
                     &META,
@@ -258,7 +260,7 @@ impl Check for IamInvoke {
                     "Skipped: IAM cannot simulate a federated user's session; runtime.probe is the evidence",
                 )]);
             }
-            PrincipalKind::User | PrincipalKind::AssumedRole => {}
+            PrincipalKind::User | PrincipalKind::AssumedRole | PrincipalKind::Root => {}
         }
         let fix = grant_command(cx, &identity.principal_arn);
         let results = join_all(
@@ -295,16 +297,30 @@ async fn judge(
     let principal = identity.principal_arn.as_str();
     let needs = needs(invocation);
     // The organization's policies do not depend on the simulation: both go out at once.
-    let (simulated, organization) = tokio::join!(
-        join_all(needs.iter().map(|need| aws.simulate(
-            principal,
-            &INVOKE_ACTIONS,
-            &need.resource,
-            &need.context
-        )),),
-        aws.organization(&identity.account)
-    );
+    let root = identity.kind == PrincipalKind::Root;
+    let simulations = needs
+        .iter()
+        .filter(|_| !root)
+        .map(|need| aws.simulate(principal, &INVOKE_ACTIONS, &need.resource, &need.context));
+    // IAM cannot simulate the root user, whom only the organization's policies limit.
+    let (simulated, organization) =
+        tokio::join!(join_all(simulations), aws.organization(&identity.account));
     let (mut answers, source) = match simulated.iter().find_map(|r| r.as_ref().err()) {
+        None if root => {
+            let allowed = |action: &str| Answer {
+                action: action.to_string(),
+                decision: Ok(Decision::Allowed),
+                matched: Vec::new(),
+                allowed_by_organizations: None,
+                allowed_by_boundary: None,
+                organization: None,
+            };
+            let answers = needs
+                .iter()
+                .map(|_| INVOKE_ACTIONS.iter().map(|a| allowed(a)).collect())
+                .collect();
+            (answers, Source::Root)
+        }
         None => {
             let answers = simulated
                 .into_iter()
@@ -430,20 +446,21 @@ async fn judge(
     }
     if findings.is_empty() {
         let resources: Vec<&str> = needs.iter().map(|n| n.resource.as_str()).collect();
+        let (kind, title) = if root {
+            (kind::ROOT_USER, "The root user may invoke")
+        } else {
+            (kind::ALLOWED, "Principal may invoke the model")
+        };
         let finding = Finding::pass(
             &META,
-            kind::ALLOWED,
-            "Principal may invoke the model",
+            kind,
+            title,
             format!(
                 "{principal} may call {} on {} and its {} destination model ARN(s) ({}{}){}",
                 INVOKE_ACTIONS.join(" and "),
                 invocation.model_id,
                 resources.len().saturating_sub(1),
-                if source == Source::Simulate {
-                    "IAM policy simulation"
-                } else {
-                    "local evaluation of its policies"
-                },
+                source.describe(),
                 if matches!(organization, Ok(Organization::Member(_))) {
                     ", and the organization's SCPs at every level"
                 } else {
@@ -521,7 +538,7 @@ fn unseen(
     // IAM's simulation reflects the account's SCPs; local evaluation sees them only when the
     // organization's policies could be read. (RCPs do not govern Bedrock: it is not among the
     // services AWS lists for them.)
-    if let (Err(error), Source::Local) = (organization, source) {
+    if let (Err(error), Source::Local | Source::Root) = (organization, source) {
         layers.push("service-control-policies");
         reasons.push(format!(
             "the organization's SCPs, which this principal may not read ({})",
@@ -785,7 +802,7 @@ pub fn scp_exemption(invocation: &Invocation) -> Remediation {
 /// A denial that IAM's simulation does not explain.
 pub fn likely_outside_iam(error: &AwsError) -> String {
     format!(
-        "IAM policy simulation allows this call, yet Bedrock denied it ({}): a service control policy, resource control policy \
+        "iam.invoke found this call allowed, yet Bedrock denied it ({}): a service control policy, resource control policy \
          or session policy is the likely cause",
         error.message()
     )

@@ -352,7 +352,8 @@ pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
     if !session_ok {
         return implicit(session.as_ref().and_then(|s| s.layer));
     }
-    if cross_account && grant.is_none() {
+    if grant.is_none() && (cross_account || (set.resource.is_some() && must_allow(&request.action)))
+    {
         return implicit(Some(Layer {
             source: PolicyType::Resource,
             level: None,
@@ -364,6 +365,23 @@ pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
         session.as_ref(),
         resource.as_ref().filter(|_| grant.is_some()),
     ])
+}
+
+/// "IAM role trust policies and KMS key policies must explicitly allow access for principals"
+/// (AWS's evaluation logic): for these, an identity grant alone is not enough in the same
+/// account either. A key policy that names the account delegates to identity policies.
+fn must_allow(action: &str) -> bool {
+    let action = action.to_ascii_lowercase();
+    action.starts_with("kms:")
+        || [
+            "sts:assumerole",
+            "sts:assumerolewithsaml",
+            "sts:assumerolewithwebidentity",
+            "sts:tagsession",
+            "sts:setsourceidentity",
+            "sts:setcontext",
+        ]
+        .contains(&action.as_str())
 }
 
 fn scan(policies: &[NamedPolicy], layer: Layer, request: &Request, has_boundary: bool) -> Said {

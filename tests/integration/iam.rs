@@ -998,3 +998,30 @@ fn policy_explain_evaluates_the_organization_s_scps_for_the_principal() {
     let (code, west2) = explain("us-west-2");
     assert_eq!((code, west2["decision"].as_str()), (0, Some("allowed")));
 }
+
+#[test]
+fn the_root_user_is_bound_by_the_organization_s_scps_only() {
+    let emulator = Sandbox::new();
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/GetCallerIdentity.root.xml")),
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(found[0]["code"], "iam.invoke/root-user");
+    assert_eq!(found[0]["evidence"]["organization"], "not-in-organization");
+    assert_eq!(
+        emulator.front.count("iam:SimulatePrincipalPolicy"),
+        0,
+        "IAM cannot simulate the root user"
+    );
+
+    member_of_organization(&emulator.front);
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let denied: Vec<&Value> = found.iter().filter(|f| f["status"] == "fail").collect();
+    assert_eq!(denied.len(), 1, "{found:#?}");
+    assert_eq!(denied[0]["code"], "iam.invoke/scp-denied");
+    assert_eq!(denied[0]["region"], "us-east-2");
+    assert_eq!(denied[0]["evidence"]["source"], "root");
+}
