@@ -42,9 +42,32 @@ const MAX_DEPTH: usize = 8;
 impl AwsReader {
     /// What the organization's policies say for `account`.
     pub async fn organization(&self, account: &str) -> Result<Organization, AwsError> {
+        // The walk to the root needs only the account, so it goes out with DescribeOrganization;
+        // its answer matters only for a member account.
+        let (described, levels) = tokio::join!(self.describe_organization(), self.levels(account));
+        let Some((organization_id, management)) = described? else {
+            return Ok(Organization::None);
+        };
+        if management == account {
+            return Ok(Organization::Management { organization_id });
+        }
+        let levels = levels?;
+        let (scps, rcps) = tokio::try_join!(
+            self.level_policies(&levels, PolicyType::ServiceControlPolicy),
+            self.level_policies(&levels, PolicyType::ResourceControlPolicy),
+        )?;
+        Ok(Organization::Member(OrganizationPolicies {
+            organization_id,
+            levels,
+            scps,
+            rcps,
+        }))
+    }
+
+    /// The organization's ID and management account; `None` outside an organization.
+    async fn describe_organization(&self) -> Result<Option<(String, String)>, AwsError> {
         const OP: &Operation = &catalog::DESCRIBE_ORGANIZATION;
-        let described = self
-            .cache
+        self.cache
             .get(self.log(), CallKey::new(OP, None, ""), || async {
                 match self
                     .session
@@ -72,13 +95,11 @@ impl AwsReader {
                     }
                 }
             })
-            .await?;
-        let Some((organization_id, management)) = described else {
-            return Ok(Organization::None);
-        };
-        if management == account {
-            return Ok(Organization::Management { organization_id });
-        }
+            .await
+    }
+
+    /// The root, the organizational units and the account, root first.
+    async fn levels(&self, account: &str) -> Result<Vec<String>, AwsError> {
         let mut levels = vec![account.to_string()];
         loop {
             let child = levels.last().cloned().unwrap_or_default();
@@ -96,16 +117,7 @@ impl AwsReader {
             }
         }
         levels.reverse();
-        let (scps, rcps) = tokio::try_join!(
-            self.level_policies(&levels, PolicyType::ServiceControlPolicy),
-            self.level_policies(&levels, PolicyType::ResourceControlPolicy),
-        )?;
-        Ok(Organization::Member(OrganizationPolicies {
-            organization_id,
-            levels,
-            scps,
-            rcps,
-        }))
+        Ok(levels)
     }
 
     async fn parent(&self, child: &str) -> Result<(String, ParentType), AwsError> {
