@@ -14,7 +14,8 @@ use aws_smithy_types::date_time::Format;
 
 use super::glob::{Token, matches, tokens};
 use super::policy::{
-    Condition, Effect, Elements, NamedPolicy, Operator, Policy, PolicyType, SetQualifier, Statement,
+    Condition, Effect, Elements, NamedPolicy, Operator, Policy, PolicyType, PrincipalEntry,
+    SetQualifier, Statement,
 };
 use super::principal::{Caller, CallerKind, Grant};
 use crate::domain::Arn;
@@ -224,9 +225,8 @@ pub struct Evaluation {
 const ALWAYS_ALLOWED: &[&str] = &["sts:GetCallerIdentity"];
 
 /// What one layer's statements said of the request.
-#[derive(Default)]
 struct Said {
-    layer: Option<Layer>,
+    layer: Layer,
     denies: Vec<MatchedStatement>,
     allows: Vec<MatchedStatement>,
     /// For a resource-based policy: how directly its Allows name the caller.
@@ -301,13 +301,17 @@ pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
         return Evaluation {
             decision: Decision::ExplicitDeny,
             matched: layers.iter().flat_map(|s| s.denies.clone()).collect(),
-            denied_by: first.layer,
+            denied_by: Some(first.layer),
         };
     }
-    let implicit = |layer: Option<Layer>| Evaluation {
+    let implicit = |layer: Layer| Evaluation {
         decision: Decision::ImplicitDeny,
         matched: Vec::new(),
-        denied_by: layer,
+        denied_by: Some(layer),
+    };
+    let resource_layer = Layer {
+        source: PolicyType::Resource,
+        level: None,
     };
     if let Some(level) = rcps.iter().chain(&scps).find(|s| s.allows.is_empty()) {
         return implicit(level.layer);
@@ -317,7 +321,9 @@ pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
         matched: parts
             .iter()
             .flatten()
-            .chain(&rcps.iter().chain(&scps).collect::<Vec<_>>())
+            .copied()
+            .chain(&rcps)
+            .chain(&scps)
             .flat_map(|s| s.allows.clone())
             .collect(),
         denied_by: None,
@@ -336,28 +342,28 @@ pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
             }
             // The grant needs no identity policy, so what it lacks is the boundary's or the
             // session policy's allow.
-            Some(Grant::Role) if !boundary_ok => {
-                return implicit(boundary.as_ref().and_then(|s| s.layer));
+            Some(Grant::Role) => {
+                let missing = if boundary_ok { &session } else { &boundary };
+                return implicit(missing.as_ref().map_or(resource_layer, |s| s.layer));
             }
-            Some(Grant::Role) => return implicit(session.as_ref().and_then(|s| s.layer)),
             _ => {}
         }
+    }
+    // An AWS service has no identity policies: only a resource-based policy can let it in.
+    if caller.is_some_and(|c| c.kind() == CallerKind::Service) {
+        return implicit(resource_layer);
     }
     if !root && identity.allows.is_empty() {
         return implicit(identity.layer);
     }
-    if !boundary_ok {
-        return implicit(boundary.as_ref().and_then(|s| s.layer));
-    }
-    if !session_ok {
-        return implicit(session.as_ref().and_then(|s| s.layer));
+    for (ok, said) in [(boundary_ok, &boundary), (session_ok, &session)] {
+        if let (false, Some(said)) = (ok, said) {
+            return implicit(said.layer);
+        }
     }
     if grant.is_none() && (cross_account || (set.resource.is_some() && must_allow(&request.action)))
     {
-        return implicit(Some(Layer {
-            source: PolicyType::Resource,
-            level: None,
-        }));
+        return implicit(resource_layer);
     }
     allowed(&[
         Some(&identity),
@@ -386,8 +392,10 @@ fn must_allow(action: &str) -> bool {
 
 fn scan(policies: &[NamedPolicy], layer: Layer, request: &Request, has_boundary: bool) -> Said {
     let mut said = Said {
-        layer: Some(layer),
-        ..Said::default()
+        layer,
+        denies: Vec::new(),
+        allows: Vec::new(),
+        grant: None,
     };
     for named in policies {
         for statement in &named.policy.statements {
@@ -404,10 +412,7 @@ fn scan(policies: &[NamedPolicy], layer: Layer, request: &Request, has_boundary:
                     Some(caller) => caller.is_subject_of(principals, has_boundary),
                     // An unknown caller is named only by "*"; a NotPrincipal Deny binds it.
                     None => {
-                        principals.negated
-                            || principals
-                                .entries
-                                .contains(&super::policy::PrincipalEntry::Anyone)
+                        principals.negated || principals.entries.contains(&PrincipalEntry::Anyone)
                     }
                 };
                 if !applies_to_caller {

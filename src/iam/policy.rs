@@ -130,6 +130,9 @@ pub enum PrincipalEntry {
     Service(String),
     Federated(String),
     CanonicalUser(String),
+    /// What AWS writes in place of a principal that was deleted (`AROA...`, `AIDA...`): it
+    /// names nobody who can call.
+    UniqueId(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -486,6 +489,15 @@ fn principal_entry(key: &str, value: &str) -> Result<PrincipalEntry, String> {
         )),
         "AWS" if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) => {
             Ok(PrincipalEntry::Account(value.to_string()))
+        }
+        "AWS"
+            if value.len() >= 16
+                && value.starts_with('A')
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
+        {
+            Ok(PrincipalEntry::UniqueId(value.to_string()))
         }
         "AWS" => {
             let arn: Arn = value

@@ -211,6 +211,7 @@ impl Caller {
             PrincipalEntry::Federated(name) | PrincipalEntry::CanonicalUser(name) => {
                 (*name == self.text).then_some(Grant::Direct)
             }
+            PrincipalEntry::UniqueId(_) => None,
         }
     }
 }
