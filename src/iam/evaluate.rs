@@ -260,24 +260,17 @@ pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
         scan(policies, Layer { source, level }, request, has_boundary)
     };
 
-    let rcps: Vec<Said> = if rcps_apply {
-        set.rcps
+    // Each organization level is a layer of its own: all of them must allow.
+    let levels = |levels: &[Vec<NamedPolicy>], source: PolicyType, apply: bool| -> Vec<Said> {
+        levels
             .iter()
             .enumerate()
-            .map(|(i, level)| scan(level, PolicyType::Rcp, Some(i + 1)))
+            .filter(|_| apply)
+            .map(|(i, level)| scan(level, source, Some(i + 1)))
             .collect()
-    } else {
-        Vec::new()
     };
-    let scps: Vec<Said> = if scps_apply {
-        set.scps
-            .iter()
-            .enumerate()
-            .map(|(i, level)| scan(level, PolicyType::Scp, Some(i + 1)))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let rcps = levels(&set.rcps, PolicyType::Rcp, rcps_apply);
+    let scps = levels(&set.scps, PolicyType::Scp, scps_apply);
     let resource = set
         .resource
         .as_ref()
