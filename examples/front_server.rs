@@ -1,6 +1,7 @@
 //! The test suite's front server as a standalone process, for the sandbox and benchmarks:
 //!
 //!     cargo run --example front_server -- --upstream http://127.0.0.1:5000 [--port 0] [--scenario FILE]
+//!         [--latency-ms N]
 //!
 //! It prints `listening on http://127.0.0.1:PORT` on stdout once it accepts connections, and
 //! serves its request log at `GET /_front/requests` (`POST /_front/reset` clears it).
@@ -25,6 +26,9 @@ struct Args {
     port: u16,
     #[arg(long)]
     scenario: Option<PathBuf>,
+    /// Milliseconds added to every answer, as a network round trip
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -40,6 +44,7 @@ async fn main() -> Result<(), String> {
     for (operation, rule) in rules {
         server.on(&operation, rule);
     }
+    server.set_latency(std::time::Duration::from_millis(args.latency_ms));
     println!("listening on {}", server.url());
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     Ok(())

@@ -59,6 +59,17 @@ impl Check for ModelsAccess {
         &META
     }
 
+    async fn prefetch(&self, cx: &CheckContext) {
+        if super::signs(cx).await {
+            join_all(
+                super::bedrock_regions(cx)
+                    .iter()
+                    .map(|region| cx.aws.use_case_submitted(region)),
+            )
+            .await;
+        }
+    }
+
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
         let targets = cx.require::<ModelTargets>()?;
         // Two requests that resolve to the same model in a region are one question.

@@ -249,6 +249,18 @@ impl Check for IamInvoke {
         &META
     }
 
+    async fn prefetch(&self, cx: &CheckContext) {
+        // The organization's policies need only the caller's account.
+        if !super::signs(cx).await {
+            return;
+        }
+        if let Ok(answer) = cx.aws.caller_identity().await
+            && !answer.arn.contains(":federated-user/")
+        {
+            let _ = cx.aws.organization(&answer.account).await;
+        }
+    }
+
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
         let identity = cx.require::<CallerIdentity>()?;
         let invocations = cx.require::<Invocations>()?;

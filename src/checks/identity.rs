@@ -69,6 +69,22 @@ impl Check for IdentityCaller {
         &META
     }
 
+    async fn prefetch(&self, cx: &CheckContext) {
+        if !super::signs(cx).await {
+            return;
+        }
+        let Ok(answer) = cx.aws.caller_identity().await else {
+            return;
+        };
+        if let Some(ParsedPrincipal {
+            kind: Parsed::AssumedRole { role_name },
+            ..
+        }) = parse_principal(&answer.arn)
+        {
+            let _ = cx.aws.role_arn(&role_name).await;
+        }
+    }
+
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
         let credentials = cx.require::<CredentialsFact>()?;
         let Some(summary) = &credentials.sigv4 else {

@@ -18,7 +18,7 @@ macro_rules! check {
     ) => {
         pub struct $name;
 
-        static META: $crate::engine::CheckMeta = $crate::engine::CheckMeta {
+        pub(crate) static META: $crate::engine::CheckMeta = $crate::engine::CheckMeta {
             id: $id,
             title: $title,
             description: $description,
@@ -59,7 +59,8 @@ mod trail;
 
 use std::sync::Arc;
 
-use crate::engine::{Check, CommandKind};
+use crate::domain::Region;
+use crate::engine::{Check, CheckContext, CommandKind};
 
 pub use claude_code::ClaudeCodeInput;
 pub use credentials::{CredentialsFact, role_not_assumed};
@@ -123,6 +124,21 @@ pub fn for_command(command: CommandKind) -> Vec<Arc<dyn Check>> {
         .into_iter()
         .filter(|check| check.meta().commands.contains(&command))
         .collect()
+}
+
+/// Whether SigV4 credentials resolve (cached for the run): prefetches send nothing without
+/// them, since the checks that would send their reads are then skipped.
+async fn signs(cx: &CheckContext) -> bool {
+    cx.aws.credentials().await.is_ok()
+}
+
+/// The scope's regions, when the run has Bedrock models to examine in them.
+fn bedrock_regions(cx: &CheckContext) -> &[Region] {
+    if cx.scope.models.is_empty() {
+        &[]
+    } else {
+        &cx.scope.regions
+    }
 }
 
 #[cfg(test)]

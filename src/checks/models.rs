@@ -55,6 +55,17 @@ impl Check for ModelsLifecycle {
         &META
     }
 
+    async fn prefetch(&self, cx: &CheckContext) {
+        if super::signs(cx).await {
+            join_all(
+                super::bedrock_regions(cx)
+                    .iter()
+                    .map(|region| cx.aws.foundation_models(region)),
+            )
+            .await;
+        }
+    }
+
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
         if cx.scope.models.is_empty() {
             // Only when every model goes to the Mantle endpoint: --model always names some.

@@ -18,7 +18,8 @@ use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity, Status,
 };
 
-// After iam.invoke: to tell a denial that IAM explains from one an SCP or session policy causes.
+// Its calls go out once the routes are known; only its verdicts wait for iam.invoke's, to
+// tell a denial that IAM explains from one an SCP or session policy causes.
 check! {
     RuntimeProbe = "runtime.probe" {
         title: "Live probe",
@@ -28,7 +29,7 @@ check! {
                       --no-probe skips them",
         commands: [Doctor],
         depends_on: ["profiles.resolve"],
-        after: ["iam.invoke"],
+        after: [],
         severity: High,
         kinds: {
             AUTHORIZED = "authorized",
@@ -96,10 +97,12 @@ impl Check for RuntimeProbe {
                     cx.aws.stream_rejected_body(region, id, REJECTED),
                 );
                 let allowed_by_iam = cx
-                    .fact::<IamVerdicts>()
+                    .fact_after::<IamVerdicts>(super::iam::META.id)
+                    .await
                     .is_some_and(|v| v.allowed(region, id).is_some());
                 let fix = cx
-                    .fact::<CallerIdentity>()
+                    .fact_after::<CallerIdentity>(super::identity::META.id)
+                    .await
                     .and_then(|identity| grant_command(cx, &identity.principal_arn));
                 let judged = [invoke, stream]
                     .into_iter()

@@ -103,6 +103,23 @@ impl Check for ProfilesResolve {
         &META
     }
 
+    async fn prefetch(&self, cx: &CheckContext) {
+        // Application profiles are resolved without the list.
+        let listed = cx
+            .scope
+            .models
+            .iter()
+            .any(|m| !matches!(m.name, ModelName::ApplicationProfile(_)));
+        if listed && super::signs(cx).await {
+            join_all(
+                super::bedrock_regions(cx)
+                    .iter()
+                    .map(|region| cx.aws.inference_profiles(region)),
+            )
+            .await;
+        }
+    }
+
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
         let targets = cx.require::<ModelTargets>()?;
         let results = join_all(targets.list.iter().map(|target| async move {

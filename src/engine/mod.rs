@@ -8,7 +8,7 @@ mod runner;
 mod scope;
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -82,6 +82,12 @@ pub trait Check: Send + Sync {
     /// Looks, and says what it saw. Facts that dependent checks need are handed over with
     /// `cx.provide`; a check never calls another check's code.
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError>;
+
+    /// Sends, as the run starts, the reads `run` will make whose parameters need no fact
+    /// from another check (a region's catalog, its quotas): their answers wait in the run's
+    /// call cache, so `run` does not wait for its dependencies before asking. It sends only
+    /// what `run` sends when its dependencies pass, and leaves errors to `run`.
+    async fn prefetch(&self, _cx: &CheckContext) {}
 }
 
 /// What every check may read: the read side of AWS, the scope of this run, the inputs its
@@ -90,6 +96,15 @@ pub struct CheckContext {
     pub aws: Arc<AwsReader>,
     pub scope: Scope,
     facts: Facts,
+    /// The checks of this run and which have finished, for `fact_after`.
+    progress: Mutex<RunProgress>,
+    finished: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct RunProgress {
+    checks: HashSet<&'static str>,
+    finished: HashSet<&'static str>,
 }
 
 impl CheckContext {
@@ -98,7 +113,44 @@ impl CheckContext {
             aws,
             scope,
             facts: Facts::default(),
+            progress: Mutex::new(RunProgress::default()),
+            finished: tokio::sync::Notify::new(),
         }
+    }
+
+    /// The runner says which checks this run has.
+    pub(crate) fn begin(&self, checks: impl IntoIterator<Item = &'static str>) {
+        self.progress().checks = checks.into_iter().collect();
+    }
+
+    /// The runner says a check is done (run, failed, skipped or timed out).
+    pub(crate) fn finish(&self, check: &'static str) {
+        self.progress().finished.insert(check);
+        self.finished.notify_waiters();
+    }
+
+    /// The fact `check` provides, once it has finished; `None` when it finished without
+    /// providing it or is not part of this run. For a check that may start its own calls
+    /// before another check's verdict and only needs that verdict to judge the answers.
+    pub async fn fact_after<T: Any + Send + Sync>(&self, check: &str) -> Option<Arc<T>> {
+        loop {
+            // Registered before looking, so a finish between the look and the wait is seen.
+            let finished = self.finished.notified();
+            {
+                let progress = self.progress();
+                let done = progress.finished.contains(check) || !progress.checks.contains(check);
+                if done {
+                    return self.fact();
+                }
+            }
+            finished.await;
+        }
+    }
+
+    fn progress(&self) -> std::sync::MutexGuard<'_, RunProgress> {
+        self.progress
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A command's own setting for its checks (doctor's `--expect-tpm`, say), read like a fact.

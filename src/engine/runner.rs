@@ -44,6 +44,14 @@ pub async fn run_checks(
     let mut findings: Vec<Vec<Finding>> = vec![Vec::new(); checks.len()];
     let mut running = JoinSet::new();
     let mut task_index = HashMap::new();
+    cx.begin(checks.iter().map(|c| c.meta().id));
+    // Reads that need no other check's facts go out now; dropped (aborted) with the run.
+    let mut prefetches = JoinSet::new();
+    for check in checks {
+        let check = Arc::clone(check);
+        let cx = Arc::clone(&cx);
+        prefetches.spawn(async move { check.prefetch(&cx).await });
+    }
 
     loop {
         // Starting or skipping one check can unblock or skip another, so sweep until stable.
@@ -66,6 +74,7 @@ pub async fn run_checks(
                                 usable: false,
                             },
                         );
+                        cx.finish(meta.id);
                         progress.finished(meta.id, Status::Skip);
                     }
                     Readiness::Ready => {
@@ -121,6 +130,7 @@ pub async fn run_checks(
         };
         let status = worst(&found);
         let usable = found.iter().any(|f| f.status.satisfies_dependents());
+        cx.finish(meta.id);
         progress.finished(meta.id, status);
         state.insert(
             meta.id,
@@ -147,6 +157,7 @@ pub async fn run_checks(
             )];
         }
     }
+    prefetches.abort_all();
     findings.into_iter().flatten().collect()
 }
 
@@ -512,5 +523,66 @@ mod tests {
         );
         assert!(findings[0].message.contains("not part of this run"));
         assert!(findings[1].message.contains("cycle"));
+    }
+
+    /// "slow" provides a verdict after a while; "waiter" starts at once and reads it when
+    /// "slow" finishes, and does not wait for a skipped check or one not in the run.
+    struct Slow(&'static CheckMeta);
+    struct Waiter(&'static CheckMeta);
+
+    #[derive(Debug, PartialEq)]
+    struct Verdict(u8);
+
+    #[async_trait]
+    impl Check for Slow {
+        fn meta(&self) -> &'static CheckMeta {
+            self.0
+        }
+        async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            cx.provide(Verdict(7));
+            Ok(vec![Finding::pass(self.0, OK, "ok", "")])
+        }
+    }
+
+    #[async_trait]
+    impl Check for Waiter {
+        fn meta(&self) -> &'static CheckMeta {
+            self.0
+        }
+        async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+            let verdict = cx.fact_after::<Verdict>("slow").await;
+            let skipped = cx.fact_after::<String>("blocked").await;
+            let absent = cx.fact_after::<u32>("absent").await;
+            let seen =
+                verdict.as_deref() == Some(&Verdict(7)) && skipped.is_none() && absent.is_none();
+            Ok(vec![if seen {
+                Finding::pass(self.0, OK, "ok", "")
+            } else {
+                Finding::fail(self.0, NO, Severity::High, "no", "", Remediation::new(""))
+            }])
+        }
+    }
+
+    #[tokio::test]
+    async fn a_check_may_wait_for_another_check_s_fact_without_depending_on_it() {
+        let meta = |id| passing(id, &[]).meta();
+        let blocked = fake("blocked", &["missing"], |meta, _| async move {
+            Ok(vec![Finding::pass(meta, OK, "ok", "")])
+        });
+        let checks: Vec<Arc<dyn Check>> = vec![
+            Arc::new(Waiter(meta("waiter"))),
+            Arc::new(Slow(meta("slow"))),
+            blocked,
+        ];
+        let findings = run(&checks, 2000).await;
+        assert_eq!(
+            statuses(&findings),
+            [
+                ("waiter", Status::Pass),
+                ("slow", Status::Pass),
+                ("blocked", Status::Skip)
+            ]
+        );
     }
 }

@@ -365,3 +365,87 @@ fn as_role_session_without_role_read(emulator: &Emulator) {
     );
     emulator.on("iam:GetRole", Rule::Fault(Fault::AccessDenied));
 }
+
+/// When each request arrived and was answered, by operation (the first of each).
+fn timeline(
+    front: &crate::support::front::Router,
+) -> std::collections::HashMap<String, (u64, u64)> {
+    let mut seen = std::collections::HashMap::new();
+    for request in front.requests() {
+        seen.entry(request.key())
+            .or_insert((request.arrived_ms, request.answered_ms));
+    }
+    seen
+}
+
+#[test]
+fn reads_that_need_no_other_answer_go_out_at_once_and_none_twice() {
+    // The catalog answers late. Every check after it (profiles, quotas, model access, IAM)
+    // would wait for it, but their reads whose parameters are the region or the caller's
+    // account go out at once; and the prefetch doubles none of them.
+    let sandbox = crate::support::sandbox::Sandbox::new();
+    sandbox.on(
+        "bedrock:ListFoundationModels",
+        Rule::Delay(
+            Duration::from_millis(1500),
+            Box::new(Rule::Fixture(fixture("bedrock/ListFoundationModels.json"))),
+        ),
+    );
+    let (run, _) = sandbox.doctor(&["--model", "sonnet", "--model", "haiku"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let at = timeline(&sandbox.front);
+    let catalog_answered = at["bedrock:ListFoundationModels"].1;
+    for early in [
+        "bedrock:ListInferenceProfiles",
+        "servicequotas:ListServiceQuotas",
+        "servicequotas:ListAWSDefaultServiceQuotas",
+        "bedrock:GetUseCaseForModelAccess",
+        "organizations:DescribeOrganization",
+    ] {
+        assert!(
+            at[early].0 < catalog_answered,
+            "{early} waited for the catalog: {at:?}"
+        );
+    }
+    for once in [
+        "bedrock:ListFoundationModels",
+        "bedrock:GetUseCaseForModelAccess",
+        "organizations:DescribeOrganization",
+        "sts:GetCallerIdentity",
+    ] {
+        assert_eq!(sandbox.front.count(once), 1, "{once}");
+    }
+    assert_eq!(
+        sandbox.front.count("bedrock:ListInferenceProfiles"),
+        2,
+        "two pages"
+    );
+    assert_eq!(
+        sandbox.front.count("servicequotas:ListServiceQuotas"),
+        2,
+        "two pages"
+    );
+}
+
+#[test]
+fn the_probe_goes_out_before_iam_has_answered() {
+    // Only the probe's verdict waits for iam.invoke's; its calls need only the route.
+    let sandbox = crate::support::sandbox::Sandbox::new();
+    sandbox.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Delay(
+            Duration::from_millis(1500),
+            Box::new(Rule::Fixture(fixture(
+                "iam/SimulatePrincipalPolicy.allowed.xml",
+            ))),
+        ),
+    );
+    let (run, report) = sandbox.doctor(&["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let at = timeline(&sandbox.front);
+    assert!(
+        at["bedrock-runtime:InvokeModel"].0 < at["iam:SimulatePrincipalPolicy"].1,
+        "{at:?}"
+    );
+    assert_eq!(finding(&report, "runtime.probe")["check"], "runtime.probe");
+}

@@ -60,6 +60,10 @@ pub struct RecordedRequest {
     pub body: Option<String>,
     /// The service name the request was signed for (its SigV4 credential scope), if signed.
     pub signed_for: Option<String>,
+    /// When the request arrived and when its answer was ready, in milliseconds since the
+    /// router was made: what benchmarks derive the chain of dependent calls from.
+    pub arrived_ms: u64,
+    pub answered_ms: u64,
 }
 
 impl RecordedRequest {
@@ -155,6 +159,9 @@ struct State {
     client: Client<HttpConnector, Full<Bytes>>,
     rules: Mutex<HashMap<String, Rule>>,
     log: Mutex<Vec<RecordedRequest>>,
+    /// Added to every answer, as a network's round trip would be.
+    latency: Mutex<Duration>,
+    epoch: std::time::Instant,
 }
 
 /// The rules per operation and the log of what was asked; clones share both.
@@ -172,8 +179,15 @@ impl Router {
                 client: Client::builder(TokioExecutor::new()).build_http(),
                 rules: Mutex::new(HashMap::new()),
                 log: Mutex::new(Vec::new()),
+                latency: Mutex::new(Duration::ZERO),
+                epoch: std::time::Instant::now(),
             }),
         }
+    }
+
+    /// Every answer from now on waits `latency` first.
+    pub fn set_latency(&self, latency: Duration) {
+        *lock(&self.state.latency) = latency;
     }
 
     /// Sets the rule for an operation key such as `sts:GetCallerIdentity`, or for the
@@ -284,6 +298,11 @@ async fn respond(
     parts: hyper::http::request::Parts,
     body: Bytes,
 ) -> Response<Full<Bytes>> {
+    let arrived_ms = state.epoch.elapsed().as_millis() as u64;
+    let latency = *lock(&state.latency);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let operation = identify(&parts.method, &parts.uri, &parts.headers, &body);
     let protocol = Protocol::of(&parts.headers, &body, &parts.uri);
     let rule = {
@@ -326,6 +345,8 @@ async fn respond(
         operation: operation.name,
         answered_by,
         status: response.status().as_u16(),
+        arrived_ms,
+        answered_ms: state.epoch.elapsed().as_millis() as u64,
     });
     response
 }
