@@ -13,6 +13,7 @@ pub mod iam;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod secrets;
 pub mod setup;
 mod ui;
 

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use bedrock_preflight::cli::Cli;
+use bedrock_preflight::secrets::redact;
 use bedrock_preflight::{EXIT_ERROR, EXIT_USAGE, run};
 use clap::Parser;
 use clap::error::ErrorKind;
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
             );
         }
         Err(error) => {
-            eprintln!("{}", one_line(&error.render().to_string()));
+            eprintln!("{}", redact(&one_line(&error.render().to_string())));
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", redact(&error.to_string()));
             ExitCode::from(error.exit_code())
         }
     }

@@ -137,11 +137,15 @@ impl ResolveOnce {
         self.inner
             .answer
             .get_or_init(|| async {
-                self.inner
-                    .chain
-                    .provide_credentials()
-                    .await
-                    .map_err(problem_of)
+                let answer = self.inner.chain.provide_credentials().await;
+                if let Ok(credentials) = &answer {
+                    crate::secrets::register(credentials.access_key_id());
+                    crate::secrets::register(credentials.secret_access_key());
+                    if let Some(token) = credentials.session_token() {
+                        crate::secrets::register(token);
+                    }
+                }
+                answer.map_err(problem_of)
             })
             .await
     }

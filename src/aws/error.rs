@@ -73,7 +73,7 @@ impl AwsError {
             kind,
             operation,
             code: None,
-            message: message.into(),
+            message: crate::secrets::redact(&message.into()),
         }
     }
 
@@ -103,7 +103,7 @@ impl AwsError {
                     kind,
                     operation,
                     code,
-                    message,
+                    message: crate::secrets::redact(&message),
                 }
             }
             SdkError::ResponseError(_) => AwsError::new(AwsErrorKind::Malformed, operation, detail),

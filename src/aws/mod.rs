@@ -163,6 +163,13 @@ impl Session {
             loader = loader.endpoint_url(url);
         }
         let overrides = &options.env_overrides;
+        // Read by aws-config itself; registered here so that no echo of it is ever printed.
+        if let Ok(token) = std::env::var("AWS_BEARER_TOKEN_BEDROCK") {
+            crate::secrets::register(&token);
+        }
+        if let Some(token) = &overrides.bearer_token {
+            crate::secrets::register(token);
+        }
         if let Some((id, secret, token)) = &overrides.keys {
             let mut keys = aws_credential_types::Credentials::new(
                 id,

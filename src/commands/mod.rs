@@ -164,6 +164,7 @@ impl Output {
                 self.format.as_str()
             )));
         };
+        let text = crate::secrets::redact(&text);
         match &mut self.file {
             Some(pending) => pending.commit(&text),
             None if self.stderr => {

@@ -17,6 +17,7 @@ mod iam;
 mod iam_corpus;
 mod mantle;
 mod plan;
+mod secrets;
 mod setup;
 mod templates;
 

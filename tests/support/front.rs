@@ -64,6 +64,9 @@ pub struct RecordedRequest {
     /// router was made: what benchmarks derive the chain of dependent calls from.
     pub arrived_ms: u64,
     pub answered_ms: u64,
+    /// A digest of the request's method, path, query and body: two requests with the same
+    /// digest asked the same question (benchmarks count them as duplicates).
+    pub digest: String,
 }
 
 impl RecordedRequest {
@@ -95,6 +98,9 @@ pub enum Fault {
     AccessDenied,
     /// 200 with a body that is neither the protocol's XML nor JSON.
     MalformedBody,
+    /// Access denied with a message that repeats the request's credentials (the Authorization
+    /// and X-Amz-Security-Token headers), as S3's SignatureDoesNotMatch and some proxies do.
+    EchoCredentials,
 }
 
 impl Fault {
@@ -104,6 +110,7 @@ impl Fault {
             "server-error" => Some(Fault::ServerError),
             "access-denied" => Some(Fault::AccessDenied),
             "malformed-body" => Some(Fault::MalformedBody),
+            "echo-credentials" => Some(Fault::EchoCredentials),
             _ => None,
         }
     }
@@ -113,6 +120,7 @@ impl Fault {
             Fault::Throttle => "throttle",
             Fault::ServerError => "server-error",
             Fault::AccessDenied => "access-denied",
+            Fault::EchoCredentials => "echo-credentials",
             Fault::MalformedBody => "malformed-body",
         }
     }
@@ -333,6 +341,12 @@ async fn respond(
             .collect(),
     };
     let mutating = is_mutating(&operation.name);
+    let digest = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (parts.method.as_str(), parts.uri.to_string(), &body[..]).hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    };
     let sent = mutating.then(|| String::from_utf8_lossy(&body).into_owned());
     let (response, answered_by) = answer(state, rule, &parts, body, protocol, &template).await;
     let signed_for = credential_scope(&parts.headers, &parts.uri).map(|(_, service)| service);
@@ -347,6 +361,7 @@ async fn respond(
         status: response.status().as_u16(),
         arrived_ms,
         answered_ms: state.epoch.elapsed().as_millis() as u64,
+        digest,
     });
     response
 }
@@ -420,6 +435,30 @@ async fn answer(
                 set_header(&mut response, name, value);
             }
             (response, "fixture".to_string())
+        }
+        Rule::Fault(Fault::EchoCredentials) => {
+            let header = |name: &str| {
+                parts
+                    .headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let message = format!(
+                "Request denied. Authorization: {}; X-Amz-Security-Token: {}",
+                header("authorization"),
+                header("x-amz-security-token")
+            );
+            let code = if protocol == Protocol::Query {
+                "AccessDenied"
+            } else {
+                "AccessDeniedException"
+            };
+            (
+                error_response(protocol, 403, code, &message),
+                "fault:echo-credentials".to_string(),
+            )
         }
         Rule::Fault(fault) => (
             fault_response(fault, protocol),
@@ -691,13 +730,13 @@ fn fault_response(fault: Fault, protocol: Protocol) -> Response<Full<Bytes>> {
             "InternalServerException",
             "The request processing has failed because of an unknown error.",
         ),
-        (Fault::AccessDenied, Protocol::Query) => error_response(
+        (Fault::AccessDenied | Fault::EchoCredentials, Protocol::Query) => error_response(
             protocol,
             403,
             "AccessDenied",
             "User is not authorized to perform this action",
         ),
-        (Fault::AccessDenied, _) => error_response(
+        (Fault::AccessDenied | Fault::EchoCredentials, _) => error_response(
             protocol,
             403,
             "AccessDeniedException",
