@@ -13,6 +13,7 @@ mod doctor;
 mod faults;
 mod fix;
 mod harness;
+mod hostile;
 mod iam;
 mod iam_corpus;
 mod mantle;
