@@ -164,11 +164,35 @@ fn faults_take_the_shape_of_each_protocol() {
         ],
         "{}",
     );
-    assert_eq!(json.status, 403);
+    // JSON services answer client errors with 400, as Service Quotas' model has it.
+    assert_eq!(json.status, 400);
     assert!(
         json.body.contains(r#""__type":"AccessDeniedException""#),
         "{}",
         json.body
+    );
+    // Each service throttles and fails with its own model's codes.
+    emulator.on(
+        "servicequotas:ListServiceQuotas",
+        Rule::Fault(Fault::Throttle),
+    );
+    let throttled = send(
+        &emulator,
+        "POST",
+        "/",
+        &[
+            ("authorization", &signed("servicequotas", "us-east-1")),
+            ("x-amz-target", "ServiceQuotasV20190624.ListServiceQuotas"),
+            ("content-type", "application/x-amz-json-1.1"),
+        ],
+        "{}",
+    );
+    assert!(
+        throttled
+            .body
+            .contains(r#""__type":"TooManyRequestsException""#),
+        "{}",
+        throttled.body
     );
 
     let rest = send(
@@ -205,6 +229,7 @@ fn faults_take_the_shape_of_each_protocol() {
         keys,
         [
             "sts:GetCallerIdentity",
+            "servicequotas:ListServiceQuotas",
             "servicequotas:ListServiceQuotas",
             "bedrock:ListFoundationModels",
             "bedrock-runtime:InvokeModel",

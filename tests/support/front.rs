@@ -312,7 +312,11 @@ async fn respond(
         tokio::time::sleep(latency).await;
     }
     let operation = identify(&parts.method, &parts.uri, &parts.headers, &body);
-    let protocol = Protocol::of(&parts.headers, &body, &parts.uri);
+    let protocol = if operation.service == "s3" {
+        Protocol::RestXml
+    } else {
+        Protocol::of(&parts.headers, &body, &parts.uri)
+    };
     let rule = {
         let rules = lock(&state.rules);
         let in_region = operation
@@ -348,7 +352,15 @@ async fn respond(
         format!("{:016x}", hasher.finish())
     };
     let sent = mutating.then(|| String::from_utf8_lossy(&body).into_owned());
-    let (response, answered_by) = answer(state, rule, &parts, body, protocol, &template).await;
+    let (response, answered_by) = answer(
+        state,
+        rule,
+        &parts,
+        body,
+        (protocol, &operation.service),
+        &template,
+    )
+    .await;
     let signed_for = credential_scope(&parts.headers, &parts.uri).map(|(_, service)| service);
     lock(&state.log).push(RecordedRequest {
         signed_for,
@@ -371,7 +383,7 @@ async fn answer(
     mut rule: Rule,
     parts: &hyper::http::request::Parts,
     body: Bytes,
-    protocol: Protocol,
+    (protocol, service): (Protocol, &str),
     template: &Template,
 ) -> (Response<Full<Bytes>>, String) {
     rule = loop {
@@ -461,7 +473,7 @@ async fn answer(
             )
         }
         Rule::Fault(fault) => (
-            fault_response(fault, protocol),
+            fault_response(fault, protocol, service),
             format!("fault:{}", fault.name()),
         ),
         Rule::Forward => match &state.upstream {
@@ -680,6 +692,8 @@ enum Protocol {
     RestJson,
     /// Smithy RPC v2 CBOR (CloudWatch): `POST /service/<S>/operation/<Op>`, CBOR both ways.
     RpcV2Cbor,
+    /// REST paths with XML (S3).
+    RestXml,
 }
 
 impl Protocol {
@@ -704,57 +718,51 @@ impl Protocol {
     }
 }
 
-fn fault_response(fault: Fault, protocol: Protocol) -> Response<Full<Bytes>> {
-    match (fault, protocol) {
-        (Fault::Throttle, Protocol::Query) => {
-            error_response(protocol, 400, "Throttling", "Rate exceeded")
-        }
-        (Fault::Throttle, Protocol::AwsJson | Protocol::RpcV2Cbor) => {
-            error_response(protocol, 400, "ThrottlingException", "Rate exceeded")
-        }
-        (Fault::Throttle, Protocol::RestJson) => error_response(
-            protocol,
-            429,
-            "ThrottlingException",
-            "Too many requests, please wait before trying again.",
-        ),
-        (Fault::ServerError, Protocol::Query) => error_response(
-            protocol,
-            500,
-            "InternalFailure",
-            "The request processing has failed because of an unknown error.",
-        ),
-        (Fault::ServerError, _) => error_response(
-            protocol,
-            500,
-            "InternalServerException",
-            "The request processing has failed because of an unknown error.",
-        ),
-        (Fault::AccessDenied | Fault::EchoCredentials, Protocol::Query) => error_response(
-            protocol,
-            403,
-            "AccessDenied",
-            "User is not authorized to perform this action",
-        ),
-        (Fault::AccessDenied | Fault::EchoCredentials, _) => error_response(
-            protocol,
-            403,
-            "AccessDeniedException",
-            "User is not authorized to perform this action",
-        ),
-        (Fault::MalformedBody, _) => {
-            let content_type = if protocol == Protocol::Query {
-                "text/xml"
-            } else {
-                "application/json"
-            };
-            let mut response = Response::new(Full::new(Bytes::from_static(
-                b"<<<not what the protocol promised{",
-            )));
-            set_header(&mut response, "content-type", content_type);
-            response
-        }
+/// The error each service answers a fault with, from its own model (`faults.json`, written by
+/// `generate_faults.py` from botocore's service models).
+fn fault_codes() -> &'static serde_json::Value {
+    static CODES: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        serde_json::from_str(include_str!("../fixtures/faults.json"))
+            .expect("tests/fixtures/faults.json is JSON")
+    })
+}
+
+fn fault_response(fault: Fault, protocol: Protocol, service: &str) -> Response<Full<Bytes>> {
+    if fault == Fault::MalformedBody {
+        let content_type = if matches!(protocol, Protocol::Query | Protocol::RestXml) {
+            "text/xml"
+        } else {
+            "application/json"
+        };
+        let mut response = Response::new(Full::new(Bytes::from_static(
+            b"<<<not what the protocol promised{",
+        )));
+        set_header(&mut response, "content-type", content_type);
+        return response;
     }
+    let name = match fault {
+        Fault::Throttle => "throttle",
+        Fault::ServerError => "server-error",
+        _ => "access-denied",
+    };
+    let entry = &fault_codes()[service][name];
+    let code = entry["code"].as_str().unwrap_or(match fault {
+        Fault::Throttle => "ThrottlingException",
+        Fault::ServerError => "InternalServerException",
+        _ => "AccessDeniedException",
+    });
+    let status = entry["status"].as_u64().unwrap_or(match fault {
+        Fault::Throttle => 400,
+        Fault::ServerError => 500,
+        _ => 403,
+    }) as u16;
+    let message = match fault {
+        Fault::Throttle => "Rate exceeded",
+        Fault::ServerError => "The request processing has failed because of an unknown error.",
+        _ => "User is not authorized to perform this action",
+    };
+    error_response(protocol, status, code, message)
 }
 
 fn error_response(
@@ -778,6 +786,12 @@ fn error_response(
         Protocol::RestJson => (
             "application/json",
             serde_json::json!({"message": message}).to_string(),
+        ),
+        Protocol::RestXml => (
+            "application/xml",
+            format!(
+                "<Error><Code>{code}</Code><Message>{message}</Message><RequestId>front-fault</RequestId></Error>"
+            ),
         ),
         Protocol::RpcV2Cbor => {
             let body = serde_json::json!({"__type": code, "message": message}).to_string();
