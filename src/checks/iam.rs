@@ -296,6 +296,14 @@ impl Check for IamInvoke {
             findings.extend(invocation_findings);
         }
         cx.provide(verdicts);
+        // A refused read of the organization is the usual case for member accounts and leaves
+        // the verdicts standing (each says what it did not see); any other failure is an error
+        // the run reports, once.
+        if let Err(error) = cx.aws.organization(&identity.account).await
+            && error.kind() != AwsErrorKind::Denied
+        {
+            findings.push(Finding::aws_error(&META, &error));
+        }
         Ok(findings)
     }
 }

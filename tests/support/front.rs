@@ -204,6 +204,20 @@ impl Router {
         lock(&self.state.rules).insert(operation.to_string(), rule);
     }
 
+    /// The rule an operation key has now, if any.
+    pub fn rule(&self, operation: &str) -> Option<Rule> {
+        lock(&self.state.rules).get(operation).cloned()
+    }
+
+    /// Back to forwarding (or 501 without an upstream) for this operation key.
+    pub fn forget(&self, operation: &str) {
+        lock(&self.state.rules).remove(operation);
+    }
+
+    pub fn clear_log(&self) {
+        lock(&self.state.log).clear();
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state.log).clone()
     }

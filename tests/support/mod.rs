@@ -97,6 +97,15 @@ pub fn fixture(relative: &str) -> front::Fixture {
 /// IAM's simulation as it answers a principal allowed everything, except `deny` (a fixture)
 /// for the requests whose decoded form contains `matching`
 /// (`ResourceArns.member.1=<arn>`, `ActionNames.member.1=aws-marketplace:Subscribe`).
+/// DescribeOrganization's answer for an account in no organization.
+pub fn not_in_organization() -> front::Rule {
+    front::Rule::Fixture(
+        fixture("organizations/DescribeOrganization.not-in-use.json")
+            .with_status(400)
+            .with_header("x-amzn-errortype", "AWSOrganizationsNotInUseException"),
+    )
+}
+
 pub fn simulation_denying(matching: &str, deny: &str) -> front::Rule {
     front::Rule::Match(
         vec![(matching.to_string(), front::Rule::Fixture(fixture(deny)))],
@@ -161,14 +170,17 @@ impl Emulator {
         )
     }
 
-    /// The front server alone: STS and IAM need a rule (fixture or fault) in each test.
+    /// The front server alone: STS and IAM need a rule (fixture or fault) in each test. The
+    /// account is in no organization, as moto's is until one is created.
     pub fn front_only() -> Emulator {
-        Self::with(
+        let emulator = Self::with(
             None,
             None,
             "AKIAFRONTONLY0000000".into(),
             "front-only-secret-key-0000000000000000000".into(),
-        )
+        );
+        emulator.on("organizations:DescribeOrganization", not_in_organization());
+        emulator
     }
 
     fn with(

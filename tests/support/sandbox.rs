@@ -44,11 +44,7 @@ impl Sandbox {
         // The account is in no organization (moto's answer too, until one is created).
         router.on(
             "organizations:DescribeOrganization",
-            Rule::Fixture(
-                fixture("organizations/DescribeOrganization.not-in-use.json")
-                    .with_status(400)
-                    .with_header("x-amzn-errortype", "AWSOrganizationsNotInUseException"),
-            ),
+            super::not_in_organization(),
         );
         Sandbox {
             front: router,
