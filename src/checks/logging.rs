@@ -209,6 +209,9 @@ async fn invocation(
         .region(region.as_str())
         .evidence("destinations", destinations(&config));
     // The Mantle endpoint's calls are in CloudTrail, never in invocation logs.
+    if let Err(error) = &mantle {
+        finding = finding.evidence("mantle_calls_unread", error.to_string());
+    }
     if let Ok(calls) = mantle
         && calls > 0
     {

@@ -100,6 +100,13 @@ impl Check for QuotasInference {
                     ),
                     Err(error) => Finding::aws_error(&META, error),
                 };
+                // Without the defaults the verdict stands; only "still the default" is unknown.
+                let finding = match defaults {
+                    Err(error) if applied.is_ok() => {
+                        finding.evidence("defaults_unread", error.to_string())
+                    }
+                    _ => finding,
+                };
                 finding
                     .region(invocation.region.as_str())
                     .resource(invocation.model_id.clone())

@@ -158,6 +158,7 @@ fn judge(region: &Region, judged: &[Judged]) -> Finding {
     }
     let mut reasons = Vec::new();
     let mut unverified_org = Vec::new();
+    let mut unreadable = Vec::new();
     for Judged { trail, answer } in judged {
         let scope = if trail.organization {
             "organization trail"
@@ -198,10 +199,7 @@ fn judge(region: &Region, judged: &[Judged]) -> Finding {
             Err(error) if trail.organization => {
                 unverified_org.push(format!("{} ({error})", trail.arn));
             }
-            Err(error) => reasons.push(format!(
-                "{scope} {}: could not be read ({error})",
-                trail.arn
-            )),
+            Err(error) => unreadable.push((trail.arn.clone(), error)),
         }
     }
     if !unverified_org.is_empty() {
@@ -228,6 +226,27 @@ fn judge(region: &Region, judged: &[Judged]) -> Finding {
                  the trail is logging management events without excluding bedrock.amazonaws.com",
             ),
         );
+    }
+    // A trail that could not be read may be the one that covers: no verdict without it.
+    if let Some((arn, error)) = unreadable.first() {
+        return Finding::aws_error(&META, error)
+            .region(region.as_str())
+            .resource(arn.clone())
+            .message(format!(
+                "Whether a trail records Bedrock in {region} is unknown: the status or selectors of {} could not \
+                 be read ({}){}",
+                unreadable
+                    .iter()
+                    .map(|(arn, _)| arn.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                error,
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the others do not: {}", reasons.join("; "))
+                }
+            ));
     }
     Finding::fail(
         &META,

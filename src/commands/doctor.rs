@@ -198,7 +198,16 @@ async fn fix(
             }
         }
     }));
-    let (invoke_steps, agreements) = tokio::join!(invoke_plan, offers);
+    // The plan's reads are bounded like the checks' (--timeout); its writes are not cut short.
+    let Ok((invoke_steps, agreements)) =
+        tokio::time::timeout(global.timeout, async { tokio::join!(invoke_plan, offers) }).await
+    else {
+        eprintln!(
+            "error: the fix's plan did not finish within {} s (--timeout): the AWS reads it waits on are slow or hanging",
+            global.timeout.as_secs_f64()
+        );
+        return Ok(Err(EXIT_ERROR));
+    };
     let mut steps = match invoke_steps? {
         Ok(steps) => steps,
         Err(code) => return Ok(Err(code)),

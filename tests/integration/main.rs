@@ -10,6 +10,7 @@ mod bedrock;
 mod claude_code;
 mod cli;
 mod doctor;
+mod fault_matrix;
 mod faults;
 mod fix;
 mod harness;

@@ -862,6 +862,21 @@ pub fn identify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
             name,
         };
     }
+    // S3 names its operations by method and subresource (`GET /bucket?lifecycle`).
+    if scope_service.as_deref() == Some("s3") {
+        let query = uri.query().unwrap_or_default();
+        let subresource = |name: &str| query.split('&').any(|p| p.split('=').next() == Some(name));
+        let name = match (method.as_str(), subresource("lifecycle")) {
+            ("GET", true) => "GetBucketLifecycleConfiguration".to_string(),
+            ("PUT", false) => "CreateBucket".to_string(),
+            _ => format!("Unknown {method} {}", uri.path()),
+        };
+        return Operation {
+            service: "s3".into(),
+            region,
+            name,
+        };
+    }
     let segments: Vec<&str> = uri.path().split('/').collect();
     if let ["", "service", _, "operation", name] = segments.as_slice() {
         return Operation {

@@ -1,0 +1,515 @@
+//! The fault matrix: every read the tool sends (the operation catalog's reads, so a new
+//! operation joins the matrix by being catalogued) under each fault the front server can
+//! play: throttling past retries, HTTP 500 and access denied (each with the service's own error
+//! codes), a malformed body, and an answer slower than `--timeout`. For each, the run completes
+//! with a valid report, the check that sent the read reports an `error` naming it (or, for the
+//! reads whose failure has a documented fallback, the fallback says so), no other check's
+//! verdict changes, the exit code is the report's, and nothing panics.
+//!
+//! Scenarios are the commands and account states in which the reads are sent; each read is
+//! faulted in the first scenario found to send it, and a catalogued read that no scenario sends
+//! fails the test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use bedrock_preflight::aws::catalog::{ALL, Access};
+use serde_json::Value;
+
+use crate::Run;
+use crate::support::front::{Fault, Rule, load_scenario};
+use crate::support::{Emulator, fixture};
+
+struct Scenario {
+    name: &'static str,
+    args: &'static [&'static str],
+    setup: fn(&Emulator),
+}
+
+fn invoke_policy(emulator: &Emulator) {
+    emulator.attach_to_dev(
+        "claude-invoke",
+        &serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Invoke", "Effect": "Allow", "Action": "bedrock:InvokeModel*", "Resource": "*"}]}),
+    );
+}
+
+fn list_policy() -> Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "bedrock:List*", "Resource": "*"}]})
+}
+
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        // First: the organization's reads matter only for a member account.
+        Scenario {
+            name: "doctor, a member of an organization",
+            args: &["doctor", "--model", "sonnet"],
+            setup: |emulator| {
+                invoke_policy(emulator);
+                let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/organizations/member.scenario.json");
+                for (operation, rule) in load_scenario(&scenario).unwrap() {
+                    emulator.on(&operation, rule);
+                }
+            },
+        },
+        Scenario {
+            name: "doctor",
+            args: &["doctor", "--model", "sonnet", "--model", "haiku"],
+            setup: invoke_policy,
+        },
+        Scenario {
+            // Simulation refused: the user's own policies and its group's are read.
+            name: "doctor, local evaluation",
+            args: &["doctor", "--model", "sonnet"],
+            setup: |emulator| {
+                invoke_policy(emulator);
+                emulator.put_dev_inline("inline", &list_policy());
+                emulator.on_moto("us-east-1", |config| async move {
+                    let iam = aws_sdk_iam::Client::new(&config);
+                    iam.create_group().group_name("devs").send().await.unwrap();
+                    iam.add_user_to_group()
+                        .group_name("devs")
+                        .user_name("dev")
+                        .send()
+                        .await
+                        .unwrap();
+                    iam.put_group_policy()
+                        .group_name("devs")
+                        .policy_name("group-inline")
+                        .policy_document(list_policy().to_string())
+                        .send()
+                        .await
+                        .unwrap();
+                    let arn = iam
+                        .create_policy()
+                        .policy_name("group-managed")
+                        .policy_document(list_policy().to_string())
+                        .send()
+                        .await
+                        .unwrap()
+                        .policy
+                        .and_then(|p| p.arn)
+                        .unwrap();
+                    iam.attach_group_policy()
+                        .group_name("devs")
+                        .policy_arn(arn)
+                        .send()
+                        .await
+                        .unwrap();
+                });
+                emulator.on(
+                    "iam:SimulatePrincipalPolicy",
+                    Rule::Fault(Fault::AccessDenied),
+                );
+            },
+        },
+        Scenario {
+            // An assumed role that may not simulate: the role's own policies are read.
+            name: "doctor, an assumed role evaluated locally",
+            args: &["doctor", "--model", "sonnet", "--no-probe"],
+            setup: |emulator| {
+                emulator.create_role("claude-dev", "/engineering/");
+                emulator.on_moto("us-east-1", |config| async move {
+                    let iam = aws_sdk_iam::Client::new(&config);
+                    iam.put_role_policy()
+                        .role_name("claude-dev")
+                        .policy_name("role-inline")
+                        .policy_document(list_policy().to_string())
+                        .send()
+                        .await
+                        .unwrap();
+                    let arn = iam
+                        .create_policy()
+                        .policy_name("role-managed")
+                        .policy_document(list_policy().to_string())
+                        .send()
+                        .await
+                        .unwrap()
+                        .policy
+                        .and_then(|p| p.arn)
+                        .unwrap();
+                    iam.attach_role_policy()
+                        .role_name("claude-dev")
+                        .policy_arn(arn)
+                        .send()
+                        .await
+                        .unwrap();
+                });
+                emulator.on(
+                    "sts:GetCallerIdentity",
+                    Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
+                );
+                emulator.on(
+                    "iam:SimulatePrincipalPolicy",
+                    Rule::Fault(Fault::AccessDenied),
+                );
+            },
+        },
+        Scenario {
+            // The fix's plan reads the policy it would update and the model's agreement
+            // offers; a dry run sends no write.
+            name: "doctor --fix --dry-run, invoke denied and the agreement missing",
+            args: &["doctor", "--model", "sonnet", "--fix", "--dry-run"],
+            setup: |emulator| {
+                emulator.on_moto("us-east-1", |config| async move {
+                    aws_sdk_iam::Client::new(&config)
+                        .create_policy()
+                        .policy_name("claude-invoke-user-dev")
+                        .policy_document(list_policy().to_string())
+                        .send()
+                        .await
+                        .unwrap();
+                });
+                emulator.on(
+                    "iam:SimulatePrincipalPolicy",
+                    Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml")),
+                );
+                emulator.on(
+                    "bedrock:GetFoundationModelAvailability",
+                    Rule::Fixture(fixture(
+                        "bedrock/GetFoundationModelAvailability.agreement-not-available.json",
+                    )),
+                );
+            },
+        },
+        Scenario {
+            name: "audit, logging to CloudWatch Logs and S3",
+            args: &["audit", "--regions", "us-east-1"],
+            setup: |emulator| {
+                invoke_policy(emulator);
+                emulator.on(
+                    "bedrock:GetModelInvocationLoggingConfiguration",
+                    Rule::Fixture(fixture(
+                        "bedrock/GetModelInvocationLoggingConfiguration.both.json",
+                    )),
+                );
+                emulator.on_moto("us-east-1", |config| async move {
+                    aws_sdk_s3::Client::from_conf(
+                        aws_sdk_s3::config::Builder::from(&config)
+                            .force_path_style(true)
+                            .build(),
+                    )
+                    .create_bucket()
+                    .bucket("bedrock-invocation-logs")
+                    .send()
+                    .await
+                    .unwrap();
+                });
+            },
+        },
+        Scenario {
+            name: "doctor, a legacy model",
+            args: &[
+                "doctor",
+                "--model",
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ],
+            setup: invoke_policy,
+        },
+        Scenario {
+            name: "doctor, the model agreement missing",
+            args: &["doctor", "--model", "sonnet"],
+            setup: |emulator| {
+                invoke_policy(emulator);
+                emulator.on(
+                    "bedrock:GetFoundationModelAvailability",
+                    Rule::Fixture(fixture(
+                        "bedrock/GetFoundationModelAvailability.agreement-not-available.json",
+                    )),
+                );
+            },
+        },
+        Scenario {
+            name: "doctor, an application inference profile",
+            args: &[
+                "doctor",
+                "--model",
+                "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+            ],
+            setup: |emulator| {
+                invoke_policy(emulator);
+                emulator.on(
+                    "bedrock:GetInferenceProfile",
+                    Rule::Fixture(fixture("bedrock/GetInferenceProfile.application.json")),
+                );
+            },
+        },
+        Scenario {
+            name: "doctor, an assumed role",
+            args: &["doctor", "--model", "sonnet", "--no-probe"],
+            setup: |emulator| {
+                emulator.create_role("claude-dev", "/engineering/");
+                emulator.on(
+                    "sts:GetCallerIdentity",
+                    Rule::Fixture(fixture("sts/GetCallerIdentity.assumed-role.xml")),
+                );
+            },
+        },
+        Scenario {
+            name: "doctor --mantle, a model held back by data retention",
+            args: &["doctor", "--mantle", "--model", "anthropic.claude-fable-5"],
+            setup: invoke_policy,
+        },
+        Scenario {
+            name: "audit",
+            args: &["audit", "--regions", "us-east-1"],
+            setup: invoke_policy,
+        },
+    ]
+}
+
+/// A clean emulator in the scenario's state.
+fn prepared(scenario: &Scenario) -> Emulator {
+    let emulator = Emulator::start();
+    (scenario.setup)(&emulator);
+    emulator
+}
+
+fn run(emulator: &Emulator, scenario: &Scenario, extra: &[&str]) -> Run {
+    emulator.front.clear_log();
+    Run::of(
+        emulator
+            .cmd()
+            .args(scenario.args)
+            .args(["--output", "json"])
+            .args(extra),
+    )
+}
+
+/// Each check's worst status.
+fn verdicts(report: &Value) -> BTreeMap<String, String> {
+    let order = ["pass", "skip", "warn", "fail", "error"];
+    let mut worst: BTreeMap<String, String> = BTreeMap::new();
+    for finding in report["findings"].as_array().unwrap() {
+        let check = finding["check"].as_str().unwrap().to_string();
+        let status = finding["status"].as_str().unwrap().to_string();
+        let rank = |s: &str| order.iter().position(|o| *o == s).unwrap_or(0);
+        let entry = worst.entry(check).or_insert_with(|| status.clone());
+        if rank(&status) > rank(entry) {
+            *entry = status;
+        }
+    }
+    worst
+}
+
+/// DESIGN's exit codes from the report: 1 when something failed, else 3 when something could
+/// not run, else 0.
+fn exit_code_of(report: &Value) -> i32 {
+    let statuses: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    if statuses.contains(&"fail") {
+        1
+    } else if statuses.contains(&"error") {
+        3
+    } else {
+        0
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Injected {
+    Fault(Fault),
+    Timeout,
+}
+
+/// Whether the run says what the fault did: an `error` finding naming the read (in its
+/// evidence or its message), or for a read made after the checks (a fix's plan) an error line
+/// naming it. Reads with a documented reading of their own:
+/// - a role whose path cannot be read still identifies the caller (the path is reported
+///   unknown);
+/// - a refused simulation is answered by local evaluation of the principal's policies;
+/// - a refused read of the organization's policies is the usual case for member accounts (the
+///   findings say the layer was not seen, and the verdict is the simulation's);
+/// - the live probe's calls are the question itself: a denial or throttling is its verdict.
+fn cause_reported(
+    report: &Value,
+    stderr: &str,
+    operation: &str,
+    injected: Injected,
+) -> Result<(), String> {
+    let findings = report["findings"].as_array().unwrap();
+    let text = report.to_string();
+    let names = |f: &&Value| f.to_string().contains(operation);
+    match injected {
+        Injected::Timeout => {
+            let timed_out = findings.iter().any(|f| {
+                f["status"] == "error" && f["code"].as_str().unwrap().ends_with("/timed-out")
+            });
+            (timed_out || stderr.contains("--timeout"))
+                .then_some(())
+                .ok_or_else(|| "no check reported a timeout".to_string())
+        }
+        Injected::Fault(fault) => {
+            let documented = match (operation, fault) {
+                ("iam:GetRole", _) => Some(text.contains("the role's path is unknown")),
+                ("iam:SimulatePrincipalPolicy", Fault::AccessDenied) => {
+                    Some(text.contains("\"source\":\"local\""))
+                }
+                (op, Fault::AccessDenied) if op.starts_with("organizations:") => {
+                    Some(text.contains("\"organization\":\"unreadable\""))
+                }
+                (op, Fault::AccessDenied | Fault::Throttle)
+                    if op.starts_with("bedrock-runtime:") =>
+                {
+                    Some(findings.iter().any(|f| {
+                        f["check"] == "runtime.probe"
+                            && matches!(f["status"].as_str(), Some("fail" | "warn"))
+                    }))
+                }
+                _ => None,
+            };
+            if let Some(reported) = documented {
+                return reported
+                    .then_some(())
+                    .ok_or_else(|| format!("{operation}'s documented reading is missing"));
+            }
+            // An error naming the read; or, for a supplementary read (a legacy model's recent
+            // use, the quotas' defaults, the account's retention mode, CloudTrail's Mantle
+            // calls), the verdict that stands on what was read, saying what was not.
+            let in_report = findings.iter().any(|f| names(&f));
+            (in_report
+                || stderr
+                    .lines()
+                    .any(|l| l.starts_with("error:") && l.contains(operation)))
+            .then_some(())
+            .ok_or_else(|| format!("no error names {operation}"))
+        }
+    }
+}
+
+/// Verdicts a fault may change: a refused organization read leaves the simulation's verdict,
+/// and the probe's own answers are its verdict.
+fn verdict_may_change(operation: &str, injected: Injected, check: &str) -> bool {
+    matches!(injected, Injected::Fault(Fault::AccessDenied))
+        && operation.starts_with("organizations:")
+        && check == "iam.invoke"
+        || operation.starts_with("bedrock-runtime:") && check == "runtime.probe"
+}
+
+/// One scenario's reads under every fault; the problems found, one line each.
+fn faults_of(scenario: &Scenario, reads: &[String]) -> Vec<String> {
+    let emulator = prepared(scenario);
+    let baseline = run(&emulator, scenario, &[]);
+    let base = verdicts(&baseline.report());
+    let mut problems = Vec::new();
+    for operation in reads {
+        let before = emulator.front.rule(operation);
+        for injected in [
+            Injected::Fault(Fault::Throttle),
+            Injected::Fault(Fault::ServerError),
+            Injected::Fault(Fault::AccessDenied),
+            Injected::Fault(Fault::MalformedBody),
+            Injected::Timeout,
+        ] {
+            let (rule, extra): (Rule, &[&str]) = match injected {
+                Injected::Fault(fault) => (Rule::Fault(fault), &[]),
+                Injected::Timeout => (
+                    Rule::Delay(
+                        Duration::from_secs(4),
+                        Box::new(before.clone().unwrap_or(Rule::Forward)),
+                    ),
+                    &["--timeout", "1"],
+                ),
+            };
+            emulator.on(operation, rule);
+            let faulted = run(&emulator, scenario, extra);
+            let label = format!("{} / {operation} / {injected:?}", scenario.name);
+            let report: Value = match serde_json::from_str(&faulted.stdout) {
+                Ok(report) => report,
+                Err(e) => {
+                    problems.push(format!("{label}: no JSON report ({e}): {}", faulted.stderr));
+                    continue;
+                }
+            };
+            if faulted.stderr.contains("panicked") || report.to_string().contains("/internal\"") {
+                problems.push(format!("{label}: panicked: {}", faulted.stderr));
+            }
+            if faulted.code != exit_code_of(&report) {
+                problems.push(format!(
+                    "{label}: exit {} for a report that says {}",
+                    faulted.code,
+                    exit_code_of(&report)
+                ));
+            }
+            if let Err(why) = cause_reported(&report, &faulted.stderr, operation, injected) {
+                problems.push(format!("{label}: {why}"));
+            }
+            // Other checks keep their verdict, or could not run, or skip for a dependency.
+            for (check, now) in verdicts(&report) {
+                let was = base.get(&check).cloned().unwrap_or_default();
+                if now != was
+                    && now != "error"
+                    && now != "skip"
+                    && !verdict_may_change(operation, injected, &check)
+                {
+                    problems.push(format!("{label}: {check} went from {was} to {now}"));
+                }
+            }
+        }
+        match before {
+            Some(rule) => {
+                emulator.on(operation, rule);
+            }
+            None => emulator.front.forget(operation),
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_read_under_every_fault_leaves_a_valid_report_and_an_error_naming_it() {
+    let scenarios = scenarios();
+    // Which scenario first sends each read.
+    let mut sent_by: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, scenario) in scenarios.iter().enumerate() {
+        let emulator = prepared(scenario);
+        let baseline = run(&emulator, scenario, &[]);
+        baseline.report();
+        for request in emulator.front.requests() {
+            sent_by.entry(request.key()).or_insert(index);
+        }
+    }
+    let reads: BTreeSet<String> = ALL
+        .iter()
+        .filter(|op| op.access == Access::Read)
+        .map(|op| op.to_string())
+        .collect();
+    let unsent: Vec<&String> = reads.iter().filter(|r| !sent_by.contains_key(*r)).collect();
+    assert!(
+        unsent.is_empty(),
+        "catalogued reads no scenario sends (add a scenario): {unsent:?}"
+    );
+    let mut by_scenario: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for read in &reads {
+        by_scenario
+            .entry(sent_by[read])
+            .or_default()
+            .push(read.clone());
+    }
+    // Scenarios are independent: each on its own emulator, at the same time.
+    let problems: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = by_scenario
+            .iter()
+            .map(|(index, reads)| {
+                let scenario = &scenarios[*index];
+                scope.spawn(move || faults_of(scenario, reads))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a scenario thread panicked"))
+            .collect()
+    });
+    println!(
+        "fault matrix: {} reads × 5 faults, {} problems",
+        reads.len(),
+        problems.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
