@@ -57,12 +57,14 @@ pub const EXIT_ERROR: u8 = 3;
 
 pub async fn run(cli: Cli) -> Result<u8, CommandError> {
     ui::init_logging(&cli.global);
+    // Each command's future is boxed: nested in one state machine, they are deeper than the
+    // compiler's layout query allows in release builds.
     match &cli.command {
-        Command::Doctor(args) => commands::doctor(&cli.global, args).await,
+        Command::Doctor(args) => Box::pin(commands::doctor(&cli.global, args)).await,
         Command::Checks(cli::ChecksCommand::List) => commands::checks_list(&cli.global),
-        Command::Audit(args) => commands::audit(&cli.global, args).await,
-        Command::Policy(command) => commands::policy(&cli.global, command).await,
-        Command::Setup(command) => commands::setup(&cli.global, command).await,
+        Command::Audit(args) => Box::pin(commands::audit(&cli.global, args)).await,
+        Command::Policy(command) => Box::pin(commands::policy(&cli.global, command)).await,
+        Command::Setup(command) => Box::pin(commands::setup(&cli.global, command)).await,
     }
 }
 
