@@ -40,34 +40,8 @@ else
 fi
 cargo build --quiet --example front_server
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_for_url() {
-  local file=$1 pattern=$2
-  for _ in $(seq 1 300); do
-    url=$(grep -o "$pattern" "$file" 2>/dev/null | head -n 1 | grep -o 'http://127\.0\.0\.1:[0-9]*' || true)
-    if [ -n "$url" ]; then echo "$url"; return 0; fi
-    sleep 0.1
-  done
-  echo "bench: gave up waiting for $file" >&2
-  return 1
-}
-
-target/emulator/venv/bin/moto_server -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
-pids+=($!)
-moto=$(wait_for_url "$work/moto.log" 'Running on http://127\.0\.0\.1:[0-9]*')
-target/debug/examples/front_server --upstream "$moto" --scenario tests/fixtures/account.json \
-  --latency-ms "$LATENCY_MS" >"$work/front.log" 2>&1 &
-pids+=($!)
-front=$(wait_for_url "$work/front.log" 'listening on http://127\.0\.0\.1:[0-9]*')
-eval "$(target/emulator/venv/bin/python scripts/sandbox_seed.py "$moto")"
+source scripts/emulator-lib.sh
+start_emulator "$LATENCY_MS"
 
 export HOME="$work" AWS_CONFIG_FILE="$work/config" AWS_SHARED_CREDENTIALS_FILE="$work/credentials" \
   AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL="$front" AWS_REGION=us-east-1 NO_COLOR=1

@@ -39,6 +39,19 @@ fn list_policy() -> Value {
         {"Effect": "Allow", "Action": "bedrock:List*", "Resource": "*"}]})
 }
 
+/// A customer managed policy in moto; its ARN.
+async fn managed_policy(iam: &aws_sdk_iam::Client, name: &str) -> String {
+    iam.create_policy()
+        .policy_name(name)
+        .policy_document(list_policy().to_string())
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .and_then(|p| p.arn)
+        .unwrap()
+}
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         // First: the organization's reads matter only for a member account.
@@ -82,16 +95,7 @@ fn scenarios() -> Vec<Scenario> {
                         .send()
                         .await
                         .unwrap();
-                    let arn = iam
-                        .create_policy()
-                        .policy_name("group-managed")
-                        .policy_document(list_policy().to_string())
-                        .send()
-                        .await
-                        .unwrap()
-                        .policy
-                        .and_then(|p| p.arn)
-                        .unwrap();
+                    let arn = managed_policy(&iam, "group-managed").await;
                     iam.attach_group_policy()
                         .group_name("devs")
                         .policy_arn(arn)
@@ -120,16 +124,7 @@ fn scenarios() -> Vec<Scenario> {
                         .send()
                         .await
                         .unwrap();
-                    let arn = iam
-                        .create_policy()
-                        .policy_name("role-managed")
-                        .policy_document(list_policy().to_string())
-                        .send()
-                        .await
-                        .unwrap()
-                        .policy
-                        .and_then(|p| p.arn)
-                        .unwrap();
+                    let arn = managed_policy(&iam, "role-managed").await;
                     iam.attach_role_policy()
                         .role_name("claude-dev")
                         .policy_arn(arn)
@@ -154,13 +149,8 @@ fn scenarios() -> Vec<Scenario> {
             args: &["doctor", "--model", "sonnet", "--fix", "--dry-run"],
             setup: |emulator| {
                 emulator.on_moto("us-east-1", |config| async move {
-                    aws_sdk_iam::Client::new(&config)
-                        .create_policy()
-                        .policy_name("claude-invoke-user-dev")
-                        .policy_document(list_policy().to_string())
-                        .send()
-                        .await
-                        .unwrap();
+                    managed_policy(&aws_sdk_iam::Client::new(&config), "claude-invoke-user-dev")
+                        .await;
                 });
                 emulator.on(
                     "iam:SimulatePrincipalPolicy",
