@@ -88,6 +88,9 @@ pub enum Rule {
     Pages(Vec<Fixture>),
     /// Wait, then follow the inner rule.
     Delay(Duration, Box<Rule>),
+    /// Answer as the inner rule; once that answer succeeds, these operations answer by these
+    /// rules: a write that changes what later reads see (an agreement created).
+    Then(Box<Rule>, Vec<(String, Rule)>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -366,6 +369,10 @@ async fn respond(
         format!("{:016x}", hasher.finish())
     };
     let sent = mutating.then(|| String::from_utf8_lossy(&body).into_owned());
+    let (rule, later) = match rule {
+        Rule::Then(inner, later) => (*inner, later),
+        other => (other, Vec::new()),
+    };
     let (response, answered_by) = answer(
         state,
         rule,
@@ -375,6 +382,12 @@ async fn respond(
         &template,
     )
     .await;
+    if response.status().is_success() {
+        let mut rules = lock(&state.rules);
+        for (operation, rule) in later {
+            rules.insert(operation, rule);
+        }
+    }
     let signed_for = credential_scope(&parts.headers, &parts.uri).map(|(_, service)| service);
     lock(&state.log).push(RecordedRequest {
         signed_for,
@@ -406,6 +419,8 @@ async fn answer(
                 tokio::time::sleep(wait).await;
                 *inner
             }
+            // Unwrapped by `respond` at the top; nested, only the answer counts.
+            Rule::Then(inner, _) => *inner,
             Rule::Match(cases, otherwise) => {
                 let text = template.form_text();
                 cases
@@ -442,7 +457,9 @@ async fn answer(
         };
     }
     match rule {
-        Rule::Delay(..) | Rule::Match(..) | Rule::Pages(..) => unreachable!("unwrapped above"),
+        Rule::Delay(..) | Rule::Match(..) | Rule::Pages(..) | Rule::Then(..) => {
+            unreachable!("unwrapped above")
+        }
         Rule::Fixture(fixture) => {
             let body = template.fill(&fixture.body);
             // Fixtures are JSON; an RPC v2 CBOR service gets the same document in CBOR.
