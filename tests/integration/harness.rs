@@ -153,17 +153,20 @@ fn faults_take_the_shape_of_each_protocol() {
         query.body
     );
 
-    let json = send(
-        &emulator,
-        "POST",
-        "/",
-        &[
-            ("authorization", &signed("servicequotas", "us-east-1")),
-            ("x-amz-target", "ServiceQuotasV20190624.ListServiceQuotas"),
-            ("content-type", "application/x-amz-json-1.1"),
-        ],
-        "{}",
-    );
+    let list_quotas = || {
+        send(
+            &emulator,
+            "POST",
+            "/",
+            &[
+                ("authorization", &signed("servicequotas", "us-east-1")),
+                ("x-amz-target", "ServiceQuotasV20190624.ListServiceQuotas"),
+                ("content-type", "application/x-amz-json-1.1"),
+            ],
+            "{}",
+        )
+    };
+    let json = list_quotas();
     // JSON services answer client errors with 400, as Service Quotas' model has it.
     assert_eq!(json.status, 400);
     assert!(
@@ -176,17 +179,7 @@ fn faults_take_the_shape_of_each_protocol() {
         "servicequotas:ListServiceQuotas",
         Rule::Fault(Fault::Throttle),
     );
-    let throttled = send(
-        &emulator,
-        "POST",
-        "/",
-        &[
-            ("authorization", &signed("servicequotas", "us-east-1")),
-            ("x-amz-target", "ServiceQuotasV20190624.ListServiceQuotas"),
-            ("content-type", "application/x-amz-json-1.1"),
-        ],
-        "{}",
-    );
+    let throttled = list_quotas();
     assert!(
         throttled
             .body
