@@ -30,7 +30,7 @@ use crate::domain::{Arn, Region};
 use crate::engine::CheckContext;
 use crate::plan::{Outcome, Plan};
 use crate::policy::Account;
-use crate::report::{Document, Examined, Format, Report, Style, render};
+use crate::report::{Document, Examined, Format, Report, Style, Width, render};
 use crate::ui::use_color;
 
 /// Where the document goes: stdout, or the `--out` file.
@@ -156,7 +156,11 @@ impl Output {
             };
         let style = Style {
             color: use_color(self.no_color, terminal),
-            fit_terminal: terminal,
+            width: if terminal {
+                Width::Terminal
+            } else {
+                Width::from_columns(std::env::var_os("COLUMNS").as_deref())
+            },
         };
         let Some(text) = render(document, self.format, style) else {
             return Err(CommandError::NotImplemented(format!(

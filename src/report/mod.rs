@@ -61,9 +61,36 @@ pub enum Document<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Style {
     pub color: bool,
-    /// Wrap to the terminal's width; otherwise rows are never cut.
-    pub fit_terminal: bool,
+    pub width: Width,
 }
+
+/// How wide a table may be.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Width {
+    /// The terminal's width, as it is when the table is drawn.
+    Terminal,
+    /// Wrapped at this many columns: a pipe, a CI log, a file.
+    Columns(u16),
+    /// Never wrapped.
+    #[default]
+    Unlimited,
+}
+
+impl Width {
+    /// Where no terminal says how wide it is: `COLUMNS` when it holds a usable width, else 100.
+    pub fn from_columns(columns: Option<&std::ffi::OsStr>) -> Width {
+        let parsed = columns
+            .and_then(|c| c.to_str())
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|&c| c >= MIN_COLUMNS);
+        Width::Columns(parsed.unwrap_or(DEFAULT_COLUMNS))
+    }
+}
+
+/// A pipe's or a CI log's width when `COLUMNS` does not say.
+pub const DEFAULT_COLUMNS: u16 = 100;
+/// Narrower than this, the check and region columns leave no room for the finding.
+const MIN_COLUMNS: u16 = 40;
 
 /// The text of `document` in `format`; `None` when this version has no such renderer.
 pub fn render(document: &Document, format: Format, style: Style) -> Option<String> {

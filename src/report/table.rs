@@ -5,7 +5,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 
-use super::{Document, Report, Style};
+use super::{Document, Report, Style, Width};
 use crate::engine::{CheckMeta, Finding, Status};
 use crate::iam::{Evaluation, Layer, PolicyType, Request};
 use crate::plan::{Confirmation, Outcome, Plan, Rerun, StepResult};
@@ -130,11 +130,18 @@ fn new_table(style: Style, header: Vec<&str>) -> Table {
     } else {
         table.force_no_tty();
     }
-    table.set_content_arrangement(if style.fit_terminal {
-        ContentArrangement::Dynamic
-    } else {
-        ContentArrangement::Disabled
-    });
+    match style.width {
+        Width::Terminal => {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        Width::Columns(columns) => {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(columns);
+        }
+        Width::Unlimited => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
     table
 }
 
@@ -374,12 +381,62 @@ mod tests {
     }
 
     #[test]
+    fn wraps_at_the_width_it_is_given() {
+        let report = sample::report();
+        let widest = |text: &str| text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        // The table alone: the fixes below it are commands to paste, never cut.
+        let table = |text: String| {
+            text.lines()
+                .filter(|l| l.starts_with(['┌', '│', '╞', '├', '└']))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let unlimited = table(plain(&report));
+        assert!(
+            widest(&unlimited) > 100,
+            "the sample needs a long row to prove anything"
+        );
+        for columns in [100, 72] {
+            let style = Style {
+                color: false,
+                width: Width::Columns(columns),
+            };
+            let wrapped = table(render(&Document::Report(&report), style));
+            assert!(
+                widest(&wrapped) <= usize::from(columns),
+                "{columns}:\n{wrapped}"
+            );
+            // Wrapping moves text, it loses none: the same characters, borders and blanks aside.
+            let letters = |text: &str| {
+                let mut letters: Vec<char> = text
+                    .chars()
+                    .filter(|&c| !c.is_whitespace() && !('\u{2500}'..='\u{257f}').contains(&c))
+                    .collect();
+                letters.sort_unstable();
+                letters
+            };
+            assert_eq!(letters(&wrapped), letters(&unlimited));
+        }
+    }
+
+    #[test]
+    fn columns_come_from_the_environment_when_usable() {
+        let from = |v: Option<&str>| Width::from_columns(v.map(std::ffi::OsStr::new));
+        assert_eq!(from(None), Width::Columns(100));
+        assert_eq!(from(Some("132")), Width::Columns(132));
+        assert_eq!(from(Some(" 80 ")), Width::Columns(80));
+        for unusable in ["", "wide", "0", "12", "-5", "99999999"] {
+            assert_eq!(from(Some(unusable)), Width::Columns(100), "{unusable}");
+        }
+    }
+
+    #[test]
     fn color_only_when_asked() {
         let report = sample::report();
         assert!(!plain(&report).contains('\u{1b}'));
         let color = Style {
             color: true,
-            fit_terminal: false,
+            width: Width::Unlimited,
         };
         assert!(render(&Document::Report(&report), color).contains('\u{1b}'));
     }

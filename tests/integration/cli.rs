@@ -166,15 +166,40 @@ fn out_writes_the_report_to_a_file() {
 fn the_table_report() {
     let emulator = Emulator::start();
     // Sonnet resolves to the EU profile; Opus by its base ID cannot be called on demand.
-    let run = Run::of(emulator.cmd().env("NO_COLOR", "1").args([
-        "doctor",
-        "--region",
-        "eu-west-1",
-        "--model",
-        "sonnet",
-        "--model",
-        "anthropic.claude-opus-4-6-v1",
-    ]));
+    let doctor = |columns: Option<&str>| {
+        let mut cmd = emulator.cmd();
+        cmd.env("NO_COLOR", "1").env_remove("COLUMNS");
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        Run::of(cmd.args([
+            "doctor",
+            "--region",
+            "eu-west-1",
+            "--model",
+            "sonnet",
+            "--model",
+            "anthropic.claude-opus-4-6-v1",
+        ]))
+    };
+    // Piped, the table wraps at 100 columns, or at COLUMNS; the fixes below it, commands to
+    // paste, are never cut.
+    let table_width = |stdout: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.starts_with(['┌', '│', '╞', '├', '└']))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let wide = doctor(Some("160"));
+    assert!(
+        (101..=160).contains(&table_width(&wide.stdout)),
+        "{}",
+        wide.stdout
+    );
+    let run = doctor(None);
+    assert!(table_width(&run.stdout) <= 100, "{}", run.stdout);
     assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
     assert!(
         !run.stdout.contains('\u{1b}'),
