@@ -86,7 +86,45 @@ pub enum Command {
     /// The check catalog
     #[command(subcommand)]
     Checks(ChecksCommand),
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command to a directory
+    #[command(after_help = MAN_HELP)]
+    Man {
+        /// Write bedrock-preflight.1 and a page for every subcommand
+        /// (bedrock-preflight-policy-render.1, ...) to this directory
+        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+        dir: Option<PathBuf>,
+    },
+    /// Serve the read-only commands to an AI assistant over MCP (stdio): doctor, audit,
+    /// policy evaluate, explain and render, checks list
+    #[command(after_help = MCP_HELP)]
+    Mcp,
 }
+
+const COMPLETIONS_HELP: &str = "\
+Where to put the script:
+  bash        bedrock-preflight completions bash > ~/.local/share/bash-completion/completions/bedrock-preflight
+  zsh         bedrock-preflight completions zsh > ~/.zfunc/_bedrock-preflight
+              (with fpath+=(~/.zfunc) before compinit in ~/.zshrc)
+  fish        bedrock-preflight completions fish > ~/.config/fish/completions/bedrock-preflight.fish
+  powershell  bedrock-preflight completions powershell >> $PROFILE
+  elvish      bedrock-preflight completions elvish >> ~/.config/elvish/rc.elv";
+
+const MAN_HELP: &str = "\
+Examples:
+  bedrock-preflight man | man -l -
+  bedrock-preflight man --dir ~/.local/share/man/man1";
+
+const MCP_HELP: &str = "\
+Add it to Claude Code:
+  claude mcp add --transport stdio --scope user bedrock-preflight -- bedrock-preflight mcp
+Global flags given here (--profile, --region, --endpoint-url, --timeout) are the defaults of
+every tool call. Nothing that changes AWS is served: no --fix, no apply, no setup.";
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {

@@ -10,6 +10,7 @@ mod commands;
 pub mod domain;
 pub mod engine;
 pub mod iam;
+mod mcp;
 pub mod plan;
 pub mod policy;
 pub mod report;
@@ -33,6 +34,9 @@ pub enum CommandError {
     /// Listed in `--help` but not built yet; nothing was sent.
     #[error("{0} is not implemented yet")]
     NotImplemented(String),
+    /// The MCP server could not start or lost its client mid-message.
+    #[error("mcp: {0}")]
+    Mcp(String),
     /// The run happened but its report could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Output {
@@ -45,7 +49,7 @@ impl CommandError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CommandError::Usage(_) | CommandError::NotImplemented(_) => EXIT_USAGE,
-            CommandError::Output { .. } => EXIT_ERROR,
+            CommandError::Output { .. } | CommandError::Mcp(_) => EXIT_ERROR,
         }
     }
 }
@@ -65,6 +69,9 @@ pub async fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Audit(args) => Box::pin(commands::audit(&cli.global, args)).await,
         Command::Policy(command) => Box::pin(commands::policy(&cli.global, command)).await,
         Command::Setup(command) => Box::pin(commands::setup(&cli.global, command)).await,
+        Command::Completions { shell } => commands::completions(*shell),
+        Command::Man { dir } => commands::man(dir.as_deref()),
+        Command::Mcp => Box::pin(mcp::serve(&cli.global)).await,
     }
 }
 

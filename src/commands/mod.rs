@@ -7,6 +7,7 @@ mod audit;
 mod checks;
 mod doctor;
 mod emit;
+mod integrate;
 mod policy;
 mod setup;
 mod templates;
@@ -19,6 +20,7 @@ use std::time::{Instant, SystemTime};
 pub use audit::audit;
 pub use checks::checks_list;
 pub use doctor::{doctor, doctor_inputs_from, doctor_report};
+pub use integrate::{completions, man};
 pub use policy::policy;
 pub use setup::setup;
 

@@ -339,7 +339,22 @@ impl Emulator {
 
     /// As `cmd`, but with no credentials and no region.
     pub fn bare_cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("bedrock-preflight").unwrap();
+        let mut cmd = Command::from_std(self.bare_std_cmd());
+        cmd.timeout(Duration::from_secs(120));
+        cmd
+    }
+
+    /// As `cmd`, for a test that talks to the process while it runs (`mcp`).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = self.bare_std_cmd();
+        cmd.env("AWS_ACCESS_KEY_ID", &self.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret_access_key)
+            .env("AWS_REGION", "us-east-1");
+        cmd
+    }
+
+    fn bare_std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("bedrock-preflight"));
         for (name, _) in std::env::vars_os() {
             let name = name.to_string_lossy().into_owned();
             if name.starts_with("AWS_")
@@ -357,8 +372,7 @@ impl Emulator {
                 self.home().join(".aws/credentials"),
             )
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", self.front.url())
-            .timeout(Duration::from_secs(120));
+            .env("AWS_ENDPOINT_URL", self.front.url());
         cmd
     }
 }
