@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod action;
 mod apply;
 mod audit;
 mod bedrock;
