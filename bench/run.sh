@@ -5,6 +5,7 @@
 #
 #   bash bench/run.sh [RUNS]      RUNS: timed runs per figure (default 10)
 #   PROFILE=dev bash bench/run.sh  time the debug build instead of the release one
+#   BIN=path/to/bedrock-preflight bash bench/run.sh   time that binary, building none
 #
 # Needs hyperfine (Debian package; installed with apt-get when missing and allowed) and installs
 # the aws CLI from PyPI into target/bench/awscli-venv for the comparison.
@@ -31,7 +32,9 @@ if [ "$("$cli_venv/bin/python" -c 'import importlib.metadata as m; print(m.versi
   "$cli_venv/bin/pip" install --quiet --disable-pip-version-check "awscli==$AWSCLI_VERSION" >&2
 fi
 
-if [ "$PROFILE" = release ]; then
+if [ -n "${BIN:-}" ]; then
+  bin=$BIN
+elif [ "$PROFILE" = release ]; then
   cargo build --quiet --release --bin bedrock-preflight
   bin=target/release/bedrock-preflight
 else
