@@ -83,7 +83,7 @@ pub struct Server {
     tool_router: ToolRouter<Self>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DoctorParams {
     /// Models to check: sonnet, opus, haiku (the newest of that family), a model ID, an
@@ -109,7 +109,7 @@ struct DoctorParams {
     expect_tpm: Option<u64>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AuditParams {
     /// Regions to audit, or ["all"] for every region Bedrock is offered in (default: the
@@ -125,7 +125,7 @@ struct AuditParams {
     profile: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EvaluateParams {
     /// Identity policy files (JSON), paths relative to the directory the server runs in
@@ -157,7 +157,7 @@ struct EvaluateParams {
     session_policy: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ExplainParams {
     /// User, role or assumed-role ARN whose policies IAM holds
@@ -173,7 +173,7 @@ struct ExplainParams {
     profile: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RenderParams {
     /// Template name: claude-code, claude-invoke, preflight-readonly,
@@ -399,5 +399,33 @@ fn context(args: &mut Vec<OsString>, context: &BTreeMap<String, Vec<String>>) {
         for value in values {
             option(args, "--context", &format!("{key}={value}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_render_tool_names_every_template() {
+        let schema = serde_json::to_value(schemars::schema_for!(RenderParams)).unwrap();
+        let described = schema["properties"]["name"]["description"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for template in crate::policy::templates() {
+            assert!(described.contains(&template.name), "{}", template.name);
+        }
+    }
+
+    #[test]
+    fn values_that_look_like_flags_stay_values() {
+        let mut args = Vec::new();
+        repeated(&mut args, "--model", &["--fix".to_string()]);
+        context(
+            &mut args,
+            &BTreeMap::from([("aws:SourceIp".to_string(), vec!["--yes".to_string()])]),
+        );
+        assert_eq!(args, ["--model=--fix", "--context=aws:SourceIp=--yes"]);
     }
 }
