@@ -60,14 +60,7 @@ impl Check for ModelsAccess {
     }
 
     async fn prefetch(&self, cx: &CheckContext) {
-        if super::signs(cx).await {
-            join_all(
-                super::bedrock_regions(cx)
-                    .iter()
-                    .map(|region| cx.aws.use_case_submitted(region)),
-            )
-            .await;
-        }
+        super::prefetch_per_region(cx, |region| cx.aws.use_case_submitted(region)).await;
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {

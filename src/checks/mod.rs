@@ -132,6 +132,18 @@ async fn signs(cx: &CheckContext) -> bool {
     cx.aws.credentials().await.is_ok()
 }
 
+/// A prefetch of one read per region of the run's Bedrock models, all sent at once, when
+/// requests can be signed; the answers stay in the run's call cache for `run`.
+async fn prefetch_per_region<'a, F, Fut>(cx: &'a CheckContext, read: F)
+where
+    F: FnMut(&'a Region) -> Fut,
+    Fut: std::future::Future,
+{
+    if signs(cx).await {
+        futures_util::future::join_all(bedrock_regions(cx).iter().map(read)).await;
+    }
+}
+
 /// The scope's regions, when the run has Bedrock models to examine in them.
 fn bedrock_regions(cx: &CheckContext) -> &[Region] {
     if cx.scope.models.is_empty() {

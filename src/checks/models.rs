@@ -56,14 +56,7 @@ impl Check for ModelsLifecycle {
     }
 
     async fn prefetch(&self, cx: &CheckContext) {
-        if super::signs(cx).await {
-            join_all(
-                super::bedrock_regions(cx)
-                    .iter()
-                    .map(|region| cx.aws.foundation_models(region)),
-            )
-            .await;
-        }
+        super::prefetch_per_region(cx, |region| cx.aws.foundation_models(region)).await;
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {

@@ -48,15 +48,13 @@ impl Check for QuotasInference {
     }
 
     async fn prefetch(&self, cx: &CheckContext) {
-        if super::signs(cx).await {
-            join_all(super::bedrock_regions(cx).iter().map(|region| async move {
-                tokio::join!(
-                    cx.aws.bedrock_quotas(region),
-                    cx.aws.bedrock_default_quotas(region)
-                )
-            }))
-            .await;
-        }
+        super::prefetch_per_region(cx, |region| async move {
+            tokio::join!(
+                cx.aws.bedrock_quotas(region),
+                cx.aws.bedrock_default_quotas(region)
+            )
+        })
+        .await;
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {

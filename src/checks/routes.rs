@@ -110,13 +110,8 @@ impl Check for ProfilesResolve {
             .models
             .iter()
             .any(|m| !matches!(m.name, ModelName::ApplicationProfile(_)));
-        if listed && super::signs(cx).await {
-            join_all(
-                super::bedrock_regions(cx)
-                    .iter()
-                    .map(|region| cx.aws.inference_profiles(region)),
-            )
-            .await;
+        if listed {
+            super::prefetch_per_region(cx, |region| cx.aws.inference_profiles(region)).await;
         }
     }
 
