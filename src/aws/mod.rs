@@ -544,7 +544,14 @@ fn chain_without_env_keys(
     config: &SdkConfig,
 ) -> aws_config::meta::credentials::CredentialsProviderChain {
     use aws_config::provider_config::ProviderConfig;
-    let conf = ProviderConfig::default().with_region(config.region().cloned());
+    // The loader's retry and timeout settings, as the default chain's providers get them.
+    let mut conf = ProviderConfig::default().with_region(config.region().cloned());
+    if let Some(retry) = config.retry_config() {
+        conf = conf.with_retry_config(retry.clone());
+    }
+    if let Some(timeout) = config.timeout_config() {
+        conf = conf.with_timeout_config(timeout.clone());
+    }
     aws_config::meta::credentials::CredentialsProviderChain::first_try(
         "Profile",
         aws_config::profile::ProfileFileCredentialsProvider::builder()
