@@ -524,3 +524,45 @@ fn profile_on_the_command_line_outranks_keys_in_the_environment() {
     assert_eq!(credentials["evidence"]["env_keys_ignored"], true);
     assert!(principal_of(&report).is_null(), "{report:#}");
 }
+
+#[test]
+fn a_failing_credential_process_is_summarized_in_the_report() {
+    let emulator = Emulator::front_only();
+    let aws = emulator.home().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    let helper = emulator.home().join("helper.sh");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\necho 'token refresh failed for alice' >&2\n\
+         echo 'debug: refresh_token=rt-0123456789abcdef0123456789abcdef' >&2\n\
+         echo 'Traceback (most recent call last)' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        aws.join("config"),
+        format!(
+            "[profile tool]\ncredential_process = sh {}\nregion = us-east-1\n",
+            helper.display()
+        ),
+    )
+    .unwrap();
+    for format in ["json", "markdown", "table"] {
+        let run =
+            Run::of(
+                emulator
+                    .bare_cmd()
+                    .args(["doctor", "--profile", "tool", "--output", format]),
+            );
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("token refresh failed for"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains("rt-0123456789abcdef") && !run.stdout.contains("Traceback"),
+            "{format}: only the first line of the helper's stderr is kept: {}",
+            run.stdout
+        );
+    }
+}
