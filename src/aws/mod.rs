@@ -66,6 +66,8 @@ pub struct AwsOptions {
     pub profile_rule: Option<ProfileRule>,
     pub region: Option<Region>,
     pub endpoint_url: Option<String>,
+    /// `--timeout`: no single AWS call, its retries included, outlasts it.
+    pub operation_timeout: Option<std::time::Duration>,
     /// What another program's environment sets over the shell's (Claude Code's settings).
     pub env_overrides: EnvOverrides,
 }
@@ -207,6 +209,15 @@ impl Session {
         }
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
+        }
+        if let Some(timeout) = options.operation_timeout {
+            // Every client, the credential providers' included, inherits it: a read or a write
+            // to an endpoint that accepts and never answers ends, whatever command sent it.
+            loader = loader.timeout_config(
+                aws_smithy_types::timeout::TimeoutConfig::builder()
+                    .operation_timeout(timeout)
+                    .build(),
+            );
         }
         let overrides = &options.env_overrides;
         // Read by aws-config itself; registered here so that no echo of it is ever printed.

@@ -227,6 +227,7 @@ async fn session_with(
         profile_rule,
         region: global.regions.first().cloned(),
         endpoint_url: global.endpoint_url.clone(),
+        operation_timeout: Some(global.timeout),
         env_overrides,
     })
     .await

@@ -346,6 +346,15 @@ pub async fn apply(plan: &Plan, confirmation: Confirmation, session: &Arc<Sessio
         for (step, result) in plan.steps.iter().zip(results.iter_mut()) {
             match step.change.send(&writer).await {
                 Ok(()) => *result = StepResult::Done,
+                // A write that timed out may still have been applied: say so, since running
+                // again re-reads what AWS holds and sends only what is missing.
+                Err(error) if error.kind() == crate::aws::AwsErrorKind::Timeout => {
+                    *result = StepResult::Failed(format!(
+                        "unknown outcome, the call timed out ({error}): run the same command \
+                         again to converge"
+                    ));
+                    break;
+                }
                 Err(error) => {
                     *result = StepResult::Failed(error.to_string());
                     break;

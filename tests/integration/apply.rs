@@ -330,3 +330,36 @@ fn attach_to_takes_the_arn_doctor_prints_and_refuses_another_accounts() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_eq!(writes(&emulator).len(), sent);
 }
+
+#[test]
+fn a_write_that_times_out_has_an_unknown_outcome_and_running_again_converges() {
+    let emulator = Emulator::start();
+    // Answered, but only after --timeout: moto may well have made the policy.
+    emulator.on(
+        "iam:CreatePolicy",
+        Rule::Delay(std::time::Duration::from_secs(4), Box::new(Rule::Forward)),
+    );
+    let sonnet = [
+        "--model",
+        "sonnet",
+        "--region",
+        "us-east-1",
+        "--timeout",
+        "2",
+    ];
+    let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let step = &report["plan"]["steps"][0];
+    assert_eq!(step["result"], "failed", "{report:#}");
+    let error = step["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("unknown outcome") && error.contains("run the same command again"),
+        "{error}"
+    );
+    emulator.on("iam:CreatePolicy", Rule::Forward);
+    let (run, _) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(plan_steps(&report).is_empty(), "{report:#}");
+}
