@@ -28,6 +28,7 @@ pub mod policy;
 pub mod report;
 pub mod secrets;
 pub mod setup;
+mod shell;
 mod ui;
 
 use std::path::PathBuf;
