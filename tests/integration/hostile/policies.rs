@@ -185,7 +185,7 @@ const FAULTS: &[Fault] = &[
 #[derive(Clone, Debug)]
 struct Cond {
     operator: String,
-    key: &'static str,
+    key: String,
     values: Vec<&'static str>,
 }
 
@@ -248,7 +248,7 @@ impl Stmt {
                     .or_insert_with(|| json!({}))
                     .as_object_mut()
                     .unwrap()
-                    .insert(c.key.into(), list(&c.values));
+                    .insert(c.key.clone(), list(&c.values));
             }
             out.insert("Condition".into(), Value::Object(block));
         }
@@ -495,13 +495,13 @@ fn condition() -> impl Strategy<Value = Cond> {
                             "{qualifier}{operator}{}",
                             if if_exists { "IfExists" } else { "" }
                         ),
-                        key: key.name,
+                        key: key.name.to_string(),
                         values,
                     },
                     // Null asks whether the key is present; it takes no IfExists.
                     None => Cond {
                         operator: "Null".into(),
-                        key: key.name,
+                        key: key.name.to_string(),
                         values: vec![if if_exists { "true" } else { "false" }],
                     },
                 },
@@ -842,6 +842,77 @@ proptest! {
             let mut other = request.clone();
             other.action = action;
             prop_assert_eq!(evaluate(&set, &other).decision, decision);
+        }
+    }
+}
+
+/// Whether a statement with only `condition` (Action and Resource `*`) matches the request.
+fn condition_holds(condition: &Cond, request: &Request) -> bool {
+    let statement = Stmt {
+        sid: "Only".into(),
+        effect: Effect::Deny,
+        not_action: false,
+        actions: vec!["*"],
+        not_resource: false,
+        resources: vec!["*"],
+        conditions: vec![condition.clone()],
+        bare: false,
+    };
+    let document = json!({"Version": "2012-10-17", "Statement": [statement.json()]});
+    let policy = Policy::parse(&document).unwrap();
+    let alone = PolicySet::identity(vec![NamedPolicy {
+        name: "only".into(),
+        policy,
+    }]);
+    evaluate(&alone, request).decision == Decision::ExplicitDeny
+}
+
+/// The operators AWS defines as each other's negation.
+const NEGATIONS: &[(&str, &str)] = &[
+    ("StringEquals", "StringNotEquals"),
+    ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"),
+    ("StringLike", "StringNotLike"),
+    ("ArnEquals", "ArnNotEquals"),
+    ("ArnLike", "ArnNotLike"),
+    ("IpAddress", "NotIpAddress"),
+];
+
+proptest! {
+    /// Laws of single conditions, for a key with one value or none: an operator and its
+    /// negation never agree (a negated operator holds where the key is absent); IfExists
+    /// changes nothing where the key is present and holds where it is absent; key names
+    /// ignore case.
+    #[test]
+    fn condition_laws(condition in condition(), request in request(), absent in any::<bool>()) {
+        prop_assume!(request.action != ALWAYS_ALLOWED);
+        let mut request = request;
+        let key = condition.key.as_str();
+        request.context.retain(|(k, _)| *k != key || !absent);
+        for (k, values) in &mut request.context {
+            if *k == key {
+                values.truncate(1);
+            }
+        }
+        let present = request.context.iter().any(|(k, _)| *k == key);
+        let request = request.request();
+        let holds = condition_holds(&condition, &request);
+        let mut shouting = condition.clone();
+        shouting.key = key.to_uppercase();
+        prop_assert_eq!(condition_holds(&shouting, &request), holds);
+        if condition.operator.contains(':') || condition.operator == "Null" {
+            return Ok(());
+        }
+        let base = condition.operator.strip_suffix("IfExists");
+        let plain = base.unwrap_or(&condition.operator);
+        if base.is_some() {
+            let without = Cond { operator: plain.to_string(), ..condition.clone() };
+            let expected = !present || condition_holds(&without, &request);
+            prop_assert_eq!(holds, expected);
+        } else if let Some(negated) = NEGATIONS.iter().find_map(|&(a, b)| {
+            (a == plain).then_some(b).or((b == plain).then_some(a))
+        }) {
+            let negation = Cond { operator: negated.to_string(), ..condition.clone() };
+            prop_assert_ne!(condition_holds(&negation, &request), holds);
         }
     }
 }
