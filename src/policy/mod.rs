@@ -4,6 +4,7 @@
 //! and hands the values in.
 
 pub mod apply;
+mod reference_lint;
 mod render;
 mod validate;
 mod values;
