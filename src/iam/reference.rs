@@ -9,7 +9,6 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-
 const DATA: &str = include_str!("reference.json");
 
 static REFERENCE: LazyLock<Reference> = LazyLock::new(|| {
@@ -683,7 +682,10 @@ mod tests {
         let f = |t: &str| pattern(t, Placeholders::Reference, true);
         assert!(meet(&p("a*c"), &f("${X}c")));
         assert!(meet(&p("*"), &f("arn:${P}:x")));
-        assert!(meet(&p("arn:aws:bedrock:*"), &f("arn:${P}:bedrock:${R}:${A}:y/${Id}")));
+        assert!(meet(
+            &p("arn:aws:bedrock:*"),
+            &f("arn:${P}:bedrock:${R}:${A}:y/${Id}")
+        ));
         assert!(!meet(&p("arn:aws:b"), &f("arn:${P}:c")));
         assert!(meet(&p("a?c"), &p("*b*")));
         assert!(!meet(&p("abc"), &p("ab")));

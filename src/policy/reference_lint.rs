@@ -151,7 +151,9 @@ fn did_you_mean<'a>(names: impl Iterator<Item = &'a str>, typed: &str) -> Option
         .map(|(_, n)| n)
 }
 
-/// Actions granted on resources they cannot be granted on.
+/// Actions granted on resources they cannot be granted on. A statement may list actions
+/// and ARNs of several types (GetRole and GetUser on roles and users): a mismatch is an ARN
+/// no action of the statement takes, or an action no ARN of the statement fits.
 fn resource_problems(
     reference: &Reference,
     judged: &[(&str, bool, Vec<&Action>)],
@@ -160,55 +162,62 @@ fn resource_problems(
     let mut out = Vec::new();
     // A request for an action with no resource type is authorized against "*".
     let covers_star = resources.iter().any(|r| action_matches(r, "*"));
-    for (value, explicit, actions) in judged {
-        if *explicit || actions.iter().all(|a| a.takes_no_resource()) {
-            let star_only: Vec<String> = actions
-                .iter()
-                .filter(|a| a.takes_no_resource())
-                .map(|a| a.full_name())
-                .collect();
-            if !covers_star && !star_only.is_empty() {
-                out.push((
-                    "resource-star-required",
-                    format!(
-                        "{} takes no resource type, so AWS authorizes it against \"*\" and this statement, which names only ARNs, never grants or denies it; give it a statement of its own with \"Resource\": \"*\"",
-                        star_only.join(", ")
-                    ),
-                ));
-                continue;
-            }
-        }
-        let with_types: Vec<&&Action> = actions.iter().filter(|a| !a.takes_no_resource()).collect();
-        if with_types.is_empty() {
-            continue;
-        }
-        let unfit: Vec<&str> = resources
+    let fits = |actions: &[&Action], resource: &str| {
+        actions
             .iter()
-            .filter(|r| {
-                with_types
-                    .iter()
-                    .all(|a| reference.resource_types_of(a, r).is_empty())
-            })
-            .map(String::as_str)
-            .collect();
-        if unfit.is_empty() {
+            .any(|a| !a.takes_no_resource() && !reference.resource_types_of(a, resource).is_empty())
+    };
+    for (value, explicit, actions) in judged {
+        if covers_star {
             continue;
         }
-        let accepted = if *explicit {
-            let names: Vec<&str> = with_types[0]
-                .resource_types
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect();
-            format!("it takes {}", names.join(", "))
-        } else {
-            format!("no action {value} stands for takes it")
-        };
+        if actions.iter().all(|a| a.takes_no_resource()) {
+            let names: Vec<String> = actions.iter().map(|a| a.full_name()).collect();
+            out.push((
+                "resource-star-required",
+                format!(
+                    "{} takes no resource type, so AWS authorizes it against \"*\" and this statement, which names only ARNs, never grants or denies it; give it a statement of its own with \"Resource\": \"*\"",
+                    names.join(", ")
+                ),
+            ));
+        } else if !resources.iter().any(|r| fits(actions, r)) {
+            let takes = if *explicit {
+                let names: Vec<&str> = actions[0]
+                    .resource_types
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect();
+                format!("it takes {}", names.join(", "))
+            } else {
+                "no action it stands for takes any of them".to_string()
+            };
+            out.push((
+                "resource-type-mismatch",
+                format!(
+                    "{value}: none of the statement's resources is of a type it can be granted on ({takes}), so the statement does nothing for it"
+                ),
+            ));
+        }
+    }
+    let all: Vec<&Action> = judged
+        .iter()
+        .flat_map(|(_, _, actions)| actions.iter().copied())
+        .collect();
+    if all.is_empty() || all.iter().all(|a| a.takes_no_resource()) {
+        return out;
+    }
+    let unfit: Vec<&str> = resources
+        .iter()
+        .filter(|r| !action_matches(r, "*") && !fits(&all, r))
+        .map(String::as_str)
+        .collect();
+    if !unfit.is_empty() {
         out.push((
             "resource-type-mismatch",
             format!(
-                "{value} on {}: not a resource type it can be granted on ({accepted}), so the statement does nothing there",
-                unfit.join(", ")
+                "{}: no action of the statement can be granted on {}, so it does nothing there",
+                unfit.join(", "),
+                if unfit.len() == 1 { "it" } else { "them" }
             ),
         ));
     }
