@@ -415,7 +415,12 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
             ));
         }
         for found in breadth(statement) {
-            problems.push(at(found.as_str(), Severity::Error, found.describe().into()));
+            let severity = if found.fails() {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            problems.push(at(found.as_str(), severity, found.describe()));
         }
     }
     problems
