@@ -321,7 +321,12 @@ impl Reference {
     /// A resource type of `action` as the reference defines it: in the action's service,
     /// else in another (STS's `AssumeRole` takes IAM's `role`).
     pub fn resource_type(&self, action: &Action, name: &str) -> Option<&ResourceType> {
-        self.service(&action.service)
+        self.resource_type_in(&action.service, name)
+    }
+
+    /// A resource type by name, looked for in `service` first, then in the others.
+    pub fn resource_type_in(&self, service: &str, name: &str) -> Option<&ResourceType> {
+        self.service(service)
             .and_then(|s| s.resource_types.get(name))
             .or_else(|| {
                 self.services

@@ -3,6 +3,8 @@
 //! condition keys no request carries and operators of the wrong type for their key; and the
 //! size limits IAM puts on a policy document.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use super::validate::{Problem, Severity};
@@ -162,10 +164,41 @@ fn resource_problems(
     let mut out = Vec::new();
     // A request for an action with no resource type is authorized against "*".
     let covers_star = resources.iter().any(|r| action_matches(r, "*"));
-    let fits = |actions: &[&Action], resource: &str| {
-        actions
-            .iter()
-            .any(|a| !a.takes_no_resource() && !reference.resource_types_of(a, resource).is_empty())
+    let all: Vec<&Action> = judged
+        .iter()
+        .flat_map(|(_, _, actions)| actions.iter().copied())
+        .collect();
+    // Each resource against each resource type once, not once per action: `bedrock:*` on a
+    // long list of ARNs stays quick.
+    let types: BTreeSet<(&str, &str)> = all
+        .iter()
+        .flat_map(|a| {
+            a.resource_types
+                .iter()
+                .map(|t| (a.service.as_str(), t.name.as_str()))
+        })
+        .collect();
+    let admitted: Vec<BTreeSet<(&str, &str)>> = resources
+        .iter()
+        .map(|r| {
+            types
+                .iter()
+                .filter(|(service, name)| {
+                    // A type the data does not define cannot be judged: take it as named.
+                    reference
+                        .resource_type_in(service, name)
+                        .is_none_or(|t| t.admits(r))
+                })
+                .copied()
+                .collect()
+        })
+        .collect();
+    let fits = |actions: &[&Action], resource: usize| {
+        actions.iter().any(|a| {
+            a.resource_types
+                .iter()
+                .any(|t| admitted[resource].contains(&(a.service.as_str(), t.name.as_str())))
+        })
     };
     for (value, explicit, actions) in judged {
         if covers_star {
@@ -180,7 +213,7 @@ fn resource_problems(
                     names.join(", ")
                 ),
             ));
-        } else if !resources.iter().any(|r| fits(actions, r)) {
+        } else if !(0..resources.len()).any(|r| fits(actions, r)) {
             let takes = if *explicit {
                 let names: Vec<&str> = actions[0]
                     .resource_types
@@ -199,17 +232,14 @@ fn resource_problems(
             ));
         }
     }
-    let all: Vec<&Action> = judged
-        .iter()
-        .flat_map(|(_, _, actions)| actions.iter().copied())
-        .collect();
-    if all.is_empty() || all.iter().all(|a| a.takes_no_resource()) {
+    if all.iter().all(|a| a.takes_no_resource()) {
         return out;
     }
     let unfit: Vec<&str> = resources
         .iter()
-        .filter(|r| !action_matches(r, "*") && !fits(&all, r))
-        .map(String::as_str)
+        .enumerate()
+        .filter(|(i, r)| !action_matches(r, "*") && !fits(&all, *i))
+        .map(|(_, r)| r.as_str())
         .collect();
     if !unfit.is_empty() {
         out.push((
