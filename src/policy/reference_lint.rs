@@ -78,7 +78,7 @@ pub(super) fn statement_problems(statement: &Statement) -> Vec<Problem> {
                     "unknown-condition-key",
                     Severity::Warning,
                     format!(
-                        "{} is a condition key of neither {whose}, nor a global key: no {value} request carries it, so the condition never matches",
+                        "{} is not a condition key of {whose}, nor a global key: no {value} request carries it, so the condition never matches",
                         condition.key
                     ),
                 );
@@ -232,7 +232,9 @@ fn resource_problems(
             ));
         }
     }
-    if all.iter().all(|a| a.takes_no_resource()) {
+    // With one Action value already named as fitting no resource, naming the resources too
+    // would say the same thing twice.
+    if all.iter().all(|a| a.takes_no_resource()) || (judged.len() == 1 && !out.is_empty()) {
         return out;
     }
     let unfit: Vec<&str> = resources

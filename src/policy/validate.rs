@@ -719,7 +719,15 @@ mod tests {
         let none_fit = problems_of(
             json!({"Effect": "Allow", "Action": "bedrock:GetInferenceProf*", "Resource": "arn:aws:s3:::b"}),
         );
+        assert_eq!(none_fit.len(), 1, "one cause, said once: {none_fit:?}");
         assert_eq!(none_fit[0].0, "resource-type-mismatch");
+        let mixed = problems_of(
+            json!({"Effect": "Allow", "Action": ["iam:GetRole", "iam:GetUser", "iam:CreatePolicy"],
+            "Resource": ["arn:aws:iam::*:role/*", "arn:aws:iam::*:user/*", "arn:aws:s3:::b"]}),
+        );
+        assert_eq!(mixed.len(), 2, "{mixed:?}");
+        assert!(mixed[0].2.starts_with("iam:CreatePolicy:"), "{mixed:?}");
+        assert!(mixed[1].2.starts_with("arn:aws:s3:::b:"), "{mixed:?}");
 
         let unknown_key = problems_of(
             json!({"Effect": "Allow", "Action": "bedrock:InvokeModel*", "Resource": model,
