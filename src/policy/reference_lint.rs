@@ -22,7 +22,8 @@ const WRONG_PREFIXES: &[&str] = &[
     "bedrock-data-automation-runtime",
 ];
 
-/// IAM's limits on a policy's characters, whitespace not counted.
+/// IAM's limits on a policy's characters, whitespace not counted (the messages write them
+/// out).
 const MANAGED_LIMIT: usize = 6_144;
 const USER_INLINE_LIMIT: usize = 2_048;
 const ROLE_INLINE_LIMIT: usize = 10_240;
@@ -333,7 +334,7 @@ pub(super) fn size_problems(document: &Value) -> Vec<Problem> {
             severity: Severity::Error,
             statement: None,
             message: format!(
-                "{size} characters (whitespace not counted): IAM refuses a managed policy over {MANAGED_LIMIT}; split it into several policies"
+                "{size} characters (whitespace not counted): IAM refuses a managed policy over 6,144; split it into several policies"
             ),
         });
     }

@@ -818,6 +818,7 @@ mod tests {
                 ("inline-policy-too-large", Severity::Warning)
             ]
         );
+        assert!(big[0].2.contains("over 6,144"), "{}", big[0].2);
         assert!(big[1].2.contains("user's") && big[1].2.contains("role's"));
     }
 }
