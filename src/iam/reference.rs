@@ -293,10 +293,6 @@ impl Reference {
         self.prefixes.iter().any(|p| p.eq_ignore_ascii_case(prefix))
     }
 
-    pub fn services(&self) -> impl Iterator<Item = &Service> {
-        self.services.values()
-    }
-
     /// `service:Action`, ignoring case as IAM does.
     pub fn action(&self, action: &str) -> Option<&Action> {
         let (prefix, name) = action.split_once(':')?;
@@ -388,11 +384,6 @@ impl Reference {
             let prefix = key.split_once(':')?.0;
             find(&self.service(prefix)?.condition_keys)
         })
-    }
-
-    /// Whether `key` is a global key (valid in every request context).
-    pub fn is_global_key(&self, key: &str) -> bool {
-        self.global_keys.iter().any(|(k, _)| key_matches(k, key))
     }
 }
 
@@ -552,7 +543,12 @@ mod tests {
                 .unwrap_or_else(|| panic!("{service}"));
             assert!(service.actions().count() > 3, "{}", service.name);
         }
-        assert!(reference.is_global_key("aws:CalledViaLast"));
+        let invoke = reference.action("bedrock:InvokeModel").unwrap();
+        assert_eq!(
+            reference.key_scope(invoke, "aws:CalledViaLast"),
+            Some(KeyScope::Global),
+            "the global keys are read"
+        );
         assert!(reference.has_prefix("EC2") && reference.has_prefix("bedrock-agentcore"));
         assert!(!reference.has_prefix("bedrock-runtime"));
     }
