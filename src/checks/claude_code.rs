@@ -895,6 +895,7 @@ mod tests {
     use super::*;
     use crate::aws::{BedrockAuth, CredentialsSummary};
     use crate::claude_code::Places;
+    use crate::engine::Status;
     use std::collections::BTreeMap;
 
     fn setup(env: &[(&str, &str)], version: Option<&str>) -> ClaudeCodeInput {
@@ -1055,5 +1056,210 @@ mod tests {
                 .unwrap()
                 .contains("\"awsAuthRefresh\": \"aws sso login --profile dev\"")
         );
+    }
+
+    fn one<'a>(findings: &'a [Finding], kind: crate::engine::Kind) -> Option<&'a Finding> {
+        findings.iter().find(|f| f.kind == kind)
+    }
+
+    #[test]
+    fn fable_5_1_fails_below_both_sources_warns_between_them_and_passes_above() {
+        let fable = |version: &str| {
+            judge(
+                &setup(
+                    &[
+                        ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                        ("ANTHROPIC_MODEL", "us.anthropic.claude-fable-5-1"),
+                    ],
+                    Some(version),
+                ),
+                None,
+            )
+        };
+        let old = fable("2.1.250");
+        let too_new = one(&old, kind::TOO_NEW).expect("2.1.250 is below both sources");
+        assert_eq!(too_new.status, Status::Fail);
+        assert_eq!(too_new.remediation.as_deref(), Some("claude update"));
+        assert!(too_new.message.contains("2.1.251"), "{}", too_new.message);
+        assert!(one(&old, kind::SOURCES_DISAGREE).is_none());
+
+        let between = fable("2.1.253");
+        assert!(one(&between, kind::TOO_NEW).is_none());
+        let disputed = one(&between, kind::SOURCES_DISAGREE).expect("the sources disagree");
+        assert_eq!(disputed.status, Status::Warn);
+        assert!(
+            disputed.message.contains("2.1.251") && disputed.message.contains("2.1.255"),
+            "both sources are named: {}",
+            disputed.message
+        );
+        assert!(disputed.remediation.as_deref().unwrap().contains("2.1.255"));
+
+        let new = fable("2.1.255");
+        assert!(one(&new, kind::TOO_NEW).is_none() && one(&new, kind::SOURCES_DISAGREE).is_none());
+        assert!(
+            new.iter().all(|f| f.status != Status::Fail),
+            "{:?}",
+            kinds(&new)
+        );
+    }
+
+    #[test]
+    fn one_million_is_a_failure_only_where_the_model_has_no_such_window() {
+        let with = |model: &str, version: &str| {
+            judge(
+                &setup(
+                    &[("CLAUDE_CODE_USE_BEDROCK", "1"), ("ANTHROPIC_MODEL", model)],
+                    Some(version),
+                ),
+                None,
+            )
+        };
+        let fable = with("us.anthropic.claude-fable-5[1m]", "2.1.230");
+        assert!(
+            one(&fable, kind::ONE_MILLION).is_none(),
+            "{:?}",
+            kinds(&fable)
+        );
+        let built_in = one(&fable, kind::ONE_MILLION_BUILT_IN).expect("Fable 5 has 1M by default");
+        assert_eq!(built_in.status, Status::Pass);
+        assert!(built_in.message.contains("2.1.173"), "{}", built_in.message);
+
+        let fable_5_1 = with("global.anthropic.claude-fable-5-1[1m]", "2.1.255");
+        assert_eq!(
+            one(&fable_5_1, kind::ONE_MILLION_BUILT_IN).unwrap().status,
+            Status::Pass
+        );
+
+        let sonnet_5 = with("us.anthropic.claude-sonnet-5[1m]", "2.1.230");
+        let harmless = one(&sonnet_5, kind::ONE_MILLION_BUILT_IN).expect("Sonnet 5 is always 1M");
+        assert_eq!(harmless.status, Status::Pass);
+        assert!(
+            harmless.message.contains("harmless"),
+            "{}",
+            harmless.message
+        );
+        assert!(one(&sonnet_5, kind::ONE_MILLION).is_none());
+
+        let haiku = with("us.anthropic.claude-haiku-4-5-20251001-v1:0[1m]", "2.1.230");
+        let no_window = one(&haiku, kind::ONE_MILLION).expect("Haiku 4.5 has no 1M window");
+        assert_eq!(no_window.status, Status::Fail);
+        assert_eq!(
+            no_window.remediation.as_deref(),
+            Some("Remove [1m] from ANTHROPIC_MODEL")
+        );
+
+        let sonnet_4_6 = with("us.anthropic.claude-sonnet-4-6[1m]", "2.1.230");
+        assert!(
+            one(&sonnet_4_6, kind::ONE_MILLION).is_none()
+                && one(&sonnet_4_6, kind::ONE_MILLION_BUILT_IN).is_none()
+        );
+    }
+
+    #[test]
+    fn the_service_tier_is_one_claude_code_sends() {
+        let tier = |value: &str, version: &str| {
+            judge(
+                &setup(
+                    &[
+                        ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                        ("ANTHROPIC_BEDROCK_SERVICE_TIER", value),
+                    ],
+                    Some(version),
+                ),
+                None,
+            )
+        };
+        let bogus = tier("bogus", "2.1.230");
+        let finding = one(&bogus, kind::SERVICE_TIER).expect("bogus is no tier");
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding.message.contains("'bogus'")
+                && finding.message.contains("X-Amzn-Bedrock-Service-Tier")
+        );
+        assert!(
+            finding
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("default, flex, priority")
+        );
+        for fine in ["flex", "priority", "default"] {
+            let findings = tier(fine, "2.1.230");
+            assert!(
+                one(&findings, kind::SERVICE_TIER).is_none()
+                    && one(&findings, kind::SERVICE_TIER_IGNORED).is_none(),
+                "{fine}"
+            );
+        }
+        let old = tier("flex", "2.1.121");
+        assert_eq!(
+            one(&old, kind::SERVICE_TIER_IGNORED).unwrap().status,
+            Status::Warn
+        );
+    }
+
+    #[test]
+    fn the_region_prefix_variable_is_a_geography_read_from_2_1_224() {
+        let prefix = |value: &str, version: &str| {
+            judge(
+                &setup(
+                    &[
+                        ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                        ("ANTHROPIC_BEDROCK_REGION_PREFIX", value),
+                    ],
+                    Some(version),
+                ),
+                None,
+            )
+        };
+        let wrong = prefix("europe", "2.1.230");
+        assert_eq!(
+            one(&wrong, kind::REGION_PREFIX).unwrap().status,
+            Status::Fail
+        );
+        let right = prefix("eu", "2.1.230");
+        assert!(
+            one(&right, kind::REGION_PREFIX).is_none()
+                && one(&right, kind::REGION_PREFIX_IGNORED).is_none()
+        );
+        let unpinned = one(&right, kind::UNPINNED).unwrap();
+        assert!(
+            unpinned.message.contains("eu.anthropic.claude-opus-5"),
+            "{}",
+            unpinned.message
+        );
+        assert!(
+            unpinned.message.contains("UNCONFIRMED"),
+            "an unconfirmed ID says so: {}",
+            unpinned.message
+        );
+        let old = prefix("eu", "2.1.200");
+        assert_eq!(
+            one(&old, kind::REGION_PREFIX_IGNORED).unwrap().status,
+            Status::Warn
+        );
+    }
+
+    #[test]
+    fn an_unusable_settings_file_fails_even_when_nothing_else_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let places = Places {
+            managed: dir.path().join("managed.json"),
+            project: dir.path().join("project"),
+            user_dir: Some(dir.path().join("home")),
+        };
+        std::fs::create_dir_all(&places.project).unwrap();
+        std::fs::create_dir_all(places.user_dir.as_ref().unwrap().join("settings.json")).unwrap();
+        let setup = Setup::discover(&BTreeMap::new(), &places, None);
+        let input = ClaudeCodeInput {
+            region: setup.region(None),
+            setup,
+            forced: false,
+        };
+        assert!(!input.applies());
+        let findings = settings_findings(&input.setup);
+        assert_eq!(kinds(&findings), ["settings-unreadable"]);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(findings[0].message.contains("directory"));
     }
 }

@@ -404,6 +404,31 @@ mod tests {
     }
 
     #[test]
+    fn a_generation_goes_through_the_prefix_it_names() {
+        let generation = |prefix: Option<&str>| {
+            let mut t = target(SONNET, model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]));
+            t.request = ModelName::Generation {
+                family: crate::domain::Family::Sonnet,
+                version: (4, 6),
+                prefix: prefix.map(str::to_string),
+            }
+            .into();
+            system(&t, &profiles())
+        };
+        let (_, global) = generation(Some("global"));
+        assert_eq!(global.unwrap().model_id, format!("global.{SONNET}"));
+        let (_, regional) = generation(None);
+        assert_eq!(regional.unwrap().model_id, format!("us.{SONNET}"));
+        let (finding, none) = generation(Some("eu"));
+        assert!(none.is_none());
+        assert_eq!(finding.code(), "profiles.resolve/profile-not-offered");
+        assert_eq!(
+            finding.resource.as_deref(),
+            Some(format!("eu.{SONNET}").as_str())
+        );
+    }
+
+    #[test]
     fn an_on_demand_model_is_called_by_its_id() {
         let t = target(SONNET, model(SONNET, "ACTIVE", &["ON_DEMAND"]));
         let (finding, invocation) = system(&t, &[]);
