@@ -1058,7 +1058,7 @@ mod tests {
         );
     }
 
-    fn one<'a>(findings: &'a [Finding], kind: crate::engine::Kind) -> Option<&'a Finding> {
+    fn one(findings: &[Finding], kind: crate::engine::Kind) -> Option<&Finding> {
         findings.iter().find(|f| f.kind == kind)
     }
 

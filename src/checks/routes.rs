@@ -188,11 +188,11 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
         route: Route::OnDemand,
     };
     match &target.request.name {
-        ModelName::Profile { id, .. } => named_profile(id, profiles, model, region, suggestion, &through),
+        ModelName::Profile { id, .. } => named_profile(id, profiles, model, region, suggestion, through),
         ModelName::Generation {
             prefix: Some(prefix),
             ..
-        } => named_profile(&format!("{prefix}.{}", model.id), profiles, model, region, suggestion, &through),
+        } => named_profile(&format!("{prefix}.{}", model.id), profiles, model, region, suggestion, through),
         ModelName::BaseId(_) if model.supports_on_demand() => {
             usable(on_demand(), format!("Call {} by its model ID, on demand in {region}", model.id))
         }
