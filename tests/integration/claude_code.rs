@@ -618,3 +618,41 @@ fn a_settings_file_that_cannot_be_used_fails_without_the_flag_and_names_the_file
         "{typed}"
     );
 }
+
+#[test]
+fn the_changelog_script_lists_what_came_after_the_reviewed_version_and_may_change_a_fact() {
+    let dir = tempfile::tempdir().unwrap();
+    let changelog = dir.path().join("CHANGELOG.md");
+    // The facts were reviewed through 2.1.240: only later entries that touch Bedrock, Mantle,
+    // AWS or a model are listed.
+    write(
+        &changelog,
+        "# Changelog\n\n## 2.1.242\n\n- Fixed Bedrock requests to Opus 5 from us-gov regions\n- Improved /help\n\n\
+         ## 2.1.241\n\n- Added a Mantle setting for gateways\n  that rewrite paths\n\n## 2.1.240\n\n- Bedrock: reviewed already\n",
+    );
+    // The emulator's Python: the machine that runs these tests has it.
+    let python = crate::support::moto_server_path().with_file_name("python3");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/claude-code-changelog.py");
+    let output = std::process::Command::new(python)
+        .arg(&script)
+        .arg(&changelog)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    let listed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("CHANGELOG "))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "CHANGELOG 2.1.241: Added a Mantle setting for gateways that rewrite paths",
+            "CHANGELOG 2.1.242: Fixed Bedrock requests to Opus 5 from us-gov regions",
+        ]
+    );
+    assert!(
+        stdout.contains("set its reviewed_through to 2.1.242"),
+        "{stdout}"
+    );
+}
