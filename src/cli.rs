@@ -227,8 +227,9 @@ pub enum PolicyCommand {
     /// plan, changes nothing without --yes, and converges when run again
     Apply {
         name: String,
-        /// role/NAME, user/NAME or group/NAME
-        #[arg(long, value_name = "KIND/NAME")]
+        /// role/NAME, user/NAME or group/NAME (a path may precede the name), or the
+        /// principal's ARN as doctor prints it (arn:aws:iam::ACCOUNT:role/PATH/NAME)
+        #[arg(long, value_name = "KIND/NAME|ARN")]
         attach_to: String,
         /// The managed policy's name (default: TEMPLATE-KIND-NAME, one per principal)
         #[arg(long, value_name = "N")]
@@ -274,7 +275,8 @@ pub enum PolicyCommand {
         /// level, root first (an empty value is a level with no policy)
         #[arg(long = "scp", value_name = "FILES")]
         scps: Vec<String>,
-        /// Resource control policies of one organization level, as --scp
+        /// Resource control policies of one organization level, as --scp; RCPFullAWSAccess
+        /// is implied at every level, as AWS keeps it attached, so only a Deny denies
         #[arg(long = "rcp", value_name = "FILES")]
         rcps: Vec<String>,
         /// The resource-based policy of the resource

@@ -9,6 +9,7 @@ pub mod cli;
 mod commands;
 pub mod domain;
 pub mod engine;
+pub mod files;
 pub mod iam;
 mod mcp;
 pub mod plan;

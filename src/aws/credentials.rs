@@ -184,7 +184,7 @@ impl ProvideCredentials for ResolveOnce {
 }
 
 fn problem_of(error: CredentialsError) -> CredentialsProblem {
-    let text = super::error_chain(&error);
+    let text = summarize_process_stderr(&super::error_chain(&error));
     match error {
         CredentialsError::CredentialsNotLoaded(_) => CredentialsProblem::NotFound(text),
         CredentialsError::ProviderTimedOut(_) => CredentialsProblem::TimedOut(text),
@@ -197,10 +197,67 @@ fn problem_of(error: CredentialsError) -> CredentialsProblem {
     }
 }
 
+/// What aws-config puts before a failed `credential_process`'s whole stderr.
+const PROCESS_STDERR: &str = "Stderr: ";
+/// How much of a `credential_process`'s first stderr line a report keeps.
+const STDERR_LINE_MAX: usize = 200;
+
+/// A failed `credential_process` error with its stderr cut to the first non-empty line (at
+/// most `STDERR_LINE_MAX` characters, secrets blanked): the whole of it, which a helper may
+/// fill with a trace or a token, is never copied into a report.
+fn summarize_process_stderr(text: &str) -> String {
+    let Some((before, stderr)) = text.split_once(PROCESS_STDERR) else {
+        return text.to_string();
+    };
+    let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    let Some(first) = lines.next() else {
+        return format!("{before}{PROCESS_STDERR}(empty)");
+    };
+    let mut line: String = first.chars().take(STDERR_LINE_MAX).collect();
+    if line.len() < first.len() {
+        line.push('…');
+    }
+    let more = lines.count();
+    let more = match more {
+        0 => String::new(),
+        1 => " (and 1 more line)".to_string(),
+        n => format!(" (and {n} more lines)"),
+    };
+    format!(
+        "{before}{PROCESS_STDERR}{}{more}",
+        crate::secrets::redact(&line)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use AwsCredentialFeature as F;
+
+    #[test]
+    fn a_failed_processs_stderr_is_summarized_not_copied() {
+        let stderr = format!(
+            "Error retrieving credentials: external process exited with code exit status: 1. \
+             Stderr: \n  token refresh failed for alice\nTraceback (most recent call last):\n  \
+             File \"helper.py\"\n{}\n",
+            "x".repeat(50)
+        );
+        let summary = summarize_process_stderr(&stderr);
+        assert_eq!(
+            summary,
+            "Error retrieving credentials: external process exited with code exit status: 1. \
+             Stderr: token refresh failed for alice (and 3 more lines)"
+        );
+        let long = format!("exited. Stderr: {}", "y".repeat(500));
+        let summary = summarize_process_stderr(&long);
+        assert!(summary.ends_with('…') && summary.len() < 260, "{summary}");
+        let keyed = "exited. Stderr: bad key AKIAIOSFODNN7EXAMPLE here";
+        assert!(
+            !summarize_process_stderr(keyed).contains("AKIAIOSFODNN7EXAMPLE"),
+            "secrets are blanked by shape"
+        );
+        assert_eq!(summarize_process_stderr("no stderr here"), "no stderr here");
+    }
 
     #[test]
     fn the_signing_source_wins_over_where_it_started() {

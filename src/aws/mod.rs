@@ -62,10 +62,57 @@ const FALLBACK_SIGNING_REGION: &str = "us-east-1";
 #[derive(Clone, Debug, Default)]
 pub struct AwsOptions {
     pub profile: Option<String>,
+    /// When set (with `profile`), the named profile outranks credentials in the environment.
+    pub profile_rule: Option<ProfileRule>,
     pub region: Option<Region>,
     pub endpoint_url: Option<String>,
+    /// `--timeout`: no single AWS call, its retries included, outlasts it.
+    pub operation_timeout: Option<std::time::Duration>,
     /// What another program's environment sets over the shell's (Claude Code's settings).
     pub env_overrides: EnvOverrides,
+}
+
+/// Why a named profile outranks `AWS_ACCESS_KEY_ID` in the environment, where it does; without
+/// one, the standard chain puts the environment first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileRule {
+    /// `--profile` on the command line: the aws CLI (botocore) drops its environment provider
+    /// when a profile is named explicitly; `AWS_PROFILE` alone does not.
+    CommandLine,
+    /// Claude Code with `AWS_PROFILE` set: the AWS SDK for JavaScript it runs on skips its
+    /// environment provider ("AWS_PROFILE is set, skipping fromEnv provider", in
+    /// @aws-sdk/credential-provider-node's defaultProvider).
+    ClaudeCode,
+}
+
+impl ProfileRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileRule::CommandLine => "command-line",
+            ProfileRule::ClaudeCode => "claude-code",
+        }
+    }
+
+    /// Why the environment's keys were not used, for the report.
+    pub fn describe(self, profile: &str) -> String {
+        match self {
+            ProfileRule::CommandLine => format!(
+                "--profile {profile} was given, and the aws CLI then ignores AWS_ACCESS_KEY_ID \
+                 and AWS_SECRET_ACCESS_KEY in the environment"
+            ),
+            ProfileRule::ClaudeCode => format!(
+                "Claude Code has AWS_PROFILE={profile}, and the AWS SDK for JavaScript it runs on \
+                 then ignores AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
+            ),
+        }
+    }
+}
+
+/// Environment keys the run passed over for a named profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgnoredEnvKeys {
+    pub profile: String,
+    pub rule: ProfileRule,
 }
 
 /// Credentials set in another program's environment rather than this process's: Claude
@@ -123,6 +170,7 @@ pub enum BedrockAuth {
 pub struct Session {
     config: SdkConfig,
     aws_profile_override: Option<String>,
+    ignored_env_keys: Option<IgnoredEnvKeys>,
     credentials: ResolveOnce,
     sts: aws_sdk_sts::Client,
     iam: aws_sdk_iam::Client,
@@ -162,6 +210,15 @@ impl Session {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
+        if let Some(timeout) = options.operation_timeout {
+            // Every client, the credential providers' included, inherits it: a read or a write
+            // to an endpoint that accepts and never answers ends, whatever command sent it.
+            loader = loader.timeout_config(
+                aws_smithy_types::timeout::TimeoutConfig::builder()
+                    .operation_timeout(timeout)
+                    .build(),
+            );
+        }
         let overrides = &options.env_overrides;
         // Read by aws-config itself; registered here so that no echo of it is ever printed.
         if let Ok(token) = std::env::var("AWS_BEARER_TOKEN_BEDROCK") {
@@ -184,6 +241,23 @@ impl Session {
             loader = loader.credentials_provider(keys);
         }
         let mut config = loader.load().await;
+        let mut ignored_env_keys = None;
+        if let (Some(profile), Some(rule), None) =
+            (&options.profile, options.profile_rule, &overrides.keys)
+        {
+            let chain = chain_without_env_keys(profile, &config);
+            config = config
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(chain))
+                .build();
+            // Presence only, for the report: the keys themselves are never read here.
+            if std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty()) {
+                ignored_env_keys = Some(IgnoredEnvKeys {
+                    profile: profile.clone(),
+                    rule,
+                });
+            }
+        }
         if let Some(token) = &overrides.bearer_token {
             let layered = BearerOverride {
                 token: token.clone(),
@@ -191,7 +265,9 @@ impl Session {
             };
             config = config.into_builder().service_config(layered).build();
         }
-        Arc::new(Self::new(config, options.profile.clone()))
+        let mut session = Self::new(config, options.profile.clone());
+        session.ignored_env_keys = ignored_env_keys;
+        Arc::new(session)
     }
 
     /// A session of another account: `role_arn` assumed with this session's credentials
@@ -256,6 +332,7 @@ impl Session {
         Session {
             config,
             aws_profile_override,
+            ignored_env_keys: None,
             credentials,
             sts,
             iam,
@@ -345,6 +422,11 @@ impl AwsReader {
 
     pub async fn credentials(&self) -> Result<CredentialsSummary, CredentialsProblem> {
         self.session.credentials.summary().await
+    }
+
+    /// Keys in the environment that the named profile outranked, if any were set.
+    pub fn ignored_env_keys(&self) -> Option<&IgnoredEnvKeys> {
+        self.session.ignored_env_keys.as_ref()
     }
 
     /// Bedrock clients read `AWS_BEARER_TOKEN_BEDROCK` through the config's service-config
@@ -463,6 +545,49 @@ pub enum AwsProfileKind {
     AssumeRole,
     StaticKeys,
     Other,
+}
+
+/// `aws-config`'s default credentials chain without its first link, the environment's keys,
+/// the way botocore builds its resolver for an explicitly named profile: every other provider
+/// is aws-config's own, in the default chain's order.
+fn chain_without_env_keys(
+    profile: &str,
+    config: &SdkConfig,
+) -> aws_config::meta::credentials::CredentialsProviderChain {
+    use aws_config::provider_config::ProviderConfig;
+    // The loader's retry and timeout settings, as the default chain's providers get them.
+    let mut conf = ProviderConfig::default().with_region(config.region().cloned());
+    if let Some(retry) = config.retry_config() {
+        conf = conf.with_retry_config(retry.clone());
+    }
+    if let Some(timeout) = config.timeout_config() {
+        conf = conf.with_timeout_config(timeout.clone());
+    }
+    aws_config::meta::credentials::CredentialsProviderChain::first_try(
+        "Profile",
+        aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .configure(&conf)
+            .profile_name(profile)
+            .build(),
+    )
+    .or_else(
+        "WebIdentityToken",
+        aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder()
+            .configure(&conf)
+            .build(),
+    )
+    .or_else(
+        "EcsContainer",
+        aws_config::ecs::EcsCredentialsProvider::builder()
+            .configure(&conf)
+            .build(),
+    )
+    .or_else(
+        "Ec2InstanceMetadata",
+        aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+            .configure(&conf)
+            .build(),
+    )
 }
 
 /// Stands in when the config has no credentials chain at all (never the case with

@@ -109,6 +109,20 @@ impl Check for CredentialsResolve {
             Some(p) if p.exists => finding.evidence("profile", p.name.clone()),
             _ => finding,
         };
+        let finding = match cx.aws.ignored_env_keys() {
+            Some(ignored) => {
+                let message = format!(
+                    "{} (the AWS_ACCESS_KEY_ID set in the environment was not used: {})",
+                    finding.message,
+                    ignored.rule.describe(&ignored.profile)
+                );
+                finding
+                    .message(message)
+                    .evidence("env_keys_ignored", true)
+                    .evidence("profile_rule", ignored.rule.as_str())
+            }
+            None => finding,
+        };
         if resolved.is_ok() || bedrock_auth == BedrockAuth::BearerToken {
             cx.provide(CredentialsFact {
                 sigv4: resolved.ok(),

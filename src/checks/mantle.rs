@@ -309,7 +309,7 @@ fn list_failure(region: &Region, error: &AwsError, bearer: bool) -> Finding {
         )
         .evidence("operation", error.operation().to_string())
         .remediation(Remediation::new(
-            r#"Allow {"Effect": "Allow", "Action": ["bedrock-mantle:ListModels", "bedrock-mantle:GetModel"], "Resource": "arn:aws:bedrock-mantle:*:*:project/*"} (in the preflight-readonly policy), or attach AmazonBedrockMantleInferenceAccess"#,
+            r#"Allow {"Effect": "Allow", "Action": "bedrock-mantle:ListModels", "Resource": "arn:aws:bedrock-mantle:*:*:project/*"} (the preflight-readonly policy has it), or attach AmazonBedrockMantleInferenceAccess"#,
         )),
         _ => Finding::aws_error(&META, error),
     }

@@ -8,7 +8,7 @@ use super::{Output, PlanRun, caller_account, regions, session};
 use crate::aws::{AttachTarget, AwsReader};
 use crate::cli::GlobalArgs;
 use crate::plan::{self, Confirmation};
-use crate::policy::apply::{Desired, default_policy_name, parse_target, plan_apply};
+use crate::policy::apply::{Desired, TargetArg, default_policy_name, parse_target, plan_apply};
 use crate::report::Examined;
 use crate::{CommandError, EXIT_ERROR, EXIT_FAILED};
 
@@ -32,10 +32,11 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
             template.name
         )));
     }
-    let target = parse_target(args.attach_to).map_err(CommandError::Usage)?;
+    let target_arg = parse_target(args.attach_to).map_err(CommandError::Usage)?;
+    let target = &target_arg.target;
     let policy_name = match args.policy_name {
         Some(name) => valid_policy_name(name)?,
-        None => default_policy_name(&template.name, &target),
+        None => default_policy_name(&template.name, target),
     };
     let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
     let session = session(global).await;
@@ -44,7 +45,7 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
         Ok(rendered) => rendered,
         Err(code) => return Ok(code),
     };
-    let desired = (template.name.as_str(), policy_name.as_str(), &target);
+    let desired = (template.name.as_str(), policy_name.as_str(), &target_arg);
     let planned = match plan_policy(&aws, desired, rendered.document).await {
         Ok(planned) => planned,
         Err(code) => return Ok(code),
@@ -80,13 +81,18 @@ pub(super) struct Planned {
 /// code.
 pub(super) async fn plan_policy(
     aws: &Arc<AwsReader>,
-    (template, policy_name, target): (&str, &str, &AttachTarget),
+    (template, policy_name, target_arg): (&str, &str, &TargetArg),
     document: serde_json::Value,
 ) -> Result<Planned, u8> {
     let (account, _) = caller_account(aws).await.map_err(|e| {
         eprintln!("error: cannot read the caller's account: {e}");
         EXIT_ERROR
     })?;
+    if let Some(refusal) = target_arg.refusal(&account.partition, &account.id) {
+        eprintln!("error: {refusal}");
+        return Err(crate::EXIT_USAGE);
+    }
+    let target = &target_arg.target;
     let policy_arn = format!(
         "arn:{}:iam::{}:policy/{policy_name}",
         account.partition, account.id

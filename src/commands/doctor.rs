@@ -22,7 +22,7 @@ use crate::engine::{
     CheckContext, CommandKind, Finding, NoProgress, Progress, Scope, Status, run_checks,
 };
 use crate::plan::{self, Confirmation, Outcome, Plan};
-use crate::policy::apply::default_policy_name;
+use crate::policy::apply::{TargetArg, default_policy_name};
 use crate::report::{Document, Examined, Report, controls};
 use crate::setup::model_access::{AgreementNow, plan_model_access};
 use crate::ui::Spinner;
@@ -180,6 +180,11 @@ async fn fix(
             Err(code) => return Ok(Err(code)),
         };
         let policy_name = default_policy_name(&template.name, &target);
+        // The caller itself: its own account by construction.
+        let target = TargetArg {
+            target,
+            account: None,
+        };
         let desired = (template.name.as_str(), policy_name.as_str(), &target);
         Ok(plan_policy(aws, desired, rendered.document)
             .await
@@ -403,7 +408,8 @@ async fn claude_code_setup(args: &DoctorArgs) -> Option<Setup> {
 
 /// What Claude Code signs with where its settings differ from the shell: a settings file's
 /// env block outranks the shell's environment, so its `AWS_PROFILE`, its access keys and its
-/// Bedrock API key are what doctor must check too.
+/// Bedrock API key are what doctor must check too. With `AWS_PROFILE` set (in the shell or a
+/// file), the AWS SDK for JavaScript skips environment keys, so the profile is what signs.
 fn claude_code_signing(setup: &Setup) -> (Option<String>, EnvOverrides) {
     let set = |name: &str| {
         setup
@@ -412,7 +418,9 @@ fn claude_code_signing(setup: &Setup) -> (Option<String>, EnvOverrides) {
             .map(|(value, origin)| (value.to_string(), *origin != Origin::Shell))
     };
     let from_file = |name: &str| set(name).filter(|(_, file)| *file).map(|(v, _)| v);
+    let profile = set("AWS_PROFILE").map(|(name, _)| name);
     let keys = match (set("AWS_ACCESS_KEY_ID"), set("AWS_SECRET_ACCESS_KEY")) {
+        _ if profile.is_some() => None,
         (Some((id, id_file)), Some((secret, secret_file))) if id_file || secret_file => {
             Some((id, secret, set("AWS_SESSION_TOKEN").map(|(t, _)| t)))
         }
@@ -422,7 +430,7 @@ fn claude_code_signing(setup: &Setup) -> (Option<String>, EnvOverrides) {
         keys,
         bearer_token: from_file("AWS_BEARER_TOKEN_BEDROCK"),
     };
-    (from_file("AWS_PROFILE"), overrides)
+    (profile, overrides)
 }
 
 /// The setup with the region Claude Code will call, from the session's profile.

@@ -25,7 +25,7 @@ pub use policy::policy;
 pub use setup::setup;
 
 use crate::CommandError;
-use crate::aws::{AwsError, AwsOptions, AwsReader, EnvOverrides, Session};
+use crate::aws::{AwsError, AwsOptions, AwsReader, EnvOverrides, ProfileRule, Session};
 use crate::checks::{CallerAccount, CallerIdentity};
 use crate::cli::GlobalArgs;
 use crate::domain::{Arn, Region};
@@ -210,16 +210,24 @@ async fn session(global: &GlobalArgs) -> std::sync::Arc<Session> {
 }
 
 /// As `session`, with the profile and credentials another program's environment chose (Claude
-/// Code's settings); `--profile` still wins the profile.
+/// Code's settings); `--profile` still wins the profile. A profile named either way outranks
+/// keys in the environment, as the aws CLI and Claude Code's SDK rank them.
 async fn session_with(
     global: &GlobalArgs,
     profile: Option<String>,
     env_overrides: EnvOverrides,
 ) -> std::sync::Arc<Session> {
+    let (profile, profile_rule) = match (&global.profile, profile) {
+        (Some(flag), _) => (Some(flag.clone()), Some(ProfileRule::CommandLine)),
+        (None, Some(claude_code)) => (Some(claude_code), Some(ProfileRule::ClaudeCode)),
+        (None, None) => (None, None),
+    };
     Session::load(&AwsOptions {
-        profile: global.profile.clone().or(profile),
+        profile,
+        profile_rule,
         region: global.regions.first().cloned(),
         endpoint_url: global.endpoint_url.clone(),
+        operation_timeout: Some(global.timeout),
         env_overrides,
     })
     .await

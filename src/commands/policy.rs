@@ -56,26 +56,39 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             if let Some(caller) = caller {
                 request = request.with_caller(caller);
             }
-            let set = PolicySet {
-                identity: policies
-                    .iter()
-                    .map(|path| read(path, PolicyType::Identity))
-                    .collect::<Result<_, _>>()?,
-                boundary: boundary
-                    .as_ref()
-                    .map(|path| read(path, PolicyType::Boundary))
-                    .transpose()?,
-                session: session_policy
-                    .iter()
-                    .map(|path| read(path, PolicyType::Session))
-                    .collect::<Result<_, _>>()?,
-                resource: resource_policy
-                    .as_ref()
-                    .map(|path| read(path, PolicyType::Resource))
-                    .transpose()?,
-                scps: levels(scps, PolicyType::Scp)?,
-                rcps: levels(rcps, PolicyType::Rcp)?,
-            };
+            let (policies, boundary, session_policy, resource_policy, scps, rcps) = (
+                policies.clone(),
+                boundary.clone(),
+                session_policy.clone(),
+                resource_policy.clone(),
+                scps.clone(),
+                rcps.clone(),
+            );
+            // The files are read on a blocking thread, each through the one bounded reader.
+            let set = tokio::task::spawn_blocking(move || -> Result<PolicySet, CommandError> {
+                Ok(PolicySet {
+                    identity: policies
+                        .iter()
+                        .map(|path| read(path, PolicyType::Identity))
+                        .collect::<Result<_, _>>()?,
+                    boundary: boundary
+                        .as_ref()
+                        .map(|path| read(path, PolicyType::Boundary))
+                        .transpose()?,
+                    session: session_policy
+                        .iter()
+                        .map(|path| read(path, PolicyType::Session))
+                        .collect::<Result<_, _>>()?,
+                    resource: resource_policy
+                        .as_ref()
+                        .map(|path| read(path, PolicyType::Resource))
+                        .transpose()?,
+                    scps: levels(&scps, PolicyType::Scp)?,
+                    rcps: levels(&rcps, PolicyType::Rcp)?,
+                })
+            })
+            .await
+            .map_err(|e| usage(format!("reading the policies failed: {e}")))??;
             let evaluation = evaluate(&set, &request);
             output.write(&Document::Evaluation(&request, &evaluation, &[]))?;
             Ok(exit(&evaluation))
@@ -189,7 +202,7 @@ fn usage(message: impl Into<String>) -> CommandError {
 
 fn read(path: &std::path::Path, kind: PolicyType) -> Result<NamedPolicy, CommandError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let text = crate::files::read_text_blocking(path, crate::files::INPUT_LIMIT)
         .map_err(|e| usage(format!("cannot read policy {name}: {e}")))?;
     let policy = Policy::from_json_as(&text, kind)
         .map_err(|e| usage(format!("{} {name}: {e}", kind.describe())))?;

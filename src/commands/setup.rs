@@ -125,7 +125,7 @@ fn wanted_logging(
 /// The use case form file: a JSON object, read before any AWS call.
 async fn read_form(path: &std::path::Path) -> Result<serde_json::Value, CommandError> {
     let name = path.display();
-    let text = tokio::fs::read_to_string(path)
+    let text = crate::files::read_text(path, crate::files::INPUT_LIMIT)
         .await
         .map_err(|e| CommandError::Usage(format!("cannot read --use-case-form {name}: {e}")))?;
     match serde_json::from_str::<serde_json::Value>(&text) {

@@ -129,7 +129,7 @@ enum Target {
 
 async fn read_document(path: &std::path::Path) -> Result<(Value, Policy), CommandError> {
     let name = path.display();
-    let text = tokio::fs::read_to_string(path)
+    let text = crate::files::read_text(path, crate::files::INPUT_LIMIT)
         .await
         .map_err(|e| CommandError::Usage(format!("cannot read policy {name}: {e}")))?;
     let document: Value = serde_json::from_str(&text)

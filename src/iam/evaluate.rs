@@ -152,7 +152,8 @@ impl Request {
 }
 
 /// Every policy that applies to a request. `scps` and `rcps` hold one entry per level of the
-/// organization, root first (a level without a policy denies everything); empty when the
+/// organization, root first (an SCP level without an Allow denies everything; an RCP level
+/// never does, since AWS keeps `RCPFullAWSAccess` attached at every level); empty when the
 /// account is in no organization or the level's policies do not apply (the management
 /// account). `session` is empty when no session policy was passed.
 #[derive(Clone, Debug, Default)]
@@ -306,7 +307,9 @@ pub fn evaluate(set: &PolicySet, request: &Request) -> Evaluation {
         source: PolicyType::Resource,
         level: None,
     };
-    if let Some(level) = rcps.iter().chain(&scps).find(|s| s.allows.is_empty()) {
+    // RCPFullAWSAccess cannot be detached from any level, so only an RCP's explicit Deny
+    // denies; an SCP level needs an Allow of its own.
+    if let Some(level) = scps.iter().find(|s| s.allows.is_empty()) {
         return implicit(level.layer);
     }
     let allowed = |parts: &[Option<&Said>]| Evaluation {

@@ -122,6 +122,22 @@ impl Change {
         }
     }
 
+    /// What IAM checks besides the call's own action: handing Bedrock a role to write logs
+    /// with is `iam:PassRole` on that role, for Bedrock only.
+    fn also_needs(&self) -> Option<Permission> {
+        match self {
+            Change::PutInvocationLogging { logging, .. } => {
+                let role_arn = &logging.cloudwatch.as_ref()?.role_arn;
+                Some(Permission {
+                    action: "iam:PassRole".into(),
+                    resource: Some(role_arn.clone()),
+                    passed_to_service: Some(crate::aws::BEDROCK_SERVICE_NAME),
+                })
+            }
+            _ => None,
+        }
+    }
+
     async fn send(&self, writer: &AwsWriter) -> Result<(), AwsError> {
         match self {
             Change::CreatePolicy {
@@ -212,10 +228,53 @@ pub struct Plan {
     pub steps: Vec<Step>,
 }
 
+/// A permission the principal running a plan needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Permission {
+    pub action: String,
+    /// The one resource it is needed on, where the plan knows it.
+    pub resource: Option<String>,
+    /// `iam:PassedToService`, for `iam:PassRole`.
+    pub passed_to_service: Option<&'static str>,
+}
+
+impl Permission {
+    /// As a person reads it: `iam:PassRole on ARN (iam:PassedToService = bedrock.amazonaws.com)`.
+    pub fn describe(&self) -> String {
+        let mut text = self.action.clone();
+        if let Some(resource) = &self.resource {
+            text.push_str(&format!(" on {resource}"));
+        }
+        if let Some(service) = self.passed_to_service {
+            text.push_str(&format!(" (iam:PassedToService = {service})"));
+        }
+        text
+    }
+}
+
 impl Plan {
     /// Nothing to change: AWS already is as the plan wants it.
     pub fn is_converged(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// Every permission the plan's steps need, each once, in step order: a principal that
+    /// lacks one stops the plan at that step.
+    pub fn permissions(&self) -> Vec<Permission> {
+        let mut needed: Vec<Permission> = Vec::new();
+        for change in self.steps.iter().map(|s| &s.change) {
+            let own = Permission {
+                action: change.operation().iam_action(),
+                resource: None,
+                passed_to_service: None,
+            };
+            for permission in std::iter::once(own).chain(change.also_needs()) {
+                if !needed.contains(&permission) {
+                    needed.push(permission);
+                }
+            }
+        }
+        needed
     }
 
     /// Each step's AWS call, in order: what planner tests compare.
@@ -287,6 +346,15 @@ pub async fn apply(plan: &Plan, confirmation: Confirmation, session: &Arc<Sessio
         for (step, result) in plan.steps.iter().zip(results.iter_mut()) {
             match step.change.send(&writer).await {
                 Ok(()) => *result = StepResult::Done,
+                // A write that timed out may still have been applied: say so, since running
+                // again re-reads what AWS holds and sends only what is missing.
+                Err(error) if error.kind() == crate::aws::AwsErrorKind::Timeout => {
+                    *result = StepResult::Failed(format!(
+                        "unknown outcome, the call timed out ({error}): run the same command \
+                         again to converge"
+                    ));
+                    break;
+                }
                 Err(error) => {
                     *result = StepResult::Failed(error.to_string());
                     break;

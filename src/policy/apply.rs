@@ -43,23 +43,74 @@ pub enum Refusal {
     NotManaged(String),
 }
 
-/// `role/NAME`, `user/NAME` or `group/NAME`.
-pub fn parse_target(text: &str) -> Result<AttachTarget, String> {
-    let invalid = || format!("--attach-to '{text}' is not role/NAME, user/NAME or group/NAME");
-    let (kind, name) = text.split_once('/').ok_or_else(invalid)?;
-    // IAM names: letters, digits and +=,.@_- (a path is not part of the name).
-    if name.is_empty()
-        || !name
+/// `--attach-to` as given: the principal, and the account its ARN names when it was an ARN.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetArg {
+    pub target: AttachTarget,
+    /// `(partition, account)` of an ARN; the caller's account must be this one.
+    pub account: Option<(String, String)>,
+}
+
+/// `role/NAME`, `role/PATH/NAME`, `user/...`, `group/...`, or the IAM ARN of any of them (what
+/// `doctor` prints). IAM attaches by name alone, so a path is checked for shape and dropped.
+pub fn parse_target(text: &str) -> Result<TargetArg, String> {
+    let invalid = || {
+        format!(
+            "--attach-to '{text}' is not role/[PATH/]NAME, user/[PATH/]NAME, group/[PATH/]NAME \
+             or the ARN of one (arn:aws:iam::ACCOUNT:role/NAME)"
+        )
+    };
+    let (resource, account) = match text.strip_prefix("arn:") {
+        Some(_) => {
+            let arn: crate::domain::Arn = text.parse().map_err(|_| invalid())?;
+            let account = arn
+                .account()
+                .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+            match (arn.service(), arn.region(), account) {
+                ("iam", None, Some(account)) => (
+                    arn.resource().to_string(),
+                    Some((arn.partition().to_string(), account.to_string())),
+                ),
+                _ => return Err(invalid()),
+            }
+        }
+        None => (text.to_string(), None),
+    };
+    let (kind, rest) = resource.split_once('/').ok_or_else(invalid)?;
+    let (path, name) = rest.rsplit_once('/').unwrap_or(("", rest));
+    // IAM names: letters, digits and +=,.@_-; a path: printable ASCII between slashes.
+    let name_ok = !name.is_empty()
+        && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-    {
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    let path_ok = path.is_empty()
+        || path
+            .split('/')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_graphic()));
+    if !name_ok || !path_ok {
         return Err(invalid());
     }
-    match kind {
-        "role" => Ok(AttachTarget::Role(name.to_string())),
-        "user" => Ok(AttachTarget::User(name.to_string())),
-        "group" => Ok(AttachTarget::Group(name.to_string())),
-        _ => Err(invalid()),
+    let target = match kind {
+        "role" => AttachTarget::Role(name.to_string()),
+        "user" => AttachTarget::User(name.to_string()),
+        "group" => AttachTarget::Group(name.to_string()),
+        _ => return Err(invalid()),
+    };
+    Ok(TargetArg { target, account })
+}
+
+impl TargetArg {
+    /// Why this target cannot be changed with the caller's credentials, if it cannot: IAM
+    /// attaches a policy only to principals of the caller's own account.
+    pub fn refusal(&self, caller_partition: &str, caller_account: &str) -> Option<String> {
+        let (partition, account) = self.account.as_ref()?;
+        (partition != caller_partition || account != caller_account).then(|| {
+            format!(
+                "--attach-to names {} in account {account}, but the credentials are of account \
+                 {caller_account}: run with credentials of account {account} (--profile)",
+                self.target
+            )
+        })
     }
 }
 
@@ -338,16 +389,44 @@ mod tests {
 
     #[test]
     fn targets_parse_and_name_the_default_policy() {
+        let role = |name: &str| AttachTarget::Role(name.into());
+        let parsed = |text| parse_target(text).map(|t| t.target);
         assert_eq!(
-            parse_target("role/claude-developer"),
-            Ok(AttachTarget::Role("claude-developer".into()))
+            parsed("role/claude-developer"),
+            Ok(role("claude-developer"))
+        );
+        assert_eq!(
+            parsed("role/engineering/claude-developer"),
+            Ok(role("claude-developer")),
+            "a path is dropped: IAM attaches by name"
+        );
+        assert_eq!(parsed("user/a/b/dev"), Ok(AttachTarget::User("dev".into())));
+        let arn =
+            parse_target("arn:aws:iam::123456789012:role/engineering/claude-developer").unwrap();
+        assert_eq!(arn.target, role("claude-developer"));
+        assert_eq!(arn.account, Some(("aws".into(), "123456789012".into())));
+        assert_eq!(arn.refusal("aws", "123456789012"), None);
+        let refusal = arn.refusal("aws", "210987654321").unwrap();
+        assert!(
+            refusal.contains("account 123456789012") && refusal.contains("210987654321"),
+            "{refusal}"
+        );
+        assert_eq!(
+            parsed("arn:aws-us-gov:iam::123456789012:group/admins"),
+            Ok(AttachTarget::Group("admins".into()))
         );
         for bad in [
             "role",
             "role/",
             "team/dev",
-            "role/a/b",
+            "role/a//b",
+            "role/a b/dev",
+            "role/dev/",
             "arn:aws:iam::1:role/x",
+            "arn:aws:iam::123456789012:policy/x",
+            "arn:aws:iam::123456789012:root",
+            "arn:aws:sts::123456789012:assumed-role/dev/session",
+            "arn:aws:iam:us-east-1:123456789012:role/x",
         ] {
             assert!(parse_target(bad).is_err(), "{bad}");
         }

@@ -97,6 +97,8 @@ struct PlanV1<'a> {
     /// `dry-run`, `unconfirmed` or `yes`.
     confirmation: &'static str,
     steps: Vec<StepV1<'a>>,
+    /// What the principal running the plan needs to be allowed.
+    permissions: Vec<crate::plan::Permission>,
 }
 
 #[derive(Serialize)]
@@ -186,6 +188,7 @@ fn plan_v1<'a>(plan: &'a Plan, outcome: &'a Outcome) -> PlanV1<'a> {
                 detail: step.detail.as_deref(),
             })
             .collect(),
+        permissions: plan.permissions(),
     }
 }
 

@@ -129,6 +129,10 @@ fn report_text(report: &Report) -> String {
                 cell(&format!("{result:?}"))
             );
         }
+        let _ = writeln!(out, "\nThe principal running this plan needs:\n");
+        for permission in plan.permissions() {
+            let _ = writeln!(out, "- {}", cell(&permission.describe()));
+        }
         out.push('\n');
     }
     out

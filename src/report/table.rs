@@ -241,6 +241,10 @@ fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
     }
     out.push_str(&table.to_string());
     out.push('\n');
+    out.push_str("The principal running this plan needs:\n");
+    for permission in plan.permissions() {
+        out.push_str(&format!("  {}\n", permission.describe()));
+    }
     for (index, step) in plan.steps.iter().enumerate() {
         if let Some(detail) = &step.detail {
             out.push_str(&format!("Step {}: {}\n{detail}", index + 1, step.summary));

@@ -251,3 +251,115 @@ fn a_read_that_fails_ends_apply_before_any_write() {
     );
     assert!(writes(&emulator).is_empty());
 }
+
+#[test]
+fn attach_to_takes_the_arn_doctor_prints_and_refuses_another_accounts() {
+    let emulator = Emulator::start();
+    emulator.create_role("claude-developer", "/engineering/");
+    let role_policies = |emulator: &Emulator| {
+        let iam = emulator.moto.as_ref().unwrap().iam();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                iam.list_attached_role_policies()
+                    .role_name("claude-developer")
+                    .send()
+                    .await
+                    .unwrap()
+                    .attached_policies
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| p.policy_arn)
+                    .collect::<Vec<_>>()
+            })
+    };
+    let apply_to = |target: &str, confirm: &str| {
+        plan_run(emulator.cmd().args([
+            "policy",
+            "apply",
+            "claude-invoke",
+            "--model",
+            "sonnet",
+            "--region",
+            "us-east-1",
+            "--attach-to",
+            target,
+            confirm,
+        ]))
+    };
+    let arn = "arn:aws:iam::123456789012:role/engineering/claude-developer";
+    let (run, report) = apply_to(arn, "--yes");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        plan_steps(&report),
+        [
+            ("iam:CreatePolicy".to_string(), "done".to_string()),
+            ("iam:AttachRolePolicy".to_string(), "done".to_string())
+        ]
+    );
+    assert_eq!(
+        role_policies(&emulator),
+        ["arn:aws:iam::123456789012:policy/claude-invoke-role-claude-developer"]
+    );
+    // The same role by its path, or by name alone, is the same target: nothing left to do.
+    for same in ["role/engineering/claude-developer", "role/claude-developer"] {
+        let (run, report) = apply_to(same, "--yes");
+        assert_eq!(run.code, 0, "{same}: {}", run.stderr);
+        assert!(plan_steps(&report).is_empty(), "{same}: {report:#}");
+    }
+    let sent = writes(&emulator).len();
+
+    let run = Run::of(emulator.cmd().args([
+        "policy",
+        "apply",
+        "claude-invoke",
+        "--model",
+        "sonnet",
+        "--attach-to",
+        "arn:aws:iam::210987654321:role/engineering/claude-developer",
+        "--dry-run",
+    ]));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("account 210987654321") && run.stderr.contains("123456789012"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_eq!(writes(&emulator).len(), sent);
+}
+
+#[test]
+fn a_write_that_times_out_has_an_unknown_outcome_and_running_again_converges() {
+    let emulator = Emulator::start();
+    // Answered, but only after --timeout: moto may well have made the policy.
+    emulator.on(
+        "iam:CreatePolicy",
+        Rule::Delay(std::time::Duration::from_secs(4), Box::new(Rule::Forward)),
+    );
+    let sonnet = [
+        "--model",
+        "sonnet",
+        "--region",
+        "us-east-1",
+        "--timeout",
+        "2",
+    ];
+    let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let step = &report["plan"]["steps"][0];
+    assert_eq!(step["result"], "failed", "{report:#}");
+    let error = step["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("unknown outcome") && error.contains("run the same command again"),
+        "{error}"
+    );
+    emulator.on("iam:CreatePolicy", Rule::Forward);
+    let (run, _) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(plan_steps(&report).is_empty(), "{report:#}");
+}

@@ -656,3 +656,30 @@ fn the_changelog_script_lists_what_came_after_the_reviewed_version_and_may_chang
         "{stdout}"
     );
 }
+
+#[test]
+fn with_aws_profile_set_claude_code_signs_with_the_profile_not_the_environments_keys() {
+    let machine = Machine::new();
+    let (cc_key, cc_secret) = machine.emulator.user_with_key("claude-code");
+    write(
+        &machine.emulator.home().join(".aws/credentials"),
+        &format!("[cc]\naws_access_key_id = {cc_key}\naws_secret_access_key = {cc_secret}\n"),
+    );
+    // The shell exports the dev user's keys (`cmd` does); the settings file names a profile.
+    // The AWS SDK for JavaScript then skips the keys, so Claude Code calls as cc.
+    machine.user_settings(json!({"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "cc"}}));
+    let (run, report) = machine.doctor(&[]);
+    assert_eq!(
+        report["target"]["principal"], "arn:aws:iam::123456789012:user/claude-code",
+        "{}",
+        run.stderr
+    );
+    let credentials = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "credentials.resolve")
+        .unwrap();
+    assert_eq!(credentials["evidence"]["env_keys_ignored"], true);
+    assert_eq!(credentials["evidence"]["profile_rule"], "claude-code");
+}

@@ -264,3 +264,77 @@ fn every_call_doctor_makes_is_a_catalog_read() {
         assert!(!request.mutating, "{operation}");
     }
 }
+
+#[test]
+fn input_files_are_regular_files_within_a_bound_or_one_line() {
+    let emulator = Emulator::front_only();
+    let dir = emulator.home().join("inputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo.json");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let large = dir.join("large.json");
+    std::fs::write(
+        &large,
+        format!("{{\"Version\": \"{}\"}}", "x".repeat(2 << 20)),
+    )
+    .unwrap();
+    let as_path = |p: &std::path::Path| p.display().to_string();
+    let cases = [
+        ("/dev/zero".to_string(), "character device"),
+        (as_path(&fifo), "named pipe"),
+        (as_path(&dir), "directory"),
+        (as_path(&large), "larger than 1 MiB"),
+    ];
+    for (path, says) in &cases {
+        let started = std::time::Instant::now();
+        let run = Run::of(
+            emulator
+                .cmd()
+                .timeout(std::time::Duration::from_secs(20))
+                .args([
+                    "policy",
+                    "evaluate",
+                    "--policy",
+                    path,
+                    "--action",
+                    "bedrock:InvokeModel",
+                    "--resource",
+                    "*",
+                ]),
+        );
+        assert_usage_error(&run, says);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{path}"
+        );
+        let run = Run::of(
+            emulator
+                .cmd()
+                .timeout(std::time::Duration::from_secs(20))
+                .args(["policy", "validate", path]),
+        );
+        assert_usage_error(&run, says);
+        let run = Run::of(
+            emulator
+                .cmd()
+                .timeout(std::time::Duration::from_secs(20))
+                .args([
+                    "setup",
+                    "model-access",
+                    "--model",
+                    "anthropic.claude-sonnet-4-6",
+                    "--use-case-form",
+                    path,
+                    "--dry-run",
+                ]),
+        );
+        assert_usage_error(&run, says);
+    }
+    assert!(emulator.front.requests().is_empty());
+}

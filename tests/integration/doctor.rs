@@ -449,3 +449,120 @@ fn the_probe_goes_out_before_iam_has_answered() {
     );
     assert_eq!(finding(&report, "runtime.probe")["check"], "runtime.probe");
 }
+
+#[test]
+fn profile_on_the_command_line_outranks_keys_in_the_environment() {
+    let emulator = Emulator::start();
+    let (key, secret) = emulator.user_with_key("prod");
+    let aws = emulator.home().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        format!("[prod]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"),
+    )
+    .unwrap();
+    let principal_of = |report: &serde_json::Value| report["target"]["principal"].clone();
+
+    // The environment holds the dev user's keys (`cmd`): --profile prod checks prod, as the
+    // aws CLI would call as prod, and says that the environment's keys were passed over.
+    let run = Run::of(emulator.cmd().args([
+        "doctor",
+        "--profile",
+        "prod",
+        "--no-probe",
+        "--output",
+        "json",
+    ]));
+    let report = run.report();
+    assert_eq!(
+        principal_of(&report),
+        "arn:aws:iam::123456789012:user/prod",
+        "{}",
+        run.stderr
+    );
+    let credentials = finding(&report, "credentials.resolve");
+    assert_eq!(credentials["status"], "pass");
+    assert_eq!(credentials["evidence"]["source"], "profile");
+    assert_eq!(credentials["evidence"]["env_keys_ignored"], true);
+    assert_eq!(credentials["evidence"]["profile_rule"], "command-line");
+    let message = credentials["message"].as_str().unwrap();
+    assert!(
+        message.contains("--profile prod") && message.contains("AWS_ACCESS_KEY_ID"),
+        "{message}"
+    );
+
+    // AWS_PROFILE alone keeps the standard chain: the environment's keys come first.
+    let run = Run::of(emulator.cmd().env("AWS_PROFILE", "prod").args([
+        "doctor",
+        "--no-probe",
+        "--output",
+        "json",
+    ]));
+    let report = run.report();
+    assert_eq!(
+        principal_of(&report),
+        "arn:aws:iam::123456789012:user/team/dev"
+    );
+    let credentials = finding(&report, "credentials.resolve");
+    assert_eq!(credentials["evidence"]["source"], "env");
+    assert!(credentials["evidence"].get("env_keys_ignored").is_none());
+
+    // A named profile that does not exist fails, rather than falling back to the
+    // environment's keys and passing for the wrong principal.
+    let run = Run::of(emulator.cmd().args([
+        "doctor",
+        "--profile",
+        "staging",
+        "--no-probe",
+        "--output",
+        "json",
+    ]));
+    let report = run.report();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let credentials = finding(&report, "credentials.resolve");
+    assert_eq!(credentials["status"], "fail");
+    assert_eq!(credentials["evidence"]["env_keys_ignored"], true);
+    assert!(principal_of(&report).is_null(), "{report:#}");
+}
+
+#[test]
+fn a_failing_credential_process_is_summarized_in_the_report() {
+    let emulator = Emulator::front_only();
+    let aws = emulator.home().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    let helper = emulator.home().join("helper.sh");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\necho 'token refresh failed for alice' >&2\n\
+         echo 'debug: refresh_token=rt-0123456789abcdef0123456789abcdef' >&2\n\
+         echo 'Traceback (most recent call last)' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        aws.join("config"),
+        format!(
+            "[profile tool]\ncredential_process = sh {}\nregion = us-east-1\n",
+            helper.display()
+        ),
+    )
+    .unwrap();
+    for format in ["json", "markdown", "table"] {
+        let run =
+            Run::of(
+                emulator
+                    .bare_cmd()
+                    .args(["doctor", "--profile", "tool", "--output", format]),
+            );
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("token refresh failed for"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains("rt-0123456789abcdef") && !run.stdout.contains("Traceback"),
+            "{format}: only the first line of the helper's stderr is kept: {}",
+            run.stdout
+        );
+    }
+}

@@ -24,6 +24,7 @@ mod mcp;
 mod plan;
 mod secrets;
 mod setup;
+mod silent;
 mod templates;
 
 use assert_cmd::Command;

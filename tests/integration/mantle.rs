@@ -246,6 +246,30 @@ fn the_endpoints_faults_become_errors_and_the_run_completes() {
                 .unwrap();
             assert_eq!(finding["evidence"]["error_kind"], error_kind);
         }
+        if kind == "list-denied" {
+            // The fix says preflight-readonly has what it names: hold it to the file.
+            let finding = findings(&report, "mantle.access")
+                .into_iter()
+                .find(|f| f["resource"].is_null())
+                .unwrap();
+            let fix = finding["remediation"].as_str().unwrap();
+            let readonly = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("policies/preflight-readonly.json"),
+            )
+            .unwrap();
+            let named: Vec<&str> = fix
+                .split('"')
+                .filter(|word| word.starts_with("bedrock-mantle:"))
+                .collect();
+            assert!(!named.is_empty(), "{fix}");
+            for action in named {
+                assert!(
+                    readonly.contains(&format!("\"{action}\"")),
+                    "the fix names {action}, which preflight-readonly does not grant: {fix}"
+                );
+            }
+        }
         // The ID's form is judged whatever the list said.
         assert!(got.contains(&(
             "eu.anthropic.claude-haiku-4-5-20251001-v1:0".into(),

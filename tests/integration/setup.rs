@@ -57,6 +57,47 @@ fn setup_logging_plans_applies_and_converges() {
         ]
     );
     assert!(writes(&emulator).is_empty(), "{:?}", writes(&emulator));
+    // Bedrock is handed the new role: the caller needs iam:PassRole on it, for Bedrock only,
+    // besides each step's own action.
+    let permissions = report["plan"]["permissions"].as_array().unwrap();
+    let actions: Vec<&str> = permissions
+        .iter()
+        .map(|p| p["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "iam:CreateRole",
+            "iam:PutRolePolicy",
+            "logs:CreateLogGroup",
+            "logs:PutRetentionPolicy",
+            "bedrock:PutModelInvocationLoggingConfiguration",
+            "iam:PassRole",
+        ]
+    );
+    assert_eq!(
+        permissions[5],
+        serde_json::json!({
+            "action": "iam:PassRole",
+            "resource": "arn:aws:iam::123456789012:role/bedrock-invocation-logging",
+            "passed_to_service": "bedrock.amazonaws.com",
+        })
+    );
+    let mut table = emulator.cmd();
+    let text = Run::of(
+        table
+            .args(["setup", "logging"])
+            .args(&to_group)
+            .arg("--dry-run"),
+    );
+    assert!(
+        text.stdout.contains(
+            "iam:PassRole on arn:aws:iam::123456789012:role/bedrock-invocation-logging \
+             (iam:PassedToService = bedrock.amazonaws.com)"
+        ),
+        "{}",
+        text.stdout
+    );
 
     let (run, report) = setup(&emulator, &[&to_group[..], &["--yes"]].concat());
     assert_eq!(run.code, 0, "{}\n{report:#}", run.stderr);
