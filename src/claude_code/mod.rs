@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::domain::models::{PROFILE_PREFIXES, generation_of};
 use crate::domain::{ModelName, ModelRequest, home_geography};
+use crate::files::{self, ReadError};
 
 pub use facts::{Background, DefaultName, FACTS, Facts, ModelMinimum, PrefixRule, Window};
 pub use version::Version;
@@ -77,10 +78,6 @@ impl fmt::Display for Unreadable {
     }
 }
 
-/// No settings file is this large; a bigger one is not read, so a wrong path (a device, a
-/// log) cannot stall the run or fill its memory.
-pub const SETTINGS_SIZE_LIMIT: u64 = 1024 * 1024;
-
 /// Settings whose value must have one JSON type, as Claude Code's schema has it: a file with
 /// another type there is one Claude Code does not use.
 const TYPED_SETTINGS: &[(&str, &str)] = &[
@@ -97,9 +94,17 @@ impl SettingsFile {
     /// `None` when nothing is at `path`; a file that is there but cannot be read or used is
     /// kept with the reason.
     fn read(level: Level, path: PathBuf) -> Option<SettingsFile> {
-        // symlink_metadata: a dangling link is there, though nothing can be read through it.
-        std::fs::symlink_metadata(&path).ok()?;
-        let content = read_bounded(&path).and_then(|text| parse_settings(&text));
+        let content = match files::read_text_blocking(&path, files::INPUT_LIMIT) {
+            Err(ReadError::NotFound) => return None,
+            Err(ReadError::NotUtf8 { line, column }) => Err(Unreadable {
+                cause: Cause::NotReadable,
+                why: "it is not UTF-8 text".into(),
+                at: Some((line, column)),
+                line: None,
+            }),
+            Err(error) => Err(unreadable(error.to_string())),
+            Ok(text) => parse_settings(&text),
+        };
         Some(SettingsFile {
             level,
             path,
@@ -119,45 +124,6 @@ fn unreadable(why: String) -> Unreadable {
         at: None,
         line: None,
     }
-}
-
-/// The file's text, read up to `SETTINGS_SIZE_LIMIT`.
-fn read_bounded(path: &Path) -> Result<String, Unreadable> {
-    use std::io::Read;
-    let metadata = std::fs::metadata(path).map_err(|e| {
-        unreadable(match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                "it is a symbolic link to nothing (its target does not exist)".to_string()
-            }
-            _ => format!("it cannot be read: {e}"),
-        })
-    })?;
-    if metadata.is_dir() {
-        return Err(unreadable("it is a directory, not a file".into()));
-    }
-    let file =
-        std::fs::File::open(path).map_err(|e| unreadable(format!("it cannot be read: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(SETTINGS_SIZE_LIMIT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| unreadable(format!("it cannot be read: {e}")))?;
-    if bytes.len() as u64 > SETTINGS_SIZE_LIMIT {
-        return Err(unreadable(format!(
-            "it is larger than {} MiB, more than any settings file",
-            SETTINGS_SIZE_LIMIT / (1024 * 1024)
-        )));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-        let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-        Unreadable {
-            cause: Cause::NotReadable,
-            why: "it is not UTF-8 text".into(),
-            at: Some((line, column)),
-            line: None,
-        }
-    })
 }
 
 /// The settings document in `text`, or why Claude Code cannot use it.
@@ -854,7 +820,7 @@ mod tests {
 
         let huge = root.join("huge.json");
         let mut text = String::from("{\"x\": \"");
-        text.push_str(&"a".repeat(SETTINGS_SIZE_LIMIT as usize));
+        text.push_str(&"a".repeat(files::INPUT_LIMIT as usize));
         text.push_str("\"}");
         std::fs::write(&huge, text).unwrap();
         assert!(read(&huge).content.unwrap_err().why.contains("larger than"));
@@ -880,6 +846,12 @@ mod tests {
         assert!(
             !error.line.unwrap().contains("wJalrXUtnFEMI"),
             "a quoted line never shows a secret"
+        );
+
+        let device = read(Path::new("/dev/zero")).content.unwrap_err();
+        assert!(
+            device.why.contains("character device"),
+            "never read: {device}"
         );
 
         assert!(SettingsFile::read(Level::User, root.join("absent.json")).is_none());
