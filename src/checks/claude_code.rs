@@ -609,7 +609,10 @@ fn long_context_finding(setup: &Setup, named: &str, variable: &str, base: &str) 
 /// `ANTHROPIC_BEDROCK_SERVICE_TIER`: one of the tiers Claude Code sends, read from the version
 /// that added it.
 fn service_tier_findings(setup: &Setup, version: &str) -> Option<Finding> {
-    let (value, origin) = setup.var("ANTHROPIC_BEDROCK_SERVICE_TIER")?;
+    // An empty value is the empty-value finding's.
+    let (value, origin) = setup
+        .var("ANTHROPIC_BEDROCK_SERVICE_TIER")
+        .filter(|(v, _)| !v.is_empty())?;
     let tier = &FACTS.service_tier;
     if let Some(installed) = setup.version
         && installed < tier.since
