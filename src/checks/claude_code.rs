@@ -166,12 +166,20 @@ pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> 
                     kind::ENABLED,
                     "Claude Code is set up for Bedrock",
                     format!(
-                        "Claude Code {version} uses {} ({name} from {})",
+                        "Claude Code {version} uses {} ({name} from {}){}",
                         if bedrock { "Bedrock" } else { "the Mantle endpoint" },
-                        origin.map_or("?".to_string(), |(_, o)| o.to_string())
+                        origin.map_or("?".to_string(), |(_, o)| o.to_string()),
+                        match setup.version {
+                            Some(v) if v > FACTS.reviewed_through => format!(
+                                "; what this tool knows of Claude Code was reviewed through {}, so later changes are not judged",
+                                FACTS.reviewed_through
+                            ),
+                            _ => String::new(),
+                        }
                     ),
                 )
                 .evidence("version", setup.version.map(|v| v.to_string()))
+                .evidence("facts_reviewed_through", FACTS.reviewed_through.to_string())
                 .evidence(
                     "settings_files",
                     setup
@@ -222,7 +230,7 @@ pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> 
         let fix = format!(
             "Unset {name} instead of setting it empty (CI systems set unset inputs to \"\")"
         );
-        findings.push(if counts {
+        let finding = if counts {
             fail(
                 kind::EMPTY_VALUE,
                 "An empty value Claude Code treats as set",
@@ -236,7 +244,8 @@ pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> 
                 message,
                 fix,
             )
-        });
+        };
+        findings.push(finding.evidence("fact_source", empty_rule.source.as_str()));
     }
 
     findings.extend(region_findings(&input.region, &version));
@@ -318,7 +327,7 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
         let fix = format!(
             "Add \"AWS_REGION\": \"{set}\" to the env block of ~/.claude/settings.json, or run claude update"
         );
-        findings.push(if set == "us-east-1" {
+        let finding = if set == "us-east-1" {
             warn(
                 kind::REGION_IGNORED,
                 "Claude Code ignores the profile's region",
@@ -332,7 +341,8 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
                 message,
                 fix,
             )
-        });
+        };
+        findings.push(finding.evidence("fact_source", FACTS.region_fallback.source.as_str()));
     } else if region.unsure {
         findings.push(warn(
             kind::REGION_UNSURE,
@@ -539,7 +549,8 @@ fn minimum_finding(
                 ),
                 "claude update".into(),
             )
-            .evidence("minimum", minimum.since.to_string()),
+            .evidence("minimum", minimum.since.to_string())
+            .evidence("fact_source", minimum.source.as_str()),
         );
     }
     let (Some(until), Some(other)) = (minimum.disputed_until, &minimum.disputed_source) else {
@@ -660,6 +671,7 @@ fn mantle_findings(setup: &Setup) -> Option<Finding> {
             ),
             "claude update".into(),
         )
+        .evidence("fact_source", FACTS.mantle.source.as_str())
     })
 }
 
@@ -700,7 +712,7 @@ fn auth_findings(
                 FACTS.auth_header_conflict_fixed.since
             ),
             "Remove these from the environment and settings files: Bedrock takes SigV4 credentials or a Bedrock API key".into(),
-        ));
+        ).evidence("fact_source", FACTS.auth_header_conflict_fixed.source.as_str()));
     }
     if let Some((token, origin)) = setup
         .var("AWS_BEARER_TOKEN_BEDROCK")
@@ -749,7 +761,7 @@ fn auth_findings(
                     FACTS.bearer_header_dropped.fixed_in
                 ),
                 "claude update".into(),
-            ));
+            ).evidence("fact_source", FACTS.bearer_header_dropped.source.as_str()));
         }
     }
     let refresh = setup.setting("awsAuthRefresh");
@@ -857,7 +869,7 @@ fn tuning_findings(setup: &Setup) -> Vec<Finding> {
                 FACTS.min_output_tokens.value
             ),
             format!("Set CLAUDE_CODE_MAX_OUTPUT_TOKENS to {} or more", FACTS.min_output_tokens.value),
-        ));
+        ).evidence("fact_source", FACTS.min_output_tokens.source.as_str()));
     }
     if setup.is_set("DISABLE_PROMPT_CACHING")
         && setup

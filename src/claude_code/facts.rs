@@ -113,8 +113,7 @@ pub struct ServiceTier {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionPrefixRule {
-    pub region_appropriate_since: Version,
-    pub region_appropriate_source: Source,
+    /// Where the region-appropriate prefix itself began is a `default_primary` entry.
     pub govcloud_since: Version,
     pub govcloud_source: Source,
     /// `ANTHROPIC_BEDROCK_REGION_PREFIX` is read from here on.

@@ -541,13 +541,20 @@ impl Setup {
         }
         if region.starts_with("us-gov-") {
             return if reads(facts.govcloud_since) {
-                fixed("us-gov", &format!("the GovCloud region {region}"))
+                fixed(
+                    "us-gov",
+                    &format!(
+                        "the GovCloud region {region}; {}",
+                        facts.govcloud_source.as_str()
+                    ),
+                )
             } else {
                 fixed(
                     "global",
                     &format!(
-                        "the GovCloud region {region}, for which versions before {} derive global",
-                        facts.govcloud_since
+                        "the GovCloud region {region}, for which versions before {} derive global ({})",
+                        facts.govcloud_since,
+                        facts.govcloud_source.as_str()
                     ),
                 )
             };
