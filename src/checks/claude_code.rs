@@ -1096,6 +1096,13 @@ mod tests {
         assert_eq!(too_new.status, Status::Fail);
         assert_eq!(too_new.remediation.as_deref(), Some("claude update"));
         assert!(too_new.message.contains("2.1.251"), "{}", too_new.message);
+        assert!(
+            too_new.evidence["fact_source"]
+                .as_str()
+                .unwrap()
+                .starts_with("error "),
+            "the finding cites the fact's source"
+        );
         assert!(one(&old, kind::SOURCES_DISAGREE).is_none());
 
         let between = fable("2.1.253");
@@ -1110,6 +1117,12 @@ mod tests {
         assert!(disputed.remediation.as_deref().unwrap().contains("2.1.255"));
 
         let new = fable("2.1.255");
+        let enabled = one(&new, kind::ENABLED).unwrap();
+        assert!(
+            enabled.message.contains("reviewed through 2.1.240"),
+            "a version past the reviewed one is said: {}",
+            enabled.message
+        );
         assert!(one(&new, kind::TOO_NEW).is_none() && one(&new, kind::SOURCES_DISAGREE).is_none());
         assert!(
             new.iter().all(|f| f.status != Status::Fail),
