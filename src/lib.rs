@@ -62,6 +62,7 @@ pub const EXIT_ERROR: u8 = 3;
 
 pub async fn run(cli: Cli) -> Result<u8, CommandError> {
     ui::init_logging(&cli.global);
+    commands::check_out(&cli)?;
     // Each command's future is boxed: nested in one state machine, they are deeper than the
     // compiler's layout query allows in release builds.
     match &cli.command {

@@ -41,12 +41,46 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => ExitCode::from(code),
-        Err(error) => {
+    // On SIGINT or SIGTERM the run is dropped, and with it whatever it holds: the temporary
+    // file of --out is removed, a child process is killed.
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            result = run(cli) => Ok(result),
+            signal = interrupted() => Err(signal),
+        }
+    });
+    // A blocking read still under way must not hold the exit.
+    runtime.shutdown_background();
+    match finished {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(error)) => {
             eprintln!("error: {}", redact(&error.to_string()));
             ExitCode::from(error.exit_code())
         }
+        Err(code) => ExitCode::from(code),
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM with the shell's exit code for it (128 + the signal).
+async fn interrupted() -> u8 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => 130,
+            _ = terminate.recv() => 143,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        130
     }
 }
 

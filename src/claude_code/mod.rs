@@ -266,6 +266,22 @@ impl Places {
             user_dir,
         }
     }
+
+    /// Every settings file Claude Code may read here, highest precedence first.
+    pub fn settings_files(&self) -> Vec<(Level, PathBuf)> {
+        let mut files = vec![
+            (Level::Managed, self.managed.clone()),
+            (
+                Level::Local,
+                self.project.join(".claude/settings.local.json"),
+            ),
+            (Level::Project, self.project.join(".claude/settings.json")),
+        ];
+        if let Some(dir) = &self.user_dir {
+            files.push((Level::User, dir.join("settings.json")));
+        }
+        files
+    }
 }
 
 /// Claude Code's effective configuration.
@@ -317,24 +333,10 @@ impl Setup {
         places: &Places,
         version: Option<Version>,
     ) -> Setup {
-        let candidates = [
-            (Level::Managed, Some(places.managed.clone())),
-            (
-                Level::Local,
-                Some(places.project.join(".claude/settings.local.json")),
-            ),
-            (
-                Level::Project,
-                Some(places.project.join(".claude/settings.json")),
-            ),
-            (
-                Level::User,
-                places.user_dir.as_ref().map(|d| d.join("settings.json")),
-            ),
-        ];
-        let files: Vec<SettingsFile> = candidates
+        let files: Vec<SettingsFile> = places
+            .settings_files()
             .into_iter()
-            .filter_map(|(level, path)| SettingsFile::read(level, path?))
+            .filter_map(|(level, path)| SettingsFile::read(level, path))
             .collect();
         let mut env: BTreeMap<String, (String, Origin)> = shell
             .iter()

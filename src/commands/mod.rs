@@ -44,11 +44,12 @@ struct Output {
     stderr: bool,
 }
 
-/// `--out`: for a regular file (or a new one), a temporary file beside the target, made when
-/// the command starts (so a path that cannot be written is refused before anything is sent)
-/// and renamed over the target once the document is whole; removed if the command ends
-/// without one. A target that is not a regular file (a device, a pipe, a symlink) is written
-/// in place: renaming over it would replace it.
+/// `--out`: the report is written to a temporary file beside the target, made when the
+/// command starts (so a directory that cannot be written is refused before anything is sent),
+/// and renamed over the target once the document is whole; the target itself is never opened
+/// for writing before then, and the temporary file is removed however the run ends (a signal
+/// drops the run, and with it this). A device or a pipe (`/dev/stdout`) is written in place,
+/// opened only when the document is whole: renaming over it would replace it.
 struct Pending {
     temporary: Option<PathBuf>,
     target: PathBuf,
@@ -60,17 +61,12 @@ impl Pending {
         let refused = |e: std::io::Error| {
             CommandError::Usage(format!("cannot write {}: {e}", target.display()))
         };
-        let in_place = std::fs::symlink_metadata(target).is_ok_and(|m| !m.file_type().is_file());
-        if in_place {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(target)
-                .map_err(refused)?;
+        let special = std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
             return Ok(Pending {
                 temporary: None,
                 target: target.to_path_buf(),
-                file: Some(file),
+                file: None,
             });
         }
         let name = target.file_name().ok_or_else(|| {
@@ -81,7 +77,11 @@ impl Pending {
             name.to_string_lossy(),
             std::process::id()
         ));
-        let file = File::create(&temporary).map_err(refused)?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+            .map_err(refused)?;
         Ok(Pending {
             temporary: Some(temporary),
             target: target.to_path_buf(),
@@ -94,18 +94,24 @@ impl Pending {
             path: self.target.clone(),
             source,
         };
+        let Some(temporary) = self.temporary.take() else {
+            let mut device = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.target)
+                .map_err(error)?;
+            return device
+                .write_all(text.as_bytes())
+                .and_then(|_| device.flush())
+                .map_err(error);
+        };
         let mut file = self
             .file
             .take()
             .ok_or_else(|| error(std::io::Error::other("the report was already written")))?;
-        file.write_all(text.as_bytes())
-            .and_then(|_| file.flush())
-            .map_err(error)?;
-        let Some(temporary) = self.temporary.take() else {
-            return Ok(());
-        };
         let renamed = file
-            .sync_all()
+            .write_all(text.as_bytes())
+            .and_then(|_| file.flush())
+            .and_then(|_| file.sync_all())
             .and_then(|_| std::fs::rename(&temporary, &self.target));
         if renamed.is_err() {
             let _ = std::fs::remove_file(&temporary);
@@ -120,6 +126,112 @@ impl Drop for Pending {
             let _ = std::fs::remove_file(temporary);
         }
     }
+}
+
+/// Refuses an `--out` that would replace something the user did not mean to lose, before
+/// anything else is done: a symbolic link (renaming over it would replace the link, writing
+/// through it a file elsewhere: name the file itself), a directory, or any file the run reads
+/// (its input files, Claude Code's settings, the AWS config files), compared by canonical path
+/// and by device and inode so that no other name for it gets through.
+pub fn check_out(cli: &crate::cli::Cli) -> Result<(), CommandError> {
+    let Some(out) = cli.global.out.as_deref() else {
+        return Ok(());
+    };
+    let usage = |why: String| CommandError::Usage(format!("--out {}: {why}", out.display()));
+    let Ok(link) = std::fs::symlink_metadata(out) else {
+        return Ok(());
+    };
+    let target = std::fs::metadata(out);
+    let device = target.as_ref().is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if link.file_type().is_symlink() && !device {
+        let resolved = std::fs::read_link(out).unwrap_or_else(|_| out.to_path_buf());
+        return Err(usage(format!(
+            "is a symbolic link (to {}): give the file's own path, so it is clear which file \
+             the report replaces",
+            resolved.display()
+        )));
+    }
+    if target.as_ref().is_ok_and(|m| m.is_dir()) {
+        return Err(usage("is a directory: name a file".into()));
+    }
+    if let Some(input) = run_inputs(cli).iter().find(|input| same_file(out, input)) {
+        return Err(usage(format!(
+            "is {}, which this run reads: write the report somewhere else",
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Every file this run may read: the command's input flags, Claude Code's settings files and
+/// the AWS shared config and credentials files.
+fn run_inputs(cli: &crate::cli::Cli) -> Vec<PathBuf> {
+    use crate::cli::{Command, PolicyCommand, SetupCommand};
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    match &cli.command {
+        Command::Policy(PolicyCommand::Validate { target, .. }) => inputs.push(target.into()),
+        Command::Policy(PolicyCommand::Evaluate {
+            policies,
+            boundary,
+            scps,
+            rcps,
+            resource_policy,
+            session_policy,
+            ..
+        }) => {
+            inputs.extend(policies.iter().cloned());
+            inputs.extend(
+                boundary
+                    .iter()
+                    .chain(resource_policy)
+                    .chain(session_policy)
+                    .cloned(),
+            );
+            let levels = scps.iter().chain(rcps).flat_map(|level| level.split(','));
+            inputs.extend(
+                levels
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .map(PathBuf::from),
+            );
+        }
+        Command::Setup(SetupCommand::ModelAccess {
+            use_case_form: Some(form),
+            ..
+        }) => inputs.push(form.clone()),
+        _ => {}
+    }
+    let shell: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let places = crate::claude_code::Places::here(&shell);
+    inputs.extend(places.settings_files().into_iter().map(|(_, path)| path));
+    let home = shell.get("HOME").map(PathBuf::from);
+    for (variable, default) in [
+        ("AWS_CONFIG_FILE", ".aws/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+    ] {
+        match shell.get(variable) {
+            Some(path) => inputs.push(path.into()),
+            None => inputs.extend(home.as_ref().map(|h| h.join(default))),
+        }
+    }
+    inputs
+}
+
+/// Whether two paths name one file, through any links.
+fn same_file(a: &Path, b: &Path) -> bool {
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(a), std::fs::canonicalize(b))
+        && a == b
+    {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+    }
+    false
 }
 
 impl Output {

@@ -338,3 +338,121 @@ fn input_files_are_regular_files_within_a_bound_or_one_line() {
     }
     assert!(emulator.front.requests().is_empty());
 }
+
+#[test]
+fn out_never_touches_an_input_a_link_or_a_settings_file() {
+    let emulator = Emulator::front_only();
+    let dir = emulator.home().join("work");
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("pol.json");
+    let document = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}]}"#;
+    std::fs::write(&policy, document).unwrap();
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&policy, &link).unwrap();
+    let hard = dir.join("hard.json");
+    std::fs::hard_link(&policy, &hard).unwrap();
+    let settings = emulator.home().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(&settings, r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1"}}"#).unwrap();
+    let evaluate = |out: &std::path::Path| {
+        Run::of(
+            emulator
+                .cmd()
+                .args(["policy", "evaluate", "--policy"])
+                .arg(&policy)
+                .args([
+                    "--action",
+                    "bedrock:InvokeModel",
+                    "--resource",
+                    "*",
+                    "--output",
+                    "json",
+                    "--out",
+                ])
+                .arg(out),
+        )
+    };
+    for (out, says) in [
+        (&policy, "which this run reads"),
+        (&link, "symbolic link"),
+        (&hard, "which this run reads"),
+        (&dir, "directory"),
+    ] {
+        let run = evaluate(out);
+        assert_usage_error(&run, says);
+        assert_eq!(
+            std::fs::read_to_string(&policy).unwrap(),
+            document,
+            "{out:?}"
+        );
+    }
+    let run = Run::of(emulator.cmd().args(["doctor", "--out"]).arg(&settings));
+    assert_usage_error(&run, "which this run reads");
+    assert!(
+        std::fs::read_to_string(&settings)
+            .unwrap()
+            .contains("CLAUDE_CODE_USE_BEDROCK")
+    );
+    assert!(
+        emulator.front.requests().is_empty(),
+        "refused before any AWS call"
+    );
+
+    // A device is written in place; the report lands whole in a new file, and no temporary
+    // file is left beside it.
+    let run = evaluate(std::path::Path::new("/dev/null"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = dir.join("report.json");
+    let run = evaluate(&report);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(written["decision"], "allowed");
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["hard.json", "link.json", "pol.json", "report.json"]);
+}
+
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    let emulator = Emulator::front_only();
+    // Every call waits, so the run is still going when the signal comes.
+    emulator.on(
+        "sts:GetCallerIdentity",
+        crate::support::front::Rule::Delay(
+            std::time::Duration::from_secs(30),
+            Box::new(crate::support::front::Rule::Forward),
+        ),
+    );
+    let dir = emulator.home().join("reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let mut child = emulator
+            .std_cmd()
+            .args(["doctor", "--output", "json", "--out"])
+            .arg(dir.join("report.json"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The temporary file exists once the run has started.
+        let started = std::time::Instant::now();
+        while std::fs::read_dir(&dir).unwrap().next().is_none() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{signal}");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "SIG{signal} left {left:?}");
+    }
+}

@@ -79,12 +79,12 @@ fn a_delay_past_the_timeout_is_an_error_not_a_hang() {
     let report = run.report();
     let identity = finding(&report, "identity.caller");
     assert_eq!(identity["status"], "error");
+    let message = identity["message"].as_str().unwrap();
     assert!(
-        identity["message"]
-            .as_str()
-            .unwrap()
-            .contains("did not finish within 1 s (--timeout)")
+        message.contains("timed out") && message.contains("sts:GetCallerIdentity"),
+        "{message}"
     );
+    assert_eq!(identity["evidence"]["error_kind"], "timeout");
     assert_eq!(finding(&report, "credentials.resolve")["status"], "pass");
 }
 
