@@ -2,6 +2,17 @@
 //! run to fix it. The binary is a thin layer over this library: `run` takes parsed arguments
 //! and returns the process exit code.
 
+/// `eprintln!` for text a value can reach (a setting, a policy, an AWS answer): secrets
+/// blanked, control characters shown as escapes rather than obeyed by the terminal.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        ::std::eprintln!(
+            "{}",
+            $crate::report::escape::visible(&$crate::secrets::redact(&::std::format!($($arg)*)))
+        )
+    };
+}
+
 pub mod aws;
 pub mod checks;
 pub mod claude_code;
@@ -17,6 +28,7 @@ pub mod policy;
 pub mod report;
 pub mod secrets;
 pub mod setup;
+mod shell;
 mod ui;
 
 use std::path::PathBuf;

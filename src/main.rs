@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use bedrock_preflight::cli::Cli;
+use bedrock_preflight::report::escape::visible;
 use bedrock_preflight::secrets::redact;
 use bedrock_preflight::{EXIT_ERROR, EXIT_USAGE, run};
 use clap::Parser;
@@ -27,7 +28,10 @@ fn main() -> ExitCode {
             );
         }
         Err(error) => {
-            eprintln!("{}", redact(&one_line(&error.render().to_string())));
+            eprintln!(
+                "{}",
+                visible(&redact(&one_line(&error.render().to_string())))
+            );
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -54,7 +58,7 @@ fn main() -> ExitCode {
     match finished {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(error)) => {
-            eprintln!("error: {}", redact(&error.to_string()));
+            eprintln!("error: {}", visible(&redact(&error.to_string())));
             ExitCode::from(error.exit_code())
         }
         Err(code) => ExitCode::from(code),

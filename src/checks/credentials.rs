@@ -11,6 +11,7 @@ use crate::aws::{
 };
 use crate::domain::format_time;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::shell::sh;
 
 check! {
     CredentialsResolve = "credentials.resolve" {
@@ -218,17 +219,22 @@ fn profile_based(source: CredentialSource) -> bool {
 fn refresh_fix(source: CredentialSource, profile: Option<&AwsProfile>) -> Remediation {
     let name = profile.map(|p| p.name.as_str()).unwrap_or("default");
     match source {
-        CredentialSource::Sso => Remediation::new(format!(
-            "aws sso login --profile {name}  (for Claude Code, set \"awsAuthRefresh\": \"aws sso login --profile {name}\" in its settings)"
-        )),
-        CredentialSource::Login => Remediation::new(format!("aws login --profile {name}")),
+        CredentialSource::Sso => {
+            let login = sh!["aws", "sso", "login", "--profile", name];
+            Remediation::new(format!(
+                "{login}  (for Claude Code, set {} in its settings)",
+                serde_json::json!({ "awsAuthRefresh": login })
+            ))
+        }
+        CredentialSource::Login => Remediation::new(sh!["aws", "login", "--profile", name]),
         CredentialSource::Environment => Remediation::new(
             "Export fresh AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from \
              whatever issued them, or switch to a profile that refreshes itself (SSO, role_arn)",
         ),
         _ => Remediation::new(format!(
             "Refresh the credentials of profile {name} at their source, or use a source that \
-             refreshes itself (aws configure sso --profile {name})"
+             refreshes itself ({})",
+            sh!["aws", "configure", "sso", "--profile", name]
         )),
     }
 }
@@ -257,14 +263,17 @@ fn unresolved_finding(problem: &CredentialsProblem, profile: Option<&AwsProfile>
     };
     let fix = match profile {
         Some(p) if !p.exists && p.name != "default" => Remediation::new(format!(
-            "Profile {0} is in neither ~/.aws/config nor ~/.aws/credentials: create it with \
-             aws configure sso --profile {0} (or aws configure --profile {0}), or pick an \
-             existing one with --profile",
-            p.name
+            "Profile {} is in neither ~/.aws/config nor ~/.aws/credentials: create it with \
+             {} (or {}), or pick an existing one with --profile",
+            p.name,
+            sh!["aws", "configure", "sso", "--profile", p.name],
+            sh!["aws", "configure", "--profile", p.name]
         )),
         Some(p) if p.exists => match p.kind {
-            AwsProfileKind::Sso => Remediation::new(format!("aws sso login --profile {}", p.name)),
-            AwsProfileKind::Login => Remediation::new(format!("aws login --profile {}", p.name)),
+            AwsProfileKind::Sso => {
+                Remediation::new(sh!["aws", "sso", "login", "--profile", p.name])
+            }
+            AwsProfileKind::Login => Remediation::new(sh!["aws", "login", "--profile", p.name]),
             AwsProfileKind::Process => Remediation::new(format!(
                 "Run the credential_process command of profile {} by hand to see why it fails",
                 p.name
@@ -275,11 +284,12 @@ fn unresolved_finding(problem: &CredentialsProblem, profile: Option<&AwsProfile>
                 p.name
             )),
             AwsProfileKind::StaticKeys => {
-                Remediation::new(format!("aws configure --profile {}", p.name))
+                Remediation::new(sh!["aws", "configure", "--profile", p.name])
             }
             AwsProfileKind::Other => Remediation::new(format!(
-                "Profile {0} has no credentials settings: aws configure sso --profile {0}",
-                p.name
+                "Profile {} has no credentials settings: {}",
+                p.name,
+                sh!["aws", "configure", "sso", "--profile", p.name]
             )),
         },
         _ => Remediation::new(

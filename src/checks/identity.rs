@@ -7,6 +7,7 @@ use super::credentials::CredentialsFact;
 use crate::aws::{AwsErrorKind, CredentialSource};
 use crate::domain::Arn;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::shell::sh;
 
 check! {
     IdentityCaller = "identity.caller" {
@@ -219,11 +220,12 @@ fn rejected_fix(source: CredentialSource, profile: Option<&str>) -> Remediation 
             (and AWS_SESSION_TOKEN) are wrong, deactivated or expired: unset them or export \
             current ones"
             .to_string(),
-        CredentialSource::Sso => format!("aws sso login --profile {profile}"),
-        CredentialSource::Login => format!("aws login --profile {profile}"),
+        CredentialSource::Sso => sh!["aws", "sso", "login", "--profile", profile],
+        CredentialSource::Login => sh!["aws", "login", "--profile", profile],
         CredentialSource::Profile => format!(
             "The access keys of profile {profile} are wrong or deactivated: create a new key in \
-             the IAM console and run aws configure --profile {profile}"
+             the IAM console and run {}",
+            sh!["aws", "configure", "--profile", profile]
         ),
         _ => format!(
             "The credentials from profile {profile} are rejected: refresh them at their source, \

@@ -14,6 +14,7 @@ use crate::aws::{AwsError, AwsErrorKind, AwsReader, BedrockAuth, MantleModel};
 use crate::domain::{Region, SimulatedDecision};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, Request, evaluate};
+use crate::shell::sh;
 
 check! {
     MantleAccess = "mantle.access" {
@@ -512,8 +513,8 @@ async fn unavailable(aws: &AwsReader, region: &Region, model: &MantleModel) -> F
             "This is a privacy decision for the account's owner, not a fix this tool makes: under {target_mode} \
              AWS may retain prompts and outputs for review (see \
              https://docs.aws.amazon.com/bedrock/latest/userguide/data-retention.html). If it is accepted, an \
-             administrator runs: aws bedrock put-account-data-retention --mode {target_mode} --region {region}; \
-             otherwise use another model"
+             administrator runs: {}; otherwise use another model",
+            sh!["aws", "bedrock", "put-account-data-retention", "--mode", target_mode, "--region", region]
         )),
     )
     .evidence("mode", mode)

@@ -1,7 +1,9 @@
 //! `iam.overbroad`: no customer policy grants Bedrock more than calling named models needs
 //! (field-failures 52). Every customer-managed and inline policy of the account is read at once
 //! (GetAccountAuthorizationDetails) and each Allow statement judged: every Bedrock action,
-//! invoke on any resource, a standing Marketplace Subscribe. `AmazonBedrockFullAccess` attached
+//! invoke on any resource, a standing Marketplace Subscribe, Bedrock actions of the Permissions
+//! management access level on any resource (failures), and of the Write level on any resource
+//! although they could name their resources (a warning). `AmazonBedrockFullAccess` attached
 //! to a user, a group or a role that a person assumes is judged too. One finding per policy and
 //! principal, with the offending statement.
 
@@ -16,7 +18,9 @@ check! {
     IamOverbroad = "iam.overbroad" {
         title: "Over-broad Bedrock grants",
         description: "No customer-managed or inline policy grants every Bedrock action, invoke on any \
-                      resource, or aws-marketplace:Subscribe without aws:CalledViaLast, and \
+                      resource, Bedrock permissions management on any resource, or \
+                      aws-marketplace:Subscribe without aws:CalledViaLast; Bedrock writes on any resource \
+                      that could be scoped are named (access levels from AWS's IAM reference); and \
                       AmazonBedrockFullAccess is attached to no user, group or non-service role \
                       (GetAccountAuthorizationDetails, every page); one finding per policy and principal \
                       with the offending statement",
@@ -29,6 +33,10 @@ check! {
             BROAD = "broad-grant",
             UNATTACHED = "broad-policy-unattached",
             FULL_ACCESS = "full-access-attached",
+            // A policy whose only breadth is Bedrock writes (Write or Tagging access level) on
+            // any resource, each of which could name the resources it changes: a warning, since
+            // an administrator's role may mean it; the finding names the actions.
+            WRITE = "write-on-any-resource",
             UNREADABLE = "policy-not-parsed",
         },
     }
@@ -63,8 +71,8 @@ impl Check for IamOverbroad {
                 "No over-broad Bedrock grant",
                 format!(
                     "None of {} customer-managed and {inline} inline policies grants every Bedrock action, invoke \
-                     on any resource or a standing Marketplace Subscribe, and AmazonBedrockFullAccess is attached \
-                     to no person's principal",
+                     on any resource, Bedrock writes or permissions management on any resource or a standing \
+                     Marketplace Subscribe, and AmazonBedrockFullAccess is attached to no person's principal",
                     account.policies.len()
                 ),
             )]);
@@ -162,6 +170,27 @@ fn judge(account: &AccountAuthorization) -> Vec<Finding> {
 }
 
 fn broad(holder: &PolicyHolder, policy: &str, offences: &[Offence]) -> Finding {
+    if !offences.iter().flat_map(|o| &o.breadth).any(Breadth::fails) {
+        return Finding::warn(
+            &META,
+            kind::WRITE,
+            Severity::Medium,
+            "Bedrock writes granted on any resource",
+            format!(
+                "{policy} {} for {} {}",
+                described(offences),
+                holder.kind.as_str(),
+                holder.arn
+            ),
+            Remediation::new(
+                "Name the resources these actions may change (guardrail, custom model, inference profile ARNs) \
+                 in place of \"*\", or keep them on a role only administrators assume",
+            ),
+        )
+        .resource(holder.arn.clone())
+        .evidence("policy", policy.to_string())
+        .evidence("statements", statements(offences));
+    }
     Finding::fail(
         &META,
         kind::BROAD,
@@ -198,7 +227,7 @@ fn described(offences: &[Offence]) -> String {
     offences
         .iter()
         .map(|o| {
-            let what: Vec<&str> = o.breadth.iter().map(|b| b.describe()).collect();
+            let what: Vec<String> = o.breadth.iter().map(Breadth::describe).collect();
             format!("{}: {}", o.name, what.join("; "))
         })
         .collect::<Vec<_>>()
@@ -343,5 +372,64 @@ mod tests {
             "the offending statement, not the narrow one"
         );
         assert!(findings[3].message.contains("aws:CalledViaLast"));
+    }
+
+    #[test]
+    fn bedrock_writes_on_any_resource_warn_and_permissions_management_fails() {
+        let policy = |name: &str, action: &str| CustomerPolicy {
+            name: name.into(),
+            arn: format!("arn:aws:iam::123456789012:policy/{name}"),
+            document: format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"S","Effect":"Allow","Action":{action},"Resource":"*"}}]}}"#
+            ),
+        };
+        let account = AccountAuthorization {
+            holders: vec![holder(
+                HolderKind::User,
+                "admin",
+                &[
+                    "arn:aws:iam::123456789012:policy/writes",
+                    "arn:aws:iam::123456789012:policy/permissions",
+                    "arn:aws:iam::123456789012:policy/settings",
+                ],
+                None,
+            )],
+            policies: vec![
+                policy(
+                    "writes",
+                    r#"["bedrock:CreateGuardrail","bedrock:DeleteGuardrail"]"#,
+                ),
+                policy(
+                    "permissions",
+                    r#""bedrock:AllowVendedLogDeliveryForResource""#,
+                ),
+                // Takes no resource type: "*" is the only way to grant it.
+                policy(
+                    "settings",
+                    r#""bedrock:PutModelInvocationLoggingConfiguration""#,
+                ),
+            ],
+        };
+        let findings = judge(&account);
+        let got: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.kind.as_str(), f.status.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("write-on-any-resource", "warn"), ("broad-grant", "fail")]
+        );
+        assert!(
+            findings[0]
+                .message
+                .contains("bedrock:CreateGuardrail, bedrock:DeleteGuardrail"),
+            "{}",
+            findings[0].message
+        );
+        assert!(
+            findings[1]
+                .message
+                .contains("bedrock:AllowVendedLogDeliveryForResource")
+        );
     }
 }

@@ -15,6 +15,7 @@ use super::routes::{Invocation, Invocations, Route};
 use crate::aws::AwsError;
 use crate::domain::{Region, ServiceQuota};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::shell::sh;
 
 check! {
     QuotasInference = "quotas.inference" {
@@ -262,10 +263,19 @@ fn judge(
         .map(|f| json!({"code": f.quota.code, "name": f.quota.name, "value": f.quota.value, "default": f.default}))
         .collect();
     let increase = |found: &Found, want: f64| {
-        Remediation::new(format!(
-            "aws service-quotas request-service-quota-increase --service-code bedrock --quota-code {} --desired-value {} --region {region}",
-            found.quota.code, want
-        ))
+        Remediation::new(sh![
+            "aws",
+            "service-quotas",
+            "request-service-quota-increase",
+            "--service-code",
+            "bedrock",
+            "--quota-code",
+            found.quota.code,
+            "--desired-value",
+            want,
+            "--region",
+            region
+        ])
     };
     let finding = if tokens.is_none() && requests.is_none() {
         Finding::warn(

@@ -8,6 +8,7 @@ use super::per_region;
 use crate::aws::{AwsErrorKind, AwsReader};
 use crate::domain::{InvocationLogging, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::shell::sh;
 
 /// The retention an auditor expects of invocation logs.
 const MIN_RETENTION_DAYS: i32 = 30;
@@ -86,8 +87,12 @@ async fn kept(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> V
                      cannot deliver, and nothing is kept"
                 ),
                 Remediation::new(format!(
-                    "aws logs create-log-group --log-group-name {group} --region {region} && aws logs \
-                     put-retention-policy --log-group-name {group} --retention-in-days {MIN_RETENTION_DAYS} --region {region}"
+                    "{} && {}",
+                    sh!["aws", "logs", "create-log-group", "--log-group-name", group, "--region", region],
+                    sh![
+                        "aws", "logs", "put-retention-policy", "--log-group-name", group,
+                        "--retention-in-days", MIN_RETENTION_DAYS, "--region", region
+                    ]
                 )),
             ),
             Ok(Some(found)) => match found.retention_days {
@@ -100,10 +105,10 @@ async fn kept(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> V
                         "The log group {group} in {region} keeps invocation logs {days} days, under the \
                          {MIN_RETENTION_DAYS} an audit expects"
                     ),
-                    Remediation::new(format!(
-                        "aws logs put-retention-policy --log-group-name {group} --retention-in-days \
-                         {MIN_RETENTION_DAYS} --region {region}"
-                    )),
+                    Remediation::new(sh![
+                        "aws", "logs", "put-retention-policy", "--log-group-name", group,
+                        "--retention-in-days", MIN_RETENTION_DAYS, "--region", region
+                    ]),
                 )
                 .evidence("retention_days", days),
                 days => Finding::pass(
@@ -150,9 +155,13 @@ async fn bucket_kept(aws: &AwsReader, region: &Region, bucket: &str, prefix: &st
                     "{region}'s invocation logging writes to {where_}, whose bucket does not exist: nothing is kept"
                 ),
                 Remediation::new(format!(
-                    "aws s3api create-bucket --bucket {bucket} --region {region} (outside us-east-1 add \
-                     --create-bucket-configuration LocationConstraint={region}), with a bucket policy that lets \
-                     bedrock.amazonaws.com put objects"
+                    "{} (outside us-east-1 add {}), with a bucket policy that lets \
+                     bedrock.amazonaws.com put objects",
+                    sh!["aws", "s3api", "create-bucket", "--bucket", bucket, "--region", region],
+                    sh![
+                        "--create-bucket-configuration",
+                        format!("LocationConstraint={region}")
+                    ]
                 )),
             )
             .resource(arn);
@@ -195,9 +204,9 @@ async fn bucket_kept(aws: &AwsReader, region: &Region, bucket: &str, prefix: &st
             short.join("; ")
         ),
         Remediation::new(format!(
-            "Raise the rule's Expiration to {MIN_RETENTION_DAYS} days or more (aws s3api \
-             put-bucket-lifecycle-configuration --bucket {bucket} with every rule, since it replaces them all), or \
-             scope it away from the log prefix"
+            "Raise the rule's Expiration to {MIN_RETENTION_DAYS} days or more ({} with every rule, \
+             since it replaces them all), or scope it away from the log prefix",
+            sh!["aws", "s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket]
         )),
     )
     .resource(arn)
@@ -245,10 +254,15 @@ async fn role_trusts_bedrock(aws: &AwsReader, role_arn: &str) -> Finding {
                 "The trust policy of {role_arn} does not let bedrock.amazonaws.com assume it: Bedrock cannot write \
                  the invocation logs"
             ),
-            Remediation::new(format!(
-                "aws iam update-assume-role-policy --role-name {name} --policy-document \
-                 '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"bedrock.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\"}}]}}'"
-            )),
+            Remediation::new(sh![
+                "aws",
+                "iam",
+                "update-assume-role-policy",
+                "--role-name",
+                name,
+                "--policy-document",
+                serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+            ]),
         )
     }
     .resource(role.arn)

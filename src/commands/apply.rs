@@ -85,11 +85,11 @@ pub(super) async fn plan_policy(
     document: serde_json::Value,
 ) -> Result<Planned, u8> {
     let (account, _) = caller_account(aws).await.map_err(|e| {
-        eprintln!("error: cannot read the caller's account: {e}");
+        say!("error: cannot read the caller's account: {e}");
         EXIT_ERROR
     })?;
     if let Some(refusal) = target_arg.refusal(&account.partition, &account.id) {
-        eprintln!("error: {refusal}");
+        say!("error: {refusal}");
         return Err(crate::EXIT_USAGE);
     }
     let target = &target_arg.target;
@@ -109,16 +109,16 @@ pub(super) async fn plan_policy(
     let attached = match attached {
         Ok(arns) => arns.contains(&policy_arn),
         Err(e) if e.kind() == crate::aws::AwsErrorKind::NotFound => {
-            eprintln!("error: {target} does not exist in account {}", account.id);
+            say!("error: {target} does not exist in account {}", account.id);
             return Err(crate::EXIT_USAGE);
         }
         Err(e) => {
-            eprintln!("error: cannot read the policies attached to {target}: {e}");
+            say!("error: cannot read the policies attached to {target}: {e}");
             return Err(EXIT_ERROR);
         }
     };
     let current = current.map_err(|e| {
-        eprintln!("error: cannot read {policy_arn}: {e}");
+        say!("error: cannot read {policy_arn}: {e}");
         EXIT_ERROR
     })?;
     let desired = Desired {
@@ -129,7 +129,7 @@ pub(super) async fn plan_policy(
         target,
     };
     let plan = plan_apply(&desired, current.as_ref(), attached).map_err(|refusal| {
-        eprintln!("error: {refusal}");
+        say!("error: {refusal}");
         EXIT_FAILED
     })?;
     Ok(Planned {

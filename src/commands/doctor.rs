@@ -199,7 +199,7 @@ async fn fix(
                 offers,
             }),
             Err(error) => {
-                eprintln!("error: cannot read the agreement offers of {model_id} in {region}: {error}");
+                say!("error: cannot read the agreement offers of {model_id} in {region}: {error}");
                 Err(EXIT_ERROR)
             }
         }
@@ -208,7 +208,7 @@ async fn fix(
     let Ok((invoke_steps, agreements)) =
         tokio::time::timeout(global.timeout, async { tokio::join!(invoke_plan, offers) }).await
     else {
-        eprintln!(
+        say!(
             "error: the fix's plan did not finish within {} s (--timeout): the AWS reads it waits on are slow or hanging",
             global.timeout.as_secs_f64()
         );
@@ -227,7 +227,7 @@ async fn fix(
         // admin's own file.
         let (agreement_plan, blockers) = plan_model_access(true, &first.region, None, &agreements);
         for blocker in blockers {
-            eprintln!("error: {blocker}");
+            say!("error: {blocker}");
         }
         steps.extend(agreement_plan.steps);
     }

@@ -9,7 +9,6 @@ use crate::cli::Emit;
 use crate::domain::Family;
 use crate::domain::models::family_of;
 use crate::engine::{CheckContext, Finding, Status};
-use crate::policy::apply::shell_word;
 
 /// The block for `emit`, or a comment saying why there is none. With Claude Code on the
 /// Mantle endpoint alone, the block is Mantle's.
@@ -28,7 +27,7 @@ pub fn block(emit: Emit, cx: &CheckContext, findings: &[Finding]) -> String {
             let mut text =
                 format!("# Claude Code on Bedrock: what bedrock-preflight proved in {region}\n");
             for (name, value) in env {
-                text.push_str(&format!("export {name}={}\n", shell_word(&value)));
+                text.push_str(&format!("export {name}={}\n", crate::shell::word(&value)));
             }
             text
         }

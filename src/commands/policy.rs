@@ -114,7 +114,7 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             let mut set = match policies {
                 Ok(set) => (*set).clone(),
                 Err(error) => {
-                    eprintln!("error: cannot read the policies of {policy_holder}: {error}");
+                    say!("error: cannot read the policies of {policy_holder}: {error}");
                     return Ok(EXIT_ERROR);
                 }
             };

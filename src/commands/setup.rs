@@ -207,7 +207,7 @@ async fn model_access(
     let (plan, blockers) = plan_model_access(submitted, &form_region, form.as_ref(), &now);
     let outcome = plan::apply(&plan, confirmation, aws.session()).await;
     for blocker in &blockers {
-        eprintln!("error: {blocker}");
+        say!("error: {blocker}");
     }
     let scope = Examined {
         accounts: vec![live.account.id],
@@ -316,7 +316,7 @@ async fn logging(
     let plan = match plan_logging(&destination, role.as_ref(), &regions_now) {
         Ok(plan) => plan,
         Err(refusal) => {
-            eprintln!("error: {refusal}");
+            say!("error: {refusal}");
             return Ok(EXIT_FAILED);
         }
     };
@@ -352,7 +352,7 @@ async fn region_now(
 }
 
 fn read_failed(what: &str, error: &AwsError) -> u8 {
-    eprintln!("error: cannot read {what}: {error}");
+    say!("error: cannot read {what}: {error}");
     EXIT_ERROR
 }
 

@@ -318,16 +318,16 @@ pub(super) async fn live(
             regions: cx.scope.regions.clone(),
         })),
         _ => {
-            eprintln!("error: the live account cannot resolve what was asked:");
+            say!("error: the live account cannot resolve what was asked:");
             for finding in &blocking {
-                eprintln!(
+                say!(
                     "  {} {}: {}",
                     finding.check,
                     finding.status.as_str(),
                     finding.message
                 );
                 if let Some(fix) = &finding.remediation {
-                    eprintln!("    fix: {fix}");
+                    say!("    fix: {fix}");
                 }
             }
             Ok(Err(if blocking.iter().any(|f| f.status == Status::Fail) {

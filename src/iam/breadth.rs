@@ -2,8 +2,16 @@
 //! it in a policy about to be applied, and `audit`'s `iam.overbroad` finds it in the account.
 
 use super::policy::{Effect, Statement};
+use super::reference::{AccessLevel, reference};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The services whose changing actions on `*` are named: the Bedrock grants this module
+/// judges. Other services' admin policies are not Bedrock's business here.
+const BEDROCK_SERVICES: &[&str] = &["bedrock", "bedrock-mantle"];
+
+/// How many actions a finding names before it says how many more there are.
+const NAMED: usize = 6;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Breadth {
     /// Every Bedrock action (`bedrock:*`, `*`, or a NotAction that leaves Bedrock in).
     AllBedrockActions,
@@ -13,30 +21,64 @@ pub enum Breadth {
     /// principal may subscribe the account to any Marketplace product, not only through
     /// Bedrock's first call.
     StandingSubscribe,
+    /// Bedrock actions of the Write or Tagging access level on any resource, although each
+    /// takes resource types that could name what it may change.
+    WriteOnAnyResource(Vec<String>),
+    /// Bedrock actions of the Permissions management access level on any resource.
+    PermissionsOnAnyResource(Vec<String>),
 }
 
 impl Breadth {
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Breadth::AllBedrockActions => "all-bedrock-actions",
             Breadth::InvokeOnAnyResource => "invoke-on-any-resource",
             Breadth::StandingSubscribe => "standing-marketplace-subscribe",
+            Breadth::WriteOnAnyResource(_) => "write-on-any-resource",
+            Breadth::PermissionsOnAnyResource(_) => "permissions-on-any-resource",
         }
     }
 
-    pub fn describe(self) -> &'static str {
+    /// Whether it makes a policy wrong, not only worth a look: all but writes on `*`,
+    /// which some setups (an admin role for model customization) mean to grant.
+    pub fn fails(&self) -> bool {
+        !matches!(self, Breadth::WriteOnAnyResource(_))
+    }
+
+    pub fn describe(&self) -> String {
         match self {
             Breadth::AllBedrockActions => {
-                "allows every Bedrock action (bedrock:*, * or NotAction), model management and API keys included"
+                "allows every Bedrock action (bedrock:*, * or NotAction), model management and API keys included".into()
             }
             Breadth::InvokeOnAnyResource => {
-                "allows invoke on any resource (\"*\" or NotResource): name the inference profiles and their destination models"
+                "allows invoke on any resource (\"*\" or NotResource): name the inference profiles and their destination models".into()
             }
             Breadth::StandingSubscribe => {
-                "allows aws-marketplace:Subscribe on any product without the aws:CalledViaLast = bedrock.amazonaws.com condition"
+                "allows aws-marketplace:Subscribe on any product without the aws:CalledViaLast = bedrock.amazonaws.com condition".into()
             }
+            Breadth::WriteOnAnyResource(actions) => format!(
+                "allows Bedrock actions that change resources on any resource (\"*\" or NotResource), though each can be scoped to the resources it changes: {}",
+                named(actions)
+            ),
+            Breadth::PermissionsOnAnyResource(actions) => format!(
+                "allows Bedrock permissions-management actions on any resource (\"*\" or NotResource): {}",
+                named(actions)
+            ),
         }
     }
+}
+
+fn named(actions: &[String]) -> String {
+    let mut text = actions
+        .iter()
+        .take(NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if actions.len() > NAMED {
+        text.push_str(&format!(" and {} more", actions.len() - NAMED));
+    }
+    text
 }
 
 const INVOKE: [&str; 2] = [
@@ -52,7 +94,8 @@ pub fn breadth(statement: &Statement) -> Vec<Breadth> {
     }
     let any_resource =
         statement.resources.negated || statement.resources.values.iter().any(|r| r == "*");
-    if statement.covers_action("bedrock:*") {
+    let all_bedrock = statement.covers_action("bedrock:*");
+    if all_bedrock {
         found.push(Breadth::AllBedrockActions);
     }
     if any_resource && INVOKE.iter().any(|a| statement.covers_action(a)) {
@@ -64,6 +107,32 @@ pub fn breadth(statement: &Statement) -> Vec<Breadth> {
         .any(|c| c.key.eq_ignore_ascii_case("aws:CalledViaLast"));
     if any_resource && !via_bedrock && statement.covers_action("aws-marketplace:Subscribe") {
         found.push(Breadth::StandingSubscribe);
+    }
+    // Every Bedrock action already says it all. An action with no resource type can only
+    // be granted on "*": that is not breadth.
+    if any_resource && !all_bedrock {
+        let (mut writes, mut permissions) = (Vec::new(), Vec::new());
+        let reference = reference();
+        for action in BEDROCK_SERVICES
+            .iter()
+            .filter_map(|s| reference.service(s))
+            .flat_map(|s| s.actions())
+            .filter(|a| !a.takes_no_resource() && statement.covers_action(&a.full_name()))
+        {
+            match action.access {
+                AccessLevel::Write | AccessLevel::Tagging => writes.push(action.full_name()),
+                AccessLevel::PermissionsManagement => permissions.push(action.full_name()),
+                AccessLevel::List | AccessLevel::Read => {}
+            }
+        }
+        writes.sort();
+        permissions.sort();
+        if !permissions.is_empty() {
+            found.push(Breadth::PermissionsOnAnyResource(permissions));
+        }
+        if !writes.is_empty() {
+            found.push(Breadth::WriteOnAnyResource(writes));
+        }
     }
     found
 }
@@ -122,5 +191,47 @@ mod tests {
                 .is_empty()
         );
         assert!(of(r#"{"Effect": "Deny", "Action": "*", "Resource": "*"}"#).is_empty());
+    }
+
+    #[test]
+    fn changing_bedrock_actions_on_any_resource_are_named_by_access_level() {
+        let found = of(
+            r#"{"Effect": "Allow", "Action": ["bedrock:CreateGuardrail", "bedrock:Delete*", "bedrock:AllowVendedLogDeliveryForResource", "bedrock:PutModelInvocationLoggingConfiguration", "bedrock:GetInferenceProfile"], "Resource": "*"}"#,
+        );
+        let [
+            Breadth::PermissionsOnAnyResource(permissions),
+            Breadth::WriteOnAnyResource(writes),
+        ] = &found[..]
+        else {
+            panic!("{found:?}");
+        };
+        assert_eq!(permissions, &["bedrock:AllowVendedLogDeliveryForResource"]);
+        assert!(writes.contains(&"bedrock:CreateGuardrail".to_string()));
+        assert!(writes.contains(&"bedrock:DeleteInferenceProfile".to_string()));
+        assert!(
+            !writes
+                .iter()
+                .any(|w| w == "bedrock:PutModelInvocationLoggingConfiguration"),
+            "it takes no resource type: \"*\" is the only way to grant it"
+        );
+        assert!(!found[0].describe().is_empty() && found[1].describe().contains(" more"));
+        assert!(found[0].fails() && !found[1].fails());
+        assert!(
+            of(r#"{"Effect": "Allow", "Action": "bedrock:DeleteGuardrail", "Resource": "arn:aws:bedrock:us-east-1:123456789012:guardrail/g"}"#)
+                .is_empty(),
+            "scoped to a resource"
+        );
+        assert_eq!(
+            of(
+                r#"{"Effect": "Allow", "Action": "bedrock-mantle:CreateInference", "NotResource": "arn:aws:bedrock-mantle:us-east-1:123456789012:project/p"}"#
+            ),
+            [Breadth::WriteOnAnyResource(vec![
+                "bedrock-mantle:CreateInference".into()
+            ])]
+        );
+        assert!(
+            of(r#"{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}"#).is_empty(),
+            "other services' writes are not this module's business"
+        );
     }
 }

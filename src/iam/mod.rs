@@ -10,11 +10,17 @@ mod evaluate;
 mod glob;
 mod policy;
 mod principal;
+mod reference;
 
 pub use breadth::{Breadth, breadth};
 pub use evaluate::{Decision, Evaluation, Layer, MatchedStatement, PolicySet, Request, evaluate};
-pub use policy::{Effect, NamedPolicy, Policy, PolicyError, PolicyType, Statement};
+pub use policy::{
+    Condition, Effect, NamedPolicy, Operator, Policy, PolicyError, PolicyType, Statement,
+};
 pub use principal::{Caller, CallerKind};
+pub use reference::{
+    AccessLevel, Action, KeyBase, KeyScope, KeyType, Reference, ResourceType, reference,
+};
 
 /// Whether an `Action` pattern (wildcards allowed; IAM compares actions ignoring case) takes
 /// in `action`.

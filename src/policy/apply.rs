@@ -147,26 +147,13 @@ pub fn invoke_fix_command(
         format!("{kind}/{name}"),
     ];
     for model in models {
-        words.extend(["--model".to_string(), shell_word(model)]);
+        words.extend(["--model".to_string(), crate::shell::word(model)]);
     }
     for region in regions {
-        words.extend(["--region".to_string(), shell_word(region)]);
+        words.extend(["--region".to_string(), crate::shell::word(region)]);
     }
     words.push("--yes".into());
     Some(words.join(" "))
-}
-
-/// `text` as one shell word: quoted when it holds anything a shell would read (the `[1m]`
-/// suffix is a glob).
-pub fn shell_word(text: &str) -> String {
-    let plain = text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._:/=@+-,".contains(c));
-    if plain && !text.is_empty() {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 /// The steps from what IAM holds (`current`, and whether the target already has the

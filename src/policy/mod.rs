@@ -4,6 +4,7 @@
 //! and hands the values in.
 
 pub mod apply;
+mod reference_lint;
 mod render;
 mod validate;
 mod values;
@@ -320,5 +321,133 @@ mod tests {
             role.flag_values(&[("account".into(), "1".into())]),
             Err(RenderError::NotAFlag("account".into()))
         );
+    }
+
+    /// Every template, rendered for several model, region and partition sets, asks only for
+    /// what AWS's reference says exists: actions, resources of a type each action takes (or
+    /// `"*"` for an action that takes none) and condition keys defined for each action.
+    #[test]
+    fn every_rendered_template_holds_to_the_iam_reference() {
+        use crate::checks::testing::{SONNET, invocation, model, profile, sonnet_through_us};
+        use crate::iam::{Policy, PolicyType, reference};
+
+        let reference = reference();
+        let global = invocation(
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+            Some(profile(
+                &format!("global.{SONNET}"),
+                SONNET,
+                &["us-east-1", "eu-west-1", ""],
+            )),
+        );
+        let on_demand = invocation(
+            model("anthropic.claude-3-haiku", "ACTIVE", &["ON_DEMAND"]),
+            None,
+        );
+        let account = |partition: &str| Account {
+            partition: partition.into(),
+            id: "123456789012".into(),
+        };
+        let sets = [
+            (account("aws"), vec![sonnet_through_us()], vec!["us-east-1"]),
+            (
+                account("aws"),
+                vec![sonnet_through_us(), global, on_demand.clone()],
+                vec!["us-east-1", "eu-west-1"],
+            ),
+            (
+                account("aws-us-gov"),
+                vec![on_demand],
+                vec!["us-gov-west-1"],
+            ),
+        ];
+        let mut judged = 0;
+        for (account, invocations, regions) in &sets {
+            let regions: Vec<crate::domain::Region> =
+                regions.iter().map(|r| r.parse().unwrap()).collect();
+            for template in templates() {
+                for bucket in ["", "audit-logs"] {
+                    let given = [
+                        ("log_group".to_string(), "bedrock-invocations".to_string()),
+                        ("bucket".to_string(), bucket.to_string()),
+                    ];
+                    let given: Vec<_> = given
+                        .into_iter()
+                        .filter(|(name, _)| template.variables.iter().any(|v| &v.name == name))
+                        .collect();
+                    let mut values = template.flag_values(&given).unwrap();
+                    values.extend(catalog_values(
+                        &template,
+                        account,
+                        invocations,
+                        &regions,
+                        &values,
+                    ));
+                    let documents = std::iter::once((template.document(), PolicyType::Identity))
+                        .chain(template.trust_document().map(|d| (d, PolicyType::Resource)))
+                        .map(|(d, kind)| (render(&d, &values).unwrap(), kind));
+                    for (document, kind) in documents {
+                        let policy = Policy::parse_as(&document, kind).unwrap();
+                        for statement in &policy.statements {
+                            let at = format!("{} {}", template.name, statement.name());
+                            let fits = |action: &crate::iam::Action, resource: &str| {
+                                resource == "*"
+                                    || !reference.resource_types_of(action, resource).is_empty()
+                            };
+                            let actions: Vec<_> = statement
+                                .actions
+                                .values
+                                .iter()
+                                .flat_map(|v| reference.expand(v))
+                                .collect();
+                            for resource in &statement.resources.values {
+                                assert!(
+                                    actions
+                                        .iter()
+                                        .any(|a| !a.takes_no_resource() && fits(a, resource))
+                                        || resource == "*",
+                                    "{at}: no action of it takes {resource}"
+                                );
+                            }
+                            for value in &statement.actions.values {
+                                let actions = reference.expand(value);
+                                assert!(!actions.is_empty(), "{at}: {value} is no action");
+                                for action in actions {
+                                    judged += 1;
+                                    if action.takes_no_resource()
+                                        && !statement.resources.values.is_empty()
+                                    {
+                                        assert!(
+                                            statement.resources.values.iter().all(|r| r == "*"),
+                                            "{at}: {} takes only \"*\"",
+                                            action.full_name()
+                                        );
+                                    } else if !statement.resources.values.is_empty() {
+                                        assert!(
+                                            statement
+                                                .resources
+                                                .values
+                                                .iter()
+                                                .any(|r| fits(action, r)),
+                                            "{at}: {} fits none of its resources",
+                                            action.full_name()
+                                        );
+                                    }
+                                    for condition in &statement.conditions {
+                                        assert!(
+                                            reference.key_scope(action, &condition.key).is_some(),
+                                            "{at}: {} is not a key of {}",
+                                            condition.key,
+                                            action.full_name()
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(judged > 100, "{judged} actions judged");
     }
 }

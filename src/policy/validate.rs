@@ -7,52 +7,12 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::reference_lint::{size_problems, statement_problems};
 use crate::checks::{INVOKE_ACTIONS, Invocation, Need, needs};
 use crate::domain::{Arn, arn_region};
 use crate::iam::{
-    Decision, Effect, NamedPolicy, Policy, PolicySet, Request, action_matches, breadth, evaluate,
+    Decision, Effect, NamedPolicy, Policy, PolicySet, Request, breadth, evaluate, reference,
 };
-
-/// The `bedrock:` actions, from botocore's service models (`scripts/bedrock-actions.py`).
-const BEDROCK_ACTIONS: &str = include_str!("bedrock-actions.txt");
-
-/// `bedrock:` actions IAM knows that no API operation carries.
-const IAM_ONLY_ACTIONS: &[&str] = &[
-    // API keys: authorizes a call made with a bearer token.
-    "CallWithBearerToken",
-    // Console model access (bedrock-facts: exists, not in the API reference).
-    "PutFoundationModelEntitlement",
-];
-
-/// Prefixes people write for Bedrock that IAM does not have.
-const WRONG_PREFIXES: &[&str] = &[
-    "bedrock-runtime",
-    "bedrock-agent",
-    "bedrock-agent-runtime",
-    "bedrock-data-automation",
-    "bedrock-data-automation-runtime",
-];
-
-/// Prefixes a policy for Claude on Bedrock (or this tool's reads) is expected to use; any
-/// other is named, but not held against the policy.
-const KNOWN_PREFIXES: &[&str] = &[
-    "bedrock",
-    "bedrock-mantle",
-    "bedrock-agentcore",
-    "aws-marketplace",
-    "iam",
-    "sts",
-    "logs",
-    "s3",
-    "kms",
-    "cloudwatch",
-    "cloudtrail",
-    "servicequotas",
-    "organizations",
-    "sso",
-    "ec2",
-    "lambda",
-];
 
 /// A target model whose ID nobody calls: the "another model" sample.
 const OTHER_MODEL: &str = "anthropic.claude-not-in-this-policy-v1:0";
@@ -173,7 +133,15 @@ pub fn validate(
     if claude_code {
         wanted.extend(invocations.iter().flat_map(claude_code_requests));
     }
-    for (expect, why, request) in wanted {
+    for (expect, why, mut request) in wanted {
+        // AWS authorizes an action that takes no resource type against "*", whatever the
+        // call is about: a statement naming only ARNs must not prove it.
+        if reference()
+            .action(&request.action)
+            .is_some_and(|a| a.takes_no_resource())
+        {
+            request.resource = "*".into();
+        }
         if !seen.insert(format!(
             "{} {} {:?}",
             request.action,
@@ -233,8 +201,12 @@ fn unproven(proof: &Proof, actions: &[&str]) -> Problem {
             format!("grants {actions} on {resource} ({})", proof.why),
         ),
         Expect::Allow => {
-            let rule = if resource.contains(":inference-profile/")
+            let action = &proof.request.action;
+            let rule = if action.starts_with("aws-marketplace:") {
+                "marketplace-missing"
+            } else if resource.contains(":inference-profile/")
                 || resource.contains(":application-inference-profile/")
+                || action.ends_with("InferenceProfiles")
             {
                 "profile-missing"
             } else if arn_region(resource).is_none() {
@@ -418,11 +390,7 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
             message: "Version must be \"2012-10-17\": without it IAM leaves policy variables unsubstituted".into(),
         });
     }
-    let known: BTreeSet<&str> = BEDROCK_ACTIONS
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .chain(IAM_ONLY_ACTIONS.iter().copied())
-        .collect();
+    problems.extend(size_problems(document));
     for statement in &policy.statements {
         let at = |rule, severity, message: String| Problem {
             rule,
@@ -430,12 +398,7 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
             statement: Some(statement.name()),
             message,
         };
-        for action in &statement.actions.values {
-            if let Some(problem) = action_problem(action, &known) {
-                let (rule, severity, message) = problem;
-                problems.push(at(rule, severity, message));
-            }
-        }
+        problems.extend(statement_problems(statement));
         if statement.effect != Effect::Allow {
             continue;
         }
@@ -452,58 +415,15 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
             ));
         }
         for found in breadth(statement) {
-            problems.push(at(found.as_str(), Severity::Error, found.describe().into()));
+            let severity = if found.fails() {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            problems.push(at(found.as_str(), severity, found.describe()));
         }
     }
     problems
-}
-
-fn action_problem(
-    action: &str,
-    known: &BTreeSet<&str>,
-) -> Option<(&'static str, Severity, String)> {
-    let (prefix, name) = action.split_once(':')?;
-    if WRONG_PREFIXES.contains(&prefix) {
-        return Some((
-            "unknown-service-prefix",
-            Severity::Error,
-            format!(
-                "{action}: IAM has no {prefix}: prefix, so this grants nothing; Bedrock's actions are bedrock:{name}"
-            ),
-        ));
-    }
-    if !KNOWN_PREFIXES.contains(&prefix.to_ascii_lowercase().as_str()) {
-        return Some((
-            "unknown-service-prefix",
-            Severity::Warning,
-            format!("{action}: {prefix} is not a service this tool knows; check its spelling"),
-        ));
-    }
-    if !prefix.eq_ignore_ascii_case("bedrock") {
-        return None;
-    }
-    if name.eq_ignore_ascii_case("Converse") || name.eq_ignore_ascii_case("ConverseStream") {
-        let instead = if name.len() > "Converse".len() {
-            INVOKE_ACTIONS[1]
-        } else {
-            INVOKE_ACTIONS[0]
-        };
-        return Some((
-            "unknown-action",
-            Severity::Error,
-            format!("{action} is not an IAM action: the {name} API is authorized as {instead}"),
-        ));
-    }
-    let matched = known
-        .iter()
-        .any(|k| action_matches(action, &format!("bedrock:{k}")));
-    (!matched).then(|| {
-        (
-            "unknown-action",
-            Severity::Error,
-            format!("{action} matches no Bedrock action: it grants or denies nothing"),
-        )
-    })
 }
 
 #[cfg(test)]
@@ -573,9 +493,10 @@ mod tests {
                 .filter(|p| p.expect == Expect::Allow)
                 .count();
             // us.: profile + 2 destinations; global.: profile + 2 regional + region-less;
-            // each for both actions; Claude Code also reads both profiles (two actions
-            // each) and may subscribe through Bedrock (two actions).
-            let claude_code = if name == "claude-code" { 2 * 2 + 2 } else { 0 };
+            // each for both actions; Claude Code also describes both profiles, lists them
+            // (once: on "*", the only resource ListInferenceProfiles takes) and may
+            // subscribe through Bedrock (two actions).
+            let claude_code = if name == "claude-code" { 2 + 1 + 2 } else { 0 };
             assert_eq!(allowed, (3 + 4) * 2 + claude_code, "{name}");
             for why in ["another model", "another region", "another account"] {
                 assert!(
@@ -698,5 +619,206 @@ mod tests {
         );
         assert!(rule_of("Fine").is_empty(), "{:#?}", validation.problems);
         assert!(!validation.passed());
+    }
+
+    #[test]
+    fn listing_profiles_is_proved_on_star_not_on_profile_arns() {
+        let targets = [sonnet_through_us()];
+        let mut document = rendered("claude-code", &targets);
+        let statements = document["Statement"].as_array_mut().unwrap();
+        statements.retain(|s| s["Sid"] != "ListInferenceProfiles");
+        let read = statements
+            .iter_mut()
+            .find(|s| s["Sid"] == "ReadInferenceProfiles")
+            .unwrap();
+        read["Action"] = json!([
+            "bedrock:ListInferenceProfiles",
+            "bedrock:GetInferenceProfile"
+        ]);
+        let validation = check(&document, &targets);
+        assert_eq!(
+            rules(&validation),
+            BTreeSet::from(["resource-star-required", "profile-missing"]),
+            "{:#?}",
+            validation.problems
+        );
+        let list = validation
+            .proofs
+            .iter()
+            .find(|p| p.request.action == "bedrock:ListInferenceProfiles")
+            .unwrap();
+        assert_eq!(list.request.resource, "*");
+        assert_eq!(list.decision, Decision::ImplicitDeny);
+    }
+
+    #[test]
+    fn a_missing_marketplace_permission_is_named_as_such() {
+        let targets = [sonnet_through_us()];
+        let mut document = rendered("claude-code", &targets);
+        document["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|s| s["Sid"] != "FirstUseMarketplaceSubscription");
+        let validation = check(&document, &targets);
+        assert_eq!(rules(&validation), BTreeSet::from(["marketplace-missing"]));
+    }
+
+    fn problems_of(statement: Value) -> Vec<(&'static str, Severity, String)> {
+        let document = json!({"Version": "2012-10-17", "Statement": [statement]});
+        check(&document, &[])
+            .problems
+            .into_iter()
+            .map(|p| (p.rule, p.severity, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn actions_resources_and_condition_keys_are_held_to_the_reference() {
+        let profile = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.x";
+        let model = "arn:aws:bedrock:us-east-1::foundation-model/x";
+
+        let typo = problems_of(
+            json!({"Effect": "Allow", "Action": "bedrock:GetInferenceProfil", "Resource": profile}),
+        );
+        assert_eq!(typo.len(), 1, "{typo:?}");
+        assert_eq!(typo[0].0, "unknown-action");
+        assert!(
+            typo[0]
+                .2
+                .contains("did you mean bedrock:GetInferenceProfile?"),
+            "{typo:?}"
+        );
+        let no_such = problems_of(
+            json!({"Effect": "Allow", "Action": "bedrock-mantle:Nothing*", "Resource": "*"}),
+        );
+        assert_eq!(no_such[0].0, "unknown-action");
+        let prefix = problems_of(
+            json!({"Effect": "Allow", "Action": "bedrok:InvokeModel", "Resource": "*"}),
+        );
+        assert_eq!(prefix[0].0, "unknown-service-prefix");
+        assert_eq!(prefix[0].1, Severity::Warning);
+
+        let wrong_type = problems_of(
+            json!({"Effect": "Allow", "Action": "bedrock:GetInferenceProfile", "Resource": [profile, model]}),
+        );
+        assert_eq!(wrong_type.len(), 1, "{wrong_type:?}");
+        assert_eq!(wrong_type[0].0, "resource-type-mismatch");
+        assert!(wrong_type[0].2.contains(model) && !wrong_type[0].2.contains(profile));
+
+        let scoped_list = problems_of(
+            json!({"Effect": "Deny", "Action": ["bedrock:CallWithBearerToken"], "Resource": profile}),
+        );
+        assert_eq!(scoped_list[0].0, "resource-star-required");
+        assert_eq!(scoped_list[0].1, Severity::Error);
+
+        // A wildcard that takes in actions with and without resource types is fine on ARNs.
+        assert!(
+            problems_of(json!({"Effect": "Allow", "Action": "bedrock:Get*", "Resource": profile}))
+                .is_empty()
+        );
+        let none_fit = problems_of(
+            json!({"Effect": "Allow", "Action": "bedrock:GetInferenceProf*", "Resource": "arn:aws:s3:::b"}),
+        );
+        assert_eq!(none_fit.len(), 1, "one cause, said once: {none_fit:?}");
+        assert_eq!(none_fit[0].0, "resource-type-mismatch");
+        let mixed = problems_of(
+            json!({"Effect": "Allow", "Action": ["iam:GetRole", "iam:GetUser", "iam:CreatePolicy"],
+            "Resource": ["arn:aws:iam::*:role/*", "arn:aws:iam::*:user/*", "arn:aws:s3:::b"]}),
+        );
+        assert_eq!(mixed.len(), 2, "{mixed:?}");
+        assert!(mixed[0].2.starts_with("iam:CreatePolicy:"), "{mixed:?}");
+        assert!(mixed[1].2.starts_with("arn:aws:s3:::b:"), "{mixed:?}");
+
+        let unknown_key = problems_of(
+            json!({"Effect": "Allow", "Action": "bedrock:InvokeModel*", "Resource": model,
+            "Condition": {"StringEquals": {"bedrock:ModelId": "x", "bedrock:InferenceProfileArn": profile, "aws:ResourceTag/team": "a"}}}),
+        );
+        assert_eq!(unknown_key.len(), 1, "{unknown_key:?}");
+        assert_eq!(unknown_key[0].0, "unknown-condition-key");
+        assert_eq!(unknown_key[0].1, Severity::Warning);
+        assert!(unknown_key[0].2.starts_with("bedrock:ModelId"));
+    }
+
+    #[test]
+    fn operators_of_the_wrong_type_for_their_key_are_errors() {
+        let model = "arn:aws:bedrock:us-east-1::foundation-model/x";
+        let of = |condition: Value| -> Vec<&'static str> {
+            problems_of(json!({"Effect": "Allow", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                "Resource": model, "Condition": condition}))
+            .into_iter()
+            .map(|p| p.0)
+            .collect()
+        };
+        assert_eq!(
+            of(json!({"NumericLessThan": {"aws:RequestedRegion": "1"}})),
+            ["condition-operator-type"]
+        );
+        assert_eq!(
+            of(json!({"Bool": {"aws:SourceIp": "true"}})),
+            ["condition-operator-type"]
+        );
+        assert_eq!(
+            of(json!({"ArnLike": {"aws:RequestedRegion": "arn:*"}})),
+            ["condition-operator-type"]
+        );
+        assert_eq!(
+            of(json!({"IpAddress": {"aws:PrincipalArn": "10.0.0.0/8"}})),
+            ["condition-operator-type"]
+        );
+        for fine in [
+            json!({"StringEquals": {"bedrock:InferenceProfileArn": "arn:aws:bedrock:*"}}),
+            json!({"ArnLike": {"bedrock:InferenceProfileArn": "arn:aws:bedrock:*"}}),
+            json!({"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}),
+            json!({"Bool": {"aws:SecureTransport": "true"}}),
+            json!({"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}),
+            json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+            json!({"Null": {"aws:SourceIp": "true"}}),
+        ] {
+            assert!(of(fine.clone()).is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn size_limits_error_above_the_managed_limit_and_warn_above_the_inline_ones() {
+        let sized = |arns: usize| {
+            let resources: Vec<String> = (0..arns)
+                .map(|i| format!("arn:aws:bedrock:us-east-1::foundation-model/model-{i:05}"))
+                .collect();
+            let document = json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": "bedrock:InvokeModel", "Resource": resources}]});
+            let size: usize = document
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .count();
+            let found: Vec<(&str, Severity, String)> = check(&document, &[])
+                .problems
+                .into_iter()
+                .map(|p| (p.rule, p.severity, p.message))
+                .collect();
+            (size, found)
+        };
+        let (size, small) = sized(10);
+        assert!(size < 2048 && small.is_empty(), "{size}: {small:?}");
+        let (size, user) = sized(60);
+        assert!(size > 2048 && size < 6144, "{size}");
+        assert_eq!(user.len(), 1);
+        assert_eq!(
+            (user[0].0, user[0].1),
+            ("inline-policy-too-large", Severity::Warning)
+        );
+        assert!(user[0].2.contains("user's") && !user[0].2.contains("role's"));
+        let (size, big) = sized(250);
+        assert!(size > 10240, "{size}");
+        let rules: Vec<(&str, Severity)> = big.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(
+            rules,
+            [
+                ("policy-too-large", Severity::Error),
+                ("inline-policy-too-large", Severity::Warning)
+            ]
+        );
+        assert!(big[0].2.contains("over 6,144"), "{}", big[0].2);
+        assert!(big[1].2.contains("user's") && big[1].2.contains("role's"));
     }
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::controls::{self, control};
+use super::escape::{markdown_block, markdown_cell as cell, markdown_code, markdown_text};
 use super::{Document, Report};
 use crate::domain::format_time;
 use crate::engine::{Finding, Status};
@@ -14,11 +15,6 @@ pub fn render(document: &Document) -> Option<String> {
         Document::Report(report) => Some(report_text(report)),
         _ => None,
     }
-}
-
-/// A table cell: one line, pipes escaped.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn symbol(status: Status) -> &'static str {
@@ -49,7 +45,7 @@ fn report_text(report: &Report) -> String {
         } else {
             items
                 .iter()
-                .map(|i| format!("`{i}`"))
+                .map(|i| markdown_code(i))
                 .collect::<Vec<_>>()
                 .join(", ")
         }
@@ -119,7 +115,7 @@ fn report_text(report: &Report) -> String {
         out.push('\n');
     }
     if let Some((plan, outcome)) = &report.plan {
-        let _ = writeln!(out, "## Plan: {}\n", plan.goal);
+        let _ = writeln!(out, "## Plan: {}\n", cell(&plan.goal));
         let _ = writeln!(out, "| Step | Result |\n|---|---|");
         for (step, result) in plan.steps.iter().zip(&outcome.results) {
             let _ = writeln!(
@@ -189,7 +185,7 @@ fn controls_section(out: &mut String, findings: &[Finding]) {
 }
 
 fn finding_section(out: &mut String, f: &Finding) {
-    let _ = writeln!(out, "### {} {}\n", symbol(f.status), f.title);
+    let _ = writeln!(out, "### {} {}\n", symbol(f.status), cell(&f.title));
     let _ = writeln!(
         out,
         "- **Code:** `{}` (severity {})",
@@ -197,13 +193,13 @@ fn finding_section(out: &mut String, f: &Finding) {
         f.severity.as_str()
     );
     if let Some(account) = &f.account {
-        let _ = writeln!(out, "- **Account:** `{account}`");
+        let _ = writeln!(out, "- **Account:** {}", markdown_code(account));
     }
     if let Some(region) = &f.region {
-        let _ = writeln!(out, "- **Region:** `{region}`");
+        let _ = writeln!(out, "- **Region:** {}", markdown_code(region));
     }
     if let Some(resource) = &f.resource {
-        let _ = writeln!(out, "- **Resource:** `{resource}`");
+        let _ = writeln!(out, "- **Resource:** {}", markdown_code(resource));
     }
     if !f.controls.is_empty() {
         let named: Vec<String> = f
@@ -216,12 +212,12 @@ fn finding_section(out: &mut String, f: &Finding) {
             .collect();
         let _ = writeln!(out, "- **Controls:** {}", named.join("; "));
     }
-    let _ = writeln!(out, "\n{}\n", f.message);
+    let _ = writeln!(out, "\n{}\n", markdown_text(&f.message));
     if !f.evidence.is_empty() {
         let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
-        let _ = writeln!(out, "Evidence:\n\n```json\n{evidence}\n```\n");
+        let _ = writeln!(out, "Evidence:\n\n{}\n", markdown_block("json", &evidence));
     }
     if let Some(fix) = &f.remediation {
-        let _ = writeln!(out, "Remediation:\n\n```text\n{fix}\n```\n");
+        let _ = writeln!(out, "Remediation:\n\n{}\n", markdown_block("text", fix));
     }
 }

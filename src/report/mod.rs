@@ -3,6 +3,7 @@
 //! evaluations, never which checks exist.
 
 pub mod controls;
+pub mod escape;
 mod json;
 mod junit;
 mod markdown;

@@ -5,6 +5,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 
+use super::escape::{visible, visible_line};
 use super::{Document, Report, Style, Width};
 use crate::engine::{CheckMeta, Finding, Status};
 use crate::iam::{Evaluation, Layer, PolicyType, Request};
@@ -12,17 +13,49 @@ use crate::plan::{Confirmation, Outcome, Plan, Rerun, StepResult};
 use crate::policy::{Expect, Source, Template, Validation};
 
 pub fn render(document: &Document, style: Style) -> String {
-    match document {
-        Document::Report(report) => report_table(report, style),
-        Document::Catalog(checks) => catalog(checks, style),
+    // A report's table is colored, so its values are made visible one by one; the other
+    // documents are plain text, made visible whole.
+    let plain = match document {
+        Document::Report(report) => return report_table(&shown(report), style),
+        Document::Catalog(checks) => return catalog(checks, style),
+        Document::Templates(templates) => return templates_table(templates, style),
         Document::Evaluation(request, evaluation, unseen) => {
             evaluation_text(request, evaluation, unseen)
         }
-        Document::Templates(templates) => templates_table(templates, style),
         Document::Template(template) => template_text(template),
         Document::Policy(document) => pretty(document),
         Document::Validation(validation) => validation_text(validation),
+    };
+    visible(&plain).into_owned()
+}
+
+/// The report with every value a terminal would obey (ESC, CR, ...) shown as its escape.
+fn shown(report: &Report) -> Report {
+    let mut report = report.clone();
+    for finding in &mut report.findings {
+        finding.title = visible_line(&finding.title).into_owned();
+        finding.message = visible(&finding.message).into_owned();
+        for value in [
+            &mut finding.region,
+            &mut finding.resource,
+            &mut finding.account,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *value = visible_line(value).into_owned();
+        }
+        if let Some(fix) = &mut finding.remediation {
+            *fix = visible(fix).into_owned();
+        }
     }
+    report.scope.accounts = report
+        .scope
+        .accounts
+        .iter()
+        .map(|a| visible_line(a).into_owned())
+        .collect();
+    report
 }
 
 fn pretty(document: &serde_json::Value) -> String {
@@ -215,7 +248,7 @@ fn report_table(report: &Report, style: Style) -> String {
 }
 
 fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
-    let mut out = format!("Plan: {}\n", plan.goal);
+    let mut out = format!("Plan: {}\n", visible_line(&plan.goal));
     if plan.is_converged() {
         out.push_str("  Nothing to change.\n");
         return out;
@@ -224,12 +257,16 @@ fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
     for (index, (step, result)) in plan.steps.iter().zip(&outcome.results).enumerate() {
         let result = match result {
             StepResult::Done => "done".to_string(),
-            StepResult::Failed(error) => format!("failed: {error}"),
+            StepResult::Failed(error) => format!("failed: {}", visible(error)),
             StepResult::NotSent => "not sent".to_string(),
         };
         table.add_row(vec![
             (index + 1).to_string(),
-            format!("{}\n{}", step.summary, step.change.resource()),
+            format!(
+                "{}\n{}",
+                visible(&step.summary),
+                visible(&step.change.resource())
+            ),
             step.change.operation().to_string(),
             match step.rerun {
                 Rerun::Safe => "safe",
@@ -243,11 +280,16 @@ fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
     out.push('\n');
     out.push_str("The principal running this plan needs:\n");
     for permission in plan.permissions() {
-        out.push_str(&format!("  {}\n", permission.describe()));
+        out.push_str(&format!("  {}\n", visible_line(&permission.describe())));
     }
     for (index, step) in plan.steps.iter().enumerate() {
         if let Some(detail) = &step.detail {
-            out.push_str(&format!("Step {}: {}\n{detail}", index + 1, step.summary));
+            out.push_str(&format!(
+                "Step {}: {}\n{}",
+                index + 1,
+                visible(&step.summary),
+                visible(detail)
+            ));
             if !detail.ends_with('\n') {
                 out.push('\n');
             }

@@ -328,10 +328,14 @@ fn cause_reported(
     let names = |f: &&Value| f.to_string().contains(operation);
     match injected {
         Injected::Timeout => {
+            // The call itself ends at --timeout (a finding naming it says it timed out), or the
+            // check waiting on it does. A supplementary read (the quotas' defaults, the use case form) is named where
+            // the verdict that stands without it says what was not read.
             let timed_out = findings.iter().any(|f| {
                 f["status"] == "error" && f["code"].as_str().unwrap().ends_with("/timed-out")
+                    || names(&f) && f.to_string().contains("timed out")
             });
-            (timed_out || stderr.contains("--timeout"))
+            (timed_out || stderr.contains("--timeout") || stderr.contains("timed out"))
                 .then_some(())
                 .ok_or_else(|| "no check reported a timeout".to_string())
         }

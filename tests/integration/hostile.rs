@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+mod policies;
+
 use bedrock_preflight::claude_code::{Places, Setup};
 use bedrock_preflight::iam::{
     Caller, NamedPolicy, Policy, PolicySet, PolicyType, Request, evaluate,

@@ -18,6 +18,7 @@ mod harness;
 mod hostile;
 mod iam;
 mod iam_corpus;
+mod injection;
 mod integrate;
 mod mantle;
 mod mcp;

@@ -105,6 +105,13 @@ fn rendered_templates_validate_for_several_model_and_region_sets() {
                 if statement["Action"].to_string().contains("bedrock:Invoke") {
                     assert_ne!(statement["Resource"], "*", "{name} {set:?}");
                 }
+                // It takes no resource type: AWS authorizes it against "*" only.
+                if statement["Action"]
+                    .to_string()
+                    .contains("bedrock:ListInferenceProfiles")
+                {
+                    assert_eq!(statement["Resource"], "*", "{name} {set:?}");
+                }
             }
             let file = dir.path().join(format!("{name}-{i}.json"));
             std::fs::write(&file, text).unwrap();
@@ -272,7 +279,47 @@ fn validate_refuses_what_the_field_gets_wrong() {
         .as_array_mut()
         .unwrap()
         .retain(|s| s["Sid"] != "InvokeGlobalProfileDestinations");
+    let claude_code = json_of(&policy(
+        &emulator,
+        &[&["render", "claude-code"][..], &sonnet].concat(),
+    ));
+    // Listing scoped to the profile ARNs, as a hand-written policy often has it.
+    let mut scoped_list = claude_code.clone();
+    let statements = scoped_list["Statement"].as_array_mut().unwrap();
+    statements.retain(|s| s["Sid"] != "ListInferenceProfiles");
+    for statement in statements.iter_mut() {
+        if statement["Sid"] == "ReadInferenceProfiles" {
+            statement["Action"] = json!([
+                "bedrock:ListInferenceProfiles",
+                "bedrock:GetInferenceProfile"
+            ]);
+        }
+    }
+    let mut no_marketplace = claude_code.clone();
+    no_marketplace["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["Sid"] != "FirstUseMarketplaceSubscription");
     let cases = [
+        (
+            "list-scoped-to-profiles",
+            scoped_list,
+            &sonnet[..],
+            "resource-star-required",
+        ),
+        (
+            "no-marketplace",
+            no_marketplace,
+            &sonnet[..],
+            "marketplace-missing",
+        ),
+        (
+            "typo",
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStrem"], "Resource": profile}]}),
+            &sonnet[..],
+            "unknown-action",
+        ),
         (
             "broad",
             json!({"Version": "2012-10-17", "Statement": [
