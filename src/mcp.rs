@@ -5,22 +5,26 @@
 //! Each call runs this same binary as a child with `--output json`: here stdout is the
 //! protocol's channel, which a command writing its report would corrupt, and a child gets
 //! what a person running the command gets (its own call cache, exit code and redaction). It
-//! costs a few milliseconds per call. A cancelled call kills its child.
+//! costs a few milliseconds per call. A cancelled call kills its child and is not answered.
 //!
 //! Nothing that changes AWS is served: no `--fix`, no `policy apply`, no `setup`.
+
+mod stdio;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::service::{RequestContext, RoleServer, ServerInitializeError};
 use rmcp::{ServerHandler, ServiceExt, tool, tool_handler, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
+use tokio::io::AsyncReadExt;
 
 use crate::cli::GlobalArgs;
 use crate::{CommandError, EXIT_OK, EXIT_USAGE};
@@ -42,15 +46,15 @@ pub async fn serve(global: &GlobalArgs) -> Result<u8, CommandError> {
         defaults: Defaults::from(global, exe),
         tool_router: Server::tool_router(),
     };
-    let running = server
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|e| CommandError::Mcp(e.to_string()))?;
-    running
-        .waiting()
-        .await
-        .map_err(|e| CommandError::Mcp(e.to_string()))?;
-    Ok(EXIT_OK)
+    let (framing, output) = stdio::Framing::start(server.supported_protocol_versions().into());
+    let ended = match server.serve(framing).await {
+        Ok(running) => running.waiting().await.map(drop).map_err(|e| e.to_string()),
+        // A client that leaves before initializing has ended the session, not broken it.
+        Err(ServerInitializeError::ConnectionClosed(_)) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    };
+    output.finish().await;
+    ended.map(|()| EXIT_OK).map_err(CommandError::Mcp)
 }
 
 /// The global flags `mcp` was started with: every call's defaults.
@@ -198,7 +202,11 @@ impl Server {
         description = "Will Claude calls on Amazon Bedrock work from here? Runs every check and returns the JSON report: each finding has a status (pass, warn, fail, error, skip), a message, evidence and, when it fails, a remediation command.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
-    async fn doctor(&self, Parameters(p): Parameters<DoctorParams>) -> CallToolResult {
+    async fn doctor(
+        &self,
+        Parameters(p): Parameters<DoctorParams>,
+        call: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         let mut args = self.globals(p.profile, &p.regions);
         args.push("doctor".into());
         repeated(&mut args, "--model", &p.models);
@@ -210,14 +218,18 @@ impl Server {
             "--expect-tpm",
             p.expect_tpm.map(|n| n.to_string()),
         );
-        self.run(args).await
+        self.run(args, &call).await
     }
 
     #[tool(
         description = "Compliance report for the account: model invocation logging, CloudTrail, long-term Bedrock API keys, broad grants, data residency. Returns the JSON report with controls and remediations.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
-    async fn audit(&self, Parameters(p): Parameters<AuditParams>) -> CallToolResult {
+    async fn audit(
+        &self,
+        Parameters(p): Parameters<AuditParams>,
+        call: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         let mut args = self.globals(p.profile, &[]);
         args.push("audit".into());
         if !p.regions.is_empty() {
@@ -225,14 +237,18 @@ impl Server {
         }
         repeated(&mut args, "--role-arn", &p.role_arns);
         optional(&mut args, "--residency", p.residency);
-        self.run(args).await
+        self.run(args, &call).await
     }
 
     #[tool(
         description = "Evaluate IAM policy files locally, as AWS does, for one action and resource: returns the decision (allowed, explicitDeny, implicitDeny) and the statements that decided it. Covers identity policies, permission boundaries, session policies, SCPs and RCPs per organization level, and resource-based policies.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn policy_evaluate(&self, Parameters(p): Parameters<EvaluateParams>) -> CallToolResult {
+    async fn policy_evaluate(
+        &self,
+        Parameters(p): Parameters<EvaluateParams>,
+        call: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         let mut args = self.globals(None, &[]);
         args.extend(["policy".into(), "evaluate".into()]);
         repeated(&mut args, "--policy", &p.policies);
@@ -250,28 +266,36 @@ impl Server {
         }
         optional(&mut args, "--resource-policy", p.resource_policy);
         optional(&mut args, "--session-policy", p.session_policy);
-        self.run(args).await
+        self.run(args, &call).await
     }
 
     #[tool(
         description = "Evaluate a live user's or role's own IAM policies (read from IAM), with its organization's SCPs and RCPs where readable, for one action and resource: the decision and the statements that decided it.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
-    async fn policy_explain(&self, Parameters(p): Parameters<ExplainParams>) -> CallToolResult {
+    async fn policy_explain(
+        &self,
+        Parameters(p): Parameters<ExplainParams>,
+        call: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         let mut args = self.globals(p.profile, &[]);
         args.extend(["policy".into(), "explain".into()]);
         option(&mut args, "--principal", &p.principal);
         option(&mut args, "--action", &p.action);
         option(&mut args, "--resource", &p.resource);
         context(&mut args, &p.context);
-        self.run(args).await
+        self.run(args, &call).await
     }
 
     #[tool(
         description = "Render a least-privilege IAM policy template with its variables filled in from the arguments and the live account (model and inference profile ARNs): returns the policy document.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
-    async fn policy_render(&self, Parameters(p): Parameters<RenderParams>) -> CallToolResult {
+    async fn policy_render(
+        &self,
+        Parameters(p): Parameters<RenderParams>,
+        call: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         let mut args = self.globals(p.profile, &p.regions);
         args.extend(["policy".into(), "render".into()]);
         for (key, value) in &p.vars {
@@ -280,17 +304,17 @@ impl Server {
         repeated(&mut args, "--model", &p.models);
         // After `--`, a name that looks like a flag is still the name.
         args.extend(["--".into(), p.name.into()]);
-        self.run(args).await
+        self.run(args, &call).await
     }
 
     #[tool(
         description = "The check catalog: every check's ID, the commands that run it, its dependencies and what it establishes.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn checks_list(&self) -> CallToolResult {
+    async fn checks_list(&self, call: RequestContext<RoleServer>) -> CallToolResult {
         let mut args = self.globals(None, &[]);
         args.extend(["checks".into(), "list".into()]);
-        self.run(args).await
+        self.run(args, &call).await
     }
 }
 
@@ -332,39 +356,93 @@ impl Server {
         args
     }
 
-    async fn run(&self, args: Vec<OsString>) -> CallToolResult {
-        let child = tokio::process::Command::new(&self.defaults.exe)
+    async fn run(&self, args: Vec<OsString>, call: &RequestContext<RoleServer>) -> CallToolResult {
+        let exe = &self.defaults.exe;
+        let spawned = tokio::process::Command::new(exe)
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
-            .output()
-            .await;
-        let output = match child {
-            Ok(output) => output,
-            Err(e) => return failure(format!("cannot run {}: {e}", self.defaults.exe.display())),
+            .spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) => return failure(format!("cannot run {}: {e}", exe.display())),
         };
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        // Read on tasks of their own, so that neither pipe fills while the child is awaited.
+        let stdout = child.stdout.take().map(|pipe| tokio::spawn(read_all(pipe)));
+        let stderr = child.stderr.take().map(|pipe| tokio::spawn(read_all(pipe)));
+        let status = tokio::select! {
+            status = child.wait() => Some(status),
+            () = call.ct.cancelled() => None,
+        };
+        let status = match status {
+            Some(Ok(status)) => status,
+            Some(Err(e)) => return failure(format!("cannot wait for {}: {e}", exe.display())),
+            None => {
+                // Killed and reaped now, not when a drop gets to it. rmcp sends no answer to
+                // a cancelled request, so this result goes nowhere.
+                let _ = child.kill().await;
+                return failure("the call was cancelled".into());
+            }
+        };
+        let (stdout, stderr) = (collected(stdout).await, collected(stderr).await);
+        let stderr = String::from_utf8_lossy(&stderr);
         if self.defaults.verbose > 0 {
             let _ = std::io::stderr().write_all(stderr.as_bytes());
         }
-        match output.status.code() {
+        match status.code() {
             Some(code) if code == i32::from(EXIT_USAGE) => failure(stderr.trim().to_string()),
             // Exit 1 and 3 are verdicts (a check failed, a check could not run), which the
             // report itself says: the call worked.
-            Some(_) => match serde_json::from_slice::<serde_json::Value>(&output.stdout) {
+            Some(_) => match serde_json::from_slice::<serde_json::Value>(&stdout) {
                 Ok(report @ serde_json::Value::Object(_)) => CallToolResult::structured(report),
                 Ok(report) => CallToolResult::success(vec![ContentBlock::text(report.to_string())]),
-                Err(_) => failure(format!(
-                    "the command printed no JSON report (exit {}): {}",
-                    output.status,
-                    stderr.trim()
-                )),
+                Err(_) => failure(no_report(status, stderr.trim())),
             },
-            None => failure(format!("the command was stopped ({})", output.status)),
+            None => failure(no_report(status, stderr.trim())),
         }
     }
+}
+
+async fn read_all(mut pipe: impl tokio::io::AsyncRead + Unpin) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let _ = pipe.read_to_end(&mut bytes).await;
+    bytes
+}
+
+async fn collected(reading: Option<tokio::task::JoinHandle<Vec<u8>>>) -> Vec<u8> {
+    match reading {
+        Some(reading) => reading.await.unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// Why a run gave no report, in words: "exited with code 3", "was killed by signal 9".
+fn no_report(status: ExitStatus, stderr: &str) -> String {
+    let ended = match status.code() {
+        Some(code) => format!("exited with code {code}"),
+        None => stopped_by(status),
+    };
+    if stderr.is_empty() {
+        format!("the command printed no JSON report: it {ended}")
+    } else {
+        format!("the command printed no JSON report: it {ended}: {stderr}")
+    }
+}
+
+#[cfg(unix)]
+fn stopped_by(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status.signal() {
+        Some(signal) => format!("was killed by signal {signal}"),
+        None => format!("ended ({status})"),
+    }
+}
+
+#[cfg(not(unix))]
+fn stopped_by(status: ExitStatus) -> String {
+    format!("ended ({status})")
 }
 
 fn failure(message: String) -> CallToolResult {

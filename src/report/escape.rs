@@ -53,14 +53,21 @@ pub fn markdown_text(text: &str) -> String {
         out.push_str(indent);
         // An ordered-list marker: digits, then `.` or `)`.
         let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
-        for (i, c) in trimmed.char_indices() {
+        let chars: Vec<char> = trimmed.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
             let at_start = i == 0;
             let after_digits = digits > 0 && i == digits && matches!(c, '.' | ')');
+            // Inside a word (AWS_ACCESS_KEY_ID) an underscore emphasizes nothing.
+            let inside_word = i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
             match c {
                 '<' => out.push_str("&lt;"),
                 '>' => out.push_str("&gt;"),
                 '&' => out.push_str("&amp;"),
-                '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '~' => {
+                '_' if inside_word => out.push(c),
+                // A parenthesis is markup only after a bracket, and brackets are escaped.
+                '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' | '|' | '~' => {
                     out.push('\\');
                     out.push(c);
                 }
@@ -124,9 +131,13 @@ mod tests {
     fn markdown_values_cannot_become_markup() {
         assert_eq!(
             markdown_text("# Owned\n- item\n1. first\n![x](http://e/x.png) <img src=x> [a](b)"),
-            "\\# Owned\n\\- item\n1\\. first\n\\!\\[x\\]\\(http://e/x.png\\) &lt;img src=x&gt; \\[a\\]\\(b\\)"
+            "\\# Owned\n\\- item\n1\\. first\n\\!\\[x\\](http://e/x.png) &lt;img src=x&gt; \\[a\\](b)"
         );
         assert_eq!(markdown_cell("a | b\nc"), "a \\| b c");
+        assert_eq!(
+            markdown_text("AWS_ACCESS_KEY_ID (set) _em_"),
+            "AWS_ACCESS_KEY_ID (set) \\_em\\_"
+        );
         assert_eq!(markdown_code("us-east-1"), "`us-east-1`");
         assert_eq!(markdown_code("a`b"), "``a`b``");
         assert_eq!(markdown_code("`x"), "`` `x ``");
