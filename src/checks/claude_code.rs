@@ -5,8 +5,11 @@ use async_trait::async_trait;
 
 use super::CredentialsFact;
 use crate::aws::CredentialSource;
-use crate::claude_code::{FACTS, Origin, RegionChoice, Setup};
+use crate::claude_code::{
+    Cause, FACTS, Origin, RegionChoice, SettingsFile, Setup, Unreadable, Window,
+};
 use crate::domain::ModelRequest;
+use crate::domain::models::PROFILE_PREFIXES;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
 check! {
@@ -16,7 +19,10 @@ check! {
                       Claude Code resolves them: Bedrock or Mantle enabled, the region it will call by \
                       its version's rule, every model it will call (each a doctor target), models its \
                       version cannot call, conflicting auth, API key shape, credential refresh, \
-                      gateways, output tokens, prompt caching, and settings files that do not parse",
+                      gateways, output tokens, prompt caching, service tier, the default model's region \
+                      prefix, and settings files that cannot be used (not JSON, wrong types, unreadable: \
+                      reported even without --claude-code, since such a file may be the one enabling Bedrock). \
+                      What depends on the version comes from src/claude_code/facts.json, each fact with its source",
         commands: [Doctor],
         depends_on: [],
         after: ["credentials.resolve"],
@@ -35,6 +41,12 @@ check! {
             INVALID_MODEL = "invalid-model",
             TOO_NEW = "model-needs-newer-claude-code",
             ONE_MILLION = "1m-not-supported",
+            ONE_MILLION_BUILT_IN = "1m-built-in",
+            SOURCES_DISAGREE = "model-minimum-disputed",
+            SERVICE_TIER = "service-tier-invalid",
+            SERVICE_TIER_IGNORED = "service-tier-not-read",
+            REGION_PREFIX = "region-prefix-invalid",
+            REGION_PREFIX_IGNORED = "region-prefix-not-read",
             SMALL_FAST = "small-fast-model-deprecated",
             SMALL_FAST_REGION = "small-fast-region-ignored",
             AUTH_CONFLICT = "auth-conflict",
@@ -47,6 +59,8 @@ check! {
             OUTPUT_TOKENS = "output-tokens-low",
             NO_CACHING = "prompt-caching-disabled",
             BROKEN_SETTINGS = "settings-not-json",
+            UNREADABLE_SETTINGS = "settings-unreadable",
+            WRONG_TYPE_SETTINGS = "settings-wrong-type",
             MANTLE_VERSION = "mantle-needs-newer-claude-code",
         },
     }
@@ -76,7 +90,14 @@ impl Check for ClaudeCodeConfig {
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
-        let Some(input) = cx.fact::<ClaudeCodeInput>().filter(|i| i.applies()) else {
+        let input = cx.fact::<ClaudeCodeInput>();
+        if let Some(input) = input.as_deref().filter(|i| !i.applies()) {
+            let broken = settings_findings(&input.setup);
+            if !broken.is_empty() {
+                return Ok(broken);
+            }
+        }
+        let Some(input) = input.filter(|i| i.applies()) else {
             return Ok(vec![Finding::skip(
                 &META,
                 kind::NOT_CONFIGURED,
@@ -120,23 +141,7 @@ pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> 
     );
     let mut findings = Vec::new();
 
-    for file in &setup.files {
-        if let Err(why) = &file.content {
-            findings.push(
-                fail(
-                    kind::BROKEN_SETTINGS,
-                    "A Claude Code settings file is not valid JSON",
-                    format!(
-                        "{} ({} settings) does not parse: {why}; Claude Code ignores it or refuses to start",
-                        file.path.display(),
-                        file.level.as_str()
-                    ),
-                    format!("Fix the JSON of {} at that line and column", file.path.display()),
-                )
-                .resource(file.path.display().to_string()),
-            );
-        }
-    }
+    findings.extend(settings_findings(setup));
 
     match (setup.uses_bedrock(), setup.uses_mantle()) {
         (false, false) => findings.push(fail(
@@ -161,12 +166,20 @@ pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> 
                     kind::ENABLED,
                     "Claude Code is set up for Bedrock",
                     format!(
-                        "Claude Code {version} uses {} ({name} from {})",
+                        "Claude Code {version} uses {} ({name} from {}){}",
                         if bedrock { "Bedrock" } else { "the Mantle endpoint" },
-                        origin.map_or("?".to_string(), |(_, o)| o.to_string())
+                        origin.map_or("?".to_string(), |(_, o)| o.to_string()),
+                        match setup.version {
+                            Some(v) if v > FACTS.reviewed_through => format!(
+                                "; what this tool knows of Claude Code was reviewed through {}, so later changes are not judged",
+                                FACTS.reviewed_through
+                            ),
+                            _ => String::new(),
+                        }
                     ),
                 )
                 .evidence("version", setup.version.map(|v| v.to_string()))
+                .evidence("facts_reviewed_through", FACTS.reviewed_through.to_string())
                 .evidence(
                     "settings_files",
                     setup
@@ -190,24 +203,34 @@ pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> 
         }
     }
 
+    let empty_rule = &FACTS.empty_value_ignored;
     for (name, origin) in setup.empty_vars() {
-        let counts = setup.is_set(name);
-        let message = format!(
-            "{name} is set to the empty string (from {origin}){}",
-            if counts {
-                format!(
-                    "; Claude Code {version} treats an empty value as set (before {} it did, which breaks SigV4 \
-                     signing when the variable is AWS_BEARER_TOKEN_BEDROCK or ANTHROPIC_BEDROCK_BASE_URL)",
-                    FACTS.empty_env_treated_as_unset_since
-                )
-            } else {
-                String::new()
-            }
-        );
+        let counts = setup.empty_counts(name);
+        let covered = empty_rule.variables.iter().any(|v| v == name);
+        let message = if counts {
+            format!(
+                "{name} is set to the empty string (from {origin}); Claude Code {version} takes it for a value, which \
+                 breaks SigV4 signing (from {} an empty {} is ignored: {})",
+                empty_rule.since,
+                empty_rule.variables.join(" or "),
+                empty_rule.source.as_str()
+            )
+        } else if covered {
+            format!(
+                "{name} is set to the empty string (from {origin}); Claude Code {version} ignores it"
+            )
+        } else {
+            format!(
+                "{name} is set to the empty string (from {origin}); how Claude Code takes an empty {name} is not \
+                 recorded (the {} fix covers only {})",
+                empty_rule.since,
+                empty_rule.variables.join(" and ")
+            )
+        };
         let fix = format!(
             "Unset {name} instead of setting it empty (CI systems set unset inputs to \"\")"
         );
-        findings.push(if counts {
+        let finding = if counts {
             fail(
                 kind::EMPTY_VALUE,
                 "An empty value Claude Code treats as set",
@@ -221,15 +244,76 @@ pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> 
                 message,
                 fix,
             )
-        });
+        };
+        findings.push(finding.evidence("fact_source", empty_rule.source.as_str()));
     }
 
     findings.extend(region_findings(&input.region, &version));
-    findings.extend(model_findings(setup, &version));
+    findings.extend(prefix_findings(setup, &version));
+    findings.extend(model_findings(setup, &input.region, &version));
+    findings.extend(service_tier_findings(setup, &version));
     findings.extend(mantle_findings(setup));
     findings.extend(auth_findings(setup, &input.region, credentials));
     findings.extend(tuning_findings(setup));
     findings
+}
+
+/// A failing finding for each settings file that exists but cannot be used: Claude Code
+/// skips it, or refuses to start, and what it sets (perhaps Bedrock itself) is lost.
+fn settings_findings(setup: &Setup) -> Vec<Finding> {
+    setup
+        .unreadable_files()
+        .map(|(file, why)| unusable_file(file, why))
+        .collect()
+}
+
+fn unusable_file(file: &SettingsFile, why: &Unreadable) -> Finding {
+    let path = file.path.display();
+    let (kind, title) = match why.cause {
+        Cause::NotJson => (
+            kind::BROKEN_SETTINGS,
+            "A Claude Code settings file is not valid JSON",
+        ),
+        Cause::WrongType => (
+            kind::WRONG_TYPE_SETTINGS,
+            "A Claude Code settings file has a setting of the wrong type",
+        ),
+        Cause::NotReadable => (
+            kind::UNREADABLE_SETTINGS,
+            "A Claude Code settings file cannot be read",
+        ),
+    };
+    let fix = match (why.at, &why.line) {
+        (Some((line, column)), Some(text)) => {
+            format!(
+                "Fix line {line}, column {column} of {path}: `{text}` ({})",
+                why.why
+            )
+        }
+        (Some((line, column)), None) => {
+            format!("Fix {path} at line {line}, column {column} ({})", why.why)
+        }
+        (None, _) if why.cause == Cause::NotReadable => format!(
+            "Make {path} a readable JSON file (or remove it): {}",
+            why.why
+        ),
+        (None, _) => format!("Fix {path}: {}", why.why),
+    };
+    let mut finding = fail(
+        kind,
+        title,
+        format!(
+            "{path} ({} settings) cannot be used: {why}. Claude Code skips it or refuses to start, so whatever it \
+             sets, perhaps CLAUDE_CODE_USE_BEDROCK itself, is not in force, and this run judged the configuration without it",
+            file.level.as_str()
+        ),
+        fix,
+    )
+    .resource(path.to_string());
+    if let Some((line, column)) = why.at {
+        finding = finding.evidence("line", line).evidence("column", column);
+    }
+    finding
 }
 
 fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
@@ -238,12 +322,12 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
         let message = format!(
             "Claude Code {version} reads only AWS_REGION (the fallback to AWS_DEFAULT_REGION and the profile came \
              in {}), so it calls us-east-1, not {set} from {where_set}",
-            FACTS.region_fallback_since
+            FACTS.region_fallback.since
         );
         let fix = format!(
             "Add \"AWS_REGION\": \"{set}\" to the env block of ~/.claude/settings.json, or run claude update"
         );
-        findings.push(if set == "us-east-1" {
+        let finding = if set == "us-east-1" {
             warn(
                 kind::REGION_IGNORED,
                 "Claude Code ignores the profile's region",
@@ -257,14 +341,15 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
                 message,
                 fix,
             )
-        });
+        };
+        findings.push(finding.evidence("fact_source", FACTS.region_fallback.source.as_str()));
     } else if region.unsure {
         findings.push(warn(
             kind::REGION_UNSURE,
             "Claude Code's region depends on its version",
             format!(
                 "AWS_REGION is not set; Claude Code {} or newer calls {} ({}), an older one calls us-east-1",
-                FACTS.region_fallback_since, region.region, region.source
+                FACTS.region_fallback.since, region.region, region.source
             ),
             format!(
                 "Add \"AWS_REGION\": \"{}\" to the env block of ~/.claude/settings.json",
@@ -285,29 +370,93 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
     findings
 }
 
-fn model_findings(setup: &Setup, version: &str) -> Vec<Finding> {
+/// `ANTHROPIC_BEDROCK_REGION_PREFIX`: a geography prefix, read from the version that added it.
+fn prefix_findings(setup: &Setup, version: &str) -> Option<Finding> {
+    let (value, origin) = setup
+        .var("ANTHROPIC_BEDROCK_REGION_PREFIX")
+        .filter(|(v, _)| !v.is_empty())?;
+    let rule = &FACTS.region_prefix;
+    if let Some(installed) = setup.version
+        && installed < rule.variable_since
+    {
+        return Some(warn(
+            kind::REGION_PREFIX_IGNORED,
+            "Claude Code does not read ANTHROPIC_BEDROCK_REGION_PREFIX",
+            format!(
+                "ANTHROPIC_BEDROCK_REGION_PREFIX is {value} (from {origin}), but Claude Code {installed} does not read it \
+                 ({}): its default model keeps the prefix it derives from the region",
+                rule.variable_source.as_str()
+            ),
+            "claude update, or pin ANTHROPIC_MODEL to the profile ID you want".into(),
+        ));
+    }
+    (!PROFILE_PREFIXES.contains(&value)).then(|| {
+        fail(
+            kind::REGION_PREFIX,
+            "ANTHROPIC_BEDROCK_REGION_PREFIX is not a geography prefix",
+            format!(
+                "ANTHROPIC_BEDROCK_REGION_PREFIX is '{value}' (from {origin}); Claude Code {version} puts it before its \
+                 default model's ID, and Bedrock has no such profile; prefixes are {}",
+                PROFILE_PREFIXES.join(", ")
+            ),
+            format!(
+                "Set ANTHROPIC_BEDROCK_REGION_PREFIX to one of {} (or unset it to derive the prefix from the region)",
+                PROFILE_PREFIXES.join(", ")
+            ),
+        )
+    })
+}
+
+fn model_findings(setup: &Setup, region: &RegionChoice, version: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let pinned = setup.pinned_models();
-    if pinned.is_empty() {
-        let default = setup.default_model();
-        findings.push(warn(
-            kind::UNPINNED,
-            "No model pinned",
-            format!(
-                "No model is pinned (ANTHROPIC_MODEL, the model setting, ANTHROPIC_DEFAULT_*_MODEL): Claude Code {version} \
-                 calls its default, {}{}; an update can change the model, and what it costs, without notice",
-                default.model,
-                default
-                    .note
-                    .as_deref()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default()
+    let defaults = setup.default_targets(&region.region);
+    let background = setup.background_note();
+    if !setup.primary_pinned() {
+        let mut calls: Vec<String> = defaults
+            .iter()
+            .map(|d| {
+                let mut text = format!("{} for {} ({}; prefix: {})", d.request, d.role, d.source, d.prefix_source);
+                if d.unconfirmed {
+                    text.push_str(
+                        "; UNCONFIRMED: the reference does not confirm this Bedrock ID or prefix, so it is judged as the \
+                         live catalog's model of that generation",
+                    );
+                }
+                text
+            })
+            .collect();
+        calls.extend(background.clone());
+        findings.push(
+            warn(
+                kind::UNPINNED,
+                "No model pinned",
+                format!(
+                    "No main-loop model is pinned (ANTHROPIC_MODEL or the model setting): Claude Code {version} calls {}. \
+                     An update can change the model, and what it costs, without notice",
+                    if calls.is_empty() { "the model its alias variables name".to_string() } else { calls.join("; ") }
+                ),
+                "Pin each tier in the env block of the settings: ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_SONNET_MODEL, \
+                 ANTHROPIC_DEFAULT_HAIKU_MODEL (bedrock-preflight doctor --emit claude-code-settings prints the ones \
+                 proven to work here)"
+                    .into(),
+            )
+            .evidence(
+                "defaults",
+                defaults
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "model": d.request.to_string(),
+                            "role": d.role,
+                            "unconfirmed": d.unconfirmed,
+                            "source": d.source,
+                            "prefix": d.prefix_source,
+                        })
+                    })
+                    .collect::<Vec<_>>(),
             ),
-            "Pin each tier in the env block of the settings: ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_SONNET_MODEL, \
-             ANTHROPIC_DEFAULT_HAIKU_MODEL (bedrock-preflight doctor --emit claude-code-settings prints the ones \
-             proven to work here)"
-                .into(),
-        ));
+        );
     }
     for model in &pinned {
         let named = format!("{} (from {})", model.named_by, model.origin);
@@ -327,27 +476,11 @@ fn model_findings(setup: &Setup, version: &str) -> Vec<Finding> {
             }
         };
         let base = request.name.to_string();
-        if let (Some(minimum), Some(installed)) = (FACTS.minimum_for(&base), setup.version)
-            && installed < minimum.since
-        {
-            findings.push(fail(
-                kind::TOO_NEW,
-                "A model needs a newer Claude Code",
-                format!(
-                    "{named} is {base}, which Claude Code calls from {} on; {installed} is installed (calls fail \
-                     with \"does not support this model\")",
-                    minimum.since
-                ),
-                "claude update".into(),
-            ));
+        if let (Some(minimum), Some(installed)) = (FACTS.minimum_for(&base), setup.version) {
+            findings.extend(minimum_finding(minimum, installed, &named, &base));
         }
-        if request.long_context && !FACTS.supports_one_million(&base) {
-            findings.push(fail(
-                kind::ONE_MILLION,
-                "[1m] on a model without a 1M-token window",
-                format!("{named} asks for the 1M-token window ([1m]) of {base}, which has none on Bedrock"),
-                format!("Remove [1m] from {}", model.named_by),
-            ));
+        if request.long_context {
+            findings.extend(long_context_finding(setup, &named, &model.named_by, &base));
         }
     }
     if setup.var("ANTHROPIC_SMALL_FAST_MODEL").is_some() {
@@ -371,47 +504,174 @@ fn model_findings(setup: &Setup, version: &str) -> Vec<Finding> {
             "Set ANTHROPIC_DEFAULT_HAIKU_MODEL to the Haiku profile of that region".into(),
         ));
     }
-    let targets: Vec<String> = pinned.iter().map(|m| m.value.clone()).collect();
+    let mut targets: Vec<String> = pinned.iter().map(|m| m.value.clone()).collect();
+    let mut described: Vec<String> = pinned
+        .iter()
+        .map(|m| format!("{} ({})", m.value, m.named_by))
+        .collect();
+    for default in &defaults {
+        targets.push(default.request.to_string());
+        described.push(format!("{} ({})", default.request, default.role));
+    }
     findings.push(
         Finding::pass(
             &META,
             kind::MODELS,
             "Models Claude Code will call",
-            if targets.is_empty() {
-                format!(
-                    "Claude Code calls its default model, {}",
-                    setup.default_model().model
-                )
-            } else {
-                format!(
-                    "Claude Code will call {}; each is a target of this run",
-                    pinned
-                        .iter()
-                        .map(|m| format!("{} ({})", m.value, m.named_by))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
+            format!(
+                "Claude Code will call {}; each is a target of this run",
+                described.join(", ")
+            ),
         )
         .evidence("models", targets),
     );
     findings
 }
 
+/// Whether `installed` can call a model with a minimum version; between two sources that
+/// disagree on the minimum, a warning that says so.
+fn minimum_finding(
+    minimum: &crate::claude_code::ModelMinimum,
+    installed: crate::claude_code::Version,
+    named: &str,
+    base: &str,
+) -> Option<Finding> {
+    if installed < minimum.since {
+        return Some(
+            fail(
+                kind::TOO_NEW,
+                "A model needs a newer Claude Code",
+                format!(
+                    "{named} is {base}, which Claude Code calls from {} on ({}); {installed} is installed (calls fail \
+                     with \"does not support this model\")",
+                    minimum.since,
+                    minimum.source.as_str()
+                ),
+                "claude update".into(),
+            )
+            .evidence("minimum", minimum.since.to_string())
+            .evidence("fact_source", minimum.source.as_str()),
+        );
+    }
+    let (Some(until), Some(other)) = (minimum.disputed_until, &minimum.disputed_source) else {
+        return None;
+    };
+    (installed < until).then(|| {
+        warn(
+            kind::SOURCES_DISAGREE,
+            "Sources disagree on whether this Claude Code can call the model",
+            format!(
+                "{named} is {base}; Claude Code {installed} is installed. The sources disagree on the first version that \
+                 calls it: {} ({}), but {until} ({}). It may fail with \"does not support this model\"",
+                minimum.since,
+                minimum.source.as_str(),
+                other.as_str()
+            ),
+            format!("claude update (to {until} or newer, which both sources accept)"),
+        )
+        .evidence("minimum", minimum.since.to_string())
+        .evidence("disputed_until", until.to_string())
+    })
+}
+
+/// `[1m]` on a model: a failure where the model has no 1M window; harmless, and said so,
+/// where the model has it anyway.
+fn long_context_finding(setup: &Setup, named: &str, variable: &str, base: &str) -> Option<Finding> {
+    let Some(fact) = FACTS.long_context(base) else {
+        return Some(fail(
+            kind::ONE_MILLION,
+            "[1m] on a model without a 1M-token window",
+            format!(
+                "{named} asks for the 1M-token window ([1m]) of {base}, which has none on Bedrock"
+            ),
+            format!("Remove [1m] from {variable}"),
+        ));
+    };
+    let built_in = |how: &str| {
+        Finding::pass(
+            &META,
+            kind::ONE_MILLION_BUILT_IN,
+            "[1m] on a model whose 1M-token window is built in",
+            format!(
+                "{named} adds [1m] to {base}, which {how} ({}): the suffix is harmless, and not needed",
+                fact.source.as_str()
+            ),
+        )
+    };
+    match (fact.window, fact.since, setup.version) {
+        (Window::OnRequest, _, _) => None,
+        (Window::Always, _, _) => Some(built_in("always runs with a 1M-token window on Bedrock")),
+        (Window::ByDefault, Some(since), Some(installed)) if installed < since => Some(warn(
+            kind::ONE_MILLION,
+            "[1m] on a model before its 1M window became the default",
+            format!(
+                "{named} adds [1m] to {base}; Claude Code {installed} predates {since}, from which the window is built \
+                 in and [1m] stripped ({}); how this version sends [1m] for it is not recorded",
+                fact.source.as_str()
+            ),
+            format!("claude update, or remove [1m] from {variable}"),
+        )),
+        (Window::ByDefault, _, _) => Some(built_in(
+            "has a 1M-token window by default, and Claude Code strips [1m]",
+        )),
+    }
+}
+
+/// `ANTHROPIC_BEDROCK_SERVICE_TIER`: one of the tiers Claude Code sends, read from the version
+/// that added it.
+fn service_tier_findings(setup: &Setup, version: &str) -> Option<Finding> {
+    // An empty value is the empty-value finding's.
+    let (value, origin) = setup
+        .var("ANTHROPIC_BEDROCK_SERVICE_TIER")
+        .filter(|(v, _)| !v.is_empty())?;
+    let tier = &FACTS.service_tier;
+    if let Some(installed) = setup.version
+        && installed < tier.since
+    {
+        return Some(warn(
+            kind::SERVICE_TIER_IGNORED,
+            "Claude Code does not read ANTHROPIC_BEDROCK_SERVICE_TIER",
+            format!(
+                "ANTHROPIC_BEDROCK_SERVICE_TIER is '{value}' (from {origin}), but Claude Code {installed} does not read \
+                 it ({}): calls go at the default tier",
+                tier.source.as_str()
+            ),
+            "claude update".into(),
+        ));
+    }
+    (!tier.values.iter().any(|v| v == value)).then(|| {
+        fail(
+            kind::SERVICE_TIER,
+            "ANTHROPIC_BEDROCK_SERVICE_TIER is not a service tier",
+            format!(
+                "ANTHROPIC_BEDROCK_SERVICE_TIER is '{value}' (from {origin}); Claude Code {version} sends it as \
+                 X-Amzn-Bedrock-Service-Tier, which takes {} ({})",
+                tier.values.join(", "),
+                tier.source.as_str()
+            ),
+            format!(
+                "Set ANTHROPIC_BEDROCK_SERVICE_TIER to one of {}, or unset it for the default tier",
+                tier.values.join(", ")
+            ),
+        )
+    })
+}
+
 /// Claude Code must be new enough to call the Mantle endpoint at all (mantle.access judges the
 /// models it sends there).
 fn mantle_findings(setup: &Setup) -> Option<Finding> {
     let installed = setup.version?;
-    (setup.uses_mantle() && installed < FACTS.mantle_since).then(|| {
+    (setup.uses_mantle() && installed < FACTS.mantle.since).then(|| {
         fail(
             kind::MANTLE_VERSION,
             "This Claude Code cannot call the Mantle endpoint",
             format!(
                 "CLAUDE_CODE_USE_MANTLE is set, but Claude Code calls the Mantle endpoint from {} on; {installed} is installed",
-                FACTS.mantle_since
+                FACTS.mantle.since
             ),
             "claude update".into(),
         )
+        .evidence("fact_source", FACTS.mantle.source.as_str())
     })
 }
 
@@ -449,10 +709,10 @@ fn auth_findings(
                 "{} set alongside Bedrock: Claude Code may send it as the bearer token, and Bedrock answers \
                  \"Invalid API Key format: Must start with pre-defined prefix\" (fixed for some cases in {})",
                 conflicts.join(", "),
-                FACTS.auth_header_conflict_fixed_in
+                FACTS.auth_header_conflict_fixed.since
             ),
             "Remove these from the environment and settings files: Bedrock takes SigV4 credentials or a Bedrock API key".into(),
-        ));
+        ).evidence("fact_source", FACTS.auth_header_conflict_fixed.source.as_str()));
     }
     if let Some((token, origin)) = setup
         .var("AWS_BEARER_TOKEN_BEDROCK")
@@ -501,7 +761,7 @@ fn auth_findings(
                     FACTS.bearer_header_dropped.fixed_in
                 ),
                 "claude update".into(),
-            ));
+            ).evidence("fact_source", FACTS.bearer_header_dropped.source.as_str()));
         }
     }
     let refresh = setup.setting("awsAuthRefresh");
@@ -599,17 +859,17 @@ fn tuning_findings(setup: &Setup) -> Vec<Finding> {
     }
     if let Some((tokens, origin)) = setup.var("CLAUDE_CODE_MAX_OUTPUT_TOKENS")
         && let Ok(tokens) = tokens.trim().parse::<u64>()
-        && tokens < FACTS.min_output_tokens
+        && tokens < FACTS.min_output_tokens.value
     {
         findings.push(warn(
             kind::OUTPUT_TOKENS,
             "Output tokens capped low",
             format!(
                 "CLAUDE_CODE_MAX_OUTPUT_TOKENS is {tokens} (from {origin}): long answers and file edits are cut off below {}",
-                FACTS.min_output_tokens
+                FACTS.min_output_tokens.value
             ),
-            format!("Set CLAUDE_CODE_MAX_OUTPUT_TOKENS to {} or more", FACTS.min_output_tokens),
-        ));
+            format!("Set CLAUDE_CODE_MAX_OUTPUT_TOKENS to {} or more", FACTS.min_output_tokens.value),
+        ).evidence("fact_source", FACTS.min_output_tokens.source.as_str()));
     }
     if setup.is_set("DISABLE_PROMPT_CACHING")
         && setup
@@ -650,6 +910,7 @@ mod tests {
     use super::*;
     use crate::aws::{BedrockAuth, CredentialsSummary};
     use crate::claude_code::Places;
+    use crate::engine::Status;
     use std::collections::BTreeMap;
 
     fn setup(env: &[(&str, &str)], version: Option<&str>) -> ClaudeCodeInput {
@@ -810,5 +1071,223 @@ mod tests {
                 .unwrap()
                 .contains("\"awsAuthRefresh\": \"aws sso login --profile dev\"")
         );
+    }
+
+    fn one(findings: &[Finding], kind: crate::engine::Kind) -> Option<&Finding> {
+        findings.iter().find(|f| f.kind == kind)
+    }
+
+    #[test]
+    fn fable_5_1_fails_below_both_sources_warns_between_them_and_passes_above() {
+        let fable = |version: &str| {
+            judge(
+                &setup(
+                    &[
+                        ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                        ("ANTHROPIC_MODEL", "us.anthropic.claude-fable-5-1"),
+                    ],
+                    Some(version),
+                ),
+                None,
+            )
+        };
+        let old = fable("2.1.250");
+        let too_new = one(&old, kind::TOO_NEW).expect("2.1.250 is below both sources");
+        assert_eq!(too_new.status, Status::Fail);
+        assert_eq!(too_new.remediation.as_deref(), Some("claude update"));
+        assert!(too_new.message.contains("2.1.251"), "{}", too_new.message);
+        assert!(
+            too_new.evidence["fact_source"]
+                .as_str()
+                .unwrap()
+                .starts_with("error "),
+            "the finding cites the fact's source"
+        );
+        assert!(one(&old, kind::SOURCES_DISAGREE).is_none());
+
+        let between = fable("2.1.253");
+        assert!(one(&between, kind::TOO_NEW).is_none());
+        let disputed = one(&between, kind::SOURCES_DISAGREE).expect("the sources disagree");
+        assert_eq!(disputed.status, Status::Warn);
+        assert!(
+            disputed.message.contains("2.1.251") && disputed.message.contains("2.1.255"),
+            "both sources are named: {}",
+            disputed.message
+        );
+        assert!(disputed.remediation.as_deref().unwrap().contains("2.1.255"));
+
+        let new = fable("2.1.255");
+        let enabled = one(&new, kind::ENABLED).unwrap();
+        assert!(
+            enabled.message.contains("reviewed through 2.1.240"),
+            "a version past the reviewed one is said: {}",
+            enabled.message
+        );
+        assert!(one(&new, kind::TOO_NEW).is_none() && one(&new, kind::SOURCES_DISAGREE).is_none());
+        assert!(
+            new.iter().all(|f| f.status != Status::Fail),
+            "{:?}",
+            kinds(&new)
+        );
+    }
+
+    #[test]
+    fn one_million_is_a_failure_only_where_the_model_has_no_such_window() {
+        let with = |model: &str, version: &str| {
+            judge(
+                &setup(
+                    &[("CLAUDE_CODE_USE_BEDROCK", "1"), ("ANTHROPIC_MODEL", model)],
+                    Some(version),
+                ),
+                None,
+            )
+        };
+        let fable = with("us.anthropic.claude-fable-5[1m]", "2.1.230");
+        assert!(
+            one(&fable, kind::ONE_MILLION).is_none(),
+            "{:?}",
+            kinds(&fable)
+        );
+        let built_in = one(&fable, kind::ONE_MILLION_BUILT_IN).expect("Fable 5 has 1M by default");
+        assert_eq!(built_in.status, Status::Pass);
+        assert!(built_in.message.contains("2.1.173"), "{}", built_in.message);
+
+        let fable_5_1 = with("global.anthropic.claude-fable-5-1[1m]", "2.1.255");
+        assert_eq!(
+            one(&fable_5_1, kind::ONE_MILLION_BUILT_IN).unwrap().status,
+            Status::Pass
+        );
+
+        let sonnet_5 = with("us.anthropic.claude-sonnet-5[1m]", "2.1.230");
+        let harmless = one(&sonnet_5, kind::ONE_MILLION_BUILT_IN).expect("Sonnet 5 is always 1M");
+        assert_eq!(harmless.status, Status::Pass);
+        assert!(
+            harmless.message.contains("harmless"),
+            "{}",
+            harmless.message
+        );
+        assert!(one(&sonnet_5, kind::ONE_MILLION).is_none());
+
+        let haiku = with("us.anthropic.claude-haiku-4-5-20251001-v1:0[1m]", "2.1.230");
+        let no_window = one(&haiku, kind::ONE_MILLION).expect("Haiku 4.5 has no 1M window");
+        assert_eq!(no_window.status, Status::Fail);
+        assert_eq!(
+            no_window.remediation.as_deref(),
+            Some("Remove [1m] from ANTHROPIC_MODEL")
+        );
+
+        let sonnet_4_6 = with("us.anthropic.claude-sonnet-4-6[1m]", "2.1.230");
+        assert!(
+            one(&sonnet_4_6, kind::ONE_MILLION).is_none()
+                && one(&sonnet_4_6, kind::ONE_MILLION_BUILT_IN).is_none()
+        );
+    }
+
+    #[test]
+    fn the_service_tier_is_one_claude_code_sends() {
+        let tier = |value: &str, version: &str| {
+            judge(
+                &setup(
+                    &[
+                        ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                        ("ANTHROPIC_BEDROCK_SERVICE_TIER", value),
+                    ],
+                    Some(version),
+                ),
+                None,
+            )
+        };
+        let bogus = tier("bogus", "2.1.230");
+        let finding = one(&bogus, kind::SERVICE_TIER).expect("bogus is no tier");
+        assert_eq!(finding.status, Status::Fail);
+        assert!(
+            finding.message.contains("'bogus'")
+                && finding.message.contains("X-Amzn-Bedrock-Service-Tier")
+        );
+        assert!(
+            finding
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("default, flex, priority")
+        );
+        for fine in ["flex", "priority", "default"] {
+            let findings = tier(fine, "2.1.230");
+            assert!(
+                one(&findings, kind::SERVICE_TIER).is_none()
+                    && one(&findings, kind::SERVICE_TIER_IGNORED).is_none(),
+                "{fine}"
+            );
+        }
+        let old = tier("flex", "2.1.121");
+        assert_eq!(
+            one(&old, kind::SERVICE_TIER_IGNORED).unwrap().status,
+            Status::Warn
+        );
+    }
+
+    #[test]
+    fn the_region_prefix_variable_is_a_geography_read_from_2_1_224() {
+        let prefix = |value: &str, version: &str| {
+            judge(
+                &setup(
+                    &[
+                        ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                        ("ANTHROPIC_BEDROCK_REGION_PREFIX", value),
+                    ],
+                    Some(version),
+                ),
+                None,
+            )
+        };
+        let wrong = prefix("europe", "2.1.230");
+        assert_eq!(
+            one(&wrong, kind::REGION_PREFIX).unwrap().status,
+            Status::Fail
+        );
+        let right = prefix("eu", "2.1.230");
+        assert!(
+            one(&right, kind::REGION_PREFIX).is_none()
+                && one(&right, kind::REGION_PREFIX_IGNORED).is_none()
+        );
+        let unpinned = one(&right, kind::UNPINNED).unwrap();
+        assert!(
+            unpinned.message.contains("eu.anthropic.claude-opus-5"),
+            "{}",
+            unpinned.message
+        );
+        assert!(
+            unpinned.message.contains("UNCONFIRMED"),
+            "an unconfirmed ID says so: {}",
+            unpinned.message
+        );
+        let old = prefix("eu", "2.1.200");
+        assert_eq!(
+            one(&old, kind::REGION_PREFIX_IGNORED).unwrap().status,
+            Status::Warn
+        );
+    }
+
+    #[test]
+    fn an_unusable_settings_file_fails_even_when_nothing_else_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let places = Places {
+            managed: dir.path().join("managed.json"),
+            project: dir.path().join("project"),
+            user_dir: Some(dir.path().join("home")),
+        };
+        std::fs::create_dir_all(&places.project).unwrap();
+        std::fs::create_dir_all(places.user_dir.as_ref().unwrap().join("settings.json")).unwrap();
+        let setup = Setup::discover(&BTreeMap::new(), &places, None);
+        let input = ClaudeCodeInput {
+            region: setup.region(None),
+            setup,
+            forced: false,
+        };
+        assert!(!input.applies());
+        let findings = settings_findings(&input.setup);
+        assert_eq!(kinds(&findings), ["settings-unreadable"]);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(findings[0].message.contains("directory"));
     }
 }

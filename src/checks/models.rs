@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 
 use crate::aws::{AwsError, AwsErrorKind, AwsReader};
-use crate::domain::models::{PROFILE_PREFIXES, did_you_mean, family_of, newest};
+use crate::domain::models::{
+    PROFILE_PREFIXES, did_you_mean, family_of, newest, newest_of_generation,
+};
 use crate::domain::{FoundationModel, InferenceProfile, ModelName, ModelRequest, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
@@ -137,6 +139,26 @@ async fn resolve(
                     Severity::High,
                     "No such model in this region",
                     format!("{region}'s catalog has no ACTIVE Claude {} model", family.as_str()),
+                    Remediation::new("Check another region (--region us-east-1), or name a model with --model <model ID>"),
+                )
+                .evidence("request", request.to_string()),
+                None,
+            ),
+        },
+        ModelName::Generation { family, version, .. } => match newest_of_generation(catalog, *family, *version) {
+            Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, None))),
+            None => (
+                Finding::fail(
+                    &META,
+                    kind::NO_FAMILY_MODEL,
+                    Severity::High,
+                    "No such model in this region",
+                    format!(
+                        "{region}'s catalog has no ACTIVE Claude {} {}.{} model",
+                        family.as_str(),
+                        version.0,
+                        version.1
+                    ),
                     Remediation::new("Check another region (--region us-east-1), or name a model with --model <model ID>"),
                 )
                 .evidence("request", request.to_string()),

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::identity::CallerIdentity;
 use super::per_region;
-use crate::domain::{AccountAuthorization, Region};
+use crate::domain::{AccountAuthorization, Region, in_geography};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
 
@@ -45,18 +45,6 @@ pub const GEOGRAPHIES: &[(&str, &str)] = &[
 
 /// How far back CloudTrail's recent invocations are read.
 const EVENT_DAYS: u64 = 7;
-
-/// Whether `region` is inside `geography`, as a cross-region profile of it may route.
-pub fn in_geography(geography: &str, region: &str) -> bool {
-    match geography {
-        "us" => region.starts_with("us-") && !region.starts_with("us-gov-"),
-        "eu" => region.starts_with("eu-"),
-        "apac" => region.starts_with("ap-"),
-        "jp" => matches!(region, "ap-northeast-1" | "ap-northeast-3"),
-        "au" => matches!(region, "ap-southeast-2" | "ap-southeast-4"),
-        _ => false,
-    }
-}
 
 /// The finding for invocations from `region` served outside `geography`, if any were.
 fn invoked(region: &Region, served: &[String], geography: &str) -> Option<Finding> {

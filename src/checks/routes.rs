@@ -188,28 +188,11 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
         route: Route::OnDemand,
     };
     match &target.request.name {
-        ModelName::Profile { id, .. } => match profiles.iter().find(|p| &p.id == id) {
-            Some(profile) => usable(through(profile), format!("Call {} through {id}", model.id)),
-            None => {
-                let fix = match suggestion {
-                    Some(other) => format!(
-                        "Call it as {0} from {region} (--model {0}; for Claude Code ANTHROPIC_MODEL={0}), or call {id} from a region of its geography",
-                        other.id
-                    ),
-                    None => format!("No profile for {} is offered from {region}: call {id} from a region of its geography", model.id),
-                };
-                let finding = Finding::fail(
-                    &META,
-                    kind::NOT_OFFERED,
-                    Severity::High,
-                    "Inference profile not offered from this region",
-                    format!("{region} does not offer the inference profile {id}; its prefix names another geography"),
-                    Remediation::new(fix),
-                )
-                .resource(id.clone());
-                (with_alternative(finding, suggestion), None)
-            }
-        },
+        ModelName::Profile { id, .. } => named_profile(id, profiles, model, region, suggestion, through),
+        ModelName::Generation {
+            prefix: Some(prefix),
+            ..
+        } => named_profile(&format!("{prefix}.{}", model.id), profiles, model, region, suggestion, through),
         ModelName::BaseId(_) if model.supports_on_demand() => {
             usable(on_demand(), format!("Call {} by its model ID, on demand in {region}", model.id))
         }
@@ -239,7 +222,7 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
                 .evidence("inference_types", model.inference_types.clone());
             (with_alternative(finding, suggestion), None)
         }
-        ModelName::Family(_) => match suggestion {
+        ModelName::Family(_) | ModelName::Generation { prefix: None, .. } => match suggestion {
             Some(profile) => usable(through(profile), format!("Call {} through {}", model.id, profile.id)),
             None if model.supports_on_demand() => {
                 usable(on_demand(), format!("Call {} by its model ID, on demand in {region}", model.id))
@@ -265,6 +248,42 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
             ),
             None,
         ),
+    }
+}
+
+/// The route through the system profile `id`, which must be one the region offers.
+fn named_profile(
+    id: &str,
+    profiles: &[InferenceProfile],
+    model: &FoundationModel,
+    region: &Region,
+    suggestion: Option<&InferenceProfile>,
+    through: impl Fn(&InferenceProfile) -> Invocation,
+) -> (Finding, Option<Invocation>) {
+    match profiles.iter().find(|p| p.id == id) {
+        Some(profile) => usable(through(profile), format!("Call {} through {id}", model.id)),
+        None => {
+            let fix = match suggestion {
+                Some(other) => format!(
+                    "Call it as {0} from {region} (--model {0}; for Claude Code ANTHROPIC_MODEL={0}), or call {id} from a region of its geography",
+                    other.id
+                ),
+                None => format!(
+                    "No profile for {} is offered from {region}: call {id} from a region of its geography",
+                    model.id
+                ),
+            };
+            let finding = Finding::fail(
+                &META,
+                kind::NOT_OFFERED,
+                Severity::High,
+                "Inference profile not offered from this region",
+                format!("{region} does not offer the inference profile {id}; its prefix names another geography"),
+                Remediation::new(fix),
+            )
+            .resource(id.to_string());
+            (with_alternative(finding, suggestion), None)
+        }
     }
 }
 
@@ -381,6 +400,31 @@ mod tests {
         assert_eq!(
             finding.evidence["suggested_profile_id"],
             format!("us.{SONNET}")
+        );
+    }
+
+    #[test]
+    fn a_generation_goes_through_the_prefix_it_names() {
+        let generation = |prefix: Option<&str>| {
+            let mut t = target(SONNET, model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]));
+            t.request = ModelName::Generation {
+                family: crate::domain::Family::Sonnet,
+                version: (4, 6),
+                prefix: prefix.map(str::to_string),
+            }
+            .into();
+            system(&t, &profiles())
+        };
+        let (_, global) = generation(Some("global"));
+        assert_eq!(global.unwrap().model_id, format!("global.{SONNET}"));
+        let (_, regional) = generation(None);
+        assert_eq!(regional.unwrap().model_id, format!("us.{SONNET}"));
+        let (finding, none) = generation(Some("eu"));
+        assert!(none.is_none());
+        assert_eq!(finding.code(), "profiles.resolve/profile-not-offered");
+        assert_eq!(
+            finding.resource.as_deref(),
+            Some(format!("eu.{SONNET}").as_str())
         );
     }
 

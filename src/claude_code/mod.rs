@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use facts::{FACTS, Facts};
+use crate::domain::models::{PROFILE_PREFIXES, generation_of};
+use crate::domain::{ModelName, ModelRequest, home_geography};
+use crate::files::{self, ReadError};
+
+pub use facts::{Background, DefaultName, FACTS, Facts, ModelMinimum, PrefixRule, Window};
 pub use version::Version;
 
 /// Where a settings file sits in Claude Code's precedence, highest first.
@@ -40,17 +44,66 @@ impl Level {
 pub struct SettingsFile {
     pub level: Level,
     pub path: PathBuf,
-    /// The document, or why it is not one: `line L, column C: ...`.
-    pub content: Result<Value, String>,
+    /// The document, or why Claude Code cannot use it.
+    pub content: Result<Value, Unreadable>,
 }
 
+/// Why a settings file that exists cannot be used, and where in it when that is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    pub cause: Cause,
+    pub why: String,
+    /// 1-based line and column.
+    pub at: Option<(usize, usize)>,
+    /// The text of that line, trimmed, with a secret-looking value left out.
+    pub line: Option<String>,
+}
+
+/// What kind of trouble a settings file has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// Not a readable text file: a directory, a dangling link, too large, not UTF-8.
+    NotReadable,
+    NotJson,
+    /// JSON, with a setting of the wrong type.
+    WrongType,
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.at {
+            Some((line, column)) => write!(f, "line {line}, column {column}: {}", self.why),
+            None => f.write_str(&self.why),
+        }
+    }
+}
+
+/// Settings whose value must have one JSON type, as Claude Code's schema has it: a file with
+/// another type there is one Claude Code does not use.
+const TYPED_SETTINGS: &[(&str, &str)] = &[
+    ("env", "an object of strings"),
+    ("model", "a string"),
+    ("modelOverrides", "an object of strings"),
+    ("availableModels", "an array of strings"),
+    ("apiKeyHelper", "a string"),
+    ("awsAuthRefresh", "a string"),
+    ("awsCredentialExport", "a string"),
+];
+
 impl SettingsFile {
+    /// `None` when nothing is at `path`; a file that is there but cannot be read or used is
+    /// kept with the reason.
     fn read(level: Level, path: PathBuf) -> Option<SettingsFile> {
-        let text = std::fs::read_to_string(&path).ok()?;
-        let content = match serde_json::from_str::<Value>(&text) {
-            Ok(value) if value.is_object() => Ok(value),
-            Ok(_) => Err("the file is JSON but not an object".to_string()),
-            Err(e) => Err(format!("line {}, column {}: {e}", e.line(), e.column())),
+        let content = match files::read_text_blocking(&path, files::INPUT_LIMIT) {
+            Err(ReadError::NotFound) => return None,
+            Err(ReadError::NotUtf8 { line, column }) => Err(Unreadable {
+                cause: Cause::NotReadable,
+                why: "it is not UTF-8 text".into(),
+                at: Some((line, column)),
+                line: None,
+            }),
+            Err(error) => Err(unreadable(error.to_string())),
+            Ok(text) => parse_settings(&text),
         };
         Some(SettingsFile {
             level,
@@ -62,6 +115,100 @@ impl SettingsFile {
     fn get(&self, key: &str) -> Option<&Value> {
         self.content.as_ref().ok()?.get(key)
     }
+}
+
+fn unreadable(why: String) -> Unreadable {
+    Unreadable {
+        cause: Cause::NotReadable,
+        why,
+        at: None,
+        line: None,
+    }
+}
+
+/// The settings document in `text`, or why Claude Code cannot use it.
+fn parse_settings(text: &str) -> Result<Value, Unreadable> {
+    let at = |cause: Cause, line: usize, column: usize, why: String| Unreadable {
+        cause,
+        why,
+        at: Some((line, column)),
+        line: quoted_line(text, line),
+    };
+    let value = serde_json::from_str::<Value>(text).map_err(|e| {
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let text = e.to_string();
+        let what = text.strip_suffix(&suffix).unwrap_or(&text);
+        at(
+            Cause::NotJson,
+            e.line(),
+            e.column(),
+            format!("it is not valid JSON: {what}"),
+        )
+    })?;
+    let Value::Object(settings) = &value else {
+        return Err(at(
+            Cause::WrongType,
+            1,
+            1,
+            "it is JSON but not an object".into(),
+        ));
+    };
+    for (key, expected) in TYPED_SETTINGS {
+        let Some(setting) = settings.get(*key) else {
+            continue;
+        };
+        let fits = match *expected {
+            "a string" => setting.is_string(),
+            "an object of strings" => setting
+                .as_object()
+                .is_some_and(|o| o.values().all(Value::is_string)),
+            _ => setting
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_string)),
+        };
+        if !fits {
+            let why = format!("\"{key}\" must be {expected}, not {setting}");
+            return Err(match key_position(text, key) {
+                Some((line, column)) => at(Cause::WrongType, line, column, why),
+                None => Unreadable {
+                    cause: Cause::WrongType,
+                    ..unreadable(why)
+                },
+            });
+        }
+    }
+    Ok(value)
+}
+
+/// Where `"key":` first appears in `text`, 1-based.
+fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let quoted = format!("\"{key}\"");
+    text.lines().enumerate().find_map(|(n, line)| {
+        let at = line.find(&quoted)?;
+        line[at + quoted.len()..]
+            .trim_start()
+            .starts_with(':')
+            .then(|| (n + 1, line[..at].chars().count() + 1))
+    })
+}
+
+/// Line `number` of `text`, trimmed and cut short, for a fix to quote; a value on a line
+/// that names a key, secret or token is left out.
+fn quoted_line(text: &str, number: usize) -> Option<String> {
+    let line = text.lines().nth(number.checked_sub(1)?)?.trim();
+    let upper = line.to_ascii_uppercase();
+    let secret = ["KEY", "SECRET", "TOKEN", "PASSWORD"]
+        .iter()
+        .any(|word| upper.contains(word));
+    let shown = match line.split_once(':') {
+        Some((name, _)) if secret => format!("{name}: …"),
+        None if secret => "(not shown: it may hold a secret)".to_string(),
+        _ => line.to_string(),
+    };
+    Some(match shown.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &shown[..cut]),
+        None => shown,
+    })
 }
 
 /// Where an effective value came from.
@@ -223,16 +370,28 @@ impl Setup {
         self.env.get(key).map(|(v, o)| (v.as_str(), o))
     }
 
-    /// Whether Claude Code reads the variable as set: an empty string counts before the
-    /// version that started ignoring it, and when the version is unknown.
+    /// Whether Claude Code reads the variable as set. An empty value is unset, except for
+    /// the variables whose empty value broke SigV4 until the version that fixed it (and
+    /// when the version is unknown).
     pub fn is_set(&self, key: &str) -> bool {
         match self.var(key) {
             None => false,
-            Some(("", _)) => self
-                .version
-                .is_none_or(|v| v < FACTS.empty_env_treated_as_unset_since),
+            Some(("", _)) => self.empty_counts(key),
             Some(_) => true,
         }
+    }
+
+    /// Whether this version takes `key`'s empty value for a value.
+    pub fn empty_counts(&self, key: &str) -> bool {
+        let rule = &FACTS.empty_value_ignored;
+        rule.variables.iter().any(|v| v == key) && self.version.is_none_or(|v| v < rule.since)
+    }
+
+    /// The settings files that exist but cannot be used.
+    pub fn unreadable_files(&self) -> impl Iterator<Item = (&SettingsFile, &Unreadable)> {
+        self.files
+            .iter()
+            .filter_map(|file| file.content.as_ref().err().map(|why| (file, why)))
     }
 
     /// Variables set to the empty string.
@@ -317,7 +476,7 @@ impl Setup {
             .or_else(|| {
                 profile_region.map(|r| (r.to_string(), "the AWS profile's region".to_string()))
             });
-        let reads_fallbacks = self.version.map(|v| v >= FACTS.region_fallback_since);
+        let reads_fallbacks = self.version.map(|v| v >= FACTS.region_fallback.since);
         match (fallback, reads_fallbacks) {
             (Some((region, source)), Some(true)) => RegionChoice {
                 region,
@@ -347,10 +506,199 @@ impl Setup {
         }
     }
 
-    /// The model Claude Code calls when none is pinned, for its version.
-    pub fn default_model(&self) -> &'static facts::DefaultModel {
-        FACTS.default_primary(self.version)
+    /// A variable's value, when it is set to something.
+    fn value(&self, key: &str) -> Option<&str> {
+        self.var(key).map(|(v, _)| v).filter(|v| !v.is_empty())
     }
+
+    /// Whether the main-loop model is pinned (`ANTHROPIC_MODEL` or the `model` setting).
+    pub fn primary_pinned(&self) -> bool {
+        self.value("ANTHROPIC_MODEL").is_some()
+            || matches!(self.setting("model"), Some((Value::String(m), _)) if !m.is_empty())
+    }
+
+    /// The geography prefix this version puts before a default model called from `region`.
+    pub fn default_prefix(&self, region: &str, rule: PrefixRule) -> PrefixChoice {
+        let facts = &FACTS.region_prefix;
+        let reads = |since| self.version.is_none_or(|v| v >= since);
+        let fixed = |prefix: &str, source: &str| PrefixChoice {
+            prefix: Some(prefix.to_string()),
+            source: source.to_string(),
+        };
+        match rule {
+            PrefixRule::Us => return fixed("us", "this version's default is a us. profile"),
+            PrefixRule::Global => {
+                return fixed("global", "this version's default is a global. profile");
+            }
+            PrefixRule::Region => {}
+        }
+        if reads(facts.variable_since)
+            && let Some((prefix, origin)) = self.var("ANTHROPIC_BEDROCK_REGION_PREFIX")
+            && PROFILE_PREFIXES.contains(&prefix)
+        {
+            return fixed(
+                prefix,
+                &format!("ANTHROPIC_BEDROCK_REGION_PREFIX from {origin}"),
+            );
+        }
+        if region.starts_with("us-gov-") {
+            return if reads(facts.govcloud_since) {
+                fixed(
+                    "us-gov",
+                    &format!(
+                        "the GovCloud region {region}; {}",
+                        facts.govcloud_source.as_str()
+                    ),
+                )
+            } else {
+                fixed(
+                    "global",
+                    &format!(
+                        "the GovCloud region {region}, for which versions before {} derive global ({})",
+                        facts.govcloud_since,
+                        facts.govcloud_source.as_str()
+                    ),
+                )
+            };
+        }
+        match home_geography(region) {
+            Some(geography) => fixed(geography, &format!("derived from the region {region}")),
+            None => PrefixChoice {
+                prefix: None,
+                source: format!(
+                    "{region} is in no geography this tool knows: judged on the region's own profile, else global"
+                ),
+            },
+        }
+    }
+
+    /// What Claude Code calls from `region` that no setting names: the version's default
+    /// model while the main loop is not pinned, and what background side-queries call while
+    /// no Haiku-class model is set.
+    pub fn default_targets(&self, region: &str) -> Vec<DefaultTarget> {
+        let mut targets = Vec::new();
+        let primary = FACTS.default_primary(self.version);
+        let opus_alias = matches!(
+            primary.model,
+            DefaultName::Generation(crate::domain::Family::Opus, _)
+        ) && self.value("ANTHROPIC_DEFAULT_OPUS_MODEL").is_some();
+        if !self.primary_pinned() && !opus_alias {
+            let prefix = self.default_prefix(region, primary.prefix);
+            targets.push(DefaultTarget {
+                request: default_request(&primary.model, prefix.prefix.clone()),
+                role: "its default model",
+                unconfirmed: primary.unconfirmed,
+                source: primary.source.as_str().to_string(),
+                prefix_source: prefix.source,
+            });
+        }
+        let haiku_set = self.value("ANTHROPIC_DEFAULT_HAIKU_MODEL").is_some()
+            || self.value("ANTHROPIC_SMALL_FAST_MODEL").is_some();
+        let mantle_only = self.uses_mantle() && !self.uses_bedrock();
+        let background = FACTS.default_background(self.version);
+        if let (Background::Model(model), false, false, false) = (
+            &background.calls,
+            haiku_set,
+            mantle_only,
+            self.primary_pinned() || self.value("ANTHROPIC_DEFAULT_SONNET_MODEL").is_some(),
+        ) {
+            let prefix =
+                self.default_prefix(region, background.prefix.unwrap_or(PrefixRule::Region));
+            let request = default_request(model, prefix.prefix.clone());
+            if !targets.iter().any(|t| t.request == request) {
+                targets.push(DefaultTarget {
+                    request,
+                    role: "background side-queries",
+                    unconfirmed: background.unconfirmed,
+                    source: background.source.as_str().to_string(),
+                    prefix_source: prefix.source,
+                });
+            }
+        }
+        targets
+    }
+
+    /// What background side-queries call when that is no model of their own, in words;
+    /// `None` when a Haiku-class model is set or they call a default target.
+    pub fn background_note(&self) -> Option<String> {
+        if self.value("ANTHROPIC_DEFAULT_HAIKU_MODEL").is_some()
+            || self.value("ANTHROPIC_SMALL_FAST_MODEL").is_some()
+        {
+            return None;
+        }
+        if self.uses_mantle() && !self.uses_bedrock() {
+            let rule = &FACTS.mantle_background_main_loop;
+            return Some(match self.version {
+                Some(v) if v < rule.since => format!(
+                    "what background side-queries call on Mantle before {} is not recorded",
+                    rule.since
+                ),
+                _ => format!(
+                    "background side-queries call the main-loop model ({})",
+                    rule.source.as_str()
+                ),
+            });
+        }
+        let background = FACTS.default_background(self.version);
+        match background.calls {
+            Background::Unknown => Some(format!(
+                "background side-queries call a Haiku-class default this tool cannot name for this version ({}); \
+                 set ANTHROPIC_DEFAULT_HAIKU_MODEL to know",
+                background.source.as_str()
+            )),
+            Background::MainLoop => Some(format!(
+                "background side-queries call the main-loop model ({})",
+                background.source.as_str()
+            )),
+            Background::Model(_) => None,
+        }
+    }
+}
+
+/// The geography prefix of a default model, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrefixChoice {
+    /// `None` where the region is in no geography this tool knows: the route is then the
+    /// region's own profile, else the global one.
+    pub prefix: Option<String>,
+    pub source: String,
+}
+
+/// A model Claude Code calls that no setting names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultTarget {
+    pub request: ModelRequest,
+    /// What calls it: "its default model", "background side-queries".
+    pub role: &'static str,
+    /// The reference does not confirm the model's Bedrock ID or prefix.
+    pub unconfirmed: bool,
+    /// Where the fact comes from.
+    pub source: String,
+    /// Why this prefix.
+    pub prefix_source: String,
+}
+
+fn default_request(model: &DefaultName, prefix: Option<String>) -> ModelRequest {
+    let name = match (model, prefix) {
+        (DefaultName::BaseId(base), Some(prefix)) => ModelName::Profile {
+            id: format!("{prefix}.{base}"),
+            base: base.clone(),
+        },
+        (DefaultName::BaseId(base), None) => match generation_of(base) {
+            Some((family, version)) => ModelName::Generation {
+                family,
+                version,
+                prefix: None,
+            },
+            None => ModelName::BaseId(base.clone()),
+        },
+        (DefaultName::Generation(family, version), prefix) => ModelName::Generation {
+            family: *family,
+            version: *version,
+            prefix,
+        },
+    };
+    name.into()
 }
 
 /// The variables whose empty value is worth saying: Claude Code's own, Anthropic's and AWS's.
@@ -445,18 +793,229 @@ mod tests {
         );
         let setup = Setup::discover(&BTreeMap::new(), &places, None);
         let error = setup.files[0].content.as_ref().unwrap_err();
-        assert!(error.starts_with("line 2, column"), "{error}");
+        assert_eq!(error.cause, Cause::NotJson);
+        assert_eq!(error.at.map(|(line, _)| line), Some(2));
+        assert!(error.to_string().starts_with("line 2, column"), "{error}");
+        assert_eq!(
+            error.line.as_deref(),
+            Some("\"env\": {\"CLAUDE_CODE_USE_BEDROCK\": \"1\",}")
+        );
         assert!(!setup.uses_bedrock());
+        assert_eq!(setup.unreadable_files().count(), 1);
     }
 
     #[test]
-    fn an_empty_value_counts_as_set_before_the_version_that_ignores_it() {
-        let shell = BTreeMap::from([("AWS_BEARER_TOKEN_BEDROCK".to_string(), String::new())]);
+    fn every_way_a_settings_file_cannot_be_used_is_kept_with_its_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let read = |path: &Path| SettingsFile::read(Level::User, path.to_path_buf()).unwrap();
+
+        let directory = root.join("dir.json");
+        std::fs::create_dir(&directory).unwrap();
+        let error = read(&directory).content.unwrap_err();
+        assert_eq!(error.cause, Cause::NotReadable);
+        assert!(error.why.contains("directory"), "{error}");
+
+        let dangling = root.join("dangling.json");
+        std::os::unix::fs::symlink(root.join("nowhere.json"), &dangling).unwrap();
+        let error = read(&dangling).content.unwrap_err();
+        assert!(error.why.contains("symbolic link to nothing"), "{error}");
+
+        let latin1 = root.join("latin1.json");
+        std::fs::write(&latin1, b"{\n  \"model\": \"caf\xe9\"\n}").unwrap();
+        let error = read(&latin1).content.unwrap_err();
+        assert!(error.why.contains("not UTF-8"), "{error}");
+        assert_eq!(error.at, Some((2, 16)));
+
+        let huge = root.join("huge.json");
+        let mut text = String::from("{\"x\": \"");
+        text.push_str(&"a".repeat(files::INPUT_LIMIT as usize));
+        text.push_str("\"}");
+        std::fs::write(&huge, text).unwrap();
+        assert!(read(&huge).content.unwrap_err().why.contains("larger than"));
+
+        let wrong = root.join("wrong.json");
+        std::fs::write(&wrong, "{\n  \"model\": \"x\",\n  \"env\": []\n}").unwrap();
+        let error = read(&wrong).content.unwrap_err();
+        assert_eq!(error.cause, Cause::WrongType);
+        assert!(
+            error.why.contains("\"env\" must be an object of strings"),
+            "{error}"
+        );
+        assert_eq!(error.at, Some((3, 3)));
+        assert_eq!(error.line.as_deref(), Some("\"env\": []"));
+
+        let secret = root.join("secret.json");
+        std::fs::write(
+            &secret,
+            "{\"env\": {\"AWS_SECRET_ACCESS_KEY\": \"wJalrXUtnFEMI/K7MDENG\", \"N\": 1}}",
+        )
+        .unwrap();
+        let error = read(&secret).content.unwrap_err();
+        assert!(
+            !error.line.unwrap().contains("wJalrXUtnFEMI"),
+            "a quoted line never shows a secret"
+        );
+
+        let device = read(Path::new("/dev/zero")).content.unwrap_err();
+        assert!(
+            device.why.contains("character device"),
+            "never read: {device}"
+        );
+
+        assert!(SettingsFile::read(Level::User, root.join("absent.json")).is_none());
+    }
+
+    #[test]
+    fn an_empty_value_counts_as_set_before_the_version_that_ignores_it_for_two_variables_only() {
+        let shell = BTreeMap::from([
+            ("AWS_BEARER_TOKEN_BEDROCK".to_string(), String::new()),
+            ("ANTHROPIC_API_KEY".to_string(), String::new()),
+        ]);
         let places = places(Path::new("/nonexistent"));
         let old = Setup::discover(&shell, &places, Some("2.1.96".parse().unwrap()));
         assert!(old.is_set("AWS_BEARER_TOKEN_BEDROCK"));
+        assert!(
+            !old.is_set("ANTHROPIC_API_KEY"),
+            "the rule covers only AWS_BEARER_TOKEN_BEDROCK and ANTHROPIC_BEDROCK_BASE_URL"
+        );
         let new = Setup::discover(&shell, &places, Some("2.1.97".parse().unwrap()));
         assert!(!new.is_set("AWS_BEARER_TOKEN_BEDROCK"));
-        assert_eq!(new.empty_vars().len(), 1);
+        assert_eq!(new.empty_vars().len(), 2);
+    }
+
+    fn at(version: &str, env: &[(&str, &str)]) -> Setup {
+        let shell = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let places = places(Path::new("/nonexistent"));
+        Setup::discover(&shell, &places, version.parse().ok())
+    }
+
+    fn targets(setup: &Setup, region: &str) -> Vec<String> {
+        setup
+            .default_targets(region)
+            .iter()
+            .map(|t| t.request.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_default_model_and_its_prefix_follow_the_version() {
+        let sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        assert_eq!(
+            targets(&at("2.1.100", &[]), "eu-west-1"),
+            [format!("global.{sonnet}")]
+        );
+        assert_eq!(
+            targets(&at("2.1.150", &[]), "eu-west-1"),
+            [format!("eu.{sonnet}")]
+        );
+        assert_eq!(
+            targets(&at("2.1.150", &[]), "ap-northeast-1"),
+            [format!("jp.{sonnet}")]
+        );
+        assert_eq!(
+            targets(&at("1.0.90", &[]), "eu-west-1")[0],
+            "us.anthropic.claude-sonnet-4-20250514-v1:0"
+        );
+        assert_eq!(
+            targets(&at("2.1.210", &[]), "us-east-1"),
+            [
+                "us.anthropic.claude-opus-4-8".to_string(),
+                format!("us.{sonnet}")
+            ],
+            "Opus 4.8 for the main loop, the default Sonnet for background side-queries"
+        );
+        assert!(at("2.1.210", &[]).default_targets("us-east-1")[0].unconfirmed);
+        assert_eq!(
+            targets(&at("2.1.230", &[]), "eu-west-1")[0],
+            "eu.anthropic.claude-opus-5"
+        );
+        let prefixed = at("2.1.230", &[("ANTHROPIC_BEDROCK_REGION_PREFIX", "global")]);
+        assert_eq!(
+            targets(&prefixed, "eu-west-1"),
+            [
+                "global.anthropic.claude-opus-5".to_string(),
+                format!("global.{sonnet}")
+            ]
+        );
+        let too_old = at("2.1.220", &[("ANTHROPIC_BEDROCK_REGION_PREFIX", "global")]);
+        assert_eq!(
+            targets(&too_old, "eu-west-1")[0],
+            "eu.anthropic.claude-opus-5",
+            "read from 2.1.224 only"
+        );
+        // A region in no known geography: the route picks the region's own profile.
+        assert_eq!(
+            at("2.1.230", &[]).default_targets("sa-east-1")[0]
+                .request
+                .name,
+            ModelName::Generation {
+                family: crate::domain::Family::Opus,
+                version: (5, 0),
+                prefix: None
+            }
+        );
+    }
+
+    #[test]
+    fn govcloud_derives_us_gov_from_the_version_that_fixed_it() {
+        let sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        assert_eq!(
+            targets(&at("2.1.173", &[]), "us-gov-west-1"),
+            [format!("global.{sonnet}")]
+        );
+        assert_eq!(
+            targets(&at("2.1.174", &[]), "us-gov-west-1"),
+            [format!("us-gov.{sonnet}")]
+        );
+        let choice = at("2.1.230", &[]).default_prefix("us-gov-east-1", PrefixRule::Region);
+        assert_eq!(choice.prefix.as_deref(), Some("us-gov"));
+    }
+
+    #[test]
+    fn pinned_tiers_replace_the_defaults_they_cover() {
+        let pinned = at(
+            "2.1.230",
+            &[("ANTHROPIC_MODEL", "us.anthropic.claude-sonnet-4-6")],
+        );
+        assert!(
+            targets(&pinned, "us-east-1").is_empty(),
+            "background falls back to the main loop"
+        );
+        let haiku = at(
+            "2.1.230",
+            &[(
+                "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+                "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            )],
+        );
+        assert_eq!(targets(&haiku, "us-east-1"), ["us.anthropic.claude-opus-5"]);
+        let opus = at(
+            "2.1.230",
+            &[(
+                "ANTHROPIC_DEFAULT_OPUS_MODEL",
+                "us.anthropic.claude-opus-4-6-v1",
+            )],
+        );
+        assert_eq!(
+            targets(&opus, "us-east-1"),
+            ["us.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+            "the Opus alias names the main-loop model"
+        );
+        assert!(
+            at("2.1.100", &[])
+                .background_note()
+                .unwrap()
+                .contains("Haiku-class default")
+        );
+        assert!(
+            at("2.1.150", &[])
+                .background_note()
+                .unwrap()
+                .contains("main-loop model")
+        );
     }
 }

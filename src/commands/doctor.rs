@@ -39,8 +39,9 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let clock = Instant::now();
 
     let setup = claude_code_setup(args).await;
+    let in_use = |setup: &Setup| args.claude_code || setup.uses_bedrock() || setup.uses_mantle();
     let (profile, overrides) = match (&setup, &global.profile) {
-        (Some(setup), None) => claude_code_signing(setup),
+        (Some(setup), None) if in_use(setup) => claude_code_signing(setup),
         _ => (None, EnvOverrides::default()),
     };
     let session = session_with(global, profile, overrides).await;
@@ -49,7 +50,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         None => None,
     };
     let (mut scope, options) = doctor_inputs(global, args, requested, &session).await?;
-    if let Some(claude) = &claude {
+    if let Some(claude) = claude.as_ref().filter(|c| c.applies()) {
         claude_code_scope(&mut scope, claude, args, global)?;
     }
     let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
@@ -395,7 +396,10 @@ async fn claude_code_setup(args: &DoctorArgs) -> Option<Setup> {
         tokio::task::spawn_blocking(move || Setup::discover(&shell, &Places::here(&shell), None))
             .await
             .ok()?;
-    if !(args.claude_code || setup.uses_bedrock() || setup.uses_mantle()) {
+    // A file that cannot be read may be the very one that enables Bedrock: claude-code.config
+    // must say so even when nothing else asks for it.
+    let unreadable = setup.unreadable_files().next().is_some();
+    if !(args.claude_code || setup.uses_bedrock() || setup.uses_mantle() || unreadable) {
         return None;
     }
     setup.version = installed_version(Duration::from_secs(3)).await;
@@ -458,14 +462,19 @@ fn claude_code_scope(
         scope.regions = vec![region];
     }
     if args.models.is_empty() {
-        let pinned = claude.setup.pinned_models();
-        let values: Vec<String> = if pinned.is_empty() {
-            vec![claude.setup.default_model().model.clone()]
-        } else {
-            pinned.into_iter().map(|m| m.value).collect()
-        };
         // A value that is not a model ID is claude-code.config's finding, not a target.
-        scope.models = values.iter().filter_map(|v| v.parse().ok()).collect();
+        let mut models: Vec<ModelRequest> = claude
+            .setup
+            .pinned_models()
+            .iter()
+            .filter_map(|m| m.value.parse().ok())
+            .collect();
+        for default in claude.setup.default_targets(&claude.region.region) {
+            if !models.contains(&default.request) {
+                models.push(default.request);
+            }
+        }
+        scope.models = models;
     }
     Ok(())
 }
@@ -476,7 +485,7 @@ fn claude_code_scope(
 /// Which models leave Bedrock's checks follows Claude Code's routing: all of them with only
 /// Mantle on, else those in Mantle form.
 fn mantle_input(args: &DoctorArgs, claude: Option<&ClaudeCodeInput>) -> Option<MantleInput> {
-    let claude = claude.filter(|c| c.setup.uses_mantle());
+    let claude = claude.filter(|c| c.applies() && c.setup.uses_mantle());
     if !args.mantle && claude.is_none() {
         return None;
     }
@@ -496,11 +505,21 @@ fn mantle_input(args: &DoctorArgs, claude: Option<&ClaudeCodeInput>) -> Option<M
     } else if let Some(claude) = claude {
         let pinned = claude.setup.pinned_models();
         if pinned.is_empty() && input.mantle_only {
-            let default = &claude.setup.default_model().model;
-            vec![MantleTarget {
-                id: mantle_id(default).unwrap_or_else(|| default.clone()),
-                named_by: "Claude Code's default model (none is pinned)".into(),
-            }]
+            claude
+                .setup
+                .default_targets(&claude.region.region)
+                .into_iter()
+                .map(|default| {
+                    let id = default.request.to_string();
+                    MantleTarget {
+                        id: mantle_id(&id).unwrap_or(id),
+                        named_by: format!(
+                            "Claude Code's default ({}; none is pinned)",
+                            default.role
+                        ),
+                    }
+                })
+                .collect()
         } else {
             pinned
                 .into_iter()

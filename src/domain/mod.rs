@@ -21,5 +21,5 @@ pub use iam::{
     PolicyHolder, PolicyVersion, RoleInfo, ServiceCredential, SimulatedDecision,
 };
 pub use models::{Family, ModelName, ModelRequest};
-pub use region::{BEDROCK_REGIONS, Region, RegionSource};
+pub use region::{BEDROCK_REGIONS, Region, RegionSource, home_geography, in_geography};
 pub use time::format_time;

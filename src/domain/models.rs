@@ -88,6 +88,14 @@ pub enum ModelName {
     Profile { id: String, base: String },
     /// `arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>`
     ApplicationProfile(String),
+    /// One generation of a family (Opus 4.8), found in the live catalog, called through the
+    /// `prefix` geography's profile when one is named: a model whose Bedrock ID is not known
+    /// exactly, as Claude Code's newer defaults are. Never parsed from a flag.
+    Generation {
+        family: Family,
+        version: (u32, u32),
+        prefix: Option<String>,
+    },
 }
 
 impl ModelName {
@@ -107,6 +115,20 @@ impl fmt::Display for ModelName {
             ModelName::Family(family) => f.write_str(family.as_str()),
             ModelName::BaseId(id) | ModelName::ApplicationProfile(id) => f.write_str(id),
             ModelName::Profile { id, .. } => f.write_str(id),
+            ModelName::Generation {
+                family,
+                version: (major, minor),
+                prefix,
+            } => {
+                if let Some(prefix) = prefix {
+                    write!(f, "{prefix}.")?;
+                }
+                write!(f, "anthropic.claude-{}-{major}", family.as_str())?;
+                if *minor > 0 {
+                    write!(f, "-{minor}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -204,12 +226,41 @@ fn family_version(model_id: &str, family: Family) -> Option<(u32, u32, u32)> {
 
 /// The newest ACTIVE Anthropic model of `family` in `catalog`.
 pub fn newest(catalog: &[FoundationModel], family: Family) -> Option<&FoundationModel> {
+    newest_where(catalog, family, |_| true)
+}
+
+/// The newest ACTIVE Anthropic model of one generation of `family` (`(4, 8)`: Opus 4.8).
+pub fn newest_of_generation(
+    catalog: &[FoundationModel],
+    family: Family,
+    version: (u32, u32),
+) -> Option<&FoundationModel> {
+    newest_where(catalog, family, |(major, minor, _)| {
+        (major, minor) == version
+    })
+}
+
+fn newest_where(
+    catalog: &[FoundationModel],
+    family: Family,
+    keep: impl Fn((u32, u32, u32)) -> bool,
+) -> Option<&FoundationModel> {
     catalog
         .iter()
         .filter(|m| m.lifecycle.status == "ACTIVE" && m.provider.as_deref() == Some("Anthropic"))
         .filter_map(|m| family_version(&m.id, family).map(|v| (v, m)))
+        .filter(|(version, _)| keep(*version))
         .max_by_key(|(version, _)| *version)
         .map(|(_, model)| model)
+}
+
+/// The family and generation (`(4, 5)`) of a Claude base model ID.
+pub fn generation_of(model_id: &str) -> Option<(Family, (u32, u32))> {
+    [Family::Sonnet, Family::Opus, Family::Haiku]
+        .into_iter()
+        .find_map(|family| {
+            family_version(model_id, family).map(|(major, minor, _)| (family, (major, minor)))
+        })
 }
 
 /// The family a Claude model ID belongs to.
@@ -353,6 +404,14 @@ mod tests {
             "anthropic.claude-haiku-4-5-20251001-v1:0"
         );
         assert!(newest(&catalog, Family::Opus).is_none());
+        assert_eq!(
+            newest_of_generation(&catalog, Family::Sonnet, (4, 5))
+                .unwrap()
+                .id,
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "a newer generation is not the one asked for"
+        );
+        assert!(newest_of_generation(&catalog, Family::Sonnet, (4, 7)).is_none());
         assert_eq!(
             family_version("anthropic.claude-opus-5", Family::Opus),
             Some((5, 0, 0))

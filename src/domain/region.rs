@@ -75,6 +75,27 @@ impl RegionSource {
     }
 }
 
+/// Whether `region` is inside `geography`, as a cross-region profile of it may route.
+pub fn in_geography(geography: &str, region: &str) -> bool {
+    match geography {
+        "us" => region.starts_with("us-") && !region.starts_with("us-gov-"),
+        "us-gov" => region.starts_with("us-gov-"),
+        "eu" => region.starts_with("eu-"),
+        "apac" => region.starts_with("ap-"),
+        "jp" => matches!(region, "ap-northeast-1" | "ap-northeast-3"),
+        "au" => matches!(region, "ap-southeast-2" | "ap-southeast-4"),
+        _ => false,
+    }
+}
+
+/// The geography whose profiles a client in `region` calls by default: the narrowest one the
+/// region is in (`jp` before `apac`). `None` where no geography holds the region.
+pub fn home_geography(region: &str) -> Option<&'static str> {
+    ["us-gov", "us", "eu", "jp", "au", "apac"]
+        .into_iter()
+        .find(|geography| in_geography(geography, region))
+}
+
 /// Regions with a Bedrock endpoint, from AWS's endpoint list (docs.aws.amazon.com/general/
 /// latest/gr/bedrock.html) as of 2026-11. `region.config` warns (not fails) on a region missing
 /// here, since Bedrock launches in new regions faster than this list is updated; `audit
@@ -129,6 +150,17 @@ mod tests {
         ] {
             assert!(name.parse::<Region>().is_ok(), "{name}");
         }
+    }
+
+    #[test]
+    fn a_region_calls_the_narrowest_geography_it_is_in() {
+        assert_eq!(home_geography("eu-west-1"), Some("eu"));
+        assert_eq!(home_geography("us-east-2"), Some("us"));
+        assert_eq!(home_geography("us-gov-west-1"), Some("us-gov"));
+        assert_eq!(home_geography("ap-northeast-1"), Some("jp"));
+        assert_eq!(home_geography("ap-southeast-2"), Some("au"));
+        assert_eq!(home_geography("ap-south-1"), Some("apac"));
+        assert_eq!(home_geography("sa-east-1"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::support::front::{Fixture, Rule};
 use crate::support::{Emulator, simulation_denying};
 use crate::{Run, findings};
 
@@ -364,6 +365,295 @@ fn keys_in_claude_codes_settings_outrank_the_shells() {
     assert_eq!(
         report["target"]["principal"],
         "arn:aws:iam::123456789012:user/team/dev"
+    );
+}
+
+const SONNET_4_5: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+/// The account's catalog and us-east-1's profiles with Opus 4.8 and Opus 5 added (the shared
+/// fixtures predate them), each with a `us.` and a `global.` profile: what lets a test tell
+/// the default of 2.1.207 from that of 2.1.219.
+fn with_newer_opus(machine: &Machine) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bedrock");
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(name)).unwrap()).unwrap()
+    };
+    let mut models = read("ListFoundationModels.json");
+    let mut profiles: Vec<Value> = [
+        "ListInferenceProfiles.us.json",
+        "ListInferenceProfiles.us.page-2.json",
+    ]
+    .iter()
+    .flat_map(|page| {
+        read(page)["inferenceProfileSummaries"]
+            .as_array()
+            .unwrap()
+            .clone()
+    })
+    .collect();
+    let model_template = models["modelSummaries"][0].clone();
+    let profile_template = profiles[0].clone();
+    for (id, name) in [
+        ("anthropic.claude-opus-4-8", "Claude Opus 4.8"),
+        ("anthropic.claude-opus-5", "Claude Opus 5"),
+    ] {
+        let mut model = model_template.clone();
+        model["modelId"] = id.into();
+        model["modelName"] = name.into();
+        model["modelArn"] = format!("arn:aws:bedrock:{{{{region}}}}::foundation-model/{id}").into();
+        models["modelSummaries"].as_array_mut().unwrap().push(model);
+        for prefix in ["us", "global"] {
+            let mut profile = profile_template.clone();
+            profile["inferenceProfileId"] = format!("{prefix}.{id}").into();
+            profile["inferenceProfileName"] = format!("{prefix} {name}").into();
+            profile["inferenceProfileArn"] = format!(
+                "arn:aws:bedrock:{{{{region}}}}:123456789012:inference-profile/{prefix}.{id}"
+            )
+            .into();
+            profile["models"] =
+                json!([{"modelArn": format!("arn:aws:bedrock:us-east-1::foundation-model/{id}")}]);
+            profiles.push(profile);
+        }
+    }
+    let answer = |body: Value| {
+        Rule::Fixture(Fixture {
+            status: 200,
+            content_type: "application/json".into(),
+            headers: Vec::new(),
+            body: serde_json::to_vec(&body).unwrap().into(),
+        })
+    };
+    machine
+        .emulator
+        .on("bedrock:ListFoundationModels", answer(models))
+        .on(
+            "bedrock:ListInferenceProfiles",
+            answer(json!({"inferenceProfileSummaries": profiles})),
+        );
+}
+
+/// doctor for an unpinned Claude Code of `version`, with `env` over the settings.
+fn unpinned(machine: &Machine, version: &str, env: &[(&str, &str)]) -> Value {
+    machine
+        .claude(version)
+        .user_settings(json!({"env": {"CLAUDE_CODE_USE_BEDROCK": "1"}}));
+    let (run, report) = machine.doctor_with(&[], |cmd| {
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+    });
+    assert!(
+        report["findings"].as_array().is_some_and(|f| !f.is_empty()),
+        "{}",
+        run.stderr
+    );
+    report
+}
+
+#[test]
+fn an_unpinned_claude_code_is_judged_on_the_model_and_prefix_its_version_calls() {
+    let machine = Machine::new();
+    // Before 2.1.128 the default resolved to global.; before 2.1.141 background side-queries
+    // called a Haiku-class default the facts cannot name, so it is said, not targeted.
+    let report = unpinned(&machine, "2.1.100", &[]);
+    assert_eq!(
+        report["target"]["models"],
+        json!([format!("global.{SONNET_4_5}")])
+    );
+    let unpinned_finding = finding(&report, "unpinned-model");
+    assert_eq!(unpinned_finding["status"], "warn");
+    let message = unpinned_finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("CHANGELOG 2.0.8"),
+        "the source is named: {message}"
+    );
+    assert!(message.contains("Haiku-class default"), "{message}");
+
+    // From 2.1.128 the region's own prefix: eu. from eu-west-1 (this was judged on us. before).
+    let report = unpinned(&machine, "2.1.150", &[("AWS_REGION", "eu-west-1")]);
+    assert_eq!(report["target"]["regions"], json!(["eu-west-1"]));
+    assert_eq!(
+        report["target"]["models"],
+        json!([format!("eu.{SONNET_4_5}")])
+    );
+    let routes = findings(&report, "profiles.resolve");
+    assert!(
+        routes.iter().all(|f| f["status"] == "pass"),
+        "eu-west-1 offers the eu. profile: {routes:?}"
+    );
+}
+
+#[test]
+fn from_2_1_207_the_default_is_the_versions_opus_and_background_calls_the_default_sonnet() {
+    let machine = Machine::new();
+    with_newer_opus(&machine);
+    let report = unpinned(&machine, "2.1.210", &[]);
+    assert_eq!(
+        report["target"]["models"],
+        json!(["us.anthropic.claude-opus-4-8", format!("us.{SONNET_4_5}")]),
+        "Opus 4.8, not the newer Opus 5 the catalog also has"
+    );
+    let message = finding(&report, "unpinned-model")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("UNCONFIRMED"), "{message}");
+    assert!(message.contains("background side-queries"), "{message}");
+
+    let report = unpinned(&machine, "2.1.230", &[]);
+    assert_eq!(
+        report["target"]["models"],
+        json!(["us.anthropic.claude-opus-5", format!("us.{SONNET_4_5}")])
+    );
+
+    let report = unpinned(
+        &machine,
+        "2.1.230",
+        &[("ANTHROPIC_BEDROCK_REGION_PREFIX", "global")],
+    );
+    assert_eq!(
+        report["target"]["models"],
+        json!([
+            "global.anthropic.claude-opus-5",
+            format!("global.{SONNET_4_5}")
+        ]),
+        "ANTHROPIC_BEDROCK_REGION_PREFIX wins over the region's prefix"
+    );
+    assert!(
+        finding(&report, "unpinned-model")["message"]
+            .as_str()
+            .unwrap()
+            .contains("ANTHROPIC_BEDROCK_REGION_PREFIX from the shell environment")
+    );
+}
+
+#[test]
+fn a_settings_file_that_cannot_be_used_fails_without_the_flag_and_names_the_file() {
+    let machine = Machine::new();
+    // Nothing else enables Claude Code: the broken files may be where Bedrock is enabled.
+    let not_json = machine.project_file(
+        "settings.json",
+        "{\n  \"env\": {\n    \"CLAUDE_CODE_USE_BEDROCK\": \"1\",\n  }\n}\n",
+    );
+    let dangling = machine.project.path().join(".claude/settings.local.json");
+    std::os::unix::fs::symlink(machine.project.path().join("gone.json"), &dangling).unwrap();
+    let directory = machine.emulator.home().join(".claude/settings.json");
+    std::fs::create_dir_all(&directory).unwrap();
+    let (run, report) = machine.doctor(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut kinds = codes(&report);
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "settings-not-json",
+            "settings-unreadable",
+            "settings-unreadable"
+        ],
+        "only the files are judged while nothing enables Claude Code"
+    );
+    let parse = finding(&report, "settings-not-json");
+    assert_eq!(parse["status"], "fail");
+    assert_eq!(parse["resource"], not_json.display().to_string());
+    assert_eq!(
+        (&parse["evidence"]["line"], &parse["evidence"]["column"]),
+        (&json!(4), &json!(3))
+    );
+    assert!(
+        parse["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("Fix line 4, column 3")
+            && parse["remediation"].as_str().unwrap().contains("`}`"),
+        "the fix quotes the line: {parse}"
+    );
+    let unreadable = findings(&report, "claude-code.config");
+    let about = |path: &Path| {
+        unreadable
+            .iter()
+            .find(|f| f["resource"] == path.display().to_string())
+            .unwrap_or_else(|| panic!("{} is named: {unreadable:?}", path.display()))
+    };
+    assert!(
+        about(&dangling)["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link to nothing")
+    );
+    assert!(
+        about(&directory)["message"]
+            .as_str()
+            .unwrap()
+            .contains("is a directory")
+    );
+
+    // Not UTF-8, and a setting of the wrong type.
+    std::fs::remove_file(&dangling).unwrap();
+    std::fs::remove_dir(&directory).unwrap();
+    std::fs::write(&not_json, b"{\"model\": \"caf\xe9\"}").unwrap();
+    write(&directory, r#"{"env": []}"#);
+    let (run, report) = machine.doctor(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let encoding = finding(&report, "settings-unreadable");
+    assert_eq!(encoding["resource"], not_json.display().to_string());
+    assert!(
+        encoding["message"].as_str().unwrap().contains("not UTF-8"),
+        "{encoding}"
+    );
+    let typed = finding(&report, "settings-wrong-type");
+    assert_eq!(typed["status"], "fail");
+    assert_eq!(typed["resource"], directory.display().to_string());
+    assert!(
+        typed["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"env\" must be an object of strings"),
+        "{typed}"
+    );
+    assert!(
+        typed["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("`{\"env\": []}`"),
+        "{typed}"
+    );
+}
+
+#[test]
+fn the_changelog_script_lists_what_came_after_the_reviewed_version_and_may_change_a_fact() {
+    let dir = tempfile::tempdir().unwrap();
+    let changelog = dir.path().join("CHANGELOG.md");
+    // The facts were reviewed through 2.1.240: only later entries that touch Bedrock, Mantle,
+    // AWS or a model are listed.
+    write(
+        &changelog,
+        "# Changelog\n\n## 2.1.242\n\n- Fixed Bedrock requests to Opus 5 from us-gov regions\n- Improved /help\n\n\
+         ## 2.1.241\n\n- Added a Mantle setting for gateways\n  that rewrite paths\n\n## 2.1.240\n\n- Bedrock: reviewed already\n",
+    );
+    // The emulator's Python: the machine that runs these tests has it.
+    let python = crate::support::moto_server_path().with_file_name("python3");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/claude-code-changelog.py");
+    let output = std::process::Command::new(python)
+        .arg(&script)
+        .arg(&changelog)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    let listed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("CHANGELOG "))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "CHANGELOG 2.1.241: Added a Mantle setting for gateways that rewrite paths",
+            "CHANGELOG 2.1.242: Fixed Bedrock requests to Opus 5 from us-gov regions",
+        ]
+    );
+    assert!(
+        stdout.contains("set its reviewed_through to 2.1.242"),
+        "{stdout}"
     );
 }
 

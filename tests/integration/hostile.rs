@@ -160,7 +160,8 @@ proptest! {
         let _ = (setup.uses_bedrock(), setup.uses_mantle(), setup.empty_vars().len());
         let _ = setup.pinned_models();
         let _ = setup.region(Some("us-east-1"));
-        let _ = setup.default_model();
+        let _ = setup.default_targets(&setup.region(None).region);
+        let _ = (setup.background_note(), setup.unreadable_files().count());
     }
 
     #[test]
