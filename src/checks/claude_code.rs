@@ -62,6 +62,8 @@ check! {
             UNREADABLE_SETTINGS = "settings-unreadable",
             WRONG_TYPE_SETTINGS = "settings-wrong-type",
             MANTLE_VERSION = "mantle-needs-newer-claude-code",
+            UNCLEAR_SWITCH = "switch-value-unclear",
+            REGION_INVALID = "region-invalid",
         },
     }
 }
@@ -260,11 +262,39 @@ pub fn judge(input: &ClaudeCodeInput, credentials: Option<&CredentialsFact>) -> 
 
 /// A failing finding for each settings file that exists but cannot be used: Claude Code
 /// skips it, or refuses to start, and what it sets (perhaps Bedrock itself) is lost.
+/// What is wrong in the settings themselves, judged whether or not Claude Code is set up for
+/// Bedrock: a file it cannot use, a switch it reads as off though it was set to something.
 fn settings_findings(setup: &Setup) -> Vec<Finding> {
-    setup
+    let files = setup
         .unreadable_files()
-        .map(|(file, why)| unusable_file(file, why))
-        .collect()
+        .map(|(file, why)| unusable_file(file, why));
+    let switches = setup.unclear_switches().into_iter().map(|(key, value, origin)| {
+        let shown = serde_json::Value::from(value);
+        fail(
+            kind::UNCLEAR_SWITCH,
+            "A Claude Code switch has a value it reads as off",
+            format!(
+                "{key} is {shown} (from {origin}): Claude Code turns a switch on only for 1, true, yes or on, so \
+                 {key} is off"
+            ),
+            format!(
+                "Set {} in the env block of {}, or remove it to leave it off",
+                serde_json::json!({ key: "1" }),
+                origin_file(origin)
+            ),
+        )
+        .evidence("variable", key)
+        .evidence("fact_source", crate::claude_code::SWITCH_SOURCE)
+    });
+    files.chain(switches).collect()
+}
+
+/// The settings file a fix should name for a value from `origin`.
+fn origin_file(origin: &Origin) -> String {
+    match origin {
+        Origin::File(_, path) => path.display().to_string(),
+        Origin::Shell => "~/.claude/settings.json (or your shell profile)".into(),
+    }
 }
 
 fn unusable_file(file: &SettingsFile, why: &Unreadable) -> Finding {
@@ -356,6 +386,24 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
                 region.region
             ),
         ));
+    }
+    if let Err(why) = region.region.parse::<crate::domain::Region>() {
+        findings.push(fail(
+            kind::REGION_INVALID,
+            "Claude Code's region is not an AWS region",
+            format!(
+                "Claude Code calls the region {} ({}), which is not an AWS region ({why}): every call it makes fails. \
+                 This run judged the other regions it was given instead",
+                serde_json::Value::from(region.region.as_str()),
+                region.source
+            ),
+            format!(
+                "Set {} (a region that offers Bedrock) where AWS_REGION is set: {}",
+                serde_json::json!({"AWS_REGION": "us-east-1"}),
+                region.source
+            ),
+        ));
+        return findings;
     }
     findings.push(
         Finding::pass(

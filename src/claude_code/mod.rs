@@ -230,6 +230,24 @@ impl fmt::Display for Origin {
     }
 }
 
+/// What Claude Code's `isEnvTruthy` takes for on. Its source as mirrored publicly, not its
+/// CHANGELOG or documentation (which only ever write `1`): findings built on it say so.
+pub const SWITCH_ON: &[&str] = &["1", "true", "yes", "on"];
+/// Values that plainly mean off; any other value is also off, but unclear.
+const SWITCH_OFF: &[&str] = &["0", "false", "no", "off"];
+/// Where `SWITCH_ON` comes from, for the findings that rest on it.
+pub const SWITCH_SOURCE: &str = "Claude Code's isEnvTruthy (its source as mirrored publicly; neither the \
+     CHANGELOG nor the docs state it): unconfirmed";
+/// The on/off variables of Claude Code on Bedrock.
+const SWITCHES: &[&str] = &[
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_MANTLE",
+    "CLAUDE_CODE_SKIP_BEDROCK_AUTH",
+    "CLAUDE_CODE_SKIP_MANTLE_AUTH",
+    "DISABLE_PROMPT_CACHING",
+    "ENABLE_PROMPT_CACHING_1H",
+];
+
 /// Where Claude Code looks for its settings on this machine.
 #[derive(Clone, Debug)]
 pub struct Places {
@@ -403,10 +421,27 @@ impl Setup {
             .collect()
     }
 
+    /// Whether a switch is on as Claude Code reads it: its `isEnvTruthy` takes only `1`,
+    /// `true`, `yes` and `on` (any case, trimmed) for on, and anything else for off.
     fn flag(&self, key: &str) -> bool {
-        self.var(key).is_some_and(|(v, _)| {
-            !v.is_empty() && !v.eq_ignore_ascii_case("0") && !v.eq_ignore_ascii_case("false")
-        })
+        self.var(key)
+            .is_some_and(|(v, _)| SWITCH_ON.contains(&v.trim().to_ascii_lowercase().as_str()))
+    }
+
+    /// Switches set to a value that is neither on nor plainly off (`enabled`, `Y`): Claude
+    /// Code reads them as off, which is rarely what whoever wrote them meant.
+    pub fn unclear_switches(&self) -> Vec<(&'static str, &str, &Origin)> {
+        SWITCHES
+            .iter()
+            .filter_map(|key| {
+                let (value, origin) = self.var(key)?;
+                let word = value.trim().to_ascii_lowercase();
+                (!word.is_empty()
+                    && !SWITCH_ON.contains(&word.as_str())
+                    && !SWITCH_OFF.contains(&word.as_str()))
+                .then_some((*key, value, origin))
+            })
+            .collect()
     }
 
     pub fn uses_bedrock(&self) -> bool {

@@ -399,7 +399,8 @@ async fn claude_code_setup(args: &DoctorArgs) -> Option<Setup> {
     // A file that cannot be read may be the very one that enables Bedrock: claude-code.config
     // must say so even when nothing else asks for it.
     let unreadable = setup.unreadable_files().next().is_some();
-    if !(args.claude_code || setup.uses_bedrock() || setup.uses_mantle() || unreadable) {
+    let unclear = !setup.unclear_switches().is_empty();
+    if !(args.claude_code || setup.uses_bedrock() || setup.uses_mantle() || unreadable || unclear) {
         return None;
     }
     setup.version = installed_version(Duration::from_secs(3)).await;
@@ -455,10 +456,11 @@ fn claude_code_scope(
     args: &DoctorArgs,
     global: &GlobalArgs,
 ) -> Result<(), CommandError> {
-    if global.regions.is_empty() {
-        let region = claude.region.region.parse::<Region>().map_err(|why| {
-            CommandError::Usage(format!("Claude Code's region is invalid: {why}"))
-        })?;
+    // A region that is not one is claude-code.config's failure: the run goes on with the
+    // regions it already has.
+    if global.regions.is_empty()
+        && let Ok(region) = claude.region.region.parse::<Region>()
+    {
         scope.regions = vec![region];
     }
     if args.models.is_empty() {

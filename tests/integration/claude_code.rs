@@ -683,3 +683,61 @@ fn with_aws_profile_set_claude_code_signs_with_the_profile_not_the_environments_
     assert_eq!(credentials["evidence"]["env_keys_ignored"], true);
     assert_eq!(credentials["evidence"]["profile_rule"], "claude-code");
 }
+
+#[test]
+fn a_bad_region_or_switch_in_settings_is_a_finding_and_the_report_is_written() {
+    let machine = Machine::new();
+    let settings = machine.emulator.home().join(".claude/settings.json");
+    machine.user_settings(json!({"env": {
+        "CLAUDE_CODE_USE_BEDROCK": "1",
+        "AWS_REGION": "eu-middle-99 now"
+    }}));
+    let (run, report) = machine.doctor(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let findings = report["findings"].as_array().unwrap();
+    let region = findings
+        .iter()
+        .find(|f| f["code"] == "claude-code.config/region-invalid")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(region["status"], "fail");
+    let message = region["message"].as_str().unwrap();
+    assert!(
+        message.contains("eu-middle-99 now") && message.contains(&settings.display().to_string()),
+        "{message}"
+    );
+    // The rest was judged in the region the run had.
+    assert_eq!(report["target"]["regions"], json!(["us-east-1"]));
+
+    // A switch Claude Code reads as off, though set: named even without --claude-code.
+    machine.user_settings(
+        json!({"env": {"CLAUDE_CODE_USE_BEDROCK": "enabled", "AWS_REGION": "us-east-1"}}),
+    );
+    let (run, report) = machine.doctor(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let switch = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "claude-code.config/switch-value-unclear")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(switch["status"], "fail");
+    assert!(
+        switch["message"]
+            .as_str()
+            .unwrap()
+            .contains("CLAUDE_CODE_USE_BEDROCK is \"enabled\""),
+        "{switch:#}"
+    );
+    assert!(
+        switch["remediation"]
+            .as_str()
+            .unwrap()
+            .contains(&settings.display().to_string())
+    );
+    assert!(
+        switch["evidence"]["fact_source"]
+            .as_str()
+            .unwrap()
+            .contains("unconfirmed")
+    );
+}
