@@ -17,6 +17,7 @@ use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
 };
 use crate::iam::Decision;
+use crate::shell::sh;
 
 // After identity.caller: to simulate the Marketplace subscription for the caller, if known.
 check! {
@@ -173,7 +174,17 @@ fn judge(
         });
     }
     let admin_agreement = format!(
-        "or an administrator accepts the agreement once: bedrock-preflight setup model-access --model {id} --region {region} --yes"
+        "or an administrator accepts the agreement once: {}",
+        sh![
+            "bedrock-preflight",
+            "setup",
+            "model-access",
+            "--model",
+            id,
+            "--region",
+            region,
+            "--yes"
+        ]
     );
     match a.agreement.as_str() {
         "AVAILABLE" => {}

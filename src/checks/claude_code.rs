@@ -11,6 +11,7 @@ use crate::claude_code::{
 use crate::domain::ModelRequest;
 use crate::domain::models::PROFILE_PREFIXES;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::shell::sh;
 
 check! {
     ClaudeCodeConfig = "claude-code.config" {
@@ -278,8 +279,7 @@ fn settings_findings(setup: &Setup) -> Vec<Finding> {
                  {key} is off"
             ),
             format!(
-                "Set {} in the env block of {}, or remove it to leave it off",
-                serde_json::json!({ key: "1" }),
+                "Set \"{key}\": \"1\" in the env block of {}, or remove it to leave it off",
                 origin_file(origin)
             ),
         )
@@ -355,7 +355,8 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
             FACTS.region_fallback.since
         );
         let fix = format!(
-            "Add \"AWS_REGION\": \"{set}\" to the env block of ~/.claude/settings.json, or run claude update"
+            "Add \"AWS_REGION\": {} to the env block of ~/.claude/settings.json, or run claude update",
+            serde_json::Value::from(set.as_str())
         );
         let finding = if set == "us-east-1" {
             warn(
@@ -382,8 +383,8 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
                 FACTS.region_fallback.since, region.region, region.source
             ),
             format!(
-                "Add \"AWS_REGION\": \"{}\" to the env block of ~/.claude/settings.json",
-                region.region
+                "Add \"AWS_REGION\": {} to the env block of ~/.claude/settings.json",
+                serde_json::Value::from(region.region.as_str())
             ),
         ));
     }
@@ -398,8 +399,8 @@ fn region_findings(region: &RegionChoice, version: &str) -> Vec<Finding> {
                 region.source
             ),
             format!(
-                "Set {} (a region that offers Bedrock) where AWS_REGION is set: {}",
-                serde_json::json!({"AWS_REGION": "us-east-1"}),
+                "Set \"AWS_REGION\": \"us-east-1\" (or another region that offers Bedrock) where AWS_REGION is \
+                 set: {}",
                 region.source
             ),
         ));
@@ -853,15 +854,19 @@ fn auth_findings(
                     .to_string(),
             ),
             _ => {
+                // Claude Code runs awsAuthRefresh in a shell: the profile is one quoted word
+                // there, and the whole is a JSON string in the snippet.
                 let login = if source == CredentialSource::Login {
-                    format!("aws login --profile {profile}")
+                    sh!["aws", "login", "--profile", profile]
                 } else {
-                    format!("aws sso login --profile {profile}")
+                    sh!["aws", "sso", "login", "--profile", profile]
                 };
                 (
                     format!("{} credentials", source.as_str()),
                     format!(
-                        "Add \"awsAuthRefresh\": \"{login}\" to ~/.claude/settings.json (with \"env\": {{\"AWS_PROFILE\": \"{profile}\"}})"
+                        "Add \"awsAuthRefresh\": {} to ~/.claude/settings.json (with \"env\": {})",
+                        serde_json::Value::from(login),
+                        serde_json::json!({ "AWS_PROFILE": profile })
                     ),
                 )
             }

@@ -11,6 +11,7 @@ use crate::domain::models::{
 };
 use crate::domain::{FoundationModel, InferenceProfile, ModelName, ModelRequest, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::shell::sh;
 
 check! {
     ModelsLifecycle = "models.lifecycle" {
@@ -180,7 +181,7 @@ async fn resolve(
                             Severity::High,
                             "Application inference profile not found",
                             format!("{arn} does not exist in {region}: {error}"),
-                            Remediation::new(format!("aws bedrock list-inference-profiles --type-equals APPLICATION --region {region}")),
+                            Remediation::new(sh!["aws", "bedrock", "list-inference-profiles", "--type-equals", "APPLICATION", "--region", region]),
                         )
                         .resource(arn.clone()),
                         None,
@@ -210,10 +211,29 @@ fn absent(
     };
     let fix = match suggestion {
         Some(close) => format!(
-            "--model {close}, or list the region's models: aws bedrock list-foundation-models --by-provider anthropic --region {region}"
+            "{}, or list the region's models: {}",
+            sh!["--model", close],
+            sh![
+                "aws",
+                "bedrock",
+                "list-foundation-models",
+                "--by-provider",
+                "anthropic",
+                "--region",
+                region
+            ]
         ),
         None => format!(
-            "Pick a model the region offers (aws bedrock list-foundation-models --by-provider anthropic --region {region}), or a region that offers {id}"
+            "Pick a model the region offers ({}), or a region that offers {id}",
+            sh![
+                "aws",
+                "bedrock",
+                "list-foundation-models",
+                "--by-provider",
+                "anthropic",
+                "--region",
+                region
+            ]
         ),
     };
     Finding::fail(

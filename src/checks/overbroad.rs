@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::domain::{AccountAuthorization, HolderKind, PolicyHolder};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Breadth, Policy, breadth};
+use crate::shell::sh;
 
 check! {
     IamOverbroad = "iam.overbroad" {
@@ -112,9 +113,9 @@ fn judge(account: &AccountAuthorization) -> Vec<Finding> {
                         described(&offences)
                     ),
                     Remediation::new(format!(
-                        "aws iam delete-policy --policy-arn {} (after deleting its non-default versions), or narrow it \
-                         with bedrock-preflight policy render claude-invoke --model MODEL --region REGION",
-                        policy.arn
+                        "{} (after deleting its non-default versions), or narrow it with bedrock-preflight policy \
+                         render claude-invoke --model MODEL --region REGION",
+                        sh!["aws", "iam", "delete-policy", "--policy-arn", policy.arn]
                     )),
                 )
                 .resource(policy.arn.clone())
@@ -154,11 +155,24 @@ fn judge(account: &AccountAuthorization) -> Vec<Finding> {
                         holder.arn
                     ),
                     Remediation::new(format!(
-                        "aws iam detach-{kind}-policy --{kind}-name {name} --policy-arn {FULL_ACCESS_ARN}, then \
-                         bedrock-preflight policy apply claude-invoke --attach-to {kind}/{name} --model MODEL \
-                         --region REGION --yes",
-                        kind = holder.kind.as_str(),
-                        name = holder.name
+                        "{}, then {} --model MODEL --region REGION --yes",
+                        sh![
+                            "aws",
+                            "iam",
+                            format!("detach-{}-policy", holder.kind.as_str()),
+                            format!("--{}-name", holder.kind.as_str()),
+                            holder.name,
+                            "--policy-arn",
+                            FULL_ACCESS_ARN
+                        ],
+                        sh![
+                            "bedrock-preflight",
+                            "policy",
+                            "apply",
+                            "claude-invoke",
+                            "--attach-to",
+                            format!("{}/{}", holder.kind.as_str(), holder.name)
+                        ]
                     )),
                 )
                 .resource(holder.arn.clone())
@@ -203,10 +217,16 @@ fn broad(holder: &PolicyHolder, policy: &str, offences: &[Offence]) -> Finding {
             holder.arn
         ),
         Remediation::new(format!(
-            "Replace it with the models and regions this principal calls: bedrock-preflight policy apply claude-invoke \
-             --attach-to {}/{} --model MODEL --region REGION --yes, then remove the statements named",
-            holder.kind.as_str(),
-            holder.name
+            "Replace it with the models and regions this principal calls: {} --model MODEL --region REGION --yes, \
+             then remove the statements named",
+            sh![
+                "bedrock-preflight",
+                "policy",
+                "apply",
+                "claude-invoke",
+                "--attach-to",
+                format!("{}/{}", holder.kind.as_str(), holder.name)
+            ]
         )),
     )
     .resource(holder.arn.clone())

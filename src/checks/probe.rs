@@ -17,6 +17,7 @@ use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer};
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity, Status,
 };
+use crate::shell::sh;
 
 // Its calls go out once the routes are known; only its verdicts wait for iam.invoke's, to
 // tell a denial that IAM explains from one an SCP or session policy causes.
@@ -338,7 +339,10 @@ fn verdict(
             Severity::High,
             "Bedrock does not know this model ID",
             format!("Bedrock Runtime in {region} answered that {id} is not a valid model identifier"),
-            format!("List what {region} offers: aws bedrock list-inference-profiles --region {region}, and use one of its IDs"),
+            format!(
+                "List what {region} offers: {}, and use one of its IDs",
+                sh!["aws", "bedrock", "list-inference-profiles", "--region", region]
+            ),
         ),
         Reading::UseCaseFormMissing => fail(
             kind::USE_CASE_FORM,
@@ -353,8 +357,17 @@ fn verdict(
             "Model agreement not accepted",
             format!("Bedrock refused {id} in {region} (\"{}\"): the model's agreement has not been accepted in this account", error.message()),
             format!(
-                "An administrator accepts it once: bedrock-preflight setup model-access --model {0} --region {region} --yes",
-                invocation.model.id
+                "An administrator accepts it once: {}",
+                sh![
+                    "bedrock-preflight",
+                    "setup",
+                    "model-access",
+                    "--model",
+                    invocation.model.id,
+                    "--region",
+                    region,
+                    "--yes"
+                ]
             ),
         ),
         Reading::MarketplaceDenied => fail(

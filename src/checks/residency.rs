@@ -10,6 +10,7 @@ use super::per_region;
 use crate::domain::{AccountAuthorization, Region, in_geography};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
+use crate::shell::sh;
 
 check! {
     ResidencyProfiles = "residency.profiles" {
@@ -73,10 +74,17 @@ fn invoked(region: &Region, served: &[String], geography: &str) -> Option<Findin
                 regions.join(", ")
             ),
             Remediation::new(format!(
-                "Find the callers in CloudTrail (aws cloudtrail lookup-events --region {region} --lookup-attributes \
-                 AttributeKey=EventSource,AttributeValue=bedrock.amazonaws.com) and move them to {geography}. \
-                 profiles; an SCP denying bedrock:InvokeModel where aws:RequestedRegion is outside {geography} \
-                 enforces it"
+                "Find the callers in CloudTrail ({}) and move them to {geography}. profiles; an SCP denying \
+                 bedrock:InvokeModel where aws:RequestedRegion is outside {geography} enforces it",
+                sh![
+                    "aws",
+                    "cloudtrail",
+                    "lookup-events",
+                    "--region",
+                    region,
+                    "--lookup-attributes",
+                    "AttributeKey=EventSource,AttributeValue=bedrock.amazonaws.com"
+                ]
             )),
         )
         .region(region.as_str())

@@ -14,6 +14,7 @@ use crate::domain::{
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
 };
+use crate::shell::sh;
 
 check! {
     ProfilesResolve = "profiles.resolve" {
@@ -297,7 +298,15 @@ fn usable(invocation: Invocation, message: String) -> (Finding, Option<Invocatio
                 Severity::High,
                 "Inference profile is not active",
                 format!("{} has status '{}'", profile.id, profile.status),
-                Remediation::new(format!("aws bedrock get-inference-profile --inference-profile-identifier {} --region {}", profile.arn, invocation.region)),
+                Remediation::new(sh![
+                    "aws",
+                    "bedrock",
+                    "get-inference-profile",
+                    "--inference-profile-identifier",
+                    profile.arn,
+                    "--region",
+                    invocation.region
+                ]),
             )
             .resource(profile.arn.clone());
             return (finding, None);
