@@ -209,32 +209,21 @@ fn absent(
         Some(close) => format!("{id} is not in {region}'s model catalog; did you mean {close}?"),
         None => format!("{id} is not in {region}'s model catalog"),
     };
+    let list = sh![
+        "aws",
+        "bedrock",
+        "list-foundation-models",
+        "--by-provider",
+        "anthropic",
+        "--region",
+        region
+    ];
     let fix = match suggestion {
         Some(close) => format!(
-            "{}, or list the region's models: {}",
-            sh!["--model", close],
-            sh![
-                "aws",
-                "bedrock",
-                "list-foundation-models",
-                "--by-provider",
-                "anthropic",
-                "--region",
-                region
-            ]
+            "{}, or list the region's models: {list}",
+            sh!["--model", close]
         ),
-        None => format!(
-            "Pick a model the region offers ({}), or a region that offers {id}",
-            sh![
-                "aws",
-                "bedrock",
-                "list-foundation-models",
-                "--by-provider",
-                "anthropic",
-                "--region",
-                region
-            ]
-        ),
+        None => format!("Pick a model the region offers ({list}), or a region that offers {id}"),
     };
     Finding::fail(
         &META,

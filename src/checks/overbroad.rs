@@ -155,7 +155,7 @@ fn judge(account: &AccountAuthorization) -> Vec<Finding> {
                         holder.arn
                     ),
                     Remediation::new(format!(
-                        "{}, then {} --model MODEL --region REGION --yes",
+                        "{}, then {}",
                         sh![
                             "aws",
                             "iam",
@@ -165,14 +165,7 @@ fn judge(account: &AccountAuthorization) -> Vec<Finding> {
                             "--policy-arn",
                             FULL_ACCESS_ARN
                         ],
-                        sh![
-                            "bedrock-preflight",
-                            "policy",
-                            "apply",
-                            "claude-invoke",
-                            "--attach-to",
-                            format!("{}/{}", holder.kind.as_str(), holder.name)
-                        ]
+                        apply_command(holder)
                     )),
                 )
                 .resource(holder.arn.clone())
@@ -181,6 +174,21 @@ fn judge(account: &AccountAuthorization) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The command that grants `holder` what it calls instead, with the models and regions for the
+/// person to fill in.
+fn apply_command(holder: &PolicyHolder) -> String {
+    let target = format!("{}/{}", holder.kind.as_str(), holder.name);
+    let command = sh![
+        "bedrock-preflight",
+        "policy",
+        "apply",
+        "claude-invoke",
+        "--attach-to",
+        target
+    ];
+    format!("{command} --model MODEL --region REGION --yes")
 }
 
 fn broad(holder: &PolicyHolder, policy: &str, offences: &[Offence]) -> Finding {
@@ -217,16 +225,9 @@ fn broad(holder: &PolicyHolder, policy: &str, offences: &[Offence]) -> Finding {
             holder.arn
         ),
         Remediation::new(format!(
-            "Replace it with the models and regions this principal calls: {} --model MODEL --region REGION --yes, \
-             then remove the statements named",
-            sh![
-                "bedrock-preflight",
-                "policy",
-                "apply",
-                "claude-invoke",
-                "--attach-to",
-                format!("{}/{}", holder.kind.as_str(), holder.name)
-            ]
+            "Replace it with the models and regions this principal calls: {}, then remove the statements \
+             named",
+            apply_command(holder)
         )),
     )
     .resource(holder.arn.clone())
