@@ -26,6 +26,31 @@ macro_rules! sh {
 }
 pub(crate) use sh;
 
+/// The words sh reads `line` as, read by sh itself (printf in front of them), in an empty
+/// directory: a value that escaped its quotes shows as extra words or a file left behind.
+#[cfg(test)]
+pub fn words_of(line: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", &format!("printf '%s\\0' {line}")])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "running {line:?} made files"
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_terminator('\0')
+        .map(String::from)
+        .collect()
+}
+
+/// A value with everything a shell would act on.
+#[cfg(test)]
+pub const HOSTILE: &str = "dev$(touch pwned);touch x `touch y` 'q' \"d\" *";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,13 +79,9 @@ mod tests {
     #[test]
     fn a_quoted_word_is_what_sh_reads_back() {
         for value in [
-            "dev$(id)", "a'b\"c", "`uname`", "x;y|z&", "$HOME", "*", "a b",
+            HOSTILE, "a'b\"c", "`uname`", "x;y|z&", "$HOME", "*", "a b", "x\ny",
         ] {
-            let out = std::process::Command::new("sh")
-                .args(["-c", &format!("printf %s {}", word(value))])
-                .output()
-                .unwrap();
-            assert_eq!(String::from_utf8(out.stdout).unwrap(), value);
+            assert_eq!(words_of(&word(value)), [value]);
         }
     }
 }

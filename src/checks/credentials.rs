@@ -344,6 +344,37 @@ mod tests {
     }
 
     #[test]
+    fn every_fix_naming_a_profile_passes_it_to_the_shell_as_one_word() {
+        use crate::shell::{HOSTILE, words_of};
+        let profile = |kind| AwsProfile {
+            name: HOSTILE.into(),
+            exists: true,
+            kind,
+        };
+        let login = refresh_fix(CredentialSource::Sso, Some(&profile(AwsProfileKind::Sso)));
+        let command = login.text().split("  (").next().unwrap();
+        assert_eq!(
+            words_of(command),
+            ["aws", "sso", "login", "--profile", HOSTILE]
+        );
+        for kind in [
+            AwsProfileKind::Sso,
+            AwsProfileKind::Login,
+            AwsProfileKind::StaticKeys,
+        ] {
+            let fix = unresolved_finding(
+                &CredentialsProblem::Failed("expired".into()),
+                Some(&profile(kind)),
+            )
+            .remediation
+            .unwrap();
+            let words = words_of(&fix);
+            assert_eq!(words.last().map(String::as_str), Some(HOSTILE), "{fix}");
+            assert_eq!(words[words.len() - 2], "--profile", "{fix}");
+        }
+    }
+
+    #[test]
     fn an_sso_profile_that_fails_is_fixed_by_logging_in() {
         let finding = unresolved_finding(
             &CredentialsProblem::Failed("token expired".into()),

@@ -285,6 +285,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_fix_naming_a_profile_passes_it_to_the_shell_as_one_word() {
+        use crate::shell::{HOSTILE, words_of};
+        for source in [CredentialSource::Sso, CredentialSource::Login] {
+            let fix = rejected_fix(source, Some(HOSTILE));
+            let words = words_of(fix.text());
+            assert_eq!(
+                words.last().map(String::as_str),
+                Some(HOSTILE),
+                "{}",
+                fix.text()
+            );
+        }
+    }
+
+    #[test]
     fn recognizes_every_principal_sts_returns() {
         let kind = |arn: &str| parse_principal(arn).map(|p| p.kind.principal_kind());
         assert_eq!(
