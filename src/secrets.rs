@@ -27,6 +27,15 @@ pub fn register(value: &str) {
     }
 }
 
+/// Whether a setting or variable of this name holds a credential (`AWS_SECRET_ACCESS_KEY`,
+/// `ANTHROPIC_AUTH_TOKEN`, `apiKeyHelper`): its value is registered and never quoted.
+pub fn names_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["KEY", "SECRET", "TOKEN", "PASSWORD"]
+        .iter()
+        .any(|word| upper.contains(word))
+}
+
 pub fn redact(text: &str) -> String {
     let mut text = text.to_string();
     for value in KNOWN.lock().unwrap_or_else(|p| p.into_inner()).iter() {

@@ -145,6 +145,14 @@ fn parse_settings(text: &str) -> Result<Value, Unreadable> {
             format!("it is not valid JSON: {what}"),
         )
     })?;
+    // Registered before any check of types, so a file refused below still never shows them.
+    if let Some(Value::Object(env)) = value.get("env") {
+        for (name, setting) in env {
+            if let (true, Some(secret)) = (crate::secrets::names_secret(name), setting.as_str()) {
+                crate::secrets::register(secret);
+            }
+        }
+    }
     let Value::Object(settings) = &value else {
         return Err(at(
             Cause::WrongType,
@@ -167,7 +175,11 @@ fn parse_settings(text: &str) -> Result<Value, Unreadable> {
                 .is_some_and(|a| a.iter().all(Value::is_string)),
         };
         if !fits {
-            let why = format!("\"{key}\" must be {expected}, not {setting}");
+            // The value itself stays out: an `env` block is where keys and tokens live.
+            let why = format!(
+                "\"{key}\" must be {expected}, not {}",
+                misfit(setting, expected)
+            );
             return Err(match key_position(text, key) {
                 Some((line, column)) => at(Cause::WrongType, line, column, why),
                 None => Unreadable {
@@ -178,6 +190,39 @@ fn parse_settings(text: &str) -> Result<Value, Unreadable> {
         }
     }
     Ok(value)
+}
+
+/// What is wrong with `setting` in words that name JSON types and keys, never values.
+fn misfit(setting: &Value, expected: &str) -> String {
+    let inner = match setting {
+        Value::Object(o) if expected.starts_with("an object") => {
+            o.iter().find(|(_, v)| !v.is_string())
+        }
+        _ => None,
+    };
+    match inner {
+        Some((name, v)) => format!("an object whose \"{name}\" is {}", json_type(v)),
+        None => match setting {
+            Value::Array(a) if expected.starts_with("an array") => {
+                a.iter().find(|v| !v.is_string()).map_or_else(
+                    || json_type(setting).into(),
+                    |v| format!("an array holding {}", json_type(v)),
+                )
+            }
+            _ => json_type(setting).into(),
+        },
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Where `"key":` first appears in `text`, 1-based.
@@ -196,10 +241,7 @@ fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
 /// that names a key, secret or token is left out.
 fn quoted_line(text: &str, number: usize) -> Option<String> {
     let line = text.lines().nth(number.checked_sub(1)?)?.trim();
-    let upper = line.to_ascii_uppercase();
-    let secret = ["KEY", "SECRET", "TOKEN", "PASSWORD"]
-        .iter()
-        .any(|word| upper.contains(word));
+    let secret = crate::secrets::names_secret(line);
     let shown = match line.split_once(':') {
         Some((name, _)) if secret => format!("{name}: …"),
         None if secret => "(not shown: it may hold a secret)".to_string(),
@@ -888,8 +930,17 @@ mod tests {
         .unwrap();
         let error = read(&secret).content.unwrap_err();
         assert!(
-            !error.line.unwrap().contains("wJalrXUtnFEMI"),
-            "a quoted line never shows a secret"
+            error.why.ends_with("not an object whose \"N\" is a number"),
+            "{error}"
+        );
+        assert!(
+            !error.to_string().contains("wJalrXUtnFEMI")
+                && !error.line.unwrap().contains("wJalrXUtnFEMI"),
+            "neither the reason nor the quoted line shows a secret"
+        );
+        assert!(
+            !crate::secrets::redact("wJalrXUtnFEMI/K7MDENG").contains("wJalrXUtnFEMI"),
+            "a secret in a file refused for its types is still blanked wherever it is echoed"
         );
 
         let device = read(Path::new("/dev/zero")).content.unwrap_err();

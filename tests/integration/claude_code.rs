@@ -591,8 +591,17 @@ fn a_settings_file_that_cannot_be_used_fails_without_the_flag_and_names_the_file
     std::fs::remove_file(&dangling).unwrap();
     std::fs::remove_dir(&directory).unwrap();
     std::fs::write(&not_json, b"{\"model\": \"caf\xe9\"}").unwrap();
-    write(&directory, r#"{"env": []}"#);
+    // The secret is in the very block that is refused: neither the finding nor any line of
+    // the run may show it.
+    write(
+        &directory,
+        "{\"env\": {\"AWS_SECRET_ACCESS_KEY\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYTYPELEAK\",\n  \"CLAUDE_CODE_USE_BEDROCK\": 1}}",
+    );
     let (run, report) = machine.doctor(&[]);
+    assert!(
+        !report.to_string().contains("TYPELEAK") && !run.stderr.contains("TYPELEAK"),
+        "{report}"
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let encoding = finding(&report, "settings-unreadable");
     assert_eq!(encoding["resource"], not_json.display().to_string());
@@ -607,14 +616,14 @@ fn a_settings_file_that_cannot_be_used_fails_without_the_flag_and_names_the_file
         typed["message"]
             .as_str()
             .unwrap()
-            .contains("\"env\" must be an object of strings"),
+            .contains("\"env\" must be an object of strings, not an object whose \"CLAUDE_CODE_USE_BEDROCK\" is a number"),
         "{typed}"
     );
     assert!(
         typed["remediation"]
             .as_str()
             .unwrap()
-            .contains("`{\"env\": []}`"),
+            .contains("`{\"env\": …`"),
         "{typed}"
     );
 }
