@@ -145,10 +145,20 @@ struct Blocked {
 pub(super) fn use_case_fix(model: &FoundationModel, region: &Region) -> String {
     format!(
         "Submit the Anthropic use case form once for the account (or once in the organization's management account, for \
-         every member): write its fields as JSON to use-case-form.json, then bedrock-preflight setup model-access \
-         --model {id} --region {region} --use-case-form use-case-form.json --yes (or Bedrock console > Model catalog > \
-         {name} > Submit use case details); it takes effect within 15 minutes",
-        id = model.id,
+         every member): write its fields as JSON to use-case-form.json, then {command} (or Bedrock console > Model \
+         catalog > {name} > Submit use case details); it takes effect within 15 minutes",
+        command = sh![
+            "bedrock-preflight",
+            "setup",
+            "model-access",
+            "--model",
+            model.id,
+            "--region",
+            region,
+            "--use-case-form",
+            "use-case-form.json",
+            "--yes"
+        ],
         name = model.name.as_deref().unwrap_or(&model.id),
     )
 }

@@ -10,6 +10,7 @@ use crate::aws::BEDROCK_SERVICE_NAME;
 use crate::domain::{AccountAuthorization, HolderKind, ServiceCredential};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
+use crate::shell::sh;
 
 check! {
     IamApiKeys = "iam.api-keys" {
@@ -79,13 +80,39 @@ fn judge(key: &ServiceCredential, account: Option<&AccountAuthorization>) -> Fin
         .as_deref()
         .map_or("never expires".to_string(), |t| format!("expires {t}"));
     let denied = account.and_then(|a| long_term_use_denied(a, user));
+    let id = &key.id;
     let revoke = format!(
-        "aws iam update-service-specific-credential --user-name {user} --service-specific-credential-id {id} \
-         --status Inactive, then aws iam delete-service-specific-credential --user-name {user} \
-         --service-specific-credential-id {id}; to refuse every long-term key: bedrock-preflight policy apply \
-         deny-long-term-api-keys --attach-to user/{user} --yes (an SCP with the same statement covers the \
-         whole organization)",
-        id = key.id
+        "{}, then {}; to refuse every long-term key: {} (an SCP with the same statement covers the whole \
+         organization)",
+        sh![
+            "aws",
+            "iam",
+            "update-service-specific-credential",
+            "--user-name",
+            user,
+            "--service-specific-credential-id",
+            id,
+            "--status",
+            "Inactive"
+        ],
+        sh![
+            "aws",
+            "iam",
+            "delete-service-specific-credential",
+            "--user-name",
+            user,
+            "--service-specific-credential-id",
+            id
+        ],
+        sh![
+            "bedrock-preflight",
+            "policy",
+            "apply",
+            "deny-long-term-api-keys",
+            "--attach-to",
+            format!("user/{user}"),
+            "--yes"
+        ]
     );
     let finding = match &denied {
         Some(statements) => Finding::warn(

@@ -13,6 +13,7 @@ use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity, Status,
 };
 use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
+use crate::shell::sh;
 
 /// How far back a Claude invocation makes a region "in use".
 const USAGE_DAYS: u32 = 30;
@@ -71,14 +72,19 @@ check! {
 /// already has.
 fn setup_command(region: &Region, config: &InvocationLogging) -> String {
     let destination = match (&config.cloudwatch, &config.s3) {
-        (Some(cloudwatch), _) => format!(
-            "--log-group {} --role-arn {}",
-            cloudwatch.log_group, cloudwatch.role_arn
-        ),
-        (None, Some((bucket, _))) => format!("--bucket {bucket}"),
+        (Some(cloudwatch), _) => sh![
+            "--log-group",
+            cloudwatch.log_group,
+            "--role-arn",
+            cloudwatch.role_arn
+        ],
+        (None, Some((bucket, _))) => sh!["--bucket", bucket],
         (None, None) => "--log-group bedrock-invocations --create-role".into(),
     };
-    format!("bedrock-preflight setup logging --region {region} {destination} --yes")
+    format!(
+        "{} {destination} --yes",
+        sh!["bedrock-preflight", "setup", "logging", "--region", region]
+    )
 }
 
 #[async_trait]
@@ -306,5 +312,51 @@ fn destinations(config: &InvocationLogging) -> String {
         "nowhere".into()
     } else {
         places.join(" and ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CloudWatchDestination;
+    use crate::shell::{HOSTILE, words_of};
+
+    #[test]
+    fn the_setup_command_keeps_each_destination_one_word() {
+        let region: Region = "us-east-1".parse().unwrap();
+        let config = InvocationLogging {
+            cloudwatch: Some(CloudWatchDestination {
+                log_group: HOSTILE.into(),
+                role_arn: format!("arn:aws:iam::123456789012:role/{HOSTILE}"),
+                large_data_bucket: None,
+            }),
+            ..InvocationLogging::default()
+        };
+        let words = words_of(&setup_command(&region, &config));
+        assert_eq!(
+            words[..5],
+            [
+                "bedrock-preflight",
+                "setup",
+                "logging",
+                "--region",
+                "us-east-1"
+            ]
+        );
+        assert_eq!(words[5..7], ["--log-group", HOSTILE]);
+        assert_eq!(
+            words[8],
+            format!("arn:aws:iam::123456789012:role/{HOSTILE}")
+        );
+        assert_eq!(words.len(), 10);
+
+        let to_bucket = InvocationLogging {
+            s3: Some((HOSTILE.into(), None)),
+            ..InvocationLogging::default()
+        };
+        assert_eq!(
+            words_of(&setup_command(&region, &to_bucket))[5..7],
+            ["--bucket", HOSTILE]
+        );
     }
 }

@@ -305,8 +305,9 @@ fn lifecycle(
                 .filter(|n| n.id != model.id);
             let fix = match successor {
                 Some(next) => format!(
-                    "Move to {} before {eol}: --model {} (and ANTHROPIC_MODEL for Claude Code)",
-                    next.id, next.id
+                    "Move to {} before {eol}: {} (and ANTHROPIC_MODEL for Claude Code)",
+                    next.id,
+                    sh!["--model", next.id]
                 ),
                 None => format!(
                     "Plan a move before {eol}: https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"

@@ -206,8 +206,11 @@ fn system(target: &ModelTarget, profiles: &[InferenceProfile]) -> (Finding, Opti
             );
             let fix = match suggestion {
                 Some(profile) => format!(
-                    "Call it through the inference profile {0}: --model {0}; in code modelId=\"{0}\"; for Claude Code ANTHROPIC_MODEL={0}",
-                    profile.id
+                    "Call it through the inference profile {}: {}; in code modelId={}; for Claude Code {}",
+                    profile.id,
+                    sh!["--model", profile.id],
+                    serde_json::Value::from(profile.id.as_str()),
+                    sh![format!("ANTHROPIC_MODEL={}", profile.id)]
                 ),
                 None => format!("No inference profile for {} is offered from {region}: use a region that has one", model.id),
             };
@@ -266,8 +269,10 @@ fn named_profile(
         None => {
             let fix = match suggestion {
                 Some(other) => format!(
-                    "Call it as {0} from {region} (--model {0}; for Claude Code ANTHROPIC_MODEL={0}), or call {id} from a region of its geography",
-                    other.id
+                    "Call it as {} from {region} ({}; for Claude Code {}), or call {id} from a region of its geography",
+                    other.id,
+                    sh!["--model", other.id],
+                    sh![format!("ANTHROPIC_MODEL={}", other.id)]
                 ),
                 None => format!(
                     "No profile for {} is offered from {region}: call {id} from a region of its geography",

@@ -10,6 +10,7 @@ use super::per_region;
 use crate::aws::{AwsError, AwsReader};
 use crate::domain::{Region, Trail, TrailSelectors};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::shell::sh;
 
 check! {
     CloudTrailTrail = "cloudtrail.trail" {
@@ -193,8 +194,17 @@ fn judge(region: &Region, judged: &[Judged]) -> Finding {
                 Coverage::Not(why) => reasons.push(format!("{} {}: {why}", scope, trail.arn)),
             },
             Ok((false, _)) => reasons.push(format!(
-                "{scope} {} is not logging (aws cloudtrail start-logging --name {} --region {})",
-                trail.arn, trail.arn, trail.home_region
+                "{scope} {} is not logging ({})",
+                trail.arn,
+                sh![
+                    "aws",
+                    "cloudtrail",
+                    "start-logging",
+                    "--name",
+                    trail.arn,
+                    "--region",
+                    trail.home_region
+                ]
             )),
             Err(error) if trail.organization => {
                 unverified_org.push(format!("{} ({error})", trail.arn));
