@@ -104,6 +104,12 @@ pub fn markdown_code(text: &str) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
+/// A code span inside a table cell: GFM splits cells at `|` before it reads code spans, even
+/// inside one, and reads `\|` there as the character.
+pub fn markdown_cell_code(text: &str) -> String {
+    markdown_code(text).replace('|', "\\|")
+}
+
 /// A fenced block holding `text` exactly, with `info` after the opening fence.
 pub fn markdown_block(info: &str, text: &str) -> String {
     let text = visible(text);
@@ -141,6 +147,7 @@ mod tests {
         assert_eq!(markdown_code("us-east-1"), "`us-east-1`");
         assert_eq!(markdown_code("a`b"), "``a`b``");
         assert_eq!(markdown_code("`x"), "`` `x ``");
+        assert_eq!(markdown_cell_code("a|b"), "`a\\|b`");
         assert_eq!(
             markdown_block("text", "a\n```\nb"),
             "````text\na\n```\nb\n````"

@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use super::controls::{self, control};
-use super::escape::{markdown_block, markdown_cell as cell, markdown_code, markdown_text};
+use super::escape::{
+    markdown_block, markdown_cell as cell, markdown_cell_code, markdown_code, markdown_text,
+};
 use super::{Document, Report};
 use crate::domain::format_time;
 use crate::engine::{Finding, Status};
@@ -45,7 +47,7 @@ fn report_text(report: &Report) -> String {
         } else {
             items
                 .iter()
-                .map(|i| markdown_code(i))
+                .map(|i| markdown_cell_code(i))
                 .collect::<Vec<_>>()
                 .join(", ")
         }
