@@ -122,19 +122,34 @@ impl Change {
         }
     }
 
-    /// What IAM checks besides the call's own action: handing Bedrock a role to write logs
-    /// with is `iam:PassRole` on that role, for Bedrock only.
-    fn also_needs(&self) -> Option<Permission> {
+    /// What IAM checks besides the call's own action. Handing Bedrock a role to write logs
+    /// with is `iam:PassRole` on that role, for Bedrock only. Tags sent with a create are
+    /// authorized as the tagging action too (IAM User Guide, "Permissions required to tag IAM
+    /// resources"). Accepting a model's offer subscribes through AWS Marketplace (Bedrock User
+    /// Guide, model access: Subscribe and ViewSubscriptions are prerequisites).
+    fn also_needs(&self) -> Vec<Permission> {
+        let plain = |action: &str| Permission {
+            action: action.into(),
+            resource: None,
+            passed_to_service: None,
+        };
         match self {
-            Change::PutInvocationLogging { logging, .. } => {
-                let role_arn = &logging.cloudwatch.as_ref()?.role_arn;
-                Some(Permission {
+            Change::PutInvocationLogging { logging, .. } => logging
+                .cloudwatch
+                .iter()
+                .map(|cloudwatch| Permission {
                     action: "iam:PassRole".into(),
-                    resource: Some(role_arn.clone()),
+                    resource: Some(cloudwatch.role_arn.clone()),
                     passed_to_service: Some(crate::aws::BEDROCK_SERVICE_NAME),
                 })
-            }
-            _ => None,
+                .collect(),
+            Change::CreatePolicy { tags, .. } if !tags.is_empty() => vec![plain("iam:TagPolicy")],
+            Change::CreateRole { tags, .. } if !tags.is_empty() => vec![plain("iam:TagRole")],
+            Change::CreateModelAgreement { .. } => vec![
+                plain("aws-marketplace:Subscribe"),
+                plain("aws-marketplace:ViewSubscriptions"),
+            ],
+            _ => Vec::new(),
         }
     }
 
@@ -365,5 +380,63 @@ pub async fn apply(plan: &Plan, confirmation: Confirmation, session: &Arc<Sessio
     Outcome {
         confirmation,
         results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(change: Change) -> Step {
+        Step {
+            summary: String::new(),
+            change,
+            rerun: Rerun::Safe,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_plan_names_what_its_tags_and_subscriptions_need() {
+        let region: Region = "us-east-1".parse().unwrap();
+        let policy = |tags: Vec<(String, String)>| Change::CreatePolicy {
+            name: "p".into(),
+            path: "/".into(),
+            document: "{}".into(),
+            description: String::new(),
+            tags,
+        };
+        let tag = vec![("managed-by".to_string(), "bedrock-preflight".to_string())];
+        let plan = Plan {
+            goal: String::new(),
+            steps: vec![
+                step(policy(vec![])),
+                step(policy(tag.clone())),
+                step(Change::CreateRole {
+                    name: "r".into(),
+                    trust: "{}".into(),
+                    description: String::new(),
+                    tags: tag,
+                }),
+                step(Change::CreateModelAgreement {
+                    region,
+                    model_id: "anthropic.claude-sonnet-4-6".into(),
+                    offer_token: "t".into(),
+                }),
+            ],
+        };
+        let actions: Vec<String> = plan.permissions().into_iter().map(|p| p.action).collect();
+        assert_eq!(
+            actions,
+            [
+                "iam:CreatePolicy",
+                "iam:TagPolicy",
+                "iam:CreateRole",
+                "iam:TagRole",
+                "bedrock:CreateFoundationModelAgreement",
+                "aws-marketplace:Subscribe",
+                "aws-marketplace:ViewSubscriptions",
+            ]
+        );
     }
 }

@@ -68,6 +68,8 @@ fn setup_logging_plans_applies_and_converges() {
         actions,
         [
             "iam:CreateRole",
+            // The role is created with its managed-by tag.
+            "iam:TagRole",
             "iam:PutRolePolicy",
             "logs:CreateLogGroup",
             "logs:PutRetentionPolicy",
@@ -76,7 +78,7 @@ fn setup_logging_plans_applies_and_converges() {
         ]
     );
     assert_eq!(
-        permissions[5],
+        permissions[6],
         serde_json::json!({
             "action": "iam:PassRole",
             "resource": "arn:aws:iam::123456789012:role/bedrock-invocation-logging",
