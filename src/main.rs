@@ -45,21 +45,37 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    // On SIGINT or SIGTERM the run is dropped, and with it whatever it holds: the temporary
-    // file of --out is removed, a child process is killed.
+    // The run is a task of its own, so that a signal is seen even while the run is blocked
+    // (opening a FIFO given as --out waits for a reader). On SIGINT or SIGTERM the task is
+    // cancelled and given a moment to be dropped: that removes the temporary file of --out
+    // and kills the children spawned with kill_on_drop (Claude Code's version probe, the MCP
+    // server's calls). A task blocked in a system call cannot be dropped; the process exits
+    // without it.
     let finished = runtime.block_on(async {
+        let mut task = tokio::spawn(run(cli));
         tokio::select! {
-            result = run(cli) => Ok(result),
-            signal = interrupted() => Err(signal),
+            joined = &mut task => Ok(joined),
+            signal = interrupted() => {
+                task.abort();
+                let _ = tokio::time::timeout(std::time::Duration::from_millis(500), task).await;
+                Err(signal)
+            }
         }
     });
-    // A blocking read still under way must not hold the exit.
     runtime.shutdown_background();
     match finished {
-        Ok(Ok(code)) => ExitCode::from(code),
-        Ok(Err(error)) => {
+        Ok(Ok(Ok(code))) => ExitCode::from(code),
+        Ok(Ok(Err(error))) => {
             eprintln!("error: {}", visible(&redact(&error.to_string())));
             ExitCode::from(error.exit_code())
+        }
+        // The run panicked outside any check (checks' panics are findings already).
+        Ok(Err(joined)) => {
+            eprintln!(
+                "error: the run stopped unexpectedly: {}",
+                visible(&redact(&joined.to_string()))
+            );
+            ExitCode::from(EXIT_ERROR)
         }
         Err(code) => ExitCode::from(code),
     }

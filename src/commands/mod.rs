@@ -54,6 +54,38 @@ struct Pending {
     temporary: Option<PathBuf>,
     target: PathBuf,
     file: Option<File>,
+    /// `--out /dev/stdout` and its other names: the stream the process already holds, which
+    /// may be a file the shell opened (`> report.json`) and reopening would write from its
+    /// start.
+    stream: Option<Stream>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// The standard stream a path names, by the names Linux and macOS give them.
+fn std_stream(path: &Path) -> Option<Stream> {
+    match path.to_str()? {
+        "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => Some(Stream::Stdout),
+        "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => Some(Stream::Stderr),
+        _ => None,
+    }
+}
+
+/// A file written in place rather than replaced: a terminal, `/dev/null`, a pipe. A block
+/// device is a disk, never a place for a report.
+#[cfg(unix)]
+fn written_in_place(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_char_device() || meta.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn written_in_place(_: &std::fs::Metadata) -> bool {
+    false
 }
 
 impl Pending {
@@ -61,12 +93,13 @@ impl Pending {
         let refused = |e: std::io::Error| {
             CommandError::Usage(format!("cannot write {}: {e}", target.display()))
         };
-        let special = std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir());
-        if special {
+        let stream = std_stream(target);
+        if stream.is_some() || std::fs::metadata(target).is_ok_and(|m| written_in_place(&m)) {
             return Ok(Pending {
                 temporary: None,
                 target: target.to_path_buf(),
                 file: None,
+                stream,
             });
         }
         let name = target.file_name().ok_or_else(|| {
@@ -86,6 +119,7 @@ impl Pending {
             temporary: Some(temporary),
             target: target.to_path_buf(),
             file: Some(file),
+            stream: None,
         })
     }
 
@@ -94,7 +128,21 @@ impl Pending {
             path: self.target.clone(),
             source,
         };
+        match self.stream {
+            Some(Stream::Stdout) => {
+                let mut stdout = std::io::stdout().lock();
+                return stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|_| stdout.flush())
+                    .map_err(error);
+            }
+            Some(Stream::Stderr) => {
+                return std::io::stderr().write_all(text.as_bytes()).map_err(error);
+            }
+            None => {}
+        }
         let Some(temporary) = self.temporary.take() else {
+            // A FIFO without a reader blocks here: main still answers a signal.
             let mut device = std::fs::OpenOptions::new()
                 .write(true)
                 .open(&self.target)
@@ -130,29 +178,38 @@ impl Drop for Pending {
 
 /// Refuses an `--out` that would replace something the user did not mean to lose, before
 /// anything else is done: a symbolic link (renaming over it would replace the link, writing
-/// through it a file elsewhere: name the file itself), a directory, or any file the run reads
-/// (its input files, Claude Code's settings, the AWS config files), compared by canonical path
-/// and by device and inode so that no other name for it gets through.
+/// through it a file elsewhere: name the file itself), a directory, a block device, or any
+/// file the run reads (its input files, Claude Code's settings, the AWS config files, even
+/// one not there yet), compared by canonical path and by device and inode so that no other
+/// name for it gets through. `/dev/stdout` and its kin are the process's own streams.
 pub fn check_out(cli: &crate::cli::Cli) -> Result<(), CommandError> {
     let Some(out) = cli.global.out.as_deref() else {
         return Ok(());
     };
-    let usage = |why: String| CommandError::Usage(format!("--out {}: {why}", out.display()));
-    let Ok(link) = std::fs::symlink_metadata(out) else {
+    if std_stream(out).is_some() {
         return Ok(());
-    };
-    let target = std::fs::metadata(out);
-    let device = target.as_ref().is_ok_and(|m| !m.is_file() && !m.is_dir());
-    if link.file_type().is_symlink() && !device {
-        let resolved = std::fs::read_link(out).unwrap_or_else(|_| out.to_path_buf());
-        return Err(usage(format!(
-            "is a symbolic link (to {}): give the file's own path, so it is clear which file \
-             the report replaces",
-            resolved.display()
-        )));
     }
-    if target.as_ref().is_ok_and(|m| m.is_dir()) {
-        return Err(usage("is a directory: name a file".into()));
+    let usage = |why: String| CommandError::Usage(format!("--out {}: {why}", out.display()));
+    if let Ok(link) = std::fs::symlink_metadata(out) {
+        let target = std::fs::metadata(out);
+        let in_place = target.as_ref().is_ok_and(written_in_place);
+        if link.file_type().is_symlink() && !in_place {
+            let resolved = std::fs::read_link(out).unwrap_or_else(|_| out.to_path_buf());
+            return Err(usage(format!(
+                "is a symbolic link (to {}): give the file's own path, so it is clear which file \
+                 the report replaces",
+                resolved.display()
+            )));
+        }
+        match target {
+            Ok(meta) if meta.is_dir() => return Err(usage("is a directory: name a file".into())),
+            Ok(meta) if !meta.is_file() && !in_place => {
+                return Err(usage(
+                    "is a device that is not a terminal, a pipe or /dev/null: name a file".into(),
+                ));
+            }
+            _ => {}
+        }
     }
     if let Some(input) = run_inputs(cli).iter().find(|input| same_file(out, input)) {
         return Err(usage(format!(
@@ -205,21 +262,28 @@ fn run_inputs(cli: &crate::cli::Cli) -> Vec<PathBuf> {
     let places = crate::claude_code::Places::here(&shell);
     inputs.extend(places.settings_files().into_iter().map(|(_, path)| path));
     let home = shell.get("HOME").map(PathBuf::from);
+    // As aws-config reads these variables: a leading `~/` is the home directory.
+    let expand = |path: &str| match (path.strip_prefix("~/"), &home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(path),
+    };
     for (variable, default) in [
-        ("AWS_CONFIG_FILE", ".aws/config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+        ("AWS_CONFIG_FILE", Some(".aws/config")),
+        ("AWS_SHARED_CREDENTIALS_FILE", Some(".aws/credentials")),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", None),
     ] {
-        match shell.get(variable) {
-            Some(path) => inputs.push(path.into()),
-            None => inputs.extend(home.as_ref().map(|h| h.join(default))),
+        match shell.get(variable).filter(|p| !p.is_empty()) {
+            Some(path) => inputs.push(expand(path)),
+            None => inputs.extend(home.as_ref().zip(default).map(|(h, d)| h.join(d))),
         }
     }
     inputs
 }
 
-/// Whether two paths name one file, through any links.
+/// Whether two paths name one file, through any links; a path with nothing there yet is
+/// its directory's canonical path and its name.
 fn same_file(a: &Path, b: &Path) -> bool {
-    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(a), std::fs::canonicalize(b))
+    if let (Some(a), Some(b)) = (canonical(a), canonical(b))
         && a == b
     {
         return true;
@@ -439,4 +503,15 @@ fn print_call_counts(session: &Session) {
         ));
     }
     eprint!("{text}");
+}
+
+fn canonical(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().or_else(|| {
+        let name = path.file_name()?;
+        let parent = match path.parent()? {
+            p if p.as_os_str().is_empty() => Path::new("."),
+            p => p,
+        };
+        Some(std::fs::canonicalize(parent).ok()?.join(name))
+    })
 }

@@ -456,3 +456,120 @@ fn an_interrupted_run_leaves_no_temporary_file() {
         assert!(left.is_empty(), "SIG{signal} left {left:?}");
     }
 }
+
+#[test]
+fn out_knows_files_not_there_yet_devices_and_the_process_s_own_streams() {
+    let emulator = Emulator::front_only();
+    let policy = emulator.home().join("pol.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let evaluate = |out: &std::path::Path, token: Option<&std::path::Path>| {
+        let mut cmd = emulator.cmd();
+        cmd.args(["policy", "evaluate", "--policy"])
+            .arg(&policy)
+            .args(["--action", "bedrock:InvokeModel", "--resource", "*"])
+            .args(["--output", "json", "--out"])
+            .arg(out);
+        if let Some(token) = token {
+            cmd.env("AWS_WEB_IDENTITY_TOKEN_FILE", token);
+        }
+        Run::of(&mut cmd)
+    };
+    // Claude Code's user settings, not written yet: the report would become them.
+    let settings = emulator.home().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    assert_usage_error(&evaluate(&settings, None), "which this run reads");
+    assert!(!settings.exists());
+    let token = emulator.home().join("token");
+    std::fs::write(&token, "eyJ.token").unwrap();
+    assert_usage_error(&evaluate(&token, Some(&token)), "which this run reads");
+    assert_eq!(std::fs::read_to_string(&token).unwrap(), "eyJ.token");
+
+    // A disk is never a report's place (where this machine shows one).
+    let disk = std::fs::read_dir("/dev").unwrap().flatten().find(|e| {
+        use std::os::unix::fs::FileTypeExt;
+        e.file_type().is_ok_and(|t| t.is_block_device())
+    });
+    if let Some(disk) = disk {
+        assert_usage_error(&evaluate(&disk.path(), None), "is a device");
+    }
+
+    // /dev/stdout is the stream the shell gave: a file opened with > keeps the report whole.
+    let redirected = emulator.home().join("stdout.json");
+    let status = emulator
+        .std_cmd()
+        .args(["policy", "evaluate", "--policy"])
+        .arg(&policy)
+        .args(["--action", "bedrock:InvokeModel", "--resource", "*"])
+        .args(["--output", "json", "--out", "/dev/stdout"])
+        .stdout(std::fs::File::create(&redirected).unwrap())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&redirected).unwrap()).unwrap();
+    assert_eq!(written["decision"], "allowed");
+}
+
+#[test]
+fn a_signal_ends_a_run_waiting_to_write_to_a_pipe_nobody_reads() {
+    let emulator = Emulator::front_only();
+    let fifo = emulator.home().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let policy = emulator.home().join("pol.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let mut child = emulator
+        .std_cmd()
+        .args(["policy", "evaluate", "--policy"])
+        .arg(&policy)
+        .args([
+            "--action",
+            "bedrock:InvokeModel",
+            "--resource",
+            "*",
+            "--out",
+        ])
+        .arg(&fifo)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The evaluation takes milliseconds; after this the run waits in open() for a reader.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still waiting for a reader"
+    );
+    let signalled = std::time::Instant::now();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if signalled.elapsed() > std::time::Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("SIGINT did not end a run blocked opening a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+}
