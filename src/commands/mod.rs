@@ -29,7 +29,7 @@ use crate::aws::{AwsError, AwsOptions, AwsReader, EnvOverrides, ProfileRule, Ses
 use crate::checks::{CallerAccount, CallerIdentity};
 use crate::cli::GlobalArgs;
 use crate::domain::{Arn, Region};
-use crate::engine::CheckContext;
+use crate::engine::{CheckContext, Finding};
 use crate::plan::{Outcome, Plan};
 use crate::policy::Account;
 use crate::report::{Document, Examined, Format, Report, Style, Width, render};
@@ -339,6 +339,19 @@ impl Output {
             } else {
                 Width::from_columns(std::env::var_os("COLUMNS").as_deref())
             },
+        };
+        // Values are blanked before rendering: a table wraps and Markdown escapes them, and a
+        // secret cut in two is no longer found in the text.
+        let redacted = match document {
+            Document::Report(report) => Some(Report {
+                findings: report.findings.iter().map(Finding::redacted).collect(),
+                ..(*report).clone()
+            }),
+            _ => None,
+        };
+        let document = match &redacted {
+            Some(report) => &Document::Report(report),
+            None => document,
         };
         let Some(text) = render(document, self.format, style) else {
             return Err(CommandError::NotImplemented(format!(

@@ -142,6 +142,27 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The finding with every credential blanked in each of its texts, before any renderer
+    /// escapes or wraps them and a secret's shape is no longer whole to find.
+    pub fn redacted(&self) -> Finding {
+        let text = |t: &String| crate::secrets::redact(t);
+        let some = |t: &Option<String>| t.as_ref().map(text);
+        Finding {
+            title: text(&self.title),
+            message: text(&self.message),
+            account: some(&self.account),
+            region: some(&self.region),
+            resource: some(&self.resource),
+            remediation: some(&self.remediation),
+            evidence: self
+                .evidence
+                .iter()
+                .map(|(key, value)| (key.clone(), redact_value(value)))
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     fn new(
         meta: &CheckMeta,
         kind: Kind,
@@ -309,9 +330,46 @@ impl Summary {
     }
 }
 
+fn redact_value(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(crate::secrets::redact(s)),
+        Value::Array(items) => Value::Array(items.iter().map(redact_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| (key.clone(), redact_value(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redacted_finding_blanks_a_registered_secret_in_every_text() {
+        let secret = "finding/SECRET+redaction/0000000000";
+        crate::secrets::register(secret);
+        let check = crate::checks::all().remove(0);
+        let finding = Finding::fail(
+            check.meta(),
+            Kind::INTERNAL,
+            Severity::High,
+            format!("title {secret}"),
+            format!("message {secret}"),
+            Remediation::new(format!("fix {secret}")),
+        )
+        .resource(secret)
+        .evidence(
+            "nested",
+            serde_json::json!({"list": [secret, 1], "plain": "kept"}),
+        );
+        let redacted = format!("{:?}", finding.redacted());
+        assert!(!redacted.contains("SECRET+redaction"), "{redacted}");
+        assert_eq!(redacted.matches("[redacted]").count(), 5, "{redacted}");
+        assert!(redacted.contains("String(\"kept\")"), "{redacted}");
+    }
 
     #[test]
     fn statuses_order_from_best_to_worst_as_a_run_is_summed_up() {

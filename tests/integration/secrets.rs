@@ -14,8 +14,19 @@ const BEARER: &str = "ABSKbGVha2NoZWNrYmVhcmVydG9rZW4wMDAx";
 /// One run with the distinctive credentials; fails naming the run and the secret if any of
 /// them shows in its output or the file it wrote.
 fn check(emulator: &Emulator, name: &str, args: &[&str], bearer: bool) -> Run {
+    check_with(emulator, name, args, bearer, &[])
+}
+
+fn check_with(
+    emulator: &Emulator,
+    name: &str,
+    args: &[&str],
+    bearer: bool,
+    env: &[(&str, &str)],
+) -> Run {
     let out = emulator.home().join(format!("{name}.out"));
     let mut cmd = emulator.cmd();
+    cmd.envs(env.iter().copied());
     cmd.env("AWS_ACCESS_KEY_ID", KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
         .env("AWS_SESSION_TOKEN", TOKEN)
@@ -162,6 +173,36 @@ fn errors_that_repeat_the_request_s_credentials_are_blanked() {
                 bearer,
             );
         }
+    }
+    // A narrow table wraps messages and Markdown escapes them: a secret is blanked before
+    // either could cut it where the blanking would no longer find it whole.
+    for (format, columns) in [("table", "24"), ("table", "41"), ("markdown", "80")] {
+        let run = check_with(
+            &emulator,
+            &format!("doctor-{format}-{columns}"),
+            &[
+                "doctor", "--mantle", "--model", "sonnet", "--output", format,
+            ],
+            true,
+            &[("COLUMNS", columns)],
+        );
+        // The table's last column, its wrapped lines joined again without the spaces the
+        // wrapping put between pieces: what a secret cut in two would read as.
+        let joined: String = run
+            .stdout
+            .lines()
+            .filter_map(|line| line.rsplit('┆').next())
+            .flat_map(|cell| cell.chars().filter(|c| !c.is_whitespace() && *c != '│'))
+            .collect();
+        for secret in [KEY_ID, SECRET, TOKEN, BEARER] {
+            assert!(
+                !joined.contains(secret),
+                "{secret} cut in pieces:\n{}",
+                run.stdout
+            );
+        }
+        // Markdown shows the brackets escaped.
+        assert!(joined.contains("redacted"), "{}", run.stdout);
     }
     // The echo did reach the tool, and what it shows of it is the blank.
     let run = check(
