@@ -1,7 +1,9 @@
 //! What a value (a settings file's, a policy's, an AWS answer's) may not do to the person
 //! reading it: move the cursor, clear the screen, overwrite a line, reorder text
-//! (bidirectional overrides), or in Markdown become a heading, a link, an image or HTML. JSON,
-//! JUnit and SARIF escape by their own rules and are left as they are.
+//! (bidirectional overrides), or in Markdown become a heading, a link, an image or HTML. JSON
+//! and SARIF escape C0 controls by JSON's rules; DEL, C1 and bidirectional controls, which
+//! JSON leaves raw, are escaped after serializing (`json_visible`), and JUnit shows them as
+//! `visible` does.
 
 use std::borrow::Cow;
 
@@ -38,6 +40,16 @@ pub fn visible(text: &str) -> Cow<'_, str> {
 /// As `visible`, the newline too: for what must stay on one line.
 pub fn visible_line(text: &str) -> Cow<'_, str> {
     escaped(text, false)
+}
+
+/// Serialized JSON with the characters a terminal may obey that serde_json writes raw (DEL,
+/// C1, bidirectional controls) as `\uXXXX` escapes: they occur only inside strings, where the
+/// escape means the same character.
+pub fn json_visible(json: String) -> String {
+    if !json.chars().any(|c| hidden(c, true)) {
+        return json;
+    }
+    escaped(&json, true).into_owned()
 }
 
 /// Markdown text that reads as what it says: every character Markdown or HTML could take for
@@ -131,6 +143,13 @@ mod tests {
         assert_eq!(visible_line("a\nb\u{9b}c"), "a\\u000ab\\u009bc");
         assert_eq!(visible("abc\u{202e}def"), "abc\\u202edef");
         assert!(matches!(visible("plain text"), Cow::Borrowed(_)));
+        let json =
+            serde_json::to_string(&serde_json::json!({"v": "a\u{1b}[2J\u{7f}\u{9b}2J\u{202e}b"}))
+                .unwrap();
+        let shown = json_visible(json);
+        assert_eq!(shown, r#"{"v":"a\u001b[2J\u007f\u009b2J\u202eb"}"#);
+        let back: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(back["v"], "a\u{1b}[2J\u{7f}\u{9b}2J\u{202e}b");
     }
 
     #[test]

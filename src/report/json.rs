@@ -40,7 +40,7 @@ pub fn render(document: &Document) -> String {
     }
     .unwrap_or_default();
     text.push('\n');
-    text
+    super::escape::json_visible(text)
 }
 
 #[derive(Serialize)]

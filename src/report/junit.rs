@@ -19,15 +19,13 @@ pub fn render(document: &Document) -> Option<String> {
 /// Text as XML character data or an attribute value.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in super::escape::visible(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 allows no other control characters.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             c => out.push(c),
         }
     }
@@ -128,7 +126,9 @@ mod tests {
     fn markup_in_findings_is_escaped() {
         assert_eq!(
             escape("a < b & \"c\" > 'd'\u{1}"),
-            "a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;"
+            "a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;\\u0001"
         );
+        // What XML allows but a terminal obeys is shown, not kept.
+        assert_eq!(escape("x\u{9b}2J\u{202e}"), "x\\u009b2J\\u202e");
     }
 }

@@ -13,9 +13,9 @@ use crate::engine::{CheckMeta, Finding, Severity, Status};
 
 pub fn render(document: &Document) -> Option<String> {
     match document {
-        Document::Report(report) => {
-            Some(serde_json::to_string_pretty(&sarif(report)).unwrap_or_default() + "\n")
-        }
+        Document::Report(report) => Some(super::escape::json_visible(
+            serde_json::to_string_pretty(&sarif(report)).unwrap_or_default() + "\n",
+        )),
         _ => None,
     }
 }

@@ -38,6 +38,28 @@ fn a_hostile_settings_value_is_shown_not_obeyed() {
             run.stdout
         );
     }
+    // JSON keeps the value (as JSON escapes), SARIF too, JUnit as XML text: none of them
+    // carries a raw character a terminal obeys, since CI logs and `cat` show them.
+    for format in ["json", "sarif", "junit"] {
+        let run = Run::of(
+            emulator
+                .cmd()
+                .args(["doctor", "--no-probe", "--output", format]),
+        );
+        assert!(
+            !run.stdout.contains(['\u{1b}', '\r', '\u{9b}', '\u{7f}']),
+            "{format} carries raw control characters: {:?}",
+            run.stdout
+        );
+        if format == "json" {
+            let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            // Parsed, the escapes are the characters again: nothing was lost.
+            assert!(
+                report.to_string().contains("2J\\r\u{9b}31m"),
+                "the value itself is kept: {report}"
+            );
+        }
+    }
     let markdown = Run::of(
         emulator
             .cmd()
