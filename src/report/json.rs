@@ -228,6 +228,8 @@ fn validation_json(validation: &Validation) -> Value {
     json!({
         "target": validation.target,
         "valid": validation.passed(),
+        // Added in v1: the data the rules that name actions, resources and keys rest on.
+        "reference": crate::iam::reference().source,
         "problems": validation.problems.iter().map(|p| json!({
             "rule": p.rule,
             "severity": p.severity.as_str(),

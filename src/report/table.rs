@@ -98,6 +98,10 @@ fn validation_text(validation: &Validation) -> String {
         ));
     }
     text.push_str(&format!(
+        "Actions, resource types and condition keys checked against {}\n",
+        crate::iam::reference().source.cite()
+    ));
+    text.push_str(&format!(
         "{}: {}\n",
         validation.target,
         if validation.passed() {

