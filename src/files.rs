@@ -37,20 +37,9 @@ pub fn read_text_blocking(path: &Path, limit: u64) -> Result<String, ReadError> 
         std::io::ErrorKind::NotFound => ReadError::NotFound,
         _ => ReadError::Io(e),
     })?;
-    let kind = metadata.file_type();
-    if kind.is_dir() {
-        return Err(ReadError::Directory);
-    }
-    if !kind.is_file() {
-        return Err(ReadError::NotRegular(special_kind(&kind)));
-    }
-    if metadata.len() > limit {
-        return Err(ReadError::TooLarge {
-            size: metadata.len(),
-            limit,
-        });
-    }
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    // Looked at before it is opened: opening a device can do something.
+    usable(&metadata, limit)?;
+    let file = open_checked(path, limit)?;
     let mut bytes = Vec::new();
     // The file may grow between the check and the read: the bound holds either way.
     file.take(limit + 1)
@@ -69,6 +58,40 @@ pub fn read_text_blocking(path: &Path, limit: u64) -> Result<String, ReadError> 
             column: valid.iter().rev().take_while(|b| **b != b'\n').count() + 1,
         }
     })
+}
+
+/// `path` opened for reading, and checked again through the open handle: the path may have
+/// been swapped for a FIFO or a device since it was looked at. Opening without blocking
+/// keeps a FIFO put there from holding the open until a writer comes.
+fn open_checked(path: &Path, limit: u64) -> Result<std::fs::File, ReadError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(ReadError::Io)?;
+    usable(&file.metadata().map_err(ReadError::Io)?, limit)?;
+    Ok(file)
+}
+
+/// A regular file within the bound.
+fn usable(metadata: &std::fs::Metadata, limit: u64) -> Result<(), ReadError> {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return Err(ReadError::Directory);
+    }
+    if !kind.is_file() {
+        return Err(ReadError::NotRegular(special_kind(&kind)));
+    }
+    if metadata.len() > limit {
+        return Err(ReadError::TooLarge {
+            size: metadata.len(),
+            limit,
+        });
+    }
+    Ok(())
 }
 
 /// As `read_text_blocking`, on a blocking thread so the runtime's workers keep running.
@@ -133,6 +156,21 @@ mod tests {
             assert!(matches!(
                 read_text_blocking(Path::new("/dev/zero"), INPUT_LIMIT),
                 Err(ReadError::NotRegular("a character device"))
+            ));
+        }
+        #[cfg(unix)]
+        {
+            // What the path checks cannot see, the handle does: a FIFO opens at once and is
+            // refused, not waited on.
+            let fifo = dir.path().join("fifo");
+            let made = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap();
+            assert!(made.success());
+            assert!(matches!(
+                open_checked(&fifo, 16),
+                Err(ReadError::NotRegular("a named pipe (FIFO)"))
             ));
         }
         std::fs::write(&file, b"{\n  \"a\": \"\xff\"}").unwrap();
