@@ -319,8 +319,9 @@ fn key_base_name(base: KeyBase) -> &'static str {
     }
 }
 
-/// IAM's size limits: above the managed policy's it cannot be applied as the templates are
-/// (an error); above an inline limit it could not be pasted inline there (a warning).
+/// IAM's size limits. Above a role's inline limit no identity policy takes it (an error);
+/// above the managed policy's only a role's inline policies do, which validate cannot know
+/// is the use (a warning, as is going over an inline limit).
 pub(super) fn size_problems(document: &Value) -> Vec<Problem> {
     let size = document
         .to_string()
@@ -329,12 +330,23 @@ pub(super) fn size_problems(document: &Value) -> Vec<Problem> {
         .count();
     let mut out = Vec::new();
     if size > MANAGED_LIMIT {
+        let anywhere = size > ROLE_INLINE_LIMIT;
         out.push(Problem {
             rule: "policy-too-large",
-            severity: Severity::Error,
+            severity: if anywhere {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
             statement: None,
             message: format!(
-                "{size} characters (whitespace not counted): IAM refuses a managed policy over 6,144; split it into several policies"
+                "{size} characters (whitespace not counted): IAM refuses a managed policy over 6,144 \
+                 (policy apply creates one){}; split it into several policies",
+                if anywhere {
+                    ""
+                } else {
+                    ", and takes it only as a role's inline policy"
+                }
             ),
         });
     }

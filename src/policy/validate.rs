@@ -808,6 +808,23 @@ mod tests {
             ("inline-policy-too-large", Severity::Warning)
         );
         assert!(user[0].2.contains("user's") && !user[0].2.contains("role's"));
+        // Too large for a managed policy, not for a role's inline one: validate cannot know
+        // which it is for.
+        let (size, role) = sized(150);
+        assert!(size > 6144 && size < 10240, "{size}");
+        let rules: Vec<(&str, Severity)> = role.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(
+            rules,
+            [
+                ("policy-too-large", Severity::Warning),
+                ("inline-policy-too-large", Severity::Warning)
+            ]
+        );
+        assert!(
+            role[0].2.contains("only as a role's inline policy"),
+            "{}",
+            role[0].2
+        );
         let (size, big) = sized(250);
         assert!(size > 10240, "{size}");
         let rules: Vec<(&str, Severity)> = big.iter().map(|p| (p.0, p.1)).collect();
