@@ -555,13 +555,29 @@ fn chain_without_env_keys(
     config: &SdkConfig,
 ) -> aws_config::meta::credentials::CredentialsProviderChain {
     use aws_config::provider_config::ProviderConfig;
-    // The loader's retry and timeout settings, as the default chain's providers get them.
-    let mut conf = ProviderConfig::default().with_region(config.region().cloned());
+    // The loader's settings, as the default chain's providers get them: region, FIPS and
+    // dual-stack endpoints, retries, timeouts, the HTTP client, sleep and clock. The profile
+    // name for the providers after the first is aws-config's to set (crate-private): they
+    // read the endpoint settings of IMDS and the like from the environment's profile.
+    let mut conf = ProviderConfig::default()
+        .with_region(config.region().cloned())
+        .with_use_fips(config.use_fips())
+        .with_use_dual_stack(config.use_dual_stack())
+        .with_behavior_version(config.behavior_version());
     if let Some(retry) = config.retry_config() {
         conf = conf.with_retry_config(retry.clone());
     }
     if let Some(timeout) = config.timeout_config() {
         conf = conf.with_timeout_config(timeout.clone());
+    }
+    if let Some(client) = config.http_client() {
+        conf = conf.with_http_client(client);
+    }
+    if let Some(sleep) = config.sleep_impl() {
+        conf = conf.with_sleep_impl(sleep);
+    }
+    if let Some(clock) = config.time_source() {
+        conf = conf.with_time_source(clock);
     }
     aws_config::meta::credentials::CredentialsProviderChain::first_try(
         "Profile",
