@@ -131,49 +131,51 @@ async fn resolve(
         application_profile,
     };
     match &request.name {
-        ModelName::Family(family) => match newest(catalog, *family) {
-            Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, None))),
-            None => (
-                Finding::fail(
-                    &META,
-                    kind::NO_FAMILY_MODEL,
-                    Severity::High,
-                    "No such model in this region",
-                    format!("{region}'s catalog has no ACTIVE Claude {} model", family.as_str()),
-                    Remediation::new("Check another region (--region us-east-1), or name a model with --model <model ID>"),
-                )
-                .evidence("request", request.to_string()),
-                None,
-            ),
-        },
-        ModelName::Generation { family, version, .. } => match newest_of_generation(catalog, *family, *version) {
-            Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, None))),
-            None => (
-                Finding::fail(
-                    &META,
-                    kind::NO_FAMILY_MODEL,
-                    Severity::High,
-                    "No such model in this region",
-                    format!(
-                        "{region}'s catalog has no ACTIVE Claude {} {}.{} model",
-                        family.as_str(),
-                        version.0,
-                        version.1
-                    ),
-                    Remediation::new("Check another region (--region us-east-1), or name a model with --model <model ID>"),
-                )
-                .evidence("request", request.to_string()),
-                None,
-            ),
-        },
-        ModelName::BaseId(id) | ModelName::Profile { base: id, .. } => match catalog.iter().find(|m| &m.id == id) {
-            Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, None))),
-            None => (absent(request, id, region, catalog), None),
-        },
+        ModelName::Family(_) | ModelName::Generation { .. } => {
+            let (newest, described) = match &request.name {
+                ModelName::Generation {
+                    family, version, ..
+                } => (
+                    newest_of_generation(catalog, *family, *version),
+                    format!("{} {}.{}", family.as_str(), version.0, version.1),
+                ),
+                ModelName::Family(family) => {
+                    (newest(catalog, *family), family.as_str().to_string())
+                }
+                _ => (None, String::new()),
+            };
+            match newest {
+                Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, None))),
+                None => (
+                    Finding::fail(
+                        &META,
+                        kind::NO_FAMILY_MODEL,
+                        Severity::High,
+                        "No such model in this region",
+                        format!("{region}'s catalog has no ACTIVE Claude {described} model"),
+                        Remediation::new("Check another region (--region us-east-1), or name a model with --model <model ID>"),
+                    )
+                    .evidence("request", request.to_string()),
+                    None,
+                ),
+            }
+        }
+        ModelName::BaseId(id) | ModelName::Profile { base: id, .. } => {
+            match catalog.iter().find(|m| &m.id == id) {
+                Some(model) => (
+                    lifecycle(model, catalog, request, &usage(aws, region, model).await),
+                    Some(target(model, None)),
+                ),
+                None => (absent(request, id, region, catalog), None),
+            }
+        }
         ModelName::ApplicationProfile(arn) => {
             let profile = match aws.inference_profile(region, arn).await {
                 Ok(profile) => profile,
-                Err(error) if error.kind() == AwsErrorKind::NotFound || error.kind() == AwsErrorKind::Invalid => {
+                Err(error)
+                    if error.kind() == AwsErrorKind::NotFound
+                        || error.kind() == AwsErrorKind::Invalid =>
+                {
                     return (
                         Finding::fail(
                             &META,
@@ -181,18 +183,45 @@ async fn resolve(
                             Severity::High,
                             "Application inference profile not found",
                             format!("{arn} does not exist in {region}: {error}"),
-                            Remediation::new(sh!["aws", "bedrock", "list-inference-profiles", "--type-equals", "APPLICATION", "--region", region]),
+                            Remediation::new(sh![
+                                "aws",
+                                "bedrock",
+                                "list-inference-profiles",
+                                "--type-equals",
+                                "APPLICATION",
+                                "--region",
+                                region
+                            ]),
                         )
                         .resource(arn.clone()),
                         None,
                     );
                 }
-                Err(error) => return (Finding::aws_error(&META, &error).resource(arn.clone()), None),
+                Err(error) => {
+                    return (
+                        Finding::aws_error(&META, &error).resource(arn.clone()),
+                        None,
+                    );
+                }
             };
             let base = profile.base_model_id();
-            match base.as_deref().and_then(|id| catalog.iter().find(|m| m.id == id)) {
-                Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, Some(profile)))),
-                None => (absent(request, base.as_deref().unwrap_or("(no model)"), region, catalog), None),
+            match base
+                .as_deref()
+                .and_then(|id| catalog.iter().find(|m| m.id == id))
+            {
+                Some(model) => (
+                    lifecycle(model, catalog, request, &usage(aws, region, model).await),
+                    Some(target(model, Some(profile))),
+                ),
+                None => (
+                    absent(
+                        request,
+                        base.as_deref().unwrap_or("(no model)"),
+                        region,
+                        catalog,
+                    ),
+                    None,
+                ),
             }
         }
     }

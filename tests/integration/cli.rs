@@ -460,23 +460,12 @@ fn an_interrupted_run_leaves_no_temporary_file() {
 #[test]
 fn out_knows_files_not_there_yet_devices_and_the_process_s_own_streams() {
     let emulator = Emulator::front_only();
-    let policy = emulator.home().join("pol.json");
-    std::fs::write(
-        &policy,
-        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}]}"#,
-    )
-    .unwrap();
     let evaluate = |out: &std::path::Path, token: Option<&std::path::Path>| {
-        let mut cmd = emulator.cmd();
-        cmd.args(["policy", "evaluate", "--policy"])
-            .arg(&policy)
-            .args(["--action", "bedrock:InvokeModel", "--resource", "*"])
-            .args(["--output", "json", "--out"])
-            .arg(out);
+        let mut cmd = evaluate_into(&emulator, out);
         if let Some(token) = token {
             cmd.env("AWS_WEB_IDENTITY_TOKEN_FILE", token);
         }
-        Run::of(&mut cmd)
+        Run::of(&mut assert_cmd::Command::from_std(cmd))
     };
     // Claude Code's user settings, not written yet: the report would become them.
     let settings = emulator.home().join(".claude/settings.json");
@@ -499,12 +488,7 @@ fn out_knows_files_not_there_yet_devices_and_the_process_s_own_streams() {
 
     // /dev/stdout is the stream the shell gave: a file opened with > keeps the report whole.
     let redirected = emulator.home().join("stdout.json");
-    let status = emulator
-        .std_cmd()
-        .args(["policy", "evaluate", "--policy"])
-        .arg(&policy)
-        .args(["--action", "bedrock:InvokeModel", "--resource", "*"])
-        .args(["--output", "json", "--out", "/dev/stdout"])
+    let status = evaluate_into(&emulator, std::path::Path::new("/dev/stdout"))
         .stdout(std::fs::File::create(&redirected).unwrap())
         .status()
         .unwrap();
@@ -525,24 +509,7 @@ fn a_signal_ends_a_run_waiting_to_write_to_a_pipe_nobody_reads() {
             .unwrap()
             .success()
     );
-    let policy = emulator.home().join("pol.json");
-    std::fs::write(
-        &policy,
-        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}]}"#,
-    )
-    .unwrap();
-    let mut child = emulator
-        .std_cmd()
-        .args(["policy", "evaluate", "--policy"])
-        .arg(&policy)
-        .args([
-            "--action",
-            "bedrock:InvokeModel",
-            "--resource",
-            "*",
-            "--out",
-        ])
-        .arg(&fifo)
+    let mut child = evaluate_into(&emulator, &fifo)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -572,4 +539,22 @@ fn a_signal_ends_a_run_waiting_to_write_to_a_pipe_nobody_reads() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(130));
+}
+
+/// `policy evaluate` of a policy that allows InvokeModel (written in the emulator's home),
+/// its JSON report going to `out`.
+fn evaluate_into(emulator: &Emulator, out: &std::path::Path) -> std::process::Command {
+    let policy = emulator.home().join("pol.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let mut cmd = emulator.std_cmd();
+    cmd.args(["policy", "evaluate", "--policy"])
+        .arg(&policy)
+        .args(["--action", "bedrock:InvokeModel", "--resource", "*"])
+        .args(["--output", "json", "--out"])
+        .arg(out);
+    cmd
 }
