@@ -20,3 +20,11 @@ assert identity["status"] == "pass", identity
 assert report["target"]["principal"] == "arn:aws:iam::123456789012:role/engineering/claude-developer", report["target"]
 print("sandbox: 1 passed, 0 failed")
 '
+# A command after global flags is passed through, not handed to doctor.
+bash scripts/sandbox.sh --region eu-west-1 checks list --output json |
+  target/emulator/venv/bin/python -c '
+import json, sys
+checks = json.load(sys.stdin)
+assert any(c["id"] == "identity.caller" for c in checks), checks
+print("sandbox: checks list passed through")
+'

@@ -23,6 +23,7 @@ mod integrate;
 mod mantle;
 mod mcp;
 mod plan;
+mod readme;
 mod secrets;
 mod setup;
 mod silent;
