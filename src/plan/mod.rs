@@ -338,6 +338,17 @@ pub enum StepResult {
     NotSent,
 }
 
+/// As a person reads it in a table or a document.
+impl std::fmt::Display for StepResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepResult::Done => f.write_str("done"),
+            StepResult::Failed(error) => write!(f, "failed: {error}"),
+            StepResult::NotSent => f.write_str("not sent"),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
     pub confirmation: Confirmation,

@@ -124,7 +124,7 @@ fn report_text(report: &Report) -> String {
                 out,
                 "| {} | {} |",
                 cell(&step.summary),
-                cell(&format!("{result:?}"))
+                cell(&result.to_string())
             );
         }
         let _ = writeln!(out, "\nThe principal running this plan needs:\n");

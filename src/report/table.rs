@@ -9,7 +9,7 @@ use super::escape::{visible, visible_line};
 use super::{Document, Report, Style, Width};
 use crate::engine::{CheckMeta, Finding, Status};
 use crate::iam::{Evaluation, Layer, PolicyType, Request};
-use crate::plan::{Confirmation, Outcome, Plan, Rerun, StepResult};
+use crate::plan::{Confirmation, Outcome, Plan, Rerun};
 use crate::policy::{Expect, Source, Template, Validation};
 
 pub fn render(document: &Document, style: Style) -> String {
@@ -259,11 +259,7 @@ fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
     }
     let mut table = new_table(style, vec!["#", "Step", "AWS call", "Re-run", "Result"]);
     for (index, (step, result)) in plan.steps.iter().zip(&outcome.results).enumerate() {
-        let result = match result {
-            StepResult::Done => "done".to_string(),
-            StepResult::Failed(error) => format!("failed: {}", visible(error)),
-            StepResult::NotSent => "not sent".to_string(),
-        };
+        let result = visible(&result.to_string()).into_owned();
         table.add_row(vec![
             (index + 1).to_string(),
             format!(

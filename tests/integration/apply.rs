@@ -86,6 +86,26 @@ fn apply_plans_first_creates_attaches_and_then_has_nothing_to_do() {
             "{created}"
         );
     }
+    // The Markdown plan says what became of each step in words, and what its runner needs.
+    let markdown =
+        Run::of(
+            apply_cmd(&emulator)
+                .args(sonnet)
+                .args(["--dry-run", "--output", "markdown"]),
+        );
+    assert_eq!(markdown.code, 0, "{}", markdown.stderr);
+    assert_eq!(
+        markdown.stdout.matches("| not sent |").count(),
+        2,
+        "{}",
+        markdown.stdout
+    );
+    assert!(!markdown.stdout.contains("NotSent"), "{}", markdown.stdout);
+    assert!(
+        markdown.stdout.contains("- iam:CreatePolicy\n"),
+        "{}",
+        markdown.stdout
+    );
     assert!(writes(&emulator).is_empty(), "{:?}", writes(&emulator));
 
     let (run, report) = apply(&emulator, &[&sonnet[..], &["--yes"]].concat());
