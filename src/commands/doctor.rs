@@ -104,7 +104,10 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let account = report.scope.accounts.first().cloned();
     controls::annotate(&mut report.findings, account.as_deref());
     if let Some(emit) = args.emit {
-        print!("{}", emit::block(emit, &cx, &report.findings));
+        match emit::block(emit, &cx, &report.findings) {
+            Ok(block) => print!("{block}"),
+            Err(why) => say!("Nothing to emit: {why}"),
+        }
     }
     let written = output.write(&Document::Report(&report));
     if global.verbose > 0 {

@@ -10,19 +10,16 @@ use crate::domain::Family;
 use crate::domain::models::family_of;
 use crate::engine::{CheckContext, Finding, Status};
 
-/// The block for `emit`, or a comment saying why there is none. With Claude Code on the
-/// Mantle endpoint alone, the block is Mantle's.
-pub fn block(emit: Emit, cx: &CheckContext, findings: &[Finding]) -> String {
+/// The block for `emit`, or why there is none: an empty block would read as a working
+/// configuration. With Claude Code on the Mantle endpoint alone, the block is Mantle's.
+pub fn block(emit: Emit, cx: &CheckContext, findings: &[Finding]) -> Result<String, &'static str> {
     let proven = if cx.fact::<MantleInput>().is_some_and(|m| m.mantle_only) {
         mantle_env(findings)
     } else {
         bedrock_env(cx, findings)
     };
-    let (region, env) = match proven {
-        Ok(proven) => proven,
-        Err(why) => return none(emit, why),
-    };
-    match emit {
+    let (region, env) = proven?;
+    Ok(match emit {
         Emit::ClaudeCodeEnv => {
             let mut text =
                 format!("# Claude Code on Bedrock: what bedrock-preflight proved in {region}\n");
@@ -40,7 +37,7 @@ pub fn block(emit: Emit, cx: &CheckContext, findings: &[Finding]) -> String {
             settings.insert("env".into(), Value::Object(env));
             serde_json::to_string_pretty(&Value::Object(settings)).unwrap_or_default() + "\n"
         }
-    }
+    })
 }
 
 type Env = (String, Vec<(&'static str, String)>);
@@ -136,11 +133,4 @@ fn blocks(finding: &Finding, invocation: &Invocation) -> bool {
         .as_deref()
         .is_none_or(|r| r == invocation.region.as_str());
     named || (resource && region)
-}
-
-fn none(emit: Emit, why: &str) -> String {
-    match emit {
-        Emit::ClaudeCodeEnv => format!("# Nothing to emit: {why}\n"),
-        Emit::ClaudeCodeSettings => "{\n  \"env\": {}\n}\n".to_string(),
-    }
 }

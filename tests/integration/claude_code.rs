@@ -305,6 +305,24 @@ fn emit_prints_only_what_was_proven() {
             .is_none(),
         "Opus was not checked"
     );
+
+    // Nothing proven: no block at all, since an empty one reads as a working configuration.
+    let report = machine.emulator.home().join("report.json");
+    let run = Run::of(
+        machine
+            .cmd()
+            .args(&args[..4])
+            .args(["--emit", "claude-code-settings", "--out"])
+            .arg(&report),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("Nothing to emit: no model was proven to work for this principal and region"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
