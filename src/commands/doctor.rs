@@ -77,6 +77,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     .await;
     spinner.finish();
     let mut fix_code = EXIT_OK;
+    let mut closing = None;
     if args.fix {
         let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
         match fix(global, &aws, &cx, &report.findings, confirmation).await? {
@@ -87,13 +88,12 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                     fix_code = EXIT_ERROR;
                 }
                 if changed {
-                    // IAM changed: the affected checks read it afresh.
-                    let fresh = Arc::new(AwsReader::new(Arc::clone(&session)));
-                    let (again, rechecked) = recheck(&fresh, scope, inputs, global.timeout).await;
+                    let (again, rechecked) = settle(&session, scope, inputs, global.timeout).await;
                     report.findings = merged(std::mem::take(&mut report.findings), again);
                     // What --emit proves comes from the checks as they are now.
                     cx = rechecked;
                 }
+                closing = Some(closing_line(&plan, &outcome, &report.findings));
                 report.plan = Some((plan, outcome));
             }
             Err(code) => fix_code = code,
@@ -114,6 +114,11 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         print_call_counts(&session);
     }
     written?;
+    // The story's last line, where a person looks last: below the report, on stderr (never
+    // after a report that is itself on stderr, which a program may be reading).
+    if let Some(line) = closing.filter(|_| args.emit.is_none() || global.out.is_some()) {
+        say!("{line}");
+    }
     Ok(match exit_code(report.summary(), args.strict) {
         EXIT_OK => fix_code,
         code => code,
@@ -148,10 +153,7 @@ async fn fix(
             .iter()
             .filter(move |f| f.check == check && f.status == Status::Fail)
     };
-    let invoke_denied = failed("iam.invoke").any(|f| {
-        f.evidence.get("denied_by").and_then(|v| v.as_str()) == Some("identity-policy")
-            && f.evidence.get("decision").and_then(|v| v.as_str()) == Some("implicitDeny")
-    });
+    let invoke_denied = failed("iam.invoke").any(fixable);
     let target = cx
         .fact::<CallerIdentity>()
         .and_then(|identity| identity.principal_arn.parse::<Arn>().ok())
@@ -162,7 +164,7 @@ async fn fix(
             })
         });
     let missing_agreements: Vec<(Region, String, String)> = failed("models.access")
-        .filter(|f| f.code() == "models.access/agreement-not-accepted")
+        .filter(|f| fixable(f))
         .filter_map(|f| {
             let region = f.region.as_ref()?.parse::<Region>().ok()?;
             let model_id = f.evidence.get("model_id")?.as_str()?.to_string();
@@ -244,6 +246,95 @@ async fn fix(
     };
     let outcome = plan::apply(&plan, confirmation, aws.session()).await;
     Ok(Ok((plan, outcome)))
+}
+
+/// A failure `--fix` repairs: invoke access the principal's own policies do not grant, or a
+/// model agreement not accepted.
+fn fixable(finding: &Finding) -> bool {
+    let says =
+        |key: &str, value: &str| finding.evidence.get(key).and_then(|v| v.as_str()) == Some(value);
+    finding.status == Status::Fail
+        && match finding.check {
+            "iam.invoke" => {
+                says("denied_by", "identity-policy") && says("decision", "implicitDeny")
+            }
+            "models.access" => finding.code() == "models.access/agreement-not-accepted",
+            _ => false,
+        }
+}
+
+/// How long to wait before each re-check while a change just made does not show yet: IAM and
+/// Bedrock apply a change eventually, in seconds (IAM User Guide, "Changes that I make are
+/// not always immediately visible"). 30 s in all.
+const SETTLE: [Duration; 4] = [
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+    Duration::from_secs(16),
+];
+
+/// The affected checks again after a fix, with backoff while what it fixed still fails. What
+/// still fails after the last wait says the change was made and has not shown yet, instead of
+/// asking for the same fix again.
+async fn settle(
+    session: &Arc<Session>,
+    scope: Scope,
+    inputs: Inputs,
+    timeout: Duration,
+) -> (Vec<Finding>, Arc<CheckContext>) {
+    let mut waits = SETTLE.iter();
+    loop {
+        // Fresh reads each time: the cache holds what AWS said before.
+        let fresh = Arc::new(AwsReader::new(Arc::clone(session)));
+        let (mut findings, cx) = recheck(&fresh, scope.clone(), inputs.clone(), timeout).await;
+        if !findings.iter().any(fixable) {
+            return (findings, cx);
+        }
+        let Some(wait) = waits.next() else {
+            for finding in findings.iter_mut().filter(|f| fixable(f)) {
+                finding.remediation = Some(format!(
+                    "This run made the change that fixes it (see the plan), and AWS did not show it within {} s: \
+                     IAM and Bedrock can take a minute to apply a change everywhere. Run the same doctor command \
+                     again in a minute, without --fix.",
+                    SETTLE.iter().sum::<Duration>().as_secs()
+                ));
+            }
+            return (findings, cx);
+        };
+        say!(
+            "The change is made; AWS does not show it yet: checking again in {} s",
+            wait.as_secs()
+        );
+        tokio::time::sleep(*wait).await;
+    }
+}
+
+/// What `--fix` came to, in one line.
+fn closing_line(plan: &Plan, outcome: &Outcome, findings: &[Finding]) -> String {
+    let open = findings
+        .iter()
+        .any(|f| matches!(f.status, Status::Fail | Status::Error));
+    let steps = match plan.steps.len() {
+        1 => "1 step".to_string(),
+        n => format!("{n} steps"),
+    };
+    match outcome.confirmation {
+        _ if plan.is_converged() && !open => "Nothing to fix.".into(),
+        _ if plan.is_converged() => {
+            "Nothing this tool can fix: the fixes above are for you to run.".into()
+        }
+        Confirmation::DryRun => format!("Dry run: nothing was sent ({steps} planned above)."),
+        Confirmation::Unconfirmed => format!(
+            "Nothing was sent: run the same command with --yes to apply the {steps} above."
+        ),
+        Confirmation::Yes if outcome.failed() => {
+            "A step failed and the steps after it were not sent: see the plan above, fix the cause and run the same command again.".into()
+        }
+        Confirmation::Yes if open => format!(
+            "Applied {steps}, then checked again: what still fails is above."
+        ),
+        Confirmation::Yes => format!("Applied {steps}, then checked again: all clear."),
+    }
 }
 
 /// The affected checks run again on fresh reads.

@@ -85,9 +85,19 @@ fn the_printed_fix_run_as_printed_makes_iam_invoke_pass() {
 #[test]
 fn doctor_fix_plans_then_applies_and_checks_again() {
     let emulator = denied_developer();
-    for confirmation in [&["--fix", "--dry-run"][..], &["--fix"]] {
+    for (confirmation, closing) in [
+        (
+            &["--fix", "--dry-run"][..],
+            "Dry run: nothing was sent (2 steps planned above).\n",
+        ),
+        (
+            &["--fix"],
+            "Nothing was sent: run the same command with --yes to apply the 2 steps above.\n",
+        ),
+    ] {
         let (run, report) = doctor(&emulator, confirmation);
         assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.ends_with(closing), "{}", run.stderr);
         let steps = report["plan"]["steps"].as_array().unwrap();
         let operations: Vec<&str> = steps
             .iter()
@@ -101,6 +111,12 @@ fn doctor_fix_plans_then_applies_and_checks_again() {
 
     let (run, report) = doctor(&emulator, &["--fix", "--yes"]);
     assert_eq!(run.code, 0, "{}\n{report:#}", run.stderr);
+    assert!(
+        run.stderr
+            .ends_with("Applied 2 steps, then checked again: all clear.\n"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(report["plan"]["confirmation"], "yes");
     assert!(
         report["plan"]["steps"]
@@ -118,6 +134,7 @@ fn doctor_fix_plans_then_applies_and_checks_again() {
 
     let (run, report) = doctor(&emulator, &["--fix", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.ends_with("Nothing to fix.\n"), "{}", run.stderr);
     assert!(report["plan"]["steps"].as_array().unwrap().is_empty());
     assert_eq!(
         writes(&emulator).len(),
@@ -305,7 +322,38 @@ fn doctor_fix_accepts_an_agreement_the_caller_could_not_create() {
     );
     assert_eq!(steps[0]["result"], "not-sent");
 
-    let (_, report) = doctor(&emulator, &["--fix", "--yes"]);
+    // Bedrock shows the new agreement one read late, as a change does before it has reached
+    // every host: doctor waits and checks again rather than asking for the same fix.
+    let agreed = Rule::Fixture(fixture("bedrock/GetFoundationModelAvailability.json"));
+    let stale = Rule::Then(
+        Box::new(Rule::Fixture(fixture(
+            "bedrock/GetFoundationModelAvailability.agreement-not-available.json",
+        ))),
+        vec![("bedrock:GetFoundationModelAvailability".into(), agreed)],
+    );
+    let create = emulator
+        .front
+        .rule("bedrock:CreateFoundationModelAgreement")
+        .unwrap();
+    emulator.on(
+        "bedrock:CreateFoundationModelAgreement",
+        Rule::Then(
+            Box::new(create),
+            vec![("bedrock:GetFoundationModelAvailability".into(), stale)],
+        ),
+    );
+    let (run, report) = doctor(&emulator, &["--fix", "--yes"]);
+    assert!(
+        run.stderr
+            .contains("The change is made; AWS does not show it yet: checking again in 2 s"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        findings(&report, "models.access")[0]["status"],
+        "pass",
+        "checked again once the agreement showed"
+    );
     assert_eq!(report["plan"]["steps"][0]["result"], "done");
     assert_eq!(
         writes(&emulator),
