@@ -358,13 +358,18 @@ impl Server {
 
     async fn run(&self, args: Vec<OsString>, call: &RequestContext<RoleServer>) -> CallToolResult {
         let exe = &self.defaults.exe;
-        let spawned = tokio::process::Command::new(exe)
+        let mut command = tokio::process::Command::new(exe);
+        command
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn();
+            .kill_on_drop(true);
+        // A group of its own, so that a cancel stops what the child started too (a
+        // credential_process, Claude Code's version probe), not the child alone.
+        #[cfg(unix)]
+        command.process_group(0);
+        let spawned = command.spawn();
         let mut child = match spawned {
             Ok(child) => child,
             Err(e) => return failure(format!("cannot run {}: {e}", exe.display())),
@@ -382,6 +387,7 @@ impl Server {
             None => {
                 // Killed and reaped now, not when a drop gets to it. rmcp sends no answer to
                 // a cancelled request, so this result goes nowhere.
+                kill_group(&child);
                 let _ = child.kill().await;
                 return failure("the call was cancelled".into());
             }
@@ -403,6 +409,20 @@ impl Server {
             None => failure(no_report(status, stderr.trim())),
         }
     }
+}
+
+/// SIGKILL to the child's process group (its pid, as spawned with `process_group(0)`).
+fn kill_group(child: &tokio::process::Child) {
+    #[cfg(unix)]
+    if let Some(pid) = child.id().and_then(|pid| libc::pid_t::try_from(pid).ok()) {
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours; a negative pid
+        // names the group, which is the child's own and holds nothing of this server.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = child;
 }
 
 async fn read_all(mut pipe: impl tokio::io::AsyncRead + Unpin) -> Vec<u8> {

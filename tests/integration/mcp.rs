@@ -519,6 +519,66 @@ fn a_cancelled_call_stops_its_child_and_is_not_answered() {
 }
 
 #[test]
+fn a_cancelled_call_stops_what_its_child_started_too() {
+    let emulator = Emulator::start();
+    // The call's credentials come from a credential_process that never answers: the child's
+    // own child, which killing the child alone would leave running.
+    let pid_file = emulator.home().join("credential-process.pid");
+    std::fs::create_dir_all(emulator.home().join(".aws")).unwrap();
+    std::fs::write(
+        emulator.home().join(".aws/config"),
+        format!(
+            "[default]\ncredential_process = sh -c 'echo $$ > {}; exec sleep 60'\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    let mut command = emulator.std_cmd();
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let mut session = Session::launch(command, &["--timeout", "120"]);
+    session.initialize();
+
+    let id = session.next_id;
+    session.next_id += 1;
+    session.send(&json!({
+        "jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": "doctor", "arguments": {"models": ["sonnet"], "no_probe": true}}
+    }));
+    let deadline = Instant::now() + ANSWER;
+    let pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok())
+        {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the credential process never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
+    assert!(alive());
+    session.send(&json!({
+        "jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": id, "reason": "the user moved on"}
+    }));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive() {
+        assert!(
+            Instant::now() < deadline,
+            "the child's credential process {pid} still runs after the cancel"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    session.ping();
+    session.assert_running();
+}
+
+#[test]
 fn a_command_that_gives_no_report_is_told_in_words() {
     let emulator = Emulator::start();
     // A copy of the binary serves, then the copy is swapped for scripts that fail as a broken
