@@ -45,9 +45,29 @@ pub struct GlobalArgs {
     /// Named profile from ~/.aws/config (default: AWS_PROFILE, else "default")
     #[arg(long, global = true, value_name = "P")]
     pub profile: Option<String>,
-    /// Region to check; repeat for several (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)
-    #[arg(long = "region", global = true, value_name = "R", value_parser = parse_region)]
-    pub regions: Vec<Region>,
+    /// Region to check; repeat or separate with commas for several, `all` for every region
+    /// Bedrock is offered in (audit only; default: AWS_REGION, AWS_DEFAULT_REGION, the
+    /// profile)
+    #[arg(
+        long = "region",
+        global = true,
+        value_name = "R",
+        value_delimiter = ',',
+        value_parser = parse_region
+    )]
+    region: Vec<RegionArg>,
+    /// The same as --region (audit's older spelling)
+    // A flag of its own rather than an alias, so that giving both is refused, not merged.
+    #[arg(
+        long = "regions",
+        global = true,
+        hide = true,
+        value_name = "R",
+        value_delimiter = ',',
+        value_parser = parse_region,
+        conflicts_with = "region"
+    )]
+    regions_alias: Vec<RegionArg>,
     /// Send every AWS request to this endpoint (a proxy, a VPC endpoint, a local emulator)
     #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
@@ -69,6 +89,37 @@ pub struct GlobalArgs {
     /// Log to stderr and print the AWS calls made (repeat for more detail)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// One `--region` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionArg {
+    /// Every region Bedrock is offered in.
+    All,
+    Named(Region),
+}
+
+impl GlobalArgs {
+    /// The regions named with `--region` (or `--regions`), each once, in the order given.
+    pub fn regions(&self) -> Vec<Region> {
+        let mut regions: Vec<Region> = Vec::new();
+        for arg in self.region.iter().chain(&self.regions_alias) {
+            if let RegionArg::Named(region) = arg
+                && !regions.contains(region)
+            {
+                regions.push(region.clone());
+            }
+        }
+        regions
+    }
+
+    /// Whether `--region all` was given.
+    pub fn all_regions(&self) -> bool {
+        self.region
+            .iter()
+            .chain(&self.regions_alias)
+            .any(|arg| *arg == RegionArg::All)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,11 +228,6 @@ pub enum Emit {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Regions to audit: all (every region Bedrock is offered in), or a comma-separated list
-    /// (default: the configured region)
-    // Its own id: the global --region's field is also named `regions`.
-    #[arg(long = "regions", id = "audit_regions", value_name = "all|R,R...")]
-    pub regions: Option<String>,
     /// Role to audit; repeat for several
     #[arg(long = "role-arn", value_name = "ARN")]
     pub role_arns: Vec<String>,
@@ -361,8 +407,11 @@ pub enum ChecksCommand {
     List,
 }
 
-fn parse_region(value: &str) -> Result<Region, String> {
-    value.parse()
+fn parse_region(value: &str) -> Result<RegionArg, String> {
+    if value.trim() == "all" {
+        return Ok(RegionArg::All);
+    }
+    value.trim().parse().map(RegionArg::Named)
 }
 
 fn parse_timeout(value: &str) -> Result<Duration, String> {
@@ -415,7 +464,7 @@ mod tests {
             "2.5",
         ])
         .unwrap();
-        assert_eq!(cli.global.regions.len(), 2);
+        assert_eq!(cli.global.regions().len(), 2);
         assert_eq!(cli.global.output, Format::Json);
         assert_eq!(cli.global.timeout, Duration::from_millis(2500));
     }

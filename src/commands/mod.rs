@@ -414,7 +414,7 @@ async fn session_with(
     Session::load(&AwsOptions {
         profile,
         profile_rule,
-        region: global.regions.first().cloned(),
+        region: global.regions().first().cloned(),
         endpoint_url: global.endpoint_url.clone(),
         operation_timeout: Some(global.timeout),
         env_overrides,
@@ -489,8 +489,9 @@ async fn caller_account(aws: &AwsReader) -> Result<(Account, String), AwsError> 
 
 /// `--region` values, else the region the AWS configuration names (none when it names none).
 fn regions(global: &GlobalArgs, session: &Session) -> Result<Vec<Region>, CommandError> {
-    if !global.regions.is_empty() {
-        return Ok(global.regions.clone());
+    let named = global.regions();
+    if !named.is_empty() {
+        return Ok(named);
     }
     session
         .configured_region()

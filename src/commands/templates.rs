@@ -287,7 +287,7 @@ pub(super) async fn live(
         .collect();
     let scope = Scope {
         regions: regions(global, session)?,
-        region_source: session.region_source(!global.regions.is_empty()).await,
+        region_source: session.region_source(!global.regions().is_empty()).await,
         models,
         principals: Vec::new(),
     };

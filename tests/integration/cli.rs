@@ -46,6 +46,46 @@ fn an_invalid_region_is_one_line_and_nothing_sent() {
 }
 
 #[test]
+fn region_is_repeated_or_comma_separated_and_regions_is_its_alias() {
+    let emulator = Emulator::start();
+    for args in [
+        &["--region", "us-east-1,us-west-2"][..],
+        &["--region", "us-east-1", "--region", "us-west-2"],
+        &["--regions", "us-east-1,us-west-2"],
+    ] {
+        let run = Run::of(
+            emulator
+                .cmd()
+                .args(["doctor", "--no-probe", "--output", "json"])
+                .args(args),
+        );
+        assert_eq!(
+            run.report()["target"]["regions"],
+            serde_json::json!(["us-east-1", "us-west-2"]),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn region_and_regions_together_or_all_outside_audit_are_usage_errors() {
+    let emulator = Emulator::front_only();
+    let both = Run::of(emulator.cmd().args([
+        "audit",
+        "--region",
+        "us-east-1",
+        "--regions",
+        "eu-west-1",
+    ]));
+    assert_usage_error(&both, "'--region <R>' cannot be used with '--regions <R>'");
+    let all = Run::of(emulator.cmd().args(["doctor", "--region", "all"]));
+    assert_usage_error(&all, "--region all is for audit");
+    let listed = Run::of(emulator.cmd().args(["doctor", "--region", "us-east-1,moon-1"]));
+    assert_usage_error(&listed, "'moon-1' is not an AWS region name");
+    assert!(emulator.front.requests().is_empty());
+}
+
+#[test]
 fn other_bad_flags_are_usage_errors() {
     let emulator = Emulator::front_only();
     for args in [
