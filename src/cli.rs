@@ -4,34 +4,53 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use std::ffi::OsStr;
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::ErrorKind;
+use clap::{Arg, Args, Parser, Subcommand};
 
 use crate::domain::Region;
 use crate::report::Format;
 
 const EXAMPLES: &str = "\
 Examples:
-  bedrock-preflight doctor                          will Claude calls work with my current AWS setup?
-  bedrock-preflight doctor --profile dev --region eu-west-1 --output json
-  bedrock-preflight doctor --model sonnet --model haiku --expect-tpm 400000
-  bedrock-preflight doctor --fix --yes              apply the fixes this tool makes, then check again
-  bedrock-preflight checks list                     what each check establishes
-  bedrock-preflight policy render claude-code --model sonnet --region us-east-1
-  bedrock-preflight policy validate team-policy.json --model us.anthropic.claude-sonnet-4-6
-  bedrock-preflight policy apply claude-invoke --attach-to role/dev --model sonnet --yes
+  Will Claude calls work with my current AWS setup?
+    bedrock-preflight doctor
+    bedrock-preflight doctor --profile dev --region eu-west-1 --output json
+    bedrock-preflight doctor --model sonnet --model haiku --expect-tpm 400k
+  Apply the fixes this tool makes, then check again:
+    bedrock-preflight doctor --fix --yes
+  What each check establishes:
+    bedrock-preflight checks list
+  Least-privilege IAM policies:
+    bedrock-preflight policy render claude-code --model sonnet --region us-east-1
+    bedrock-preflight policy validate team-policy.json --model sonnet
+    bedrock-preflight policy apply claude-invoke --attach-to role/dev --yes
 
-Credentials, region and endpoints come from the standard AWS chain (AWS_PROFILE, AWS_REGION,
-~/.aws/config, SSO, credential_process, AWS_ENDPOINT_URL, ...), as in the AWS CLI.
+Credentials, region and endpoints come from the standard AWS chain
+(AWS_PROFILE, AWS_REGION, ~/.aws/config, SSO, credential_process,
+AWS_ENDPOINT_URL, ...), as in the AWS CLI.
 
 Exit codes: 0 nothing failed, 1 a check failed, 2 invalid invocation or input,
 3 nothing failed but a check could not run.";
+
+/// clap's default help layout with `text` after the options, as written: clap rewraps
+/// `after_help` to the terminal's width, which splits example lines in two, and leaves a
+/// template's own text alone. `after_help` keeps the same text for the man page.
+fn help_with(text: &str) -> String {
+    format!(
+        "{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{{all-args}}\n\n{text}\n"
+    )
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "bedrock-preflight",
     version,
     about = "Will your Claude calls on Amazon Bedrock work from here? Checks, fixes, audits and least-privilege IAM.",
-    after_help = EXAMPLES
+    after_help = EXAMPLES,
+    help_template = help_with(EXAMPLES)
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -72,7 +91,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
     /// Report format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    #[arg(
+        long,
+        global = true,
+        value_parser = FormatParser(ALL_FORMATS),
+        default_value = "table",
+        value_name = "FORMAT"
+    )]
     pub output: Format,
     /// Write the report to FILE instead of standard output
     #[arg(long, global = true, value_name = "FILE")]
@@ -128,23 +153,25 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Compliance report: invocation logging, CloudTrail, long-term API keys, broad grants
     Audit(AuditArgs),
-    /// Least-privilege IAM policy templates: list, render, validate, apply, evaluate
+    /// Least-privilege IAM policy templates (list, show, render, validate, apply) and the
+    /// local IAM evaluator (evaluate, explain)
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Set up account features (invocation logging), plan first
+    /// Set up the account, plan first: invocation logging, model access
     #[command(subcommand)]
     Setup(SetupCommand),
-    /// The check catalog
+    /// The check catalog: list
     #[command(subcommand)]
     Checks(ChecksCommand),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish
-    #[command(after_help = COMPLETIONS_HELP)]
+    #[command(after_help = COMPLETIONS_HELP, help_template = help_with(COMPLETIONS_HELP))]
     Completions {
+        /// The shell to complete in
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff), or write one page per command to a directory
-    #[command(after_help = MAN_HELP)]
+    #[command(after_help = MAN_HELP, help_template = help_with(MAN_HELP))]
     Man {
         /// Write bedrock-preflight.1 and a page for every subcommand
         /// (bedrock-preflight-policy-render.1, ...) to this directory
@@ -153,7 +180,7 @@ pub enum Command {
     },
     /// Serve the read-only commands to an AI assistant over MCP (stdio): doctor, audit,
     /// policy evaluate, explain and render, checks list
-    #[command(after_help = MCP_HELP)]
+    #[command(after_help = MCP_HELP, help_template = help_with(MCP_HELP))]
     Mcp,
 }
 
@@ -242,11 +269,19 @@ pub struct AuditArgs {
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// List the policy templates
+    #[command(arg = document_output())]
     List,
     /// Show a template: what it is for, its variables and its document
-    Show { name: String },
+    #[command(arg = document_output())]
+    Show {
+        /// The template's name (policy list names them), or a policy template file
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
     /// Render a template with its variables filled in from flags and the live account
+    #[command(arg = document_output())]
     Render {
+        /// The template's name (policy list names them)
         name: String,
         /// Template variable; repeat for several (a list variable takes V1,V2)
         #[arg(long = "var", value_name = "K=V")]
@@ -258,7 +293,10 @@ pub enum PolicyCommand {
     },
     /// Parse, lint and prove a policy file or template: it must allow what the models' calls
     /// need and deny another model, region or account (exit 1 naming what fails)
+    #[command(arg = document_output())]
     Validate {
+        /// A policy JSON file (or a CloudFormation or Terraform file rendered by this tool),
+        /// or a template's name
         #[arg(value_name = "FILE|NAME")]
         target: String,
         /// Template variable, when NAME is a template; repeat for several
@@ -272,6 +310,7 @@ pub enum PolicyCommand {
     /// Create or update a template as a customer-managed policy and attach it: shows the
     /// plan, changes nothing without --yes, and converges when run again
     Apply {
+        /// The template's name (policy list names them)
         name: String,
         /// role/NAME, user/NAME or group/NAME (a path may precede the name), or the
         /// principal's ARN as doctor prints it (arn:aws:iam::ACCOUNT:role/PATH/NAME)
@@ -295,11 +334,15 @@ pub enum PolicyCommand {
         yes: bool,
     },
     /// Evaluate policy files locally for one action and resource (exit 0 allowed, 1 denied)
+    #[command(arg = document_output())]
     Evaluate {
+        /// An identity policy of the caller (JSON); repeat for several
         #[arg(long = "policy", value_name = "FILE", required = true)]
         policies: Vec<PathBuf>,
+        /// The IAM action requested, like bedrock:InvokeModel
         #[arg(long, value_name = "A")]
         action: String,
+        /// The ARN of the resource requested, or * for an action that takes none
         #[arg(long, value_name = "ARN")]
         resource: String,
         /// The caller's permission boundary
@@ -333,12 +376,15 @@ pub enum PolicyCommand {
         session_policy: Option<PathBuf>,
     },
     /// Evaluate a live principal's own policies (read from IAM) for one action and resource
+    #[command(arg = document_output())]
     Explain {
         /// User, role or assumed-role ARN
         #[arg(long, value_name = "ARN")]
         principal: String,
+        /// The IAM action requested, like bedrock:InvokeModel
         #[arg(long, value_name = "A")]
         action: String,
+        /// The ARN of the resource requested, or * for an action that takes none
         #[arg(long, value_name = "ARN")]
         resource: String,
         /// Request context; repeat a key for several values
@@ -404,6 +450,7 @@ pub enum SetupCommand {
 #[derive(Debug, Subcommand)]
 pub enum ChecksCommand {
     /// Every check: its ID, the commands that run it, and what it establishes
+    #[command(arg = document_output())]
     List,
 }
 
@@ -412,6 +459,66 @@ fn parse_region(value: &str) -> Result<RegionArg, String> {
         return Ok(RegionArg::All);
     }
     value.trim().parse().map(RegionArg::Named)
+}
+
+const ALL_FORMATS: &[Format] = &[
+    Format::Table,
+    Format::Json,
+    Format::Junit,
+    Format::Sarif,
+    Format::Markdown,
+];
+
+/// `--output` for a command whose answer is a document, not a run's report: a table or JSON.
+// The global flag is replaced in this command only (clap propagates a global flag to a
+// subcommand that has none of its own id), so its help and errors list what it can write.
+fn document_output() -> Arg {
+    Arg::new("output")
+        .long("output")
+        .global(true)
+        .value_name("FORMAT")
+        .value_parser(FormatParser(&[Format::Table, Format::Json]))
+        .default_value("table")
+        .help("Output format")
+}
+
+/// `--output`'s values for one command; a file name given instead is pointed at `--out`.
+#[derive(Clone)]
+struct FormatParser(&'static [Format]);
+
+impl TypedValueParser for FormatParser {
+    type Value = Format;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<Format, clap::Error> {
+        let text = value.to_string_lossy();
+        if let Some(format) = self.0.iter().find(|f| f.as_str() == text) {
+            return Ok(*format);
+        }
+        let names: Vec<&str> = self.0.iter().map(|f| f.as_str()).collect();
+        let mut message = format!(
+            "invalid value '{text}' for '--output <FORMAT>': this command writes {}",
+            names.join(", ")
+        );
+        if text.contains(['.', '/']) {
+            message.push_str(&format!(
+                "; to write the report to a file, use --out {text}"
+            ));
+        }
+        Err(clap::Error::raw(ErrorKind::InvalidValue, message + "\n").with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0
+                .iter()
+                .map(|format| PossibleValue::new(format.as_str())),
+        ))
+    }
 }
 
 fn parse_timeout(value: &str) -> Result<Duration, String> {

@@ -299,11 +299,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 impl Output {
-    /// For documents that are not a run's report: table and JSON only.
+    /// For documents that are not a run's report: table and JSON only. The command line
+    /// refuses the other formats for these commands, except when `--output` is given before
+    /// the last subcommand's name (`policy --output sarif list`).
     fn open(global: &GlobalArgs) -> Result<Self, CommandError> {
         if !matches!(global.output, Format::Table | Format::Json) {
-            return Err(CommandError::NotImplemented(format!(
-                "--output {} for this command (it is for doctor, audit and plans)",
+            return Err(CommandError::Usage(format!(
+                "--output {}: this command writes table or json",
                 global.output.as_str()
             )));
         }
