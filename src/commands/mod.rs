@@ -226,7 +226,9 @@ fn run_inputs(cli: &crate::cli::Cli) -> Vec<PathBuf> {
     use crate::cli::{Command, PolicyCommand, SetupCommand};
     let mut inputs: Vec<PathBuf> = Vec::new();
     match &cli.command {
-        Command::Policy(PolicyCommand::Validate { target, .. }) => inputs.push(target.into()),
+        Command::Policy(
+            PolicyCommand::Validate { target, .. } | PolicyCommand::Show { name: target },
+        ) => inputs.push(target.into()),
         Command::Policy(PolicyCommand::Evaluate {
             policies,
             boundary,
