@@ -221,8 +221,8 @@ pub struct DoctorArgs {
     /// Skip the zero-token live call to Bedrock
     #[arg(long)]
     pub no_probe: bool,
-    /// Tokens per minute you plan to use; quotas below it warn
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Tokens per minute you plan to use (400000, 400k, 2M); quotas below it warn
+    #[arg(long, value_name = "N", value_parser = parse_tokens_per_minute)]
     pub expect_tpm: Option<u64>,
     /// Exit 1 on warnings too
     #[arg(long)]
@@ -398,9 +398,10 @@ pub enum SetupCommand {
     /// Turn on model invocation logging (text delivery on) in each --region, to a
     /// CloudWatch Logs log group or an S3 bucket: shows the plan, changes nothing without
     /// --yes, converges when run again
+    #[command(group = clap::ArgGroup::new("destination").args(["log_group", "bucket"]).required(true))]
     Logging {
         /// The log group (created when absent, the same name in every region)
-        #[arg(long, value_name = "G", conflicts_with = "bucket")]
+        #[arg(long, value_name = "G")]
         log_group: Option<String>,
         /// Days the log group keeps logs
         #[arg(long, value_name = "N", default_value_t = 30, requires = "log_group")]
@@ -417,7 +418,7 @@ pub enum SetupCommand {
         #[arg(long, requires = "log_group")]
         create_role: bool,
         /// The S3 bucket logs go to instead (its bucket policy must let Bedrock write)
-        #[arg(long, value_name = "B", required_unless_present = "log_group")]
+        #[arg(long, value_name = "B")]
         bucket: Option<String>,
         /// Show the plan and change nothing
         #[arg(long, conflicts_with = "yes")]
@@ -521,12 +522,34 @@ impl TypedValueParser for FormatParser {
     }
 }
 
+/// Seconds above 0 (a check given no time at all could only time out) up to an hour.
 fn parse_timeout(value: &str) -> Result<Duration, String> {
     match value.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
         _ => Err(format!(
-            "'{value}' is not a number of seconds between 0 and 3600"
+            "'{value}' is not a number of seconds above 0 and at most 3600, like 30 or 2.5"
         )),
+    }
+}
+
+/// Tokens per minute: a whole number, or with k (thousands) or M (millions), as quotas are
+/// usually quoted: 400000, 400k, 1.5M.
+fn parse_tokens_per_minute(value: &str) -> Result<u64, String> {
+    let invalid = || {
+        format!(
+            "'{value}' is not a number of tokens per minute above 0: write it like 400000, 400k or 2M"
+        )
+    };
+    let (number, scale) = match value.trim() {
+        v if v.ends_with(['k', 'K']) => (&v[..v.len() - 1], 1_000.0),
+        v if v.ends_with(['m', 'M']) => (&v[..v.len() - 1], 1_000_000.0),
+        v => return v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(invalid),
+    };
+    let tokens = number.parse::<f64>().map_err(|_| invalid())? * scale;
+    if tokens >= 1.0 && tokens.fract() == 0.0 && tokens <= u64::MAX as f64 {
+        Ok(tokens as u64)
+    } else {
+        Err(invalid())
     }
 }
 
@@ -574,6 +597,11 @@ mod tests {
         assert_eq!(cli.global.regions().len(), 2);
         assert_eq!(cli.global.output, Format::Json);
         assert_eq!(cli.global.timeout, Duration::from_millis(2500));
+        let tpm = Cli::try_parse_from(["bedrock-preflight", "doctor", "--expect-tpm", "400k"]);
+        let Command::Doctor(doctor) = tpm.unwrap().command else {
+            unreachable!("parsed as doctor");
+        };
+        assert_eq!(doctor.expect_tpm, Some(400_000));
     }
 
     #[test]
@@ -589,8 +617,25 @@ mod tests {
             ],
             &["bedrock-preflight", "doctor", "--output", "xml"],
             &["bedrock-preflight", "doctor", "--expect-tpm", "0"],
+            &["bedrock-preflight", "doctor", "--expect-tpm", "1.0005k"],
+            &["bedrock-preflight", "doctor", "--expect-tpm", "400x"],
         ] {
             assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn tokens_per_minute_take_k_and_m() {
+        for (typed, tokens) in [
+            ("400000", 400_000),
+            ("400k", 400_000),
+            ("400K", 400_000),
+            ("2M", 2_000_000),
+            ("1.5m", 1_500_000),
+        ] {
+            assert_eq!(parse_tokens_per_minute(typed), Ok(tokens), "{typed}");
+        }
+        assert!(parse_tokens_per_minute("-5").is_err());
+        assert!(parse_tokens_per_minute("k").is_err());
     }
 }

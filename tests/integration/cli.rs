@@ -209,6 +209,103 @@ fn the_man_page_sets_examples_line_for_line() {
 }
 
 #[test]
+fn errors_in_values_say_what_to_type_instead() {
+    let emulator = Emulator::front_only();
+    for (args, says) in [
+        (
+            &["doctor", "--timeout", "0"][..],
+            "above 0 and at most 3600",
+        ),
+        (
+            &["doctor", "--expect-tpm", "400x"],
+            "like 400000, 400k or 2M",
+        ),
+        (
+            &["doctor", "--model", "claude-sonnet-4-6"],
+            "on Bedrock it is anthropic.claude-sonnet-4-6",
+        ),
+        (
+            &["doctor", "--regoin", "us-east-1"],
+            "a similar argument exists: '--region'",
+        ),
+        (
+            &["setup", "logging", "--dry-run"],
+            "<--log-group <G>|--bucket <B>>",
+        ),
+        (
+            &["policy", "render", "no-such-template"],
+            "no policy template named 'no-such-template' (templates: claude-invoke",
+        ),
+    ] {
+        let run = Run::of(emulator.cmd().args(args));
+        assert_usage_error(&run, says);
+    }
+    assert!(emulator.front.requests().is_empty());
+}
+
+#[test]
+fn policy_evaluate_refuses_a_resource_or_action_that_names_nothing() {
+    let emulator = Emulator::front_only();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("team.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let evaluate = |action: &str, resource: &str| {
+        Run::of(
+            emulator
+                .cmd()
+                .args(["policy", "evaluate", "--policy"])
+                .arg(&policy)
+                .args(["--action", action, "--resource", resource]),
+        )
+    };
+    assert_usage_error(
+        &evaluate("bedrock:InvokeModle", "*"),
+        "'bedrock:InvokeModle' is not an IAM action: did you mean bedrock:InvokeModel?",
+    );
+    assert_usage_error(
+        &evaluate("bedrok:InvokeModel", "*"),
+        "IAM has no service 'bedrok': did you mean bedrock:InvokeModel?",
+    );
+    assert_usage_error(
+        &evaluate("bedrock:InvokeModel", "notanarn"),
+        "--resource 'notanarn' is not an ARN",
+    );
+    // An ARN, or a service this reference does not carry, is still a decision.
+    assert_eq!(evaluate("bedrock:InvokeModel", "*").code, 0);
+    assert_eq!(evaluate("s3:GetObject", "arn:aws:s3:::bucket/key").code, 1);
+}
+
+#[test]
+fn policy_show_reads_a_file_that_is_not_a_template_name() {
+    let emulator = Emulator::front_only();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("team.json");
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:InvokeModel","Resource":"*"}]}"#;
+    std::fs::write(&policy, text).unwrap();
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["policy", "show", "--output", "json"])
+            .arg(&policy),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let shown: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        shown,
+        serde_json::from_str::<serde_json::Value>(text).unwrap()
+    );
+    let missing = Run::of(emulator.cmd().args(["policy", "show", "no-such.json"]));
+    assert_usage_error(
+        &missing,
+        "no policy template named 'no-such.json' and no such file",
+    );
+}
+
+#[test]
 fn checks_list_names_every_check() {
     let emulator = Emulator::front_only();
     let table = Run::of(emulator.cmd().args(["checks", "list"]));
