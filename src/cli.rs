@@ -64,9 +64,9 @@ pub struct GlobalArgs {
     /// Named profile from ~/.aws/config (default: AWS_PROFILE, else "default")
     #[arg(long, global = true, value_name = "P")]
     pub profile: Option<String>,
-    /// Region to check; repeat or separate with commas for several, `all` for every region
-    /// Bedrock is offered in (audit only; default: AWS_REGION, AWS_DEFAULT_REGION, the
-    /// profile)
+    /// Region to check; repeat or separate with commas for several (--regions is the same
+    /// flag), `all` for every region Bedrock is offered in (audit only; default: AWS_REGION,
+    /// AWS_DEFAULT_REGION, the profile)
     #[arg(
         long = "region",
         global = true,
