@@ -4,34 +4,53 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use std::ffi::OsStr;
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::ErrorKind;
+use clap::{Arg, Args, Parser, Subcommand};
 
 use crate::domain::Region;
 use crate::report::Format;
 
 const EXAMPLES: &str = "\
 Examples:
-  bedrock-preflight doctor                          will Claude calls work with my current AWS setup?
-  bedrock-preflight doctor --profile dev --region eu-west-1 --output json
-  bedrock-preflight doctor --model sonnet --model haiku --expect-tpm 400000
-  bedrock-preflight doctor --fix --yes              apply the fixes this tool makes, then check again
-  bedrock-preflight checks list                     what each check establishes
-  bedrock-preflight policy render claude-code --model sonnet --region us-east-1
-  bedrock-preflight policy validate team-policy.json --model us.anthropic.claude-sonnet-4-6
-  bedrock-preflight policy apply claude-invoke --attach-to role/dev --model sonnet --yes
+  Will Claude calls work with my current AWS setup?
+    bedrock-preflight doctor
+    bedrock-preflight doctor --profile dev --region eu-west-1 --output json
+    bedrock-preflight doctor --model sonnet --model haiku --expect-tpm 400k
+  Apply the fixes this tool makes, then check again:
+    bedrock-preflight doctor --fix --yes
+  What each check establishes:
+    bedrock-preflight checks list
+  Least-privilege IAM policies:
+    bedrock-preflight policy render claude-code --model sonnet --region us-east-1
+    bedrock-preflight policy validate team-policy.json --model sonnet
+    bedrock-preflight policy apply claude-invoke --attach-to role/dev --yes
 
-Credentials, region and endpoints come from the standard AWS chain (AWS_PROFILE, AWS_REGION,
-~/.aws/config, SSO, credential_process, AWS_ENDPOINT_URL, ...), as in the AWS CLI.
+Credentials, region and endpoints come from the standard AWS chain
+(AWS_PROFILE, AWS_REGION, ~/.aws/config, SSO, credential_process,
+AWS_ENDPOINT_URL, ...), as in the AWS CLI.
 
 Exit codes: 0 nothing failed, 1 a check failed, 2 invalid invocation or input,
 3 nothing failed but a check could not run.";
+
+/// clap's default help layout with `text` after the options, as written: clap rewraps
+/// `after_help` to the terminal's width, which splits example lines in two, and leaves a
+/// template's own text alone. `after_help` keeps the same text for the man page.
+fn help_with(text: &str) -> String {
+    format!(
+        "{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{{all-args}}\n\n{text}\n"
+    )
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "bedrock-preflight",
     version,
     about = "Will your Claude calls on Amazon Bedrock work from here? Checks, fixes, audits and least-privilege IAM.",
-    after_help = EXAMPLES
+    after_help = EXAMPLES,
+    help_template = help_with(EXAMPLES)
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -45,14 +64,40 @@ pub struct GlobalArgs {
     /// Named profile from ~/.aws/config (default: AWS_PROFILE, else "default")
     #[arg(long, global = true, value_name = "P")]
     pub profile: Option<String>,
-    /// Region to check; repeat for several (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)
-    #[arg(long = "region", global = true, value_name = "R", value_parser = parse_region)]
-    pub regions: Vec<Region>,
+    /// Region to check; repeat or separate with commas for several (--regions is the same
+    /// flag), `all` for every region Bedrock is offered in (audit only; default: AWS_REGION,
+    /// AWS_DEFAULT_REGION, the profile)
+    #[arg(
+        long = "region",
+        global = true,
+        value_name = "R",
+        value_delimiter = ',',
+        value_parser = parse_region
+    )]
+    region: Vec<RegionArg>,
+    /// The same as --region (audit's older spelling)
+    // A flag of its own rather than an alias, so that giving both is refused, not merged.
+    #[arg(
+        long = "regions",
+        global = true,
+        hide = true,
+        value_name = "R",
+        value_delimiter = ',',
+        value_parser = parse_region,
+        conflicts_with = "region"
+    )]
+    regions_alias: Vec<RegionArg>,
     /// Send every AWS request to this endpoint (a proxy, a VPC endpoint, a local emulator)
     #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
     /// Report format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    #[arg(
+        long,
+        global = true,
+        value_parser = FormatParser(ALL_FORMATS),
+        default_value = "table",
+        value_name = "FORMAT"
+    )]
     pub output: Format,
     /// Write the report to FILE instead of standard output
     #[arg(long, global = true, value_name = "FILE")]
@@ -71,29 +116,62 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+/// One `--region` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionArg {
+    /// Every region Bedrock is offered in.
+    All,
+    Named(Region),
+}
+
+impl GlobalArgs {
+    /// The regions named with `--region` (or `--regions`), each once, in the order given.
+    pub fn regions(&self) -> Vec<Region> {
+        let mut regions: Vec<Region> = Vec::new();
+        for arg in self.region.iter().chain(&self.regions_alias) {
+            if let RegionArg::Named(region) = arg
+                && !regions.contains(region)
+            {
+                regions.push(region.clone());
+            }
+        }
+        regions
+    }
+
+    /// Whether `--region all` was given.
+    pub fn all_regions(&self) -> bool {
+        self.region
+            .iter()
+            .chain(&self.regions_alias)
+            .any(|arg| *arg == RegionArg::All)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Will Claude calls on Bedrock work from here, and if not, what to run to fix it
     Doctor(DoctorArgs),
     /// Compliance report: invocation logging, CloudTrail, long-term API keys, broad grants
     Audit(AuditArgs),
-    /// Least-privilege IAM policy templates: list, render, validate, apply, evaluate
+    /// Least-privilege IAM policy templates (list, show, render, validate, apply) and the
+    /// local IAM evaluator (evaluate, explain)
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Set up account features (invocation logging), plan first
+    /// Set up the account, plan first: invocation logging, model access
     #[command(subcommand)]
     Setup(SetupCommand),
-    /// The check catalog
+    /// The check catalog: list
     #[command(subcommand)]
     Checks(ChecksCommand),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish
-    #[command(after_help = COMPLETIONS_HELP)]
+    #[command(after_help = COMPLETIONS_HELP, help_template = help_with(COMPLETIONS_HELP))]
     Completions {
+        /// The shell to complete in
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff), or write one page per command to a directory
-    #[command(after_help = MAN_HELP)]
+    #[command(after_help = MAN_HELP, help_template = help_with(MAN_HELP))]
     Man {
         /// Write bedrock-preflight.1 and a page for every subcommand
         /// (bedrock-preflight-policy-render.1, ...) to this directory
@@ -102,7 +180,7 @@ pub enum Command {
     },
     /// Serve the read-only commands to an AI assistant over MCP (stdio): doctor, audit,
     /// policy evaluate, explain and render, checks list
-    #[command(after_help = MCP_HELP)]
+    #[command(after_help = MCP_HELP, help_template = help_with(MCP_HELP))]
     Mcp,
 }
 
@@ -143,8 +221,8 @@ pub struct DoctorArgs {
     /// Skip the zero-token live call to Bedrock
     #[arg(long)]
     pub no_probe: bool,
-    /// Tokens per minute you plan to use; quotas below it warn
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Tokens per minute you plan to use (400000, 400k, 2M); quotas below it warn
+    #[arg(long, value_name = "N", value_parser = parse_tokens_per_minute)]
     pub expect_tpm: Option<u64>,
     /// Exit 1 on warnings too
     #[arg(long)]
@@ -177,11 +255,6 @@ pub enum Emit {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Regions to audit: all (every region Bedrock is offered in), or a comma-separated list
-    /// (default: the configured region)
-    // Its own id: the global --region's field is also named `regions`.
-    #[arg(long = "regions", id = "audit_regions", value_name = "all|R,R...")]
-    pub regions: Option<String>,
     /// Role to audit; repeat for several
     #[arg(long = "role-arn", value_name = "ARN")]
     pub role_arns: Vec<String>,
@@ -196,11 +269,19 @@ pub struct AuditArgs {
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// List the policy templates
+    #[command(arg = document_output())]
     List,
     /// Show a template: what it is for, its variables and its document
-    Show { name: String },
+    #[command(arg = document_output())]
+    Show {
+        /// The template's name (policy list names them), or a policy template file
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
     /// Render a template with its variables filled in from flags and the live account
+    #[command(arg = document_output())]
     Render {
+        /// The template's name (policy list names them)
         name: String,
         /// Template variable; repeat for several (a list variable takes V1,V2)
         #[arg(long = "var", value_name = "K=V")]
@@ -212,7 +293,10 @@ pub enum PolicyCommand {
     },
     /// Parse, lint and prove a policy file or template: it must allow what the models' calls
     /// need and deny another model, region or account (exit 1 naming what fails)
+    #[command(arg = document_output())]
     Validate {
+        /// A policy JSON file (or a CloudFormation or Terraform file rendered by this tool),
+        /// or a template's name
         #[arg(value_name = "FILE|NAME")]
         target: String,
         /// Template variable, when NAME is a template; repeat for several
@@ -226,6 +310,7 @@ pub enum PolicyCommand {
     /// Create or update a template as a customer-managed policy and attach it: shows the
     /// plan, changes nothing without --yes, and converges when run again
     Apply {
+        /// The template's name (policy list names them)
         name: String,
         /// role/NAME, user/NAME or group/NAME (a path may precede the name), or the
         /// principal's ARN as doctor prints it (arn:aws:iam::ACCOUNT:role/PATH/NAME)
@@ -249,11 +334,15 @@ pub enum PolicyCommand {
         yes: bool,
     },
     /// Evaluate policy files locally for one action and resource (exit 0 allowed, 1 denied)
+    #[command(arg = document_output())]
     Evaluate {
+        /// An identity policy of the caller (JSON); repeat for several
         #[arg(long = "policy", value_name = "FILE", required = true)]
         policies: Vec<PathBuf>,
+        /// The IAM action requested, like bedrock:InvokeModel
         #[arg(long, value_name = "A")]
         action: String,
+        /// The ARN of the resource requested, or * for an action that takes none
         #[arg(long, value_name = "ARN")]
         resource: String,
         /// The caller's permission boundary
@@ -287,12 +376,15 @@ pub enum PolicyCommand {
         session_policy: Option<PathBuf>,
     },
     /// Evaluate a live principal's own policies (read from IAM) for one action and resource
+    #[command(arg = document_output())]
     Explain {
         /// User, role or assumed-role ARN
         #[arg(long, value_name = "ARN")]
         principal: String,
+        /// The IAM action requested, like bedrock:InvokeModel
         #[arg(long, value_name = "A")]
         action: String,
+        /// The ARN of the resource requested, or * for an action that takes none
         #[arg(long, value_name = "ARN")]
         resource: String,
         /// Request context; repeat a key for several values
@@ -306,9 +398,10 @@ pub enum SetupCommand {
     /// Turn on model invocation logging (text delivery on) in each --region, to a
     /// CloudWatch Logs log group or an S3 bucket: shows the plan, changes nothing without
     /// --yes, converges when run again
+    #[command(group = clap::ArgGroup::new("destination").args(["log_group", "bucket"]).required(true))]
     Logging {
         /// The log group (created when absent, the same name in every region)
-        #[arg(long, value_name = "G", conflicts_with = "bucket")]
+        #[arg(long, value_name = "G")]
         log_group: Option<String>,
         /// Days the log group keeps logs
         #[arg(long, value_name = "N", default_value_t = 30, requires = "log_group")]
@@ -325,7 +418,7 @@ pub enum SetupCommand {
         #[arg(long, requires = "log_group")]
         create_role: bool,
         /// The S3 bucket logs go to instead (its bucket policy must let Bedrock write)
-        #[arg(long, value_name = "B", required_unless_present = "log_group")]
+        #[arg(long, value_name = "B")]
         bucket: Option<String>,
         /// Show the plan and change nothing
         #[arg(long, conflicts_with = "yes")]
@@ -358,19 +451,105 @@ pub enum SetupCommand {
 #[derive(Debug, Subcommand)]
 pub enum ChecksCommand {
     /// Every check: its ID, the commands that run it, and what it establishes
+    #[command(arg = document_output())]
     List,
 }
 
-fn parse_region(value: &str) -> Result<Region, String> {
-    value.parse()
+fn parse_region(value: &str) -> Result<RegionArg, String> {
+    if value.trim() == "all" {
+        return Ok(RegionArg::All);
+    }
+    value.trim().parse().map(RegionArg::Named)
 }
 
+const ALL_FORMATS: &[Format] = &[
+    Format::Table,
+    Format::Json,
+    Format::Junit,
+    Format::Sarif,
+    Format::Markdown,
+];
+
+/// `--output` for a command whose answer is a document, not a run's report: a table or JSON.
+// The global flag is replaced in this command only (clap propagates a global flag to a
+// subcommand that has none of its own id), so its help and errors list what it can write.
+fn document_output() -> Arg {
+    Arg::new("output")
+        .long("output")
+        .global(true)
+        .value_name("FORMAT")
+        .value_parser(FormatParser(&[Format::Table, Format::Json]))
+        .default_value("table")
+        .help("Output format")
+}
+
+/// `--output`'s values for one command; a file name given instead is pointed at `--out`.
+#[derive(Clone)]
+struct FormatParser(&'static [Format]);
+
+impl TypedValueParser for FormatParser {
+    type Value = Format;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<Format, clap::Error> {
+        let text = value.to_string_lossy();
+        if let Some(format) = self.0.iter().find(|f| f.as_str() == text) {
+            return Ok(*format);
+        }
+        let names: Vec<&str> = self.0.iter().map(|f| f.as_str()).collect();
+        let mut message = format!(
+            "invalid value '{text}' for '--output <FORMAT>': this command writes {}",
+            names.join(", ")
+        );
+        if text.contains(['.', '/']) {
+            message.push_str(&format!(
+                "; to write the report to a file, use --out {text}"
+            ));
+        }
+        Err(clap::Error::raw(ErrorKind::InvalidValue, message + "\n").with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0
+                .iter()
+                .map(|format| PossibleValue::new(format.as_str())),
+        ))
+    }
+}
+
+/// Seconds above 0 (a check given no time at all could only time out) up to an hour.
 fn parse_timeout(value: &str) -> Result<Duration, String> {
     match value.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
         _ => Err(format!(
-            "'{value}' is not a number of seconds between 0 and 3600"
+            "'{value}' is not a number of seconds above 0 and at most 3600, like 30 or 2.5"
         )),
+    }
+}
+
+/// Tokens per minute: a whole number, or with k (thousands) or M (millions), as quotas are
+/// usually quoted: 400000, 400k, 1.5M.
+fn parse_tokens_per_minute(value: &str) -> Result<u64, String> {
+    let invalid = || {
+        format!(
+            "'{value}' is not a number of tokens per minute above 0: write it like 400000, 400k or 2M"
+        )
+    };
+    let (number, scale) = match value.trim() {
+        v if v.ends_with(['k', 'K']) => (&v[..v.len() - 1], 1_000.0),
+        v if v.ends_with(['m', 'M']) => (&v[..v.len() - 1], 1_000_000.0),
+        v => return v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(invalid),
+    };
+    let tokens = number.parse::<f64>().map_err(|_| invalid())? * scale;
+    if tokens >= 1.0 && tokens.fract() == 0.0 && tokens <= u64::MAX as f64 {
+        Ok(tokens as u64)
+    } else {
+        Err(invalid())
     }
 }
 
@@ -415,9 +594,14 @@ mod tests {
             "2.5",
         ])
         .unwrap();
-        assert_eq!(cli.global.regions.len(), 2);
+        assert_eq!(cli.global.regions().len(), 2);
         assert_eq!(cli.global.output, Format::Json);
         assert_eq!(cli.global.timeout, Duration::from_millis(2500));
+        let tpm = Cli::try_parse_from(["bedrock-preflight", "doctor", "--expect-tpm", "400k"]);
+        let Command::Doctor(doctor) = tpm.unwrap().command else {
+            unreachable!("parsed as doctor");
+        };
+        assert_eq!(doctor.expect_tpm, Some(400_000));
     }
 
     #[test]
@@ -433,8 +617,25 @@ mod tests {
             ],
             &["bedrock-preflight", "doctor", "--output", "xml"],
             &["bedrock-preflight", "doctor", "--expect-tpm", "0"],
+            &["bedrock-preflight", "doctor", "--expect-tpm", "1.0005k"],
+            &["bedrock-preflight", "doctor", "--expect-tpm", "400x"],
         ] {
             assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn tokens_per_minute_take_k_and_m() {
+        for (typed, tokens) in [
+            ("400000", 400_000),
+            ("400k", 400_000),
+            ("400K", 400_000),
+            ("2M", 2_000_000),
+            ("1.5m", 1_500_000),
+        ] {
+            assert_eq!(parse_tokens_per_minute(typed), Ok(tokens), "{typed}");
+        }
+        assert!(parse_tokens_per_minute("-5").is_err());
+        assert!(parse_tokens_per_minute("k").is_err());
     }
 }

@@ -73,6 +73,12 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_ERROR: u8 = 3;
 
 pub async fn run(cli: Cli) -> Result<u8, CommandError> {
+    if cli.global.all_regions() && !matches!(cli.command, Command::Audit(_)) {
+        return Err(CommandError::Usage(
+            "--region all is for audit: name the regions here, like --region us-east-1,eu-west-1"
+                .into(),
+        ));
+    }
     ui::init_logging(&cli.global);
     commands::check_out(&cli)?;
     // Each command's future is boxed: nested in one state machine, they are deeper than the

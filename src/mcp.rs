@@ -73,7 +73,7 @@ impl Defaults {
         Defaults {
             exe,
             profile: global.profile.clone(),
-            regions: global.regions.iter().map(|r| r.to_string()).collect(),
+            regions: global.regions().iter().map(|r| r.to_string()).collect(),
             endpoint_url: global.endpoint_url.clone(),
             timeout_secs: global.timeout.as_secs_f64(),
             verbose: global.verbose,
@@ -230,11 +230,8 @@ impl Server {
         Parameters(p): Parameters<AuditParams>,
         call: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        let mut args = self.globals(p.profile, &[]);
+        let mut args = self.globals(p.profile, &p.regions);
         args.push("audit".into());
-        if !p.regions.is_empty() {
-            option(&mut args, "--regions", &p.regions.join(","));
-        }
         repeated(&mut args, "--role-arn", &p.role_arns);
         optional(&mut args, "--residency", p.residency);
         self.run(args, &call).await

@@ -1,5 +1,5 @@
 //! `audit`: does this account meet the controls promised for Claude on Bedrock? The audit's
-//! checks over every region asked for (`--regions all`: every region Bedrock is offered in),
+//! checks over every region asked for (`--region all`: every region Bedrock is offered in),
 //! read-only, in one report.
 
 use std::collections::BTreeMap;
@@ -34,20 +34,20 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
             )));
         }
     };
-    let listed = listed_regions(args.regions.as_deref())?;
     let roles = roles(&args.role_arns)?;
     let mut output = Output::open_report(global)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
     let session = session(global).await;
-    let (regions, all_regions) = match listed {
-        Some(Listed::All) => (commercial_regions(), true),
-        Some(Listed::These(regions)) => (regions, false),
-        None => (regions(global, &session)?, false),
+    let all_regions = global.all_regions();
+    let regions = if all_regions {
+        commercial_regions()
+    } else {
+        regions(global, &session)?
     };
     if regions.is_empty() {
         return Err(CommandError::Usage(
-            "no region to audit: pass --regions all or --regions R,R..., or set AWS_REGION".into(),
+            "no region to audit: pass --region all or --region R,R..., or set AWS_REGION".into(),
         ));
     }
     let claude_code = claude_code_here().await;
@@ -184,31 +184,6 @@ async fn audit_account(
     let examined = caller_examined(&cx);
     controls::annotate(&mut findings, examined.accounts.first().map(String::as_str));
     (examined, findings)
-}
-
-enum Listed {
-    All,
-    These(Vec<Region>),
-}
-
-/// `--regions all` or `--regions R,R...`; a name that is not a region is a usage error.
-fn listed_regions(flag: Option<&str>) -> Result<Option<Listed>, CommandError> {
-    let Some(flag) = flag else {
-        return Ok(None);
-    };
-    if flag.trim() == "all" {
-        return Ok(Some(Listed::All));
-    }
-    let mut regions: Vec<Region> = Vec::new();
-    for name in flag.split(',').map(str::trim) {
-        let region = name
-            .parse::<Region>()
-            .map_err(|why| CommandError::Usage(format!("--regions: {why}")))?;
-        if !regions.contains(&region) {
-            regions.push(region);
-        }
-    }
-    Ok(Some(Listed::These(regions)))
 }
 
 /// Bedrock's regions in the commercial partition: GovCloud needs its own credentials.

@@ -393,7 +393,7 @@ async fn doctor_inputs(
 ) -> Result<(Scope, DoctorOptions), CommandError> {
     let scope = Scope {
         regions: regions(global, session)?,
-        region_source: session.region_source(!global.regions.is_empty()).await,
+        region_source: session.region_source(!global.regions().is_empty()).await,
         models,
         principals: Vec::new(),
     };
@@ -552,7 +552,7 @@ fn claude_code_scope(
 ) -> Result<(), CommandError> {
     // A region that is not one is claude-code.config's failure: the run goes on with the
     // regions it already has.
-    if global.regions.is_empty()
+    if global.regions().is_empty()
         && let Ok(region) = claude.region.region.parse::<Region>()
     {
         scope.regions = vec![region];

@@ -36,23 +36,61 @@ fn bash_case_labels_fixed(script: &[u8]) -> Vec<u8> {
 }
 
 pub fn man(dir: Option<&Path>) -> Result<u8, CommandError> {
-    let command = Cli::command();
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
     match dir {
-        None => {
-            let mut page = Vec::new();
-            let _ = clap_mangen::Man::new(command).render(&mut page);
-            write_stdout(&page);
-        }
+        None => write_stdout(&page(&command)),
         Some(dir) => {
             let refused = |e: std::io::Error| {
                 CommandError::Usage(format!("cannot write {}: {e}", dir.display()))
             };
             std::fs::create_dir_all(dir).map_err(refused)?;
-            // One page per command, named as git's and cargo's are: bedrock-preflight-policy-render.1.
-            clap_mangen::generate_to(command, dir).map_err(refused)?;
+            write_pages(&command, dir).map_err(refused)?;
         }
     }
     Ok(EXIT_OK)
+}
+
+/// One page per command, named as git's and cargo's are: bedrock-preflight-policy-render.1.
+fn write_pages(command: &clap::Command, dir: &Path) -> std::io::Result<()> {
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        write_pages(sub, dir)?;
+    }
+    let name = command
+        .get_display_name()
+        .unwrap_or_else(|| command.get_name());
+    std::fs::write(dir.join(format!("{name}.1")), page(command))
+}
+
+/// A command's page as clap_mangen lays it out, except the text after the options:
+/// clap_mangen fills it into paragraphs, which runs example lines together, so it is set
+/// here without filling (`.nf`), line for line as `--help` prints it.
+fn page(command: &clap::Command) -> Vec<u8> {
+    let man = clap_mangen::Man::new(command.clone());
+    let mut page = Vec::new();
+    let _ = man.render_title(&mut page);
+    let _ = man.render_name_section(&mut page);
+    let _ = man.render_synopsis_section(&mut page);
+    let _ = man.render_description_section(&mut page);
+    if command.get_arguments().any(|a| !a.is_hide_set()) {
+        let _ = man.render_options_section(&mut page);
+    }
+    if command.get_subcommands().any(|s| !s.is_hide_set()) {
+        let _ = man.render_subcommands_section(&mut page);
+    }
+    if let Some(text) = command.get_after_help() {
+        let mut roff = roff::Roff::new();
+        roff.control("SH", ["EXTRA"]).control("nf", []);
+        for line in text.to_string().lines() {
+            roff.text([roff::roman(line)]);
+        }
+        roff.control("fi", []);
+        let _ = roff.to_writer(&mut page);
+    }
+    if command.get_version().is_some() {
+        let _ = man.render_version_section(&mut page);
+    }
+    page
 }
 
 fn write_stdout(bytes: &[u8]) {

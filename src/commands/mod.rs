@@ -226,7 +226,9 @@ fn run_inputs(cli: &crate::cli::Cli) -> Vec<PathBuf> {
     use crate::cli::{Command, PolicyCommand, SetupCommand};
     let mut inputs: Vec<PathBuf> = Vec::new();
     match &cli.command {
-        Command::Policy(PolicyCommand::Validate { target, .. }) => inputs.push(target.into()),
+        Command::Policy(
+            PolicyCommand::Validate { target, .. } | PolicyCommand::Show { name: target },
+        ) => inputs.push(target.into()),
         Command::Policy(PolicyCommand::Evaluate {
             policies,
             boundary,
@@ -299,11 +301,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 impl Output {
-    /// For documents that are not a run's report: table and JSON only.
+    /// For documents that are not a run's report: table and JSON only. The command line
+    /// refuses the other formats for these commands, except when `--output` is given before
+    /// the last subcommand's name (`policy --output sarif list`).
     fn open(global: &GlobalArgs) -> Result<Self, CommandError> {
         if !matches!(global.output, Format::Table | Format::Json) {
-            return Err(CommandError::NotImplemented(format!(
-                "--output {} for this command (it is for doctor, audit and plans)",
+            return Err(CommandError::Usage(format!(
+                "--output {}: this command writes table or json",
                 global.output.as_str()
             )));
         }
@@ -414,7 +418,7 @@ async fn session_with(
     Session::load(&AwsOptions {
         profile,
         profile_rule,
-        region: global.regions.first().cloned(),
+        region: global.regions().first().cloned(),
         endpoint_url: global.endpoint_url.clone(),
         operation_timeout: Some(global.timeout),
         env_overrides,
@@ -489,8 +493,9 @@ async fn caller_account(aws: &AwsReader) -> Result<(Account, String), AwsError> 
 
 /// `--region` values, else the region the AWS configuration names (none when it names none).
 fn regions(global: &GlobalArgs, session: &Session) -> Result<Vec<Region>, CommandError> {
-    if !global.regions.is_empty() {
-        return Ok(global.regions.clone());
+    let named = global.regions();
+    if !named.is_empty() {
+        return Ok(named);
     }
     session
         .configured_region()

@@ -2,7 +2,7 @@
 //! policies (`explain`); the templates' subcommands are in `templates`.
 
 use super::{Output, apply, session, templates};
-use crate::aws::{AwsReader, Organization};
+use crate::aws::{AwsErrorKind, AwsReader, Organization};
 use crate::cli::{GlobalArgs, PolicyCommand};
 use crate::domain::Arn;
 use crate::iam::{
@@ -113,6 +113,12 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
             );
             let mut set = match policies {
                 Ok(set) => (*set).clone(),
+                // As in policy apply: a principal that is not there is an invalid input.
+                Err(error) if error.kind() == AwsErrorKind::NotFound => {
+                    return Err(usage(format!(
+                        "--principal {principal}: {policy_holder} does not exist in account {account}"
+                    )));
+                }
                 Err(error) => {
                     say!("error: cannot read the policies of {policy_holder}: {error}");
                     return Ok(EXIT_ERROR);
@@ -228,6 +234,16 @@ fn request(action: &str, resource: &str, context: &[String]) -> Result<Request, 
     if action != "*" && !action.contains(':') {
         return Err(CommandError::Usage(format!(
             "--action '{action}' needs a service prefix, like bedrock:InvokeModel"
+        )));
+    }
+    if let Some(why) = crate::policy::unknown_request_action(action) {
+        return Err(CommandError::Usage(format!("--action {why}")));
+    }
+    if resource != "*" && resource.parse::<Arn>().is_err() {
+        return Err(CommandError::Usage(format!(
+            "--resource '{resource}' is not an ARN: give the resource's ARN, like \
+             arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6, or * for an \
+             action that takes no resource"
         )));
     }
     let mut request = Request::new(action, resource);

@@ -26,9 +26,18 @@ pub async fn list(global: &GlobalArgs) -> Result<u8, CommandError> {
     Ok(EXIT_OK)
 }
 
+/// A template by its name, else a policy file: its document, read and checked as validate
+/// reads it.
 pub async fn show(global: &GlobalArgs, name: &str) -> Result<u8, CommandError> {
     let mut output = Output::open(global)?;
-    output.write(&Document::Template(&template(name)?))?;
+    if let Some(template) = policy::template(name) {
+        output.write(&Document::Template(&template))?;
+    } else if tokio::fs::try_exists(name).await.unwrap_or(false) {
+        let (document, _) = read_document(std::path::Path::new(name)).await?;
+        output.write(&Document::Policy(&document))?;
+    } else {
+        return Err(unknown_template(name));
+    }
     Ok(EXIT_OK)
 }
 
@@ -139,16 +148,27 @@ async fn read_document(path: &std::path::Path) -> Result<(Value, Policy), Comman
     Ok((document, policy))
 }
 
+/// A template by name, for the commands that take no file (`render`, `apply`).
 pub(super) fn template(name: &str) -> Result<Template, CommandError> {
-    policy::template(name).ok_or_else(|| unknown_template(name))
+    policy::template(name).ok_or_else(|| {
+        CommandError::Usage(format!(
+            "no policy template named '{name}' (templates: {})",
+            template_names()
+        ))
+    })
 }
 
+/// For `show` and `validate`, which also read a file by that name.
 fn unknown_template(name: &str) -> CommandError {
-    let names: Vec<String> = policy::templates().into_iter().map(|t| t.name).collect();
     CommandError::Usage(format!(
         "no policy template named '{name}' and no such file (templates: {})",
-        names.join(", ")
+        template_names()
     ))
+}
+
+fn template_names() -> String {
+    let names: Vec<String> = policy::templates().into_iter().map(|t| t.name).collect();
+    names.join(", ")
 }
 
 /// A template filled in: its permissions document, and the trust policy of a role template.
@@ -287,7 +307,7 @@ pub(super) async fn live(
         .collect();
     let scope = Scope {
         regions: regions(global, session)?,
-        region_source: session.region_source(!global.regions.is_empty()).await,
+        region_source: session.region_source(!global.regions().is_empty()).await,
         models,
         principals: Vec::new(),
     };

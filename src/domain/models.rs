@@ -172,6 +172,13 @@ impl FromStr for ModelName {
                 ),
             };
         }
+        if value.to_ascii_lowercase().starts_with("claude-") {
+            // The Anthropic API's name for the model: Bedrock's ID adds the provider.
+            return invalid(&format!(
+                "is the Anthropic API's name: on Bedrock it is anthropic.{value} (or \
+                 us.anthropic.{value} through a profile, or sonnet, opus or haiku for the newest)"
+            ));
+        }
         if !value.contains('.') {
             return invalid(
                 "is neither sonnet, opus, haiku nor a model ID such as anthropic.claude-sonnet-4-6",

@@ -314,6 +314,11 @@ impl Reference {
         self.services.get(&prefix.to_ascii_lowercase())
     }
 
+    /// Every service prefix IAM has, carried here or not.
+    pub fn prefixes(&self) -> impl Iterator<Item = &str> {
+        self.prefixes.iter().map(String::as_str)
+    }
+
     /// Whether IAM has the service prefix at all (ignoring case), carried here or not.
     pub fn has_prefix(&self, prefix: &str) -> bool {
         self.prefixes.iter().any(|p| p.eq_ignore_ascii_case(prefix))

@@ -9,6 +9,8 @@ mod render;
 mod validate;
 mod values;
 
+pub use reference_lint::unknown_request_action;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;

@@ -144,6 +144,36 @@ fn action_problem(reference: &Reference, action: &str) -> Option<(&'static str, 
     ))
 }
 
+/// Why a requested action (not a pattern: `policy evaluate --action`) names nothing IAM
+/// authorizes: a service IAM does not have, or an action the reference's service lacks, with
+/// the closest name. None when it exists, or its service is not carried in the reference.
+pub fn unknown_request_action(action: &str) -> Option<String> {
+    let reference = reference();
+    let (prefix, name) = action.split_once(':')?;
+    if action.contains(['*', '?']) {
+        return None;
+    }
+    if !reference.has_prefix(prefix) {
+        let hint = did_you_mean(reference.prefixes(), prefix)
+            .map(|p| format!(": did you mean {p}:{name}?"))
+            .unwrap_or_default();
+        return Some(format!("'{action}': IAM has no service '{prefix}'{hint}"));
+    }
+    let service = reference.service(prefix)?;
+    if reference.action(action).is_some() {
+        return None;
+    }
+    let hint = did_you_mean(service.actions().map(|a| a.name.as_str()), name)
+        .map(|n| format!(": did you mean {}:{n}?", service.name))
+        .unwrap_or_else(|| {
+            format!(
+                ": see the {} actions in AWS's Service Authorization Reference",
+                service.name
+            )
+        });
+    Some(format!("'{action}' is not an IAM action{hint}"))
+}
+
 /// The closest name, when one is close enough to be a typo.
 fn did_you_mean<'a>(names: impl Iterator<Item = &'a str>, typed: &str) -> Option<&'a str> {
     let typed = typed.to_ascii_lowercase();

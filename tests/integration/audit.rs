@@ -1,6 +1,6 @@
 //! `audit` through the binary against moto and the front server: a compliant account passes
 //! every control, each control broken alone fails alone, regions are judged each on their own,
-//! and `--regions all` passes over the regions where Bedrock is not used.
+//! and `--region all` passes over the regions where Bedrock is not used.
 
 use serde_json::{Value, json};
 
@@ -123,7 +123,7 @@ fn a_compliant_account_passes_every_control() {
 fn each_control_broken_alone_fails_alone() {
     // Logging off in a second region: that region fails, the first still passes.
     let emulator = compliant_account(&["us-east-1"], "30");
-    let (run, report) = audit(&emulator, &["--regions", "us-east-1,us-west-2"]);
+    let (run, report) = audit(&emulator, &["--region", "us-east-1,us-west-2"]);
     assert_eq!(run.code, 1);
     let got = controls(&report);
     assert!(got.contains(&row("logging.invocation", "enabled", "pass", "us-east-1")));
@@ -309,7 +309,7 @@ fn with_all_regions_a_region_without_claude_is_not_in_use_unless_strict() {
         }]}),
     );
     let before = emulator.front.requests().len();
-    let (run, report) = audit(&emulator, &["--regions", "all"]);
+    let (run, report) = audit(&emulator, &["--region", "all"]);
     let logging: Vec<_> = controls(&report)
         .into_iter()
         .filter(|(check, ..)| check == "logging.invocation")

@@ -46,6 +46,49 @@ fn an_invalid_region_is_one_line_and_nothing_sent() {
 }
 
 #[test]
+fn region_is_repeated_or_comma_separated_and_regions_is_its_alias() {
+    let emulator = Emulator::start();
+    for args in [
+        &["--region", "us-east-1,us-west-2"][..],
+        &["--region", "us-east-1", "--region", "us-west-2"],
+        &["--regions", "us-east-1,us-west-2"],
+    ] {
+        let run = Run::of(
+            emulator
+                .cmd()
+                .args(["doctor", "--no-probe", "--output", "json"])
+                .args(args),
+        );
+        assert_eq!(
+            run.report()["target"]["regions"],
+            serde_json::json!(["us-east-1", "us-west-2"]),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn region_and_regions_together_or_all_outside_audit_are_usage_errors() {
+    let emulator = Emulator::front_only();
+    let both =
+        Run::of(
+            emulator
+                .cmd()
+                .args(["audit", "--region", "us-east-1", "--regions", "eu-west-1"]),
+        );
+    assert_usage_error(&both, "'--region <R>' cannot be used with '--regions <R>'");
+    let all = Run::of(emulator.cmd().args(["doctor", "--region", "all"]));
+    assert_usage_error(&all, "--region all is for audit");
+    let listed = Run::of(
+        emulator
+            .cmd()
+            .args(["doctor", "--region", "us-east-1,moon-1"]),
+    );
+    assert_usage_error(&listed, "'moon-1' is not an AWS region name");
+    assert!(emulator.front.requests().is_empty());
+}
+
+#[test]
 fn other_bad_flags_are_usage_errors() {
     let emulator = Emulator::front_only();
     for args in [
@@ -63,15 +106,203 @@ fn other_bad_flags_are_usage_errors() {
 }
 
 #[test]
-fn unfinished_subcommands_are_listed_but_refuse_to_run() {
+fn each_command_s_output_lists_and_takes_only_the_formats_it_writes() {
     let emulator = Emulator::front_only();
-    let help = Run::of(emulator.cmd().arg("--help"));
-    assert_eq!(help.code, 0);
-    for sub in ["doctor", "audit", "policy", "setup", "checks", "Exit codes"] {
-        assert!(help.stdout.contains(sub), "{sub} in --help");
-    }
+    let help = Run::of(emulator.cmd().args(["policy", "list", "--help"]));
+    assert!(
+        help.stdout.contains("[possible values: table, json]"),
+        "{}",
+        help.stdout
+    );
+    let doctor = Run::of(emulator.cmd().args(["doctor", "--help"]));
+    assert!(
+        doctor
+            .stdout
+            .contains("[possible values: table, json, junit, sarif, markdown]"),
+        "{}",
+        doctor.stdout
+    );
     let run = Run::of(emulator.cmd().args(["policy", "list", "--output", "sarif"]));
-    assert_usage_error(&run, "not implemented yet");
+    assert_usage_error(&run, "this command writes table, json");
+    // Before the subcommand's name, the flag is the parent's: refused when the command runs.
+    let early = Run::of(emulator.cmd().args(["policy", "--output", "sarif", "list"]));
+    assert_usage_error(&early, "--output sarif: this command writes table or json");
+    let file = Run::of(emulator.cmd().args(["doctor", "--output", "report.json"]));
+    assert_usage_error(&file, "use --out report.json");
+    assert!(emulator.front.requests().is_empty());
+}
+
+/// Every command, from clap's own tree: each flag and argument has help, and `--help` shows
+/// the text after the options line for line as written, however narrow the terminal.
+#[test]
+fn every_command_s_help_documents_every_flag_and_argument() {
+    use clap::CommandFactory;
+    fn walk(
+        command: &clap::Command,
+        path: Vec<String>,
+        found: &mut Vec<(Vec<String>, clap::Command)>,
+    ) {
+        found.push((path.clone(), command.clone()));
+        // clap's own `help` subcommand takes subcommand names, not --help.
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut path = path.clone();
+            path.push(sub.get_name().to_string());
+            walk(sub, path, found);
+        }
+    }
+    let mut root = bedrock_preflight::cli::Cli::command();
+    root.build();
+    let mut commands = Vec::new();
+    walk(&root, Vec::new(), &mut commands);
+    assert!(commands.len() > 15, "{}", commands.len());
+    let emulator = Emulator::front_only();
+    for (path, command) in commands {
+        let run = Run::of(
+            emulator
+                .cmd()
+                .env("COLUMNS", "60")
+                .env("LINES", "24")
+                .args(&path)
+                .arg("--help"),
+        );
+        assert_eq!(run.code, 0, "{path:?}: {}", run.stderr);
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            let help = arg.get_help().or(arg.get_long_help());
+            assert!(
+                help.is_some_and(|h| !h.to_string().trim().is_empty()),
+                "{path:?}: {} has no help",
+                arg.get_id()
+            );
+            let shown = match (arg.get_long(), arg.get_value_names()) {
+                (Some(long), _) => format!("--{long}"),
+                (None, Some(names)) => format!("<{}>", names[0]),
+                (None, None) => format!("<{}>", arg.get_id().to_string().to_uppercase()),
+            };
+            assert!(
+                run.stdout.contains(&shown),
+                "{path:?}: {shown} not in --help"
+            );
+        }
+        if let Some(after) = command.get_after_help() {
+            let lines: Vec<&str> = run.stdout.lines().collect();
+            for line in after.to_string().lines() {
+                assert!(
+                    lines.contains(&line),
+                    "{path:?}: {line:?} rewrapped in\n{}",
+                    run.stdout
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_man_page_sets_examples_line_for_line() {
+    let emulator = Emulator::front_only();
+    let page = Run::of(emulator.cmd().arg("man")).stdout;
+    let (_, extra) = page
+        .split_once(".SH EXTRA\n.nf\n")
+        .expect(".nf after EXTRA");
+    let (verbatim, _) = extra.split_once("\n.fi\n").expect(".fi");
+    assert!(verbatim.contains("    bedrock\\-preflight doctor \\-\\-fix \\-\\-yes\n"));
+    assert!(verbatim.lines().count() > 15);
+}
+
+#[test]
+fn errors_in_values_say_what_to_type_instead() {
+    let emulator = Emulator::front_only();
+    for (args, says) in [
+        (
+            &["doctor", "--timeout", "0"][..],
+            "above 0 and at most 3600",
+        ),
+        (
+            &["doctor", "--expect-tpm", "400x"],
+            "like 400000, 400k or 2M",
+        ),
+        (
+            &["doctor", "--model", "claude-sonnet-4-6"],
+            "on Bedrock it is anthropic.claude-sonnet-4-6",
+        ),
+        (
+            &["doctor", "--regoin", "us-east-1"],
+            "a similar argument exists: '--region'",
+        ),
+        (
+            &["setup", "logging", "--dry-run"],
+            "<--log-group <G>|--bucket <B>>",
+        ),
+        (
+            &["policy", "render", "no-such-template"],
+            "no policy template named 'no-such-template' (templates: claude-invoke",
+        ),
+    ] {
+        let run = Run::of(emulator.cmd().args(args));
+        assert_usage_error(&run, says);
+    }
+    assert!(emulator.front.requests().is_empty());
+}
+
+#[test]
+fn policy_evaluate_refuses_a_resource_or_action_that_names_nothing() {
+    let emulator = Emulator::front_only();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("team.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let evaluate = |action: &str, resource: &str| {
+        Run::of(
+            emulator
+                .cmd()
+                .args(["policy", "evaluate", "--policy"])
+                .arg(&policy)
+                .args(["--action", action, "--resource", resource]),
+        )
+    };
+    assert_usage_error(
+        &evaluate("bedrock:InvokeModle", "*"),
+        "'bedrock:InvokeModle' is not an IAM action: did you mean bedrock:InvokeModel?",
+    );
+    assert_usage_error(
+        &evaluate("bedrok:InvokeModel", "*"),
+        "IAM has no service 'bedrok': did you mean bedrock:InvokeModel?",
+    );
+    assert_usage_error(
+        &evaluate("bedrock:InvokeModel", "notanarn"),
+        "--resource 'notanarn' is not an ARN",
+    );
+    // An ARN, or a service this reference does not carry, is still a decision.
+    assert_eq!(evaluate("bedrock:InvokeModel", "*").code, 0);
+    assert_eq!(evaluate("s3:GetObject", "arn:aws:s3:::bucket/key").code, 1);
+}
+
+#[test]
+fn policy_show_reads_a_file_that_is_not_a_template_name() {
+    let emulator = Emulator::front_only();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("team.json");
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:InvokeModel","Resource":"*"}]}"#;
+    std::fs::write(&policy, text).unwrap();
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["policy", "show", "--output", "json"])
+            .arg(&policy),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let shown: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        shown,
+        serde_json::from_str::<serde_json::Value>(text).unwrap()
+    );
+    let missing = Run::of(emulator.cmd().args(["policy", "show", "no-such.json"]));
+    assert_usage_error(
+        &missing,
+        "no policy template named 'no-such.json' and no such file",
+    );
 }
 
 #[test]

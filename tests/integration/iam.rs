@@ -680,6 +680,45 @@ fn policy_explain_reads_the_live_principal() {
 }
 
 #[test]
+fn a_principal_that_does_not_exist_is_an_input_error_in_explain_as_in_apply() {
+    let emulator = Emulator::start();
+    let explain = Run::of(emulator.cmd().args([
+        "policy",
+        "explain",
+        "--principal",
+        "arn:aws:iam::123456789012:role/nobody",
+        "--action",
+        "bedrock:InvokeModel",
+        "--resource",
+        PROFILE,
+    ]));
+    assert_eq!(explain.code, 2, "{}\n{}", explain.stderr, explain.stdout);
+    assert!(explain.stdout.is_empty(), "{}", explain.stdout);
+    assert!(
+        explain
+            .stderr
+            .contains("does not exist in account 123456789012"),
+        "{}",
+        explain.stderr
+    );
+    let apply = Run::of(emulator.cmd().args([
+        "policy",
+        "apply",
+        "claude-invoke",
+        "--attach-to",
+        "role/nobody",
+        "--model",
+        "sonnet",
+        "--dry-run",
+    ]));
+    assert_eq!(
+        apply.code, explain.code,
+        "{}\n{}",
+        apply.stderr, apply.stdout
+    );
+}
+
+#[test]
 fn simulation_is_asked_with_the_context_bedrock_sets() {
     // Allowed only where the request carries what Bedrock sets: a grant scoped by
     // bedrock:InferenceProfileArn that matches. Without the context entry every destination

@@ -71,7 +71,7 @@ impl Sandbox {
         };
         let region = cli
             .global
-            .regions
+            .regions()
             .first()
             .map_or("us-east-1".to_string(), |r| r.to_string());
         let config = InProcess::new(self.front.clone()).sdk_config(&region);
