@@ -22,7 +22,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
-use aws_smithy_runtime_api::client::retries::classifiers::RetryAction;
+use aws_smithy_runtime_api::client::retries::classifiers::{RetryAction, RetryReason};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use aws_types::request_id::RequestId;
@@ -326,6 +326,9 @@ impl Intercept for CallHooks {
                     runtime_components.retry_classifiers(),
                     context.inner(),
                 ) {
+                    RetryAction::RetryIndicated(RetryReason::RetryableError { kind, .. }) => {
+                        format!("{kind}, retryable")
+                    }
                     RetryAction::RetryIndicated(reason) => format!("{reason}, retryable"),
                     _ => "not retryable".to_string(),
                 };
