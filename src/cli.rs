@@ -111,7 +111,8 @@ pub struct GlobalArgs {
     /// Print the report only: no progress, no logs
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Log to stderr and print the AWS calls made (repeat for more detail)
+    /// Log to stderr: -v one line per AWS call, -vv request IDs and retries, -vvv the SDK's
+    /// debug (RUST_LOG, when set, decides instead)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

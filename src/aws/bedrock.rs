@@ -44,7 +44,7 @@ impl Session {
         self.regional(&self.clients.bedrock, region, |config| {
             aws_sdk_bedrock::Client::from_conf(
                 aws_sdk_bedrock::config::Builder::from(config)
-                    .interceptor(self.counter())
+                    .interceptor(self.hooks())
                     .build(),
             )
         })
@@ -54,7 +54,7 @@ impl Session {
         self.regional(&self.clients.runtime, region, |config| {
             aws_sdk_bedrockruntime::Client::from_conf(
                 aws_sdk_bedrockruntime::config::Builder::from(config)
-                    .interceptor(self.counter())
+                    .interceptor(self.hooks())
                     .build(),
             )
         })
@@ -64,7 +64,7 @@ impl Session {
         self.regional(&self.clients.quotas, region, |config| {
             aws_sdk_servicequotas::Client::from_conf(
                 aws_sdk_servicequotas::config::Builder::from(config)
-                    .interceptor(self.counter())
+                    .interceptor(self.hooks())
                     .build(),
             )
         })
@@ -74,7 +74,7 @@ impl Session {
         self.regional(&self.clients.cloudwatch, region, |config| {
             aws_sdk_cloudwatch::Client::from_conf(
                 aws_sdk_cloudwatch::config::Builder::from(config)
-                    .interceptor(self.counter())
+                    .interceptor(self.hooks())
                     .build(),
             )
         })
@@ -465,7 +465,6 @@ impl AwsWriter {
     /// PutUseCaseForModelAccess: the Anthropic use case form, as the admin wrote it.
     pub async fn put_use_case(&self, region: &Region, form: &str) -> Result<(), AwsError> {
         const OP: &Operation = &catalog::PUT_USE_CASE_FOR_MODEL_ACCESS;
-        self.called(OP);
         self.session
             .bedrock(region)
             .put_use_case_for_model_access()
@@ -484,7 +483,6 @@ impl AwsWriter {
         offer_token: &str,
     ) -> Result<(), AwsError> {
         const OP: &Operation = &catalog::CREATE_FOUNDATION_MODEL_AGREEMENT;
-        self.called(OP);
         self.session
             .bedrock(region)
             .create_foundation_model_agreement()

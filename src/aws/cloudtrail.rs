@@ -15,7 +15,7 @@ impl Session {
         self.regional(&self.clients.cloudtrail, region, |config| {
             aws_sdk_cloudtrail::Client::from_conf(
                 aws_sdk_cloudtrail::config::Builder::from(config)
-                    .interceptor(self.counter())
+                    .interceptor(self.hooks())
                     .build(),
             )
         })

@@ -12,7 +12,7 @@ impl Session {
         self.regional(&self.clients.logs, region, |config| {
             aws_sdk_cloudwatchlogs::Client::from_conf(
                 aws_sdk_cloudwatchlogs::config::Builder::from(config)
-                    .interceptor(self.counter())
+                    .interceptor(self.hooks())
                     .build(),
             )
         })
@@ -138,7 +138,6 @@ impl AwsReader {
 impl AwsWriter {
     pub async fn create_log_group(&self, region: &Region, name: &str) -> Result<(), AwsError> {
         const OP: &Operation = &catalog::CREATE_LOG_GROUP;
-        self.called(OP);
         self.session
             .logs(region)
             .create_log_group()
@@ -156,7 +155,6 @@ impl AwsWriter {
         days: i32,
     ) -> Result<(), AwsError> {
         const OP: &Operation = &catalog::PUT_RETENTION_POLICY;
-        self.called(OP);
         self.session
             .logs(region)
             .put_retention_policy()
@@ -174,7 +172,6 @@ impl AwsWriter {
         logging: &InvocationLogging,
     ) -> Result<(), AwsError> {
         const OP: &Operation = &catalog::PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION;
-        self.called(OP);
         self.session
             .bedrock(region)
             .put_model_invocation_logging_configuration()

@@ -328,7 +328,7 @@ impl AwsReader {
                 auth,
                 region: region.as_str().to_string(),
             })
-            .interceptor(self.session.counter());
+            .interceptor(self.session.hooks());
         if let Some(client) = config.http_client() {
             builder = builder.http_client(client);
         }

@@ -52,7 +52,7 @@ pub use organizations::{Organization, OrganizationPolicies};
 pub use write::{AttachTarget, AwsWriter};
 
 use crate::domain::{CallerIdentityAnswer, Region, RegionSource};
-use calls::{AttemptCounter, CallCache, CallKey, CallLog};
+use calls::{CallCache, CallHooks, CallKey, CallLog};
 use credentials::ResolveOnce;
 
 /// STS and IAM need a region to sign with even when the user configured none; their global
@@ -265,7 +265,7 @@ impl Session {
             };
             config = config.into_builder().service_config(layered).build();
         }
-        let mut session = Self::new(config, options.profile.clone());
+        let mut session = Self::new(config, options.profile.clone(), Arc::default());
         session.ignored_env_keys = ignored_env_keys;
         Arc::new(session)
     }
@@ -289,14 +289,15 @@ impl Session {
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(provider))
             .build();
-        Arc::new(Self::new(config, None))
+        // The same log: `-v`'s totals cover every account of the run.
+        Arc::new(Self::new(config, None, Arc::clone(&self.log)))
     }
 
     pub fn from_config(config: SdkConfig) -> Arc<Self> {
-        Arc::new(Self::new(config, None))
+        Arc::new(Self::new(config, None, Arc::default()))
     }
 
-    fn new(config: SdkConfig, aws_profile_override: Option<String>) -> Self {
+    fn new(config: SdkConfig, aws_profile_override: Option<String>, log: Arc<CallLog>) -> Self {
         let credentials = ResolveOnce::new(
             config
                 .credentials_provider()
@@ -306,7 +307,6 @@ impl Session {
             .into_builder()
             .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
             .build();
-        let log = Arc::new(CallLog::default());
         let signing_region = config
             .region()
             .cloned()
@@ -314,19 +314,19 @@ impl Session {
         let sts = aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::config::Builder::from(&config)
                 .region(signing_region.clone())
-                .interceptor(AttemptCounter(Arc::clone(&log)))
+                .interceptor(CallHooks(Arc::clone(&log)))
                 .build(),
         );
         let iam = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(&config)
                 .region(signing_region.clone())
-                .interceptor(AttemptCounter(Arc::clone(&log)))
+                .interceptor(CallHooks(Arc::clone(&log)))
                 .build(),
         );
         let organizations = aws_sdk_organizations::Client::from_conf(
             aws_sdk_organizations::config::Builder::from(&config)
                 .region(signing_region)
-                .interceptor(AttemptCounter(Arc::clone(&log)))
+                .interceptor(CallHooks(Arc::clone(&log)))
                 .build(),
         );
         Session {
@@ -342,8 +342,8 @@ impl Session {
         }
     }
 
-    fn counter(&self) -> AttemptCounter {
-        AttemptCounter(Arc::clone(&self.log))
+    fn hooks(&self) -> CallHooks {
+        CallHooks(Arc::clone(&self.log))
     }
 
     /// The client of one region, from the run's one `SdkConfig` with only the region changed.
@@ -393,7 +393,7 @@ impl Session {
         Some(RegionSource::InstanceMetadata)
     }
 
-    /// Operations sent (reads and writes) and HTTP attempts, by catalog name, for `-v`.
+    /// Calls sent (reads and writes), their pages and HTTP attempts, by catalog name, for `-v`.
     pub fn call_counts(&self) -> Vec<(String, CallCount)> {
         self.log.counts()
     }

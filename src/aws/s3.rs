@@ -18,7 +18,7 @@ impl Session {
                 aws_sdk_s3::config::Builder::from(config)
                     // An endpoint override (an emulator, a VPC endpoint) serves buckets by path.
                     .force_path_style(path_style)
-                    .interceptor(self.counter())
+                    .interceptor(self.hooks())
                     .build(),
             )
         })

@@ -1,6 +1,6 @@
 //! The write side: operations that change AWS. Nothing here is cached (a write sent twice is
-//! sent twice), every call is counted in the run's call log, and only a plan executor holds an
-//! `AwsWriter`; checks get the read side alone.
+//! sent twice), the clients' `CallHooks` log and count every call, and only a plan executor
+//! holds an `AwsWriter`; checks get the read side alone.
 
 use std::sync::Arc;
 
@@ -45,14 +45,8 @@ impl AwsWriter {
         AwsWriter { session }
     }
 
-    fn iam(&self, operation: &'static Operation) -> &aws_sdk_iam::Client {
-        self.called(operation);
+    fn iam(&self) -> &aws_sdk_iam::Client {
         &self.session.iam
-    }
-
-    /// Counts a write in the run's call log (what `-v` prints).
-    pub(super) fn called(&self, operation: &'static Operation) {
-        self.session.log.called(operation);
     }
 
     /// CreatePolicy: a customer-managed policy; its ARN.
@@ -66,7 +60,7 @@ impl AwsWriter {
     ) -> Result<String, AwsError> {
         const OP: &Operation = &catalog::CREATE_POLICY;
         let out = self
-            .iam(OP)
+            .iam()
             .create_policy()
             .policy_name(name)
             .path(path)
@@ -88,7 +82,7 @@ impl AwsWriter {
         document: &str,
     ) -> Result<(), AwsError> {
         const OP: &Operation = &catalog::CREATE_POLICY_VERSION;
-        self.iam(OP)
+        self.iam()
             .create_policy_version()
             .policy_arn(policy_arn)
             .policy_document(document)
@@ -105,7 +99,7 @@ impl AwsWriter {
         version_id: &str,
     ) -> Result<(), AwsError> {
         const OP: &Operation = &catalog::DELETE_POLICY_VERSION;
-        self.iam(OP)
+        self.iam()
             .delete_policy_version()
             .policy_arn(policy_arn)
             .version_id(version_id)
@@ -123,7 +117,7 @@ impl AwsWriter {
         policy_arn: &str,
     ) -> Result<(), AwsError> {
         let op = target.operation();
-        let iam = self.iam(op);
+        let iam = self.iam();
         match target {
             AttachTarget::Role(name) => iam
                 .attach_role_policy()
@@ -164,7 +158,7 @@ impl AwsWriter {
     ) -> Result<String, AwsError> {
         const OP: &Operation = &catalog::CREATE_ROLE;
         let out = self
-            .iam(OP)
+            .iam()
             .create_role()
             .role_name(name)
             .assume_role_policy_document(trust)
@@ -184,7 +178,7 @@ impl AwsWriter {
         document: &str,
     ) -> Result<(), AwsError> {
         const OP: &Operation = &catalog::PUT_ROLE_POLICY;
-        self.iam(OP)
+        self.iam()
             .put_role_policy()
             .role_name(role)
             .policy_name(policy_name)

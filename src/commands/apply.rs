@@ -60,13 +60,7 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
             .collect(),
         models: args.models.to_vec(),
     };
-    run.finish(
-        &mut output,
-        global,
-        &session,
-        scope,
-        (planned.plan, outcome),
-    )
+    run.finish(&mut output, &session, scope, (planned.plan, outcome))
 }
 
 /// A plan not yet applied, with whose account and principal it changes.

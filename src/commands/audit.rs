@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::future::join_all;
 
-use super::{Output, caller_examined, print_call_counts, regions, session};
+use super::{Output, caller_examined, log_call_totals, regions, session};
 use crate::aws::{AwsReader, CredentialsProblem, Session};
 use crate::checks::{self, AuditOptions, GEOGRAPHIES, ResidencyInput, role_not_assumed};
 use crate::claude_code::{Places, Setup};
@@ -84,7 +84,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         .await
     };
     let checks = checks::for_command(CommandKind::Audit);
-    let spinner = Spinner::new(global, checks.len() * accounts.len());
+    let spinner = Spinner::new(global, checks.len() * accounts.len(), output.on_stderr());
     let runs = join_all(accounts.into_iter().map(|(role, session)| {
         audit_account(
             role,
@@ -116,9 +116,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         report.findings.extend(findings);
     }
     let written = output.write(&Document::Report(&report));
-    if global.verbose > 0 {
-        print_call_counts(&session);
-    }
+    log_call_totals(&session);
     written?;
     Ok(exit_code(report.summary(), args.strict))
 }

@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 use super::apply::plan_policy;
 use super::emit;
 use super::templates::{rendered, template};
-use super::{Output, caller_examined, print_call_counts, regions, session_with};
+use super::{Output, caller_examined, log_call_totals, regions, session_with};
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
     self, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, MantleInput, MantleTarget,
@@ -18,9 +18,7 @@ use crate::checks::{
 use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
 use crate::domain::{Arn, Family, ModelName, ModelRequest, Region, RegionSource};
-use crate::engine::{
-    CheckContext, CommandKind, Finding, NoProgress, Progress, Scope, Status, run_checks,
-};
+use crate::engine::{CheckContext, CommandKind, Finding, Progress, Scope, Status, run_checks};
 use crate::plan::{self, Confirmation, Outcome, Plan};
 use crate::policy::apply::{TargetArg, default_policy_name};
 use crate::report::{Document, Examined, Report, controls};
@@ -53,7 +51,11 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     if let Some(claude) = claude.as_ref().filter(|c| c.applies()) {
         claude_code_scope(&mut scope, claude, args, global)?;
     }
-    let spinner = Spinner::new(global, checks::for_command(CommandKind::Doctor).len());
+    let spinner = Spinner::new(
+        global,
+        checks::for_command(CommandKind::Doctor).len(),
+        output.on_stderr(),
+    );
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
     let mantle = mantle_input(args, claude.as_ref());
     if let Some(mantle) = &mantle {
@@ -80,7 +82,11 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let mut closing = None;
     if args.fix {
         let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
-        match fix(global, &aws, &cx, &report.findings, confirmation).await? {
+        let working = Spinner::working(global, output.on_stderr(), "planning the fixes");
+        // Boxed: inline, doctor's future is deeper than the compiler's layout query allows.
+        let fixed = Box::pin(fix(global, &aws, &cx, &report.findings, confirmation)).await?;
+        working.finish();
+        match fixed {
             Ok((plan, outcome)) => {
                 let changed =
                     confirmation == Confirmation::Yes && !outcome.failed() && !plan.is_converged();
@@ -88,7 +94,8 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                     fix_code = EXIT_ERROR;
                 }
                 if changed {
-                    let (again, rechecked) = settle(&session, scope, inputs, global.timeout).await;
+                    let (again, rechecked) =
+                        settle(global, &session, scope, inputs, output.on_stderr()).await;
                     report.findings = merged(std::mem::take(&mut report.findings), again);
                     // What --emit proves comes from the checks as they are now.
                     cx = rechecked;
@@ -110,9 +117,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         }
     }
     let written = output.write(&Document::Report(&report));
-    if global.verbose > 0 {
-        print_call_counts(&session);
-    }
+    log_call_totals(&session);
     written?;
     // The story's last line, where a person looks last: below the report, on stderr (never
     // after a report that is itself on stderr, which a program may be reading).
@@ -277,16 +282,26 @@ const SETTLE: [Duration; 4] = [
 /// still fails after the last wait says the change was made and has not shown yet, instead of
 /// asking for the same fix again.
 async fn settle(
+    global: &GlobalArgs,
     session: &Arc<Session>,
     scope: Scope,
     inputs: Inputs,
-    timeout: Duration,
+    report_on_stderr: bool,
 ) -> (Vec<Finding>, Arc<CheckContext>) {
     let mut waits = SETTLE.iter();
     loop {
         // Fresh reads each time: the cache holds what AWS said before.
         let fresh = Arc::new(AwsReader::new(Arc::clone(session)));
-        let (mut findings, cx) = recheck(&fresh, scope.clone(), inputs.clone(), timeout).await;
+        let spinner = Spinner::new(global, AFFECTED_BY_FIX.len(), report_on_stderr);
+        let (mut findings, cx) = recheck(
+            &fresh,
+            scope.clone(),
+            inputs.clone(),
+            global.timeout,
+            &spinner,
+        )
+        .await;
+        spinner.finish();
         if !findings.iter().any(fixable) {
             return (findings, cx);
         }
@@ -343,13 +358,14 @@ async fn recheck(
     scope: Scope,
     inputs: Inputs,
     timeout: Duration,
+    progress: &dyn Progress,
 ) -> (Vec<Finding>, Arc<CheckContext>) {
     let checks: Vec<_> = checks::for_command(CommandKind::Doctor)
         .into_iter()
         .filter(|c| AFFECTED_BY_FIX.contains(&c.meta().id))
         .collect();
     let cx = inputs.context(aws, scope);
-    let findings = run_checks(&checks, Arc::clone(&cx), timeout, &NoProgress).await;
+    let findings = run_checks(&checks, Arc::clone(&cx), timeout, progress).await;
     (findings, cx)
 }
 

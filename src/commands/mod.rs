@@ -329,6 +329,11 @@ impl Output {
         self.stderr = true;
     }
 
+    /// Whether the report is written to stderr, where no progress may be drawn.
+    fn on_stderr(&self) -> bool {
+        self.stderr
+    }
+
     fn write(&mut self, document: &Document) -> Result<(), CommandError> {
         let terminal = self.file.is_none()
             && if self.stderr {
@@ -443,11 +448,10 @@ impl PlanRun {
     }
 
     /// Writes the report of the plan and what became of each step (and `-v`'s call
-    /// counts); the exit code is 3 when a step failed.
+    /// totals); the exit code is 3 when a step failed.
     fn finish(
         self,
         output: &mut Output,
-        global: &GlobalArgs,
         session: &Session,
         scope: Examined,
         (plan, outcome): (Plan, Outcome),
@@ -467,9 +471,7 @@ impl PlanRun {
             checks: Vec::new(),
         };
         let written = output.write(&Document::Report(&report));
-        if global.verbose > 0 {
-            print_call_counts(session);
-        }
+        log_call_totals(session);
         written.map(|()| code)
     }
 }
@@ -508,19 +510,16 @@ fn regions(global: &GlobalArgs, session: &Session) -> Result<Vec<Region>, Comman
         .collect()
 }
 
-fn print_call_counts(session: &Session) {
-    let counts = session.call_counts();
-    let mut text = String::from("AWS calls this run (operation: calls, HTTP attempts):\n");
-    if counts.is_empty() {
-        text.push_str("  none\n");
+/// `-v`'s totals, one line per operation, after the run's one line per call.
+fn log_call_totals(session: &Session) {
+    for (operation, count) in session.call_counts() {
+        tracing::info!(
+            "total {operation}: calls={} pages={} attempts={}",
+            count.calls,
+            count.pages,
+            count.attempts
+        );
     }
-    for (operation, count) in counts {
-        text.push_str(&format!(
-            "  {operation}: {} calls, {} attempts\n",
-            count.calls, count.attempts
-        ));
-    }
-    eprint!("{text}");
 }
 
 fn canonical(path: &Path) -> Option<PathBuf> {

@@ -215,7 +215,7 @@ async fn model_access(
         regions: live.regions.iter().map(|r| r.to_string()).collect(),
         models: targets.iter().map(|(_, m)| m.clone()).collect(),
     };
-    let code = run.finish(&mut output, global, &session, scope, (plan, outcome))?;
+    let code = run.finish(&mut output, &session, scope, (plan, outcome))?;
     Ok(if code == EXIT_OK && !blockers.is_empty() {
         EXIT_FAILED
     } else {
@@ -327,7 +327,7 @@ async fn logging(
         regions: regions.iter().map(|r| r.to_string()).collect(),
         models: Vec::new(),
     };
-    run.finish(&mut output, global, &session, scope, (plan, outcome))
+    run.finish(&mut output, &session, scope, (plan, outcome))
 }
 
 /// One region's log group (for a log-group destination) and logging configuration, read

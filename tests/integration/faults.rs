@@ -87,25 +87,3 @@ fn a_delay_past_the_timeout_is_an_error_not_a_hang() {
     assert_eq!(identity["evidence"]["error_kind"], "timeout");
     assert_eq!(finding(&report, "credentials.resolve")["status"], "pass");
 }
-
-#[test]
-fn verbose_counts_calls_and_attempts() {
-    let emulator = Emulator::front_only();
-    emulator.on("sts:GetCallerIdentity", Rule::Fault(Fault::Throttle));
-    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json", "-v"]));
-    assert!(
-        run.stderr
-            .contains("sts:GetCallerIdentity: 1 calls, 3 attempts"),
-        "{}",
-        run.stderr
-    );
-    // Calls and attempts under one name: two pages, one call.
-    assert!(
-        run.stderr
-            .contains("servicequotas:ListServiceQuotas: 1 calls, 2 attempts"),
-        "{}",
-        run.stderr
-    );
-    assert!(!run.stderr.contains("service-quotas"), "{}", run.stderr);
-    run.report();
-}

@@ -20,6 +20,7 @@ mod iam;
 mod iam_corpus;
 mod injection;
 mod integrate;
+mod logs;
 mod mantle;
 mod mcp;
 mod plan;

@@ -291,7 +291,7 @@ fn throttling_is_retried_before_it_becomes_an_error() {
     let run = Run::of(cmd.args(["doctor", "--no-probe", "--mantle", "-v", "--output", "json"]));
     assert!(
         run.stderr
-            .contains("bedrock-mantle:ListModels: 1 calls, 3 attempts"),
+            .contains("total bedrock-mantle:ListModels: calls=1 pages=1 attempts=3"),
         "{}",
         run.stderr
     );

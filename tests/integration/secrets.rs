@@ -61,6 +61,7 @@ fn no_command_or_format_prints_or_writes_a_credential() {
     let runs: &[(&str, &[&str])] = &[
         ("doctor-table", &["doctor", "--model", "sonnet"]),
         ("doctor-json-verbose", &["doctor", "--output", "json", "-v"]),
+        ("doctor-sdk-debug", &["doctor", "--output", "json", "-vvv"]),
         (
             "doctor-sarif-file",
             &["doctor", "--output", "sarif", "--out", "{out}"],

@@ -359,6 +359,7 @@ impl Emulator {
             let name = name.to_string_lossy().into_owned();
             if name.starts_with("AWS_")
                 || name == "NO_COLOR"
+                || name == "RUST_LOG"
                 || name.starts_with("CLAUDE_")
                 || name.starts_with("ANTHROPIC_")
             {
