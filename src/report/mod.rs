@@ -4,6 +4,7 @@
 
 pub mod controls;
 pub mod escape;
+mod fixes;
 mod json;
 mod junit;
 mod markdown;

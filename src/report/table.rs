@@ -7,6 +7,7 @@ use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 use unicode_width::UnicodeWidthStr;
 
 use super::escape::{visible, visible_line};
+use super::fixes::{add_new, group, target};
 use super::{Document, Report, Show, Style};
 use crate::engine::{CheckMeta, Finding, Status};
 use crate::iam::{Evaluation, Layer, PolicyType, Request};
@@ -285,12 +286,6 @@ fn rows(findings: &[Finding], show: Option<Show>, failed: bool) -> Vec<Row> {
     rows
 }
 
-fn add_new<T: PartialEq>(all: &mut Vec<T>, value: T) {
-    if !all.contains(&value) {
-        all.push(value);
-    }
-}
-
 fn row(finding: &Finding) -> Row {
     let mut text = finding.title.clone();
     if !finding.message.is_empty() {
@@ -300,33 +295,13 @@ fn row(finding: &Finding) -> Row {
     Row {
         status: finding.status,
         check: finding.check,
-        targets: target(finding).into_iter().collect(),
+        targets: target(finding)
+            .map(|t| visible_line(&t).into_owned())
+            .into_iter()
+            .collect(),
         regions: finding.region.iter().cloned().collect(),
         accounts: finding.account.iter().cloned().collect(),
         text,
-    }
-}
-
-/// What a finding is about, as a person names it: the model it checked, else its resource
-/// by its ID.
-fn target(finding: &Finding) -> Option<String> {
-    match finding.evidence.get("model_id").and_then(|m| m.as_str()) {
-        Some(model) => Some(visible_line(model).into_owned()),
-        None => finding.resource.as_deref().map(|r| short_id(r).to_string()),
-    }
-}
-
-/// An ARN's resource: a Bedrock model or profile by its ID alone
-/// (`foundation-model/anthropic.claude-sonnet-4-6` → `anthropic.claude-sonnet-4-6`), other
-/// services' with their type, which IAM paths and names need (`role/team/dev`).
-fn short_id(resource: &str) -> &str {
-    let mut parts = resource.splitn(6, ':');
-    match (parts.next(), parts.next(), parts.next(), parts.nth(2)) {
-        (Some("arn"), Some(_), Some("bedrock"), Some(id)) => {
-            id.split_once('/').map_or(id, |(_, id)| id)
-        }
-        (Some("arn"), Some(_), Some(_), Some(id)) => id,
-        _ => resource,
     }
 }
 
@@ -533,78 +508,29 @@ fn grouped_numbers(text: &str) -> String {
     out
 }
 
-/// The "How to fix" section: each distinct fix once, in the order of the first finding it
-/// repairs (the run's order: access before IAM before quotas), with the findings it repairs.
+/// The "How to fix" section: each fix once, then the findings it repairs.
 fn fixes(findings: &[Finding], several_accounts: bool) -> String {
-    let mut fixes: Vec<Fix> = Vec::new();
-    for finding in findings.iter().filter(|f| {
-        f.remediation.is_some() && matches!(f.status, Status::Fail | Status::Warn | Status::Error)
-    }) {
-        let text = finding.remediation.as_deref().unwrap_or_default();
-        let (first, alternatives) = text.split_once('\n').unwrap_or((text, ""));
-        let (command, region) = region_slot(first);
-        let index = match fixes.iter().position(|f| f.command == command) {
-            Some(index) => index,
-            None => {
-                fixes.push(Fix {
-                    command,
-                    regions: Vec::new(),
-                    alternatives: Vec::new(),
-                    repairs: Vec::new(),
-                });
-                fixes.len() - 1
-            }
-        };
-        let fix = &mut fixes[index];
-        if let Some(region) = region {
-            add_new(&mut fix.regions, region.to_string());
-        }
-        for alternative in alternatives.lines() {
-            add_new(&mut fix.alternatives, alternative);
-        }
-        let repaired = row(finding);
-        let same = fix.repairs.iter_mut().find(|r| {
-            (r.status, r.check, &r.targets, &r.accounts, &r.text)
-                == (
-                    repaired.status,
-                    repaired.check,
-                    &repaired.targets,
-                    &repaired.accounts,
-                    &finding.title,
-                )
-        });
-        match same {
-            Some(same) => {
-                for region in repaired.regions {
-                    add_new(&mut same.regions, region);
-                }
-            }
-            None => fix.repairs.push(Row {
-                text: finding.title.clone(),
-                ..repaired
-            }),
-        }
-    }
+    let fixes = group(findings);
     if fixes.is_empty() {
         return String::new();
     }
     let mut out = String::from("\nHow to fix:\n");
     for (number, fix) in fixes.iter().enumerate() {
-        let command = match fix.command.split_once(REGION_SLOT) {
-            Some((before, after)) => format!("{before}{}{after}", fix.regions.join(" --region ")),
-            None => fix.command.clone(),
-        };
-        out.push_str(&format!("{:>3}. {command}\n", number + 1));
+        out.push_str(&format!("{:>3}. {}\n", number + 1, fix.command));
         for alternative in &fix.alternatives {
             out.push_str(&format!("     {alternative}\n"));
         }
-        for repaired in &fix.repairs {
-            let mut about: Vec<String> = repaired.targets.clone();
-            if !repaired.regions.is_empty() {
-                about.push(repaired.regions.join(", "));
+        for repair in &fix.repairs {
+            let mut about: Vec<String> = repair
+                .target
+                .iter()
+                .map(|t| visible_line(t).into_owned())
+                .collect();
+            if !repair.regions.is_empty() {
+                about.push(repair.regions.join(", "));
             }
-            if several_accounts && !repaired.accounts.is_empty() {
-                about.push(format!("account {}", repaired.accounts.join(", ")));
+            if let Some(account) = repair.account.as_ref().filter(|_| several_accounts) {
+                about.push(format!("account {account}"));
             }
             let about = if about.is_empty() {
                 String::new()
@@ -613,46 +539,13 @@ fn fixes(findings: &[Finding], several_accounts: bool) -> String {
             };
             out.push_str(&format!(
                 "       {} {}{about}: {}\n",
-                symbol(repaired.status),
-                repaired.check,
-                repaired.text
+                symbol(repair.status),
+                repair.check,
+                repair.title
             ));
         }
     }
     out
-}
-
-/// A fix and the findings it repairs.
-struct Fix<'a> {
-    /// Its first line, with `REGION_SLOT` where its one `--region` value was.
-    command: String,
-    regions: Vec<String>,
-    /// Its other lines: other ways to the same end.
-    alternatives: Vec<&'a str>,
-    repairs: Vec<Row>,
-}
-
-const REGION_SLOT: &str = "\u{0}";
-
-/// A bedrock-preflight command with one `--region`, as a template with its region apart: the
-/// same command for several regions is one command, since `--region` repeats everywhere in
-/// this tool. Other programs' commands (the aws CLI takes one region) are kept whole.
-fn region_slot(command: &str) -> (String, Option<&str>) {
-    let words: Vec<&str> = command.split(' ').collect();
-    let regions: Vec<usize> = words
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| **w == "--region")
-        .map(|(i, _)| i + 1)
-        .collect();
-    match (words.first(), regions.as_slice()) {
-        (Some(&"bedrock-preflight"), &[value]) if value < words.len() => {
-            let mut template = words.clone();
-            template[value] = REGION_SLOT;
-            (template.join(" "), Some(words[value]))
-        }
-        _ => (command.to_string(), None),
-    }
 }
 
 fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
@@ -822,6 +715,7 @@ fn layer_suffix(source: PolicyType, level: Option<usize>) -> String {
 mod tests {
     use super::*;
 
+    use crate::report::fixes::short_id;
     use crate::report::{Width, sample};
 
     fn plain(report: &Report) -> String {
@@ -953,8 +847,8 @@ mod tests {
             "us.anthropic.claude-sonnet-4-6\u{1b}[2J".into(),
         );
         assert_eq!(
-            target(&finding).as_deref(),
-            Some(r"us.anthropic.claude-sonnet-4-6\u001b[2J")
+            row(&finding).targets,
+            [r"us.anthropic.claude-sonnet-4-6\u001b[2J"]
         );
         assert_eq!(
             short_id("us.anthropic.claude-sonnet-4-6"),
