@@ -11,7 +11,7 @@ use clap::error::ErrorKind;
 use clap::{Arg, Args, Parser, Subcommand};
 
 use crate::domain::Region;
-use crate::report::Format;
+use crate::report::{Format, Show};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -105,6 +105,10 @@ pub struct GlobalArgs {
     /// Seconds each check may take before it is reported as an error
     #[arg(long, global = true, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
     pub timeout: Duration,
+    /// Table rows: all, or failures only (default: passes summed up per check when something
+    /// failed, every row otherwise)
+    #[arg(long, global = true, value_enum, value_name = "ROWS")]
+    pub show: Option<Show>,
     /// No colors (also when NO_COLOR is set or the output is not a terminal)
     #[arg(long, global = true)]
     pub no_color: bool,

@@ -32,13 +32,14 @@ use crate::domain::{Arn, Region};
 use crate::engine::{CheckContext, Finding};
 use crate::plan::{Outcome, Plan};
 use crate::policy::Account;
-use crate::report::{Document, Examined, Format, Report, Style, Width, render};
+use crate::report::{Document, Examined, Format, Report, Show, Style, Width, render};
 use crate::ui::use_color;
 
 /// Where the document goes: stdout, or the `--out` file.
 struct Output {
     format: Format,
     no_color: bool,
+    show: Option<Show>,
     file: Option<Pending>,
     /// Without `--out`, the report goes to stderr: stdout carries something else.
     stderr: bool,
@@ -320,6 +321,7 @@ impl Output {
         Ok(Output {
             format: global.output,
             no_color: global.no_color,
+            show: global.show,
             file,
             stderr: false,
         })
@@ -341,13 +343,14 @@ impl Output {
             } else {
                 std::io::stdout().is_terminal()
             };
+        let columns = Width::from_columns(std::env::var_os("COLUMNS").as_deref());
         let style = Style {
             color: use_color(self.no_color, terminal),
-            width: if terminal {
-                Width::Terminal
-            } else {
-                Width::from_columns(std::env::var_os("COLUMNS").as_deref())
+            width: match columns {
+                Width::Columns(fallback) if terminal => Width::Terminal { fallback },
+                columns => columns,
             },
+            show: self.show,
         };
         // Values are blanked before rendering: a table wraps and Markdown escapes them, and a
         // secret cut in two is no longer found in the text.

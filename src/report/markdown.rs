@@ -8,6 +8,7 @@ use super::controls::{self, control};
 use super::escape::{
     markdown_block, markdown_cell as cell, markdown_cell_code, markdown_code, markdown_text,
 };
+use super::fixes::{Fix, group};
 use super::{Document, Report};
 use crate::domain::format_time;
 use crate::engine::{Finding, Status};
@@ -77,17 +78,19 @@ fn report_text(report: &Report) -> String {
 
     controls_section(&mut out, &report.findings);
 
-    let open: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| matches!(f.status, Status::Fail | Status::Error | Status::Warn))
-        .collect();
+    let fixes = group(&report.findings);
+    fixes_section(&mut out, &fixes);
     let _ = writeln!(out, "## Findings to act on\n");
-    if open.is_empty() {
-        let _ = writeln!(out, "None.\n");
+    let mut none = true;
+    for (index, finding) in report.findings.iter().enumerate() {
+        if matches!(finding.status, Status::Fail | Status::Error | Status::Warn) {
+            let fix = fixes.iter().position(|f| f.findings.contains(&index));
+            finding_section(&mut out, finding, fix);
+            none = false;
+        }
     }
-    for finding in open {
-        finding_section(&mut out, finding);
+    if none {
+        let _ = writeln!(out, "None.\n");
     }
 
     let rest: Vec<&Finding> = report
@@ -186,7 +189,48 @@ fn controls_section(out: &mut String, findings: &[Finding]) {
     out.push('\n');
 }
 
-fn finding_section(out: &mut String, f: &Finding) {
+/// Each fix once, with the findings it repairs.
+fn fixes_section(out: &mut String, fixes: &[Fix]) {
+    if fixes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## How to fix\n");
+    for (number, fix) in fixes.iter().enumerate() {
+        let mut text = fix.command.clone();
+        for alternative in &fix.alternatives {
+            text.push('\n');
+            text.push_str(alternative);
+        }
+        let _ = writeln!(
+            out,
+            "### Fix {}\n\n{}\n",
+            number + 1,
+            markdown_block("text", &text)
+        );
+        for repair in &fix.repairs {
+            let mut about: Vec<String> = repair.target.iter().map(|t| markdown_code(t)).collect();
+            if !repair.regions.is_empty() {
+                let regions: Vec<String> =
+                    repair.regions.iter().map(|r| markdown_code(r)).collect();
+                about.push(format!("in {}", regions.join(", ")));
+            }
+            if let Some(account) = &repair.account {
+                about.push(format!("(account {})", markdown_code(account)));
+            }
+            let _ = writeln!(
+                out,
+                "- {} `{}` {}: {}",
+                symbol(repair.status),
+                repair.check,
+                about.join(" "),
+                markdown_text(&repair.title)
+            );
+        }
+        out.push('\n');
+    }
+}
+
+fn finding_section(out: &mut String, f: &Finding, fix: Option<usize>) {
     let _ = writeln!(out, "### {} {}\n", symbol(f.status), cell(&f.title));
     let _ = writeln!(
         out,
@@ -219,7 +263,38 @@ fn finding_section(out: &mut String, f: &Finding) {
         let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
         let _ = writeln!(out, "Evidence:\n\n{}\n", markdown_block("json", &evidence));
     }
-    if let Some(fix) = &f.remediation {
-        let _ = writeln!(out, "Remediation:\n\n{}\n", markdown_block("text", fix));
+    // Every remediation of a finding to act on is one of the fixes above.
+    if let Some(number) = fix {
+        let _ = writeln!(out, "Remediation: [Fix {0}](#fix-{0}).\n", number + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn a_fix_shared_by_findings_is_written_once_and_each_finding_points_to_it() {
+        let mut report = sample::report();
+        let mut again = report.findings[1].clone();
+        again.region = Some("us-east-2".into());
+        report.findings.push(again);
+        let text = report_text(&report);
+        let fix = "bedrock-preflight policy apply claude-invoke --attach-to role/dev --yes";
+        assert_eq!(text.matches(fix).count(), 1, "{text}");
+        assert!(
+            text.contains("`us-west-2`, `us-east-2`"),
+            "one line for both regions: {text}"
+        );
+        assert_eq!(
+            text.matches("Remediation: [Fix 1](#fix-1).").count(),
+            2,
+            "{text}"
+        );
+        assert!(
+            text.find("### Fix 1") < text.find("## Findings to act on"),
+            "{text}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod controls;
 pub mod escape;
+mod fixes;
 mod json;
 mod junit;
 mod markdown;
@@ -63,13 +64,25 @@ pub enum Document<'a> {
 pub struct Style {
     pub color: bool,
     pub width: Width,
+    /// `--show`; `None`: passes summed up per check when something failed, else every row.
+    pub show: Option<Show>,
+}
+
+/// Which rows a report's table shows (`--show`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Show {
+    /// Every finding, one row each.
+    All,
+    /// No passes, whatever else happened.
+    Failures,
 }
 
 /// How wide a table may be.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Width {
-    /// The terminal's width, as it is when the table is drawn.
-    Terminal,
+    /// The terminal's width, as it is when the table is drawn; `fallback` where the terminal
+    /// reports none or too few columns (`docker run -t` and `script` report 0).
+    Terminal { fallback: u16 },
     /// Wrapped at this many columns: a pipe, a CI log, a file.
     Columns(u16),
     /// Never wrapped.
@@ -85,6 +98,17 @@ impl Width {
             .and_then(|c| c.trim().parse::<u16>().ok())
             .filter(|&c| c >= MIN_COLUMNS);
         Width::Columns(parsed.unwrap_or(DEFAULT_COLUMNS))
+    }
+
+    /// The columns a table may take, given what the terminal reports; `None` when unlimited.
+    pub fn columns(self, terminal: Option<u16>) -> Option<u16> {
+        match self {
+            Width::Terminal { fallback } => {
+                Some(terminal.filter(|&c| c >= MIN_COLUMNS).unwrap_or(fallback))
+            }
+            Width::Columns(columns) => Some(columns),
+            Width::Unlimited => None,
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 
 use bedrock_preflight::aws::catalog;
 
-use crate::support::Emulator;
+use crate::support::front::Rule;
+use crate::support::{Emulator, fixture};
 use crate::{Run, finding};
 
 fn assert_usage_error(run: &Run, mentions: &str) {
@@ -449,6 +450,110 @@ fn the_table_report() {
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!(masked);
+}
+
+/// Two models denied in two regions: sixteen `iam.invoke` failures, one fix.
+#[test]
+fn a_fix_shared_by_many_findings_is_printed_once() {
+    let emulator = Emulator::start();
+    emulator.on(
+        "iam:SimulatePrincipalPolicy",
+        Rule::Fixture(fixture("iam/SimulatePrincipalPolicy.implicit-deny.xml")),
+    );
+    let doctor = |args: &[&str]| {
+        let mut cmd = emulator.cmd();
+        cmd.env("NO_COLOR", "1").env_remove("COLUMNS");
+        Run::of(
+            cmd.args([
+                "doctor",
+                "--no-probe",
+                "--model",
+                "sonnet",
+                "--model",
+                "haiku",
+                "--region",
+                "us-east-1",
+                "--region",
+                "us-west-2",
+            ])
+            .args(args),
+        )
+    };
+    let json = doctor(&["--output", "json"]);
+    let report = json.report();
+    let denied: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "iam.invoke" && f["status"] == "fail")
+        .collect();
+    assert_eq!(denied.len(), 16, "{}", json.stdout);
+    // JSON keeps each finding's own remediation.
+    assert!(denied.iter().all(|f| {
+        f["remediation"]
+            .as_str()
+            .is_some_and(|r| r.contains("policy apply"))
+    }));
+
+    let run = doctor(&[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
+    let fixes = &run.stdout[run.stdout.find("How to fix:").expect("fixes")..];
+    assert_eq!(
+        fixes.matches("bedrock-preflight policy apply").count(),
+        1,
+        "{fixes}"
+    );
+    assert_eq!(
+        fixes.lines().filter(|l| l.starts_with("  2. ")).count(),
+        0,
+        "{fixes}"
+    );
+    // Every line is indented under the fix; each model's findings name it, once per title.
+    assert!(
+        fixes.lines().skip(1).all(|l| l.starts_with("  ")),
+        "{fixes}"
+    );
+    for model in [
+        "us.anthropic.claude-sonnet-4-6",
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+    ] {
+        assert_eq!(
+            fixes.matches(&format!("iam.invoke [{model} ")).count(),
+            2,
+            "{fixes}"
+        );
+    }
+    let table: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '╞', '├', '└']))
+        .collect();
+    assert!(
+        table.iter().all(|l| l.chars().count() <= 100),
+        "{}",
+        run.stdout
+    );
+    // Passes are one row per check; the IDs are broken only after a dot, colon or slash.
+    assert_eq!(
+        run.stdout.matches("Model is active").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        table
+            .iter()
+            .any(|l| l.contains("claude-haiku-4-5-20251001-v1:0"))
+    );
+    let all = doctor(&["--show", "all"]);
+    assert_eq!(
+        all.stdout.matches("Model is active").count(),
+        4,
+        "{}",
+        all.stdout
+    );
+    let failures = doctor(&["--show", "failures"]);
+    assert!(!failures.stdout.contains("✓"), "{}", failures.stdout);
 }
 
 #[test]
