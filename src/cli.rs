@@ -271,6 +271,31 @@ pub struct AuditArgs {
     pub strict: bool,
 }
 
+impl Command {
+    /// The command as a person types it, for a report's `command`: `policy apply`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Doctor(_) => "doctor",
+            Command::Audit(_) => "audit",
+            Command::Policy(policy) => match policy {
+                PolicyCommand::List => "policy list",
+                PolicyCommand::Show { .. } => "policy show",
+                PolicyCommand::Render { .. } => "policy render",
+                PolicyCommand::Validate { .. } => "policy validate",
+                PolicyCommand::Apply { .. } => "policy apply",
+                PolicyCommand::Evaluate { .. } => "policy evaluate",
+                PolicyCommand::Explain { .. } => "policy explain",
+            },
+            Command::Setup(SetupCommand::Logging { .. }) => "setup logging",
+            Command::Setup(SetupCommand::ModelAccess { .. }) => "setup model-access",
+            Command::Checks(ChecksCommand::List) => "checks list",
+            Command::Completions { .. } => "completions",
+            Command::Man { .. } => "man",
+            Command::Mcp => "mcp",
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// List the policy templates

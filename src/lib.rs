@@ -56,6 +56,15 @@ pub enum CommandError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The command stopped before its result: a read it needs failed, or the account could
+    /// not resolve what was asked (`findings` say how, when checks ran). Reported in the
+    /// format asked for, with `code` (1 when a finding failed, else 3).
+    #[error("{reason}")]
+    Halted {
+        reason: String,
+        findings: Vec<engine::Finding>,
+        code: u8,
+    },
 }
 
 impl CommandError {
@@ -63,6 +72,7 @@ impl CommandError {
         match self {
             CommandError::Usage(_) | CommandError::NotImplemented(_) => EXIT_USAGE,
             CommandError::Output { .. } | CommandError::Mcp(_) => EXIT_ERROR,
+            CommandError::Halted { code, .. } => *code,
         }
     }
 }
@@ -83,7 +93,7 @@ pub async fn run(cli: Cli) -> Result<u8, CommandError> {
     commands::check_out(&cli)?;
     // Each command's future is boxed: nested in one state machine, they are deeper than the
     // compiler's layout query allows in release builds.
-    match &cli.command {
+    let result = match &cli.command {
         Command::Doctor(args) => Box::pin(commands::doctor(&cli.global, args)).await,
         Command::Checks(cli::ChecksCommand::List) => commands::checks_list(&cli.global),
         Command::Audit(args) => Box::pin(commands::audit(&cli.global, args)).await,
@@ -92,6 +102,14 @@ pub async fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Completions { shell } => commands::completions(*shell),
         Command::Man { dir } => commands::man(dir.as_deref()),
         Command::Mcp => Box::pin(mcp::serve(&cli.global)).await,
+    };
+    match result {
+        Err(CommandError::Halted {
+            reason,
+            findings,
+            code,
+        }) => commands::halted(&cli, reason, findings).map(|()| code),
+        other => other,
     }
 }
 

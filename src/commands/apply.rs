@@ -41,15 +41,9 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
     let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
     let session = session(global).await;
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let rendered = match rendered(global, &aws, &template, args.vars, args.models).await? {
-        Ok(rendered) => rendered,
-        Err(code) => return Ok(code),
-    };
+    let rendered = rendered(global, &aws, &template, args.vars, args.models).await?;
     let desired = (template.name.as_str(), policy_name.as_str(), &target_arg);
-    let planned = match plan_policy(&aws, desired, rendered.document).await {
-        Ok(planned) => planned,
-        Err(code) => return Ok(code),
-    };
+    let planned = plan_policy(&aws, desired, rendered.document).await?;
     let outcome = plan::apply(&planned.plan, confirmation, aws.session()).await;
     let scope = Examined {
         accounts: vec![planned.account],
@@ -70,21 +64,24 @@ pub(super) struct Planned {
     pub principal: String,
 }
 
-/// Reads the caller, the policy and the target's attachments, and plans. A read that fails
-/// or a policy this tool must not touch ends the run with a message on stderr and the exit
-/// code.
+/// Reads the caller, the policy and the target's attachments, and plans. A target that is
+/// not there is the user's input to fix (exit 2); a read that fails, or a policy this tool
+/// must not touch, halts the command.
 pub(super) async fn plan_policy(
     aws: &Arc<AwsReader>,
     (template, policy_name, target_arg): (&str, &str, &TargetArg),
     document: serde_json::Value,
-) -> Result<Planned, u8> {
-    let (account, _) = caller_account(aws).await.map_err(|e| {
-        say!("error: cannot read the caller's account: {e}");
-        EXIT_ERROR
-    })?;
+) -> Result<Planned, CommandError> {
+    let halted = |reason: String, code| CommandError::Halted {
+        reason,
+        findings: Vec::new(),
+        code,
+    };
+    let (account, _) = caller_account(aws)
+        .await
+        .map_err(|e| halted(format!("cannot read the caller's account: {e}"), EXIT_ERROR))?;
     if let Some(refusal) = target_arg.refusal(&account.partition, &account.id) {
-        say!("error: {refusal}");
-        return Err(crate::EXIT_USAGE);
+        return Err(CommandError::Usage(refusal));
     }
     let target = &target_arg.target;
     let policy_arn = format!(
@@ -103,18 +100,20 @@ pub(super) async fn plan_policy(
     let attached = match attached {
         Ok(arns) => arns.contains(&policy_arn),
         Err(e) if e.kind() == crate::aws::AwsErrorKind::NotFound => {
-            say!("error: {target} does not exist in account {}", account.id);
-            return Err(crate::EXIT_USAGE);
+            return Err(CommandError::Usage(format!(
+                "{target} does not exist in account {}",
+                account.id
+            )));
         }
         Err(e) => {
-            say!("error: cannot read the policies attached to {target}: {e}");
-            return Err(EXIT_ERROR);
+            return Err(halted(
+                format!("cannot read the policies attached to {target}: {e}"),
+                EXIT_ERROR,
+            ));
         }
     };
-    let current = current.map_err(|e| {
-        say!("error: cannot read {policy_arn}: {e}");
-        EXIT_ERROR
-    })?;
+    let current =
+        current.map_err(|e| halted(format!("cannot read {policy_arn}: {e}"), EXIT_ERROR))?;
     let desired = Desired {
         policy_name,
         policy_arn: &policy_arn,
@@ -122,10 +121,8 @@ pub(super) async fn plan_policy(
         description: format!("bedrock-preflight template {template} for {target}"),
         target,
     };
-    let plan = plan_apply(&desired, current.as_ref(), attached).map_err(|refusal| {
-        say!("error: {refusal}");
-        EXIT_FAILED
-    })?;
+    let plan = plan_apply(&desired, current.as_ref(), attached)
+        .map_err(|refusal| halted(refusal.to_string(), EXIT_FAILED))?;
     Ok(Planned {
         plan,
         principal: format!("arn:{}:iam::{}:{target}", account.partition, account.id),

@@ -109,6 +109,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         findings: Vec::new(),
         plan: None,
         checks: checks.iter().map(|c| c.meta()).collect(),
+        halted: None,
     };
     for (examined, findings) in runs {
         report.scope.accounts.extend(examined.accounts);

@@ -84,7 +84,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
         let working = Spinner::working(global, output.on_stderr(), "planning the fixes");
         // Boxed: inline, doctor's future is deeper than the compiler's layout query allows.
-        let fixed = Box::pin(fix(global, &aws, &cx, &report.findings, confirmation)).await?;
+        let fixed = Box::pin(fix(global, &aws, &cx, &report.findings, confirmation)).await;
         working.finish();
         match fixed {
             Ok((plan, outcome)) => {
@@ -103,7 +103,22 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                 closing = Some(closing_line(&plan, &outcome, &report.findings));
                 report.plan = Some((plan, outcome));
             }
-            Err(code) => fix_code = code,
+            // The report is whole without the fix: it says why there is no plan.
+            Err(CommandError::Halted {
+                reason,
+                findings,
+                code,
+            }) => {
+                fix_code = code;
+                say!("error: --fix: {reason}");
+                report.halted = Some(format!("--fix: {reason}"));
+                for finding in findings {
+                    if !report.findings.contains(&finding) {
+                        report.findings.push(finding);
+                    }
+                }
+            }
+            Err(other) => return Err(other),
         }
     }
     report.started_at = started_at;
@@ -145,14 +160,14 @@ const AFFECTED_BY_FIX: &[&str] = &[
 /// The plan for what doctor found that this tool can fix, applied as confirmed: IAM invoke
 /// access the principal's own policies do not grant (`claude-invoke` for every target of
 /// the run), and model agreements the caller could not create (accepted from their offers).
-/// `Ok(Err(code))` when the plan could not be made (the reason is on stderr).
+/// `CommandError::Halted` when the plan could not be made.
 async fn fix(
     global: &GlobalArgs,
     aws: &Arc<AwsReader>,
     cx: &CheckContext,
     findings: &[Finding],
     confirmation: Confirmation,
-) -> Result<Result<(Plan, Outcome), u8>, CommandError> {
+) -> Result<(Plan, Outcome), CommandError> {
     let failed = |check: &'static str| {
         findings
             .iter()
@@ -181,14 +196,11 @@ async fn fix(
     // The IAM plan and the agreement offers do not depend on each other.
     let invoke_plan = async {
         let Some(target) = target.filter(|_| invoke_denied) else {
-            return Ok(Ok(Vec::new()));
+            return Ok(Vec::new());
         };
         let template = template("claude-invoke")?;
         let models: Vec<String> = cx.scope.models.iter().map(|m| m.to_string()).collect();
-        let rendered = match rendered(global, aws, &template, &[], &models).await? {
-            Ok(rendered) => rendered,
-            Err(code) => return Ok(Err(code)),
-        };
+        let rendered = rendered(global, aws, &template, &[], &models).await?;
         let policy_name = default_policy_name(&template.name, &target);
         // The caller itself: its own account by construction.
         let target = TargetArg {
@@ -196,42 +208,52 @@ async fn fix(
             account: None,
         };
         let desired = (template.name.as_str(), policy_name.as_str(), &target);
-        Ok(plan_policy(aws, desired, rendered.document)
+        plan_policy(aws, desired, rendered.document)
             .await
-            .map(|planned| planned.plan.steps))
+            .map(|planned| planned.plan.steps)
     };
-    let offers = join_all(missing_agreements.iter().map(|(region, model_id, status)| async move {
-        match aws.agreement_offers(region, model_id).await {
-            Ok(offers) => Ok(AgreementNow {
-                region: region.clone(),
-                model_id: model_id.clone(),
-                status: status.clone(),
-                offers,
+    let offers = join_all(
+        missing_agreements
+            .iter()
+            .map(|(region, model_id, status)| async move {
+                match aws.agreement_offers(region, model_id).await {
+                    Ok(offers) => Ok(AgreementNow {
+                        region: region.clone(),
+                        model_id: model_id.clone(),
+                        status: status.clone(),
+                        offers,
+                    }),
+                    Err(error) => Err(halted(format!(
+                        "cannot read the agreement offers of {model_id} in {region}: {error}"
+                    ))),
+                }
             }),
-            Err(error) => {
-                say!("error: cannot read the agreement offers of {model_id} in {region}: {error}");
-                Err(EXIT_ERROR)
-            }
-        }
-    }));
+    );
     // The plan's reads are bounded like the checks' (--timeout); its writes are not cut short.
     let Ok((invoke_steps, agreements)) =
         tokio::time::timeout(global.timeout, async { tokio::join!(invoke_plan, offers) }).await
     else {
-        say!(
-            "error: the fix's plan did not finish within {} s (--timeout): the AWS reads it waits on are slow or hanging",
+        return Err(halted(format!(
+            "the fix's plan did not finish within {} s (--timeout): the AWS reads it waits on are slow or hanging",
             global.timeout.as_secs_f64()
-        );
-        return Ok(Err(EXIT_ERROR));
+        )));
     };
-    let mut steps = match invoke_steps? {
+    // Every read that failed is named, not only the first.
+    let unread: Vec<String> = agreements
+        .iter()
+        .filter_map(|a| a.as_ref().err().map(ToString::to_string))
+        .collect();
+    let mut steps = match invoke_steps {
+        Err(error) if unread.is_empty() => return Err(error),
+        Err(error @ CommandError::Usage(_)) => return Err(error),
+        Err(error) => {
+            let reasons: Vec<String> = std::iter::once(error.to_string()).chain(unread).collect();
+            return Err(halted(reasons.join("; ")));
+        }
+        Ok(_) if !unread.is_empty() => return Err(halted(unread.join("; "))),
         Ok(steps) => steps,
-        Err(code) => return Ok(Err(code)),
     };
-    let agreements = match agreements.into_iter().collect::<Result<Vec<_>, u8>>() {
-        Ok(agreements) => agreements,
-        Err(code) => return Ok(Err(code)),
-    };
+    let agreements = agreements.into_iter().collect::<Result<Vec<_>, _>>()?;
     if let Some(first) = agreements.first() {
         // The use case form is not this fix's to send: `setup model-access` takes the
         // admin's own file.
@@ -250,7 +272,15 @@ async fn fix(
         steps,
     };
     let outcome = plan::apply(&plan, confirmation, aws.session()).await;
-    Ok(Ok((plan, outcome)))
+    Ok((plan, outcome))
+}
+
+fn halted(reason: String) -> CommandError {
+    CommandError::Halted {
+        reason,
+        findings: Vec::new(),
+        code: EXIT_ERROR,
+    }
 }
 
 /// A failure `--fix` repairs: invoke access the principal's own policies do not grant, or a
@@ -493,6 +523,7 @@ async fn run_doctor(
         findings,
         plan: None,
         checks: checks.iter().map(|c| c.meta()).collect(),
+        halted: None,
     };
     (report, cx)
 }

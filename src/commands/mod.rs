@@ -434,6 +434,47 @@ async fn session_with(
     .await
 }
 
+/// A command that stopped before its result: the reason and what its checks found, on
+/// stderr, and in any format but the table (whose stdout may be a document being piped, as
+/// `policy render`'s is) as the document asked for, so a program reading it gets one.
+pub fn halted(
+    cli: &crate::cli::Cli,
+    reason: String,
+    findings: Vec<Finding>,
+) -> Result<(), CommandError> {
+    say!("error: {reason}");
+    for finding in &findings {
+        say!(
+            "  {} {}: {}",
+            finding.check,
+            finding.status.as_str(),
+            finding.message
+        );
+        if let Some(fix) = &finding.remediation {
+            say!("    fix: {fix}");
+        }
+    }
+    if cli.global.output == Format::Table {
+        return Ok(());
+    }
+    let checks = crate::checks::all()
+        .iter()
+        .map(|check| check.meta())
+        .filter(|meta| findings.iter().any(|f| f.check == meta.id))
+        .collect();
+    let report = Report {
+        command: cli.command.name(),
+        started_at: SystemTime::now(),
+        duration: std::time::Duration::ZERO,
+        scope: Examined::default(),
+        findings,
+        plan: None,
+        checks,
+        halted: Some(reason),
+    };
+    Output::open_report(&cli.global)?.write(&Document::Report(&report))
+}
+
 /// A mutating command's run, for its report: which command, and since when.
 struct PlanRun {
     command: &'static str,
@@ -472,6 +513,7 @@ impl PlanRun {
             findings: Vec::new(),
             plan: Some((plan, outcome)),
             checks: Vec::new(),
+            halted: None,
         };
         let written = output.write(&Document::Report(&report));
         log_call_totals(session);

@@ -120,8 +120,11 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
                     )));
                 }
                 Err(error) => {
-                    say!("error: cannot read the policies of {policy_holder}: {error}");
-                    return Ok(EXIT_ERROR);
+                    return Err(CommandError::Halted {
+                        reason: format!("cannot read the policies of {policy_holder}: {error}"),
+                        findings: Vec::new(),
+                        code: EXIT_ERROR,
+                    });
                 }
             };
             let mut unseen = Vec::new();

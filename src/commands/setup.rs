@@ -150,10 +150,7 @@ async fn model_access(
     let requests = requested_models(models)?;
     let session = session(global).await;
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let live = match live(global, &aws, requests, Resolve::Models).await? {
-        Ok(live) => live,
-        Err(code) => return Ok(code),
-    };
+    let live = live(global, &aws, requests, Resolve::Models).await?;
     let mut targets: Vec<(Region, String)> = Vec::new();
     for target in live.models {
         if !targets.contains(&target) {
@@ -191,7 +188,7 @@ async fn model_access(
     let submitted = match submitted {
         Ok(submitted) => submitted,
         Err(error) => {
-            return Ok(read_failed(
+            return Err(read_failed(
                 "whether the use case form was submitted",
                 &error,
             ));
@@ -201,7 +198,7 @@ async fn model_access(
     for agreement in agreements {
         match agreement {
             Ok(agreement) => now.push(agreement),
-            Err((what, error)) => return Ok(read_failed(&what, &error)),
+            Err((what, error)) => return Err(read_failed(&what, &error)),
         }
     }
     let (plan, blockers) = plan_model_access(submitted, &form_region, form.as_ref(), &now);
@@ -251,7 +248,7 @@ async fn logging(
     let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
     let (account, caller_arn) = match caller_account(&aws).await {
         Ok(caller) => caller,
-        Err(error) => return Ok(read_failed("the caller's account", &error)),
+        Err(error) => return Err(read_failed("the caller's account", &error)),
     };
     let destination = match wanted {
         Wanted::Bucket(bucket) => Destination::Bucket(bucket),
@@ -304,20 +301,23 @@ async fn logging(
     let (role, now) = tokio::join!(role_read, region_reads);
     let role = match role {
         Ok(role) => role,
-        Err(error) => return Ok(read_failed(&format!("role/{ROLE_NAME}"), &error)),
+        Err(error) => return Err(read_failed(&format!("role/{ROLE_NAME}"), &error)),
     };
     let mut regions_now = Vec::new();
     for read in now {
         match read {
             Ok(now) => regions_now.push(now),
-            Err((what, error)) => return Ok(read_failed(&what, &error)),
+            Err((what, error)) => return Err(read_failed(&what, &error)),
         }
     }
     let plan = match plan_logging(&destination, role.as_ref(), &regions_now) {
         Ok(plan) => plan,
         Err(refusal) => {
-            say!("error: {refusal}");
-            return Ok(EXIT_FAILED);
+            return Err(CommandError::Halted {
+                reason: refusal.to_string(),
+                findings: Vec::new(),
+                code: EXIT_FAILED,
+            });
         }
     };
     let outcome = plan::apply(&plan, confirmation, aws.session()).await;
@@ -351,9 +351,12 @@ async fn region_now(
     })
 }
 
-fn read_failed(what: &str, error: &AwsError) -> u8 {
-    say!("error: cannot read {what}: {error}");
-    EXIT_ERROR
+fn read_failed(what: &str, error: &AwsError) -> CommandError {
+    CommandError::Halted {
+        reason: format!("cannot read {what}: {error}"),
+        findings: Vec::new(),
+        code: EXIT_ERROR,
+    }
 }
 
 /// The `invocation-logging-role` template for this log group in these regions: its trust

@@ -50,13 +50,9 @@ pub async fn render_command(
     let mut output = Output::open(global)?;
     let template = template(name)?;
     let aws = Arc::new(AwsReader::new(session(global).await));
-    match rendered(global, &aws, &template, vars, models).await? {
-        Ok(rendered) => {
-            output.write(&Document::Policy(&rendered.shown()))?;
-            Ok(EXIT_OK)
-        }
-        Err(code) => Ok(code),
-    }
+    let rendered = rendered(global, &aws, &template, vars, models).await?;
+    output.write(&Document::Policy(&rendered.shown()))?;
+    Ok(EXIT_OK)
 }
 
 /// Lints FILE or the rendered template NAME and proves it against the named models' calls
@@ -99,10 +95,7 @@ pub async fn validate_command(
         } else {
             Resolve::Caller
         };
-        match live(global, &aws, requests, depth).await? {
-            Ok(live) => Some(live),
-            Err(code) => return Ok(code),
-        }
+        Some(live(global, &aws, requests, depth).await?)
     } else {
         None
     };
@@ -200,7 +193,7 @@ pub(super) async fn rendered(
     template: &Template,
     vars: &[String],
     models: &[String],
-) -> Result<Result<Rendered, u8>, CommandError> {
+) -> Result<Rendered, CommandError> {
     let requests = requested_models(models)?;
     // Flags are checked before any AWS call.
     template.flag_values(&parse_vars(vars)?).map_err(usage)?;
@@ -210,14 +203,11 @@ pub(super) async fn rendered(
         } else {
             Resolve::Caller
         };
-        match live(global, aws, requests, depth).await? {
-            Ok(live) => Some(live),
-            Err(code) => return Ok(Err(code)),
-        }
+        Some(live(global, aws, requests, depth).await?)
     } else {
         None
     };
-    fill(template, vars, live.as_ref()).map(Ok)
+    fill(template, vars, live.as_ref())
 }
 
 /// The template with its flag variables and, when given, the live account's values filled.
@@ -292,7 +282,7 @@ pub(super) async fn live(
     aws: &Arc<AwsReader>,
     models: Vec<crate::domain::ModelRequest>,
     depth: Resolve,
-) -> Result<Result<Live, u8>, CommandError> {
+) -> Result<Live, CommandError> {
     let session = aws.session();
     let mut ids = vec!["credentials.resolve", "identity.caller"];
     if depth >= Resolve::Models {
@@ -321,7 +311,7 @@ pub(super) async fn live(
     let invocations = cx.fact::<Invocations>();
     let targets = cx.fact::<ModelTargets>();
     match (identity, invocations) {
-        (Some(identity), invocations) if blocking.is_empty() => Ok(Ok(Live {
+        (Some(identity), invocations) if blocking.is_empty() => Ok(Live {
             account: Account {
                 partition: identity.partition.clone(),
                 id: identity.account.clone(),
@@ -336,26 +326,16 @@ pub(super) async fn live(
                 .unwrap_or_default(),
             invocations: invocations.map(|i| i.list.clone()).unwrap_or_default(),
             regions: cx.scope.regions.clone(),
-        })),
-        _ => {
-            say!("error: the live account cannot resolve what was asked:");
-            for finding in &blocking {
-                say!(
-                    "  {} {}: {}",
-                    finding.check,
-                    finding.status.as_str(),
-                    finding.message
-                );
-                if let Some(fix) = &finding.remediation {
-                    say!("    fix: {fix}");
-                }
-            }
-            Ok(Err(if blocking.iter().any(|f| f.status == Status::Fail) {
+        }),
+        _ => Err(CommandError::Halted {
+            reason: "the live account cannot resolve what was asked".into(),
+            code: if blocking.iter().any(|f| f.status == Status::Fail) {
                 EXIT_FAILED
             } else {
                 EXIT_ERROR
-            }))
-        }
+            },
+            findings: blocking.into_iter().cloned().collect(),
+        }),
     }
 }
 

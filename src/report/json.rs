@@ -59,6 +59,9 @@ struct ReportV1<'a> {
     /// Added in v1: present for a command that changes AWS.
     #[serde(skip_serializing_if = "Option::is_none")]
     plan: Option<PlanV1<'a>>,
+    /// Added in v1: present when the command stopped before its result, saying why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -156,6 +159,7 @@ fn report_v1(report: &Report) -> ReportV1<'_> {
             .plan
             .as_ref()
             .map(|(plan, outcome)| plan_v1(plan, outcome)),
+        error: report.halted.as_deref(),
     }
 }
 

@@ -45,15 +45,16 @@ fn report_xml(report: &Report) -> String {
         }
     }
     let all: Vec<&Finding> = report.findings.iter().collect();
+    let halted = usize::from(report.halted.is_some());
     let seconds = report.duration.as_secs_f64();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"bedrock-preflight {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\" timestamp=\"{}\">",
         escape(report.command),
-        all.len(),
+        all.len() + halted,
         count(&all, Status::Fail),
-        count(&all, Status::Error),
+        count(&all, Status::Error) + halted,
         count(&all, Status::Skip),
         format_time(report.started_at)
     );
@@ -113,6 +114,17 @@ fn report_xml(report: &Report) -> String {
             }
         }
         out.push_str("  </testsuite>\n");
+    }
+    if let Some(why) = &report.halted {
+        // The command itself, as one case that errored: CI shows why nothing else ran.
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    \
+             <testcase name=\"{0}\" classname=\"{0}\">\n      <error message=\"{1}\" type=\"halted\">{1}</error>\n    \
+             </testcase>\n  </testsuite>",
+            escape(report.command),
+            escape(why)
+        );
     }
     out.push_str("</testsuites>\n");
     out

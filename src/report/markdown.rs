@@ -75,6 +75,13 @@ fn report_text(report: &Report) -> String {
         "\n**{} passed, {} warnings, {} failed, {} errors, {} skipped.**\n",
         summary.pass, summary.warn, summary.fail, summary.error, summary.skip
     );
+    if let Some(why) = &report.halted {
+        let _ = writeln!(
+            out,
+            "## The run stopped before its result\n\n{}\n",
+            markdown_text(why)
+        );
+    }
 
     controls_section(&mut out, &report.findings);
 

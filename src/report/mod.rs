@@ -140,6 +140,9 @@ pub struct Report {
     pub plan: Option<(Plan, Outcome)>,
     /// The checks the command ran, for formats that list them as rules (SARIF).
     pub checks: Vec<&'static CheckMeta>,
+    /// Why the command stopped before its result (a read its plan needs failed, the account
+    /// could not resolve what was asked): every format says so, besides any findings.
+    pub halted: Option<String>,
 }
 
 impl Report {
@@ -226,6 +229,7 @@ pub(crate) mod sample {
             ],
             plan: None,
             checks: vec![&META, &IAM],
+            halted: None,
         }
     }
 

@@ -124,17 +124,25 @@ fn sarif(report: &Report) -> Value {
             result
         })
         .collect();
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": env!("CARGO_PKG_NAME"),
+            "version": env!("CARGO_PKG_VERSION"),
+            "rules": rules,
+        }},
+        "automationDetails": {"id": format!("bedrock-preflight/{}/", report.command)},
+        "results": results,
+    });
+    // SARIF's place for a tool that could not finish: the invocation, not a result.
+    if let Some(why) = &report.halted {
+        run["invocations"] = json!([{
+            "executionSuccessful": false,
+            "toolExecutionNotifications": [{"level": "error", "message": {"text": why}}],
+        }]);
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": env!("CARGO_PKG_NAME"),
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "automationDetails": {"id": format!("bedrock-preflight/{}/", report.command)},
-            "results": results,
-        }]
+        "runs": [run],
     })
 }

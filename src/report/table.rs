@@ -186,6 +186,12 @@ fn report_table(report: &Report, style: Style) -> String {
         Some((plan, outcome)) => plan_text(plan, outcome, style),
         None => String::new(),
     };
+    if let Some(why) = &report.halted {
+        out.push_str(&format!("error: {}\n", visible(why)));
+        if report.findings.is_empty() {
+            return out;
+        }
+    }
     if report.plan.is_some() && report.findings.is_empty() {
         return out;
     }

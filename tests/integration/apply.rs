@@ -262,12 +262,50 @@ fn a_read_that_fails_ends_apply_before_any_write() {
     emulator.on("iam:GetPolicy", Rule::Fault(Fault::AccessDenied));
     let (run, report) = apply(&emulator, &["--model", "sonnet", "--yes"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(report.is_null());
+    // JSON was asked for, so JSON comes: no plan from half the facts, and why.
+    assert!(report.get("plan").is_none(), "{report}");
+    assert_eq!(report["command"], "policy apply");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read arn:aws:iam::123456789012:policy/claude-invoke-user-dev"),
+        "{report}"
+    );
     assert!(
         run.stderr
             .contains("cannot read arn:aws:iam::123456789012:policy/claude-invoke-user-dev"),
         "{}",
         run.stderr
+    );
+    // Every document format says the run stopped, where its readers look for that.
+    let halted = |format: &str| {
+        let run =
+            Run::of(apply_cmd(&emulator).args(["--model", "sonnet", "--yes", "--output", format]));
+        assert_eq!(run.code, 3, "{format}: {}", run.stderr);
+        run.stdout
+    };
+    let sarif: Value = serde_json::from_str(&halted("sarif")).unwrap();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{sarif}");
+    assert!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read arn:aws:iam::123456789012:policy/claude-invoke-user-dev")
+    );
+    let junit = halted("junit");
+    let xml = roxmltree::Document::parse(&junit).unwrap();
+    let root = xml.root_element();
+    assert_eq!(root.attribute("errors"), Some("1"), "{junit}");
+    assert!(
+        xml.descendants()
+            .any(|n| n.has_tag_name("error") && n.attribute("type") == Some("halted")),
+        "{junit}"
+    );
+    assert!(
+        halted("markdown").contains("## The run stopped before its result"),
+        "the Markdown report says so"
     );
     assert!(writes(&emulator).is_empty());
 }

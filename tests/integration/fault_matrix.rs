@@ -366,7 +366,11 @@ fn cause_reported(
             // An error naming the read; or, for a supplementary read (a legacy model's recent
             // use, the quotas' defaults, the account's retention mode, CloudTrail's Mantle
             // calls), the verdict that stands on what was read, saying what was not.
-            let in_report = findings.iter().any(|f| names(&f));
+            // A command that stopped says why in the report's `error`.
+            let in_report = findings.iter().any(|f| names(&f))
+                || report["error"]
+                    .as_str()
+                    .is_some_and(|why| why.contains(operation));
             (in_report
                 || stderr
                     .lines()

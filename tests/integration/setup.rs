@@ -296,7 +296,14 @@ fn a_read_that_fails_ends_the_run_before_any_write() {
         ],
     );
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(report.is_null(), "no plan from half the facts");
+    assert!(report.get("plan").is_none(), "no plan from half the facts");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read the log groups of us-east-1"),
+        "{report}"
+    );
     assert!(
         run.stderr
             .contains("cannot read the log groups of us-east-1"),
