@@ -126,6 +126,24 @@ impl Session {
         answer["error"].clone()
     }
 
+    /// Starts a doctor call and returns its id without waiting for the answer.
+    fn call_doctor_unanswered(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({
+            "jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": "doctor", "arguments": {"models": ["sonnet"], "no_probe": true}}
+        }));
+        id
+    }
+
+    fn cancel(&mut self, id: u64) {
+        self.send(&json!({
+            "jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": id, "reason": "the user moved on"}
+        }));
+    }
+
     fn ping(&mut self) {
         let pong = self.request("ping", json!({}));
         assert_eq!(pong["result"], json!({}), "{pong}");
@@ -477,12 +495,7 @@ fn a_cancelled_call_stops_its_child_and_is_not_answered() {
     );
     let mut session = Session::start(&emulator, &["--timeout", "120"]);
 
-    let id = session.next_id;
-    session.next_id += 1;
-    session.send(&json!({
-        "jsonrpc": "2.0", "id": id, "method": "tools/call",
-        "params": {"name": "doctor", "arguments": {"models": ["sonnet"], "no_probe": true}}
-    }));
+    let id = session.call_doctor_unanswered();
     let deadline = Instant::now() + ANSWER;
     while session.children().is_empty() {
         assert!(Instant::now() < deadline, "the call started no child");
@@ -491,10 +504,7 @@ fn a_cancelled_call_stops_its_child_and_is_not_answered() {
     // Into its wait on the emulator (the log records a request once it is answered).
     std::thread::sleep(Duration::from_secs(1));
 
-    session.send(&json!({
-        "jsonrpc": "2.0", "method": "notifications/cancelled",
-        "params": {"requestId": id, "reason": "the user moved on"}
-    }));
+    session.cancel(id);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !session.children().is_empty() {
         assert!(
@@ -540,12 +550,7 @@ fn a_cancelled_call_stops_what_its_child_started_too() {
     let mut session = Session::launch(command, &["--timeout", "120"]);
     session.initialize();
 
-    let id = session.next_id;
-    session.next_id += 1;
-    session.send(&json!({
-        "jsonrpc": "2.0", "id": id, "method": "tools/call",
-        "params": {"name": "doctor", "arguments": {"models": ["sonnet"], "no_probe": true}}
-    }));
+    let id = session.call_doctor_unanswered();
     let deadline = Instant::now() + ANSWER;
     let pid = loop {
         if let Some(pid) = std::fs::read_to_string(&pid_file)
@@ -562,10 +567,7 @@ fn a_cancelled_call_stops_what_its_child_started_too() {
     };
     let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
     assert!(alive());
-    session.send(&json!({
-        "jsonrpc": "2.0", "method": "notifications/cancelled",
-        "params": {"requestId": id, "reason": "the user moved on"}
-    }));
+    session.cancel(id);
     let deadline = Instant::now() + Duration::from_secs(10);
     while alive() {
         assert!(
