@@ -91,6 +91,17 @@ pub async fn run(cli: Cli) -> Result<u8, CommandError> {
     }
     ui::init_logging(&cli.global);
     commands::check_out(&cli)?;
+    // These write a script, a page or JSON-RPC: no report format applies.
+    if matches!(
+        cli.command,
+        Command::Completions { .. } | Command::Man { .. } | Command::Mcp
+    ) && cli.global.output != report::Format::Table
+    {
+        return Err(CommandError::Usage(format!(
+            "--output does not apply to `{}`, which writes no report",
+            cli.command.name()
+        )));
+    }
     // Each command's future is boxed: nested in one state machine, they are deeper than the
     // compiler's layout query allows in release builds.
     let result = match &cli.command {

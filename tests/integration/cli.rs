@@ -130,6 +130,11 @@ fn each_command_s_output_lists_and_takes_only_the_formats_it_writes() {
     assert_usage_error(&early, "--output sarif: this command writes table or json");
     let file = Run::of(emulator.cmd().args(["doctor", "--output", "report.json"]));
     assert_usage_error(&file, "use --out report.json");
+    // A script, a page or a JSON-RPC server has no report format to choose.
+    for command in [&["completions", "bash"][..], &["man"], &["mcp"]] {
+        let run = Run::of(emulator.cmd().args(command).args(["--output", "json"]));
+        assert_usage_error(&run, "--output does not apply to");
+    }
     assert!(emulator.front.requests().is_empty());
 }
 
