@@ -332,10 +332,10 @@ impl Intercept for CallHooks {
                     RetryAction::RetryIndicated(reason) => format!("{reason}, retryable"),
                     _ => "not retryable".to_string(),
                 };
-                let what = match error.as_operation_error() {
-                    Some(error) => crate::secrets::redact(&error.to_string()),
+                let what = crate::secrets::redact(&match error.as_operation_error() {
+                    Some(error) => error.to_string(),
                     None => error.to_string(),
-                };
+                });
                 Some(format!("{answer} ({retry}): {what}"))
             }
             _ => None,

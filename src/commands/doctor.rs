@@ -19,9 +19,9 @@ use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
 use crate::domain::{Arn, Family, ModelName, ModelRequest, Region, RegionSource};
 use crate::engine::{CheckContext, CommandKind, Finding, Progress, Scope, Status, run_checks};
-use crate::plan::{self, Confirmation, Outcome, Plan};
+use crate::plan::{self, Change, Confirmation, Outcome, Plan};
 use crate::policy::apply::{TargetArg, default_policy_name};
-use crate::report::{Document, Examined, Report, controls};
+use crate::report::{Document, Examined, Format, Report, controls};
 use crate::setup::model_access::{AgreementNow, plan_model_access};
 use crate::ui::Spinner;
 use crate::{CommandError, EXIT_ERROR, EXIT_OK, exit_code};
@@ -95,7 +95,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                 }
                 if changed {
                     let (again, rechecked) =
-                        settle(global, &session, scope, inputs, output.on_stderr()).await;
+                        settle(global, &session, (scope, inputs), &plan, output.on_stderr()).await;
                     report.findings = merged(std::mem::take(&mut report.findings), again);
                     // What --emit proves comes from the checks as they are now.
                     cx = rechecked;
@@ -110,7 +110,10 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                 code,
             }) => {
                 fix_code = code;
-                say!("error: --fix: {reason}");
+                // A table on the terminal says it at its top already.
+                if global.output != Format::Table || global.out.is_some() {
+                    say!("error: --fix: {reason}");
+                }
                 report.halted = Some(format!("--fix: {reason}"));
                 for finding in findings {
                     if !report.findings.contains(&finding) {
@@ -243,9 +246,21 @@ async fn fix(
         .iter()
         .filter_map(|a| a.as_ref().err().map(ToString::to_string))
         .collect();
+    // doctor's own command line was valid: what stops its fix is never a usage error (a
+    // principal IAM does not find, say), and the findings that explain it are kept.
     let mut steps = match invoke_steps {
-        Err(error) if unread.is_empty() => return Err(error),
-        Err(error @ CommandError::Usage(_)) => return Err(error),
+        Err(CommandError::Halted {
+            reason,
+            findings,
+            code,
+        }) => {
+            let reasons: Vec<String> = std::iter::once(reason).chain(unread).collect();
+            return Err(CommandError::Halted {
+                reason: reasons.join("; "),
+                findings,
+                code,
+            });
+        }
         Err(error) => {
             let reasons: Vec<String> = std::iter::once(error.to_string()).chain(unread).collect();
             return Err(halted(reasons.join("; ")));
@@ -298,6 +313,25 @@ fn fixable(finding: &Finding) -> bool {
         }
 }
 
+/// Whether `plan` has the step that repairs `finding`: an IAM step for invoke access, the
+/// agreement of the finding's model in its region.
+fn covers(plan: &Plan, finding: &Finding) -> bool {
+    plan.steps.iter().any(|step| match &step.change {
+        Change::CreateModelAgreement {
+            region, model_id, ..
+        } => {
+            finding.check == "models.access"
+                && finding.region.as_deref() == Some(region.as_str())
+                && finding.evidence.get("model_id").and_then(|v| v.as_str())
+                    == Some(model_id.as_str())
+        }
+        Change::CreatePolicy { .. }
+        | Change::CreateDefaultPolicyVersion { .. }
+        | Change::AttachPolicy { .. } => finding.check == "iam.invoke",
+        _ => false,
+    })
+}
+
 /// How long to wait before each re-check while a change just made does not show yet: IAM and
 /// Bedrock apply a change eventually, in seconds (IAM User Guide, "Changes that I make are
 /// not always immediately visible"). 30 s in all.
@@ -314,10 +348,12 @@ const SETTLE: [Duration; 4] = [
 async fn settle(
     global: &GlobalArgs,
     session: &Arc<Session>,
-    scope: Scope,
-    inputs: Inputs,
+    (scope, inputs): (Scope, Inputs),
+    plan: &Plan,
     report_on_stderr: bool,
 ) -> (Vec<Finding>, Arc<CheckContext>) {
+    // Only what this plan changed is waited on, and only that is said to be on its way.
+    let pending = |f: &Finding| fixable(f) && covers(plan, f);
     let mut waits = SETTLE.iter();
     loop {
         // Fresh reads each time: the cache holds what AWS said before.
@@ -332,11 +368,11 @@ async fn settle(
         )
         .await;
         spinner.finish();
-        if !findings.iter().any(fixable) {
+        if !findings.iter().any(pending) {
             return (findings, cx);
         }
         let Some(wait) = waits.next() else {
-            for finding in findings.iter_mut().filter(|f| fixable(f)) {
+            for finding in findings.iter_mut().filter(|f| pending(f)) {
                 finding.remediation = Some(format!(
                     "This run made the change that fixes it (see the plan), and AWS did not show it within {} s: \
                      IAM and Bedrock can take a minute to apply a change everywhere. Run the same doctor command \

@@ -357,6 +357,7 @@ impl Output {
         let redacted = match document {
             Document::Report(report) => Some(Report {
                 findings: report.findings.iter().map(Finding::redacted).collect(),
+                halted: report.halted.as_deref().map(crate::secrets::redact),
                 ..(*report).clone()
             }),
             _ => None,
@@ -454,7 +455,8 @@ pub fn halted(
             say!("    fix: {fix}");
         }
     }
-    if cli.global.output == Format::Table {
+    // The table on stdout is the stderr lines above; --out asks for a file all the same.
+    if cli.global.output == Format::Table && cli.global.out.is_none() {
         return Ok(());
     }
     let checks = crate::checks::all()

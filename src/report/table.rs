@@ -218,7 +218,9 @@ fn report_table(report: &Report, style: Style) -> String {
         out.push_str(&format!(" (account {account})"));
     }
     out.push('\n');
-    if rows.iter().filter(|r| r.status == Status::Pass).count() < summary.pass {
+    // Hidden by --show failures is not summed up: say so only when they were.
+    let shown_passes = rows.iter().filter(|r| r.status == Status::Pass).count();
+    if style.show != Some(Show::Failures) && shown_passes < summary.pass {
         out.push_str("Passes are summed up per check; --show all lists each one.\n");
     }
     out.push_str(&fixes(&report.findings, several_accounts));
@@ -901,6 +903,10 @@ mod tests {
         let failures = rows_shown(&with_passes(true), Some(Show::Failures));
         assert_eq!(failures.matches("✓ pass").count(), 0, "{failures}");
         assert!(failures.contains("✗ fail"), "{failures}");
+        assert!(
+            !failures.contains("summed up"),
+            "hidden, not summed up: {failures}"
+        );
 
         let passing = rows_shown(&with_passes(false), None);
         assert_eq!(passing.matches("✓ pass").count(), 3, "{passing}");

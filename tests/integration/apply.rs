@@ -307,6 +307,20 @@ fn a_read_that_fails_ends_apply_before_any_write() {
         halted("markdown").contains("## The run stopped before its result"),
         "the Markdown report says so"
     );
+    // The table names no file on stdout; with --out it is written all the same.
+    let out = emulator.home().join("halted.txt");
+    let run = Run::of(
+        apply_cmd(&emulator)
+            .args(["--model", "sonnet", "--yes", "--out"])
+            .arg(&out),
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        std::fs::read_to_string(&out).unwrap().starts_with(
+            "error: cannot read arn:aws:iam::123456789012:policy/claude-invoke-user-dev"
+        ),
+        "the table file says why"
+    );
     assert!(writes(&emulator).is_empty());
 }
 
