@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/emulator-setup.sh
+# The action's summary and category steps are jq programs, run by the tests as the runner would.
+if ! command -v jq >/dev/null; then
+  echo "installing jq with apt-get ..." >&2
+  apt-get update -qq >&2 && apt-get install -y -qq jq >&2
+fi
 cargo fmt --check
 cargo nextest run --no-fail-fast
 cargo clippy --all-targets --quiet -- -D warnings

@@ -92,16 +92,29 @@ fn region_and_regions_together_or_all_outside_audit_are_usage_errors() {
 #[test]
 fn other_bad_flags_are_usage_errors() {
     let emulator = Emulator::front_only();
-    for args in [
-        &["doctor", "--timeout", "soon"][..],
-        &["doctor", "--endpoint-url", "localhost"],
-        &["doctor", "--expect-tpm", "-5"],
-        &["doctor", "--no-such-flag"],
-        &["policy", "list", "--output", "junit"],
-        &["doctor", "--out", "/nonexistent-dir/report.json"],
+    // Each line names what was typed and what is wrong with it.
+    for (args, says) in [
+        (
+            &["doctor", "--timeout", "soon"][..],
+            "'soon' is not a number of seconds above 0 and at most 3600",
+        ),
+        (
+            &["doctor", "--endpoint-url", "localhost"],
+            "'localhost' is not an http:// or https:// URL",
+        ),
+        (&["doctor", "--expect-tpm=-5"], "'-5'"),
+        (&["doctor", "--no-such-flag"], "'--no-such-flag'"),
+        (
+            &["policy", "list", "--output", "junit"],
+            "'junit' for '--output <FORMAT>': this command writes table, json",
+        ),
+        (
+            &["doctor", "--out", "/nonexistent-dir/report.json"],
+            "cannot write /nonexistent-dir/report.json",
+        ),
     ] {
         let run = Run::of(emulator.cmd().args(args));
-        assert_usage_error(&run, "");
+        assert_usage_error(&run, says);
     }
     assert!(emulator.front.requests().is_empty());
 }

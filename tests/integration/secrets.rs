@@ -38,7 +38,16 @@ fn check_with(
         cmd.env("AWS_BEARER_TOKEN_BEDROCK", BEARER);
     }
     let run = Run::of(&mut cmd);
-    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    // A run told to write a file must have written one: an absent file would read as empty
+    // and hide nothing.
+    let written = if args.contains(&"{out}") {
+        let written = std::fs::read_to_string(&out)
+            .unwrap_or_else(|e| panic!("{name}: --out {} was not written: {e}", out.display()));
+        assert!(!written.is_empty(), "{name}: --out wrote nothing");
+        written
+    } else {
+        String::new()
+    };
     for secret in [KEY_ID, SECRET, TOKEN, BEARER] {
         for (stream, text) in [
             ("stdout", &run.stdout),
