@@ -23,6 +23,15 @@ fn assert_usage_error(run: &Run, mentions: &str) {
     );
 }
 
+/// Each command line is refused with one line naming what it says, before any AWS call.
+fn refused_before_any_call(emulator: &Emulator, cases: &[(&[&str], &str)]) {
+    for (args, says) in cases {
+        let run = Run::of(emulator.cmd().args(*args));
+        assert_usage_error(&run, says);
+    }
+    assert!(emulator.front.requests().is_empty());
+}
+
 #[test]
 fn an_invalid_output_is_one_line_and_nothing_sent() {
     let emulator = Emulator::front_only();
@@ -93,30 +102,29 @@ fn region_and_regions_together_or_all_outside_audit_are_usage_errors() {
 fn other_bad_flags_are_usage_errors() {
     let emulator = Emulator::front_only();
     // Each line names what was typed and what is wrong with it.
-    for (args, says) in [
-        (
-            &["doctor", "--timeout", "soon"][..],
-            "'soon' is not a number of seconds above 0 and at most 3600",
-        ),
-        (
-            &["doctor", "--endpoint-url", "localhost"],
-            "'localhost' is not an http:// or https:// URL",
-        ),
-        (&["doctor", "--expect-tpm=-5"], "'-5'"),
-        (&["doctor", "--no-such-flag"], "'--no-such-flag'"),
-        (
-            &["policy", "list", "--output", "junit"],
-            "'junit' for '--output <FORMAT>': this command writes table, json",
-        ),
-        (
-            &["doctor", "--out", "/nonexistent-dir/report.json"],
-            "cannot write /nonexistent-dir/report.json",
-        ),
-    ] {
-        let run = Run::of(emulator.cmd().args(args));
-        assert_usage_error(&run, says);
-    }
-    assert!(emulator.front.requests().is_empty());
+    refused_before_any_call(
+        &emulator,
+        &[
+            (
+                &["doctor", "--timeout", "soon"][..],
+                "'soon' is not a number of seconds above 0 and at most 3600",
+            ),
+            (
+                &["doctor", "--endpoint-url", "localhost"],
+                "'localhost' is not an http:// or https:// URL",
+            ),
+            (&["doctor", "--expect-tpm=-5"], "'-5'"),
+            (&["doctor", "--no-such-flag"], "'--no-such-flag'"),
+            (
+                &["policy", "list", "--output", "junit"],
+                "'junit' for '--output <FORMAT>': this command writes table, json",
+            ),
+            (
+                &["doctor", "--out", "/nonexistent-dir/report.json"],
+                "cannot write /nonexistent-dir/report.json",
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -230,36 +238,35 @@ fn the_man_page_sets_examples_line_for_line() {
 #[test]
 fn errors_in_values_say_what_to_type_instead() {
     let emulator = Emulator::front_only();
-    for (args, says) in [
-        (
-            &["doctor", "--timeout", "0"][..],
-            "above 0 and at most 3600",
-        ),
-        (
-            &["doctor", "--expect-tpm", "400x"],
-            "like 400000, 400k or 2M",
-        ),
-        (
-            &["doctor", "--model", "claude-sonnet-4-6"],
-            "on Bedrock it is anthropic.claude-sonnet-4-6",
-        ),
-        (
-            &["doctor", "--regoin", "us-east-1"],
-            "a similar argument exists: '--region'",
-        ),
-        (
-            &["setup", "logging", "--dry-run"],
-            "<--log-group <G>|--bucket <B>>",
-        ),
-        (
-            &["policy", "render", "no-such-template"],
-            "no policy template named 'no-such-template' (templates: claude-invoke",
-        ),
-    ] {
-        let run = Run::of(emulator.cmd().args(args));
-        assert_usage_error(&run, says);
-    }
-    assert!(emulator.front.requests().is_empty());
+    refused_before_any_call(
+        &emulator,
+        &[
+            (
+                &["doctor", "--timeout", "0"][..],
+                "above 0 and at most 3600",
+            ),
+            (
+                &["doctor", "--expect-tpm", "400x"],
+                "like 400000, 400k or 2M",
+            ),
+            (
+                &["doctor", "--model", "claude-sonnet-4-6"],
+                "on Bedrock it is anthropic.claude-sonnet-4-6",
+            ),
+            (
+                &["doctor", "--regoin", "us-east-1"],
+                "a similar argument exists: '--region'",
+            ),
+            (
+                &["setup", "logging", "--dry-run"],
+                "<--log-group <G>|--bucket <B>>",
+            ),
+            (
+                &["policy", "render", "no-such-template"],
+                "no policy template named 'no-such-template' (templates: claude-invoke",
+            ),
+        ],
+    );
 }
 
 #[test]
