@@ -4,6 +4,8 @@
 /// A check's identity card: its struct, its `META` (catalog ID, what it establishes, the
 /// commands that run it, what it waits for, what is at stake) and, in a module `kind`, one
 /// constant per kind of finding it produces, which with the ID make the finding's stable code.
+/// Each kind's doc comment is that code's explanation (`checks explain`, SARIF rule help, the
+/// Markdown report): what it means, why it matters, how to fix it.
 macro_rules! check {
     (
         $name:ident = $id:literal {
@@ -13,7 +15,7 @@ macro_rules! check {
             depends_on: [$($dependency:literal),*],
             after: [$($after:literal),*],
             severity: $severity:ident,
-            kinds: { $($konst:ident = $kind:literal),* $(,)? } $(,)?
+            kinds: { $($(#[doc = $doc:literal])* $konst:ident = $kind:literal),* $(,)? } $(,)?
         }
     ) => {
         pub struct $name;
@@ -26,7 +28,7 @@ macro_rules! check {
             depends_on: &[$($dependency),*],
             after: &[$($after),*],
             severity: $crate::engine::Severity::$severity,
-            kinds: &[$($kind),*],
+            kinds: &[$($crate::engine::KindMeta { name: $kind, doc: &[$($doc),*] }),*],
         };
 
         /// The kinds of finding this check produces.

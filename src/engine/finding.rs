@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::CheckMeta;
+use super::{CheckMeta, KindMeta};
 
 /// Ordered from best to worst, as a run is summed up: a skip is worse than a pass, an error
 /// (nothing known) worse than a warning, a failure worst.
@@ -87,6 +87,44 @@ impl Kind {
         Kind::INTERNAL,
     ];
 }
+
+/// The explanations of the engine's own kinds, which every check's codes share.
+pub(crate) static ENGINE_KINDS: [KindMeta; 4] = [
+    KindMeta {
+        name: Kind::DEPENDENCY_UNMET.0,
+        doc: &[
+            " A check this one depends on established nothing (it failed, errored or was",
+            " skipped), so this one did not run: its verdict is unknown, not a pass. The finding",
+            " names the check it waited for; fix what that check reports and run again.",
+        ],
+    },
+    KindMeta {
+        name: Kind::READ_FAILED.0,
+        doc: &[
+            " One of the check's own AWS reads failed after retries: access denied, throttled,",
+            " a 5xx, an endpoint that could not be reached or an answer the tool could not read.",
+            " The check reached no verdict, so nothing it covers is proven. The finding names",
+            " the call and AWS's error code; for access denied, grant the read-only policy",
+            " (`bedrock-preflight policy template preflight-readonly`); otherwise run again.",
+        ],
+    },
+    KindMeta {
+        name: Kind::TIMED_OUT.0,
+        doc: &[
+            " The check did not finish within the run's time limit (`--timeout` bounds each AWS",
+            " call; a check gets a budget of its own). It reached no verdict. Run again, or give",
+            " a larger `--timeout` when the network or AWS is slow.",
+        ],
+    },
+    KindMeta {
+        name: Kind::INTERNAL.0,
+        doc: &[
+            " A bug in bedrock-preflight: the check crashed, reported nothing, or lacked a fact",
+            " it was promised. Nothing it covers is proven. Please report it with the finding's",
+            " message and the output of the run with `-vv`.",
+        ],
+    },
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -171,7 +209,7 @@ impl Finding {
         title: String,
     ) -> Self {
         debug_assert!(
-            meta.kinds.contains(&kind.0) || Kind::ENGINE.contains(&kind),
+            meta.kinds.iter().any(|k| k.name == kind.0) || Kind::ENGINE.contains(&kind),
             "{}: kind {} is not declared",
             meta.id,
             kind.0

@@ -52,15 +52,58 @@ pub struct CheckMeta {
     pub severity: Severity,
     /// The kinds of finding the check itself produces; with the engine's own
     /// (`Kind::ENGINE`) they make its stable codes, `<id>/<kind>`.
-    pub kinds: &'static [&'static str],
+    pub kinds: &'static [KindMeta],
+}
+
+/// One kind of finding a check declares, with the explanation of its code.
+#[derive(Debug)]
+pub struct KindMeta {
+    pub name: &'static str,
+    /// The lines of the kind's doc comment in `check!`, each with rustdoc's leading space.
+    pub doc: &'static [&'static str],
+}
+
+impl KindMeta {
+    /// The doc comment as text: lines joined, a blank line between paragraphs.
+    pub fn explanation(&self) -> String {
+        explanation(self.doc)
+    }
+}
+
+/// Doc-comment lines as paragraphs of running text.
+pub(crate) fn explanation(lines: &[&str]) -> String {
+    let mut text = String::new();
+    for line in lines {
+        let line = line.strip_prefix(' ').unwrap_or(line).trim_end();
+        if line.is_empty() {
+            if !text.is_empty() && !text.ends_with("\n\n") {
+                text.push_str("\n\n");
+            }
+        } else {
+            if !(text.is_empty() || text.ends_with('\n')) {
+                text.push(' ');
+            }
+            text.push_str(line);
+        }
+    }
+    text.trim_end().to_string()
 }
 
 impl CheckMeta {
+    /// A kind this check's findings can carry, its own or the engine's.
+    pub fn kind(&self, name: &str) -> Option<&'static KindMeta> {
+        self.kinds
+            .iter()
+            .chain(finding::ENGINE_KINDS.iter())
+            .find(|k| k.name == name)
+    }
+
     /// Every stable code a finding of this check can carry.
     pub fn codes(&self) -> Vec<String> {
         self.kinds
             .iter()
-            .chain(Kind::ENGINE.iter().map(|k| &k.0))
+            .map(|k| k.name)
+            .chain(Kind::ENGINE.iter().map(|k| k.0))
             .map(|kind| format!("{}/{kind}", self.id))
             .collect()
     }

@@ -226,7 +226,7 @@ fn error_finding(check: &dyn Check, error: CheckError) -> Finding {
 mod tests {
     use super::*;
     use crate::aws::{AwsError, AwsErrorKind, AwsReader, Session, catalog};
-    use crate::engine::{CheckMeta, CommandKind, Remediation, Scope, Severity};
+    use crate::engine::{CheckMeta, CommandKind, KindMeta, Remediation, Scope, Severity};
     use async_trait::async_trait;
     use std::future::Future;
     use std::pin::Pin;
@@ -275,7 +275,16 @@ mod tests {
             depends_on,
             after: if id == "reader" { &["writer"] } else { &[] },
             severity: Severity::High,
-            kinds: &["ok", "no"],
+            kinds: &[
+                KindMeta {
+                    name: "ok",
+                    doc: &[" Test kind."],
+                },
+                KindMeta {
+                    name: "no",
+                    doc: &[" Test kind."],
+                },
+            ],
         }));
         Arc::new(Fake {
             meta,

@@ -165,7 +165,7 @@ pub(crate) mod sample {
     //! One fixed run that every renderer is snapshot-tested against.
     use super::*;
     use crate::aws::AttachTarget;
-    use crate::engine::{CommandKind, Kind, Remediation, Severity};
+    use crate::engine::{CommandKind, Kind, KindMeta, Remediation, Severity};
     use crate::plan::{Change, Confirmation, Rerun, Step, StepResult};
 
     const META: CheckMeta = CheckMeta {
@@ -176,7 +176,16 @@ pub(crate) mod sample {
         depends_on: &[],
         after: &[],
         severity: Severity::Critical,
-        kinds: &["identified", "expiring"],
+        kinds: &[
+            KindMeta {
+                name: "identified",
+                doc: &[" Test kind."],
+            },
+            KindMeta {
+                name: "expiring",
+                doc: &[" Test kind."],
+            },
+        ],
     };
     const IAM: CheckMeta = CheckMeta {
         id: "iam.invoke",
@@ -186,7 +195,10 @@ pub(crate) mod sample {
         depends_on: &["identity.caller"],
         after: &[],
         severity: Severity::High,
-        kinds: &["destination-denied"],
+        kinds: &[KindMeta {
+            name: "destination-denied",
+            doc: &[" Test kind."],
+        }],
     };
 
     pub fn report() -> Report {
