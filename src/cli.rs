@@ -283,8 +283,8 @@ impl Command {
                 PolicyCommand::Render { .. } => "policy render",
                 PolicyCommand::Validate { .. } => "policy validate",
                 PolicyCommand::Apply { .. } => "policy apply",
-                PolicyCommand::Evaluate { .. } => "policy evaluate",
-                PolicyCommand::Explain { .. } => "policy explain",
+                PolicyCommand::Evaluate(_) => "policy evaluate",
+                PolicyCommand::Explain(_) => "policy explain",
             },
             Command::Setup(SetupCommand::Logging { .. }) => "setup logging",
             Command::Setup(SetupCommand::ModelAccess { .. }) => "setup model-access",
@@ -365,62 +365,70 @@ pub enum PolicyCommand {
     },
     /// Evaluate policy files locally for one action and resource (exit 0 allowed, 1 denied)
     #[command(arg = document_output())]
-    Evaluate {
-        /// An identity policy of the caller (JSON); repeat for several
-        #[arg(long = "policy", value_name = "FILE", required = true)]
-        policies: Vec<PathBuf>,
-        /// The IAM action requested, like bedrock:InvokeModel
-        #[arg(long, value_name = "A")]
-        action: String,
-        /// The ARN of the resource requested, or * for an action that takes none
-        #[arg(long, value_name = "ARN")]
-        resource: String,
-        /// The caller's permission boundary
-        #[arg(long, value_name = "FILE")]
-        boundary: Option<PathBuf>,
-        /// Request context; repeat a key for several values
-        #[arg(long = "context", value_name = "KEY=VALUE")]
-        context: Vec<String>,
-        /// The caller: a user, role, assumed-role, federated-user or root ARN, or a service
-        /// principal; sets aws:PrincipalArn and aws:PrincipalAccount, and is what a
-        /// resource-based policy's Principal is matched against
-        #[arg(long, value_name = "ARN")]
-        principal: Option<String>,
-        /// The account owning the resource [default: the account in the resource ARN]; a
-        /// different account from the principal's makes the request cross-account
-        #[arg(long, value_name = "ID")]
-        resource_account: Option<String>,
-        /// Service control policies of one organization level, comma-separated; once per
-        /// level, root first (an empty value is a level with no policy)
-        #[arg(long = "scp", value_name = "FILES")]
-        scps: Vec<String>,
-        /// Resource control policies of one organization level, as --scp; RCPFullAWSAccess
-        /// is implied at every level, as AWS keeps it attached, so only a Deny denies
-        #[arg(long = "rcp", value_name = "FILES")]
-        rcps: Vec<String>,
-        /// The resource-based policy of the resource
-        #[arg(long, value_name = "FILE")]
-        resource_policy: Option<PathBuf>,
-        /// The session policy passed when the caller's session was created
-        #[arg(long, value_name = "FILE")]
-        session_policy: Option<PathBuf>,
-    },
+    Evaluate(EvaluateArgs),
     /// Evaluate a live principal's own policies (read from IAM) for one action and resource
     #[command(arg = document_output())]
-    Explain {
-        /// User, role or assumed-role ARN
-        #[arg(long, value_name = "ARN")]
-        principal: String,
-        /// The IAM action requested, like bedrock:InvokeModel
-        #[arg(long, value_name = "A")]
-        action: String,
-        /// The ARN of the resource requested, or * for an action that takes none
-        #[arg(long, value_name = "ARN")]
-        resource: String,
-        /// Request context; repeat a key for several values
-        #[arg(long = "context", value_name = "KEY=VALUE")]
-        context: Vec<String>,
-    },
+    Explain(ExplainArgs),
+}
+
+/// `policy evaluate`'s flags.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// An identity policy of the caller (JSON); repeat for several
+    #[arg(long = "policy", value_name = "FILE", required = true)]
+    pub policies: Vec<PathBuf>,
+    /// The IAM action requested, like bedrock:InvokeModel
+    #[arg(long, value_name = "A")]
+    pub action: String,
+    /// The ARN of the resource requested, or * for an action that takes none
+    #[arg(long, value_name = "ARN")]
+    pub resource: String,
+    /// The caller's permission boundary
+    #[arg(long, value_name = "FILE")]
+    pub boundary: Option<PathBuf>,
+    /// Request context; repeat a key for several values
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// The caller: a user, role, assumed-role, federated-user or root ARN, or a service
+    /// principal; sets aws:PrincipalArn and aws:PrincipalAccount, and is what a
+    /// resource-based policy's Principal is matched against
+    #[arg(long, value_name = "ARN")]
+    pub principal: Option<String>,
+    /// The account owning the resource [default: the account in the resource ARN]; a
+    /// different account from the principal's makes the request cross-account
+    #[arg(long, value_name = "ID")]
+    pub resource_account: Option<String>,
+    /// Service control policies of one organization level, comma-separated; once per
+    /// level, root first (an empty value is a level with no policy)
+    #[arg(long = "scp", value_name = "FILES")]
+    pub scps: Vec<String>,
+    /// Resource control policies of one organization level, as --scp; RCPFullAWSAccess
+    /// is implied at every level, as AWS keeps it attached, so only a Deny denies
+    #[arg(long = "rcp", value_name = "FILES")]
+    pub rcps: Vec<String>,
+    /// The resource-based policy of the resource
+    #[arg(long, value_name = "FILE")]
+    pub resource_policy: Option<PathBuf>,
+    /// The session policy passed when the caller's session was created
+    #[arg(long, value_name = "FILE")]
+    pub session_policy: Option<PathBuf>,
+}
+
+/// `policy explain`'s flags.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// User, role or assumed-role ARN
+    #[arg(long, value_name = "ARN")]
+    pub principal: String,
+    /// The IAM action requested, like bedrock:InvokeModel
+    #[arg(long, value_name = "A")]
+    pub action: String,
+    /// The ARN of the resource requested, or * for an action that takes none
+    #[arg(long, value_name = "ARN")]
+    pub resource: String,
+    /// Request context; repeat a key for several values
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

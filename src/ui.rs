@@ -155,9 +155,9 @@ pub struct Spinner(ProgressBar);
 
 impl Spinner {
     /// `total` checks to run.
-    pub fn new(global: &GlobalArgs, total: usize, report_on_stderr: bool) -> Self {
+    pub fn new(quiet: bool, total: usize, report_on_stderr: bool) -> Self {
         Self::drawn(
-            global,
+            quiet,
             report_on_stderr,
             Some(total as u64),
             "{spinner} {pos}/{len} checks done  {msg}",
@@ -165,20 +165,15 @@ impl Spinner {
     }
 
     /// Work of unknown length, described by `message`.
-    pub fn working(global: &GlobalArgs, report_on_stderr: bool, message: &'static str) -> Self {
-        let spinner = Self::drawn(global, report_on_stderr, None, "{spinner} {msg}");
+    pub fn working(quiet: bool, report_on_stderr: bool, message: &'static str) -> Self {
+        let spinner = Self::drawn(quiet, report_on_stderr, None, "{spinner} {msg}");
         spinner.0.set_message(message);
         spinner
     }
 
-    fn drawn(
-        global: &GlobalArgs,
-        report_on_stderr: bool,
-        total: Option<u64>,
-        template: &str,
-    ) -> Self {
+    fn drawn(quiet: bool, report_on_stderr: bool, total: Option<u64>, template: &str) -> Self {
         let terminal = std::io::stderr().is_terminal();
-        if !progress_wanted(global.quiet, terminal, report_on_stderr) {
+        if !progress_wanted(quiet, terminal, report_on_stderr) {
             return Spinner(ProgressBar::hidden());
         }
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());

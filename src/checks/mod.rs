@@ -64,6 +64,20 @@ use std::sync::Arc;
 use crate::domain::Region;
 use crate::engine::{Check, CheckContext, CommandKind};
 
+/// Each check's catalog entry, for code outside the checks that names one (what `--fix`
+/// re-runs, what a template resolves through): a renamed check is a compile error there,
+/// never a silent miss.
+pub(crate) mod meta {
+    pub(crate) use super::access::META as MODELS_ACCESS;
+    pub(crate) use super::credentials::META as CREDENTIALS_RESOLVE;
+    pub(crate) use super::iam::META as IAM_INVOKE;
+    pub(crate) use super::identity::META as IDENTITY_CALLER;
+    pub(crate) use super::models::META as MODELS_LIFECYCLE;
+    pub(crate) use super::probe::META as RUNTIME_PROBE;
+    pub(crate) use super::region::META as REGION_CONFIG;
+    pub(crate) use super::routes::META as PROFILES_RESOLVE;
+}
+
 pub use claude_code::ClaudeCodeInput;
 pub use credentials::{CredentialsFact, role_not_assumed};
 pub use mantle::{MantleInput, MantleTarget, mantle_id};

@@ -1,16 +1,13 @@
 //! `policy apply`: render a template, read what IAM holds, plan the steps still needed and
 //! hand the plan to `plan::apply`, which sends it only with `--yes`.
 
-use std::sync::Arc;
-
-use super::templates::{rendered, template};
-use super::{Output, PlanRun, caller_account, regions, session};
-use crate::aws::{AttachTarget, AwsReader};
+use super::resolve::{Run, Signing, plan_policy, rendered, template};
+use super::{Output, PlanRun};
+use crate::CommandError;
 use crate::cli::GlobalArgs;
 use crate::plan::{self, Confirmation};
-use crate::policy::apply::{Desired, TargetArg, default_policy_name, parse_target, plan_apply};
+use crate::policy::apply::{default_policy_name, parse_target};
 use crate::report::Examined;
-use crate::{CommandError, EXIT_ERROR, EXIT_FAILED};
 
 pub struct ApplyArgs<'a> {
     pub name: &'a str,
@@ -24,7 +21,7 @@ pub struct ApplyArgs<'a> {
 
 pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u8, CommandError> {
     let mut output = Output::open_report(global)?;
-    let run = PlanRun::start("policy apply");
+    let plan_run = PlanRun::start("policy apply");
     let template = template(args.name)?;
     if template.trust_document().is_some() {
         return Err(CommandError::Usage(format!(
@@ -39,95 +36,18 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
         None => default_policy_name(&template.name, target),
     };
     let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
-    let session = session(global).await;
-    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let rendered = rendered(global, &aws, &template, args.vars, args.models).await?;
+    let run = Run::resolve(global, Signing::default()).await;
+    let rendered = rendered(&run, &template, args.vars, args.models).await?;
     let desired = (template.name.as_str(), policy_name.as_str(), &target_arg);
-    let planned = plan_policy(&aws, desired, rendered.document).await?;
-    let outcome = plan::apply(&planned.plan, confirmation, aws.session()).await;
+    let planned = plan_policy(&run.aws, desired, rendered.document).await?;
+    let outcome = plan::apply(&planned.plan, confirmation, &run.session).await;
     let scope = Examined {
         accounts: vec![planned.account],
         principals: vec![planned.principal],
-        regions: regions(global, &session)?
-            .iter()
-            .map(|r| r.to_string())
-            .collect(),
+        regions: run.regions()?.iter().map(|r| r.to_string()).collect(),
         models: args.models.to_vec(),
     };
-    run.finish(&mut output, &session, scope, (planned.plan, outcome))
-}
-
-/// A plan not yet applied, with whose account and principal it changes.
-pub(super) struct Planned {
-    pub plan: plan::Plan,
-    pub account: String,
-    pub principal: String,
-}
-
-/// Reads the caller, the policy and the target's attachments, and plans. A target that is
-/// not there is the user's input to fix (exit 2); a read that fails, or a policy this tool
-/// must not touch, halts the command.
-pub(super) async fn plan_policy(
-    aws: &Arc<AwsReader>,
-    (template, policy_name, target_arg): (&str, &str, &TargetArg),
-    document: serde_json::Value,
-) -> Result<Planned, CommandError> {
-    let halted = |reason: String, code| CommandError::Halted {
-        reason,
-        findings: Vec::new(),
-        code,
-    };
-    let (account, _) = caller_account(aws)
-        .await
-        .map_err(|e| halted(format!("cannot read the caller's account: {e}"), EXIT_ERROR))?;
-    if let Some(refusal) = target_arg.refusal(&account.partition, &account.id) {
-        return Err(CommandError::Usage(refusal));
-    }
-    let target = &target_arg.target;
-    let policy_arn = format!(
-        "arn:{}:iam::{}:policy/{policy_name}",
-        account.partition, account.id
-    );
-    let (kind, name) = match target {
-        AttachTarget::Role(name) => ("role", name),
-        AttachTarget::User(name) => ("user", name),
-        AttachTarget::Group(name) => ("group", name),
-    };
-    let (current, attached) = tokio::join!(
-        aws.managed_policy_state(&policy_arn),
-        aws.attached_policy_arns(kind, name)
-    );
-    let attached = match attached {
-        Ok(arns) => arns.contains(&policy_arn),
-        Err(e) if e.kind() == crate::aws::AwsErrorKind::NotFound => {
-            return Err(CommandError::Usage(format!(
-                "{target} does not exist in account {}",
-                account.id
-            )));
-        }
-        Err(e) => {
-            return Err(halted(
-                format!("cannot read the policies attached to {target}: {e}"),
-                EXIT_ERROR,
-            ));
-        }
-    };
-    let current =
-        current.map_err(|e| halted(format!("cannot read {policy_arn}: {e}"), EXIT_ERROR))?;
-    let desired = Desired {
-        policy_name,
-        policy_arn: &policy_arn,
-        document: &document,
-        description: format!("bedrock-preflight template {template} for {target}"),
-        target,
-    };
-    let plan = plan_apply(&desired, current.as_ref(), attached)
-        .map_err(|refusal| halted(refusal.to_string(), EXIT_FAILED))?;
-    Ok(Planned {
-        plan,
-        principal: format!("arn:{}:iam::{}:{target}", account.partition, account.id),
-        account: account.id,
-    })
+    plan_run.finish(&mut output, &run.session, scope, (planned.plan, outcome))
 }
 
 /// IAM policy names: 1 to 128 of letters, digits and +=,.@_-.

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::join_all;
 
-use super::{Output, caller_examined, log_call_totals, regions, session};
+use super::Output;
+use super::resolve::{Run, Signing, caller_examined};
 use crate::aws::{AwsReader, CredentialsProblem, Session};
 use crate::checks::{self, AuditOptions, GEOGRAPHIES, ResidencyInput, role_not_assumed};
 use crate::claude_code::{Places, Setup};
@@ -38,12 +39,12 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     let mut output = Output::open_report(global)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
-    let session = session(global).await;
-    let all_regions = global.all_regions();
+    let run = Run::resolve(global, Signing::default()).await;
+    let all_regions = run.all_regions;
     let regions = if all_regions {
         commercial_regions()
     } else {
-        regions(global, &session)?
+        run.regions()?
     };
     if regions.is_empty() {
         return Err(CommandError::Usage(
@@ -72,10 +73,10 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     };
     // The caller's own account, or each --role-arn's, audited at the same time.
     let accounts: Vec<(Option<String>, Arc<Session>)> = if roles.is_empty() {
-        vec![(None, Arc::clone(&session))]
+        vec![(None, Arc::clone(&run.session))]
     } else {
         join_all(roles.into_iter().map(|role| {
-            let session = Arc::clone(&session);
+            let session = Arc::clone(&run.session);
             async move {
                 let assumed = session.assuming(&role).await;
                 (Some(role), assumed)
@@ -84,7 +85,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         .await
     };
     let checks = checks::for_command(CommandKind::Audit);
-    let spinner = Spinner::new(global, checks.len() * accounts.len(), output.on_stderr());
+    let spinner = Spinner::new(run.quiet, checks.len() * accounts.len(), output.on_stderr());
     let runs = join_all(accounts.into_iter().map(|(role, session)| {
         audit_account(
             role,
@@ -92,7 +93,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
             &scope,
             (&options, &residency),
             &checks,
-            global,
+            run.timeout,
             &spinner,
         )
     }))
@@ -117,7 +118,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         report.findings.extend(findings);
     }
     let written = output.write(&Document::Report(&report));
-    log_call_totals(&session);
+    run.log_call_totals();
     written?;
     Ok(exit_code(report.summary(), args.strict))
 }
@@ -149,7 +150,7 @@ async fn audit_account(
     scope: &Scope,
     (options, residency): (&AuditOptions, &Option<ResidencyInput>),
     checks: &[Arc<dyn Check>],
-    global: &GlobalArgs,
+    timeout: Duration,
     progress: &dyn Progress,
 ) -> (Examined, Vec<Finding>) {
     let aws = Arc::new(AwsReader::new(session));
@@ -179,7 +180,7 @@ async fn audit_account(
         cx = cx.with_input(residency.clone());
     }
     let cx = Arc::new(cx);
-    let mut findings = run_checks(checks, Arc::clone(&cx), global.timeout, progress).await;
+    let mut findings = run_checks(checks, Arc::clone(&cx), timeout, progress).await;
     let examined = caller_examined(&cx);
     controls::annotate(&mut findings, examined.accounts.first().map(String::as_str));
     (examined, findings)

@@ -6,19 +6,22 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::join_all;
 
-use super::apply::plan_policy;
+use super::Output;
 use super::emit;
-use super::templates::{rendered, template};
-use super::{Output, caller_examined, log_call_totals, regions, session_with};
+use super::resolve::{
+    Run, Signing, caller_examined, plan_policy, rendered, requested_models, scope_over, template,
+};
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
     self, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, MantleInput, MantleTarget,
-    ModelTargets, mantle_id,
+    ModelTargets, mantle_id, meta,
 };
 use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::domain::{Arn, Family, ModelName, ModelRequest, Region, RegionSource};
-use crate::engine::{CheckContext, CommandKind, Finding, Progress, Scope, Status, run_checks};
+use crate::domain::{Arn, ModelRequest, Region, RegionSource};
+use crate::engine::{
+    CheckContext, CheckMeta, CommandKind, Finding, Progress, Scope, Status, run_checks,
+};
 use crate::plan::{self, Change, Confirmation, Outcome, Plan};
 use crate::policy::apply::{TargetArg, default_policy_name};
 use crate::report::{Document, Examined, Format, Report, controls};
@@ -38,25 +41,25 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
 
     let setup = claude_code_setup(args).await;
     let in_use = |setup: &Setup| args.claude_code || setup.uses_bedrock() || setup.uses_mantle();
-    let (profile, overrides) = match (&setup, &global.profile) {
-        (Some(setup), None) if in_use(setup) => claude_code_signing(setup),
-        _ => (None, EnvOverrides::default()),
+    let signing = match &setup {
+        Some(setup) if in_use(setup) => claude_code_signing(setup),
+        _ => Signing::default(),
     };
-    let session = session_with(global, profile, overrides).await;
+    let run = Run::resolve(global, signing).await;
     let claude = match setup {
-        Some(setup) => Some(claude_code_input(setup, args, &session).await),
+        Some(setup) => Some(claude_code_input(setup, args, &run.session).await),
         None => None,
     };
-    let (mut scope, options) = doctor_inputs(global, args, requested, &session).await?;
+    let mut scope = run.scope(requested).await?;
+    let options = doctor_options(args);
     if let Some(claude) = claude.as_ref().filter(|c| c.applies()) {
-        claude_code_scope(&mut scope, claude, args, global)?;
+        claude_code_scope(&mut scope, claude, args, run.regions_named());
     }
     let spinner = Spinner::new(
-        global,
+        run.quiet,
         checks::for_command(CommandKind::Doctor).len(),
         output.on_stderr(),
     );
-    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
     let mantle = mantle_input(args, claude.as_ref());
     if let Some(mantle) = &mantle {
         // What goes to the Mantle endpoint is mantle.access's; Bedrock's checks judge the rest.
@@ -70,10 +73,10 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         mantle,
     };
     let (mut report, mut cx) = run_doctor(
-        &aws,
+        &run.aws,
         scope.clone(),
         inputs.clone(),
-        global.timeout,
+        run.timeout,
         &spinner,
     )
     .await;
@@ -82,9 +85,9 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let mut closing = None;
     if args.fix {
         let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
-        let working = Spinner::working(global, output.on_stderr(), "planning the fixes");
+        let working = Spinner::working(run.quiet, output.on_stderr(), "planning the fixes");
         // Boxed: inline, doctor's future is deeper than the compiler's layout query allows.
-        let fixed = Box::pin(fix(global, &aws, &cx, &report.findings, confirmation)).await;
+        let fixed = Box::pin(fix(&run, &cx, &report.findings, confirmation)).await;
         working.finish();
         match fixed {
             Ok((plan, outcome)) => {
@@ -95,7 +98,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
                 }
                 if changed {
                     let (again, rechecked) =
-                        settle(global, &session, (scope, inputs), &plan, output.on_stderr()).await;
+                        settle(&run, (scope, inputs), &plan, output.on_stderr()).await;
                     report.findings = merged(std::mem::take(&mut report.findings), again);
                     // What --emit proves comes from the checks as they are now.
                     cx = rechecked;
@@ -135,7 +138,7 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
         }
     }
     let written = output.write(&Document::Report(&report));
-    log_call_totals(&session);
+    run.log_call_totals();
     written?;
     // The story's last line, where a person looks last: below the report, on stderr (never
     // after a report that is itself on stderr, which a program may be reading).
@@ -149,24 +152,27 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
 }
 
 /// Checks whose findings the fixes can change, with what they depend on.
-const AFFECTED_BY_FIX: &[&str] = &[
-    "credentials.resolve",
-    "identity.caller",
-    "region.config",
-    "models.lifecycle",
-    "models.access",
-    "profiles.resolve",
-    "iam.invoke",
-    "runtime.probe",
+static AFFECTED_BY_FIX: [&CheckMeta; 8] = [
+    &meta::CREDENTIALS_RESOLVE,
+    &meta::IDENTITY_CALLER,
+    &meta::REGION_CONFIG,
+    &meta::MODELS_LIFECYCLE,
+    &meta::MODELS_ACCESS,
+    &meta::PROFILES_RESOLVE,
+    &meta::IAM_INVOKE,
+    &meta::RUNTIME_PROBE,
 ];
 
+/// Whether `--fix` can change what check `id` finds.
+fn affected_by_fix(id: &str) -> bool {
+    AFFECTED_BY_FIX.iter().any(|meta| meta.id == id)
+}
 /// The plan for what doctor found that this tool can fix, applied as confirmed: IAM invoke
 /// access the principal's own policies do not grant (`claude-invoke` for every target of
 /// the run), and model agreements the caller could not create (accepted from their offers).
 /// `CommandError::Halted` when the plan could not be made.
 async fn fix(
-    global: &GlobalArgs,
-    aws: &Arc<AwsReader>,
+    run: &Run,
     cx: &CheckContext,
     findings: &[Finding],
     confirmation: Confirmation,
@@ -203,7 +209,7 @@ async fn fix(
         };
         let template = template("claude-invoke")?;
         let models: Vec<String> = cx.scope.models.iter().map(|m| m.to_string()).collect();
-        let rendered = rendered(global, aws, &template, &[], &models).await?;
+        let rendered = rendered(run, &template, &[], &models).await?;
         let policy_name = default_policy_name(&template.name, &target);
         // The caller itself: its own account by construction.
         let target = TargetArg {
@@ -211,7 +217,7 @@ async fn fix(
             account: None,
         };
         let desired = (template.name.as_str(), policy_name.as_str(), &target);
-        plan_policy(aws, desired, rendered.document)
+        plan_policy(&run.aws, desired, rendered.document)
             .await
             .map(|planned| planned.plan.steps)
     };
@@ -219,7 +225,7 @@ async fn fix(
         missing_agreements
             .iter()
             .map(|(region, model_id, status)| async move {
-                match aws.agreement_offers(region, model_id).await {
+                match run.aws.agreement_offers(region, model_id).await {
                     Ok(offers) => Ok(AgreementNow {
                         region: region.clone(),
                         model_id: model_id.clone(),
@@ -234,11 +240,11 @@ async fn fix(
     );
     // The plan's reads are bounded like the checks' (--timeout); its writes are not cut short.
     let Ok((invoke_steps, agreements)) =
-        tokio::time::timeout(global.timeout, async { tokio::join!(invoke_plan, offers) }).await
+        tokio::time::timeout(run.timeout, async { tokio::join!(invoke_plan, offers) }).await
     else {
         return Err(halted(format!(
             "the fix's plan did not finish within {} s (--timeout): the AWS reads it waits on are slow or hanging",
-            global.timeout.as_secs_f64()
+            run.timeout.as_secs_f64()
         )));
     };
     // Every read that failed is named, not only the first.
@@ -286,7 +292,7 @@ async fn fix(
         },
         steps,
     };
-    let outcome = plan::apply(&plan, confirmation, aws.session()).await;
+    let outcome = plan::apply(&plan, confirmation, &run.session).await;
     Ok((plan, outcome))
 }
 
@@ -346,8 +352,7 @@ const SETTLE: [Duration; 4] = [
 /// still fails after the last wait says the change was made and has not shown yet, instead of
 /// asking for the same fix again.
 async fn settle(
-    global: &GlobalArgs,
-    session: &Arc<Session>,
+    run: &Run,
     (scope, inputs): (Scope, Inputs),
     plan: &Plan,
     report_on_stderr: bool,
@@ -357,16 +362,10 @@ async fn settle(
     let mut waits = SETTLE.iter();
     loop {
         // Fresh reads each time: the cache holds what AWS said before.
-        let fresh = Arc::new(AwsReader::new(Arc::clone(session)));
-        let spinner = Spinner::new(global, AFFECTED_BY_FIX.len(), report_on_stderr);
-        let (mut findings, cx) = recheck(
-            &fresh,
-            scope.clone(),
-            inputs.clone(),
-            global.timeout,
-            &spinner,
-        )
-        .await;
+        let fresh = Arc::new(AwsReader::new(Arc::clone(&run.session)));
+        let spinner = Spinner::new(run.quiet, AFFECTED_BY_FIX.len(), report_on_stderr);
+        let (mut findings, cx) =
+            recheck(&fresh, scope.clone(), inputs.clone(), run.timeout, &spinner).await;
         spinner.finish();
         if !findings.iter().any(pending) {
             return (findings, cx);
@@ -428,7 +427,7 @@ async fn recheck(
 ) -> (Vec<Finding>, Arc<CheckContext>) {
     let checks: Vec<_> = checks::for_command(CommandKind::Doctor)
         .into_iter()
-        .filter(|c| AFFECTED_BY_FIX.contains(&c.meta().id))
+        .filter(|c| affected_by_fix(c.meta().id))
         .collect();
     let cx = inputs.context(aws, scope);
     let findings = run_checks(&checks, Arc::clone(&cx), timeout, progress).await;
@@ -440,50 +439,18 @@ fn merged(first: Vec<Finding>, again: Vec<Finding>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for check in checks::for_command(CommandKind::Doctor) {
         let id = check.meta().id;
-        let source = if AFFECTED_BY_FIX.contains(&id) {
-            &again
-        } else {
-            &first
-        };
+        let source = if affected_by_fix(id) { &again } else { &first };
         findings.extend(source.iter().filter(|f| f.check == id).cloned());
     }
     findings
 }
 
-/// `--model` values, or the defaults (the newest Sonnet and Haiku): checked before any AWS
-/// session exists.
-pub(super) fn requested_models(models: &[String]) -> Result<Vec<ModelRequest>, CommandError> {
-    if models.is_empty() {
-        // Claude Code's settings will come first here once claude-code.config reads them.
-        return Ok(vec![
-            ModelName::Family(Family::Sonnet).into(),
-            ModelName::Family(Family::Haiku).into(),
-        ]);
-    }
-    models
-        .iter()
-        .map(|m| m.parse::<ModelRequest>().map_err(CommandError::Usage))
-        .collect()
-}
-
-/// What doctor examines and how, from its flags and the session's configuration.
-async fn doctor_inputs(
-    global: &GlobalArgs,
-    args: &DoctorArgs,
-    models: Vec<ModelRequest>,
-    session: &Session,
-) -> Result<(Scope, DoctorOptions), CommandError> {
-    let scope = Scope {
-        regions: regions(global, session)?,
-        region_source: session.region_source(!global.regions().is_empty()).await,
-        models,
-        principals: Vec::new(),
-    };
-    let options = DoctorOptions {
+/// What doctor's checks read of its flags besides the scope.
+fn doctor_options(args: &DoctorArgs) -> DoctorOptions {
+    DoctorOptions {
         expect_tpm: args.expect_tpm,
         no_probe: args.no_probe,
-    };
-    Ok((scope, options))
+    }
 }
 
 /// Parses doctor's flags as the binary does and returns what it would examine: for callers
@@ -493,7 +460,8 @@ pub async fn doctor_inputs_from(
     args: &DoctorArgs,
     session: &Session,
 ) -> Result<(Scope, DoctorOptions), CommandError> {
-    doctor_inputs(global, args, requested_models(&args.models)?, session).await
+    let scope = scope_over(global, session, requested_models(&args.models)?).await?;
+    Ok((scope, doctor_options(args)))
 }
 
 /// Runs doctor's checks on `scope` and returns its report: what the binary prints, for
@@ -588,7 +556,7 @@ async fn claude_code_setup(args: &DoctorArgs) -> Option<Setup> {
 /// env block outranks the shell's environment, so its `AWS_PROFILE`, its access keys and its
 /// Bedrock API key are what doctor must check too. With `AWS_PROFILE` set (in the shell or a
 /// file), the AWS SDK for JavaScript skips environment keys, so the profile is what signs.
-fn claude_code_signing(setup: &Setup) -> (Option<String>, EnvOverrides) {
+fn claude_code_signing(setup: &Setup) -> Signing {
     let set = |name: &str| {
         setup
             .var(name)
@@ -604,11 +572,13 @@ fn claude_code_signing(setup: &Setup) -> (Option<String>, EnvOverrides) {
         }
         _ => None,
     };
-    let overrides = EnvOverrides {
-        keys,
-        bearer_token: from_file("AWS_BEARER_TOKEN_BEDROCK"),
-    };
-    (profile, overrides)
+    Signing {
+        profile,
+        overrides: EnvOverrides {
+            keys,
+            bearer_token: from_file("AWS_BEARER_TOKEN_BEDROCK"),
+        },
+    }
 }
 
 /// The setup with the region Claude Code will call, from the session's profile.
@@ -631,13 +601,11 @@ fn claude_code_scope(
     scope: &mut Scope,
     claude: &ClaudeCodeInput,
     args: &DoctorArgs,
-    global: &GlobalArgs,
-) -> Result<(), CommandError> {
+    regions_named: bool,
+) {
     // A region that is not one is claude-code.config's failure: the run goes on with the
     // regions it already has.
-    if global.regions().is_empty()
-        && let Ok(region) = claude.region.region.parse::<Region>()
-    {
+    if !regions_named && let Ok(region) = claude.region.region.parse::<Region>() {
         scope.regions = vec![region];
     }
     if args.models.is_empty() {
@@ -655,7 +623,6 @@ fn claude_code_scope(
         }
         scope.models = models;
     }
-    Ok(())
 }
 
 /// What mantle.access judges, when `--mantle` or Claude Code's settings call the Mantle

@@ -9,6 +9,7 @@ mod doctor;
 mod emit;
 mod integrate;
 mod policy;
+mod resolve;
 mod setup;
 mod templates;
 
@@ -21,19 +22,56 @@ pub use audit::audit;
 pub use checks::checks_list;
 pub use doctor::{doctor, doctor_inputs_from, doctor_report};
 pub use integrate::{completions, man};
-pub use policy::policy;
 pub use setup::setup;
 
 use crate::CommandError;
-use crate::aws::{AwsError, AwsOptions, AwsReader, EnvOverrides, ProfileRule, Session};
-use crate::checks::{CallerAccount, CallerIdentity};
-use crate::cli::GlobalArgs;
-use crate::domain::{Arn, Region};
-use crate::engine::{CheckContext, Finding};
+use crate::aws::Session;
+use crate::cli::{GlobalArgs, PolicyCommand};
+use crate::engine::Finding;
 use crate::plan::{Outcome, Plan};
-use crate::policy::Account;
 use crate::report::{Document, Examined, Format, Report, Show, Style, Width, render};
 use crate::ui::use_color;
+
+/// `policy`: the templates' subcommands and the evaluator's.
+pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, CommandError> {
+    match command {
+        PolicyCommand::Evaluate(args) => policy::evaluate_command(global, args).await,
+        PolicyCommand::Explain(args) => policy::explain_command(global, args).await,
+        PolicyCommand::List => templates::list(global).await,
+        PolicyCommand::Show { name } => templates::show(global, name).await,
+        PolicyCommand::Render { name, vars, models } => {
+            templates::render_command(global, name, vars, models).await
+        }
+        PolicyCommand::Validate {
+            target,
+            vars,
+            models,
+        } => templates::validate_command(global, target, vars, models).await,
+        PolicyCommand::Apply {
+            name,
+            attach_to,
+            policy_name,
+            vars,
+            models,
+            dry_run,
+            yes,
+        } => {
+            apply::apply_command(
+                global,
+                apply::ApplyArgs {
+                    name,
+                    attach_to,
+                    policy_name: policy_name.as_deref(),
+                    vars,
+                    models,
+                    dry_run: *dry_run,
+                    yes: *yes,
+                },
+            )
+            .await
+        }
+    }
+}
 
 /// Where the document goes: stdout, or the `--out` file.
 struct Output {
@@ -230,7 +268,7 @@ fn run_inputs(cli: &crate::cli::Cli) -> Vec<PathBuf> {
         Command::Policy(
             PolicyCommand::Validate { target, .. } | PolicyCommand::Show { name: target },
         ) => inputs.push(target.into()),
-        Command::Policy(PolicyCommand::Evaluate {
+        Command::Policy(PolicyCommand::Evaluate(crate::cli::EvaluateArgs {
             policies,
             boundary,
             scps,
@@ -238,7 +276,7 @@ fn run_inputs(cli: &crate::cli::Cli) -> Vec<PathBuf> {
             resource_policy,
             session_policy,
             ..
-        }) => {
+        })) => {
             inputs.extend(policies.iter().cloned());
             inputs.extend(
                 boundary
@@ -393,48 +431,6 @@ impl Output {
 
 /// Whom a run examined: the caller's account (the one STS named, kept even when its ARN was
 /// not understood) and principal.
-fn caller_examined(cx: &CheckContext) -> Examined {
-    let identity = cx.fact::<CallerIdentity>();
-    let account = identity
-        .as_ref()
-        .map(|i| i.account.clone())
-        .or_else(|| cx.fact::<CallerAccount>().map(|a| a.0.clone()));
-    Examined {
-        accounts: account.into_iter().collect(),
-        principals: identity.iter().map(|i| i.principal_arn.clone()).collect(),
-        ..Examined::default()
-    }
-}
-
-/// The run's AWS session, from the global flags and the standard chain.
-async fn session(global: &GlobalArgs) -> std::sync::Arc<Session> {
-    session_with(global, None, EnvOverrides::default()).await
-}
-
-/// As `session`, with the profile and credentials another program's environment chose (Claude
-/// Code's settings); `--profile` still wins the profile. A profile named either way outranks
-/// keys in the environment, as the aws CLI and Claude Code's SDK rank them.
-async fn session_with(
-    global: &GlobalArgs,
-    profile: Option<String>,
-    env_overrides: EnvOverrides,
-) -> std::sync::Arc<Session> {
-    let (profile, profile_rule) = match (&global.profile, profile) {
-        (Some(flag), _) => (Some(flag.clone()), Some(ProfileRule::CommandLine)),
-        (None, Some(claude_code)) => (Some(claude_code), Some(ProfileRule::ClaudeCode)),
-        (None, None) => (None, None),
-    };
-    Session::load(&AwsOptions {
-        profile,
-        profile_rule,
-        region: global.regions().first().cloned(),
-        endpoint_url: global.endpoint_url.clone(),
-        operation_timeout: Some(global.timeout),
-        env_overrides,
-    })
-    .await
-}
-
 /// A command that stopped before its result: the reason and what its checks found, on
 /// stderr, and in any format but the table (whose stdout may be a document being piped, as
 /// `policy render`'s is) as the document asked for, so a program reading it gets one.
@@ -518,54 +514,8 @@ impl PlanRun {
             halted: None,
         };
         let written = output.write(&Document::Report(&report));
-        log_call_totals(session);
+        resolve::log_call_totals(session);
         written.map(|()| code)
-    }
-}
-
-/// The caller's account and partition, and the ARN STS answered with (cached for the run).
-async fn caller_account(aws: &AwsReader) -> Result<(Account, String), AwsError> {
-    let identity = aws.caller_identity().await?;
-    let partition = identity
-        .arn
-        .parse::<Arn>()
-        .map(|a| a.partition().to_string())
-        .unwrap_or_else(|_| "aws".into());
-    Ok((
-        Account {
-            partition,
-            id: identity.account,
-        },
-        identity.arn,
-    ))
-}
-
-/// `--region` values, else the region the AWS configuration names (none when it names none).
-fn regions(global: &GlobalArgs, session: &Session) -> Result<Vec<Region>, CommandError> {
-    let named = global.regions();
-    if !named.is_empty() {
-        return Ok(named);
-    }
-    session
-        .configured_region()
-        .map(|name| {
-            name.parse::<Region>().map_err(|why| {
-                CommandError::Usage(format!("the configured region is invalid: {why}"))
-            })
-        })
-        .into_iter()
-        .collect()
-}
-
-/// `-v`'s totals, one line per operation, after the run's one line per call.
-fn log_call_totals(session: &Session) {
-    for (operation, count) in session.call_counts() {
-        tracing::info!(
-            "total {operation}: calls={} pages={} attempts={}",
-            count.calls,
-            count.pages,
-            count.attempts
-        );
     }
 }
 

@@ -1,9 +1,10 @@
 //! `policy`: the local IAM evaluator on policy files (`evaluate`) or on a live principal's
 //! policies (`explain`); the templates' subcommands are in `templates`.
 
-use super::{Output, apply, session, templates};
-use crate::aws::{AwsErrorKind, AwsReader, Organization};
-use crate::cli::{GlobalArgs, PolicyCommand};
+use super::Output;
+use super::resolve::{Run, Signing};
+use crate::aws::{AwsErrorKind, Organization};
+use crate::cli::{EvaluateArgs, ExplainArgs, GlobalArgs};
 use crate::domain::Arn;
 use crate::iam::{
     Caller, Decision, Evaluation, NamedPolicy, Policy, PolicySet, PolicyType, Request, evaluate,
@@ -11,180 +12,151 @@ use crate::iam::{
 use crate::report::Document;
 use crate::{CommandError, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 
-pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, CommandError> {
-    match command {
-        PolicyCommand::Evaluate {
-            policies,
-            action,
-            resource,
-            boundary,
-            context,
-            principal,
-            resource_account,
-            scps,
-            rcps,
-            resource_policy,
-            session_policy,
-        } => {
-            let mut output = Output::open(global)?;
-            let mut request = request(action, resource, context)?;
-            let caller = principal
-                .as_deref()
-                .map(|text| {
-                    text.parse::<Caller>()
-                        .map_err(|e| usage(format!("--principal {e}")))
-                })
-                .transpose()?;
-            if resource_policy.is_some() && caller.is_none() {
-                return Err(usage(
-                    "--resource-policy needs --principal: a resource-based policy grants to principals",
-                ));
-            }
-            if session_policy.is_some() && caller.as_ref().is_some_and(|c| !c.is_session()) {
-                return Err(usage(
-                    "--session-policy applies to role and federated-user sessions, and --principal is neither",
-                ));
-            }
-            if let Some(account) = resource_account {
-                if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(usage(format!(
-                        "--resource-account '{account}' is not a 12-digit account ID"
-                    )));
-                }
-                request = request.with_resource_account(account);
-            }
-            if let Some(caller) = caller {
-                request = request.with_caller(caller);
-            }
-            let (policies, boundary, session_policy, resource_policy, scps, rcps) = (
-                policies.clone(),
-                boundary.clone(),
-                session_policy.clone(),
-                resource_policy.clone(),
-                scps.clone(),
-                rcps.clone(),
-            );
-            // The files are read on a blocking thread, each through the one bounded reader.
-            let set = tokio::task::spawn_blocking(move || -> Result<PolicySet, CommandError> {
-                Ok(PolicySet {
-                    identity: policies
-                        .iter()
-                        .map(|path| read(path, PolicyType::Identity))
-                        .collect::<Result<_, _>>()?,
-                    boundary: boundary
-                        .as_ref()
-                        .map(|path| read(path, PolicyType::Boundary))
-                        .transpose()?,
-                    session: session_policy
-                        .iter()
-                        .map(|path| read(path, PolicyType::Session))
-                        .collect::<Result<_, _>>()?,
-                    resource: resource_policy
-                        .as_ref()
-                        .map(|path| read(path, PolicyType::Resource))
-                        .transpose()?,
-                    scps: levels(&scps, PolicyType::Scp)?,
-                    rcps: levels(&rcps, PolicyType::Rcp)?,
-                })
-            })
-            .await
-            .map_err(|e| usage(format!("reading the policies failed: {e}")))??;
-            let evaluation = evaluate(&set, &request);
-            output.write(&Document::Evaluation(&request, &evaluation, &[]))?;
-            Ok(exit(&evaluation))
+/// `policy evaluate`: the local evaluator on policy files.
+pub async fn evaluate_command(
+    global: &GlobalArgs,
+    args: &EvaluateArgs,
+) -> Result<u8, CommandError> {
+    let EvaluateArgs {
+        policies,
+        action,
+        resource,
+        boundary,
+        context,
+        principal,
+        resource_account,
+        scps,
+        rcps,
+        resource_policy,
+        session_policy,
+    } = args;
+    let mut output = Output::open(global)?;
+    let mut request = request(action, resource, context)?;
+    let caller = principal
+        .as_deref()
+        .map(|text| {
+            text.parse::<Caller>()
+                .map_err(|e| usage(format!("--principal {e}")))
+        })
+        .transpose()?;
+    if resource_policy.is_some() && caller.is_none() {
+        return Err(usage(
+            "--resource-policy needs --principal: a resource-based policy grants to principals",
+        ));
+    }
+    if session_policy.is_some() && caller.as_ref().is_some_and(|c| !c.is_session()) {
+        return Err(usage(
+            "--session-policy applies to role and federated-user sessions, and --principal is neither",
+        ));
+    }
+    if let Some(account) = resource_account {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(usage(format!(
+                "--resource-account '{account}' is not a 12-digit account ID"
+            )));
         }
-        PolicyCommand::Explain {
-            principal,
-            action,
-            resource,
-            context,
-        } => {
-            let mut output = Output::open(global)?;
-            let caller: Caller = principal
-                .parse()
-                .map_err(|e| usage(format!("--principal {e}")))?;
-            let request = request(action, resource, context)?.with_caller(caller.clone());
-            let policy_holder = iam_principal(principal)?;
-            let account = caller.account().unwrap_or_default().to_string();
-            let aws = AwsReader::new(session(global).await);
-            let (policies, organization) = tokio::join!(
-                aws.principal_policies(&policy_holder),
-                aws.organization(&account)
-            );
-            let mut set = match policies {
-                Ok(set) => (*set).clone(),
-                // As in policy apply: a principal that is not there is an invalid input.
-                Err(error) if error.kind() == AwsErrorKind::NotFound => {
-                    return Err(usage(format!(
-                        "--principal {principal}: {policy_holder} does not exist in account {account}"
-                    )));
-                }
-                Err(error) => {
-                    return Err(CommandError::Halted {
-                        reason: format!("cannot read the policies of {policy_holder}: {error}"),
-                        findings: Vec::new(),
-                        code: EXIT_ERROR,
-                    });
-                }
-            };
-            let mut unseen = Vec::new();
-            match organization {
-                Ok(Organization::Member(org)) => {
-                    set.scps = org.scps;
-                    // RCPs are the resource owner's: this organization's only for its resources.
-                    if request_owned_by(&request, &account) {
-                        set.rcps = org.rcps;
-                    }
-                }
-                Ok(Organization::None | Organization::Management { .. }) => {}
-                Err(error) => unseen.push(format!(
-                    "the organization's SCPs and RCPs ({error}); they may deny what this allows"
-                )),
+        request = request.with_resource_account(account);
+    }
+    if let Some(caller) = caller {
+        request = request.with_caller(caller);
+    }
+    let (policies, boundary, session_policy, resource_policy, scps, rcps) = (
+        policies.clone(),
+        boundary.clone(),
+        session_policy.clone(),
+        resource_policy.clone(),
+        scps.clone(),
+        rcps.clone(),
+    );
+    // The files are read on a blocking thread, each through the one bounded reader.
+    let set = tokio::task::spawn_blocking(move || -> Result<PolicySet, CommandError> {
+        Ok(PolicySet {
+            identity: policies
+                .iter()
+                .map(|path| read(path, PolicyType::Identity))
+                .collect::<Result<_, _>>()?,
+            boundary: boundary
+                .as_ref()
+                .map(|path| read(path, PolicyType::Boundary))
+                .transpose()?,
+            session: session_policy
+                .iter()
+                .map(|path| read(path, PolicyType::Session))
+                .collect::<Result<_, _>>()?,
+            resource: resource_policy
+                .as_ref()
+                .map(|path| read(path, PolicyType::Resource))
+                .transpose()?,
+            scps: levels(&scps, PolicyType::Scp)?,
+            rcps: levels(&rcps, PolicyType::Rcp)?,
+        })
+    })
+    .await
+    .map_err(|e| usage(format!("reading the policies failed: {e}")))??;
+    let evaluation = evaluate(&set, &request);
+    output.write(&Document::Evaluation(&request, &evaluation, &[]))?;
+    Ok(exit(&evaluation))
+}
+
+/// `policy explain`: the local evaluator on a live principal's policies.
+pub async fn explain_command(global: &GlobalArgs, args: &ExplainArgs) -> Result<u8, CommandError> {
+    let ExplainArgs {
+        principal,
+        action,
+        resource,
+        context,
+    } = args;
+    let mut output = Output::open(global)?;
+    let caller: Caller = principal
+        .parse()
+        .map_err(|e| usage(format!("--principal {e}")))?;
+    let request = request(action, resource, context)?.with_caller(caller.clone());
+    let policy_holder = iam_principal(principal)?;
+    let account = caller.account().unwrap_or_default().to_string();
+    let aws = Run::resolve(global, Signing::default()).await.aws;
+    let (policies, organization) = tokio::join!(
+        aws.principal_policies(&policy_holder),
+        aws.organization(&account)
+    );
+    let mut set = match policies {
+        Ok(set) => (*set).clone(),
+        // As in policy apply: a principal that is not there is an invalid input.
+        Err(error) if error.kind() == AwsErrorKind::NotFound => {
+            return Err(usage(format!(
+                "--principal {principal}: {policy_holder} does not exist in account {account}"
+            )));
+        }
+        Err(error) => {
+            return Err(CommandError::Halted {
+                reason: format!("cannot read the policies of {policy_holder}: {error}"),
+                findings: Vec::new(),
+                code: EXIT_ERROR,
+            });
+        }
+    };
+    let mut unseen = Vec::new();
+    match organization {
+        Ok(Organization::Member(org)) => {
+            set.scps = org.scps;
+            // RCPs are the resource owner's: this organization's only for its resources.
+            if request_owned_by(&request, &account) {
+                set.rcps = org.rcps;
             }
-            if caller.is_session() {
-                unseen.push(
+        }
+        Ok(Organization::None | Organization::Management { .. }) => {}
+        Err(error) => unseen.push(format!(
+            "the organization's SCPs and RCPs ({error}); they may deny what this allows"
+        )),
+    }
+    if caller.is_session() {
+        unseen.push(
                     "a session policy passed when the session was created (no API reads it); pass it to policy evaluate --session-policy"
                         .to_string(),
                 );
-            }
-            let evaluation = evaluate(&set, &request);
-            output.write(&Document::Evaluation(&request, &evaluation, &unseen))?;
-            Ok(exit(&evaluation))
-        }
-        PolicyCommand::List => templates::list(global).await,
-        PolicyCommand::Show { name } => templates::show(global, name).await,
-        PolicyCommand::Render { name, vars, models } => {
-            templates::render_command(global, name, vars, models).await
-        }
-        PolicyCommand::Validate {
-            target,
-            vars,
-            models,
-        } => templates::validate_command(global, target, vars, models).await,
-        PolicyCommand::Apply {
-            name,
-            attach_to,
-            policy_name,
-            vars,
-            models,
-            dry_run,
-            yes,
-        } => {
-            apply::apply_command(
-                global,
-                apply::ApplyArgs {
-                    name,
-                    attach_to,
-                    policy_name: policy_name.as_deref(),
-                    vars,
-                    models,
-                    dry_run: *dry_run,
-                    yes: *yes,
-                },
-            )
-            .await
-        }
     }
+    let evaluation = evaluate(&set, &request);
+    output.write(&Document::Evaluation(&request, &evaluation, &unseen))?;
+    Ok(exit(&evaluation))
 }
 
 /// Whether the resource belongs to `account`, by its ARN.

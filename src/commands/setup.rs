@@ -2,13 +2,11 @@
 //! missing, and hand the plan to `plan::apply`, which sends it only with `--yes`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use futures_util::future::join_all;
 
-use super::doctor::requested_models;
-use super::templates::{Resolve, live, template};
-use super::{Output, PlanRun, caller_account, regions, session};
+use super::resolve::{Resolve, Run, Signing, caller_account, live, requested_models, template};
+use super::{Output, PlanRun};
 use crate::aws::{AwsError, AwsReader};
 use crate::cli::{GlobalArgs, SetupCommand};
 use crate::domain::{Arn, Region};
@@ -146,11 +144,11 @@ async fn model_access(
     confirmation: Confirmation,
 ) -> Result<u8, CommandError> {
     let mut output = Output::open_report(global)?;
-    let run = PlanRun::start("setup model-access");
+    let plan_run = PlanRun::start("setup model-access");
     let requests = requested_models(models)?;
-    let session = session(global).await;
-    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let live = live(global, &aws, requests, Resolve::Models).await?;
+    let run = Run::resolve(global, Signing::default()).await;
+    let aws = &run.aws;
+    let live = live(&run, requests, Resolve::Models).await?;
     let mut targets: Vec<(Region, String)> = Vec::new();
     for target in live.models {
         if !targets.contains(&target) {
@@ -162,27 +160,24 @@ async fn model_access(
             "no region: give --region R or configure one".into(),
         ));
     };
-    let agreements = join_all(targets.iter().map(|(region, model_id)| {
-        let aws = &aws;
-        async move {
-            let availability = aws
-                .model_availability(region, model_id)
+    let agreements = join_all(targets.iter().map(|(region, model_id)| async move {
+        let availability = aws
+            .model_availability(region, model_id)
+            .await
+            .map_err(|e| (format!("the availability of {model_id} in {region}"), e))?;
+        let offers = if matches!(availability.agreement.as_str(), "AVAILABLE" | "PENDING") {
+            Vec::new()
+        } else {
+            aws.agreement_offers(region, model_id)
                 .await
-                .map_err(|e| (format!("the availability of {model_id} in {region}"), e))?;
-            let offers = if matches!(availability.agreement.as_str(), "AVAILABLE" | "PENDING") {
-                Vec::new()
-            } else {
-                aws.agreement_offers(region, model_id)
-                    .await
-                    .map_err(|e| (format!("the agreement offers of {model_id} in {region}"), e))?
-            };
-            Ok::<_, (String, AwsError)>(AgreementNow {
-                region: region.clone(),
-                model_id: model_id.clone(),
-                status: availability.agreement,
-                offers,
-            })
-        }
+                .map_err(|e| (format!("the agreement offers of {model_id} in {region}"), e))?
+        };
+        Ok::<_, (String, AwsError)>(AgreementNow {
+            region: region.clone(),
+            model_id: model_id.clone(),
+            status: availability.agreement,
+            offers,
+        })
     }));
     let (submitted, agreements) = tokio::join!(aws.use_case_submitted(&form_region), agreements);
     let submitted = match submitted {
@@ -212,7 +207,7 @@ async fn model_access(
         regions: live.regions.iter().map(|r| r.to_string()).collect(),
         models: targets.iter().map(|(_, m)| m.clone()).collect(),
     };
-    let code = run.finish(&mut output, &session, scope, (plan, outcome))?;
+    let code = plan_run.finish(&mut output, &run.session, scope, (plan, outcome))?;
     Ok(if code == EXIT_OK && !blockers.is_empty() {
         EXIT_FAILED
     } else {
@@ -237,16 +232,16 @@ async fn logging(
     confirmation: Confirmation,
 ) -> Result<u8, CommandError> {
     let mut output = Output::open_report(global)?;
-    let run = PlanRun::start("setup logging");
-    let session = session(global).await;
-    let regions = regions(global, &session)?;
+    let plan_run = PlanRun::start("setup logging");
+    let run = Run::resolve(global, Signing::default()).await;
+    let regions = run.regions()?;
     if regions.is_empty() {
         return Err(CommandError::Usage(
             "no region: give --region R (repeat it for several) or configure one".into(),
         ));
     }
-    let aws = Arc::new(AwsReader::new(Arc::clone(&session)));
-    let (account, caller_arn) = match caller_account(&aws).await {
+    let aws = &run.aws;
+    let (account, caller_arn) = match caller_account(aws).await {
         Ok(caller) => caller,
         Err(error) => return Err(read_failed("the caller's account", &error)),
     };
@@ -296,7 +291,7 @@ async fn logging(
     let region_reads = join_all(
         regions
             .iter()
-            .map(|region| region_now(&aws, region, group_name)),
+            .map(|region| region_now(aws, region, group_name)),
     );
     let (role, now) = tokio::join!(role_read, region_reads);
     let role = match role {
@@ -327,7 +322,7 @@ async fn logging(
         regions: regions.iter().map(|r| r.to_string()).collect(),
         models: Vec::new(),
     };
-    run.finish(&mut output, &session, scope, (plan, outcome))
+    plan_run.finish(&mut output, &run.session, scope, (plan, outcome))
 }
 
 /// One region's log group (for a log-group destination) and logging configuration, read

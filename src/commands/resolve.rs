@@ -1,0 +1,465 @@
+//! What the commands share: the global flags resolved once into a `Run` (the session, its
+//! reader, the regions asked for, the time a check may take), the models asked for, the
+//! templates filled from flags and the live account, and the plan of a policy to attach.
+//! Command files import from here and from `super` (the output), never from each other.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::aws::{
+    AttachTarget, AwsError, AwsOptions, AwsReader, EnvOverrides, ProfileRule, Session,
+};
+use crate::checks::{
+    self, CallerAccount, CallerIdentity, Invocation, Invocations, ModelTargets, meta,
+};
+use crate::cli::GlobalArgs;
+use crate::domain::{Arn, Family, ModelName, ModelRequest, Region};
+use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
+use crate::plan;
+use crate::policy::apply::{Desired, TargetArg, plan_apply};
+use crate::policy::{self, Account, Template, catalog_values, render};
+use crate::report::Examined;
+use crate::{CommandError, EXIT_ERROR, EXIT_FAILED};
+
+/// The global flags, resolved once at the top of a command. Below the commands nothing
+/// reads a raw flag: what they need of the flags is here, typed.
+pub(super) struct Run {
+    /// What every AWS call of the run signs with and is sent through.
+    pub session: Arc<Session>,
+    /// The session's cached reads.
+    pub aws: Arc<AwsReader>,
+    /// `--region` values, deduplicated; empty when none was given.
+    named_regions: Vec<Region>,
+    /// `--region all`.
+    pub all_regions: bool,
+    /// `--timeout`: what a check, or a plan's reads, may take.
+    pub timeout: Duration,
+    /// `-q`: no progress drawn.
+    pub quiet: bool,
+}
+
+/// Whom another program's environment signs as (Claude Code's settings): its profile, and
+/// the keys and bearer token its settings set.
+#[derive(Default)]
+pub(super) struct Signing {
+    pub profile: Option<String>,
+    pub overrides: EnvOverrides,
+}
+
+impl Run {
+    /// The session from the global flags and the standard chain, with `signing` where no flag
+    /// says otherwise: `--profile` wins over all of it, and a profile named either way
+    /// outranks keys in the environment, as the aws CLI and Claude Code's SDK rank them.
+    pub async fn resolve(global: &GlobalArgs, signing: Signing) -> Run {
+        // A --profile is what the user asked to be checked: another program's keys too give
+        // way to it.
+        let (profile, profile_rule, overrides) = match (&global.profile, signing.profile) {
+            (Some(flag), _) => (
+                Some(flag.clone()),
+                Some(ProfileRule::CommandLine),
+                EnvOverrides::default(),
+            ),
+            (None, Some(other)) => (
+                Some(other),
+                Some(ProfileRule::ClaudeCode),
+                signing.overrides,
+            ),
+            (None, None) => (None, None, signing.overrides),
+        };
+        let named_regions = global.regions();
+        let session = Session::load(&AwsOptions {
+            profile,
+            profile_rule,
+            region: named_regions.first().cloned(),
+            endpoint_url: global.endpoint_url.clone(),
+            operation_timeout: Some(global.timeout),
+            env_overrides: overrides,
+        })
+        .await;
+        Run::over(global, session)
+    }
+
+    /// The run on a session already made (in-process callers bring their own transport).
+    pub fn over(global: &GlobalArgs, session: Arc<Session>) -> Run {
+        Run {
+            aws: Arc::new(AwsReader::new(Arc::clone(&session))),
+            session,
+            named_regions: global.regions(),
+            all_regions: global.all_regions(),
+            timeout: global.timeout,
+            quiet: global.quiet,
+        }
+    }
+
+    /// Whether `--region` named any region.
+    pub fn regions_named(&self) -> bool {
+        !self.named_regions.is_empty()
+    }
+
+    /// `--region` values, else the region the AWS configuration names (none when it names
+    /// none); a configured region that is not one is the user's to fix.
+    pub fn regions(&self) -> Result<Vec<Region>, CommandError> {
+        regions(&self.named_regions, &self.session)
+    }
+
+    /// What checks examine: the regions, where they came from, and `models`.
+    pub async fn scope(&self, models: Vec<ModelRequest>) -> Result<Scope, CommandError> {
+        scope(&self.named_regions, &self.session, models).await
+    }
+
+    /// `-v`'s totals, one line per operation, after the run's one line per call.
+    pub fn log_call_totals(&self) {
+        log_call_totals(&self.session);
+    }
+}
+
+fn regions(named: &[Region], session: &Session) -> Result<Vec<Region>, CommandError> {
+    if !named.is_empty() {
+        return Ok(named.to_vec());
+    }
+    session
+        .configured_region()
+        .map(|name| {
+            name.parse::<Region>().map_err(|why| {
+                CommandError::Usage(format!("the configured region is invalid: {why}"))
+            })
+        })
+        .into_iter()
+        .collect()
+}
+
+async fn scope(
+    named: &[Region],
+    session: &Session,
+    models: Vec<ModelRequest>,
+) -> Result<Scope, CommandError> {
+    Ok(Scope {
+        regions: regions(named, session)?,
+        region_source: session.region_source(!named.is_empty()).await,
+        models,
+        principals: Vec::new(),
+    })
+}
+
+/// doctor's scope on a session an in-process caller made: `--region` from `global`.
+pub(super) async fn scope_over(
+    global: &GlobalArgs,
+    session: &Session,
+    models: Vec<ModelRequest>,
+) -> Result<Scope, CommandError> {
+    scope(&global.regions(), session, models).await
+}
+
+pub(super) fn log_call_totals(session: &Session) {
+    for (operation, count) in session.call_counts() {
+        tracing::info!(
+            "total {operation}: calls={} pages={} attempts={}",
+            count.calls,
+            count.pages,
+            count.attempts
+        );
+    }
+}
+
+/// `--model` values, or the defaults (the newest Sonnet and Haiku): checked before any AWS
+/// session exists.
+pub(super) fn requested_models(models: &[String]) -> Result<Vec<ModelRequest>, CommandError> {
+    if models.is_empty() {
+        return Ok(vec![
+            ModelName::Family(Family::Sonnet).into(),
+            ModelName::Family(Family::Haiku).into(),
+        ]);
+    }
+    models
+        .iter()
+        .map(|m| m.parse::<ModelRequest>().map_err(CommandError::Usage))
+        .collect()
+}
+
+/// Who ran the checks: the caller's account and principal, as far as they resolved.
+pub(super) fn caller_examined(cx: &CheckContext) -> Examined {
+    let identity = cx.fact::<CallerIdentity>();
+    let account = identity
+        .as_ref()
+        .map(|i| i.account.clone())
+        .or_else(|| cx.fact::<CallerAccount>().map(|a| a.0.clone()));
+    Examined {
+        accounts: account.into_iter().collect(),
+        principals: identity.iter().map(|i| i.principal_arn.clone()).collect(),
+        ..Examined::default()
+    }
+}
+
+/// The caller's account and partition, and the ARN STS answered with (cached for the run).
+pub(super) async fn caller_account(aws: &AwsReader) -> Result<(Account, String), AwsError> {
+    let identity = aws.caller_identity().await?;
+    let partition = identity
+        .arn
+        .parse::<Arn>()
+        .map(|a| a.partition().to_string())
+        .unwrap_or_else(|_| "aws".into());
+    Ok((
+        Account {
+            partition,
+            id: identity.account,
+        },
+        identity.arn,
+    ))
+}
+
+/// A template by name, for the commands that take no file (`render`, `apply`).
+pub(super) fn template(name: &str) -> Result<Template, CommandError> {
+    policy::template(name).ok_or_else(|| {
+        CommandError::Usage(format!(
+            "no policy template named '{name}' (templates: {})",
+            template_names()
+        ))
+    })
+}
+
+pub(super) fn template_names() -> String {
+    let names: Vec<String> = policy::templates().into_iter().map(|t| t.name).collect();
+    names.join(", ")
+}
+
+/// A template filled in: its permissions document, and the trust policy of a role template.
+pub(super) struct Rendered {
+    pub document: Value,
+    pub trust: Option<Value>,
+}
+
+impl Rendered {
+    /// What `render` prints: the document alone, or a role's two documents by the names
+    /// CloudFormation and the IAM API give them.
+    pub fn shown(&self) -> Value {
+        match &self.trust {
+            None => self.document.clone(),
+            Some(trust) => json!({
+                "PolicyDocument": self.document,
+                "AssumeRolePolicyDocument": trust,
+            }),
+        }
+    }
+}
+
+/// `template` filled from `--var` flags and the live account. Invalid flags are a usage
+/// error; when the account cannot say what the models are called through, the reasons are
+/// printed and the inner `Err` is the exit code.
+pub(super) async fn rendered(
+    run: &Run,
+    template: &Template,
+    vars: &[String],
+    models: &[String],
+) -> Result<Rendered, CommandError> {
+    let requests = requested_models(models)?;
+    // Flags are checked before any AWS call.
+    template.flag_values(&parse_vars(vars)?).map_err(usage)?;
+    let live = if template.needs_catalog() {
+        let depth = if template.needs_routes() {
+            Resolve::Routes
+        } else {
+            Resolve::Caller
+        };
+        Some(live(run, requests, depth).await?)
+    } else {
+        None
+    };
+    fill(template, vars, live.as_ref())
+}
+
+/// The template with its flag variables and, when given, the live account's values filled.
+pub(super) fn fill(
+    template: &Template,
+    vars: &[String],
+    live: Option<&Live>,
+) -> Result<Rendered, CommandError> {
+    let flags = template.flag_values(&parse_vars(vars)?).map_err(usage)?;
+    let mut values = flags.clone();
+    if let Some(live) = live {
+        values.extend(catalog_values(
+            template,
+            &live.account,
+            &live.invocations,
+            &live.regions,
+            &flags,
+        ));
+    }
+    let document = render(&template.document(), &values).map_err(usage)?;
+    let trust = template
+        .trust_document()
+        .map(|trust| render(&trust, &values))
+        .transpose()
+        .map_err(usage)?;
+    Ok(Rendered { document, trust })
+}
+
+pub(super) fn usage(error: impl std::fmt::Display) -> CommandError {
+    CommandError::Usage(error.to_string())
+}
+
+/// `--var K=V` values, in order.
+pub(super) fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, CommandError> {
+    vars.iter()
+        .map(|entry| {
+            entry
+                .split_once('=')
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| CommandError::Usage(format!("--var '{entry}' is not K=V")))
+        })
+        .collect()
+}
+
+/// What the live account says: who the caller is and, as far as asked, which model each
+/// request is in each region and how it is called.
+pub(super) struct Live {
+    pub account: Account,
+    /// (region, model ID) of each request that resolved.
+    pub models: Vec<(Region, String)>,
+    pub invocations: Vec<Invocation>,
+    pub regions: Vec<Region>,
+}
+
+/// How far `live` resolves.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Resolve {
+    /// The caller's account and partition.
+    Caller,
+    /// And each requested model in each region's catalog.
+    Models,
+    /// And how each is called: its inference profile and destinations.
+    Routes,
+}
+
+/// Runs doctor's resolving checks (credentials, caller; region and models; profiles) and
+/// keeps their facts. Any of them failing or erring stops the command: a policy or a setup
+/// for a model that did not resolve would grant or set up the wrong thing.
+pub(super) async fn live(
+    run: &Run,
+    models: Vec<ModelRequest>,
+    depth: Resolve,
+) -> Result<Live, CommandError> {
+    let mut wanted = vec![&meta::CREDENTIALS_RESOLVE, &meta::IDENTITY_CALLER];
+    if depth >= Resolve::Models {
+        wanted.extend([&meta::REGION_CONFIG, &meta::MODELS_LIFECYCLE]);
+    }
+    if depth >= Resolve::Routes {
+        wanted.push(&meta::PROFILES_RESOLVE);
+    }
+    let checks: Vec<_> = checks::all()
+        .into_iter()
+        .filter(|c| wanted.iter().any(|meta| meta.id == c.meta().id))
+        .collect();
+    let scope = run.scope(models).await?;
+    let cx = Arc::new(CheckContext::new(Arc::clone(&run.aws), scope));
+    let findings = run_checks(&checks, Arc::clone(&cx), run.timeout, &NoProgress).await;
+    let blocking: Vec<_> = findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+        .collect();
+    let identity = cx.fact::<CallerIdentity>();
+    let invocations = cx.fact::<Invocations>();
+    let targets = cx.fact::<ModelTargets>();
+    match (identity, invocations) {
+        (Some(identity), invocations) if blocking.is_empty() => Ok(Live {
+            account: Account {
+                partition: identity.partition.clone(),
+                id: identity.account.clone(),
+            },
+            models: targets
+                .map(|t| {
+                    t.list
+                        .iter()
+                        .map(|t| (t.region.clone(), t.model.id.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            invocations: invocations.map(|i| i.list.clone()).unwrap_or_default(),
+            regions: cx.scope.regions.clone(),
+        }),
+        _ => Err(CommandError::Halted {
+            reason: "the live account cannot resolve what was asked".into(),
+            code: if blocking.iter().any(|f| f.status == Status::Fail) {
+                EXIT_FAILED
+            } else {
+                EXIT_ERROR
+            },
+            findings: blocking.into_iter().cloned().collect(),
+        }),
+    }
+}
+
+/// A plan not yet applied, with whose account and principal it changes.
+pub(super) struct Planned {
+    pub plan: plan::Plan,
+    pub account: String,
+    pub principal: String,
+}
+
+/// Reads the caller, the policy and the target's attachments, and plans. A target that is
+/// not there is the user's input to fix (exit 2); a read that fails, or a policy this tool
+/// must not touch, halts the command.
+pub(super) async fn plan_policy(
+    aws: &AwsReader,
+    (template, policy_name, target_arg): (&str, &str, &TargetArg),
+    document: serde_json::Value,
+) -> Result<Planned, CommandError> {
+    let halted = |reason: String, code| CommandError::Halted {
+        reason,
+        findings: Vec::new(),
+        code,
+    };
+    let (account, _) = caller_account(aws)
+        .await
+        .map_err(|e| halted(format!("cannot read the caller's account: {e}"), EXIT_ERROR))?;
+    if let Some(refusal) = target_arg.refusal(&account.partition, &account.id) {
+        return Err(CommandError::Usage(refusal));
+    }
+    let target = &target_arg.target;
+    let policy_arn = format!(
+        "arn:{}:iam::{}:policy/{policy_name}",
+        account.partition, account.id
+    );
+    let (kind, name) = match target {
+        AttachTarget::Role(name) => ("role", name),
+        AttachTarget::User(name) => ("user", name),
+        AttachTarget::Group(name) => ("group", name),
+    };
+    let (current, attached) = tokio::join!(
+        aws.managed_policy_state(&policy_arn),
+        aws.attached_policy_arns(kind, name)
+    );
+    let attached = match attached {
+        Ok(arns) => arns.contains(&policy_arn),
+        Err(e) if e.kind() == crate::aws::AwsErrorKind::NotFound => {
+            return Err(CommandError::Usage(format!(
+                "{target} does not exist in account {}",
+                account.id
+            )));
+        }
+        Err(e) => {
+            return Err(halted(
+                format!("cannot read the policies attached to {target}: {e}"),
+                EXIT_ERROR,
+            ));
+        }
+    };
+    let current =
+        current.map_err(|e| halted(format!("cannot read {policy_arn}: {e}"), EXIT_ERROR))?;
+    let desired = Desired {
+        policy_name,
+        policy_arn: &policy_arn,
+        document: &document,
+        description: format!("bedrock-preflight template {template} for {target}"),
+        target,
+    };
+    let plan = plan_apply(&desired, current.as_ref(), attached)
+        .map_err(|refusal| halted(refusal.to_string(), EXIT_FAILED))?;
+    Ok(Planned {
+        plan,
+        principal: format!("arn:{}:iam::{}:{target}", account.partition, account.id),
+        account: account.id,
+    })
+}
