@@ -88,6 +88,21 @@ impl Kind {
     ];
 }
 
+/// A finding as the report shows it (its code, region and resource): how a fact that a
+/// command acts on (`doctor --fix`) names the findings it explains, without reading them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FindingRef {
+    code: String,
+    region: Option<String>,
+    resource: Option<String>,
+}
+
+impl FindingRef {
+    pub fn names(&self, finding: &Finding) -> bool {
+        *self == finding.reference()
+    }
+}
+
 /// The explanations of the engine's own kinds, which every check's codes share.
 pub(crate) static ENGINE_KINDS: [KindMeta; 4] = [
     KindMeta {
@@ -233,6 +248,15 @@ impl Finding {
     /// The stable code: `<check>/<kind>`.
     pub fn code(&self) -> String {
         format!("{}/{}", self.check, self.kind.0)
+    }
+
+    /// Which finding this is, for a fact that names it.
+    pub fn reference(&self) -> FindingRef {
+        FindingRef {
+            code: self.code(),
+            region: self.region.clone(),
+            resource: self.resource.clone(),
+        }
     }
 
     pub fn pass(
