@@ -29,18 +29,82 @@ check! {
         after: ["identity.caller"],
         severity: High,
         kinds: {
+            /// Claude Code is not set to use the Mantle endpoint (`CLAUDE_CODE_USE_MANTLE` is off)
+            /// and `--mantle` was not given, so the endpoint was not checked. Nothing is wrong;
+            /// give `--mantle` to check it anyway.
             NOT_CONFIGURED = "not-configured",
+            /// The Mantle endpoint of the region lists the model under its Mantle ID as available,
+            /// and the principal may `bedrock-mantle:CreateInference` on it: IAM's simulator, local
+            /// evaluation of its policies, or its being the root user says so (the evidence names
+            /// which). Calls to the model through the Mantle endpoint work from here.
             SERVED = "served",
+            /// No model was given to judge, so the endpoint alone was:
+            /// `bedrock-mantle.REGION.api.aws` answered its model list (GET /v1/models), and the
+            /// finding names the Claude models it serves in the region. Name a model (`--model`, or
+            /// Claude Code's settings) to have it judged.
             REACHABLE = "reachable",
+            /// The name `bedrock-mantle.REGION.api.aws` does not resolve: Amazon Bedrock offers the
+            /// Mantle endpoint in some regions only (or this network's DNS blocks it), so every
+            /// Mantle call from the region fails to connect. Set `AWS_REGION` to a region that has
+            /// the endpoint, or unset `CLAUDE_CODE_USE_MANTLE` and call Claude through Bedrock
+            /// Runtime.
             REGION_NOT_SERVED = "region-not-served",
+            /// The model ID is not in Mantle form: the Mantle endpoint takes `anthropic.<model>`
+            /// with no geography prefix and no date or version suffix, and answers any other ID
+            /// with a 400 naming the model. This is judged even when the endpoint's list cannot be
+            /// read. Set the setting the finding names to the Mantle ID the remediation gives
+            /// (`us.anthropic.claude-haiku-4-5-20251001-v1:0` is `anthropic.claude-haiku-4-5`
+            /// there).
             NOT_A_MANTLE_ID = "not-a-mantle-id",
+            /// The endpoint's model list for the region does not include this model, so calls to it
+            /// fail; Mantle calls stay in their region. Use one of the models the finding lists, or
+            /// a region whose endpoint serves it; with `CLAUDE_CODE_USE_BEDROCK=1` as well, a
+            /// Bedrock profile ID is sent to Bedrock Runtime instead.
             NOT_LISTED = "model-not-listed",
+            /// The endpoint lists the model as unavailable under the account's data-retention mode:
+            /// some models are served only under a mode such as `aws_review`, in which AWS may
+            /// retain prompts and outputs for review, and calls are refused until the effective
+            /// mode allows it (the finding names the mode, where it is set and the modes the model
+            /// accepts). Changing it is a privacy decision for the account's owner, not a fix to
+            /// make blindly: if it is accepted, an administrator runs
+            /// `aws bedrock put-account-data-retention` (the remediation has the exact command);
+            /// otherwise use another model.
             RETENTION = "data-retention-mode",
+            /// The endpoint lists the model as unavailable to this account for a reason other than
+            /// data retention (the finding quotes the endpoint's reason when it gives one), so
+            /// calls to it fail. Use another listed model, or ask AWS Support why this one is
+            /// unavailable.
             UNAVAILABLE = "model-unavailable",
+            /// The endpoint lists the model with a status this version does not know (neither
+            /// available nor unavailable), so it is not read as available and no verdict is
+            /// reached. The status is in the finding's evidence; a newer bedrock-preflight may know
+            /// it.
             UNKNOWN_STATUS = "unknown-status",
+            /// IAM denies `bedrock-mantle:CreateInference` on the account's default project for
+            /// this model (with the `bedrock-mantle:Model` condition key set to it). An explicit
+            /// Deny fails, since no grant overrides it: remove or narrow it (or the SCP), or use
+            /// Bedrock Runtime. Without an allowing statement it warns, since the bedrock-mantle
+            /// actions are not in AWS's published service models and the reading is advisory: add
+            /// the statement the remediation gives, or attach AmazonBedrockMantleInferenceAccess.
             INFERENCE_DENIED = "inference-denied",
+            /// The endpoint serves the model, but whether the principal may
+            /// `bedrock-mantle:CreateInference` on it is unknown: the caller's identity is unknown,
+            /// IAM cannot simulate a federated user, the simulation failed or gave an answer this
+            /// version cannot read, or the principal may neither simulate nor read its own
+            /// policies. Allow `iam:SimulatePrincipalPolicy` on the principal itself (the
+            /// preflight-readonly policy has it), or run bedrock-preflight as a principal that may.
             INFERENCE_UNVERIFIED = "inference-unverified",
+            /// The endpoint refused to list its models. Listing needs `bedrock-mantle:ListModels`
+            /// (and, with an API key, `bedrock-mantle:CallWithBearerToken`), which a principal
+            /// allowed to call models may still lack, so this proves nothing about inference either
+            /// way. Allow `bedrock-mantle:ListModels` (the preflight-readonly policy has it), or
+            /// attach AmazonBedrockMantleInferenceAccess.
             LIST_DENIED = "list-denied",
+            /// The Mantle endpoint rejected the Bedrock API key in `AWS_BEARER_TOKEN_BEDROCK`: it
+            /// is expired, revoked, or was made for another region. Every Mantle call with it
+            /// fails. Make a new short-term key in the region (aws-bedrock-token-generator, or the
+            /// Bedrock console's API keys page), or unset the variable to sign with AWS
+            /// credentials.
             KEY_REJECTED = "api-key-rejected",
         },
     }

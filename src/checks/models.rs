@@ -24,13 +24,47 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// The model is in the region's live catalog (ListFoundationModels) with lifecycle
+            /// status ACTIVE. For a family (`sonnet`, `opus`, `haiku`) it is the family's newest
+            /// ACTIVE model; for an application inference profile, the model it wraps.
             ACTIVE = "active",
+            /// The model is LEGACY: AWS still serves it but has scheduled its end of life (the
+            /// finding gives the dates it published, and when higher-priced public extended access
+            /// starts), after which every call fails. AWS also denies legacy models to accounts
+            /// that have not called them in 30 days; this account has (CloudWatch's AWS/Bedrock
+            /// Invocations), or that could not be read. Move to the successor the remediation names
+            /// before the end of life (`--model`, and `ANTHROPIC_MODEL` for Claude Code).
             LEGACY = "legacy",
+            /// The model is LEGACY and this account made no call to it in the region in the last 30
+            /// days (CloudWatch's AWS/Bedrock Invocations, for the model ID and every profile
+            /// prefix). AWS denies legacy models to such accounts, so calls fail with "This Model
+            /// is marked by provider as Legacy and you have not been actively using the model in
+            /// the last 30 days". Move to the ACTIVE successor the remediation names.
             LEGACY_NOT_USED = "legacy-not-recently-used",
+            /// The catalog gives the model a lifecycle status this version does not know (neither
+            /// ACTIVE nor LEGACY), so it is not reported as usable and there is no verdict. The
+            /// status is in the finding's evidence; a newer bedrock-preflight may know it.
             UNKNOWN_LIFECYCLE = "unknown-lifecycle",
+            /// The model ID is not in the region's catalog (ListFoundationModels): a typo, a model
+            /// of another region, or one retired here, so calls with it fail. The finding suggests
+            /// the closest ID the region has, when there is one: use it, list the region's models
+            /// (`aws bedrock list-foundation-models --by-provider anthropic`, in the remediation),
+            /// or pick a region that offers the model.
             NOT_OFFERED = "not-offered",
+            /// A family (`sonnet`, `opus`, `haiku`) or one of its generations was asked for, and
+            /// the region's catalog has no ACTIVE Claude model of it, so there is nothing to call
+            /// here. Check another region (`--region us-east-1`), or name a model by its ID with
+            /// `--model`.
             NO_FAMILY_MODEL = "no-active-family-model",
+            /// Bedrock's GetInferenceProfile does not find the application inference profile ARN in
+            /// the region (it answered not found, or rejected the ARN), so calls with it fail. List
+            /// the account's application profiles with
+            /// `aws bedrock list-inference-profiles --type-equals APPLICATION` (the remediation has
+            /// the region) and use one of their ARNs.
             APPLICATION_PROFILE_NOT_FOUND = "application-profile-not-found",
+            /// Every model of the run goes to the Mantle endpoint (Mantle IDs, or Claude Code set
+            /// to the Mantle endpoint alone), none to Bedrock Runtime, so there is nothing to look
+            /// up in Bedrock's catalog. mantle.access judges those models.
             NO_BEDROCK_MODEL = "no-bedrock-model",
         },
     }

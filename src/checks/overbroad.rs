@@ -30,14 +30,42 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// No customer-managed or inline policy of the account grants every Bedrock action,
+            /// invoke on any resource, Bedrock writes or permissions management on any resource, or
+            /// a standing `aws-marketplace:Subscribe`, and AmazonBedrockFullAccess is attached to
+            /// no user, group or role that a person assumes. Every page of
+            /// GetAccountAuthorizationDetails was read.
             LEAST = "least-privilege",
+            /// A policy a user, group or role holds grants Bedrock far more than calling named
+            /// models needs: every Bedrock action, invoke on any resource, Bedrock permissions
+            /// management on any resource, or `aws-marketplace:Subscribe` without an
+            /// `aws:CalledViaLast` condition. There is one finding per policy and principal, with
+            /// the offending statements. Replace it with the models and regions the principal calls
+            /// (`bedrock-preflight policy apply claude-invoke`, in the remediation), then remove
+            /// the statements named.
             BROAD = "broad-grant",
+            /// A customer-managed policy has an over-broad Bedrock statement but is attached to no
+            /// user, group or role, so it grants nothing until someone attaches it. Delete it
+            /// (`aws iam delete-policy`, after its non-default versions) or narrow it with
+            /// `bedrock-preflight policy render claude-invoke`.
             UNATTACHED = "broad-policy-unattached",
+            /// The AWS-managed AmazonBedrockFullAccess policy is attached to a user, a group, or a
+            /// role that more than AWS services may assume: every Bedrock action on every resource,
+            /// model management, logging configuration and API keys included. Detach it and grant
+            /// what the principal calls instead; the remediation gives both commands.
             FULL_ACCESS = "full-access-attached",
             // A policy whose only breadth is Bedrock writes (Write or Tagging access level) on
             // any resource, each of which could name the resources it changes: a warning, since
             // an administrator's role may mean it; the finding names the actions.
+            /// A policy a principal holds grants Bedrock write actions (the Write or Tagging access
+            /// level in AWS's IAM reference) on any resource, where each could name the resources
+            /// it changes; nothing else in it is too broad. An administrator's role may mean it, so
+            /// this warns. Name the resources (guardrail, custom model, inference profile ARNs) in
+            /// place of `*`, or keep the policy on a role only administrators assume.
             WRITE = "write-on-any-resource",
+            /// A policy's document could not be parsed (the finding gives the error), so whether it
+            /// grants too much is unknown. Review the policy by hand; if IAM accepts it, the parser
+            /// is wrong, and a report to bedrock-preflight helps.
             UNREADABLE = "policy-not-parsed",
         },
     }

@@ -16,8 +16,20 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// A region is set (by `--region`, `AWS_REGION` or `AWS_DEFAULT_REGION`, the AWS
+            /// profile or instance metadata; the finding says which) and it is one where Amazon
+            /// Bedrock is offered. The other checks of the run look at Bedrock there.
             OFFERED = "bedrock-offered",
+            /// The region is not among those this version knows to offer Amazon Bedrock: a typo, a
+            /// region without Bedrock, or one added since this release. Calls there may fail to
+            /// connect. Use a Bedrock region (`--region us-east-1`, or
+            /// `export AWS_REGION=us-east-1`).
             NOT_KNOWN = "bedrock-not-known",
+            /// No region is set: neither `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION` nor the AWS
+            /// profile names one, and Bedrock is regional, so nothing regional can be checked.
+            /// Clients then fall back to a default of their own (Claude Code and the Python SDK use
+            /// us-east-1), which may not be where the account's access is. Set one:
+            /// `export AWS_REGION=us-east-1`, or `aws configure set region us-east-1`.
             NO_REGION = "no-region",
         },
     }

@@ -25,10 +25,31 @@ check! {
         after: ["identity.caller"],
         severity: High,
         kinds: {
+            /// audit ran without `--residency GEO`, so data residency was not judged. Give
+            /// `--residency` (for example `eu`) to check that inference stays in one geography.
             NOT_ASKED = "not-asked",
+            /// With `--residency GEO`: no customer-managed or inline policy grants invoke on a
+            /// `global.` inference profile or another geography's (each judged by local evaluation
+            /// on a sample profile ARN), Claude Code on this machine calls none, and no Claude
+            /// invocation of the last 7 days that CloudTrail shows was served outside GEO. The
+            /// message names the regions whose CloudTrail events could not be read.
             KEPT = "kept-in-geography",
+            /// A customer-managed or inline policy grants `bedrock:InvokeModel` on `global.`
+            /// inference profiles or those of another geography, whose requests leave GEO (a
+            /// `global.` profile may send them to any commercial region); the finding names the
+            /// geographies and who holds the policy. Grant only GEO's profiles
+            /// (`bedrock-preflight policy render claude-invoke --model GEO.anthropic.MODEL`), in
+            /// place of the statements that allow the others.
             GRANTED = "granted-outside-geography",
+            /// Claude Code on this machine is set to call a `global.` profile or one of another
+            /// geography (the finding names the setting and where it is set), so its requests may
+            /// be served outside GEO. Set it to the GEO profile of the same model.
             CONFIGURED = "configured-outside-geography",
+            /// CloudTrail shows Claude invocations from the region in the last 7 days that were
+            /// served outside GEO (additionalEventData.inferenceRegion), counted per region. Find
+            /// the callers in CloudTrail (`aws cloudtrail lookup-events`, in the remediation) and
+            /// move them to GEO's profiles; an SCP that denies `bedrock:InvokeModel` where
+            /// `aws:RequestedRegion` is outside GEO enforces it.
             INVOKED = "invoked-outside-geography",
         },
     }

@@ -27,13 +27,45 @@ check! {
         after: ["logging.invocation"],
         severity: High,
         kinds: {
+            /// Where the region sends its invocation logs, they are kept: the CloudWatch Logs group
+            /// exists and keeps them at least 30 days (or never expires), the role Bedrock writes
+            /// with exists and trusts bedrock.amazonaws.com, or the S3 bucket exists and no enabled
+            /// lifecycle rule expires the log prefix sooner. There is one finding per log group,
+            /// role and bucket.
             KEPT = "kept",
+            /// Invocation logging writes to a CloudWatch Logs group that does not exist, so Bedrock
+            /// cannot deliver the logs and nothing is kept. Create the group and set its retention:
+            /// the remediation gives `aws logs create-log-group` and
+            /// `aws logs put-retention-policy --retention-in-days 30` for the group and region.
             GROUP_MISSING = "log-group-missing",
+            /// The log group deletes invocation logs after fewer than 30 days, less than an audit
+            /// expects. Raise its retention with
+            /// `aws logs put-retention-policy --retention-in-days 30`; the remediation has the
+            /// group and region.
             SHORT = "retention-too-short",
+            /// The IAM role that invocation logging names for Bedrock to write CloudWatch Logs with
+            /// does not exist, so Bedrock cannot deliver the logs. Create it with
+            /// `bedrock-preflight setup logging --region REGION --create-role --yes` for each
+            /// region that uses it.
             ROLE_MISSING = "role-missing",
+            /// The logging role exists, but its trust policy has no Allow of `sts:AssumeRole` for
+            /// the service principal bedrock.amazonaws.com, so Bedrock cannot assume it to write
+            /// the logs. Replace the trust policy: the remediation gives
+            /// `aws iam update-assume-role-policy` with a document that trusts Bedrock.
             ROLE_NOT_TRUSTED = "role-not-trusted-by-bedrock",
+            /// Invocation logging writes to an S3 bucket that does not exist, so nothing is kept.
+            /// Create the bucket in the region (the remediation has the `aws s3api create-bucket`
+            /// command), with a bucket policy that lets bedrock.amazonaws.com put objects.
             BUCKET_MISSING = "bucket-missing",
+            /// An enabled lifecycle rule of the log bucket deletes objects under the log prefix
+            /// after fewer than 30 days, or all of them on a fixed date, so invocation logs are not
+            /// kept as long as an audit expects. Raise the rule's expiration to 30 days or more, or
+            /// scope it away from the log prefix; `aws s3api put-bucket-lifecycle-configuration`
+            /// replaces every rule, so send them all.
             BUCKET_EXPIRES = "bucket-expires-too-soon",
+            /// No audited region logs model invocations anywhere, so there is no log retention to
+            /// judge. logging.invocation reports each region's logging, and
+            /// `bedrock-preflight setup logging` turns it on.
             NOTHING_LOGGED = "nothing-logged",
         },
     }
