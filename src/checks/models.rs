@@ -206,37 +206,7 @@ async fn resolve(
         ModelName::ApplicationProfile(arn) => {
             let profile = match aws.inference_profile(region, arn).await {
                 Ok(profile) => profile,
-                Err(error)
-                    if error.kind() == AwsErrorKind::NotFound
-                        || error.kind() == AwsErrorKind::Invalid =>
-                {
-                    return (
-                        Finding::fail(
-                            &META,
-                            kind::APPLICATION_PROFILE_NOT_FOUND,
-                            Severity::High,
-                            "Application inference profile not found",
-                            format!("{arn} does not exist in {region}: {error}"),
-                            Remediation::new(sh![
-                                "aws",
-                                "bedrock",
-                                "list-inference-profiles",
-                                "--type-equals",
-                                "APPLICATION",
-                                "--region",
-                                region
-                            ]),
-                        )
-                        .resource(arn.clone()),
-                        None,
-                    );
-                }
-                Err(error) => {
-                    return (
-                        Finding::aws_error(&META, &error).resource(arn.clone()),
-                        None,
-                    );
-                }
+                Err(error) => return (undescribed(arn, region, &error), None),
             };
             let base = profile.base_model_id();
             match base
@@ -259,6 +229,31 @@ async fn resolve(
             }
         }
     }
+}
+
+/// Why an application inference profile named by its ARN could not be described: it does not
+/// exist (Bedrock finds no such profile, or rejects the ARN), or the read itself failed.
+fn undescribed(arn: &str, region: &Region, error: &AwsError) -> Finding {
+    if !matches!(error.kind(), AwsErrorKind::NotFound | AwsErrorKind::Invalid) {
+        return Finding::aws_error(&META, error).resource(arn.to_string());
+    }
+    Finding::fail(
+        &META,
+        kind::APPLICATION_PROFILE_NOT_FOUND,
+        Severity::High,
+        "Application inference profile not found",
+        format!("{arn} does not exist in {region}: {error}"),
+        Remediation::new(sh![
+            "aws",
+            "bedrock",
+            "list-inference-profiles",
+            "--type-equals",
+            "APPLICATION",
+            "--region",
+            region
+        ]),
+    )
+    .resource(arn.to_string())
 }
 
 fn absent(
@@ -457,7 +452,7 @@ fn lifecycle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{model, region};
+    use crate::checks::testing::{context, model, offline, region};
     use crate::engine::Status;
 
     #[test]
@@ -565,5 +560,85 @@ mod tests {
                 .unwrap()
                 .starts_with("--model anthropic.claude-sonnet-4-6")
         );
+    }
+
+    #[tokio::test]
+    async fn a_family_the_region_has_no_active_model_of_fails_without_a_read() {
+        let catalog = [model(
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+            "ACTIVE",
+            &["INFERENCE_PROFILE"],
+        )];
+        let request = ModelName::Family(crate::domain::Family::Opus).into();
+        let (finding, target) =
+            resolve(&offline(), &region("ap-south-2"), &catalog, &request).await;
+        assert_eq!(
+            (finding.code().as_str(), finding.status),
+            ("models.lifecycle/no-active-family-model", Status::Fail)
+        );
+        assert_eq!(
+            finding.message,
+            "ap-south-2's catalog has no ACTIVE Claude opus model"
+        );
+        assert!(
+            finding
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("--region us-east-1")
+        );
+        assert_eq!(finding.evidence["request"], "opus");
+        assert!(target.is_none(), "nothing for later checks to call");
+    }
+
+    #[test]
+    fn an_application_profile_bedrock_does_not_find_fails_with_the_list_to_pick_from() {
+        let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/gone";
+        let missing = AwsError::new(
+            AwsErrorKind::NotFound,
+            &crate::aws::catalog::GET_INFERENCE_PROFILE,
+            "The specified inference profile was not found.",
+        )
+        .with_code("ResourceNotFoundException");
+        let finding = undescribed(arn, &region("us-east-1"), &missing);
+        assert_eq!(
+            (finding.code().as_str(), finding.status),
+            (
+                "models.lifecycle/application-profile-not-found",
+                Status::Fail
+            )
+        );
+        assert_eq!(finding.resource.as_deref(), Some(arn));
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some(
+                "aws bedrock list-inference-profiles --type-equals APPLICATION --region us-east-1"
+            )
+        );
+        // A read that failed says nothing about the profile.
+        let denied = AwsError::new(
+            AwsErrorKind::Denied,
+            &crate::aws::catalog::GET_INFERENCE_PROFILE,
+            "not authorized",
+        );
+        assert_eq!(
+            undescribed(arn, &region("us-east-1"), &denied).status,
+            Status::Error
+        );
+    }
+
+    #[tokio::test]
+    async fn a_run_whose_models_all_go_to_mantle_skips() {
+        let cx = context(crate::engine::Scope {
+            regions: vec![region("us-east-1")],
+            ..crate::engine::Scope::default()
+        });
+        let found = ModelsLifecycle.run(&cx).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].code().as_str(), found[0].status),
+            ("models.lifecycle/no-bedrock-model", Status::Skip)
+        );
+        assert!(found[0].message.contains("mantle.access"));
     }
 }

@@ -716,4 +716,40 @@ mod judging {
             (Status::Warn, "quotas.inference/quota-not-found")
         );
     }
+
+    #[test]
+    fn a_model_without_a_name_has_no_quota_to_find_and_is_no_pass() {
+        let mut nameless = model(SONNET, "ACTIVE", &["ON_DEMAND"]);
+        nameless.name = None;
+        let applied = [quota("L-1", "On-demand", "tokens", 2_000_000.0)];
+        let finding = judge(&invocation(nameless, None), &applied, None, None);
+        assert_eq!(
+            (finding.code().as_str(), finding.status),
+            ("quotas.inference/no-model-name", Status::Error)
+        );
+        assert_eq!(
+            finding.message,
+            "the catalog gives anthropic.claude-sonnet-4-6 no model name to find its quotas by"
+        );
+    }
+
+    #[tokio::test]
+    async fn with_only_a_bedrock_api_key_service_quotas_is_not_asked() {
+        use crate::aws::BedrockAuth;
+        let cx = crate::checks::testing::context(crate::engine::Scope::default());
+        cx.provide(Invocations {
+            list: vec![sonnet_through_us()],
+        });
+        cx.provide(CredentialsFact {
+            sigv4: None,
+            bedrock_auth: BedrockAuth::BearerToken,
+            aws_profile: None,
+        });
+        let found = QuotasInference.run(&cx).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].code().as_str(), found[0].status),
+            ("quotas.inference/no-sigv4-credentials", Status::Skip)
+        );
+    }
 }

@@ -96,3 +96,66 @@ impl Check for RegionConfig {
         Ok(findings)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{context, region};
+    use crate::domain::RegionSource;
+    use crate::engine::{Scope, Status};
+
+    async fn judged(regions: &[&str], source: Option<RegionSource>) -> Vec<Finding> {
+        let cx = context(Scope {
+            regions: regions.iter().map(|r| region(r)).collect(),
+            region_source: source,
+            ..Scope::default()
+        });
+        RegionConfig.run(&cx).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_region_without_bedrock_warns_and_one_with_it_passes_naming_its_source() {
+        let found = judged(&["us-east-1", "af-south-1"], Some(RegionSource::Profile)).await;
+        let got: Vec<(String, Status)> = found.iter().map(|f| (f.code(), f.status)).collect();
+        assert_eq!(
+            got,
+            [
+                ("region.config/bedrock-offered".to_string(), Status::Pass),
+                ("region.config/bedrock-not-known".to_string(), Status::Warn),
+            ]
+        );
+        assert!(
+            found[0]
+                .message
+                .contains("(set by the profile's region setting)"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[1].region.as_deref(), Some("af-south-1"));
+        assert_eq!(found[1].evidence["region_source"], "profile");
+        assert!(
+            found[1]
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("--region us-east-1")
+        );
+    }
+
+    #[tokio::test]
+    async fn no_region_anywhere_fails_with_the_export_to_run() {
+        let found = judged(&[], None).await;
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].code().as_str(), found[0].status),
+            ("region.config/no-region", Status::Fail)
+        );
+        assert!(
+            found[0]
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("export AWS_REGION=us-east-1")
+        );
+    }
+}

@@ -420,4 +420,63 @@ mod tests {
             Coverage::Not(_)
         ));
     }
+
+    #[test]
+    fn an_organization_trail_only_its_management_account_may_read_is_unverified() {
+        let region: Region = "eu-west-1".parse().unwrap();
+        let organization = Trail {
+            name: "org".into(),
+            arn: "arn:aws:cloudtrail:us-east-1:999988887777:trail/org".into(),
+            home_region: "us-east-1".into(),
+            multi_region: true,
+            organization: true,
+        };
+        let refused = AwsError::new(
+            crate::aws::AwsErrorKind::Denied,
+            &crate::aws::catalog::GET_TRAIL_STATUS,
+            "not authorized to perform: cloudtrail:GetTrailStatus",
+        );
+        // The account's own single-region trail records Bedrock, but is not the control.
+        let finding = judge(
+            &region,
+            &[
+                Judged {
+                    trail: organization,
+                    answer: Err(refused),
+                },
+                Judged {
+                    trail: trail(false),
+                    answer: Ok((true, basic("All", true, &[]))),
+                },
+            ],
+        );
+        assert_eq!(
+            (finding.code().as_str(), finding.status),
+            (
+                "cloudtrail.trail/organization-trail-unverified",
+                crate::engine::Status::Warn
+            )
+        );
+        assert!(
+            finding
+                .message
+                .contains("covered by the organization trail arn:aws:cloudtrail:us-east-1:999988887777:trail/org"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding
+                .message
+                .contains("the account's other trails do not record Bedrock"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("Run the audit from the management account")
+        );
+    }
 }
