@@ -35,15 +35,15 @@ check! {
             /// call (the inference profile and the foundation model in each destination region, or
             /// the model alone on demand), with the context Bedrock sets. The finding says what
             /// decided (IAM's simulator, or local evaluation of the principal's policies when it
-            /// may not simulate) and which layers it could not see (a session policy; the
-            /// organization's SCPs when they could not be read); runtime.probe's live call covers
-            /// those.
+            /// may not simulate) and which layers it could not see (a session policy, and the
+            /// organization's SCPs when local evaluation decided and they could not be read);
+            /// runtime.probe's live call covers those.
             ALLOWED = "allowed",
             /// The caller is the account's root user, whom no IAM policy limits, and the
-            /// organization's service control policies, where they could be read, do not deny the
-            /// call. IAM cannot simulate the root user, so nothing else was asked. Calls work, but
-            /// Bedrock work should not use root credentials: identity.caller says what to use
-            /// instead.
+            /// organization's policies (its SCPs, and its RCPs on the account's resources), where
+            /// they could be read, do not deny the call. IAM cannot simulate the root user, so
+            /// nothing else was asked. Calls work, but Bedrock work should not use root
+            /// credentials: identity.caller says what to use instead.
             ROOT_USER = "root-user",
             /// The caller is an STS federated user (from GetFederationToken), whose session IAM's
             /// simulator cannot evaluate, so no IAM verdict was made. runtime.probe's live call is

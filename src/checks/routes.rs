@@ -28,10 +28,10 @@ check! {
         severity: High,
         kinds: {
             /// How to call the model from the region is known: by its own ID on demand, or through
-            /// an ACTIVE inference profile (a geography's like `us.`, `global.`, or an application
-            /// profile) that the region offers. The finding gives the ID to pass as `modelId` and
-            /// the regions the call may be served in; quotas.inference, iam.invoke and
-            /// runtime.probe use them.
+            /// an ACTIVE inference profile, either a geographic (`us.`, `eu.`, ...) or `global.`
+            /// profile the region offers or an application profile. The finding gives the ID to
+            /// pass as `modelId` and the regions the call may be served in; quotas.inference,
+            /// iam.invoke and runtime.probe use them.
             RESOLVED = "route-resolved",
             /// The model was named by its base ID, but in this region it supports no on-demand
             /// throughput, so calls with that ID fail with "Invocation of model ID ... with
