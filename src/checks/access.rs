@@ -33,14 +33,61 @@ check! {
         after: ["identity.caller"],
         severity: High,
         kinds: {
+            /// All three gates of model access are open: the account submitted the Anthropic use
+            /// case form (GetUseCaseForModelAccess), and GetFoundationModelAvailability reads the
+            /// model agreement available, the account authorized and entitled, and the model
+            /// available in the region. Whether the principal may invoke it is iam.invoke's
+            /// question.
             GRANTED = "granted",
+            /// GetUseCaseForModelAccess says the account never submitted the Anthropic use case
+            /// (first-time-use) form. Every call to an Anthropic model then fails with "Model use
+            /// case details have not been submitted for this account" (a 404), whatever IAM allows.
+            /// Submit it once for the account, or once in the organization's management account for
+            /// every member: `bedrock-preflight setup model-access --use-case-form FILE --yes` (the
+            /// remediation has the exact command); it applies within 15 minutes.
             USE_CASE_FORM = "use-case-form-missing",
+            /// Every other gate is open, but whether the account submitted the Anthropic use case
+            /// form could not be read (GetUseCaseForModelAccess failed, usually denied). A missing
+            /// form is the most common first-day failure, so this is no pass. Allow
+            /// `bedrock:GetUseCaseForModelAccess` (the preflight-readonly policy has it), or check
+            /// in the Bedrock console's Model catalog that the use case details were submitted.
             USE_CASE_UNKNOWN = "use-case-form-unverified",
+            /// The model agreement (the AWS Marketplace subscription behind it) is not in place
+            /// yet, but this principal may complete the subscription through Bedrock, so its first
+            /// call creates it. That call, and those of the next minutes (up to about 15), may
+            /// fail. Call the model once and wait a few minutes, or have an administrator accept
+            /// the agreement with
+            /// `bedrock-preflight setup model-access --model MODEL --region REGION --yes`.
             AGREEMENT_ON_FIRST_CALL = "agreement-on-first-call",
+            /// The model agreement is not in place (NOT_AVAILABLE, ERROR, or a state this version
+            /// does not know), and this principal may not complete the Marketplace subscription its
+            /// first call would create, or whether it may could not be told. Calls fail with "Model
+            /// access is denied due to IAM user or service role is not authorized to perform the
+            /// required AWS Marketplace actions". Allow `aws-marketplace:Subscribe` and
+            /// `aws-marketplace:ViewSubscriptions` only through Bedrock (the remediation has the
+            /// statement), or have an administrator accept the agreement once with
+            /// `bedrock-preflight setup model-access`; an ERROR with a payment message needs a
+            /// valid payment method.
             AGREEMENT = "agreement-not-accepted",
+            /// The model agreement is still being processed (PENDING), which can take up to 15
+            /// minutes; calls may fail until it is done. Wait a few minutes and run again.
             PENDING = "agreement-pending",
+            /// GetFoundationModelAvailability reads the account as not authorized to use the model,
+            /// so its calls are denied; the usual causes are principals that may not perform the
+            /// AWS Marketplace actions and an SCP that denies `aws-marketplace:Subscribe`. Allow
+            /// the Marketplace actions for the principals that call Bedrock, only through Bedrock
+            /// (the remediation has the statement), and check that no SCP denies
+            /// `aws-marketplace:Subscribe`.
             NOT_AUTHORIZED = "not-authorized",
+            /// GetFoundationModelAvailability reads the account as not entitled to the model, so
+            /// its calls are denied: typically the account has no valid payment method, or the
+            /// model's Marketplace subscription does not exist. Make sure the account has a valid
+            /// payment method and that the subscription exists (AWS Marketplace console > Manage
+            /// subscriptions).
             NOT_ENTITLED = "not-entitled",
+            /// GetFoundationModelAvailability reads the model as not available in this region for
+            /// the account, so calls to it by its own ID here fail. Call it through a cross-region
+            /// inference profile, or from a region that offers it (`--region`).
             REGION = "region-unavailable",
         },
     }

@@ -30,16 +30,75 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// The principal may call `bedrock:InvokeModel` and
+            /// `bedrock:InvokeModelWithResponseStream` on everything Bedrock authorizes for the
+            /// call (the inference profile and the foundation model in each destination region, or
+            /// the model alone on demand), with the context Bedrock sets. The finding says what
+            /// decided (IAM's simulator, or local evaluation of the principal's policies when it
+            /// may not simulate) and which layers it could not see (a session policy, and the
+            /// organization's SCPs when local evaluation decided and they could not be read);
+            /// runtime.probe's live call covers those.
             ALLOWED = "allowed",
+            /// The caller is the account's root user, whom no IAM policy limits, and the
+            /// organization's policies (its SCPs, and its RCPs on the account's resources), where
+            /// they could be read, do not deny the call. IAM cannot simulate the root user, so
+            /// nothing else was asked. Calls work, but Bedrock work should not use root
+            /// credentials: identity.caller says what to use instead.
             ROOT_USER = "root-user",
+            /// The caller is an STS federated user (from GetFederationToken), whose session IAM's
+            /// simulator cannot evaluate, so no IAM verdict was made. runtime.probe's live call is
+            /// the evidence for whether it may invoke.
             FEDERATED_USER = "federated-user",
+            /// The principal may not invoke the inference profile ARN itself
+            /// (`arn:aws:bedrock:REGION:ACCOUNT:inference-profile/ID`); a policy that grants only
+            /// foundation-model ARNs is the usual cause. Every call through the profile fails with
+            /// AccessDeniedException "... is not authorized to perform:
+            /// bedrock:InvokeModelWithResponseStream on resource: ...inference-profile/...". The
+            /// remediation gives `bedrock-preflight policy apply claude-invoke` and the statements
+            /// to add, or names the Deny to remove when one matched.
             PROFILE_DENIED = "profile-denied",
+            /// The principal may invoke the inference profile but not the foundation model in one
+            /// of its destination regions, which Bedrock authorizes too, on each hop; the finding
+            /// names the region and the model ARN (for a global profile, the region-less ARN, with
+            /// `aws:RequestedRegion` = `unspecified`). Calls then fail whenever Bedrock routes them
+            /// there, which looks intermittent. Grant the model in every destination region,
+            /// optionally conditioned on `bedrock:InferenceProfileArn`; the remediation has the
+            /// command and the statements.
             DESTINATION_DENIED = "destination-denied",
+            /// The principal may not invoke the foundation model, called on demand by its own ID,
+            /// so every call fails with AccessDeniedException. The remediation gives
+            /// `bedrock-preflight policy apply claude-invoke` and the statement to add, or names
+            /// the Deny to remove when one matched.
             MODEL_DENIED = "model-denied",
+            /// A service control policy of the organization denies the call: IAM's simulator says
+            /// so (the organization does not allow it), or the organization's SCPs, read at every
+            /// level, say so when evaluated. No IAM policy in the account can override it. For a
+            /// cross-region profile's hop to a destination region, the remediation gives the
+            /// exemption to ask the administrators for (an `ArnNotLike` condition on
+            /// `bedrock:InferenceProfileArn`); otherwise it names the statement that denies, or
+            /// asks them which SCP does.
             SCP_DENIED = "scp-denied",
+            /// A resource control policy of the organization explicitly denies the call on a
+            /// resource of this account (the inference profile), as the organization's RCPs
+            /// evaluate when read at every level (only the management account or a delegated
+            /// administrator may read them). No IAM policy of the caller can override it. Ask the
+            /// organization's administrators to change the statement the finding names.
             RCP_DENIED = "rcp-denied",
+            /// IAM's simulator reports that the principal's permission boundary does not allow the
+            /// call, so the grant in its identity policies has no effect and calls are denied. Add
+            /// the statements the remediation gives to the boundary: a boundary must allow whatever
+            /// the identity policies grant.
             BOUNDARY_DENIED = "boundary-denied",
+            /// IAM's simulator answered with a decision this version does not read as allowed or
+            /// denied, or gave no answer for the action and resource. It is not taken as a pass, so
+            /// there is no verdict. The message quotes IAM's answer; a newer bedrock-preflight may
+            /// know it.
             UNKNOWN_DECISION = "unknown-decision",
+            /// The principal may neither call `iam:SimulatePrincipalPolicy` on itself nor read its
+            /// own policies for local evaluation, so no IAM verdict was made; runtime.probe's live
+            /// call is the remaining evidence. Allow `iam:SimulatePrincipalPolicy` on the principal
+            /// itself (the preflight-readonly policy has it), or run bedrock-preflight as a
+            /// principal that may.
             CANNOT_EVALUATE = "cannot-evaluate",
         },
     }

@@ -29,18 +29,82 @@ check! {
         after: ["identity.caller"],
         severity: High,
         kinds: {
+            /// Claude Code is not set to use the Mantle endpoint (`CLAUDE_CODE_USE_MANTLE` is off)
+            /// and `--mantle` was not given, so the endpoint was not checked. Nothing is wrong;
+            /// give `--mantle` to check it anyway.
             NOT_CONFIGURED = "not-configured",
+            /// The Mantle endpoint of the region lists the model under its Mantle ID as available,
+            /// and the principal may `bedrock-mantle:CreateInference` on it: IAM's simulator, local
+            /// evaluation of its policies, or its being the root user says so (the evidence names
+            /// which). Calls to the model through the Mantle endpoint work from here.
             SERVED = "served",
+            /// No model was given to judge, so the endpoint alone was:
+            /// `bedrock-mantle.REGION.api.aws` answered its model list (GET /v1/models), and the
+            /// finding names the Claude models it serves in the region. Name a model (`--model`, or
+            /// Claude Code's settings) to have it judged.
             REACHABLE = "reachable",
+            /// The name `bedrock-mantle.REGION.api.aws` does not resolve: Amazon Bedrock offers the
+            /// Mantle endpoint in some regions only (or this network's DNS blocks it), so every
+            /// Mantle call from the region fails to connect. Set `AWS_REGION` to a region that has
+            /// the endpoint, or unset `CLAUDE_CODE_USE_MANTLE` and call Claude through Bedrock
+            /// Runtime.
             REGION_NOT_SERVED = "region-not-served",
+            /// The model ID is not in Mantle form: the Mantle endpoint takes `anthropic.<model>`
+            /// with no geography prefix and no date or version suffix, and answers any other ID
+            /// with a 400 naming the model. This is judged even when the endpoint's list cannot be
+            /// read. Set the setting the finding names to the Mantle ID the remediation gives
+            /// (`us.anthropic.claude-haiku-4-5-20251001-v1:0` is `anthropic.claude-haiku-4-5`
+            /// there).
             NOT_A_MANTLE_ID = "not-a-mantle-id",
+            /// The endpoint's model list for the region does not include this model, so calls to it
+            /// fail; Mantle calls stay in their region. Use one of the models the finding lists, or
+            /// a region whose endpoint serves it; with `CLAUDE_CODE_USE_BEDROCK=1` as well, a
+            /// Bedrock profile ID is sent to Bedrock Runtime instead.
             NOT_LISTED = "model-not-listed",
+            /// The endpoint lists the model as unavailable under the account's data-retention mode:
+            /// some models are served only under a mode such as `aws_review`, in which AWS may
+            /// retain prompts and outputs for review, and calls are refused until the effective
+            /// mode allows it (the finding names the mode, where it is set and the modes the model
+            /// accepts). Changing it is a privacy decision for the account's owner, not a fix to
+            /// make blindly: if it is accepted, an administrator runs
+            /// `aws bedrock put-account-data-retention` (the remediation has the exact command);
+            /// otherwise use another model.
             RETENTION = "data-retention-mode",
+            /// The endpoint lists the model as unavailable to this account for a reason other than
+            /// data retention (the finding quotes the endpoint's reason when it gives one), so
+            /// calls to it fail. Use another listed model, or ask AWS Support why this one is
+            /// unavailable.
             UNAVAILABLE = "model-unavailable",
+            /// The endpoint lists the model with a status this version does not know (neither
+            /// available nor unavailable), so it is not read as available and no verdict is
+            /// reached. The status is in the finding's evidence; a newer bedrock-preflight may know
+            /// it.
             UNKNOWN_STATUS = "unknown-status",
+            /// IAM denies `bedrock-mantle:CreateInference` on the account's default project for
+            /// this model (with the `bedrock-mantle:Model` condition key set to it). An explicit
+            /// Deny fails, since no grant overrides it: remove or narrow it (or the SCP), or use
+            /// Bedrock Runtime. Without an allowing statement it warns, since the bedrock-mantle
+            /// actions are not in AWS's published service models and the reading is advisory: add
+            /// the statement the remediation gives, or attach AmazonBedrockMantleInferenceAccess.
             INFERENCE_DENIED = "inference-denied",
+            /// The endpoint serves the model, but whether the principal may
+            /// `bedrock-mantle:CreateInference` on it is unknown: the caller's identity is unknown,
+            /// IAM cannot simulate a federated user, the simulation failed or gave an answer this
+            /// version cannot read, or the principal may neither simulate nor read its own
+            /// policies. Allow `iam:SimulatePrincipalPolicy` on the principal itself (the
+            /// preflight-readonly policy has it), or run bedrock-preflight as a principal that may.
             INFERENCE_UNVERIFIED = "inference-unverified",
+            /// The endpoint refused to list its models. Listing needs `bedrock-mantle:ListModels`
+            /// (and, with an API key, `bedrock-mantle:CallWithBearerToken`), which a principal
+            /// allowed to call models may still lack, so this proves nothing about inference either
+            /// way. Allow `bedrock-mantle:ListModels` (the preflight-readonly policy has it), or
+            /// attach AmazonBedrockMantleInferenceAccess.
             LIST_DENIED = "list-denied",
+            /// The Mantle endpoint rejected the Bedrock API key in `AWS_BEARER_TOKEN_BEDROCK`: it
+            /// is expired, revoked, or was made for another region. Every Mantle call with it
+            /// fails. Make a new short-term key in the region (aws-bedrock-token-generator, or the
+            /// Bedrock console's API keys page), or unset the variable to sign with AWS
+            /// credentials.
             KEY_REJECTED = "api-key-rejected",
         },
     }
@@ -152,11 +216,25 @@ async fn in_region(
                 .map(|t| permission(aws, region, &t.id, identity))
         )
     );
+    let models = models.as_deref().map(Vec::as_slice);
+    verdicts(aws, region, targets, models, permissions, bearer).await
+}
+
+/// What the endpoint's model list (or its failure) and IAM's answers say of each target in
+/// `region`; the endpoint itself when there is no target.
+async fn verdicts(
+    aws: &AwsReader,
+    region: &Region,
+    targets: &[MantleTarget],
+    models: Result<&[MantleModel], &AwsError>,
+    permissions: Vec<Permission>,
+    bearer: bool,
+) -> Vec<Finding> {
     let models = match models {
         Ok(models) => models,
         Err(error) => {
             let mut findings = vec![
-                list_failure(region, &error, bearer)
+                list_failure(region, error, bearer)
                     .region(region.as_str())
                     .evidence("auth", if bearer { "api-key" } else { "sigv4" }),
             ];
@@ -190,7 +268,7 @@ async fn in_region(
     }
     let mut findings = Vec::new();
     for (target, permission) in targets.iter().zip(permissions) {
-        let finding = judge(aws, region, target, &models, &claude, permission, bearer).await;
+        let finding = judge(aws, region, target, models, &claude, permission, bearer).await;
         findings.push(located(finding, region, target));
     }
     findings
@@ -623,6 +701,8 @@ async fn permission(
 mod tests {
     use super::*;
     use crate::aws::catalog::LIST_MANTLE_MODELS;
+    use crate::checks::testing::{context, offline};
+    use crate::engine::{Kind, Status};
 
     #[test]
     fn a_name_that_does_not_resolve_means_the_region_has_no_endpoint() {
@@ -662,5 +742,289 @@ mod tests {
             Some("anthropic.claude-sonnet-4-6")
         );
         assert_eq!(mantle_id("sonnet"), None);
+    }
+
+    const MANTLE: &str = "anthropic.claude-haiku-4-5";
+
+    fn us_east_1() -> Region {
+        "us-east-1".parse().unwrap()
+    }
+
+    fn listed(id: &str, status: Option<&str>) -> MantleModel {
+        MantleModel {
+            id: id.into(),
+            status: status.map(str::to_string),
+            status_reason: None,
+            data_retention: None,
+        }
+    }
+
+    fn target(id: &str) -> MantleTarget {
+        MantleTarget {
+            id: id.into(),
+            named_by: "--model".into(),
+        }
+    }
+
+    /// The verdict on `id` against `models`, with `permission`: none of these reads AWS but
+    /// the data-retention detail, which the offline reader fails.
+    async fn judged(id: &str, models: &[MantleModel], permission: Permission) -> Finding {
+        let claude: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+        judge(
+            &offline(),
+            &us_east_1(),
+            &target(id),
+            models,
+            &claude,
+            permission,
+            false,
+        )
+        .await
+    }
+
+    fn denied(explicit: bool) -> Permission {
+        Permission::Denied {
+            explicit,
+            source: "simulate",
+            matched: vec!["NoMantle (Sid Deny)".into()],
+            account: "123456789012".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listed_available_model_the_principal_may_infer_with_is_served() {
+        let models = [
+            listed(MANTLE, Some("available")),
+            listed("openai.gpt-oss-120b", None),
+        ];
+        let served = judged(MANTLE, &models, Permission::Allowed("simulate")).await;
+        assert_eq!((served.kind, served.status), (kind::SERVED, Status::Pass));
+        assert_eq!(served.evidence["source"], "simulate");
+        assert_eq!(served.evidence["auth"], "sigv4");
+
+        let absent = judged(
+            "anthropic.claude-opus-9",
+            &models,
+            Permission::Allowed("simulate"),
+        )
+        .await;
+        assert_eq!(
+            (absent.kind, absent.status),
+            (kind::NOT_LISTED, Status::Fail)
+        );
+        assert!(
+            absent
+                .message
+                .ends_with(&format!("it lists {MANTLE}, openai.gpt-oss-120b"))
+        );
+    }
+
+    #[tokio::test]
+    async fn iam_s_word_on_create_inference_fails_warns_or_is_unverified() {
+        let models = [listed(MANTLE, Some("available"))];
+        let explicit = judged(MANTLE, &models, denied(true)).await;
+        assert_eq!(
+            (explicit.kind, explicit.status),
+            (kind::INFERENCE_DENIED, Status::Fail)
+        );
+        assert!(
+            explicit.message.contains("(NoMantle (Sid Deny))"),
+            "{}",
+            explicit.message
+        );
+        assert!(
+            explicit
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("Remove or narrow the Deny")
+        );
+
+        let implicit = judged(MANTLE, &models, denied(false)).await;
+        assert_eq!(
+            (implicit.kind, implicit.status),
+            (kind::INFERENCE_DENIED, Status::Warn)
+        );
+        let grant = implicit.remediation.as_deref().unwrap();
+        assert!(
+            grant.contains(
+                r#""Resource":"arn:aws:bedrock-mantle:us-east-1:123456789012:project/default""#
+            ) && grant.contains(r#""bedrock-mantle:Model":["anthropic.claude-haiku-4-5"]"#),
+            "{grant}"
+        );
+
+        let unknown = judged(
+            MANTLE,
+            &models,
+            Permission::Unverified("IAM cannot simulate a federated user's session".into()),
+        )
+        .await;
+        assert_eq!(
+            (unknown.kind, unknown.status),
+            (kind::INFERENCE_UNVERIFIED, Status::Warn)
+        );
+        assert!(unknown.message.ends_with("federated user's session"));
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_model_names_the_retention_mode_it_needs_or_the_endpoint_s_reason() {
+        let mut held = listed(MANTLE, Some("unavailable"));
+        held.status_reason =
+            Some("This model is not available under data retention mode 'default'.".into());
+        held.data_retention = Some(crate::aws::ModelRetention {
+            mode: Some("default".into()),
+            source: Some("account".into()),
+            allowed_modes: vec!["aws_review".into()],
+        });
+        let retention = judged(MANTLE, &[held], Permission::Allowed("simulate")).await;
+        assert_eq!(
+            (retention.kind, retention.status),
+            (kind::RETENTION, Status::Fail)
+        );
+        assert!(
+            retention
+                .message
+                .contains("under data-retention mode 'default' (set at the account level): it needs aws_review"),
+            "{}",
+            retention.message
+        );
+        assert!(
+            retention.remediation.as_deref().unwrap().contains(
+                "an administrator runs: aws bedrock put-account-data-retention --mode aws_review --region us-east-1"
+            )
+        );
+        // The list's word decides; the account's own setting only explains, here unread.
+        assert!(retention.evidence.contains_key("account_mode_error"));
+
+        let mut withheld = listed(MANTLE, Some("unavailable"));
+        withheld.status_reason = Some("Not offered to this account.".into());
+        let unavailable = judged(MANTLE, &[withheld], Permission::Allowed("simulate")).await;
+        assert_eq!(
+            (unavailable.kind, unavailable.status),
+            (kind::UNAVAILABLE, Status::Fail)
+        );
+        assert_eq!(
+            unavailable.evidence["status_reason"],
+            "Not offered to this account."
+        );
+
+        let odd = judged(
+            MANTLE,
+            &[listed(MANTLE, Some("deprecated"))],
+            Permission::Allowed("simulate"),
+        )
+        .await;
+        assert_eq!(
+            (odd.kind, odd.status),
+            (kind::UNKNOWN_STATUS, Status::Error)
+        );
+        assert_eq!(odd.evidence["status"], "deprecated");
+    }
+
+    #[tokio::test]
+    async fn without_targets_the_endpoint_is_judged_and_a_wrong_id_fails_even_unlisted() {
+        let models = [
+            listed(MANTLE, Some("available")),
+            listed("openai.gpt-oss-120b", None),
+        ];
+        let reachable = verdicts(
+            &offline(),
+            &us_east_1(),
+            &[],
+            Ok(&models),
+            Vec::new(),
+            false,
+        )
+        .await;
+        assert_eq!(reachable.len(), 1);
+        assert_eq!(
+            (reachable[0].kind, reachable[0].status),
+            (kind::REACHABLE, Status::Pass)
+        );
+        assert_eq!(reachable[0].evidence["models"], serde_json::json!([MANTLE]));
+
+        let refused = AwsError::new(AwsErrorKind::Denied, &LIST_MANTLE_MODELS, "Forbidden");
+        let found = verdicts(
+            &offline(),
+            &us_east_1(),
+            &[target("us.anthropic.claude-haiku-4-5-20251001-v1:0")],
+            Err(&refused),
+            vec![Permission::Allowed("simulate")],
+            false,
+        )
+        .await;
+        let got: Vec<(Kind, Status)> = found.iter().map(|f| (f.kind, f.status)).collect();
+        assert_eq!(
+            got,
+            [
+                (kind::LIST_DENIED, Status::Error),
+                (kind::NOT_A_MANTLE_ID, Status::Fail)
+            ]
+        );
+        assert_eq!(
+            found[1].remediation.as_deref(),
+            Some("Set --model to anthropic.claude-haiku-4-5")
+        );
+    }
+
+    #[test]
+    fn a_refused_list_is_no_verdict_and_a_refused_api_key_fails() {
+        let region = us_east_1();
+        let forbidden = AwsError::new(AwsErrorKind::Denied, &LIST_MANTLE_MODELS, "Forbidden");
+        let denied = list_failure(&region, &forbidden, true);
+        assert_eq!(
+            (denied.kind, denied.status),
+            (kind::LIST_DENIED, Status::Error)
+        );
+        assert!(
+            denied
+                .message
+                .contains("bedrock-mantle:CallWithBearerToken"),
+            "with an API key, the bearer-token action too: {}",
+            denied.message
+        );
+        assert!(
+            denied
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains(r#""Action": "bedrock-mantle:ListModels""#)
+        );
+
+        let expired = AwsError::new(
+            AwsErrorKind::InvalidCredentials,
+            &LIST_MANTLE_MODELS,
+            "HTTP 401",
+        );
+        let rejected = list_failure(&region, &expired, true);
+        assert_eq!(
+            (rejected.kind, rejected.status),
+            (kind::KEY_REJECTED, Status::Fail)
+        );
+        assert!(
+            rejected
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("Make a new short-term key in us-east-1")
+        );
+        // Signed with AWS credentials, the same answer is the credentials', not a key's.
+        assert_eq!(
+            list_failure(&region, &expired, false).kind,
+            Kind::READ_FAILED
+        );
+    }
+
+    #[tokio::test]
+    async fn without_mantle_in_use_nothing_is_asked() {
+        let found = MantleAccess
+            .run(&context(crate::engine::Scope::default()))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].kind, found[0].status),
+            (kind::NOT_CONFIGURED, Status::Skip)
+        );
     }
 }

@@ -24,13 +24,47 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// The model is in the region's live catalog (ListFoundationModels) with lifecycle
+            /// status ACTIVE. For a family (`sonnet`, `opus`, `haiku`) it is the family's newest
+            /// ACTIVE model; for an application inference profile, the model it wraps.
             ACTIVE = "active",
+            /// The model is LEGACY: AWS still serves it but has scheduled its end of life (the
+            /// finding gives the dates it published, and when higher-priced public extended access
+            /// starts), after which every call fails. AWS also denies legacy models to accounts
+            /// that have not called them in 30 days; this account has (CloudWatch's AWS/Bedrock
+            /// Invocations), or that could not be read. Move to the successor the remediation names
+            /// before the end of life (`--model`, and `ANTHROPIC_MODEL` for Claude Code).
             LEGACY = "legacy",
+            /// The model is LEGACY and this account made no call to it in the region in the last 30
+            /// days (CloudWatch's AWS/Bedrock Invocations, for the model ID and every profile
+            /// prefix). AWS denies legacy models to such accounts, so calls fail with "This Model
+            /// is marked by provider as Legacy and you have not been actively using the model in
+            /// the last 30 days". Move to the ACTIVE successor the remediation names.
             LEGACY_NOT_USED = "legacy-not-recently-used",
+            /// The catalog gives the model a lifecycle status this version does not know (neither
+            /// ACTIVE nor LEGACY), so it is not reported as usable and there is no verdict. The
+            /// status is in the finding's evidence; a newer bedrock-preflight may know it.
             UNKNOWN_LIFECYCLE = "unknown-lifecycle",
+            /// The model ID is not in the region's catalog (ListFoundationModels): a typo, a model
+            /// of another region, or one retired here, so calls with it fail. The finding suggests
+            /// the closest ID the region has, when there is one: use it, list the region's models
+            /// (`aws bedrock list-foundation-models --by-provider anthropic`, in the remediation),
+            /// or pick a region that offers the model.
             NOT_OFFERED = "not-offered",
+            /// A family (`sonnet`, `opus`, `haiku`) or one of its generations was asked for, and
+            /// the region's catalog has no ACTIVE Claude model of it, so there is nothing to call
+            /// here. Check another region (`--region us-east-1`), or name a model by its ID with
+            /// `--model`.
             NO_FAMILY_MODEL = "no-active-family-model",
+            /// Bedrock's GetInferenceProfile does not find the application inference profile ARN in
+            /// the region (it answered not found, or rejected the ARN), so calls with it fail. List
+            /// the account's application profiles with
+            /// `aws bedrock list-inference-profiles --type-equals APPLICATION` (the remediation has
+            /// the region) and use one of their ARNs.
             APPLICATION_PROFILE_NOT_FOUND = "application-profile-not-found",
+            /// Every model of the run goes to the Mantle endpoint (Mantle IDs, or Claude Code set
+            /// to the Mantle endpoint alone), none to Bedrock Runtime, so there is nothing to look
+            /// up in Bedrock's catalog. mantle.access judges those models.
             NO_BEDROCK_MODEL = "no-bedrock-model",
         },
     }
@@ -172,37 +206,7 @@ async fn resolve(
         ModelName::ApplicationProfile(arn) => {
             let profile = match aws.inference_profile(region, arn).await {
                 Ok(profile) => profile,
-                Err(error)
-                    if error.kind() == AwsErrorKind::NotFound
-                        || error.kind() == AwsErrorKind::Invalid =>
-                {
-                    return (
-                        Finding::fail(
-                            &META,
-                            kind::APPLICATION_PROFILE_NOT_FOUND,
-                            Severity::High,
-                            "Application inference profile not found",
-                            format!("{arn} does not exist in {region}: {error}"),
-                            Remediation::new(sh![
-                                "aws",
-                                "bedrock",
-                                "list-inference-profiles",
-                                "--type-equals",
-                                "APPLICATION",
-                                "--region",
-                                region
-                            ]),
-                        )
-                        .resource(arn.clone()),
-                        None,
-                    );
-                }
-                Err(error) => {
-                    return (
-                        Finding::aws_error(&META, &error).resource(arn.clone()),
-                        None,
-                    );
-                }
+                Err(error) => return (undescribed(arn, region, &error), None),
             };
             let base = profile.base_model_id();
             match base
@@ -225,6 +229,31 @@ async fn resolve(
             }
         }
     }
+}
+
+/// Why an application inference profile named by its ARN could not be described: it does not
+/// exist (Bedrock finds no such profile, or rejects the ARN), or the read itself failed.
+fn undescribed(arn: &str, region: &Region, error: &AwsError) -> Finding {
+    if !matches!(error.kind(), AwsErrorKind::NotFound | AwsErrorKind::Invalid) {
+        return Finding::aws_error(&META, error).resource(arn.to_string());
+    }
+    Finding::fail(
+        &META,
+        kind::APPLICATION_PROFILE_NOT_FOUND,
+        Severity::High,
+        "Application inference profile not found",
+        format!("{arn} does not exist in {region}: {error}"),
+        Remediation::new(sh![
+            "aws",
+            "bedrock",
+            "list-inference-profiles",
+            "--type-equals",
+            "APPLICATION",
+            "--region",
+            region
+        ]),
+    )
+    .resource(arn.to_string())
 }
 
 fn absent(
@@ -423,7 +452,7 @@ fn lifecycle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{model, region};
+    use crate::checks::testing::{context, model, offline, region};
     use crate::engine::Status;
 
     #[test]
@@ -531,5 +560,85 @@ mod tests {
                 .unwrap()
                 .starts_with("--model anthropic.claude-sonnet-4-6")
         );
+    }
+
+    #[tokio::test]
+    async fn a_family_the_region_has_no_active_model_of_fails_without_a_read() {
+        let catalog = [model(
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+            "ACTIVE",
+            &["INFERENCE_PROFILE"],
+        )];
+        let request = ModelName::Family(crate::domain::Family::Opus).into();
+        let (finding, target) =
+            resolve(&offline(), &region("ap-south-2"), &catalog, &request).await;
+        assert_eq!(
+            (finding.code().as_str(), finding.status),
+            ("models.lifecycle/no-active-family-model", Status::Fail)
+        );
+        assert_eq!(
+            finding.message,
+            "ap-south-2's catalog has no ACTIVE Claude opus model"
+        );
+        assert!(
+            finding
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("--region us-east-1")
+        );
+        assert_eq!(finding.evidence["request"], "opus");
+        assert!(target.is_none(), "nothing for later checks to call");
+    }
+
+    #[test]
+    fn an_application_profile_bedrock_does_not_find_fails_with_the_list_to_pick_from() {
+        let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/gone";
+        let missing = AwsError::new(
+            AwsErrorKind::NotFound,
+            &crate::aws::catalog::GET_INFERENCE_PROFILE,
+            "The specified inference profile was not found.",
+        )
+        .with_code("ResourceNotFoundException");
+        let finding = undescribed(arn, &region("us-east-1"), &missing);
+        assert_eq!(
+            (finding.code().as_str(), finding.status),
+            (
+                "models.lifecycle/application-profile-not-found",
+                Status::Fail
+            )
+        );
+        assert_eq!(finding.resource.as_deref(), Some(arn));
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some(
+                "aws bedrock list-inference-profiles --type-equals APPLICATION --region us-east-1"
+            )
+        );
+        // A read that failed says nothing about the profile.
+        let denied = AwsError::new(
+            AwsErrorKind::Denied,
+            &crate::aws::catalog::GET_INFERENCE_PROFILE,
+            "not authorized",
+        );
+        assert_eq!(
+            undescribed(arn, &region("us-east-1"), &denied).status,
+            Status::Error
+        );
+    }
+
+    #[tokio::test]
+    async fn a_run_whose_models_all_go_to_mantle_skips() {
+        let cx = context(crate::engine::Scope {
+            regions: vec![region("us-east-1")],
+            ..crate::engine::Scope::default()
+        });
+        let found = ModelsLifecycle.run(&cx).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].code().as_str(), found[0].status),
+            ("models.lifecycle/no-bedrock-model", Status::Skip)
+        );
+        assert!(found[0].message.contains("mantle.access"));
     }
 }

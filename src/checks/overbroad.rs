@@ -30,14 +30,42 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// No customer-managed or inline policy of the account grants every Bedrock action,
+            /// invoke on any resource, Bedrock writes or permissions management on any resource, or
+            /// a standing `aws-marketplace:Subscribe`, and AmazonBedrockFullAccess is attached to
+            /// no user, group or role that a person assumes. Every page of
+            /// GetAccountAuthorizationDetails was read.
             LEAST = "least-privilege",
+            /// A policy a user, group or role holds grants Bedrock far more than calling named
+            /// models needs: every Bedrock action, invoke on any resource, Bedrock permissions
+            /// management on any resource, or `aws-marketplace:Subscribe` without an
+            /// `aws:CalledViaLast` condition. There is one finding per policy and principal, with
+            /// the offending statements. Replace it with the models and regions the principal calls
+            /// (`bedrock-preflight policy apply claude-invoke`, in the remediation), then remove
+            /// the statements named.
             BROAD = "broad-grant",
+            /// A customer-managed policy has an over-broad Bedrock statement but is attached to no
+            /// user, group or role, so it grants nothing until someone attaches it. Delete it
+            /// (`aws iam delete-policy`, after its non-default versions) or narrow it with
+            /// `bedrock-preflight policy render claude-invoke`.
             UNATTACHED = "broad-policy-unattached",
+            /// The AWS-managed AmazonBedrockFullAccess policy is attached to a user, a group, or a
+            /// role that more than AWS services may assume: every Bedrock action on every resource,
+            /// model management, logging configuration and API keys included. Detach it and grant
+            /// what the principal calls instead; the remediation gives both commands.
             FULL_ACCESS = "full-access-attached",
             // A policy whose only breadth is Bedrock writes (Write or Tagging access level) on
             // any resource, each of which could name the resources it changes: a warning, since
             // an administrator's role may mean it; the finding names the actions.
+            /// A policy a principal holds grants Bedrock write actions (the Write or Tagging access
+            /// level in AWS's IAM reference) on any resource, where each could name the resources
+            /// it changes; nothing else in it is too broad. An administrator's role may mean it, so
+            /// this warns. Name the resources (guardrail, custom model, inference profile ARNs) in
+            /// place of `*`, or keep the policy on a role only administrators assume.
             WRITE = "write-on-any-resource",
+            /// A policy's document could not be parsed (the finding gives the error), so whether it
+            /// grants too much is unknown. Review the policy by hand; if IAM accepts it, the parser
+            /// is wrong, and a report to bedrock-preflight helps.
             UNREADABLE = "policy-not-parsed",
         },
     }
@@ -63,26 +91,31 @@ impl Check for IamOverbroad {
             Ok(account) => account,
             Err(error) => return Ok(vec![Finding::aws_error(&META, &error)]),
         };
-        let findings = judge(&account);
-        if findings.is_empty() {
-            let inline: usize = account.holders.iter().map(|h| h.inline.len()).sum();
-            return Ok(vec![Finding::pass(
-                &META,
-                kind::LEAST,
-                "No over-broad Bedrock grant",
-                format!(
-                    "None of {} customer-managed and {inline} inline policies grants every Bedrock action, invoke \
-                     on any resource, Bedrock writes or permissions management on any resource or a standing \
-                     Marketplace Subscribe, and AmazonBedrockFullAccess is attached to no person's principal",
-                    account.policies.len()
-                ),
-            )]);
-        }
-        Ok(findings)
+        Ok(judge(&account))
     }
 }
 
+/// One finding per over-broad policy and principal, or the pass when there is none.
 fn judge(account: &AccountAuthorization) -> Vec<Finding> {
+    let findings = offending(account);
+    if !findings.is_empty() {
+        return findings;
+    }
+    let inline: usize = account.holders.iter().map(|h| h.inline.len()).sum();
+    vec![Finding::pass(
+        &META,
+        kind::LEAST,
+        "No over-broad Bedrock grant",
+        format!(
+            "None of {} customer-managed and {inline} inline policies grants every Bedrock action, invoke \
+             on any resource, Bedrock writes or permissions management on any resource or a standing \
+             Marketplace Subscribe, and AmazonBedrockFullAccess is attached to no person's principal",
+            account.policies.len()
+        ),
+    )]
+}
+
+fn offending(account: &AccountAuthorization) -> Vec<Finding> {
     let mut findings = Vec::new();
     for policy in &account.policies {
         let offences = match offences(&policy.document) {
@@ -310,6 +343,7 @@ fn is_service_role(holder: &PolicyHolder) -> bool {
 mod tests {
     use super::*;
     use crate::domain::CustomerPolicy;
+    use crate::engine::Kind;
 
     fn holder(
         kind: HolderKind,
@@ -451,6 +485,138 @@ mod tests {
             findings[1]
                 .message
                 .contains("bedrock:AllowVendedLogDeliveryForResource")
+        );
+    }
+
+    #[test]
+    fn an_account_with_only_scoped_grants_passes() {
+        let arn = "arn:aws:iam::123456789012:policy/claude-invoke";
+        let mut dev = holder(HolderKind::User, "dev", &[arn], None);
+        dev.inline = vec![(
+            "list".into(),
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"bedrock:ListInferenceProfiles","Resource":"*"}}"#.into(),
+        )];
+        let account = AccountAuthorization {
+            holders: vec![dev],
+            policies: vec![CustomerPolicy {
+                name: "claude-invoke".into(),
+                arn: arn.into(),
+                document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream"],"Resource":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6"}]}"#.into(),
+            }],
+        };
+        let found = judge(&account);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].kind, found[0].status),
+            (kind::LEAST, crate::engine::Status::Pass)
+        );
+        assert!(
+            found[0]
+                .message
+                .starts_with("None of 1 customer-managed and 1 inline policies"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn each_finding_carries_the_command_that_fixes_it() {
+        let writes = "arn:aws:iam::123456789012:policy/writes";
+        let loose = "arn:aws:iam::123456789012:policy/loose";
+        let account = AccountAuthorization {
+            holders: vec![
+                holder(HolderKind::Group, "admins", &[writes], None),
+                holder(
+                    HolderKind::Role,
+                    "people",
+                    &[FULL_ACCESS_ARN],
+                    Some(PERSON_TRUST),
+                ),
+            ],
+            policies: vec![
+                CustomerPolicy {
+                    name: "writes".into(),
+                    arn: writes.into(),
+                    document: r#"{"Version":"2012-10-17","Statement":[{"Sid":"Guardrails","Effect":"Allow","Action":"bedrock:CreateGuardrail","Resource":"*"}]}"#.into(),
+                },
+                CustomerPolicy {
+                    name: "loose".into(),
+                    arn: loose.into(),
+                    document: BROAD.into(),
+                },
+            ],
+        };
+        let found = judge(&account);
+        let fix = |kind: Kind| {
+            let finding = found
+                .iter()
+                .find(|f| f.kind == kind)
+                .unwrap_or_else(|| panic!("no {} in {found:#?}", kind.as_str()));
+            (finding.severity, finding.remediation.clone().unwrap())
+        };
+        let (severity, unattached) = fix(kind::UNATTACHED);
+        assert_eq!(severity, Severity::Low, "it grants nothing yet");
+        assert!(
+            unattached.starts_with(&format!("aws iam delete-policy --policy-arn {loose}")),
+            "{unattached}"
+        );
+        let (_, full) = fix(kind::FULL_ACCESS);
+        assert_eq!(
+            full,
+            "aws iam detach-role-policy --role-name people --policy-arn \
+             arn:aws:iam::aws:policy/AmazonBedrockFullAccess, then bedrock-preflight policy apply \
+             claude-invoke --attach-to role/people --model MODEL --region REGION --yes"
+        );
+        let (severity, write) = fix(kind::WRITE);
+        assert_eq!(severity, Severity::Medium);
+        assert!(
+            write.starts_with("Name the resources these actions may change"),
+            "{write}"
+        );
+        let written = found.iter().find(|f| f.kind == kind::WRITE).unwrap();
+        assert_eq!(
+            written.resource.as_deref(),
+            Some("arn:aws:iam::123456789012:group/admins")
+        );
+        assert_eq!(written.evidence["statements"][0]["Sid"], "Guardrails");
+    }
+
+    #[test]
+    fn a_document_that_does_not_parse_is_no_verdict_and_the_others_are_still_judged() {
+        let arn = "arn:aws:iam::123456789012:policy/garbled";
+        let mut dev = holder(HolderKind::User, "dev", &[arn], None);
+        dev.inline = vec![(
+            "half".into(),
+            r#"{"Version":"2012-10-17","Statement":"#.into(),
+        )];
+        let account = AccountAuthorization {
+            holders: vec![dev],
+            policies: vec![CustomerPolicy {
+                name: "garbled".into(),
+                arn: arn.into(),
+                document: "not a policy".into(),
+            }],
+        };
+        let found = judge(&account);
+        let got: Vec<(&str, crate::engine::Status, &str)> = found
+            .iter()
+            .map(|f| (f.kind.as_str(), f.status, f.resource.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (kind::UNREADABLE.as_str(), crate::engine::Status::Error, arn),
+                (
+                    kind::UNREADABLE.as_str(),
+                    crate::engine::Status::Error,
+                    "user dev inline policy half"
+                ),
+            ]
+        );
+        assert!(
+            found[0].message.contains("its document does not parse"),
+            "{}",
+            found[0].message
         );
     }
 }

@@ -33,30 +33,163 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// Both live calls, InvokeModel (what SDKs call) and InvokeModelWithResponseStream
+            /// (what Claude Code calls), on the exact ID clients use reached the model: Bedrock
+            /// rejected the probe's deliberately incomplete body (no `max_tokens`, no `messages`)
+            /// as invalid, which it does only for a call that was authorized and reached the model.
+            /// No tokens are used. This is the strongest evidence the tool has that Claude calls
+            /// from here work.
             AUTHORIZED = "authorized",
+            /// `--no-probe` was given, so no live call was sent to Bedrock Runtime. The other
+            /// checks' verdicts stand, but what only a live call shows (a session policy, a
+            /// resource control policy, an account still being verified) is unproven. Run doctor
+            /// without `--no-probe` to have it checked.
             DISABLED = "disabled",
+            /// Bedrock Runtime refused the ID with "Invocation of model ID ... with on-demand
+            /// throughput isn't supported. Retry your request with the ID or ARN of an inference
+            /// profile that contains this model.": the model cannot be called on demand by its own
+            /// ID in this region, so every call with that ID fails. Call it through an inference
+            /// profile (`us.`, `eu.`, `global.` and so on); profiles.resolve names the one to use.
             NEEDS_PROFILE = "needs-inference-profile",
+            /// Bedrock Runtime answered "The provided model identifier is invalid.": the region
+            /// does not know this ID (a typo, the Anthropic API's name without `anthropic.`, or a
+            /// profile whose prefix belongs to another geography), so every call with it fails with
+            /// a 400. Use an ID the region lists; the remediation gives the
+            /// `aws bedrock list-inference-profiles` command for the region.
             INVALID_MODEL_ID = "invalid-model-id",
+            /// Bedrock Runtime answered "Model use case details have not been submitted for this
+            /// account": the Anthropic use case (first-time-use) form was never submitted for the
+            /// account or its organization's management account. Every call to an Anthropic model
+            /// fails with this 404 until it is, and a submission takes up to 15 minutes to apply.
+            /// Write the form's fields to a JSON file and run
+            /// `bedrock-preflight setup model-access --use-case-form FILE --yes`; the remediation
+            /// has the exact command.
             USE_CASE_FORM = "use-case-form-missing",
+            /// Bedrock Runtime answered "ValidationException: Operation not allowed", its answer
+            /// while the model's agreement (the AWS Marketplace subscription behind it) is not
+            /// accepted in this account. Every call fails until it is. An administrator accepts it
+            /// once with
+            /// `bedrock-preflight setup model-access --model MODEL --region REGION --yes`; the
+            /// remediation has the exact command.
             AGREEMENT = "agreement-not-accepted",
+            /// Bedrock Runtime answered "Model access is denied due to IAM user or service role is
+            /// not authorized to perform the required AWS Marketplace actions
+            /// (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe)": the model's
+            /// Marketplace subscription does not exist yet, and this principal, whose first call
+            /// would create it, may not. Calls fail until someone allowed creates it. Allow both
+            /// actions for this principal only through Bedrock (`aws:CalledViaLast` =
+            /// `bedrock.amazonaws.com`; the remediation has the statement), or have an
+            /// administrator invoke the model once, then call again after a few minutes.
             MARKETPLACE_DENIED = "marketplace-denied",
+            /// Bedrock Runtime answered "Model access is denied due to INVALID_PAYMENT_INSTRUMENT:
+            /// A valid payment instrument must be provided.": the account has no valid payment
+            /// method (or an unpaid balance), so the Marketplace subscription Anthropic models need
+            /// cannot be completed and every call is denied. Add a payment method (Billing and Cost
+            /// Management console > Payment preferences), settle any balance and call again after a
+            /// few minutes; accounts billed through AISPL (India) may need another account for
+            /// Marketplace models.
             PAYMENT = "invalid-payment-instrument",
+            /// Bedrock Runtime answered "Your account is currently being verified": AWS has not
+            /// finished verifying this new account and refuses model calls until it has, even while
+            /// the other checks pass. Wait: verification usually completes within 2 hours; if it
+            /// takes longer, contact AWS Support (Account and billing).
             VERIFYING = "account-being-verified",
+            /// Bedrock Runtime answered "You don't have access to the model with the specified
+            /// model ID.": Bedrock denies the model to this account rather than naming an IAM
+            /// policy, which points at the model-access gates (the Anthropic use case form, the
+            /// Marketplace subscription). Every call is denied. Submit the use case form
+            /// (`bedrock-preflight setup model-access --use-case-form FILE --yes`; the remediation
+            /// has the command) and make sure the principal may complete the Marketplace
+            /// subscription through bedrock.amazonaws.com; models.access says which gate is closed.
             NO_MODEL_ACCESS = "no-model-access",
+            /// Bedrock Runtime answered "This Model is marked by provider as Legacy and you have
+            /// not been actively using the model in the last 30 days": AWS serves a Legacy model
+            /// only to accounts that called it within 30 days, and this one did not, so every call
+            /// fails. There is no access to request: move to an ACTIVE model; models.lifecycle
+            /// names its successor.
             LEGACY_NOT_USED = "legacy-not-recently-used",
+            /// Bedrock Runtime answered "This model version has reached the end of its life.": AWS
+            /// has retired the model and no account can call it any more. Move to an ACTIVE model;
+            /// models.lifecycle names the successor in its family.
             END_OF_LIFE = "end-of-life",
+            /// Bedrock Runtime denied the call "because no identity-based policy allows" the
+            /// action: none of the principal's IAM policies grants `bedrock:InvokeModel` (or
+            /// `bedrock:InvokeModelWithResponseStream`) on the resource Bedrock named, often an
+            /// inference profile ARN or a destination region's foundation-model ARN. Claude Code
+            /// shows it as "API Error: 403 ... is not authorized to perform". The remediation gives
+            /// the statements to add and, when the caller is known,
+            /// `bedrock-preflight policy apply claude-invoke` for every target of the run.
             DENIED_BY_IDENTITY = "denied-by-identity-policy",
+            /// Bedrock Runtime denied the call "with an explicit deny in a service control policy":
+            /// an SCP of the organization blocks it, and no IAM policy in the account can override
+            /// that. The usual cause is a region deny on `aws:RequestedRegion` that also blocks the
+            /// destination regions a cross-region profile routes to. Ask the organization's
+            /// administrators for the exemption the remediation gives (an `ArnNotLike` condition on
+            /// `bedrock:InferenceProfileArn`), or call a profile whose destinations the SCP allows.
             DENIED_BY_SCP = "denied-by-scp",
+            /// Bedrock Runtime denied the call "with an explicit deny in a resource control
+            /// policy": a resource control policy of the organization blocks it, and no IAM policy
+            /// of the caller can override that. Ask the organization's administrators which one
+            /// denies it (AWS Organizations console > Policies > Resource control policies).
             DENIED_BY_RCP = "denied-by-rcp",
+            /// Bedrock Runtime denied the call "because no session policy allows" the action: the
+            /// session was created with a session policy (an IAM Identity Center permission set's
+            /// inline policy, or a policy passed to sts:AssumeRole) that lacks it, whatever the
+            /// role's own policies allow. No AWS API reads session policies, so iam.invoke cannot
+            /// see this layer. Add the action for the model ID and its destination model ARNs to
+            /// that session policy, then sign in again.
             DENIED_BY_SESSION = "denied-by-session-policy",
+            /// Bedrock Runtime denied the call "because no permissions boundary allows" the action:
+            /// the principal's permission boundary lacks it, so the grant in its identity policies
+            /// has no effect. Add the statements the remediation gives to the boundary as well.
             DENIED_BY_BOUNDARY = "denied-by-permission-boundary",
+            /// Bedrock Runtime denied the call without naming a policy type, while iam.invoke found
+            /// the principal's IAM policies allow it. The denial then comes from a layer that
+            /// verdict does not cover: a service control policy, a resource control policy or a
+            /// session policy. Ask the organization's administrators which SCP or RCP denies it
+            /// (region denies on `aws:RequestedRegion` often block cross-region profiles'
+            /// destinations); for an assumed role, check the session policy.
             DENIED_OUTSIDE_IAM = "denied-outside-iam",
+            /// Bedrock Runtime denied the call without naming a policy type, and iam.invoke did not
+            /// find it allowed (it found a denial, or could not tell). Most often the principal's
+            /// identity policy lacks `bedrock:InvokeModel` (or
+            /// `bedrock:InvokeModelWithResponseStream`) on the profile or a destination model ARN.
+            /// Add the statement the remediation gives; if IAM already allows the call, a service
+            /// control policy, permission boundary or session policy denies it.
             DENIED = "denied",
+            /// Bedrock Runtime throttled even a zero-token call with "Too many tokens per day,
+            /// please wait before trying again.": the account's daily token quota for the model is
+            /// used up, or applied at 0 as on new and Free-plan accounts. Every call fails with
+            /// this 429 until the quota resets or is raised. See quotas.inference and Service
+            /// Quotas' "Model invocation max tokens per day"; a quota at 0 that is not adjustable
+            /// needs an AWS Support case.
             DAILY_TOKENS = "daily-tokens-exhausted",
+            /// Bedrock Runtime throttled the zero-token call by requests or tokens per minute ("Too
+            /// many requests, please wait before trying again." or "Rate exceeded"), not by the
+            /// daily quota. Other clients use the quota right now, or it is low: calls work but are
+            /// slowed or refused under load. See quotas.inference, and run again later.
             THROTTLED = "throttled",
+            /// Bedrock Runtime answered ResourceNotFoundException for the ID with no reason this
+            /// version knows (not the use case form, a legacy model or its end of life): the model
+            /// may have been retired in this region. See models.lifecycle and move to an ACTIVE
+            /// model.
             NOT_FOUND = "model-not-found",
+            /// Bedrock Runtime rejected the credentials themselves (an expired or unknown token, a
+            /// bad signature), so no call from here works. With `AWS_BEARER_TOKEN_BEDROCK` set, the
+            /// API key is expired, revoked, or was made for another region (a short-term key works
+            /// only in the region that issued it). Refresh the credentials (`aws sso login`, new
+            /// keys), or make a new API key in this region.
             CREDENTIALS_REJECTED = "credentials-rejected",
+            /// Bedrock Runtime answered success to a body it must reject (no `max_tokens`, no
+            /// `messages`). Bedrock does not do that, so the answer likely came from something in
+            /// between (a proxy, a gateway, an `--endpoint-url`), or Bedrock changed how it
+            /// validates; either way it proves nothing and is no pass. Check what answers for
+            /// bedrock-runtime from here, then run again.
             UNTRUSTED_SUCCESS = "untrusted-success",
+            /// Bedrock Runtime answered the probe with something this version does not recognize
+            /// (the finding's evidence has AWS's code and message). Rather than guess, the tool
+            /// reaches no verdict: the call may or may not work. Read the answer; a newer
+            /// bedrock-preflight may know it.
             UNRECOGNIZED = "unrecognized-answer",
         },
     }

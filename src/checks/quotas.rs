@@ -29,12 +29,41 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// Service Quotas lists the model's per-minute quotas for the route the call takes
+            /// (on-demand, cross-region or global; the 1M Context Length ones for a `[1m]` target),
+            /// none of them or the daily token quota is 0, and tokens per minute meet
+            /// `--expect-tpm` when it is given. The message gives the values, and whether each is
+            /// still the AWS default.
             SUFFICIENT = "sufficient",
+            /// A quota the call needs is applied at 0 in the region, so every call fails with
+            /// ThrottlingException ("Too many tokens") although model access looks fine. It is
+            /// adjustable: request an increase with
+            /// `aws service-quotas request-service-quota-increase`; the remediation has the quota
+            /// code and a value (`--expect-tpm`, else the AWS default).
             ZERO = "applied-zero",
+            /// A quota the call needs is applied at 0 and is not adjustable, as AWS sets it for new
+            /// accounts and accounts on the Free plan: every call fails with "ThrottlingException:
+            /// Too many tokens per day, please wait before trying again.", and a Service Quotas
+            /// request cannot change it. Upgrade the account from the Free plan if it is on it, or
+            /// open an AWS Support case (Service limit increase > Amazon Bedrock) naming the quota;
+            /// the remediation has its code and name.
             ZERO_NOT_ADJUSTABLE = "applied-zero-not-adjustable",
+            /// The tokens-per-minute quota is below the load given with `--expect-tpm`, so calls
+            /// will be throttled at that load. Request an increase to that value; the remediation
+            /// has the command with the quota code.
             BELOW_EXPECTED = "below-expected-load",
+            /// Service Quotas lists no tokens- or requests-per-minute quota for this model and
+            /// route in the region (quotas are found by name), so its limit cannot be verified; for
+            /// a `[1m]` target, the model may not offer the 1M-token context window there. Look for
+            /// it in the Service Quotas console (Amazon Bedrock, the region).
             NOT_FOUND = "quota-not-found",
+            /// The catalog gives the model no name, and its quotas can only be found by the model's
+            /// name, so none was looked up and nothing is known about them. Check the model's
+            /// quotas in the Service Quotas console (Amazon Bedrock, the region).
             NO_MODEL_NAME = "no-model-name",
+            /// Only a Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`) is configured, and Service
+            /// Quotas takes only SigV4-signed calls, so quotas were not read. Configure AWS
+            /// credentials as well to have them checked.
             NO_SIGV4 = "no-sigv4-credentials",
         },
     }
@@ -685,6 +714,42 @@ mod judging {
         assert_eq!(
             (finding.status, finding.code().as_str()),
             (Status::Warn, "quotas.inference/quota-not-found")
+        );
+    }
+
+    #[test]
+    fn a_model_without_a_name_has_no_quota_to_find_and_is_no_pass() {
+        let mut nameless = model(SONNET, "ACTIVE", &["ON_DEMAND"]);
+        nameless.name = None;
+        let applied = [quota("L-1", "On-demand", "tokens", 2_000_000.0)];
+        let finding = judge(&invocation(nameless, None), &applied, None, None);
+        assert_eq!(
+            (finding.code().as_str(), finding.status),
+            ("quotas.inference/no-model-name", Status::Error)
+        );
+        assert_eq!(
+            finding.message,
+            "the catalog gives anthropic.claude-sonnet-4-6 no model name to find its quotas by"
+        );
+    }
+
+    #[tokio::test]
+    async fn with_only_a_bedrock_api_key_service_quotas_is_not_asked() {
+        use crate::aws::BedrockAuth;
+        let cx = crate::checks::testing::context(crate::engine::Scope::default());
+        cx.provide(Invocations {
+            list: vec![sonnet_through_us()],
+        });
+        cx.provide(CredentialsFact {
+            sigv4: None,
+            bedrock_auth: BedrockAuth::BearerToken,
+            aws_profile: None,
+        });
+        let found = QuotasInference.run(&cx).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].code().as_str(), found[0].status),
+            ("quotas.inference/no-sigv4-credentials", Status::Skip)
         );
     }
 }

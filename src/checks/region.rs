@@ -16,8 +16,20 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// A region is set (by `--region`, `AWS_REGION` or `AWS_DEFAULT_REGION`, the AWS
+            /// profile or instance metadata; the finding says which) and it is one where Amazon
+            /// Bedrock is offered. The other checks of the run look at Bedrock there.
             OFFERED = "bedrock-offered",
+            /// The region is not among those this version knows to offer Amazon Bedrock: a typo, a
+            /// region without Bedrock, or one added since this release. Calls there may fail to
+            /// connect. Use a Bedrock region (`--region us-east-1`, or
+            /// `export AWS_REGION=us-east-1`).
             NOT_KNOWN = "bedrock-not-known",
+            /// No region is set: neither `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION` nor the AWS
+            /// profile names one, and Bedrock is regional, so nothing regional can be checked.
+            /// Clients then fall back to a default of their own (Claude Code and the Python SDK use
+            /// us-east-1), which may not be where the account's access is. Set one:
+            /// `export AWS_REGION=us-east-1`, or `aws configure set region us-east-1`.
             NO_REGION = "no-region",
         },
     }
@@ -82,5 +94,68 @@ impl Check for RegionConfig {
             })
             .collect();
         Ok(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{context, region};
+    use crate::domain::RegionSource;
+    use crate::engine::{Scope, Status};
+
+    async fn judged(regions: &[&str], source: Option<RegionSource>) -> Vec<Finding> {
+        let cx = context(Scope {
+            regions: regions.iter().map(|r| region(r)).collect(),
+            region_source: source,
+            ..Scope::default()
+        });
+        RegionConfig.run(&cx).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_region_without_bedrock_warns_and_one_with_it_passes_naming_its_source() {
+        let found = judged(&["us-east-1", "af-south-1"], Some(RegionSource::Profile)).await;
+        let got: Vec<(String, Status)> = found.iter().map(|f| (f.code(), f.status)).collect();
+        assert_eq!(
+            got,
+            [
+                ("region.config/bedrock-offered".to_string(), Status::Pass),
+                ("region.config/bedrock-not-known".to_string(), Status::Warn),
+            ]
+        );
+        assert!(
+            found[0]
+                .message
+                .contains("(set by the profile's region setting)"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[1].region.as_deref(), Some("af-south-1"));
+        assert_eq!(found[1].evidence["region_source"], "profile");
+        assert!(
+            found[1]
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("--region us-east-1")
+        );
+    }
+
+    #[tokio::test]
+    async fn no_region_anywhere_fails_with_the_export_to_run() {
+        let found = judged(&[], None).await;
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].code().as_str(), found[0].status),
+            ("region.config/no-region", Status::Fail)
+        );
+        assert!(
+            found[0]
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("export AWS_REGION=us-east-1")
+        );
     }
 }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use super::identity::CallerIdentity;
 use super::per_region;
+use crate::aws::AwsError;
 use crate::domain::{AccountAuthorization, Region, in_geography};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
@@ -25,10 +26,31 @@ check! {
         after: ["identity.caller"],
         severity: High,
         kinds: {
+            /// audit ran without `--residency GEO`, so data residency was not judged. Give
+            /// `--residency` (for example `eu`) to check that inference stays in one geography.
             NOT_ASKED = "not-asked",
+            /// With `--residency GEO`: no customer-managed or inline policy grants invoke on a
+            /// `global.` inference profile or another geography's (each judged by local evaluation
+            /// on a sample profile ARN), Claude Code on this machine calls none, and no Claude
+            /// invocation of the last 7 days that CloudTrail shows was served outside GEO. The
+            /// message names the regions whose CloudTrail events could not be read.
             KEPT = "kept-in-geography",
+            /// A customer-managed or inline policy grants `bedrock:InvokeModel` on `global.`
+            /// inference profiles or those of another geography, whose requests leave GEO (a
+            /// `global.` profile may send them to any commercial region); the finding names the
+            /// geographies and who holds the policy. Grant only GEO's profiles
+            /// (`bedrock-preflight policy render claude-invoke --model GEO.anthropic.MODEL`), in
+            /// place of the statements that allow the others.
             GRANTED = "granted-outside-geography",
+            /// Claude Code on this machine is set to call a `global.` profile or one of another
+            /// geography (the finding names the setting and where it is set), so its requests may
+            /// be served outside GEO. Set it to the GEO profile of the same model.
             CONFIGURED = "configured-outside-geography",
+            /// CloudTrail shows Claude invocations from the region in the last 7 days that were
+            /// served outside GEO (additionalEventData.inferenceRegion), counted per region. Find
+            /// the callers in CloudTrail (`aws cloudtrail lookup-events`, in the remediation) and
+            /// move them to GEO's profiles; an SCP that denies `bedrock:InvokeModel` where
+            /// `aws:RequestedRegion` is outside GEO enforces it.
             INVOKED = "invoked-outside-geography",
         },
     }
@@ -131,34 +153,10 @@ impl Check for ResidencyProfiles {
                 "Skipped: no --residency geography was given",
             )]);
         };
-        let geography = input.geography.as_str();
         let account = cx
             .fact::<CallerIdentity>()
             .map(|i| i.account.clone())
             .unwrap_or_else(|| "123456789012".into());
-        let mut findings = Vec::new();
-        for (value, named_by) in &input.claude_code_models {
-            let id = value.trim_end_matches("[1m]");
-            if let Some(found) = geography_of(id).filter(|g| *g != geography) {
-                findings.push(
-                    Finding::fail(
-                        &META,
-                        kind::CONFIGURED,
-                        Severity::High,
-                        "Claude Code here calls outside the geography",
-                        format!(
-                            "{named_by} is {id}, a {found} profile: its requests may be served outside {geography}"
-                        ),
-                        Remediation::new(format!(
-                            "Set {} to the {geography}. profile of the same model (for example {geography}.{})",
-                            named_by.split(' ').next().unwrap_or(named_by),
-                            id.split_once('.').map_or(id, |(_, rest)| rest)
-                        )),
-                    )
-                    .resource(id.to_string()),
-                );
-            }
-        }
         let recent = per_region(
             cx.scope
                 .regions
@@ -172,40 +170,76 @@ impl Check for ResidencyProfiles {
                 .collect(),
         );
         let (authorization, recent) = tokio::join!(cx.aws.account_authorization(), recent);
-        match authorization {
-            Ok(authorization) => {
-                findings.extend(granted(&authorization, geography, &account));
-            }
-            Err(error) => findings.push(Finding::aws_error(&META, &error)),
-        }
-        let mut unread = Vec::new();
-        for (region, served) in recent {
-            match served {
-                Ok(served) => findings.extend(invoked(region, &served, geography)),
-                Err(error) => unread.push(format!("{region} ({})", error.kind().as_str())),
-            }
-        }
-        if findings.is_empty() {
-            findings.push(Finding::pass(
-                &META,
-                kind::KEPT,
-                "Inference stays in the geography",
-                format!(
-                    "No customer policy grants invoke on a global. profile or another geography's, Claude Code \
-                     here calls none, and no recent invocation CloudTrail shows was served outside {geography}{}",
-                    if unread.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (CloudTrail's recent events could not be read in {})",
-                            unread.join(", ")
-                        )
-                    }
-                ),
-            ));
-        }
-        Ok(findings)
+        Ok(judge(&input, &account, authorization.as_deref(), &recent))
     }
+}
+
+/// Where inference may leave `input.geography`: Claude Code's settings here, the account's
+/// policies (`authorization`) and the regions CloudTrail saw recent invocations served in;
+/// the pass when none does.
+fn judge(
+    input: &ResidencyInput,
+    account: &str,
+    authorization: Result<&AccountAuthorization, &AwsError>,
+    recent: &[(&Region, Result<Vec<String>, AwsError>)],
+) -> Vec<Finding> {
+    let geography = input.geography.as_str();
+    let mut findings = Vec::new();
+    for (value, named_by) in &input.claude_code_models {
+        let id = value.trim_end_matches("[1m]");
+        if let Some(found) = geography_of(id).filter(|g| *g != geography) {
+            findings.push(
+                Finding::fail(
+                    &META,
+                    kind::CONFIGURED,
+                    Severity::High,
+                    "Claude Code here calls outside the geography",
+                    format!(
+                        "{named_by} is {id}, a {found} profile: its requests may be served outside {geography}"
+                    ),
+                    Remediation::new(format!(
+                        "Set {} to the {geography}. profile of the same model (for example {geography}.{})",
+                        named_by.split(' ').next().unwrap_or(named_by),
+                        id.split_once('.').map_or(id, |(_, rest)| rest)
+                    )),
+                )
+                .resource(id.to_string()),
+            );
+        }
+    }
+    match authorization {
+        Ok(authorization) => {
+            findings.extend(granted(authorization, geography, account));
+        }
+        Err(error) => findings.push(Finding::aws_error(&META, error)),
+    }
+    let mut unread = Vec::new();
+    for (region, served) in recent {
+        match served {
+            Ok(served) => findings.extend(invoked(region, served, geography)),
+            Err(error) => unread.push(format!("{region} ({})", error.kind().as_str())),
+        }
+    }
+    if findings.is_empty() {
+        findings.push(Finding::pass(
+            &META,
+            kind::KEPT,
+            "Inference stays in the geography",
+            format!(
+                "No customer policy grants invoke on a global. profile or another geography's, Claude Code \
+                 here calls none, and no recent invocation CloudTrail shows was served outside {geography}{}",
+                if unread.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (CloudTrail's recent events could not be read in {})",
+                        unread.join(", ")
+                    )
+                }
+            ),
+        ));
+    }
+    findings
 }
 
 /// One finding per customer-managed or inline policy that grants invoke on a profile outside
@@ -394,5 +428,99 @@ mod tests {
             ]
         );
         assert!(findings[0].message.contains("role/app"));
+    }
+
+    fn input(geography: &str) -> ResidencyInput {
+        ResidencyInput {
+            geography: geography.into(),
+            claude_code_models: vec![(
+                "eu.anthropic.claude-sonnet-4-6".into(),
+                "ANTHROPIC_MODEL (~/.claude/settings.json)".into(),
+            )],
+        }
+    }
+
+    #[test]
+    fn nothing_leaving_the_geography_passes_and_says_what_was_not_read() {
+        let eu_west_1 = "eu-west-1".parse::<Region>().unwrap();
+        let eu_central_1 = "eu-central-1".parse::<Region>().unwrap();
+        let unread = AwsError::new(
+            crate::aws::AwsErrorKind::Denied,
+            &crate::aws::catalog::LOOKUP_EVENTS,
+            "not authorized",
+        );
+        let account = AccountAuthorization {
+            holders: Vec::new(),
+            policies: vec![policy(
+                "arn:aws:iam::123456789012:policy/eu-only",
+                "arn:aws:bedrock:*:*:inference-profile/eu.*",
+            )],
+        };
+        let found = judge(
+            &input("eu"),
+            "123456789012",
+            Ok(&account),
+            &[
+                (&eu_west_1, Ok(vec!["eu-west-3".into(), "eu-west-1".into()])),
+                (&eu_central_1, Err(unread)),
+            ],
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            (found[0].code().as_str(), found[0].status),
+            (
+                "residency.profiles/kept-in-geography",
+                crate::engine::Status::Pass
+            )
+        );
+        assert!(
+            found[0].message.ends_with(
+                "served outside eu (CloudTrail's recent events could not be read in eu-central-1 (access_denied))"
+            ),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn a_policy_granting_another_geography_fails_with_the_profiles_to_grant_instead() {
+        let account = AccountAuthorization {
+            holders: Vec::new(),
+            policies: vec![policy(
+                "arn:aws:iam::123456789012:policy/us",
+                "arn:aws:bedrock:us-east-1:*:inference-profile/us.*",
+            )],
+        };
+        let found = judge(&input("eu"), "123456789012", Ok(&account), &[]);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let granted = &found[0];
+        assert_eq!(
+            (granted.kind, granted.status),
+            (kind::GRANTED, crate::engine::Status::Fail)
+        );
+        assert_eq!(granted.evidence["geographies"], serde_json::json!(["us"]));
+        assert!(
+            granted
+                .message
+                .ends_with("whose requests leave eu (it is attached to no one)"),
+            "{}",
+            granted.message
+        );
+        assert!(
+            granted.remediation.as_deref().unwrap().starts_with(
+                "Grant only eu. profiles: bedrock-preflight policy render claude-invoke --model eu.anthropic.MODEL"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_geography_residency_is_not_judged() {
+        let cx = crate::checks::testing::context(crate::engine::Scope::default());
+        let found = ResidencyProfiles.run(&cx).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].code().as_str(), found[0].status),
+            ("residency.profiles/not-asked", crate::engine::Status::Skip)
+        );
     }
 }

@@ -27,11 +27,37 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// How to call the model from the region is known: by its own ID on demand, or through
+            /// an ACTIVE inference profile, either a geographic (`us.`, `eu.`, ...) or `global.`
+            /// profile the region offers or an application profile. The finding gives the ID to
+            /// pass as `modelId` and the regions the call may be served in; quotas.inference,
+            /// iam.invoke and runtime.probe use them.
             RESOLVED = "route-resolved",
+            /// The model was named by its base ID, but in this region it supports no on-demand
+            /// throughput, so calls with that ID fail with "Invocation of model ID ... with
+            /// on-demand throughput isn't supported. Retry your request with the ID or ARN of an
+            /// inference profile that contains this model." Call it through the inference profile
+            /// the remediation names (`--model`, `modelId` in code, `ANTHROPIC_MODEL` for Claude
+            /// Code).
             NEEDS_PROFILE = "needs-inference-profile",
+            /// The region does not offer this inference profile: its prefix names another geography
+            /// (an `eu.` profile from us-east-1, say), and such calls fail with "The provided model
+            /// identifier is invalid." Use the region's own profile for the model (the remediation
+            /// names it), or call the profile from a region of its geography.
             NOT_OFFERED = "profile-not-offered",
+            /// A family (`sonnet`, `opus`, `haiku`) was asked for, and the region offers no
+            /// inference profile for its newest model, which has no on-demand throughput there
+            /// either, so it cannot be called from this region. Check a region of another geography
+            /// (`--region us-east-1`), or name another model with `--model`.
             NO_ROUTE = "no-route",
+            /// The inference profile's status is not ACTIVE, so calls through it cannot be counted
+            /// on. Look at it with `aws bedrock get-inference-profile` (the remediation has the
+            /// command) and use an ACTIVE profile.
             NOT_ACTIVE = "profile-not-active",
+            /// The inference profile lists no destination models, so where calls through it are
+            /// served is unknown, and permissions and quotas cannot be judged. It is an answer
+            /// Bedrock is not expected to give: look at the profile with
+            /// `aws bedrock get-inference-profile`.
             NO_DESTINATIONS = "no-destinations",
         },
     }

@@ -1,7 +1,11 @@
 //! Modelled answers for the checks' unit tests: the domain values `aws/` would fill from
 //! AWS's answers, built in one line each.
 
+use std::sync::Arc;
+
+use crate::aws::{AwsReader, Session};
 use crate::domain::{FoundationModel, InferenceProfile, Lifecycle, ModelRequest, Region};
+use crate::engine::{CheckContext, Scope};
 
 use super::models::ModelTarget;
 use super::routes::{Invocation, Route};
@@ -80,4 +84,19 @@ pub fn sonnet_through_us() -> Invocation {
             &["us-east-1", "us-west-2"],
         )),
     )
+}
+
+/// A reader without credentials: a call it is asked to make fails before it leaves the
+/// machine, so a verdict that needs no read is judged as the run would, and one that reads
+/// sees the read fail.
+pub fn offline() -> AwsReader {
+    let config = aws_types::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    AwsReader::new(Session::from_config(config))
+}
+
+/// A check's context for `scope` with the `offline` reader and no facts yet.
+pub fn context(scope: Scope) -> CheckContext {
+    CheckContext::new(Arc::new(offline()), scope)
 }

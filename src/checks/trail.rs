@@ -25,9 +25,31 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// A multi-region or organization trail that covers the region is logging and records
+            /// Bedrock's management events: a basic selector of all management events that does not
+            /// exclude bedrock.amazonaws.com, or an advanced selector of management events that
+            /// neither excludes it nor keeps only reads or only writes. Selectors are always read,
+            /// whatever the trail's HasCustomEventSelectors says.
             COVERED = "covered",
+            /// No CloudTrail trail covers the region (none of its own, no multi-region or
+            /// organization trail), so Bedrock calls made there, and changes to their logging,
+            /// leave no record. Create a multi-region trail and start it: the remediation has
+            /// `aws cloudtrail create-trail ... --is-multi-region-trail` and
+            /// `aws cloudtrail start-logging`.
             NO_TRAIL = "no-trail",
+            /// Trails cover the region, but none records Bedrock's management events: each is not
+            /// logging, selects no management events or only reads or only writes, excludes
+            /// bedrock.amazonaws.com, or is a single-region trail (the control, CIS 3.1, is a trail
+            /// over every region). The finding gives each trail's reason. Make the trail
+            /// multi-region, start its logging, or give it a selector of all management events; the
+            /// remediation has the commands (put-event-selectors replaces all of a trail's
+            /// selectors).
             NOT_COVERED = "bedrock-not-recorded",
+            /// An organization trail covers the region, but its status and selectors can be read
+            /// only from the organization's management account, and none of the account's own
+            /// trails records Bedrock, so whether Bedrock is recorded here is unverified. Run the
+            /// audit from the management account (or a delegated administrator), or confirm there
+            /// that the trail logs management events without excluding bedrock.amazonaws.com.
             ORGANIZATION_UNVERIFIED = "organization-trail-unverified",
         },
     }
@@ -397,5 +419,64 @@ mod tests {
             management_coverage(&TrailSelectors::default()),
             Coverage::Not(_)
         ));
+    }
+
+    #[test]
+    fn an_organization_trail_only_its_management_account_may_read_is_unverified() {
+        let region: Region = "eu-west-1".parse().unwrap();
+        let organization = Trail {
+            name: "org".into(),
+            arn: "arn:aws:cloudtrail:us-east-1:999988887777:trail/org".into(),
+            home_region: "us-east-1".into(),
+            multi_region: true,
+            organization: true,
+        };
+        let refused = AwsError::new(
+            crate::aws::AwsErrorKind::Denied,
+            &crate::aws::catalog::GET_TRAIL_STATUS,
+            "not authorized to perform: cloudtrail:GetTrailStatus",
+        );
+        // The account's own single-region trail records Bedrock, but is not the control.
+        let finding = judge(
+            &region,
+            &[
+                Judged {
+                    trail: organization,
+                    answer: Err(refused),
+                },
+                Judged {
+                    trail: trail(false),
+                    answer: Ok((true, basic("All", true, &[]))),
+                },
+            ],
+        );
+        assert_eq!(
+            (finding.code().as_str(), finding.status),
+            (
+                "cloudtrail.trail/organization-trail-unverified",
+                crate::engine::Status::Warn
+            )
+        );
+        assert!(
+            finding
+                .message
+                .contains("covered by the organization trail arn:aws:cloudtrail:us-east-1:999988887777:trail/org"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding
+                .message
+                .contains("the account's other trails do not record Bedrock"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("Run the audit from the management account")
+        );
     }
 }

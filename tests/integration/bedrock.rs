@@ -421,6 +421,14 @@ fn the_probe_reads_an_invalid_model_identifier() {
         (probe["status"].as_str(), probe["title"].as_str()),
         (Some("fail"), Some("Bedrock does not know this model ID"))
     );
+    assert_eq!(probe["code"], "runtime.probe/invalid-model-id");
+    assert!(
+        probe["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("aws bedrock list-inference-profiles --region us-east-1"),
+        "{probe}"
+    );
 }
 
 #[test]
@@ -488,9 +496,11 @@ fn no_probe_sends_nothing_to_bedrock_runtime() {
     let emulator = Sandbox::new();
     let (run, report) = doctor(&emulator, &["--no-probe"]);
     assert_eq!(run.code, 0);
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(probe["message"], "Skipped: --no-probe");
     assert_eq!(
-        finding(&report, "runtime.probe")["message"],
-        "Skipped: --no-probe"
+        (probe["code"].as_str(), probe["status"].as_str()),
+        (Some("runtime.probe/disabled"), Some("skip"))
     );
     assert!(
         emulator
@@ -863,4 +873,297 @@ fn a_legacy_models_recent_use_that_cannot_be_read_keeps_the_warning_and_says_why
             .unwrap()
             .contains("cloudwatch:GetMetricData")
     );
+}
+
+/// What the probe must make of one answer of Bedrock Runtime to InvokeModel, while
+/// InvokeModelWithResponseStream is authorized: the finding's code, status and a piece of its fix.
+struct ProbeCase<'a> {
+    status: u16,
+    error: &'a str,
+    message: &'a str,
+    code: &'a str,
+    verdict: &'a str,
+    fix: &'a str,
+}
+
+/// Runs doctor on `model` with InvokeModel answered by each case's error, and checks the
+/// finding: its code, status and fix, AWS's answer as evidence, and the call it is about.
+fn probe_reads(model: &str, cases: &[ProbeCase]) {
+    for case in cases {
+        let emulator = Sandbox::new();
+        emulator.on(
+            "bedrock-runtime:InvokeModel",
+            Rule::Fixture(rest_error(case.status, case.error, case.message)),
+        );
+        let (run, report) = doctor(&emulator, &["--model", model]);
+        let probe = finding(&report, "runtime.probe");
+        assert_eq!(
+            (probe["code"].as_str(), probe["status"].as_str()),
+            (Some(case.code), Some(case.verdict)),
+            "{}: {probe:#}",
+            case.message
+        );
+        assert_eq!(
+            run.code,
+            if case.verdict == "warn" { 0 } else { 1 },
+            "{}",
+            case.code
+        );
+        let fix = probe["remediation"].as_str().unwrap();
+        assert!(fix.contains(case.fix), "{}: {fix}", case.code);
+        assert_eq!(
+            probe["evidence"]["answer"],
+            format!("{}: {}", case.error, case.message)
+        );
+        let kind = case.code.strip_prefix("runtime.probe/").unwrap();
+        assert_eq!(
+            probe["evidence"]["answers"],
+            serde_json::json!({
+                "bedrock-runtime:InvokeModel": kind,
+                "bedrock-runtime:InvokeModelWithResponseStream": "authorized"
+            })
+        );
+        assert!(
+            probe["message"].as_str().unwrap().starts_with(
+                "InvokeModel (what SDKs call); InvokeModelWithResponseStream was authorized: "
+            ),
+            "{probe}"
+        );
+    }
+}
+
+#[test]
+fn the_probe_names_each_access_gate_bedrock_refuses_with() {
+    probe_reads(
+        "sonnet",
+        &[
+            ProbeCase {
+                status: 400,
+                error: "ValidationException",
+                message: "Operation not allowed",
+                code: "runtime.probe/agreement-not-accepted",
+                verdict: "fail",
+                fix: "bedrock-preflight setup model-access --model anthropic.claude-sonnet-4-6 --region us-east-1 --yes",
+            },
+            ProbeCase {
+                status: 403,
+                error: "AccessDeniedException",
+                message: "Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace subscription for this model cannot be completed at this time. If you recently fixed this issue, try again after 2 minutes.",
+                code: "runtime.probe/marketplace-denied",
+                verdict: "fail",
+                fix: r#"{"StringEquals": {"aws:CalledViaLast": "bedrock.amazonaws.com"}}"#,
+            },
+            ProbeCase {
+                status: 403,
+                error: "AccessDeniedException",
+                message: "Model access is denied due to INVALID_PAYMENT_INSTRUMENT: A valid payment instrument must be provided.. Your AWS Marketplace subscription for this model cannot be completed at this time.",
+                code: "runtime.probe/invalid-payment-instrument",
+                verdict: "fail",
+                fix: "Add a valid payment method",
+            },
+            ProbeCase {
+                status: 403,
+                error: "AccessDeniedException",
+                message: "Your account is currently being verified",
+                code: "runtime.probe/account-being-verified",
+                verdict: "fail",
+                fix: "within 2 hours",
+            },
+            ProbeCase {
+                status: 403,
+                error: "AccessDeniedException",
+                message: "You don't have access to the model with the specified model ID.",
+                code: "runtime.probe/no-model-access",
+                verdict: "fail",
+                fix: "--use-case-form use-case-form.json --yes",
+            },
+        ],
+    );
+}
+
+#[test]
+fn the_probe_reads_models_bedrock_no_longer_serves_here() {
+    probe_reads(
+        "sonnet",
+        &[
+            ProbeCase {
+                status: 404,
+                error: "ResourceNotFoundException",
+                message: "Access denied. This Model is marked by provider as Legacy and you have not been actively using the model in the last 30 days. Please upgrade to an active model on Amazon Bedrock",
+                code: "runtime.probe/legacy-not-recently-used",
+                verdict: "fail",
+                fix: "Move to an ACTIVE model",
+            },
+            ProbeCase {
+                status: 404,
+                error: "ResourceNotFoundException",
+                message: "This model version has reached the end of its life.",
+                code: "runtime.probe/end-of-life",
+                verdict: "fail",
+                fix: "see models.lifecycle for its successor",
+            },
+            ProbeCase {
+                status: 404,
+                error: "ResourceNotFoundException",
+                message: "Model not found.",
+                code: "runtime.probe/model-not-found",
+                verdict: "fail",
+                fix: "may have been retired in this region",
+            },
+        ],
+    );
+    // The catalog offers this one on demand; Bedrock Runtime says otherwise.
+    probe_reads(
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        &[ProbeCase {
+            status: 400,
+            error: "ValidationException",
+            message: "Invocation of model ID anthropic.claude-3-5-haiku-20241022-v1:0 with on-demand throughput isn\u{2019}t supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+            code: "runtime.probe/needs-inference-profile",
+            verdict: "fail",
+            fix: "through an inference profile: see profiles.resolve",
+        }],
+    );
+}
+
+const NOT_AUTHORIZED: &str = "User: arn:aws:iam::123456789012:user/team/dev is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-6";
+
+#[test]
+fn the_probe_names_the_policy_layer_bedrock_says_denied() {
+    let scp = format!("{NOT_AUTHORIZED} with an explicit deny in a service control policy");
+    let rcp = format!("{NOT_AUTHORIZED} with an explicit deny in a resource control policy");
+    let session =
+        format!("{NOT_AUTHORIZED} because no session policy allows the bedrock:InvokeModel action");
+    let boundary = format!(
+        "{NOT_AUTHORIZED} because no permissions boundary allows the bedrock:InvokeModel action"
+    );
+    probe_reads(
+        "sonnet",
+        &[
+            ProbeCase {
+                status: 403,
+                error: "AccessDeniedException",
+                message: &scp,
+                code: "runtime.probe/denied-by-scp",
+                verdict: "fail",
+                fix: r#"{"ArnNotLike": {"bedrock:InferenceProfileArn""#,
+            },
+            ProbeCase {
+                status: 403,
+                error: "AccessDeniedException",
+                message: &rcp,
+                code: "runtime.probe/denied-by-rcp",
+                verdict: "fail",
+                fix: "Policies > Resource control policies",
+            },
+            ProbeCase {
+                status: 403,
+                error: "AccessDeniedException",
+                message: &session,
+                code: "runtime.probe/denied-by-session-policy",
+                verdict: "fail",
+                fix: "lacks bedrock:InvokeModel: add it there for us.anthropic.claude-sonnet-4-6",
+            },
+            ProbeCase {
+                status: 403,
+                error: "AccessDeniedException",
+                message: &boundary,
+                code: "runtime.probe/denied-by-permission-boundary",
+                verdict: "fail",
+                fix: "in the principal's permission boundary too",
+            },
+        ],
+    );
+}
+
+#[test]
+fn the_probe_reads_throttling_per_minute_and_rejected_credentials() {
+    probe_reads(
+        "sonnet",
+        &[
+            ProbeCase {
+                status: 429,
+                error: "ThrottlingException",
+                message: "Too many requests, please wait before trying again.",
+                code: "runtime.probe/throttled",
+                verdict: "warn",
+                fix: "see quotas.inference",
+            },
+            ProbeCase {
+                status: 403,
+                error: "UnrecognizedClientException",
+                message: "The security token included in the request is invalid.",
+                code: "runtime.probe/credentials-rejected",
+                verdict: "fail",
+                fix: "Refresh the credentials",
+            },
+        ],
+    );
+}
+
+#[test]
+fn a_probe_bedrock_should_have_rejected_but_answered_is_not_trusted() {
+    let emulator = Sandbox::new();
+    emulator.on(
+        "bedrock-runtime:InvokeModel",
+        Rule::Fixture(crate::support::front::Fixture {
+            status: 200,
+            content_type: "application/json".into(),
+            headers: Vec::new(),
+            body: r#"{"id":"msg_01","type":"message","role":"assistant","content":[]}"#.into(),
+        }),
+    );
+    let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 3, "no verdict: {}", run.stdout);
+    let probe = finding(&report, "runtime.probe");
+    assert_eq!(
+        (probe["code"].as_str(), probe["status"].as_str()),
+        (Some("runtime.probe/untrusted-success"), Some("error"))
+    );
+    assert_eq!(
+        probe["message"],
+        "InvokeModel (what SDKs call); InvokeModelWithResponseStream was authorized: InvokeModel on \
+         us.anthropic.claude-sonnet-4-6 accepted a body it must reject; this answer is not trusted"
+    );
+}
+
+#[test]
+fn a_gate_aws_keeps_closed_is_named_by_its_own_code() {
+    for (variant, code, gate, state, fix) in [
+        (
+            "not-authorized",
+            "models.access/not-authorized",
+            "authorization",
+            "NOT_AUTHORIZED",
+            "check that no SCP denies aws-marketplace:Subscribe",
+        ),
+        (
+            "region-not-available",
+            "models.access/region-unavailable",
+            "region_availability",
+            "NOT_AVAILABLE",
+            "Call it through a cross-region inference profile",
+        ),
+    ] {
+        let emulator = Sandbox::new();
+        emulator.on(
+            "bedrock:GetFoundationModelAvailability",
+            Rule::Fixture(fixture(&format!(
+                "bedrock/GetFoundationModelAvailability.{variant}.json"
+            ))),
+        );
+        let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
+        assert_eq!(run.code, 1, "{variant}");
+        let access = finding(&report, "models.access");
+        assert_eq!(
+            (access["code"].as_str(), access["status"].as_str()),
+            (Some(code), Some("fail")),
+            "{access:#}"
+        );
+        assert_eq!(access["title"], "No access to the model");
+        assert_eq!(access["evidence"][gate], state);
+        assert_eq!(access["evidence"]["agreement"], "AVAILABLE");
+        let remediation = access["remediation"].as_str().unwrap();
+        assert!(remediation.contains(fix), "{variant}: {remediation}");
+    }
 }

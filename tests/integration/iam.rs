@@ -275,10 +275,18 @@ fn both_simulation_and_policy_reads_denied_is_an_error() {
     let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
     assert_eq!(run.code, 3, "{}\n{}", run.stderr, run.stdout);
     assert_eq!(found[0]["status"], "error");
+    assert_eq!(found[0]["code"], "iam.invoke/cannot-evaluate");
+    assert_eq!(found[0]["evidence"]["source"], "none");
     let message = found[0]["message"].as_str().unwrap();
     assert!(
         message.contains("may neither simulate its policies") && message.contains("runtime.probe"),
         "{message}"
+    );
+    assert!(
+        found[0]["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Allow iam:SimulatePrincipalPolicy on the principal itself")
     );
 }
 
@@ -1068,4 +1076,151 @@ fn the_root_user_is_bound_by_the_organization_s_scps_only() {
     assert_eq!(denied[0]["code"], "iam.invoke/scp-denied");
     assert_eq!(denied[0]["region"], "us-east-2");
     assert_eq!(denied[0]["evidence"]["source"], "root");
+}
+
+#[test]
+fn a_federated_user_is_left_to_the_live_probe() {
+    let emulator = Sandbox::new();
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(crate::support::front::Fixture {
+            status: 200,
+            content_type: "text/xml".into(),
+            headers: Vec::new(),
+            body: r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>arn:aws:sts::123456789012:federated-user/alice</Arn>
+    <UserId>123456789012:alice</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata>
+    <RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>
+  </ResponseMetadata>
+</GetCallerIdentityResponse>"#
+                .into(),
+        }),
+    );
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0]["code"].as_str(), found[0]["status"].as_str()),
+        (Some("iam.invoke/federated-user"), Some("skip"))
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("runtime.probe is the evidence")
+    );
+    assert_eq!(
+        emulator.front.count("iam:SimulatePrincipalPolicy"),
+        0,
+        "IAM cannot simulate a federated user's session"
+    );
+}
+
+/// The organization of `member_of_organization`, with FullAWSAccess as its only SCP and
+/// RCPFullAWSAccess at every level, plus at the OU a resource control policy that denies
+/// invoking any Bedrock resource of its accounts.
+fn member_with_a_bedrock_rcp(front: &Router) {
+    member_of_organization(front);
+    let json = |body: Value| {
+        Rule::Fixture(crate::support::front::Fixture {
+            status: 200,
+            content_type: "application/json".into(),
+            headers: Vec::new(),
+            body: body.to_string().into(),
+        })
+    };
+    let summary = |id: &str, name: &str, managed: bool| {
+        json!({
+            "Id": id,
+            "Arn": format!("arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/resource_control_policy/{id}"),
+            "Name": name,
+            "Description": name,
+            "Type": "RESOURCE_CONTROL_POLICY",
+            "AwsManaged": managed,
+        })
+    };
+    let full = summary("p-RCPFullAWSAccess", "RCPFullAWSAccess", true);
+    let deny = summary("p-rcp0bedrock", "DenyBedrockInvoke", false);
+    front.on(
+        "organizations:ListPoliciesForTarget",
+        Rule::Match(
+            vec![(
+                "RESOURCE_CONTROL_POLICY".into(),
+                Rule::Match(
+                    vec![(
+                        "ou-ab12-cdef3456".into(),
+                        json(json!({"Policies": [full.clone(), deny.clone()]})),
+                    )],
+                    Box::new(json(json!({"Policies": [full.clone()]}))),
+                ),
+            )],
+            Box::new(Rule::Fixture(fixture(
+                "organizations/ListPoliciesForTarget.full-access.json",
+            ))),
+        ),
+    );
+    let described = |summary: &Value, statement: Value| {
+        let content = json!({"Version": "2012-10-17", "Statement": [statement]});
+        json(json!({"Policy": {"PolicySummary": summary, "Content": content.to_string()}}))
+    };
+    front.on(
+        "organizations:DescribePolicy",
+        Rule::Match(
+            vec![
+                (
+                    "p-rcp0bedrock".into(),
+                    described(
+                        &deny,
+                        json!({
+                            "Sid": "DenyBedrockInvoke",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                            "Resource": "*"
+                        }),
+                    ),
+                ),
+                (
+                    "p-RCPFullAWSAccess".into(),
+                    described(
+                        &full,
+                        json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}),
+                    ),
+                ),
+            ],
+            Box::new(Rule::Fixture(fixture(
+                "organizations/DescribePolicy.FullAWSAccess.json",
+            ))),
+        ),
+    );
+}
+
+#[test]
+fn a_resource_control_policy_denying_the_profile_is_named_with_its_statement() {
+    let emulator = Sandbox::new();
+    member_with_a_bedrock_rcp(&emulator.front);
+    let (run, found) = iam_findings(&emulator, &["--model", "sonnet"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let denied: Vec<&Value> = found.iter().filter(|f| f["status"] == "fail").collect();
+    // RCPs govern the account's own resources: the profile, not AWS's foundation models.
+    assert_eq!(denied.len(), 1, "{found:#?}");
+    let rcp = denied[0];
+    assert_eq!(rcp["code"], "iam.invoke/rcp-denied");
+    assert_eq!(rcp["resource"], PROFILE);
+    assert_eq!(rcp["region"], "us-east-1");
+    assert_eq!(rcp["evidence"]["denied_by"], "resource-control-policy");
+    assert_eq!(rcp["evidence"]["decision"], "explicitDeny");
+    let statement = "resource control policy DenyBedrockInvoke (p-rcp0bedrock) (Sid DenyBedrockInvoke), level 2 (ou-ab12-cdef3456)";
+    assert_eq!(rcp["evidence"]["matched"], json!([statement]));
+    assert_eq!(
+        rcp["remediation"],
+        format!(
+            "Ask the organization's administrators to change {statement} so that it allows \
+             bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on {PROFILE}"
+        )
+    );
 }
