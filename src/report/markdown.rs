@@ -1,6 +1,6 @@
 //! Markdown: an auditor's document of one run. Its scope (accounts, regions, principal, time,
 //! tool version), a summary per control, then every finding that is not a pass with its
-//! evidence and remediation, and the passes in one table.
+//! evidence and remediation, what each of their codes means, and the passes in one table.
 
 use std::fmt::Write;
 
@@ -99,6 +99,7 @@ fn report_text(report: &Report) -> String {
     if none {
         let _ = writeln!(out, "None.\n");
     }
+    codes_section(&mut out, report);
 
     let rest: Vec<&Finding> = report
         .findings
@@ -144,6 +145,58 @@ fn report_text(report: &Report) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What each code of the findings to act on means, once per code, in the order they came.
+fn codes_section(out: &mut String, report: &Report) {
+    let mut explained: Vec<(String, String)> = Vec::new();
+    for f in &report.findings {
+        if !matches!(f.status, Status::Fail | Status::Error | Status::Warn) {
+            continue;
+        }
+        let code = f.code();
+        let kind = report
+            .checks
+            .iter()
+            .find(|meta| meta.id == f.check)
+            .and_then(|meta| meta.kind(f.kind.as_str()));
+        if let Some(kind) = kind
+            && !explained.iter().any(|(seen, _)| *seen == code)
+        {
+            explained.push((code, kind.explanation()));
+        }
+    }
+    if explained.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## What these codes mean\n");
+    for (code, explanation) in explained {
+        let _ = writeln!(
+            out,
+            "### {}\n\n{}\n",
+            markdown_code(&code),
+            explanation_markdown(&explanation)
+        );
+    }
+}
+
+/// An explanation (our own text, whose `` `code spans` `` name commands and settings) as
+/// Markdown: each span a code span, everything else escaped text.
+pub(super) fn explanation_markdown(explanation: &str) -> String {
+    let pieces: Vec<&str> = explanation.split('`').collect();
+    // An odd number of pieces: every backtick has its pair.
+    let paired = pieces.len() % 2 == 1;
+    pieces
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            if i % 2 == 1 && paired {
+                markdown_code(piece)
+            } else {
+                markdown_text(piece)
+            }
+        })
+        .collect()
 }
 
 /// One row per control the findings evidence, with the status that speaks for it.
