@@ -184,13 +184,15 @@ fn codes_section(out: &mut String, report: &Report) {
 /// Markdown: each span a code span, everything else escaped text.
 pub(super) fn explanation_markdown(explanation: &str) -> String {
     let pieces: Vec<&str> = explanation.split('`').collect();
-    // An odd number of pieces: every backtick has its pair.
-    let paired = pieces.len() % 2 == 1;
+    // An even number of pieces: a backtick without its pair, which is text.
+    if pieces.len() % 2 == 0 {
+        return markdown_text(explanation);
+    }
     pieces
         .iter()
         .enumerate()
         .map(|(i, piece)| {
-            if i % 2 == 1 && paired {
+            if i % 2 == 1 {
                 markdown_code(piece)
             } else {
                 markdown_text(piece)
@@ -333,6 +335,48 @@ fn finding_section(out: &mut String, f: &Finding, fix: Option<usize>) {
 mod tests {
     use super::*;
     use crate::report::sample;
+
+    #[test]
+    fn each_code_to_act_on_is_explained_once_after_the_findings() {
+        let mut report = sample::report();
+        report.findings.push(report.findings[1].clone());
+        let text = report_text(&report);
+        let section = &text[text.find("## What these codes mean").expect(&text)..];
+        let explained: Vec<&str> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .collect();
+        assert_eq!(
+            explained,
+            [
+                "`iam.invoke/destination-denied`",
+                "`identity.caller/expiring`",
+                "`iam.invoke/read-failed`"
+            ],
+            "fail, warn and error, each once, no pass or skip: {section}"
+        );
+        assert!(
+            section.contains(
+                "The finding names the call and AWS's error code; for access denied, grant the \
+                 read-only policy (`bedrock-preflight policy apply preflight-readonly \
+                 --attach-to role/NAME --yes`); otherwise run again."
+            ),
+            "a command stays a code span: {section}"
+        );
+        assert!(text.find("## Findings to act on") < text.find("## What these codes mean"));
+    }
+
+    #[test]
+    fn an_explanation_s_code_spans_stay_code_and_the_rest_is_escaped_text() {
+        assert_eq!(
+            explanation_markdown("Set `\"AWS_REGION\": \"x\"` in <settings> [env]."),
+            "Set `\"AWS_REGION\": \"x\"` in &lt;settings&gt; \\[env\\]."
+        );
+        assert_eq!(
+            explanation_markdown("An odd ` backtick is text."),
+            "An odd \\` backtick is text."
+        );
+    }
 
     #[test]
     fn a_fix_shared_by_findings_is_written_once_and_each_finding_points_to_it() {

@@ -160,3 +160,41 @@ fn sarif(report: &Report) -> Value {
         "runs": [run],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn each_rule_s_help_is_its_code_s_explanation() {
+        let report = sample::report();
+        let document = sarif(&report);
+        let rules = document["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        for meta in &report.checks {
+            for kind in meta.all_kinds() {
+                let code = meta.code(kind);
+                let rule = rules.iter().find(|r| r["id"] == code).expect(&code);
+                let explanation = kind.explanation();
+                assert_eq!(rule["help"]["text"], explanation, "{code}");
+                assert_eq!(
+                    rule["help"]["markdown"],
+                    super::super::markdown::explanation_markdown(&explanation),
+                    "{code}"
+                );
+            }
+        }
+        let read_failed = rules
+            .iter()
+            .find(|r| r["id"] == "iam.invoke/read-failed")
+            .unwrap();
+        assert!(
+            read_failed["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("`bedrock-preflight policy apply preflight-readonly")
+        );
+    }
+}

@@ -386,6 +386,15 @@ fn audit_to_file(format: &str) -> (Run, String, Vec<String>) {
     (run, text, left)
 }
 
+/// A code's explanation, as `checks explain` gives it.
+fn explanation(code: &str) -> String {
+    use bedrock_preflight::checks::catalog::{Explained, lookup};
+    match lookup(code) {
+        Ok(Explained::Code(_, kind)) => kind.explanation(),
+        other => panic!("{code} is a code: {other:?}"),
+    }
+}
+
 #[test]
 fn the_markdown_report_reads_as_an_auditors_document() {
     let (run, text, left) = audit_to_file("markdown");
@@ -395,6 +404,21 @@ fn the_markdown_report_reads_as_an_auditors_document() {
         ["report.markdown"],
         "written in place, nothing left beside it"
     );
+    // After the findings, what the failed code means, once.
+    let explained = text
+        .split_once("## What these codes mean\n\n### `logging.invocation/off`\n\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("the code is explained:\n{text}"));
+    let first_words = explanation("logging.invocation/off");
+    assert!(
+        explained.starts_with(&first_words[..first_words.find(',').unwrap()]),
+        "{explained}"
+    );
+    assert!(
+        text.find("## Findings to act on") < text.find("## What these codes mean"),
+        "{text}"
+    );
+    assert_eq!(text.matches("### `logging.invocation/off`").count(), 1);
     let masked: String = text
         .lines()
         .map(|line| {
@@ -542,6 +566,17 @@ fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act
             .as_array()
             .unwrap()
             .contains(&json!("BP-LOG-1"))
+    );
+    // A rule's help is its code's explanation (`checks explain`), as text and as Markdown.
+    assert_eq!(
+        logging["help"]["text"],
+        explanation("logging.invocation/off")
+    );
+    let markdown = logging["help"]["markdown"].as_str().unwrap();
+    assert!(
+        markdown.contains("`bedrock-preflight setup logging --region REGION")
+            && markdown.starts_with("The region has no model invocation logging"),
+        "{markdown}"
     );
     let results = runs[0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "only what needs action: {results:#?}");
