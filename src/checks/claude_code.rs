@@ -1223,6 +1223,14 @@ mod tests {
         let input = setup(&[("CLAUDE_CODE_USE_MANTLE", "1")], Some("2.1.90"));
         let findings = judge(&input, None);
         assert!(kinds(&findings).contains(&"mantle-needs-newer-claude-code".to_string()));
+        let too_old = one(&findings, kind::MANTLE_VERSION).unwrap();
+        assert_eq!(too_old.status, Status::Fail);
+        assert_eq!(too_old.remediation.as_deref(), Some("claude update"));
+        let new = judge(
+            &setup(&[("CLAUDE_CODE_USE_MANTLE", "1")], Some("2.1.94")),
+            None,
+        );
+        assert!(one(&new, kind::MANTLE_VERSION).is_none());
     }
 
     #[test]
@@ -1268,6 +1276,13 @@ mod tests {
         ];
         let old = judge(&setup(&env, Some("2.1.95")), None);
         assert!(kinds(&old).contains(&"bearer-token-not-sent".to_string()));
+        let dropped = one(&old, kind::BEARER_REGRESSION).unwrap();
+        assert_eq!(dropped.status, Status::Fail);
+        assert!(
+            dropped.message.contains("Authorization header is missing"),
+            "the error a user sees: {}",
+            dropped.message
+        );
         let empty = old.iter().find(|f| f.kind == kind::EMPTY_VALUE).unwrap();
         assert_eq!(
             empty.status,
@@ -1313,6 +1328,25 @@ mod tests {
                 "{expected} in {found:?}"
             );
         }
+        for warned in [
+            kind::BOTH_ENABLED,
+            kind::GATEWAY,
+            kind::NO_CACHING,
+            kind::SMALL_FAST,
+        ] {
+            assert_eq!(
+                one(&findings, warned).map(|f| f.status),
+                Some(Status::Warn),
+                "{warned:?}"
+            );
+        }
+        assert!(
+            one(&findings, kind::GATEWAY)
+                .unwrap()
+                .message
+                .contains("llm-gateway.example.com"),
+            "the gateway is named"
+        );
         let refresh = findings
             .iter()
             .find(|f| f.kind == kind::NO_REFRESH)
@@ -1540,7 +1574,243 @@ mod tests {
         assert!(!input.applies());
         let findings = settings_findings(&input.setup);
         assert_eq!(kinds(&findings), ["settings-unreadable"]);
+        assert_eq!(findings[0].kind, kind::UNREADABLE_SETTINGS);
         assert_eq!(findings[0].status, Status::Fail);
         assert!(findings[0].message.contains("directory"));
+    }
+
+    #[tokio::test]
+    async fn without_bedrock_the_check_skips_unless_asked_and_then_says_what_to_set() {
+        use crate::aws::{AwsReader, Session};
+        let input = setup(&[("AWS_REGION", "us-east-1")], Some("2.1.230"));
+        assert!(!input.applies());
+        let config = aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let cx = CheckContext::new(
+            std::sync::Arc::new(AwsReader::new(Session::from_config(config))),
+            crate::engine::Scope::default(),
+        )
+        .with_input(input.clone());
+        let skipped = ClaudeCodeConfig.run(&cx).await.unwrap();
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].kind, kind::NOT_CONFIGURED);
+        assert_eq!(skipped[0].status, Status::Skip);
+        assert!(skipped[0].message.contains("--claude-code"));
+
+        let forced = ClaudeCodeInput {
+            forced: true,
+            ..input
+        };
+        let findings = judge(&forced, None);
+        let missing = one(&findings, kind::NOT_ENABLED).expect("--claude-code asked");
+        assert_eq!(missing.status, Status::Fail);
+        assert!(
+            missing
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("\"CLAUDE_CODE_USE_BEDROCK\": \"1\"")
+        );
+    }
+
+    #[test]
+    fn the_region_is_the_one_the_installed_version_reads() {
+        let region = |env: &[(&str, &str)], version: Option<&str>| {
+            let mut env = env.to_vec();
+            env.push(("CLAUDE_CODE_USE_BEDROCK", "1"));
+            judge(&setup(&env, version), None)
+        };
+        let set = region(&[("AWS_REGION", "eu-west-1")], Some("2.1.100"));
+        let called = one(&set, kind::REGION).unwrap();
+        assert_eq!(called.status, Status::Pass);
+        assert_eq!(called.region.as_deref(), Some("eu-west-1"));
+
+        let old = region(&[("AWS_DEFAULT_REGION", "eu-west-1")], Some("2.1.100"));
+        let ignored = one(&old, kind::REGION_IGNORED).expect("2.1.100 reads only AWS_REGION");
+        assert_eq!(ignored.status, Status::Fail);
+        assert!(
+            ignored.message.contains("calls us-east-1, not eu-west-1"),
+            "{}",
+            ignored.message
+        );
+        let harmless = region(&[("AWS_DEFAULT_REGION", "us-east-1")], Some("2.1.100"));
+        assert_eq!(
+            one(&harmless, kind::REGION_IGNORED).unwrap().status,
+            Status::Warn,
+            "it calls us-east-1 all the same"
+        );
+        let new = region(&[("AWS_DEFAULT_REGION", "eu-west-1")], Some("2.1.172"));
+        assert!(
+            one(&new, kind::REGION_IGNORED).is_none() && one(&new, kind::REGION_UNSURE).is_none()
+        );
+
+        let unknown = region(&[("AWS_DEFAULT_REGION", "eu-west-1")], None);
+        let unsure = one(&unknown, kind::REGION_UNSURE).expect("the version decides");
+        assert_eq!(unsure.status, Status::Warn);
+        assert!(
+            unsure
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("\"AWS_REGION\": \"eu-west-1\""),
+            "{:?}",
+            unsure.remediation
+        );
+    }
+
+    #[test]
+    fn every_model_named_is_a_target_and_one_that_is_no_bedrock_id_fails() {
+        let findings = judge(
+            &setup(
+                &[
+                    ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                    ("ANTHROPIC_MODEL", "claude-sonnet-4-6"),
+                    (
+                        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+                        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                    ),
+                ],
+                Some("2.1.230"),
+            ),
+            None,
+        );
+        let invalid = one(&findings, kind::INVALID_MODEL).expect("an Anthropic API name");
+        assert_eq!(invalid.status, Status::Fail);
+        assert!(
+            invalid.message.contains("ANTHROPIC_MODEL")
+                && invalid.message.contains("anthropic.claude-sonnet-4-6"),
+            "names the variable and the Bedrock ID: {}",
+            invalid.message
+        );
+        let models = one(&findings, kind::MODELS).unwrap();
+        assert_eq!(models.status, Status::Pass);
+        assert_eq!(
+            models.evidence["models"],
+            serde_json::json!([
+                "claude-sonnet-4-6",
+                "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+            ])
+        );
+
+        let region_only = judge(
+            &setup(
+                &[
+                    ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                    ("ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION", "us-west-2"),
+                ],
+                Some("2.1.230"),
+            ),
+            None,
+        );
+        let idle = one(&region_only, kind::SMALL_FAST_REGION).expect("no Haiku model is set");
+        assert_eq!(idle.status, Status::Warn);
+        assert!(
+            idle.remediation
+                .as_deref()
+                .unwrap()
+                .contains("ANTHROPIC_DEFAULT_HAIKU_MODEL")
+        );
+    }
+
+    #[test]
+    fn a_competing_credential_a_key_of_the_wrong_shape_and_few_output_tokens() {
+        let findings = judge(
+            &setup(
+                &[
+                    ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                    ("ANTHROPIC_API_KEY", "sk-ant-api03-not-for-bedrock"),
+                    ("AWS_BEARER_TOKEN_BEDROCK", "sk-ant-api03-not-a-bedrock-key"),
+                    ("CLAUDE_CODE_MAX_OUTPUT_TOKENS", "2048"),
+                ],
+                Some("2.1.230"),
+            ),
+            None,
+        );
+        let conflict =
+            one(&findings, kind::AUTH_CONFLICT).expect("ANTHROPIC_API_KEY beside Bedrock");
+        assert_eq!(conflict.status, Status::Fail);
+        assert!(
+            conflict
+                .message
+                .contains("ANTHROPIC_API_KEY (from the shell"),
+            "{}",
+            conflict.message
+        );
+        let shape = one(&findings, kind::BEARER_SHAPE).expect("neither ABSK nor bedrock-api-key-");
+        assert_eq!(shape.status, Status::Fail);
+        assert!(shape.message.contains("Invalid API Key format"));
+        for finding in &findings {
+            assert!(
+                !finding.message.contains("not-a-bedrock-key"),
+                "a key is never shown"
+            );
+        }
+        let capped = one(&findings, kind::OUTPUT_TOKENS).expect("2048 is below 4096");
+        assert_eq!(capped.status, Status::Warn);
+        assert_eq!(
+            capped.remediation.as_deref(),
+            Some("Set CLAUDE_CODE_MAX_OUTPUT_TOKENS to 4096 or more")
+        );
+    }
+
+    #[test]
+    fn settings_files_claude_code_cannot_use_and_a_credential_export_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let places = Places {
+            managed: dir.path().join("managed.json"),
+            project: dir.path().join("project"),
+            user_dir: Some(dir.path().join("home")),
+        };
+        let write = |path: std::path::PathBuf, text: &str| {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            places.user_dir.as_ref().unwrap().join("settings.json"),
+            r#"{"awsCredentialExport": "print-credentials", "env": {"CLAUDE_CODE_USE_BEDROCK": "1"}}"#,
+        );
+        write(
+            places.project.join(".claude/settings.json"),
+            "{\n  \"env\": {\n    \"AWS_REGION\": \"us-east-1\",\n  }\n}\n",
+        );
+        write(
+            places.project.join(".claude/settings.local.json"),
+            "{\"env\": {\"DISABLE_PROMPT_CACHING\": 1}}",
+        );
+        let setup = Setup::discover(&BTreeMap::new(), &places, Some("2.1.230".parse().unwrap()));
+        let input = ClaudeCodeInput {
+            region: setup.region(None),
+            setup,
+            forced: false,
+        };
+        let findings = judge(&input, None);
+        let not_json = one(&findings, kind::BROKEN_SETTINGS).expect("a trailing comma");
+        assert_eq!(not_json.status, Status::Fail);
+        assert!(
+            not_json
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("Fix line 4, column 3"),
+            "{:?}",
+            not_json.remediation
+        );
+        let wrong_type = one(&findings, kind::WRONG_TYPE_SETTINGS).expect("a number in env");
+        assert_eq!(wrong_type.status, Status::Fail);
+        assert!(
+            wrong_type
+                .message
+                .contains("\"env\" must be an object of strings"),
+            "{}",
+            wrong_type.message
+        );
+        let export = one(&findings, kind::CREDENTIAL_EXPORT).expect("awsCredentialExport is set");
+        assert_eq!(export.status, Status::Pass);
+        assert!(
+            export.message.contains("never runs it"),
+            "{}",
+            export.message
+        );
     }
 }

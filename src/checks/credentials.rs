@@ -423,6 +423,53 @@ mod tests {
         }
     }
 
+    /// What `credentials.resolve` reports when the chain answers with `error`.
+    async fn resolved_with(
+        error: fn() -> aws_credential_types::provider::error::CredentialsError,
+    ) -> Finding {
+        use crate::aws::{AwsReader, Session};
+        use aws_credential_types::provider::SharedCredentialsProvider;
+        let chain =
+            aws_credential_types::credential_fn::provide_credentials_fn(move || async move {
+                Err(error())
+            });
+        let config = aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .credentials_provider(SharedCredentialsProvider::new(chain))
+            .build();
+        let cx = CheckContext::new(
+            std::sync::Arc::new(AwsReader::new(Session::from_config(config))),
+            crate::engine::Scope::default(),
+        );
+        let mut findings = CredentialsResolve.run(&cx).await.unwrap();
+        assert_eq!(findings.len(), 1);
+        findings.remove(0)
+    }
+
+    #[tokio::test]
+    async fn a_provider_that_does_not_answer_in_time_is_an_error_not_a_failure() {
+        use aws_credential_types::provider::error::CredentialsError;
+        let late =
+            resolved_with(|| CredentialsError::provider_timed_out(Duration::from_secs(5))).await;
+        assert_eq!(late.kind, kind::PROVIDER_TIMEOUT);
+        assert_eq!(late.status, crate::engine::Status::Error);
+        assert!(
+            late.message.contains("did not answer in time"),
+            "{}",
+            late.message
+        );
+
+        let failing =
+            resolved_with(|| CredentialsError::provider_error("the SSO token has expired")).await;
+        assert_eq!(failing.kind, kind::UNRESOLVED);
+        assert_eq!(failing.status, crate::engine::Status::Fail);
+        assert!(
+            failing.message.contains("the SSO token has expired"),
+            "{}",
+            failing.message
+        );
+    }
+
     #[test]
     fn an_sso_profile_that_fails_is_fixed_by_logging_in() {
         let finding = unresolved_finding(

@@ -111,6 +111,34 @@ fn a_compliant_account_passes_every_control() {
     assert_eq!(run.code, 0);
     assert_eq!(report["command"], "audit");
     assert_eq!(report["target"]["regions"], json!(["us-east-1"]));
+    let coded = |code: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("{code} in {report:#}"))
+    };
+    assert!(
+        coded("logging.invocation/enabled")["message"]
+            .as_str()
+            .unwrap()
+            .contains("CloudWatch Logs group bedrock-invocations"),
+        "the destination is named"
+    );
+    assert!(
+        coded("cloudtrail.data-events/selected")["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:cloudtrail:"),
+        "the trail that records them is named"
+    );
+    assert!(
+        coded("iam.api-keys/no-long-term-keys")["evidence"]["users"]
+            .as_u64()
+            .is_some_and(|users| users >= 1),
+        "the users looked at are counted"
+    );
     assert!(
         emulator.front.requests()[before..]
             .iter()
@@ -156,6 +184,19 @@ fn each_control_broken_alone_fails_alone() {
         "us-east-1",
     );
     assert_eq!(controls(&report), expect);
+    let text_off = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "logging.invocation/text-not-delivered")
+        .unwrap();
+    assert!(
+        text_off["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("bedrock-preflight setup logging --region us-east-1"),
+        "{text_off}"
+    );
 
     // Logs kept a week.
     let emulator = compliant_account(&["us-east-1"], "7");
@@ -200,6 +241,20 @@ fn each_control_broken_alone_fails_alone() {
             "us-east-1",
         );
         assert_eq!(controls(&report), expect, "{fixture_file}");
+        let advisory = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "cloudtrail.data-events/not-selected")
+            .unwrap();
+        assert_eq!(advisory["severity"], "low", "advisory");
+        assert!(
+            advisory["remediation"]
+                .as_str()
+                .unwrap()
+                .contains("\"eventCategory\""),
+            "{advisory}"
+        );
     }
 
     // A global profile granted, where requests must stay in the US.
@@ -326,6 +381,19 @@ fn with_all_regions_a_region_without_claude_is_not_in_use_unless_strict() {
         };
         assert_eq!((kind.as_str(), status.as_str()), expect, "{region}");
     }
+    let unused = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "logging.invocation/region-not-in-use")
+        .unwrap();
+    assert!(
+        unused["message"]
+            .as_str()
+            .unwrap()
+            .contains("(--strict judges it anyway)"),
+        "{unused}"
+    );
     assert_eq!(run.code, 1);
     let reads = emulator.front.requests()[before..]
         .iter()
