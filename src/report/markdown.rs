@@ -185,7 +185,7 @@ fn codes_section(out: &mut String, report: &Report) {
 pub(super) fn explanation_markdown(explanation: &str) -> String {
     let pieces: Vec<&str> = explanation.split('`').collect();
     // An even number of pieces: a backtick without its pair, which is text.
-    if pieces.len() % 2 == 0 {
+    if pieces.len().is_multiple_of(2) {
         return markdown_text(explanation);
     }
     pieces
