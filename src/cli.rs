@@ -21,8 +21,9 @@ Examples:
     bedrock-preflight doctor --model sonnet --model haiku --expect-tpm 400k
   Apply the fixes this tool makes, then check again:
     bedrock-preflight doctor --fix --yes
-  What each check establishes:
+  What each check establishes, and what a finding's code means:
     bedrock-preflight checks list
+    bedrock-preflight checks explain logging.invocation/off
   Least-privilege IAM policies:
     bedrock-preflight policy render claude-code --model sonnet --region us-east-1
     bedrock-preflight policy validate team-policy.json --model sonnet
@@ -165,7 +166,7 @@ pub enum Command {
     /// Set up the account, plan first: invocation logging, model access
     #[command(subcommand)]
     Setup(SetupCommand),
-    /// The check catalog: list
+    /// The check catalog: list the checks, explain a finding's code
     #[command(subcommand)]
     Checks(ChecksCommand),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish
@@ -289,6 +290,7 @@ impl Command {
             Command::Setup(SetupCommand::Logging { .. }) => "setup logging",
             Command::Setup(SetupCommand::ModelAccess { .. }) => "setup model-access",
             Command::Checks(ChecksCommand::List) => "checks list",
+            Command::Checks(ChecksCommand::Explain { .. }) => "checks explain",
             Command::Completions { .. } => "completions",
             Command::Man { .. } => "man",
             Command::Mcp => "mcp",
@@ -491,7 +493,22 @@ pub enum ChecksCommand {
     /// Every check: its ID, the commands that run it, and what it establishes
     #[command(arg = document_output())]
     List,
+    /// What a finding's code means, why it matters and how to fix it; given a check's ID,
+    /// each of its codes in a sentence
+    #[command(arg = document_output(), after_help = EXPLAIN_HELP, help_template = help_with(EXPLAIN_HELP))]
+    Explain {
+        /// A finding's code, CHECK/KIND as reports print it (logging.invocation/off), or a
+        /// check's ID to list its codes (logging.invocation)
+        #[arg(value_name = "CODE")]
+        code: String,
+    },
 }
+
+const EXPLAIN_HELP: &str = "\
+Examples:
+  bedrock-preflight checks explain logging.invocation/off
+  bedrock-preflight checks explain logging.invocation
+  bedrock-preflight checks explain iam.invoke/destination-denied --output json";
 
 fn parse_region(value: &str) -> Result<RegionArg, String> {
     if value.trim() == "all" {

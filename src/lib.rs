@@ -107,6 +107,9 @@ pub async fn run(cli: Cli) -> Result<u8, CommandError> {
     let result = match &cli.command {
         Command::Doctor(args) => Box::pin(commands::doctor(&cli.global, args)).await,
         Command::Checks(cli::ChecksCommand::List) => commands::checks_list(&cli.global),
+        Command::Checks(cli::ChecksCommand::Explain { code }) => {
+            commands::checks_explain(&cli.global, code)
+        }
         Command::Audit(args) => Box::pin(commands::audit(&cli.global, args)).await,
         Command::Policy(command) => Box::pin(commands::policy(&cli.global, command)).await,
         Command::Setup(command) => Box::pin(commands::setup(&cli.global, command)).await,

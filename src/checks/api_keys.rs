@@ -24,8 +24,27 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// No IAM user in the account holds an active long-term Bedrock API key (a
+            /// service-specific credential for `bedrock.amazonaws.com`); inactive and expired ones
+            /// are counted in the message but pass. Nothing to fix. To keep it so, deny their use
+            /// with the `deny-long-term-api-keys` template (`bedrock-preflight policy apply
+            /// deny-long-term-api-keys --attach-to ...`), or an SCP with the same statement for the
+            /// whole organization.
             NONE = "no-long-term-keys",
+            /// An IAM user holds an active long-term Bedrock API key, and no policy the audit can
+            /// read denies its use (service control policies are not visible to it). Such a key is
+            /// a bearer secret: whoever holds it can call Bedrock as that user, from anywhere,
+            /// until it is revoked. Deactivate and delete it, and refuse such keys with the
+            /// `deny-long-term-api-keys` template; the remediation carries the exact `aws iam
+            /// update-service-specific-credential`, `delete-service-specific-credential` and
+            /// `bedrock-preflight policy apply` commands for this key.
             ACTIVE = "active-long-term-key",
+            /// An IAM user holds an active long-term Bedrock API key, but the user's own policies
+            /// (inline, attached customer-managed, or those of its groups) deny
+            /// `bedrock:CallWithBearerToken` for long-term keys, so the key cannot call Bedrock
+            /// while those statements stand. It is still a live secret that works again the moment
+            /// the deny is removed or detached. Deactivate and delete it: the remediation carries
+            /// the `aws iam` commands for this key.
             ACTIVE_DENIED = "active-key-use-denied",
         },
     }

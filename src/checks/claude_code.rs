@@ -29,41 +29,241 @@ check! {
         after: ["credentials.resolve"],
         severity: High,
         kinds: {
+            /// Skipped: Claude Code is not set up for Bedrock here (neither
+            /// `CLAUDE_CODE_USE_BEDROCK` nor `CLAUDE_CODE_USE_MANTLE` is on, in the environment or
+            /// a settings file), so its configuration is not judged. Nothing to fix if you do not
+            /// use Claude Code on Bedrock; otherwise `doctor --claude-code` judges its settings
+            /// anyway and says what to set.
             NOT_CONFIGURED = "not-configured",
+            /// `doctor --claude-code` asked for the Claude Code checks, but neither
+            /// `CLAUDE_CODE_USE_BEDROCK` nor `CLAUDE_CODE_USE_MANTLE` is on, in the environment or
+            /// any settings file, so Claude Code calls the Anthropic API, not Bedrock, and asks for
+            /// an Anthropic login. Add `"CLAUDE_CODE_USE_BEDROCK": "1"` to the `env` block of
+            /// `~/.claude/settings.json`, or `export CLAUDE_CODE_USE_BEDROCK=1`.
             NOT_ENABLED = "not-enabled",
+            /// Claude Code is set up for Bedrock, or for the Mantle endpoint: the finding names the
+            /// switch, where it was set, the installed version (from `claude --version`) and the
+            /// settings files read. Nothing to fix; when the installed version is newer than the
+            /// one this tool's facts about Claude Code were reviewed through, the message says so,
+            /// since later changes are not judged.
             ENABLED = "enabled",
+            /// Both `CLAUDE_CODE_USE_BEDROCK` and `CLAUDE_CODE_USE_MANTLE` are on, so Claude Code
+            /// routes each model by the form of its ID: Mantle-format IDs (`anthropic.<model>`, no
+            /// geography prefix, no version suffix) go to the Mantle endpoint, every other ID to
+            /// Bedrock Runtime. That is right when you mean to mix the two and a surprise
+            /// otherwise, since the Mantle endpoint has its own model lineup and permissions and
+            /// its calls are not in invocation logs. Unset the switch you do not use.
             BOTH_ENABLED = "bedrock-and-mantle",
+            /// A variable Claude Code or the AWS SDK reads is set to the empty string, as CI
+            /// systems do with inputs left unset. Claude Code versions before 2.1.97 (or a version
+            /// this run cannot tell) take an empty `AWS_BEARER_TOKEN_BEDROCK` or
+            /// `ANTHROPIC_BEDROCK_BASE_URL` for a value, which breaks SigV4 signing (403
+            /// "Authorization header requires 'Credential' parameter"), and then this fails;
+            /// otherwise it warns, since how an empty value is read is not always recorded. Unset
+            /// the variable instead of setting it empty.
             EMPTY_VALUE = "empty-value",
+            /// The region Claude Code will call, found as its installed version finds it
+            /// (`AWS_REGION`, then from 2.1.172 on `AWS_DEFAULT_REGION` and the profile's region,
+            /// else `us-east-1`), and where it came from. Nothing to fix: unless `--region` says
+            /// otherwise, doctor checks Claude Code's models in this region; if it is not the
+            /// region you meant, set `"AWS_REGION"` in the `env` block of
+            /// `~/.claude/settings.json`.
             REGION = "region",
+            /// A region is set in `AWS_DEFAULT_REGION` or the AWS profile, but the installed Claude
+            /// Code predates 2.1.172 and reads only `AWS_REGION`, so it calls `us-east-1` instead.
+            /// When the region set is another one, calls go where you did not mean them to (often a
+            /// 403 "You don't have access to the model with the specified model ID", or a profile
+            /// ID that does not exist there) and this fails; when it is `us-east-1` anyway, it only
+            /// warns. Add `"AWS_REGION"` to the `env` block of `~/.claude/settings.json`, or run
+            /// `claude update`.
             REGION_IGNORED = "region-not-read",
+            /// `AWS_REGION` is not set and the installed Claude Code's version is unknown (`claude
+            /// --version` did not answer, or `claude` is not on `PATH`), so the region it calls
+            /// depends on that version: 2.1.172 and newer read `AWS_DEFAULT_REGION` or the
+            /// profile's region, older ones call `us-east-1`. Doctor judges the newer rule's
+            /// region. Set `"AWS_REGION"` in the `env` block of `~/.claude/settings.json` so that
+            /// every version calls the same region.
             REGION_UNSURE = "region-depends-on-version",
+            /// The models Claude Code will call: each one pinned in its environment or settings
+            /// (`ANTHROPIC_MODEL`, the `model` setting, the `ANTHROPIC_DEFAULT_*_MODEL` variables,
+            /// `CLAUDE_CODE_SUBAGENT_MODEL`, `modelOverrides`) and the defaults its version calls
+            /// where none is pinned. Nothing to fix here: unless `--model` is given, each becomes a
+            /// target of this run, so the model, access, IAM and quota checks judge exactly what
+            /// Claude Code will send.
             MODELS = "models",
+            /// No main-loop model is pinned (`ANTHROPIC_MODEL` or the `model` setting), so Claude
+            /// Code calls its version's default model, which the finding names with the source of
+            /// that fact. An update can change that model, and what each call costs, without
+            /// notice. Pin each tier in the `env` block of the settings (`ANTHROPIC_MODEL`,
+            /// `ANTHROPIC_DEFAULT_SONNET_MODEL`, `ANTHROPIC_DEFAULT_HAIKU_MODEL`);
+            /// `bedrock-preflight doctor --emit claude-code-settings` prints the ones proven to
+            /// work here.
             UNPINNED = "unpinned-model",
+            /// A model Claude Code will send (from `ANTHROPIC_MODEL`, the `model` setting, an
+            /// `ANTHROPIC_DEFAULT_*_MODEL` variable or `modelOverrides`) is not a Bedrock model ID,
+            /// most often the Anthropic API's name (`claude-sonnet-4-6`) without Bedrock's
+            /// `anthropic.` provider and profile prefix. Claude Code passes it through unchecked,
+            /// and Bedrock answers 400 "The provided model identifier is invalid." Set it to an
+            /// inference profile ID (`us.anthropic.claude-sonnet-4-6`), a model ID or an ARN;
+            /// `bedrock-preflight doctor --emit claude-code-settings` prints ones proven to work
+            /// here.
             INVALID_MODEL = "invalid-model",
+            /// A model Claude Code will call needs a newer Claude Code than the one installed, by
+            /// the minimum version this tool's facts record (the finding cites their source).
+            /// Bedrock refuses the calls with 400 "Claude Code X does not support this model;
+            /// version Y or newer is required". Run `claude update`.
             TOO_NEW = "model-needs-newer-claude-code",
+            /// A model is set with the `[1m]` suffix, which asks for its 1M-token context window,
+            /// and that does not work as written. Where the model has no 1M-token window on Bedrock
+            /// this fails, since Claude Code asks for a window the model does not offer; where the
+            /// installed Claude Code predates the version from which the model's window is built in
+            /// and `[1m]` stripped, how it sends `[1m]` is not recorded, and this warns. Remove
+            /// `[1m]` from the variable the remediation names, or run `claude update` in the second
+            /// case.
             ONE_MILLION = "1m-not-supported",
+            /// A model is set with the `[1m]` suffix, but its 1M-token window is built in: the
+            /// model always runs with it on Bedrock, or Claude Code gives it the window by default
+            /// and strips the suffix. The suffix is harmless and not needed, so this passes; remove
+            /// `[1m]` if you want the setting to say what happens.
             ONE_MILLION_BUILT_IN = "1m-built-in",
+            /// Two sources disagree on the first Claude Code version that can call a model set
+            /// here, and the installed version lies between the two: it may work, or Bedrock may
+            /// refuse the calls with 400 "Claude Code X does not support this model". The finding
+            /// names both sources. Update to the later version, which both accept (`claude
+            /// update`).
             SOURCES_DISAGREE = "model-minimum-disputed",
+            /// `ANTHROPIC_BEDROCK_SERVICE_TIER` is set to a value that is none of the tiers Claude
+            /// Code sends in the `X-Amzn-Bedrock-Service-Tier` header (`default`, `flex`,
+            /// `priority`), so its calls ask for a tier Bedrock does not offer. Set it to one of
+            /// those tiers, or unset it for the default tier.
             SERVICE_TIER = "service-tier-invalid",
+            /// `ANTHROPIC_BEDROCK_SERVICE_TIER` is set, but the installed Claude Code predates
+            /// 2.1.122, the version that reads it, so every call goes at the default tier whatever
+            /// the variable says: the `flex` price or `priority` latency you planned on does not
+            /// happen. Run `claude update`.
             SERVICE_TIER_IGNORED = "service-tier-not-read",
+            /// `ANTHROPIC_BEDROCK_REGION_PREFIX` is set to something that is not the geography
+            /// prefix of a Bedrock inference profile. Claude Code puts it before its default
+            /// model's ID, so it calls a profile that does not exist, and Bedrock answers 400 "The
+            /// provided model identifier is invalid." Set it to one of the prefixes the remediation
+            /// lists (`us`, `eu`, `global`, ...), or unset it to derive the prefix from the region.
             REGION_PREFIX = "region-prefix-invalid",
+            /// `ANTHROPIC_BEDROCK_REGION_PREFIX` is set, but the installed Claude Code predates
+            /// 2.1.224, the version that reads it, so its default model keeps the prefix derived
+            /// from the region, and calls may go through a geography you did not choose. Run
+            /// `claude update`, or pin `ANTHROPIC_MODEL` to the inference profile ID you want.
             REGION_PREFIX_IGNORED = "region-prefix-not-read",
+            /// `ANTHROPIC_SMALL_FAST_MODEL` is set, a variable Claude Code has deprecated in favour
+            /// of `ANTHROPIC_DEFAULT_HAIKU_MODEL`, which names the Haiku-class model for background
+            /// tasks. A deprecated variable can stop being read in a later version, and those tasks
+            /// would then call Claude Code's default model, which may not be the one you allowed or
+            /// budgeted for. Rename it to `ANTHROPIC_DEFAULT_HAIKU_MODEL`.
             SMALL_FAST = "small-fast-model-deprecated",
+            /// `ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION` is set, but no Haiku-class model is
+            /// (`ANTHROPIC_DEFAULT_HAIKU_MODEL`, or the deprecated `ANTHROPIC_SMALL_FAST_MODEL`),
+            /// and on Bedrock the override applies only with one, so it does nothing. Set
+            /// `ANTHROPIC_DEFAULT_HAIKU_MODEL` to the Haiku inference profile of the region you
+            /// meant.
             SMALL_FAST_REGION = "small-fast-region-ignored",
+            /// Another credential is set beside Bedrock's: `ANTHROPIC_API_KEY`,
+            /// `ANTHROPIC_AUTH_TOKEN`, an `apiKeyHelper` setting, or an `Authorization` header in
+            /// `ANTHROPIC_CUSTOM_HEADERS`. Claude Code may send it to Bedrock as a bearer token,
+            /// and Bedrock answers 403 "Invalid API Key format: Must start with pre-defined prefix"
+            /// (Claude Code 2.1.101 fixed some of these cases). Remove them from the environment
+            /// and the settings files: Bedrock takes SigV4 credentials or a Bedrock API key.
             AUTH_CONFLICT = "auth-conflict",
+            /// `AWS_BEARER_TOKEN_BEDROCK` is set to something that is not a Bedrock API key: it
+            /// starts with neither `ABSK` (a long-term key) nor `bedrock-api-key-` (a short-term
+            /// one), and is often an Anthropic key or another token pasted there. While it is set
+            /// it is sent instead of a SigV4 signature, and Bedrock answers 403 "Invalid API Key
+            /// format: Must start with pre-defined prefix". Set it to a Bedrock API key (Bedrock
+            /// console, API keys), or unset it to sign with AWS credentials.
             BEARER_SHAPE = "bearer-token-shape",
+            /// `AWS_BEARER_TOKEN_BEDROCK` holds a short-term Bedrock API key made in another region
+            /// than the one Claude Code calls. A short-term key is a presigned request bound to the
+            /// region it was generated in, so Bedrock refuses it anywhere else. Generate the key in
+            /// the region Claude Code calls (switch the console's region first), or set
+            /// `AWS_REGION` to the key's region.
             BEARER_REGION = "bearer-token-region",
+            /// The installed Claude Code is one of the versions (2.1.94 and 2.1.95) that drop the
+            /// `Authorization` header when `AWS_BEARER_TOKEN_BEDROCK` is set, so every call fails
+            /// with 403 "Authorization header is missing" however good the key is. Run `claude
+            /// update`: 2.1.96 fixed it.
             BEARER_REGRESSION = "bearer-token-not-sent",
+            /// Claude Code signs with temporary credentials it cannot renew by itself (an SSO or
+            /// `aws login` session, or temporary keys exported in the environment), and neither
+            /// `awsAuthRefresh` nor `awsCredentialExport` is set. When they expire, calls fail
+            /// mid-work with an expired-token 403 until someone logs in again by hand. Add
+            /// `"awsAuthRefresh": "aws sso login --profile NAME"` (with `AWS_PROFILE` in the `env`
+            /// block) to `~/.claude/settings.json`, or set `awsCredentialExport` to a command that
+            /// prints fresh credentials; the remediation carries the snippet for this profile.
             NO_REFRESH = "no-credential-refresh",
+            /// `awsCredentialExport` is set: Claude Code runs that command for its AWS credentials.
+            /// bedrock-preflight reports the setting but never runs the command, so this run
+            /// checked the credentials the shell resolves, which may not be the ones Claude Code
+            /// gets. To check those, run doctor with the credentials the command prints exported in
+            /// the environment.
             CREDENTIAL_EXPORT = "credential-export",
+            /// `ANTHROPIC_BEDROCK_BASE_URL` points Claude Code at a host that is not AWS (an LLM
+            /// gateway or a proxy), while this run checked AWS directly. The gateway must pass the
+            /// SigV4 headers through (or hold its own credentials, with
+            /// `CLAUDE_CODE_SKIP_BEDROCK_AUTH`) and return Bedrock's
+            /// `application/vnd.amazon.eventstream` bodies untouched, or signing fails ("The
+            /// request signature we calculated does not match the signature you provided") or
+            /// streaming breaks. Check that the gateway passes the request and the event stream
+            /// through unchanged.
             GATEWAY = "gateway",
+            /// `CLAUDE_CODE_MAX_OUTPUT_TOKENS` is below 4096, so long answers and file edits are
+            /// cut off partway. Set it to 4096 or more (the finding cites the source of that
+            /// floor), but not far above what you need, since Bedrock reserves the maximum output
+            /// of each request against the tokens-per-minute quota.
             OUTPUT_TOKENS = "output-tokens-low",
+            /// `DISABLE_PROMPT_CACHING` is set to a value other than `0`, so Claude Code sends its
+            /// whole context uncached on every turn, and each turn pays the full input price again
+            /// for what it already sent, which costs several times more. Unset it unless the model
+            /// or a gateway in between cannot cache.
             NO_CACHING = "prompt-caching-disabled",
+            /// A Claude Code settings file (managed, local, project or user) exists but is not
+            /// valid JSON. Claude Code skips it or refuses to start, so whatever it sets, perhaps
+            /// `CLAUDE_CODE_USE_BEDROCK` itself, is not in force, and this run judged the
+            /// configuration without it. Fix the file at the line and column the remediation names.
+            /// This is reported even without `--claude-code`, since such a file may be the one
+            /// enabling Bedrock.
             BROKEN_SETTINGS = "settings-not-json",
+            /// A Claude Code settings file exists but cannot be read as text: a directory, a
+            /// dangling link, a file too large or not UTF-8, or one that cannot be opened. Claude
+            /// Code cannot use it, so whatever it would set, perhaps `CLAUDE_CODE_USE_BEDROCK`
+            /// itself, is not in force, and this run judged the configuration without it. Make it a
+            /// readable JSON file or remove it; this is reported even without `--claude-code`.
             UNREADABLE_SETTINGS = "settings-unreadable",
+            /// A Claude Code settings file is JSON, but not an object, or a setting Claude Code
+            /// types strictly has another type: `env` and `modelOverrides` must be objects of
+            /// strings, `model`, `apiKeyHelper`, `awsAuthRefresh` and `awsCredentialExport`
+            /// strings, `availableModels` an array of strings. Claude Code does not use such a
+            /// file, so whatever it sets, perhaps `CLAUDE_CODE_USE_BEDROCK` itself, is not in
+            /// force; an unquoted number or `true` in the `env` block is the usual cause. Fix the
+            /// value at the line the remediation names; this is reported even without
+            /// `--claude-code`.
             WRONG_TYPE_SETTINGS = "settings-wrong-type",
+            /// `CLAUDE_CODE_USE_MANTLE` is on, but the installed Claude Code predates 2.1.94, the
+            /// first version that calls the Mantle endpoint, so the switch has no effect there. Run
+            /// `claude update`; `mantle.access` then judges the models it sends to the Mantle
+            /// endpoint.
             MANTLE_VERSION = "mantle-needs-newer-claude-code",
+            /// A Claude Code on/off variable (`CLAUDE_CODE_USE_BEDROCK`, `CLAUDE_CODE_USE_MANTLE`,
+            /// `CLAUDE_CODE_SKIP_BEDROCK_AUTH`, `CLAUDE_CODE_SKIP_MANTLE_AUTH`,
+            /// `DISABLE_PROMPT_CACHING`, `ENABLE_PROMPT_CACHING_1H`) is set to a value that is
+            /// neither on nor plainly off, such as `enabled` or `Y`. Claude Code turns a switch on
+            /// only for `1`, `true`, `yes` or `on` (in any case), so this one is off, which is
+            /// rarely what was meant: with `CLAUDE_CODE_USE_BEDROCK=enabled`, Claude Code calls the
+            /// Anthropic API. Set it to `"1"` in the settings' `env` block, or remove it to leave
+            /// it off; this is reported even without `--claude-code`.
             UNCLEAR_SWITCH = "switch-value-unclear",
+            /// The region Claude Code will call (from `AWS_REGION`, `AWS_DEFAULT_REGION` or the
+            /// profile) is not an AWS region name, so every call it makes fails: there is no
+            /// Bedrock endpoint by that name. Doctor judges the other regions it was given instead.
+            /// Set `AWS_REGION` to a region that offers Bedrock (`us-east-1`, say) where the
+            /// finding says it was set.
             REGION_INVALID = "region-invalid",
         },
     }
@@ -1023,6 +1223,14 @@ mod tests {
         let input = setup(&[("CLAUDE_CODE_USE_MANTLE", "1")], Some("2.1.90"));
         let findings = judge(&input, None);
         assert!(kinds(&findings).contains(&"mantle-needs-newer-claude-code".to_string()));
+        let too_old = one(&findings, kind::MANTLE_VERSION).unwrap();
+        assert_eq!(too_old.status, Status::Fail);
+        assert_eq!(too_old.remediation.as_deref(), Some("claude update"));
+        let new = judge(
+            &setup(&[("CLAUDE_CODE_USE_MANTLE", "1")], Some("2.1.94")),
+            None,
+        );
+        assert!(one(&new, kind::MANTLE_VERSION).is_none());
     }
 
     #[test]
@@ -1068,6 +1276,13 @@ mod tests {
         ];
         let old = judge(&setup(&env, Some("2.1.95")), None);
         assert!(kinds(&old).contains(&"bearer-token-not-sent".to_string()));
+        let dropped = one(&old, kind::BEARER_REGRESSION).unwrap();
+        assert_eq!(dropped.status, Status::Fail);
+        assert!(
+            dropped.message.contains("Authorization header is missing"),
+            "the error a user sees: {}",
+            dropped.message
+        );
         let empty = old.iter().find(|f| f.kind == kind::EMPTY_VALUE).unwrap();
         assert_eq!(
             empty.status,
@@ -1113,6 +1328,25 @@ mod tests {
                 "{expected} in {found:?}"
             );
         }
+        for warned in [
+            kind::BOTH_ENABLED,
+            kind::GATEWAY,
+            kind::NO_CACHING,
+            kind::SMALL_FAST,
+        ] {
+            assert_eq!(
+                one(&findings, warned).map(|f| f.status),
+                Some(Status::Warn),
+                "{warned:?}"
+            );
+        }
+        assert!(
+            one(&findings, kind::GATEWAY)
+                .unwrap()
+                .message
+                .contains("llm-gateway.example.com"),
+            "the gateway is named"
+        );
         let refresh = findings
             .iter()
             .find(|f| f.kind == kind::NO_REFRESH)
@@ -1340,7 +1574,243 @@ mod tests {
         assert!(!input.applies());
         let findings = settings_findings(&input.setup);
         assert_eq!(kinds(&findings), ["settings-unreadable"]);
+        assert_eq!(findings[0].kind, kind::UNREADABLE_SETTINGS);
         assert_eq!(findings[0].status, Status::Fail);
         assert!(findings[0].message.contains("directory"));
+    }
+
+    #[tokio::test]
+    async fn without_bedrock_the_check_skips_unless_asked_and_then_says_what_to_set() {
+        use crate::aws::{AwsReader, Session};
+        let input = setup(&[("AWS_REGION", "us-east-1")], Some("2.1.230"));
+        assert!(!input.applies());
+        let config = aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let cx = CheckContext::new(
+            std::sync::Arc::new(AwsReader::new(Session::from_config(config))),
+            crate::engine::Scope::default(),
+        )
+        .with_input(input.clone());
+        let skipped = ClaudeCodeConfig.run(&cx).await.unwrap();
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].kind, kind::NOT_CONFIGURED);
+        assert_eq!(skipped[0].status, Status::Skip);
+        assert!(skipped[0].message.contains("--claude-code"));
+
+        let forced = ClaudeCodeInput {
+            forced: true,
+            ..input
+        };
+        let findings = judge(&forced, None);
+        let missing = one(&findings, kind::NOT_ENABLED).expect("--claude-code asked");
+        assert_eq!(missing.status, Status::Fail);
+        assert!(
+            missing
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("\"CLAUDE_CODE_USE_BEDROCK\": \"1\"")
+        );
+    }
+
+    #[test]
+    fn the_region_is_the_one_the_installed_version_reads() {
+        let region = |env: &[(&str, &str)], version: Option<&str>| {
+            let mut env = env.to_vec();
+            env.push(("CLAUDE_CODE_USE_BEDROCK", "1"));
+            judge(&setup(&env, version), None)
+        };
+        let set = region(&[("AWS_REGION", "eu-west-1")], Some("2.1.100"));
+        let called = one(&set, kind::REGION).unwrap();
+        assert_eq!(called.status, Status::Pass);
+        assert_eq!(called.region.as_deref(), Some("eu-west-1"));
+
+        let old = region(&[("AWS_DEFAULT_REGION", "eu-west-1")], Some("2.1.100"));
+        let ignored = one(&old, kind::REGION_IGNORED).expect("2.1.100 reads only AWS_REGION");
+        assert_eq!(ignored.status, Status::Fail);
+        assert!(
+            ignored.message.contains("calls us-east-1, not eu-west-1"),
+            "{}",
+            ignored.message
+        );
+        let harmless = region(&[("AWS_DEFAULT_REGION", "us-east-1")], Some("2.1.100"));
+        assert_eq!(
+            one(&harmless, kind::REGION_IGNORED).unwrap().status,
+            Status::Warn,
+            "it calls us-east-1 all the same"
+        );
+        let new = region(&[("AWS_DEFAULT_REGION", "eu-west-1")], Some("2.1.172"));
+        assert!(
+            one(&new, kind::REGION_IGNORED).is_none() && one(&new, kind::REGION_UNSURE).is_none()
+        );
+
+        let unknown = region(&[("AWS_DEFAULT_REGION", "eu-west-1")], None);
+        let unsure = one(&unknown, kind::REGION_UNSURE).expect("the version decides");
+        assert_eq!(unsure.status, Status::Warn);
+        assert!(
+            unsure
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("\"AWS_REGION\": \"eu-west-1\""),
+            "{:?}",
+            unsure.remediation
+        );
+    }
+
+    #[test]
+    fn every_model_named_is_a_target_and_one_that_is_no_bedrock_id_fails() {
+        let findings = judge(
+            &setup(
+                &[
+                    ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                    ("ANTHROPIC_MODEL", "claude-sonnet-4-6"),
+                    (
+                        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+                        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                    ),
+                ],
+                Some("2.1.230"),
+            ),
+            None,
+        );
+        let invalid = one(&findings, kind::INVALID_MODEL).expect("an Anthropic API name");
+        assert_eq!(invalid.status, Status::Fail);
+        assert!(
+            invalid.message.contains("ANTHROPIC_MODEL")
+                && invalid.message.contains("anthropic.claude-sonnet-4-6"),
+            "names the variable and the Bedrock ID: {}",
+            invalid.message
+        );
+        let models = one(&findings, kind::MODELS).unwrap();
+        assert_eq!(models.status, Status::Pass);
+        assert_eq!(
+            models.evidence["models"],
+            serde_json::json!([
+                "claude-sonnet-4-6",
+                "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+            ])
+        );
+
+        let region_only = judge(
+            &setup(
+                &[
+                    ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                    ("ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION", "us-west-2"),
+                ],
+                Some("2.1.230"),
+            ),
+            None,
+        );
+        let idle = one(&region_only, kind::SMALL_FAST_REGION).expect("no Haiku model is set");
+        assert_eq!(idle.status, Status::Warn);
+        assert!(
+            idle.remediation
+                .as_deref()
+                .unwrap()
+                .contains("ANTHROPIC_DEFAULT_HAIKU_MODEL")
+        );
+    }
+
+    #[test]
+    fn a_competing_credential_a_key_of_the_wrong_shape_and_few_output_tokens() {
+        let findings = judge(
+            &setup(
+                &[
+                    ("CLAUDE_CODE_USE_BEDROCK", "1"),
+                    ("ANTHROPIC_API_KEY", "sk-ant-api03-not-for-bedrock"),
+                    ("AWS_BEARER_TOKEN_BEDROCK", "sk-ant-api03-not-a-bedrock-key"),
+                    ("CLAUDE_CODE_MAX_OUTPUT_TOKENS", "2048"),
+                ],
+                Some("2.1.230"),
+            ),
+            None,
+        );
+        let conflict =
+            one(&findings, kind::AUTH_CONFLICT).expect("ANTHROPIC_API_KEY beside Bedrock");
+        assert_eq!(conflict.status, Status::Fail);
+        assert!(
+            conflict
+                .message
+                .contains("ANTHROPIC_API_KEY (from the shell"),
+            "{}",
+            conflict.message
+        );
+        let shape = one(&findings, kind::BEARER_SHAPE).expect("neither ABSK nor bedrock-api-key-");
+        assert_eq!(shape.status, Status::Fail);
+        assert!(shape.message.contains("Invalid API Key format"));
+        for finding in &findings {
+            assert!(
+                !finding.message.contains("not-a-bedrock-key"),
+                "a key is never shown"
+            );
+        }
+        let capped = one(&findings, kind::OUTPUT_TOKENS).expect("2048 is below 4096");
+        assert_eq!(capped.status, Status::Warn);
+        assert_eq!(
+            capped.remediation.as_deref(),
+            Some("Set CLAUDE_CODE_MAX_OUTPUT_TOKENS to 4096 or more")
+        );
+    }
+
+    #[test]
+    fn settings_files_claude_code_cannot_use_and_a_credential_export_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let places = Places {
+            managed: dir.path().join("managed.json"),
+            project: dir.path().join("project"),
+            user_dir: Some(dir.path().join("home")),
+        };
+        let write = |path: std::path::PathBuf, text: &str| {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            places.user_dir.as_ref().unwrap().join("settings.json"),
+            r#"{"awsCredentialExport": "print-credentials", "env": {"CLAUDE_CODE_USE_BEDROCK": "1"}}"#,
+        );
+        write(
+            places.project.join(".claude/settings.json"),
+            "{\n  \"env\": {\n    \"AWS_REGION\": \"us-east-1\",\n  }\n}\n",
+        );
+        write(
+            places.project.join(".claude/settings.local.json"),
+            "{\"env\": {\"DISABLE_PROMPT_CACHING\": 1}}",
+        );
+        let setup = Setup::discover(&BTreeMap::new(), &places, Some("2.1.230".parse().unwrap()));
+        let input = ClaudeCodeInput {
+            region: setup.region(None),
+            setup,
+            forced: false,
+        };
+        let findings = judge(&input, None);
+        let not_json = one(&findings, kind::BROKEN_SETTINGS).expect("a trailing comma");
+        assert_eq!(not_json.status, Status::Fail);
+        assert!(
+            not_json
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("Fix line 4, column 3"),
+            "{:?}",
+            not_json.remediation
+        );
+        let wrong_type = one(&findings, kind::WRONG_TYPE_SETTINGS).expect("a number in env");
+        assert_eq!(wrong_type.status, Status::Fail);
+        assert!(
+            wrong_type
+                .message
+                .contains("\"env\" must be an object of strings"),
+            "{}",
+            wrong_type.message
+        );
+        let export = one(&findings, kind::CREDENTIAL_EXPORT).expect("awsCredentialExport is set");
+        assert_eq!(export.status, Status::Pass);
+        assert!(
+            export.message.contains("never runs it"),
+            "{}",
+            export.message
+        );
     }
 }

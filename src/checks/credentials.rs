@@ -24,13 +24,62 @@ check! {
         after: [],
         severity: Critical,
         kinds: {
+            /// AWS credentials resolve through the standard chain (environment, profile, SSO, `aws
+            /// login`, `credential_process`, web identity, container or instance role), and
+            /// temporary ones stay valid for at least 15 more minutes. Nothing to fix: the evidence
+            /// names the source (`source`), whether the credentials are temporary and, for
+            /// temporary ones, when they expire (`expires_at`).
             RESOLVED = "resolved",
+            /// Temporary credentials resolve but expire in less than 15 minutes. A long Claude Code
+            /// session or batch job outlives them, and from then on every AWS call fails with an
+            /// expired-token error (`ExpiredToken`, "The security token included in the request is
+            /// expired"). Refresh them before you start: the remediation carries the command for
+            /// their source, such as `aws sso login --profile NAME` with an `awsAuthRefresh`
+            /// setting that lets Claude Code log in again by itself.
             EXPIRING = "expiring",
+            /// The temporary credentials that resolve have already expired, so AWS rejects every
+            /// call signed with them, typically with `ExpiredToken` ("The security token included
+            /// in the request is expired"), and the checks that depend on credentials are skipped.
+            /// Get fresh ones from their source: the remediation carries the command, such as `aws
+            /// sso login --profile NAME`, `aws login --profile NAME`, or exporting new keys when
+            /// they come from the environment.
             EXPIRED = "expired",
+            /// No SigV4 credentials resolve, but `AWS_BEARER_TOKEN_BEDROCK` holds a Bedrock API
+            /// key, which the Bedrock clients send instead of a signature. Bedrock calls can work
+            /// this way, but what needs SigV4 cannot be checked (the caller's identity through STS,
+            /// its IAM permissions), so this run proves less. For the full check, also configure
+            /// AWS credentials (`aws configure sso`, or `export AWS_PROFILE=NAME`).
             BEARER_TOKEN_ONLY = "bearer-token-only",
+            /// The standard AWS chain found no credentials at all: no keys in the environment, no
+            /// profile with credentials, no SSO session, web identity, container or instance role.
+            /// Nothing can be sent to AWS, so every check that needs it is skipped; the AWS CLI
+            /// says "Unable to locate credentials" in this state, and the JavaScript SDK that
+            /// Claude Code uses "Could not load credentials from any providers". Configure
+            /// credentials (`aws configure sso` or `aws configure`) or point `AWS_PROFILE` (or
+            /// `--profile`) at a profile that has them; the remediation names the fix for the
+            /// profile in use.
             NOT_FOUND = "not-found",
+            /// Credentials are configured but could not be loaded: an SSO session that expired, a
+            /// `credential_process` that fails, a role the profile cannot assume, a profile without
+            /// usable settings. Nothing can be sent to AWS, so the checks that depend on
+            /// credentials are skipped. The message carries the provider's own error, and the
+            /// remediation the fix for that kind of profile (`aws sso login --profile NAME`,
+            /// running the `credential_process` command by hand, checking `role_arn` and
+            /// `source_profile`).
             UNRESOLVED = "unresolved",
+            /// The credentials provider did not answer in time: a `credential_process` waiting for
+            /// input nobody gives (an MFA prompt), an SSO or STS endpoint out of reach, or instance
+            /// metadata that does not answer. The check reached no verdict and the checks that need
+            /// credentials are skipped; Claude Code waits at the same place, and newer versions
+            /// stop with "AWS default-chain credential resolve timed out". Run `aws sts
+            /// get-caller-identity` with the same profile to see where it stalls, log in beforehand
+            /// when it prompts, and run again.
             PROVIDER_TIMEOUT = "provider-timeout",
+            /// `audit --role-arn ARN` could not assume that role, so nothing in its account was
+            /// examined; the audits of the other accounts went on. The message carries the error,
+            /// most often an access denial because the auditing principal may not call
+            /// `sts:AssumeRole` on the role or the role's trust policy does not name it. Allow both
+            /// sides, then run again, or drop that `--role-arn`.
             ROLE_NOT_ASSUMED = "role-not-assumed",
         },
     }
@@ -372,6 +421,53 @@ mod tests {
             assert_eq!(words.last().map(String::as_str), Some(HOSTILE), "{fix}");
             assert_eq!(words[words.len() - 2], "--profile", "{fix}");
         }
+    }
+
+    /// What `credentials.resolve` reports when the chain answers with `error`.
+    async fn resolved_with(
+        error: fn() -> aws_credential_types::provider::error::CredentialsError,
+    ) -> Finding {
+        use crate::aws::{AwsReader, Session};
+        use aws_credential_types::provider::SharedCredentialsProvider;
+        let chain =
+            aws_credential_types::credential_fn::provide_credentials_fn(move || async move {
+                Err(error())
+            });
+        let config = aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .credentials_provider(SharedCredentialsProvider::new(chain))
+            .build();
+        let cx = CheckContext::new(
+            std::sync::Arc::new(AwsReader::new(Session::from_config(config))),
+            crate::engine::Scope::default(),
+        );
+        let mut findings = CredentialsResolve.run(&cx).await.unwrap();
+        assert_eq!(findings.len(), 1);
+        findings.remove(0)
+    }
+
+    #[tokio::test]
+    async fn a_provider_that_does_not_answer_in_time_is_an_error_not_a_failure() {
+        use aws_credential_types::provider::error::CredentialsError;
+        let late =
+            resolved_with(|| CredentialsError::provider_timed_out(Duration::from_secs(5))).await;
+        assert_eq!(late.kind, kind::PROVIDER_TIMEOUT);
+        assert_eq!(late.status, crate::engine::Status::Error);
+        assert!(
+            late.message.contains("did not answer in time"),
+            "{}",
+            late.message
+        );
+
+        let failing =
+            resolved_with(|| CredentialsError::provider_error("the SSO token has expired")).await;
+        assert_eq!(failing.kind, kind::UNRESOLVED);
+        assert_eq!(failing.status, crate::engine::Status::Fail);
+        assert!(
+            failing.message.contains("the SSO token has expired"),
+            "{}",
+            failing.message
+        );
     }
 
     #[test]

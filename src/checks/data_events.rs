@@ -22,7 +22,20 @@ check! {
         after: [],
         severity: Low,
         kinds: {
+            /// A logging CloudTrail trail over the region selects Bedrock data events (an
+            /// `AWS::Bedrock::` resource type, through a basic data-resource selector or an
+            /// advanced selector with `eventCategory` `Data`), so calls to Bedrock resources such
+            /// as agents, knowledge bases, flows and guardrails are recorded. Nothing to fix; data
+            /// events are billed per event, so keep the selector as narrow as your audit needs.
             SELECTED = "selected",
+            /// No logging trail over the region selects Bedrock data events. This is advisory:
+            /// Claude calls themselves (`InvokeModel`, `Converse` and their streaming forms) are
+            /// management events, and model invocation logging records their content; data events
+            /// add the calls to agents, knowledge bases, flows, guardrails and other
+            /// `AWS::Bedrock::` resources. If you need those, add an advanced event selector with
+            /// `eventCategory` `Data` and a `resources.type` such as `AWS::Bedrock::Model` to a
+            /// trail (the remediation carries one; `put-event-selectors` replaces the trail's
+            /// selectors, so send the existing ones too).
             NOT_SELECTED = "not-selected",
         },
     }

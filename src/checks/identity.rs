@@ -19,11 +19,46 @@ check! {
         after: [],
         severity: Critical,
         kinds: {
+            /// STS `GetCallerIdentity` answered: the finding names the account and the principal
+            /// the credentials act as, an assumed-role session mapped to its role's ARN (with its
+            /// path when `iam:GetRole` may be read), which is the principal the IAM checks judge.
+            /// Nothing to fix, but check that it is the account and principal you meant: a stale
+            /// key in the environment or the wrong profile is a common reason why calls fail
+            /// elsewhere.
             IDENTIFIED = "identified",
+            /// The credentials are the account's root user. Calls may work, but root access keys
+            /// cannot be limited by any IAM policy, so a leaked key is a lost account, and AWS
+            /// advises against root keys for daily work. Use an IAM Identity Center permission set
+            /// or an IAM role instead (`aws configure sso`) and delete the root access keys (IAM
+            /// console, Security credentials, Access keys); `--strict` makes this warning fail the
+            /// run.
             ROOT_USER = "root-user",
+            /// Credentials resolve, but AWS refuses them when STS is asked whose they are:
+            /// `ExpiredToken`, `InvalidClientTokenId`, `SignatureDoesNotMatch` or a like code,
+            /// which `evidence.error_code` names. Every other call signed with them fails the same
+            /// way, the 403 "The security token included in the request is invalid" (or "is
+            /// expired") that Claude Code shows, and the checks that depend on the caller are
+            /// skipped. Replace them at their source: the remediation says how for this one, from
+            /// unsetting stale `AWS_ACCESS_KEY_ID` keys to `aws sso login --profile NAME`.
             CREDENTIALS_REJECTED = "credentials-rejected",
+            /// Skipped: only a Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`) is configured, and STS
+            /// takes only SigV4-signed requests, so the caller's account and principal cannot be
+            /// learned. The checks that need them, such as the IAM permission checks, are skipped
+            /// too. Configure AWS credentials beside the key (`aws configure sso`, or `export
+            /// AWS_PROFILE=NAME`) to have them checked.
             NO_SIGV4 = "no-sigv4-credentials",
+            /// STS answered with a caller ARN whose shape this tool does not know (not an IAM user,
+            /// the root user, an assumed-role session or a federated user), so the principal whose
+            /// permissions to judge is unknown. The account STS named is kept in the report, but
+            /// the checks that depend on the caller are skipped. Please report the ARN's shape,
+            /// which the evidence holds, so that a later version recognizes it.
             UNRECOGNIZED_ARN = "unrecognized-arn",
+            /// STS answered with an account ID that differs from the account in the caller ARN it
+            /// returned, an answer AWS itself does not give. Something between this tool and STS (a
+            /// proxy, an emulator, an `--endpoint-url` pointed at the wrong service) most likely
+            /// answered instead, so the caller is not trusted and the checks that depend on it are
+            /// skipped. Check `--endpoint-url`, `AWS_ENDPOINT_URL` and any proxy settings, then run
+            /// again.
             ACCOUNT_MISMATCH = "account-mismatch",
         },
     }

@@ -59,10 +59,40 @@ check! {
         after: [],
         severity: High,
         kinds: {
+            /// Model invocation logging is on in the region, to CloudWatch Logs or S3 (the finding
+            /// names the destination), with text delivery on, so each prompt and completion sent to
+            /// Bedrock Runtime from this region is recorded. Nothing to fix here;
+            /// `logging.retention` checks that the destination exists and keeps the records for at
+            /// least 30 days.
             ENABLED = "enabled",
+            /// The region has no model invocation logging configuration, so no prompt or completion
+            /// sent to Claude from it is recorded anywhere, and an audit or incident review has
+            /// nothing to go on. Logging is set per region and covers the calls made from that
+            /// region, so each region where Claude is called needs its own. Turn it on with
+            /// `bedrock-preflight setup logging --region REGION --log-group bedrock-invocations
+            /// --create-role --yes` (or `--bucket BUCKET`); the remediation carries the exact
+            /// command, keeping a destination already configured.
             OFF = "off",
+            /// Model invocation logging is on in the region, but with text delivery off
+            /// (`textDataDeliveryEnabled` false): the records carry metadata only, no prompt or
+            /// completion, which leaves an audit without the content it needs. Turn text delivery
+            /// on and keep the destination with `bedrock-preflight setup logging`; the remediation
+            /// carries the command with this region's destination.
             TEXT_OFF = "text-not-delivered",
+            /// Skipped under `--region all`: the region has no invocation logging, but nothing
+            /// shows Claude is used there, neither an invocation in the last 30 days (CloudWatch
+            /// `AWS/Bedrock` metrics) nor a customer policy held in the account that grants
+            /// invoking Claude in it, so its missing logging is not failed. If Claude will be used
+            /// there, turn logging on first (`bedrock-preflight setup logging --region REGION
+            /// ...`); `audit --strict` judges every region anyway.
             NOT_IN_USE = "region-not-in-use",
+            /// Claude is called through the Mantle endpoint, whose calls model invocation logging
+            /// does not capture: CloudTrail shows such calls from the region in the last 7 days, or
+            /// Claude Code on this machine is set to use it (`CLAUDE_CODE_USE_MANTLE`). Their
+            /// prompts and completions are recorded nowhere, even where invocation logging is on.
+            /// Move those callers to Bedrock Runtime (for Claude Code, unset
+            /// `CLAUDE_CODE_USE_MANTLE`), or accept CloudTrail's `bedrock-mantle.amazonaws.com`
+            /// events as the only record.
             MANTLE = "mantle-not-captured",
         },
     }

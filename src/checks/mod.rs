@@ -40,6 +40,7 @@ macro_rules! check {
 
 mod access;
 mod api_keys;
+pub mod catalog;
 mod claude_code;
 mod credentials;
 mod data_events;

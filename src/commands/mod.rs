@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 pub use audit::audit;
-pub use checks::checks_list;
+pub use checks::{checks_explain, checks_list};
 pub use doctor::{doctor, doctor_inputs_from, doctor_report};
 pub use integrate::{completions, man};
 pub use setup::setup;

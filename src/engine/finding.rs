@@ -120,7 +120,8 @@ pub(crate) static ENGINE_KINDS: [KindMeta; 4] = [
             " a 5xx, an endpoint that could not be reached or an answer the tool could not read.",
             " The check reached no verdict, so nothing it covers is proven. The finding names",
             " the call and AWS's error code; for access denied, grant the read-only policy",
-            " (`bedrock-preflight policy template preflight-readonly`); otherwise run again.",
+            " (`bedrock-preflight policy apply preflight-readonly --attach-to role/NAME --yes`);",
+            " otherwise run again.",
         ],
     },
     KindMeta {

@@ -68,6 +68,30 @@ impl KindMeta {
     pub fn explanation(&self) -> String {
         explanation(self.doc)
     }
+
+    /// The explanation's first sentence, for lists of codes.
+    pub fn summary(&self) -> String {
+        first_sentence(&self.explanation()).to_string()
+    }
+}
+
+/// Text up to the first `.`, `!` or `?` that ends a sentence: followed by a space or the end,
+/// and outside a code span (`` `claude-code.config/region` ``).
+fn first_sentence(text: &str) -> &str {
+    let mut in_code = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '`' => in_code = !in_code,
+            '.' | '!' | '?'
+                if !in_code && chars.peek().is_none_or(|(_, next)| next.is_whitespace()) =>
+            {
+                return &text[..at + c.len_utf8()];
+            }
+            _ => {}
+        }
+    }
+    text
 }
 
 /// Doc-comment lines as paragraphs of running text.
@@ -92,20 +116,25 @@ pub(crate) fn explanation(lines: &[&str]) -> String {
 impl CheckMeta {
     /// A kind this check's findings can carry, its own or the engine's.
     pub fn kind(&self, name: &str) -> Option<&'static KindMeta> {
+        self.all_kinds().into_iter().find(|k| k.name == name)
+    }
+
+    /// Every kind a finding of this check can carry: its own, then the engine's.
+    pub fn all_kinds(&self) -> Vec<&'static KindMeta> {
         self.kinds
             .iter()
             .chain(finding::ENGINE_KINDS.iter())
-            .find(|k| k.name == name)
+            .collect()
+    }
+
+    /// The stable code of one of its kinds: `<id>/<kind>`.
+    pub fn code(&self, kind: &KindMeta) -> String {
+        format!("{}/{}", self.id, kind.name)
     }
 
     /// Every stable code a finding of this check can carry.
     pub fn codes(&self) -> Vec<String> {
-        self.kinds
-            .iter()
-            .map(|k| k.name)
-            .chain(Kind::ENGINE.iter().map(|k| k.0))
-            .map(|kind| format!("{}/{kind}", self.id))
-            .collect()
+        self.all_kinds().into_iter().map(|k| self.code(k)).collect()
     }
 }
 
@@ -242,5 +271,41 @@ impl Facts {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_doc_comment_reads_as_paragraphs_and_its_first_sentence_skips_code_spans() {
+        let kind = KindMeta {
+            name: "off",
+            doc: &[
+                " Logging is off in `us-east-1.` and",
+                " nothing is kept. Turn it on.",
+                "",
+                " A second paragraph.",
+            ],
+        };
+        assert_eq!(
+            kind.explanation(),
+            "Logging is off in `us-east-1.` and nothing is kept. Turn it on.\n\nA second paragraph."
+        );
+        assert_eq!(
+            kind.summary(),
+            "Logging is off in `us-east-1.` and nothing is kept."
+        );
+        let one = KindMeta {
+            name: "x",
+            doc: &[" No full stop"],
+        };
+        assert_eq!(one.summary(), "No full stop");
+        let version = KindMeta {
+            name: "x",
+            doc: &[" Needs version 2.1.9 or later. Update."],
+        };
+        assert_eq!(version.summary(), "Needs version 2.1.9 or later.");
     }
 }

@@ -175,7 +175,10 @@ pub fn unknown_request_action(action: &str) -> Option<String> {
 }
 
 /// The closest name, when one is close enough to be a typo.
-fn did_you_mean<'a>(names: impl Iterator<Item = &'a str>, typed: &str) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(
+    names: impl Iterator<Item = &'a str>,
+    typed: &str,
+) -> Option<&'a str> {
     let typed = typed.to_ascii_lowercase();
     names
         .map(|n| (strsim::jaro_winkler(&typed, &n.to_ascii_lowercase()), n))

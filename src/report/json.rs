@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Document, Examined, Report};
 use crate::domain::format_time;
-use crate::engine::{CheckMeta, Summary};
+use crate::engine::{CheckMeta, KindMeta, Summary};
 use crate::iam::{Evaluation, PolicyType, Request};
 use crate::plan::{Outcome, Plan, Rerun, StepResult};
 use crate::policy::{Source, Template, Validation, VariableKind};
@@ -19,6 +19,18 @@ pub fn render(document: &Document) -> String {
     let mut text = match document {
         Document::Report(report) => serde_json::to_string_pretty(&report_v1(report)),
         Document::Catalog(checks) => serde_json::to_string_pretty(&catalog(checks)),
+        Document::Code(meta, kind) => serde_json::to_string_pretty(&code_json(meta, kind)),
+        Document::Codes(meta) => serde_json::to_string_pretty(&json!({
+            "check": meta.id,
+            "title": meta.title,
+            "severity": meta.severity.as_str(),
+            "codes": meta.all_kinds().into_iter().map(|kind| json!({
+                "code": meta.code(kind),
+                "kind": kind.name,
+                "summary": kind.summary(),
+                "explanation": kind.explanation(),
+            })).collect::<Vec<_>>(),
+        })),
         Document::Evaluation(request, evaluation, unseen) => {
             serde_json::to_string_pretty(&evaluation_json(request, evaluation, unseen))
         }
@@ -209,9 +221,25 @@ fn catalog(checks: &[&'static CheckMeta]) -> Value {
                 "after": meta.after,
                 "severity": meta.severity.as_str(),
                 "codes": meta.codes(),
+                // Added in v1: each code with what it means (`checks explain`).
+                "kinds": meta.all_kinds().into_iter().map(|kind| json!({
+                    "code": meta.code(kind),
+                    "explanation": kind.explanation(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect()
+}
+
+fn code_json(meta: &CheckMeta, kind: &KindMeta) -> Value {
+    json!({
+        "code": meta.code(kind),
+        "check": meta.id,
+        "kind": kind.name,
+        "title": meta.title,
+        "severity": meta.severity.as_str(),
+        "explanation": kind.explanation(),
+    })
 }
 
 fn template_json(template: &Template) -> Value {

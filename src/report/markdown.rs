@@ -1,6 +1,6 @@
 //! Markdown: an auditor's document of one run. Its scope (accounts, regions, principal, time,
 //! tool version), a summary per control, then every finding that is not a pass with its
-//! evidence and remediation, and the passes in one table.
+//! evidence and remediation, what each of their codes means, and the passes in one table.
 
 use std::fmt::Write;
 
@@ -99,6 +99,7 @@ fn report_text(report: &Report) -> String {
     if none {
         let _ = writeln!(out, "None.\n");
     }
+    codes_section(&mut out, report);
 
     let rest: Vec<&Finding> = report
         .findings
@@ -144,6 +145,60 @@ fn report_text(report: &Report) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What each code of the findings to act on means, once per code, in the order they came.
+fn codes_section(out: &mut String, report: &Report) {
+    let mut explained: Vec<(String, String)> = Vec::new();
+    for f in &report.findings {
+        if !matches!(f.status, Status::Fail | Status::Error | Status::Warn) {
+            continue;
+        }
+        let code = f.code();
+        let kind = report
+            .checks
+            .iter()
+            .find(|meta| meta.id == f.check)
+            .and_then(|meta| meta.kind(f.kind.as_str()));
+        if let Some(kind) = kind
+            && !explained.iter().any(|(seen, _)| *seen == code)
+        {
+            explained.push((code, kind.explanation()));
+        }
+    }
+    if explained.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## What these codes mean\n");
+    for (code, explanation) in explained {
+        let _ = writeln!(
+            out,
+            "### {}\n\n{}\n",
+            markdown_code(&code),
+            explanation_markdown(&explanation)
+        );
+    }
+}
+
+/// An explanation (our own text, whose `` `code spans` `` name commands and settings) as
+/// Markdown: each span a code span, everything else escaped text.
+pub(super) fn explanation_markdown(explanation: &str) -> String {
+    let pieces: Vec<&str> = explanation.split('`').collect();
+    // An even number of pieces: a backtick without its pair, which is text.
+    if pieces.len().is_multiple_of(2) {
+        return markdown_text(explanation);
+    }
+    pieces
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            if i % 2 == 1 {
+                markdown_code(piece)
+            } else {
+                markdown_text(piece)
+            }
+        })
+        .collect()
 }
 
 /// One row per control the findings evidence, with the status that speaks for it.
@@ -280,6 +335,48 @@ fn finding_section(out: &mut String, f: &Finding, fix: Option<usize>) {
 mod tests {
     use super::*;
     use crate::report::sample;
+
+    #[test]
+    fn each_code_to_act_on_is_explained_once_after_the_findings() {
+        let mut report = sample::report();
+        report.findings.push(report.findings[1].clone());
+        let text = report_text(&report);
+        let section = &text[text.find("## What these codes mean").expect(&text)..];
+        let explained: Vec<&str> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .collect();
+        assert_eq!(
+            explained,
+            [
+                "`iam.invoke/destination-denied`",
+                "`identity.caller/expiring`",
+                "`iam.invoke/read-failed`"
+            ],
+            "fail, warn and error, each once, no pass or skip: {section}"
+        );
+        assert!(
+            section.contains(
+                "The finding names the call and AWS's error code; for access denied, grant the \
+                 read-only policy (`bedrock-preflight policy apply preflight-readonly \
+                 --attach-to role/NAME --yes`); otherwise run again."
+            ),
+            "a command stays a code span: {section}"
+        );
+        assert!(text.find("## Findings to act on") < text.find("## What these codes mean"));
+    }
+
+    #[test]
+    fn an_explanation_s_code_spans_stay_code_and_the_rest_is_escaped_text() {
+        assert_eq!(
+            explanation_markdown("Set `\"AWS_REGION\": \"x\"` in <settings> [env]."),
+            "Set `\"AWS_REGION\": \"x\"` in &lt;settings&gt; \\[env\\]."
+        );
+        assert_eq!(
+            explanation_markdown("An odd ` backtick is text."),
+            "An odd \\` backtick is text."
+        );
+    }
 
     #[test]
     fn a_fix_shared_by_findings_is_written_once_and_each_finding_points_to_it() {

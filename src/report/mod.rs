@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::ValueEnum;
 
-use crate::engine::{CheckMeta, Finding, Summary};
+use crate::engine::{CheckMeta, Finding, KindMeta, Summary};
 use crate::iam::{Evaluation, Request};
 use crate::plan::{Outcome, Plan};
 use crate::policy::{Template, Validation};
@@ -47,6 +47,10 @@ pub enum Document<'a> {
     Report(&'a Report),
     /// `checks list`.
     Catalog(&'a [&'static CheckMeta]),
+    /// `checks explain CODE`: one finding code of a check, and what it means.
+    Code(&'static CheckMeta, &'static KindMeta),
+    /// `checks explain CHECK`: every code of one check.
+    Codes(&'static CheckMeta),
     /// `policy evaluate` and `policy explain`, with the layers `explain` could not read.
     Evaluation(&'a Request, &'a Evaluation, &'a [String]),
     /// `policy list`.

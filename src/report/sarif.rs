@@ -1,7 +1,6 @@
 //! SARIF 2.1.0, as GitHub code scanning reads it: one rule per finding code of the checks the
-//! run had (the check's description as help, its controls as tags), one result per finding that
-//! needs action
-//! (fail and error as `error`, warn as `warning`). Findings are about AWS resources, not files:
+//! run had (the code's explanation as help, its check's controls as tags), one result per
+//! finding that needs action (fail and error as `error`, warn as `warning`). Findings are about AWS resources, not files:
 //! each result's location is a stable pseudo-path (`aws/ACCOUNT/REGION/check`) with the
 //! resource as a logical location, and a fingerprint so a re-run updates the same alert.
 
@@ -9,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::controls;
 use super::{Document, Report};
-use crate::engine::{CheckMeta, Finding, Severity, Status};
+use crate::engine::{CheckMeta, Finding, KindMeta, Severity, Status};
 
 pub fn render(document: &Document) -> Option<String> {
     match document {
@@ -56,24 +55,39 @@ fn fingerprint(f: &Finding) -> String {
 
 fn sarif(report: &Report) -> Value {
     // One rule per finding code of the checks that ran: the code is the rule ID (DESIGN).
-    let codes: Vec<(&CheckMeta, String)> = report
+    let codes: Vec<(&CheckMeta, &KindMeta, String)> = report
         .checks
         .iter()
-        .flat_map(|meta| meta.codes().into_iter().map(move |code| (*meta, code)))
+        .flat_map(|meta| {
+            meta.all_kinds()
+                .into_iter()
+                .map(move |kind| (*meta, kind, meta.code(kind)))
+        })
         .collect();
     let rules: Vec<Value> = codes
         .iter()
-        .map(|(meta, code)| {
+        .map(|(meta, kind, code)| {
             let tags: Vec<String> = std::iter::once("security".to_string())
                 .chain(controls::of_check(meta.id).iter().cloned())
                 .collect();
-            let kind = code.rsplit('/').next().unwrap_or(code);
+            let explanation = Some(kind.explanation())
+                .filter(|text| !text.is_empty())
+                .unwrap_or_else(|| {
+                    format!(
+                        "{}. Each result carries the fix for what it found.",
+                        meta.description
+                    )
+                });
             json!({
                 "id": code,
                 "name": code.replace(['.', '-', '/'], "_"),
-                "shortDescription": {"text": format!("{}: {kind}", meta.title)},
+                "shortDescription": {"text": format!("{}: {}", meta.title, kind.name)},
                 "fullDescription": {"text": meta.description},
-                "help": {"text": format!("{}. Each result carries the fix for what it found.", meta.description)},
+                // The code's explanation (`checks explain`): what it means, why, how to fix it.
+                "help": {
+                    "text": explanation,
+                    "markdown": super::markdown::explanation_markdown(&explanation),
+                },
                 "defaultConfiguration": {"level": "error"},
                 "properties": {
                     "tags": tags,
@@ -82,7 +96,7 @@ fn sarif(report: &Report) -> Value {
             })
         })
         .collect();
-    let index = |code: &str| codes.iter().position(|(_, c)| c == code);
+    let index = |code: &str| codes.iter().position(|(_, _, c)| c == code);
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -145,4 +159,42 @@ fn sarif(report: &Report) -> Value {
         "version": "2.1.0",
         "runs": [run],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn each_rule_s_help_is_its_code_s_explanation() {
+        let report = sample::report();
+        let document = sarif(&report);
+        let rules = document["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        for meta in &report.checks {
+            for kind in meta.all_kinds() {
+                let code = meta.code(kind);
+                let rule = rules.iter().find(|r| r["id"] == code).expect(&code);
+                let explanation = kind.explanation();
+                assert_eq!(rule["help"]["text"], explanation, "{code}");
+                assert_eq!(
+                    rule["help"]["markdown"],
+                    super::super::markdown::explanation_markdown(&explanation),
+                    "{code}"
+                );
+            }
+        }
+        let read_failed = rules
+            .iter()
+            .find(|r| r["id"] == "iam.invoke/read-failed")
+            .unwrap();
+        assert!(
+            read_failed["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("`bedrock-preflight policy apply preflight-readonly")
+        );
+    }
 }

@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::escape::{visible, visible_line};
 use super::fixes::{add_new, group, target};
 use super::{Document, Report, Show, Style};
-use crate::engine::{CheckMeta, Finding, Status};
+use crate::engine::{CheckMeta, Finding, KindMeta, Status};
 use crate::iam::{Evaluation, Layer, PolicyType, Request};
 use crate::plan::{Confirmation, Outcome, Plan, Rerun};
 use crate::policy::{Expect, Source, Template, Validation};
@@ -24,6 +24,8 @@ pub fn render(document: &Document, style: Style) -> String {
         Document::Evaluation(request, evaluation, unseen) => {
             evaluation_text(request, evaluation, unseen)
         }
+        Document::Code(meta, kind) => code_text(meta, kind, text_columns(style)),
+        Document::Codes(meta) => codes_text(meta, text_columns(style)),
         Document::Template(template) => template_text(template),
         Document::Policy(document) => pretty(document),
         Document::Validation(validation) => validation_text(validation),
@@ -179,6 +181,61 @@ fn new_table(style: Style, header: Vec<&str>) -> Table {
         }
     }
     table
+}
+
+/// The columns running text may take, measured as `new_table` measures a table's.
+fn text_columns(style: Style) -> Option<usize> {
+    let mut probe = Table::new();
+    if !style.color {
+        probe.force_no_tty();
+    }
+    style.width.columns(probe.width()).map(usize::from)
+}
+
+/// `text` wrapped to `columns` (unwrapped when there is no limit), each line after `indent`.
+fn indented(text: &str, indent: &str, columns: Option<usize>) -> String {
+    let wrapped = match columns {
+        Some(columns) => wrap(
+            text,
+            columns.saturating_sub(indent.width()).max(FINDING_LEAST),
+        ),
+        None => text.to_string(),
+    };
+    wrapped
+        .lines()
+        .map(|line| format!("{indent}{line}\n"))
+        .collect()
+}
+
+/// `checks explain CODE`: the code, its check and severity, then what it means.
+fn code_text(meta: &CheckMeta, kind: &KindMeta, columns: Option<usize>) -> String {
+    let mut text = format!(
+        "{}\n{} (severity {})\n",
+        meta.code(kind),
+        meta.title,
+        meta.severity.as_str()
+    );
+    for paragraph in kind.explanation().split("\n\n") {
+        text.push('\n');
+        text.push_str(&indented(paragraph, "  ", columns));
+    }
+    text
+}
+
+/// `checks explain CHECK`: each code of the check with the first sentence of what it means.
+fn codes_text(meta: &CheckMeta, columns: Option<usize>) -> String {
+    let mut text = format!(
+        "{}: {} (severity {})\n\n",
+        meta.id,
+        meta.title,
+        meta.severity.as_str()
+    );
+    for kind in meta.all_kinds() {
+        text.push_str(&format!("  {}\n", meta.code(kind)));
+        text.push_str(&indented(&kind.summary(), "      ", columns));
+    }
+    text.push_str("\nbedrock-preflight checks explain CODE says the whole of what one means.\n");
+    text
 }
 
 fn report_table(report: &Report, style: Style) -> String {

@@ -111,6 +111,34 @@ fn a_compliant_account_passes_every_control() {
     assert_eq!(run.code, 0);
     assert_eq!(report["command"], "audit");
     assert_eq!(report["target"]["regions"], json!(["us-east-1"]));
+    let coded = |code: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("{code} in {report:#}"))
+    };
+    assert!(
+        coded("logging.invocation/enabled")["message"]
+            .as_str()
+            .unwrap()
+            .contains("CloudWatch Logs group bedrock-invocations"),
+        "the destination is named"
+    );
+    assert!(
+        coded("cloudtrail.data-events/selected")["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:cloudtrail:"),
+        "the trail that records them is named"
+    );
+    assert!(
+        coded("iam.api-keys/no-long-term-keys")["evidence"]["users"]
+            .as_u64()
+            .is_some_and(|users| users >= 1),
+        "the users looked at are counted"
+    );
     assert!(
         emulator.front.requests()[before..]
             .iter()
@@ -156,6 +184,19 @@ fn each_control_broken_alone_fails_alone() {
         "us-east-1",
     );
     assert_eq!(controls(&report), expect);
+    let text_off = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "logging.invocation/text-not-delivered")
+        .unwrap();
+    assert!(
+        text_off["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("bedrock-preflight setup logging --region us-east-1"),
+        "{text_off}"
+    );
 
     // Logs kept a week.
     let emulator = compliant_account(&["us-east-1"], "7");
@@ -200,6 +241,20 @@ fn each_control_broken_alone_fails_alone() {
             "us-east-1",
         );
         assert_eq!(controls(&report), expect, "{fixture_file}");
+        let advisory = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "cloudtrail.data-events/not-selected")
+            .unwrap();
+        assert_eq!(advisory["severity"], "low", "advisory");
+        assert!(
+            advisory["remediation"]
+                .as_str()
+                .unwrap()
+                .contains("\"eventCategory\""),
+            "{advisory}"
+        );
     }
 
     // A global profile granted, where requests must stay in the US.
@@ -326,6 +381,19 @@ fn with_all_regions_a_region_without_claude_is_not_in_use_unless_strict() {
         };
         assert_eq!((kind.as_str(), status.as_str()), expect, "{region}");
     }
+    let unused = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "logging.invocation/region-not-in-use")
+        .unwrap();
+    assert!(
+        unused["message"]
+            .as_str()
+            .unwrap()
+            .contains("(--strict judges it anyway)"),
+        "{unused}"
+    );
     assert_eq!(run.code, 1);
     let reads = emulator.front.requests()[before..]
         .iter()
@@ -386,6 +454,15 @@ fn audit_to_file(format: &str) -> (Run, String, Vec<String>) {
     (run, text, left)
 }
 
+/// A code's explanation, as `checks explain` gives it.
+fn explanation(code: &str) -> String {
+    use bedrock_preflight::checks::catalog::{Explained, lookup};
+    match lookup(code) {
+        Ok(Explained::Code(_, kind)) => kind.explanation(),
+        other => panic!("{code} is a code: {other:?}"),
+    }
+}
+
 #[test]
 fn the_markdown_report_reads_as_an_auditors_document() {
     let (run, text, left) = audit_to_file("markdown");
@@ -395,6 +472,21 @@ fn the_markdown_report_reads_as_an_auditors_document() {
         ["report.markdown"],
         "written in place, nothing left beside it"
     );
+    // After the findings, what the failed code means, once.
+    let explained = text
+        .split_once("## What these codes mean\n\n### `logging.invocation/off`\n\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("the code is explained:\n{text}"));
+    let first_words = explanation("logging.invocation/off");
+    assert!(
+        explained.starts_with(&first_words[..first_words.find(',').unwrap()]),
+        "{explained}"
+    );
+    assert!(
+        text.find("## Findings to act on") < text.find("## What these codes mean"),
+        "{text}"
+    );
+    assert_eq!(text.matches("### `logging.invocation/off`").count(), 1);
     let masked: String = text
         .lines()
         .map(|line| {
@@ -542,6 +634,17 @@ fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act
             .as_array()
             .unwrap()
             .contains(&json!("BP-LOG-1"))
+    );
+    // A rule's help is its code's explanation (`checks explain`), as text and as Markdown.
+    assert_eq!(
+        logging["help"]["text"],
+        explanation("logging.invocation/off")
+    );
+    let markdown = logging["help"]["markdown"].as_str().unwrap();
+    assert!(
+        markdown.contains("`bedrock-preflight setup logging --region REGION")
+            && markdown.starts_with("The region has no model invocation logging"),
+        "{markdown}"
     );
     let results = runs[0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "only what needs action: {results:#?}");

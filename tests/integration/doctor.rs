@@ -25,6 +25,7 @@ fn a_good_identity_passes() {
 
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "pass");
+    assert_eq!(credentials["code"], "credentials.resolve/resolved");
     assert_eq!(credentials["evidence"]["source"], "env");
     assert_eq!(credentials["evidence"]["bedrock_auth"], "sigv4");
 
@@ -67,6 +68,7 @@ fn no_credentials_fails_and_skips_dependents() {
     let report = run.report();
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "fail");
+    assert_eq!(credentials["code"], "credentials.resolve/not-found");
     assert_eq!(credentials["title"], "No AWS credentials found");
     assert!(
         credentials["remediation"]
@@ -141,7 +143,16 @@ fn root_credentials_warn_and_strict_turns_that_into_failure() {
     );
     let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
-    assert_eq!(finding(&run.report(), "identity.caller")["status"], "warn");
+    let root = finding(&run.report(), "identity.caller").clone();
+    assert_eq!(root["status"], "warn");
+    assert_eq!(root["code"], "identity.caller/root-user");
+    assert!(
+        root["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("aws configure sso"),
+        "{root}"
+    );
     let strict = Run::of(
         emulator
             .cmd()
@@ -162,6 +173,7 @@ fn rejected_credentials_fail_with_a_fix_for_their_source() {
     let report = run.report();
     let identity = finding(&report, "identity.caller");
     assert_eq!(identity["status"], "fail");
+    assert_eq!(identity["code"], "identity.caller/credentials-rejected");
     assert_eq!(identity["evidence"]["error_code"], "ExpiredToken");
     assert!(
         identity["remediation"]
@@ -190,6 +202,33 @@ fn an_arn_of_unknown_shape_is_an_error_not_a_pass() {
 }
 
 #[test]
+fn an_account_that_differs_from_the_caller_arn_s_is_not_trusted() {
+    let emulator = Emulator::front_only();
+    emulator.on(
+        "sts:GetCallerIdentity",
+        Rule::Fixture(fixture("sts/GetCallerIdentity.account-mismatch.xml")),
+    );
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, 3, "{}\n{}", run.stderr, run.stdout);
+    let report = run.report();
+    let identity = finding(&report, "identity.caller");
+    assert_eq!(identity["status"], "error");
+    assert_eq!(identity["code"], "identity.caller/account-mismatch");
+    assert!(
+        identity["message"]
+            .as_str()
+            .unwrap()
+            .contains("account 123456789012 but an ARN in account 210987654321"),
+        "{identity}"
+    );
+    assert_eq!(
+        report["target"]["principal"],
+        serde_json::Value::Null,
+        "no principal is taken from an answer that contradicts itself"
+    );
+}
+
+#[test]
 fn an_sso_profile_without_a_login_says_to_log_in() {
     let emulator = Emulator::front_only();
     let aws = emulator.home().join(".aws");
@@ -209,6 +248,7 @@ fn an_sso_profile_without_a_login_says_to_log_in() {
     let report = run.report();
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "fail");
+    assert_eq!(credentials["code"], "credentials.resolve/unresolved");
     assert_eq!(credentials["remediation"], "aws sso login --profile dev");
     let region = finding(&report, "region.config");
     assert_eq!(region["region"], "eu-west-1");
@@ -245,6 +285,7 @@ fn credentials_about_to_expire_warn_with_their_source() {
     let report = run.report();
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "warn");
+    assert_eq!(credentials["code"], "credentials.resolve/expiring");
     assert_eq!(credentials["evidence"]["source"], "process");
     assert_eq!(credentials["evidence"]["temporary"], true);
     assert_eq!(credentials["evidence"]["profile"], "tool");
@@ -280,8 +321,14 @@ fn a_bedrock_api_key_alone_is_reported_and_never_printed() {
     let report = run.report();
     let credentials = finding(&report, "credentials.resolve");
     assert_eq!(credentials["status"], "warn");
+    assert_eq!(credentials["code"], "credentials.resolve/bearer-token-only");
     assert_eq!(credentials["evidence"]["bedrock_auth"], "bearer_token");
     assert_eq!(finding(&report, "identity.caller")["status"], "skip");
+    assert_eq!(
+        finding(&report, "identity.caller")["code"],
+        "identity.caller/no-sigv4-credentials",
+        "STS takes only signed requests"
+    );
     assert!(!run.stdout.contains(token) && !run.stderr.contains(token));
 }
 

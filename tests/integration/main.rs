@@ -11,6 +11,7 @@ mod bedrock;
 mod claude_code;
 mod cli;
 mod doctor;
+mod explain;
 mod fault_matrix;
 mod faults;
 mod fix;
