@@ -19,7 +19,7 @@ use std::time::{Instant, SystemTime};
 
 pub use audit::audit;
 pub use checks::checks_list;
-pub use doctor::{doctor, doctor_inputs_from, doctor_report};
+pub use doctor::{Machine, doctor, doctor_on};
 pub use integrate::{completions, man};
 pub use policy::policy;
 pub use setup::setup;
