@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use super::logging::LoggingConfigs;
 use super::per_region;
-use crate::aws::{AwsErrorKind, AwsReader};
-use crate::domain::{InvocationLogging, Region};
+use crate::aws::{AwsError, AwsErrorKind, AwsReader};
+use crate::domain::{BucketKeeping, InvocationLogging, LogGroup, Region, RoleInfo};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::shell::sh;
 
@@ -54,79 +54,78 @@ impl Check for LoggingRetention {
                 "Skipped: no audited region logs invocations anywhere (see logging.invocation)",
             )]);
         }
-        let judged = per_region(
+        let answers = per_region(
             configs
                 .list
                 .iter()
-                .map(|(region, config)| kept(&cx.aws, region, config))
+                .map(|(region, config)| read(&cx.aws, region, config))
                 .collect(),
         )
         .await;
-        Ok(judged.into_iter().flatten().collect())
+        Ok(configs
+            .list
+            .iter()
+            .zip(answers)
+            .flat_map(|((region, config), answers)| judge(region, config, answers))
+            .collect())
     }
 }
 
-async fn kept(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> Vec<Finding> {
-    let meta = &META;
-    let mut findings = Vec::new();
-    if let Some(cloudwatch) = &config.cloudwatch {
-        let group = &cloudwatch.log_group;
-        let (group_answer, role_answer) = tokio::join!(
-            aws.log_group(region, group),
-            role_trusts_bedrock(aws, &cloudwatch.role_arn)
-        );
-        findings.push(match group_answer {
-            Err(error) => Finding::aws_error(meta, &error),
-            Ok(None) => Finding::fail(
-                meta,
-                kind::GROUP_MISSING,
-                Severity::High,
-                "The invocation log group does not exist",
-                format!(
-                    "{region}'s invocation logging writes to the log group {group}, which does not exist: Bedrock \
-                     cannot deliver, and nothing is kept"
-                ),
-                Remediation::new(format!(
-                    "{} && {}",
-                    sh!["aws", "logs", "create-log-group", "--log-group-name", group, "--region", region],
-                    sh![
-                        "aws", "logs", "put-retention-policy", "--log-group-name", group,
-                        "--retention-in-days", MIN_RETENTION_DAYS, "--region", region
-                    ]
-                )),
-            ),
-            Ok(Some(found)) => match found.retention_days {
-                Some(days) if days < MIN_RETENTION_DAYS => Finding::fail(
-                    meta,
-                    kind::SHORT,
-                    Severity::High,
-                    "Invocation logs are kept too briefly",
-                    format!(
-                        "The log group {group} in {region} keeps invocation logs {days} days, under the \
-                         {MIN_RETENTION_DAYS} an audit expects"
-                    ),
-                    Remediation::new(sh![
-                        "aws", "logs", "put-retention-policy", "--log-group-name", group,
-                        "--retention-in-days", MIN_RETENTION_DAYS, "--region", region
-                    ]),
-                )
-                .evidence("retention_days", days),
-                days => Finding::pass(
-                    meta,
-                    kind::KEPT,
-                    "Invocation logs are kept",
-                    format!(
-                        "The log group {group} in {region} keeps invocation logs {}",
-                        days.map_or("without expiry".to_string(), |d| format!("{d} days"))
-                    ),
-                ),
+/// What AWS answered about where one region's invocation logs go.
+struct Answers {
+    cloudwatch: Option<LogGroupAnswers>,
+    /// What the S3 bucket's lifecycle does to the log prefix.
+    bucket: Option<Result<Option<BucketKeeping>, AwsError>>,
+}
+
+/// The CloudWatch Logs group, and the role Bedrock writes to it with.
+struct LogGroupAnswers {
+    group: Result<Option<LogGroup>, AwsError>,
+    role: Result<RoleInfo, AwsError>,
+}
+
+async fn read(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> Answers {
+    let cloudwatch = async {
+        match &config.cloudwatch {
+            Some(cloudwatch) => {
+                let (group, role) = tokio::join!(
+                    aws.log_group(region, &cloudwatch.log_group),
+                    aws.role(role_name(&cloudwatch.role_arn))
+                );
+                Some(LogGroupAnswers { group, role })
             }
-            .resource(group.clone()),
-        });
-        findings.push(role_answer);
+            None => None,
+        }
+    };
+    let bucket = async {
+        match &config.s3 {
+            Some((bucket, prefix)) => Some(
+                aws.bucket_keeping(region, bucket, prefix.as_deref().unwrap_or(""))
+                    .await,
+            ),
+            None => None,
+        }
+    };
+    let (cloudwatch, bucket) = tokio::join!(cloudwatch, bucket);
+    Answers { cloudwatch, bucket }
+}
+
+/// The findings of one region that logs: its log group and role, its bucket.
+fn judge(region: &Region, config: &InvocationLogging, answers: Answers) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let (Some(cloudwatch), Some(LogGroupAnswers { group, role })) =
+        (&config.cloudwatch, answers.cloudwatch)
+    {
+        findings.push(group_kept(region, &cloudwatch.log_group, group));
+        findings.push(role_trusts_bedrock(&cloudwatch.role_arn, role));
     }
-    if let Some((bucket, prefix)) = &config.s3 {
-        findings.push(bucket_kept(aws, region, bucket, prefix.as_deref().unwrap_or("")).await);
+    if let (Some((bucket, prefix)), Some(keeping)) = (&config.s3, answers.bucket) {
+        findings.push(bucket_kept(
+            region,
+            bucket,
+            prefix.as_deref().unwrap_or(""),
+            keeping,
+        ));
     }
     findings
         .into_iter()
@@ -134,16 +133,74 @@ async fn kept(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> V
         .collect()
 }
 
+/// The log group exists and keeps the logs at least 30 days.
+fn group_kept(region: &Region, group: &str, answer: Result<Option<LogGroup>, AwsError>) -> Finding {
+    let meta = &META;
+    match answer {
+        Err(error) => Finding::aws_error(meta, &error),
+        Ok(None) => Finding::fail(
+            meta,
+            kind::GROUP_MISSING,
+            Severity::High,
+            "The invocation log group does not exist",
+            format!(
+                "{region}'s invocation logging writes to the log group {group}, which does not exist: Bedrock \
+                 cannot deliver, and nothing is kept"
+            ),
+            Remediation::new(format!(
+                "{} && {}",
+                sh!["aws", "logs", "create-log-group", "--log-group-name", group, "--region", region],
+                sh![
+                    "aws", "logs", "put-retention-policy", "--log-group-name", group,
+                    "--retention-in-days", MIN_RETENTION_DAYS, "--region", region
+                ]
+            )),
+        ),
+        Ok(Some(found)) => match found.retention_days {
+            Some(days) if days < MIN_RETENTION_DAYS => Finding::fail(
+                meta,
+                kind::SHORT,
+                Severity::High,
+                "Invocation logs are kept too briefly",
+                format!(
+                    "The log group {group} in {region} keeps invocation logs {days} days, under the \
+                     {MIN_RETENTION_DAYS} an audit expects"
+                ),
+                Remediation::new(sh![
+                    "aws", "logs", "put-retention-policy", "--log-group-name", group,
+                    "--retention-in-days", MIN_RETENTION_DAYS, "--region", region
+                ]),
+            )
+            .evidence("retention_days", days),
+            days => Finding::pass(
+                meta,
+                kind::KEPT,
+                "Invocation logs are kept",
+                format!(
+                    "The log group {group} in {region} keeps invocation logs {}",
+                    days.map_or("without expiry".to_string(), |d| format!("{d} days"))
+                ),
+            ),
+        }
+        .resource(group.to_string()),
+    }
+}
+
 /// The bucket S3 delivery writes to exists, and none of its lifecycle rules expires the log
 /// prefix before 30 days.
-async fn bucket_kept(aws: &AwsReader, region: &Region, bucket: &str, prefix: &str) -> Finding {
+fn bucket_kept(
+    region: &Region,
+    bucket: &str,
+    prefix: &str,
+    keeping: Result<Option<BucketKeeping>, AwsError>,
+) -> Finding {
     let arn = format!("arn:aws:s3:::{bucket}");
     let where_ = if prefix.is_empty() {
         format!("s3://{bucket}")
     } else {
         format!("s3://{bucket}/{prefix}")
     };
-    let keeping = match aws.bucket_keeping(region, bucket, prefix).await {
+    let keeping = match keeping {
         Ok(Some(keeping)) => keeping,
         Ok(None) => {
             return Finding::fail(
@@ -214,10 +271,10 @@ async fn bucket_kept(aws: &AwsReader, region: &Region, bucket: &str, prefix: &st
 
 /// The role Bedrock writes CloudWatch logs with: it exists, and its trust policy lets
 /// `bedrock.amazonaws.com` assume it.
-async fn role_trusts_bedrock(aws: &AwsReader, role_arn: &str) -> Finding {
+fn role_trusts_bedrock(role_arn: &str, role: Result<RoleInfo, AwsError>) -> Finding {
     let meta = &META;
-    let name = role_arn.rsplit('/').next().unwrap_or(role_arn);
-    let role = match aws.role(name).await {
+    let name = role_name(role_arn);
+    let role = match role {
         Ok(role) => role,
         Err(error) if error.kind() == AwsErrorKind::NotFound => {
             return Finding::fail(
@@ -268,6 +325,11 @@ async fn role_trusts_bedrock(aws: &AwsReader, role_arn: &str) -> Finding {
     .resource(role.arn)
 }
 
+/// A role's name, from its ARN (after its path).
+fn role_name(role_arn: &str) -> &str {
+    role_arn.rsplit('/').next().unwrap_or(role_arn)
+}
+
 /// Whether a trust policy has an Allow for `sts:AssumeRole` whose principal names Bedrock.
 fn trusts_bedrock(trust: &str) -> bool {
     let Ok(document) = serde_json::from_str::<serde_json::Value>(trust) else {
@@ -309,5 +371,294 @@ mod tests {
             r#"{"Statement":[{"Effect":"Deny","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
         ));
         assert!(!trusts_bedrock("not json"));
+    }
+}
+
+#[cfg(test)]
+mod judging {
+    use super::*;
+    use crate::aws::catalog::{DESCRIBE_LOG_GROUPS, GET_BUCKET_LIFECYCLE_CONFIGURATION, GET_ROLE};
+    use crate::checks::testing::{denied, region};
+    use crate::domain::{CloudWatchDestination, Expiry};
+    use crate::engine::Status;
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/service/bedrock-logging";
+    const TRUSTS_BEDROCK: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    fn to_log_group() -> InvocationLogging {
+        InvocationLogging {
+            cloudwatch: Some(CloudWatchDestination {
+                log_group: "claude-invocations".into(),
+                role_arn: ROLE.into(),
+                large_data_bucket: None,
+            }),
+            text: true,
+            ..InvocationLogging::default()
+        }
+    }
+
+    fn to_bucket(prefix: Option<&str>) -> InvocationLogging {
+        InvocationLogging {
+            s3: Some(("audit-logs".into(), prefix.map(str::to_string))),
+            text: true,
+            ..InvocationLogging::default()
+        }
+    }
+
+    fn group(retention_days: Option<i32>) -> Result<Option<LogGroup>, AwsError> {
+        Ok(Some(LogGroup {
+            name: "claude-invocations".into(),
+            retention_days,
+        }))
+    }
+
+    fn role(trust: Option<&str>) -> Result<RoleInfo, AwsError> {
+        Ok(RoleInfo {
+            arn: ROLE.into(),
+            boundary_arn: None,
+            tags: Vec::new(),
+            trust: trust.map(str::to_string),
+        })
+    }
+
+    fn expiring(rule: &str, days: Option<i32>, date: Option<&str>) -> Expiry {
+        Expiry {
+            rule: rule.into(),
+            days,
+            date: date.map(str::to_string),
+        }
+    }
+
+    fn in_cloudwatch(
+        group: Result<Option<LogGroup>, AwsError>,
+        role: Result<RoleInfo, AwsError>,
+    ) -> Vec<Finding> {
+        let answers = Answers {
+            cloudwatch: Some(LogGroupAnswers { group, role }),
+            bucket: None,
+        };
+        judge(&region("us-east-1"), &to_log_group(), answers)
+    }
+
+    fn in_bucket(
+        prefix: Option<&str>,
+        keeping: Result<Option<BucketKeeping>, AwsError>,
+    ) -> Finding {
+        let answers = Answers {
+            cloudwatch: None,
+            bucket: Some(keeping),
+        };
+        let mut found = judge(&region("eu-west-1"), &to_bucket(prefix), answers);
+        assert_eq!(found.len(), 1);
+        found.remove(0)
+    }
+
+    fn seen(findings: &[Finding]) -> Vec<(Status, String)> {
+        findings.iter().map(|f| (f.status, f.code())).collect()
+    }
+
+    #[test]
+    fn a_log_group_kept_a_month_with_a_role_bedrock_may_assume_passes_twice() {
+        let found = in_cloudwatch(group(Some(30)), role(Some(TRUSTS_BEDROCK)));
+        assert_eq!(
+            seen(&found),
+            [
+                (Status::Pass, "logging.retention/kept".into()),
+                (Status::Pass, "logging.retention/kept".into())
+            ]
+        );
+        assert_eq!(found[0].resource.as_deref(), Some("claude-invocations"));
+        assert!(found[0].message.ends_with("keeps invocation logs 30 days"));
+        assert_eq!(found[1].resource.as_deref(), Some(ROLE));
+        assert!(
+            found
+                .iter()
+                .all(|f| f.region.as_deref() == Some("us-east-1"))
+        );
+        let forever = in_cloudwatch(group(None), role(Some(TRUSTS_BEDROCK)));
+        assert!(
+            forever[0]
+                .message
+                .ends_with("keeps invocation logs without expiry")
+        );
+    }
+
+    #[test]
+    fn a_missing_or_short_lived_log_group_fails_with_the_commands_that_keep_it() {
+        let missing = &in_cloudwatch(Ok(None), role(Some(TRUSTS_BEDROCK)))[0];
+        assert_eq!(missing.code(), "logging.retention/log-group-missing");
+        assert_eq!(
+            missing.remediation.as_deref(),
+            Some(
+                "aws logs create-log-group --log-group-name claude-invocations --region us-east-1 && \
+                 aws logs put-retention-policy --log-group-name claude-invocations --retention-in-days 30 \
+                 --region us-east-1"
+            )
+        );
+        let short = &in_cloudwatch(group(Some(7)), role(Some(TRUSTS_BEDROCK)))[0];
+        assert_eq!(
+            (short.status, short.code().as_str()),
+            (Status::Fail, "logging.retention/retention-too-short")
+        );
+        assert_eq!(short.evidence["retention_days"], 7);
+        assert_eq!(
+            short.remediation.as_deref(),
+            Some(
+                "aws logs put-retention-policy --log-group-name claude-invocations --retention-in-days 30 \
+                 --region us-east-1"
+            )
+        );
+        let unread = &in_cloudwatch(
+            Err(denied(&DESCRIBE_LOG_GROUPS)),
+            role(Some(TRUSTS_BEDROCK)),
+        )[0];
+        assert_eq!(unread.code(), "logging.retention/read-failed");
+        assert_eq!(unread.region.as_deref(), Some("us-east-1"));
+    }
+
+    #[test]
+    fn the_role_must_exist_and_name_bedrock_in_its_trust_policy() {
+        let gone = AwsError::new(AwsErrorKind::NotFound, &GET_ROLE, "no such role")
+            .with_code("NoSuchEntity");
+        let missing = &in_cloudwatch(group(Some(30)), Err(gone))[1];
+        assert_eq!(
+            (missing.status, missing.code().as_str()),
+            (Status::Fail, "logging.retention/role-missing")
+        );
+        assert_eq!(missing.resource.as_deref(), Some(ROLE));
+
+        let ec2_only = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        for trust in [Some(ec2_only), None, Some("{not json")] {
+            let untrusted = &in_cloudwatch(group(Some(30)), role(trust))[1];
+            assert_eq!(
+                (untrusted.status, untrusted.code().as_str()),
+                (
+                    Status::Fail,
+                    "logging.retention/role-not-trusted-by-bedrock"
+                ),
+                "{trust:?}"
+            );
+            let fix = untrusted.remediation.as_deref().unwrap();
+            assert!(
+                fix.starts_with("aws iam update-assume-role-policy --role-name bedrock-logging --policy-document '"),
+                "{fix}"
+            );
+            assert!(
+                fix.contains(r#""Service":"bedrock.amazonaws.com""#),
+                "{fix}"
+            );
+        }
+
+        let unread = &in_cloudwatch(group(Some(30)), Err(denied(&GET_ROLE)))[1];
+        assert_eq!(
+            (unread.status, unread.code().as_str()),
+            (Status::Error, "logging.retention/read-failed"),
+            "a refused read proves neither"
+        );
+    }
+
+    #[test]
+    fn a_bucket_keeps_the_logs_unless_a_rule_expires_their_prefix_within_a_month() {
+        let kept = in_bucket(
+            Some("bedrock"),
+            Ok(Some(BucketKeeping {
+                expiries: vec![
+                    expiring("archive", Some(400), None),
+                    expiring("tidy", Some(90), None),
+                ],
+            })),
+        );
+        assert_eq!(kept.code(), "logging.retention/kept");
+        assert_eq!(kept.resource.as_deref(), Some("arn:aws:s3:::audit-logs"));
+        assert_eq!(kept.region.as_deref(), Some("eu-west-1"));
+        assert!(
+            kept.message
+                .contains("s3://audit-logs/bedrock keeps invocation logs 90 days")
+        );
+        let forever = in_bucket(
+            None,
+            Ok(Some(BucketKeeping {
+                expiries: Vec::new(),
+            })),
+        );
+        assert!(
+            forever
+                .message
+                .contains("s3://audit-logs keeps invocation logs without expiry")
+        );
+
+        let expiring_soon = in_bucket(
+            Some("bedrock"),
+            Ok(Some(BucketKeeping {
+                expiries: vec![
+                    expiring("tidy", Some(7), None),
+                    expiring("purge", None, Some("2027-01-01T00:00:00Z")),
+                    expiring("archive", Some(400), None),
+                ],
+            })),
+        );
+        assert_eq!(
+            (expiring_soon.status, expiring_soon.code().as_str()),
+            (Status::Fail, "logging.retention/bucket-expires-too-soon")
+        );
+        assert!(
+            expiring_soon.message.ends_with(
+                "rule tidy expires them after 7 days; rule purge expires them all on 2027-01-01T00:00:00Z"
+            ),
+            "{}",
+            expiring_soon.message
+        );
+        assert!(
+            expiring_soon
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("aws s3api put-bucket-lifecycle-configuration --bucket audit-logs")
+        );
+    }
+
+    #[test]
+    fn a_missing_bucket_fails_with_the_command_that_makes_it_in_its_region() {
+        let missing = in_bucket(None, Ok(None));
+        assert_eq!(
+            (missing.status, missing.code().as_str()),
+            (Status::Fail, "logging.retention/bucket-missing")
+        );
+        assert!(
+            missing.remediation.as_deref().unwrap().starts_with(
+                "aws s3api create-bucket --bucket audit-logs --region eu-west-1 (outside us-east-1 add \
+                 --create-bucket-configuration LocationConstraint=eu-west-1)"
+            ),
+            "{:?}",
+            missing.remediation
+        );
+        let unread = in_bucket(None, Err(denied(&GET_BUCKET_LIFECYCLE_CONFIGURATION)));
+        assert_eq!(unread.code(), "logging.retention/read-failed");
+        assert_eq!(unread.resource.as_deref(), Some("arn:aws:s3:::audit-logs"));
+    }
+
+    #[test]
+    fn a_region_logging_to_both_places_is_judged_for_each_in_order() {
+        let both = InvocationLogging {
+            s3: Some(("audit-logs".into(), None)),
+            ..to_log_group()
+        };
+        let answers = Answers {
+            cloudwatch: Some(LogGroupAnswers {
+                group: group(Some(30)),
+                role: role(Some(TRUSTS_BEDROCK)),
+            }),
+            bucket: Some(Ok(None)),
+        };
+        let found = judge(&region("us-west-2"), &both, answers);
+        let resources: Vec<_> = found
+            .iter()
+            .map(|f| f.resource.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            resources,
+            ["claude-invocations", ROLE, "arn:aws:s3:::audit-logs"]
+        );
+        assert_eq!(found[2].code(), "logging.retention/bucket-missing");
     }
 }
