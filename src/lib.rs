@@ -33,7 +33,7 @@ mod ui;
 
 use std::path::PathBuf;
 
-pub use commands::{doctor_inputs_from, doctor_report};
+pub use commands::{Machine, doctor_on};
 
 use cli::{Cli, Command};
 use engine::Summary;

@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 
 use super::per_region;
-use super::trail::judged_trails;
-use crate::aws::AwsReader;
+use super::trail::{Judged, judged_trails};
+use crate::aws::AwsError;
 use crate::domain::{Region, TrailSelectors};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
@@ -70,21 +70,28 @@ impl Check for CloudTrailDataEvents {
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
-        Ok(per_region(
-            cx.scope
-                .regions
+        let regions = &cx.scope.regions;
+        let trails = per_region(
+            regions
                 .iter()
-                .map(|region| in_region(&cx.aws, region))
+                .map(|region| judged_trails(&cx.aws, region))
                 .collect(),
         )
-        .await)
+        .await;
+        Ok(regions
+            .iter()
+            .zip(&trails)
+            .map(|(region, trails)| judge(region, trails))
+            .collect())
     }
 }
 
-async fn in_region(aws: &AwsReader, region: &Region) -> Finding {
-    let judged = match judged_trails(aws, region).await {
+/// Whether a trail over `region` that is logging selects Bedrock data events; `trails` as
+/// `judged_trails` read them.
+fn judge(region: &Region, trails: &Result<Vec<Judged>, AwsError>) -> Finding {
+    let judged = match trails {
         Ok(judged) => judged,
-        Err(error) => return Finding::aws_error(&META, &error).region(region.as_str()),
+        Err(error) => return Finding::aws_error(&META, error).region(region.as_str()),
     };
     let selecting = judged
         .iter()
@@ -118,4 +125,153 @@ async fn in_region(aws: &AwsReader, region: &Region) -> Finding {
         ),
     }
     .region(region.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::catalog::DESCRIBE_TRAILS;
+    use crate::checks::testing::{
+        advanced_selector, basic_selector, denied, region, trail as named_trail,
+    };
+    use crate::domain::Trail;
+    use crate::engine::Status;
+
+    const MODELS: &str = "AWS::Bedrock::Model";
+
+    fn logging(trail: Trail, selectors: TrailSelectors) -> Judged {
+        Judged {
+            trail,
+            answer: Ok((true, selectors)),
+        }
+    }
+
+    fn data_of(types: &[&str]) -> TrailSelectors {
+        advanced_selector(&[
+            ("eventCategory", "Equals", &["Data"]),
+            ("resources.type", "Equals", types),
+        ])
+    }
+
+    #[test]
+    fn a_logging_trail_selecting_bedrock_data_passes_and_names_itself() {
+        let us_east_1 = region("us-east-1");
+        let trails = Ok(vec![
+            logging(named_trail("management", true), basic_selector(&[])),
+            logging(
+                named_trail("data", true),
+                data_of(&["AWS::S3::Object", MODELS]),
+            ),
+        ]);
+        let found = judge(&us_east_1, &trails);
+        assert_eq!(
+            (found.status, found.code().as_str()),
+            (Status::Pass, "cloudtrail.data-events/selected")
+        );
+        assert_eq!(found.region.as_deref(), Some("us-east-1"));
+        assert_eq!(
+            found.resource.as_deref(),
+            Some("arn:aws:cloudtrail:us-east-1:123456789012:trail/data")
+        );
+        assert!(
+            found.message.contains("The trail data records"),
+            "{}",
+            found.message
+        );
+
+        let by_basic = Ok(vec![logging(
+            named_trail("basic", false),
+            basic_selector(&["AWS::Bedrock::KnowledgeBase"]),
+        )]);
+        assert_eq!(judge(&us_east_1, &by_basic).status, Status::Pass);
+        let by_prefix = Ok(vec![logging(
+            named_trail("prefix", true),
+            advanced_selector(&[
+                ("eventCategory", "Equals", &["Data"]),
+                ("resources.type", "StartsWith", &["AWS::Bedrock::"]),
+            ]),
+        )]);
+        assert_eq!(judge(&us_east_1, &by_prefix).status, Status::Pass);
+    }
+
+    #[test]
+    fn anything_short_of_a_logging_trail_selecting_bedrock_data_warns_with_the_selector_to_add() {
+        let eu_west_1 = region("eu-west-1");
+        let not_logging = Judged {
+            trail: named_trail("stopped", true),
+            answer: Ok((false, data_of(&[MODELS]))),
+        };
+        let unreadable = Judged {
+            trail: named_trail("hidden", true),
+            answer: Err(denied(&crate::aws::catalog::GET_EVENT_SELECTORS)),
+        };
+        for (why, trails) in [
+            ("no trail", Vec::new()),
+            (
+                "management events only",
+                vec![logging(named_trail("m", true), basic_selector(&[]))],
+            ),
+            (
+                "another service's data",
+                vec![logging(
+                    named_trail("s3", true),
+                    data_of(&["AWS::S3::Object"]),
+                )],
+            ),
+            (
+                "Bedrock management events",
+                vec![logging(
+                    named_trail("mgmt", true),
+                    advanced_selector(&[
+                        ("eventCategory", "Equals", &["Management"]),
+                        ("resources.type", "Equals", &[MODELS]),
+                    ]),
+                )],
+            ),
+            (
+                "an operator that leaves Bedrock out",
+                vec![logging(
+                    named_trail("not", true),
+                    advanced_selector(&[
+                        ("eventCategory", "Equals", &["Data"]),
+                        ("resources.type", "NotEquals", &[MODELS]),
+                    ]),
+                )],
+            ),
+            ("a trail that is not logging", vec![not_logging]),
+            (
+                "a trail whose selectors could not be read",
+                vec![unreadable],
+            ),
+        ] {
+            let found = judge(&eu_west_1, &Ok(trails));
+            assert_eq!(
+                (found.status, found.code().as_str()),
+                (Status::Warn, "cloudtrail.data-events/not-selected"),
+                "{why}"
+            );
+            assert_eq!(found.severity, Severity::Low, "{why}");
+            assert_eq!(found.region.as_deref(), Some("eu-west-1"), "{why}");
+            assert!(found.message.contains("over eu-west-1"), "{why}");
+            let fix = found.remediation.as_deref().unwrap();
+            assert!(
+                fix.contains(r#"{"Field":"eventCategory","Equals":["Data"]}"#)
+                    && fix
+                        .contains(r#"{"Field":"resources.type","Equals":["AWS::Bedrock::Model"]}"#),
+                "{fix}"
+            );
+        }
+    }
+
+    #[test]
+    fn trails_that_cannot_be_listed_are_an_error_of_the_region() {
+        let found = judge(&region("ap-south-1"), &Err(denied(&DESCRIBE_TRAILS)));
+        assert_eq!(
+            (found.status, found.code().as_str()),
+            (Status::Error, "cloudtrail.data-events/read-failed")
+        );
+        assert_eq!(found.region.as_deref(), Some("ap-south-1"));
+        assert_eq!(found.evidence["operation"], "cloudtrail:DescribeTrails");
+        assert_eq!(found.evidence["error_kind"], "access_denied");
+    }
 }

@@ -3,10 +3,12 @@
 //! per source region, so each audited region is judged on its own; with `--regions all` a region
 //! where Bedrock is not used is reported as such rather than failed (field-failures 49).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::per_region;
-use crate::aws::AwsReader;
+use crate::aws::{AwsError, AwsReader};
 use crate::domain::models::PROFILE_PREFIXES;
 use crate::domain::{AccountAuthorization, InvocationLogging, Region};
 use crate::engine::{
@@ -125,64 +127,114 @@ impl Check for LoggingInvocation {
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
         let options = cx.fact::<AuditOptions>().unwrap_or_default();
-        let judged = per_region(
+        let answers = per_region(
             cx.scope
                 .regions
                 .iter()
-                .map(|region| invocation(&cx.aws, region, &options))
+                .map(|region| read(&cx.aws, region, &options))
                 .collect(),
         )
         .await;
-        let mut findings = Vec::new();
-        let mut configs = LoggingConfigs::default();
-        for (finding, config) in judged {
-            findings.push(finding);
-            configs.list.extend(config);
-        }
-        if options.mantle_here {
-            findings.push(Finding::warn(
-                &META,
-                kind::MANTLE,
-                Severity::Medium,
-                "Mantle endpoint traffic is not logged",
-                "Claude Code on this machine calls the Mantle endpoint (CLAUDE_CODE_USE_MANTLE), whose calls model \
-                 invocation logging does not capture: their prompts and completions are recorded nowhere",
-                Remediation::new(
-                    "Unset CLAUDE_CODE_USE_MANTLE so Claude Code calls Bedrock Runtime, whose invocations are logged, \
-                     or accept that CloudTrail's bedrock-mantle.amazonaws.com events are the only record",
-                ),
-            ));
-        }
+        let (findings, configs) = judge(&options, answers);
         cx.provide(configs);
         Ok(findings)
     }
 }
 
-async fn invocation(
-    aws: &AwsReader,
-    region: &Region,
-    options: &AuditOptions,
-) -> (Finding, Option<(Region, InvocationLogging)>) {
+/// What AWS answered about one region's invocation logging.
+struct Answers {
+    region: Region,
+    config: Result<InvocationLogging, AwsError>,
+    /// Read only when a region not in use may be passed over (`--regions all`).
+    usage: Option<Usage>,
+    /// Calls to the Mantle endpoint that CloudTrail shows.
+    mantle_calls: Result<usize, AwsError>,
+}
+
+/// What shows whether Claude is used in a region.
+struct Usage {
+    invocations: Result<f64, AwsError>,
+    authorization: Result<Arc<AccountAuthorization>, AwsError>,
+}
+
+impl Usage {
+    /// Whether nothing shows Claude used in `region`; a usage that cannot be read leaves the
+    /// region judged.
+    fn none_in(&self, region: &Region) -> bool {
+        match (&self.invocations, &self.authorization) {
+            (Ok(count), Ok(account)) => {
+                let invoked = *count > 0.0;
+                !invoked && !grants_invoke_in(account, region)
+            }
+            _ => false,
+        }
+    }
+}
+
+async fn read(aws: &AwsReader, region: &Region, options: &AuditOptions) -> Answers {
     // Whether Claude is used here matters only if logging is off, but asking at once keeps a
     // region to one round trip.
     let usage = async {
         if options.may_skip_unused() {
-            let (invocations, grants) = tokio::join!(
+            let (invocations, authorization) = tokio::join!(
                 aws.claude_invocations(region, USAGE_DAYS),
                 aws.account_authorization()
             );
-            let invoked = invocations.map(|count| count > 0.0);
-            let granted = grants.map(|account| grants_invoke_in(&account, region));
-            Some(invoked.and_then(|invoked| granted.map(|granted| invoked || granted)))
+            Some(Usage {
+                invocations,
+                authorization,
+            })
         } else {
             None
         }
     };
-    let (config, usage, mantle) = tokio::join!(
+    let (config, usage, mantle_calls) = tokio::join!(
         aws.invocation_logging(region),
         usage,
         aws.recent_mantle_calls(region, MANTLE_DAYS)
     );
+    Answers {
+        region: region.clone(),
+        config,
+        usage,
+        mantle_calls,
+    }
+}
+
+/// One finding per region, in order, then the warning about this machine's Mantle calls;
+/// and the configuration of each region that logs somewhere, for `logging.retention`.
+fn judge(options: &AuditOptions, answers: Vec<Answers>) -> (Vec<Finding>, LoggingConfigs) {
+    let mut findings = Vec::new();
+    let mut configs = LoggingConfigs::default();
+    for answers in answers {
+        let (finding, config) = judge_region(answers);
+        findings.push(finding);
+        configs.list.extend(config);
+    }
+    if options.mantle_here {
+        findings.push(Finding::warn(
+            &META,
+            kind::MANTLE,
+            Severity::Medium,
+            "Mantle endpoint traffic is not logged",
+            "Claude Code on this machine calls the Mantle endpoint (CLAUDE_CODE_USE_MANTLE), whose calls model \
+             invocation logging does not capture: their prompts and completions are recorded nowhere",
+            Remediation::new(
+                "Unset CLAUDE_CODE_USE_MANTLE so Claude Code calls Bedrock Runtime, whose invocations are logged, \
+                 or accept that CloudTrail's bedrock-mantle.amazonaws.com events are the only record",
+            ),
+        ));
+    }
+    (findings, configs)
+}
+
+fn judge_region(answers: Answers) -> (Finding, Option<(Region, InvocationLogging)>) {
+    let Answers {
+        region,
+        config,
+        usage,
+        mantle_calls,
+    } = answers;
     let config = match config {
         Ok(config) => config,
         Err(error) => {
@@ -193,8 +245,7 @@ async fn invocation(
         }
     };
     let finding = if !config.has_destination() {
-        // A usage that cannot be read leaves the region judged.
-        let unused = usage.is_some_and(|used| used.is_ok_and(|used| !used));
+        let unused = usage.is_some_and(|usage| usage.none_in(&region));
         if unused {
             Finding::skip(
                 &META,
@@ -214,7 +265,7 @@ async fn invocation(
                     "{region} has no model invocation logging configuration: no prompt or completion sent to Claude \
                      from this region is recorded"
                 ),
-                Remediation::new(setup_command(region, &config)),
+                Remediation::new(setup_command(&region, &config)),
             )
         }
     } else if !config.text {
@@ -228,7 +279,7 @@ async fn invocation(
                  the records carry no prompt or completion",
                 destinations(&config)
             ),
-            Remediation::new(setup_command(region, &config)),
+            Remediation::new(setup_command(&region, &config)),
         )
     } else {
         Finding::pass(
@@ -245,10 +296,10 @@ async fn invocation(
         .region(region.as_str())
         .evidence("destinations", destinations(&config));
     // The Mantle endpoint's calls are in CloudTrail, never in invocation logs.
-    if let Err(error) = &mantle {
+    if let Err(error) = &mantle_calls {
         finding = finding.evidence("mantle_calls_unread", error.to_string());
     }
-    if let Ok(calls) = mantle
+    if let Ok(calls) = mantle_calls
         && calls > 0
     {
         finding = finding.evidence("mantle_calls", calls);
@@ -274,7 +325,7 @@ async fn invocation(
             .evidence("mantle_calls", calls);
         }
     }
-    let kept = config.has_destination().then(|| (region.clone(), config));
+    let kept = config.has_destination().then_some((region, config));
     (finding, kept)
 }
 
@@ -388,5 +439,291 @@ mod tests {
             words_of(&setup_command(&region, &to_bucket))[5..7],
             ["--bucket", HOSTILE]
         );
+    }
+}
+
+#[cfg(test)]
+mod judging {
+    use super::*;
+    use crate::aws::catalog::{
+        GET_ACCOUNT_AUTHORIZATION_DETAILS, GET_METRIC_DATA,
+        GET_MODEL_INVOCATION_LOGGING_CONFIGURATION, LOOKUP_EVENTS,
+    };
+    use crate::checks::testing::{ACCOUNT, account_with_inline, denied, region};
+    use crate::domain::CloudWatchDestination;
+    use serde_json::json;
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/bedrock-logging";
+
+    fn answers(name: &str, config: Result<InvocationLogging, AwsError>) -> Answers {
+        Answers {
+            region: region(name),
+            config,
+            usage: None,
+            mantle_calls: Ok(0),
+        }
+    }
+
+    fn to_log_group(text: bool) -> InvocationLogging {
+        InvocationLogging {
+            cloudwatch: Some(CloudWatchDestination {
+                log_group: "claude-invocations".into(),
+                role_arn: ROLE.into(),
+                large_data_bucket: None,
+            }),
+            text,
+            ..InvocationLogging::default()
+        }
+    }
+
+    fn to_bucket(text: bool) -> InvocationLogging {
+        InvocationLogging {
+            s3: Some(("audit-logs".into(), Some("bedrock".into()))),
+            text,
+            ..InvocationLogging::default()
+        }
+    }
+
+    fn one(answers: Answers) -> Finding {
+        let (mut findings, _) = judge(&AuditOptions::default(), vec![answers]);
+        assert_eq!(findings.len(), 1);
+        findings.remove(0)
+    }
+
+    fn fix(finding: &Finding) -> &str {
+        finding.remediation.as_deref().unwrap()
+    }
+
+    #[test]
+    fn each_region_is_judged_on_its_own_and_only_those_that_log_are_kept() {
+        let (findings, configs) = judge(
+            &AuditOptions::default(),
+            vec![
+                answers("us-east-1", Ok(to_log_group(true))),
+                answers("eu-west-1", Ok(to_bucket(false))),
+                answers("ap-south-1", Ok(InvocationLogging::default())),
+                answers(
+                    "us-west-2",
+                    Err(denied(&GET_MODEL_INVOCATION_LOGGING_CONFIGURATION)),
+                ),
+            ],
+        );
+        let seen: Vec<_> = findings
+            .iter()
+            .map(|f| (f.region.as_deref().unwrap(), f.status, f.code()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "us-east-1",
+                    Status::Pass,
+                    "logging.invocation/enabled".into()
+                ),
+                (
+                    "eu-west-1",
+                    Status::Fail,
+                    "logging.invocation/text-not-delivered".into()
+                ),
+                ("ap-south-1", Status::Fail, "logging.invocation/off".into()),
+                (
+                    "us-west-2",
+                    Status::Error,
+                    "logging.invocation/read-failed".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            findings[0].evidence["destinations"],
+            "CloudWatch Logs group claude-invocations"
+        );
+        assert!(
+            findings[1]
+                .message
+                .contains("to s3://audit-logs/bedrock but with text delivery off")
+        );
+        assert_eq!(findings[2].evidence["destinations"], "nowhere");
+        assert_eq!(
+            findings[3].evidence["operation"],
+            "bedrock:GetModelInvocationLoggingConfiguration"
+        );
+        let kept: Vec<_> = configs.list.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(kept, ["us-east-1", "eu-west-1"], "what retention judges");
+    }
+
+    #[test]
+    fn the_fix_turns_text_on_where_the_logs_already_go() {
+        assert_eq!(
+            fix(&one(answers("eu-west-1", Ok(to_bucket(false))))),
+            "bedrock-preflight setup logging --region eu-west-1 --bucket audit-logs --yes"
+        );
+        assert_eq!(
+            fix(&one(answers("us-east-1", Ok(to_log_group(false))))),
+            format!(
+                "bedrock-preflight setup logging --region us-east-1 --log-group claude-invocations \
+                 --role-arn {ROLE} --yes"
+            )
+        );
+        assert_eq!(
+            fix(&one(answers(
+                "ap-south-1",
+                Ok(InvocationLogging::default())
+            ))),
+            "bedrock-preflight setup logging --region ap-south-1 --log-group bedrock-invocations \
+             --create-role --yes"
+        );
+    }
+
+    #[test]
+    fn text_delivery_without_a_destination_is_still_off() {
+        let nowhere = InvocationLogging {
+            text: true,
+            image: true,
+            ..InvocationLogging::default()
+        };
+        let (findings, configs) = judge(
+            &AuditOptions::default(),
+            vec![answers("us-east-1", Ok(nowhere))],
+        );
+        assert_eq!(findings[0].code(), "logging.invocation/off");
+        assert!(configs.list.is_empty());
+    }
+
+    #[test]
+    fn a_region_is_passed_over_only_when_both_signs_of_use_are_read_and_show_none() {
+        let unused = |invocations, authorization| Answers {
+            usage: Some(Usage {
+                invocations,
+                authorization,
+            }),
+            ..answers("us-east-1", Ok(InvocationLogging::default()))
+        };
+        let nobody = || Ok(Arc::new(account_with_inline(&[])));
+        let skipped = one(unused(Ok(0.0), nobody()));
+        assert_eq!(
+            (skipped.status, skipped.code().as_str()),
+            (Status::Skip, "logging.invocation/region-not-in-use")
+        );
+        assert_eq!(skipped.region.as_deref(), Some("us-east-1"));
+        assert!(skipped.message.contains("(--strict judges it anyway)"));
+
+        let elsewhere = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+        }]});
+        let only_elsewhere = Ok(Arc::new(account_with_inline(&[elsewhere])));
+        assert_eq!(
+            one(unused(Ok(0.0), only_elsewhere)).status,
+            Status::Skip,
+            "a grant in another region is no use here"
+        );
+
+        let everywhere = json!({"Statement": [{
+            "Effect": "Allow", "Action": "bedrock:Invoke*", "Resource": "*"
+        }]});
+        for (why, invocations, authorization) in [
+            ("invoked", Ok(12.0), nobody()),
+            (
+                "granted",
+                Ok(0.0),
+                Ok(Arc::new(account_with_inline(&[everywhere]))),
+            ),
+            (
+                "invocations unread",
+                Err(denied(&GET_METRIC_DATA)),
+                nobody(),
+            ),
+            (
+                "grants unread",
+                Ok(0.0),
+                Err(denied(&GET_ACCOUNT_AUTHORIZATION_DETAILS)),
+            ),
+        ] {
+            let judged = one(unused(invocations, authorization));
+            assert_eq!(judged.code(), "logging.invocation/off", "{why}");
+        }
+        assert_eq!(
+            one(answers("us-east-1", Ok(InvocationLogging::default()))).code(),
+            "logging.invocation/off",
+            "without --regions all, usage is not asked and the region is judged"
+        );
+    }
+
+    #[test]
+    fn a_grant_through_a_profile_of_the_account_counts_as_use() {
+        let profiles_only = json!({"Statement": [{
+            "Effect": "Allow", "Action": "bedrock:InvokeModel",
+            "Resource": format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/*")
+        }]});
+        let account = account_with_inline(&[profiles_only]);
+        assert!(grants_invoke_in(&account, &region("us-east-1")));
+        assert!(!grants_invoke_in(&account, &region("us-west-2")));
+        let unparsable = account_with_inline(&[json!("not a policy")]);
+        assert!(!grants_invoke_in(&unparsable, &region("us-east-1")));
+    }
+
+    #[test]
+    fn mantle_calls_turn_a_pass_into_a_warning_and_ride_along_on_a_failure() {
+        let with_mantle = |config, calls| Answers {
+            mantle_calls: calls,
+            ..answers("us-east-1", Ok(config))
+        };
+        let warned = one(with_mantle(to_log_group(true), Ok(3)));
+        assert_eq!(
+            (warned.status, warned.code().as_str()),
+            (Status::Warn, "logging.invocation/mantle-not-captured")
+        );
+        assert_eq!(warned.region.as_deref(), Some("us-east-1"));
+        assert_eq!(warned.evidence["mantle_calls"], 3);
+        assert_eq!(
+            warned.evidence["destinations"],
+            "CloudWatch Logs group claude-invocations"
+        );
+        assert!(warned.message.contains("CloudTrail shows 3 call(s)"));
+        assert!(fix(&warned).contains("unset CLAUDE_CODE_USE_MANTLE"));
+
+        let failed = one(with_mantle(to_bucket(false), Ok(3)));
+        assert_eq!(failed.code(), "logging.invocation/text-not-delivered");
+        assert_eq!(failed.evidence["mantle_calls"], 3);
+
+        let unread = one(with_mantle(to_log_group(true), Err(denied(&LOOKUP_EVENTS))));
+        assert_eq!(unread.code(), "logging.invocation/enabled");
+        assert!(
+            unread.evidence["mantle_calls_unread"]
+                .as_str()
+                .unwrap()
+                .contains("cloudtrail:LookupEvents")
+        );
+
+        let none = one(with_mantle(to_log_group(true), Ok(0)));
+        assert_eq!(none.code(), "logging.invocation/enabled");
+        assert!(!none.evidence.contains_key("mantle_calls"));
+    }
+
+    #[test]
+    fn claude_code_calling_mantle_here_adds_one_warning_after_the_regions() {
+        let options = AuditOptions {
+            mantle_here: true,
+            ..AuditOptions::default()
+        };
+        let (findings, _) = judge(
+            &options,
+            vec![
+                answers("us-east-1", Ok(to_log_group(true))),
+                answers("eu-west-1", Ok(to_log_group(true))),
+            ],
+        );
+        let codes: Vec<_> = findings.iter().map(Finding::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "logging.invocation/enabled",
+                "logging.invocation/enabled",
+                "logging.invocation/mantle-not-captured"
+            ]
+        );
+        let here = &findings[2];
+        assert_eq!((here.status, here.region.as_deref()), (Status::Warn, None));
+        assert!(fix(here).starts_with("Unset CLAUDE_CODE_USE_MANTLE"));
     }
 }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::BEDROCK_REGIONS;
+use crate::domain::{BEDROCK_REGIONS, Region, RegionSource};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
 check! {
@@ -42,63 +42,148 @@ impl Check for RegionConfig {
     }
 
     async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
-        let scope = &cx.scope;
-        if scope.regions.is_empty() {
-            return Ok(vec![Finding::fail(
-                &META,
-                kind::NO_REGION,
-                Severity::High,
-                "No AWS region is set",
-                "Neither --region, AWS_REGION, AWS_DEFAULT_REGION nor the profile sets a region, \
-                 and Bedrock is regional",
-                Remediation::new(
-                    "export AWS_REGION=us-east-1 (Claude Code reads only AWS_REGION, never the \
-                     profile), or aws configure set region us-east-1",
-                ),
-            )]);
-        }
-        let (source, set_by) = match scope.region_source {
-            Some(source) => (source.as_str(), source.describe()),
-            None => ("unknown", "an unknown source"),
-        };
-        let findings = scope
-            .regions
-            .iter()
-            .map(|region| {
-                let finding = if BEDROCK_REGIONS.contains(&region.as_str()) {
-                    Finding::pass(
-                        &META,
-                        kind::OFFERED,
-                        "Region offers Amazon Bedrock",
-                        format!("{region} (set by {set_by}) offers Amazon Bedrock"),
-                    )
-                } else {
-                    Finding::warn(
-                        &META,
-                        kind::NOT_KNOWN,
-                        Severity::Medium,
-                        "Region not known to offer Amazon Bedrock",
-                        format!(
-                            "{region} (set by {set_by}) is not among the regions this version \
-                             knows to offer Amazon Bedrock; calls there may fail to connect"
-                        ),
-                        Remediation::new(
-                            "Use a Bedrock region, e.g. --region us-east-1 or export \
-                             AWS_REGION=us-east-1; see https://docs.aws.amazon.com/general/latest/gr/bedrock.html",
-                        ),
-                    )
-                };
-                finding
-                    .region(region.as_str())
-                    .evidence("region_source", source)
-            })
-            .collect();
-        Ok(findings)
+        Ok(judge(&cx.scope.regions, cx.scope.region_source))
     }
+}
+
+/// One finding per target region, or one failure when none is set.
+fn judge(regions: &[Region], region_source: Option<RegionSource>) -> Vec<Finding> {
+    if regions.is_empty() {
+        return vec![Finding::fail(
+            &META,
+            kind::NO_REGION,
+            Severity::High,
+            "No AWS region is set",
+            "Neither --region, AWS_REGION, AWS_DEFAULT_REGION nor the profile sets a region, \
+             and Bedrock is regional",
+            Remediation::new(
+                "export AWS_REGION=us-east-1 (Claude Code reads only AWS_REGION, never the \
+                 profile), or aws configure set region us-east-1",
+            ),
+        )];
+    }
+    let (source, set_by) = match region_source {
+        Some(source) => (source.as_str(), source.describe()),
+        None => ("unknown", "an unknown source"),
+    };
+    regions
+        .iter()
+        .map(|region| {
+            let finding = if BEDROCK_REGIONS.contains(&region.as_str()) {
+                Finding::pass(
+                    &META,
+                    kind::OFFERED,
+                    "Region offers Amazon Bedrock",
+                    format!("{region} (set by {set_by}) offers Amazon Bedrock"),
+                )
+            } else {
+                Finding::warn(
+                    &META,
+                    kind::NOT_KNOWN,
+                    Severity::Medium,
+                    "Region not known to offer Amazon Bedrock",
+                    format!(
+                        "{region} (set by {set_by}) is not among the regions this version \
+                         knows to offer Amazon Bedrock; calls there may fail to connect"
+                    ),
+                    Remediation::new(
+                        "Use a Bedrock region, e.g. --region us-east-1 or export \
+                         AWS_REGION=us-east-1; see https://docs.aws.amazon.com/general/latest/gr/bedrock.html",
+                    ),
+                )
+            };
+            finding
+                .region(region.as_str())
+                .evidence("region_source", source)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::checks::testing::region;
+    use crate::engine::Status;
+
+    #[test]
+    fn no_region_fails_once_with_the_variable_claude_code_reads() {
+        let found = judge(&[], Some(RegionSource::Profile));
+        assert_eq!(found.len(), 1);
+        let none = &found[0];
+        assert_eq!(
+            (none.status, none.code().as_str()),
+            (Status::Fail, "region.config/no-region")
+        );
+        assert_eq!(none.region, None);
+        assert!(
+            none.remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("export AWS_REGION=us-east-1 ")
+        );
+    }
+
+    #[test]
+    fn each_region_is_judged_in_order_and_says_what_set_it() {
+        let found = judge(
+            &[region("eu-west-1"), region("xx-north-9")],
+            Some(RegionSource::Flag),
+        );
+        let seen: Vec<_> = found
+            .iter()
+            .map(|f| (f.region.as_deref().unwrap(), f.status, f.code()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "eu-west-1",
+                    Status::Pass,
+                    "region.config/bedrock-offered".into()
+                ),
+                (
+                    "xx-north-9",
+                    Status::Warn,
+                    "region.config/bedrock-not-known".into()
+                ),
+            ]
+        );
+        for finding in &found {
+            assert_eq!(finding.evidence["region_source"], "flag");
+            assert!(
+                finding.message.contains("(set by --region)"),
+                "{}",
+                finding.message
+            );
+        }
+        assert!(
+            found[1]
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("--region us-east-1")
+        );
+    }
+
+    #[test]
+    fn a_region_of_unknown_origin_is_still_judged() {
+        let found = judge(&[region("us-gov-west-1")], None);
+        assert_eq!(found[0].status, Status::Pass);
+        assert_eq!(found[0].evidence["region_source"], "unknown");
+        assert!(found[0].message.contains("set by an unknown source"));
+        let from_environment = judge(&[region("us-east-1")], Some(RegionSource::Environment));
+        assert_eq!(from_environment[0].evidence["region_source"], "environment");
+        assert!(
+            from_environment[0]
+                .message
+                .contains("AWS_REGION or AWS_DEFAULT_REGION")
+        );
+    }
+}
+
+/// The check as the runner runs it, on a scope.
+#[cfg(test)]
+mod runs {
     use super::*;
     use crate::checks::testing::{context, region};
     use crate::domain::RegionSource;

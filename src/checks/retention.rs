@@ -86,32 +86,78 @@ impl Check for LoggingRetention {
                 "Skipped: no audited region logs invocations anywhere (see logging.invocation)",
             )]);
         }
-        let judged = per_region(
+        let answers = per_region(
             configs
                 .list
                 .iter()
-                .map(|(region, config)| kept(&cx.aws, region, config))
+                .map(|(region, config)| read(&cx.aws, region, config))
                 .collect(),
         )
         .await;
-        Ok(judged.into_iter().flatten().collect())
+        Ok(configs
+            .list
+            .iter()
+            .zip(answers)
+            .flat_map(|((region, config), answers)| judge(region, config, answers))
+            .collect())
     }
 }
 
-async fn kept(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> Vec<Finding> {
+/// What AWS answered about where one region's invocation logs go.
+struct Answers {
+    cloudwatch: Option<LogGroupAnswers>,
+    /// What the S3 bucket's lifecycle does to the log prefix.
+    bucket: Option<Result<Option<BucketKeeping>, AwsError>>,
+}
+
+/// The CloudWatch Logs group, and the role Bedrock writes to it with.
+struct LogGroupAnswers {
+    group: Result<Option<LogGroup>, AwsError>,
+    role: Result<RoleInfo, AwsError>,
+}
+
+async fn read(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> Answers {
+    let cloudwatch = async {
+        match &config.cloudwatch {
+            Some(cloudwatch) => {
+                let (group, role) = tokio::join!(
+                    aws.log_group(region, &cloudwatch.log_group),
+                    aws.role(role_name(&cloudwatch.role_arn))
+                );
+                Some(LogGroupAnswers { group, role })
+            }
+            None => None,
+        }
+    };
+    let bucket = async {
+        match &config.s3 {
+            Some((bucket, prefix)) => Some(
+                aws.bucket_keeping(region, bucket, prefix.as_deref().unwrap_or(""))
+                    .await,
+            ),
+            None => None,
+        }
+    };
+    let (cloudwatch, bucket) = tokio::join!(cloudwatch, bucket);
+    Answers { cloudwatch, bucket }
+}
+
+/// The findings of one region that logs: its log group and role, its bucket.
+fn judge(region: &Region, config: &InvocationLogging, answers: Answers) -> Vec<Finding> {
     let mut findings = Vec::new();
-    if let Some(cloudwatch) = &config.cloudwatch {
-        let group = &cloudwatch.log_group;
-        let role_arn = &cloudwatch.role_arn;
-        let (group_answer, role_answer) =
-            tokio::join!(aws.log_group(region, group), aws.role(role_name(role_arn)));
-        findings.push(group_kept(region, group, group_answer));
-        findings.push(role_trusts_bedrock(role_arn, role_answer));
+    if let (Some(cloudwatch), Some(LogGroupAnswers { group, role })) =
+        (&config.cloudwatch, answers.cloudwatch)
+    {
+        findings.push(group_kept(region, &cloudwatch.log_group, group));
+        findings.push(role_trusts_bedrock(&cloudwatch.role_arn, role));
     }
-    if let Some((bucket, prefix)) = &config.s3 {
-        let prefix = prefix.as_deref().unwrap_or("");
-        let answer = aws.bucket_keeping(region, bucket, prefix).await;
-        findings.push(bucket_kept(region, bucket, prefix, answer));
+    if let (Some((bucket, prefix)), Some(keeping)) = (&config.s3, answers.bucket) {
+        findings.push(bucket_kept(
+            region,
+            bucket,
+            prefix.as_deref().unwrap_or(""),
+            keeping,
+        ));
     }
     findings
         .into_iter()
@@ -119,7 +165,7 @@ async fn kept(aws: &AwsReader, region: &Region, config: &InvocationLogging) -> V
         .collect()
 }
 
-/// The log group invocation logs go to exists and keeps them at least 30 days.
+/// The log group exists and keeps the logs at least 30 days.
 fn group_kept(region: &Region, group: &str, answer: Result<Option<LogGroup>, AwsError>) -> Finding {
     let meta = &META;
     match answer {
@@ -168,8 +214,8 @@ fn group_kept(region: &Region, group: &str, answer: Result<Option<LogGroup>, Aws
                 ),
             ),
         }
+        .resource(group.to_string()),
     }
-    .resource(group.to_string())
 }
 
 /// The bucket S3 delivery writes to exists, and none of its lifecycle rules expires the log
@@ -178,7 +224,7 @@ fn bucket_kept(
     region: &Region,
     bucket: &str,
     prefix: &str,
-    answer: Result<Option<BucketKeeping>, AwsError>,
+    keeping: Result<Option<BucketKeeping>, AwsError>,
 ) -> Finding {
     let arn = format!("arn:aws:s3:::{bucket}");
     let where_ = if prefix.is_empty() {
@@ -186,7 +232,7 @@ fn bucket_kept(
     } else {
         format!("s3://{bucket}/{prefix}")
     };
-    let keeping = match answer {
+    let keeping = match keeping {
         Ok(Some(keeping)) => keeping,
         Ok(None) => {
             return Finding::fail(
@@ -255,17 +301,12 @@ fn bucket_kept(
     .resource(arn)
 }
 
-/// The name of the role an ARN names, which GetRole takes.
-fn role_name(role_arn: &str) -> &str {
-    role_arn.rsplit('/').next().unwrap_or(role_arn)
-}
-
 /// The role Bedrock writes CloudWatch logs with: it exists, and its trust policy lets
 /// `bedrock.amazonaws.com` assume it.
-fn role_trusts_bedrock(role_arn: &str, answer: Result<RoleInfo, AwsError>) -> Finding {
+fn role_trusts_bedrock(role_arn: &str, role: Result<RoleInfo, AwsError>) -> Finding {
     let meta = &META;
     let name = role_name(role_arn);
-    let role = match answer {
+    let role = match role {
         Ok(role) => role,
         Err(error) if error.kind() == AwsErrorKind::NotFound => {
             return Finding::fail(
@@ -316,6 +357,11 @@ fn role_trusts_bedrock(role_arn: &str, answer: Result<RoleInfo, AwsError>) -> Fi
     .resource(role.arn)
 }
 
+/// A role's name, from its ARN (after its path).
+fn role_name(role_arn: &str) -> &str {
+    role_arn.rsplit('/').next().unwrap_or(role_arn)
+}
+
 /// Whether a trust policy has an Allow for `sts:AssumeRole` whose principal names Bedrock.
 fn trusts_bedrock(trust: &str) -> bool {
     let Ok(document) = serde_json::from_str::<serde_json::Value>(trust) else {
@@ -358,205 +404,308 @@ mod tests {
         ));
         assert!(!trusts_bedrock("not json"));
     }
+}
 
-    use crate::aws::catalog;
-    use crate::checks::testing::{context, region};
-    use crate::domain::Expiry;
-    use crate::engine::{Scope, Status};
+#[cfg(test)]
+mod judging {
+    use super::*;
+    use crate::aws::catalog::{DESCRIBE_LOG_GROUPS, GET_BUCKET_LIFECYCLE_CONFIGURATION, GET_ROLE};
+    use crate::checks::testing::{denied, region};
+    use crate::domain::{CloudWatchDestination, Expiry};
+    use crate::engine::Status;
 
-    const ROLE: &str = "arn:aws:iam::123456789012:role/service-role/bedrock-logging";
-    const TRUSTS_BEDROCK: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    const ROLE: &str = "arn:aws:iam::123456789012:role/service/bedrock-logging";
+    const TRUSTS_BEDROCK: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    fn to_log_group() -> InvocationLogging {
+        InvocationLogging {
+            cloudwatch: Some(CloudWatchDestination {
+                log_group: "claude-invocations".into(),
+                role_arn: ROLE.into(),
+                large_data_bucket: None,
+            }),
+            text: true,
+            ..InvocationLogging::default()
+        }
+    }
+
+    fn to_bucket(prefix: Option<&str>) -> InvocationLogging {
+        InvocationLogging {
+            s3: Some(("audit-logs".into(), prefix.map(str::to_string))),
+            text: true,
+            ..InvocationLogging::default()
+        }
+    }
 
     fn group(retention_days: Option<i32>) -> Result<Option<LogGroup>, AwsError> {
         Ok(Some(LogGroup {
-            name: "bedrock-invocations".into(),
+            name: "claude-invocations".into(),
             retention_days,
         }))
     }
 
-    fn role(trust: &str) -> Result<RoleInfo, AwsError> {
+    fn role(trust: Option<&str>) -> Result<RoleInfo, AwsError> {
         Ok(RoleInfo {
             arn: ROLE.into(),
             boundary_arn: None,
             tags: Vec::new(),
-            trust: Some(trust.into()),
+            trust: trust.map(str::to_string),
         })
     }
 
-    fn expiring(days: Option<i32>, date: Option<&str>) -> Result<Option<BucketKeeping>, AwsError> {
-        Ok(Some(BucketKeeping {
-            expiries: vec![Expiry {
-                rule: "tidy".into(),
-                days,
-                date: date.map(str::to_string),
-            }],
-        }))
+    fn expiring(rule: &str, days: Option<i32>, date: Option<&str>) -> Expiry {
+        Expiry {
+            rule: rule.into(),
+            days,
+            date: date.map(str::to_string),
+        }
     }
 
-    fn code_and_status(finding: &Finding) -> (String, Status) {
-        (finding.code(), finding.status)
+    fn in_cloudwatch(
+        group: Result<Option<LogGroup>, AwsError>,
+        role: Result<RoleInfo, AwsError>,
+    ) -> Vec<Finding> {
+        let answers = Answers {
+            cloudwatch: Some(LogGroupAnswers { group, role }),
+            bucket: None,
+        };
+        judge(&region("us-east-1"), &to_log_group(), answers)
+    }
+
+    fn in_bucket(
+        prefix: Option<&str>,
+        keeping: Result<Option<BucketKeeping>, AwsError>,
+    ) -> Finding {
+        let answers = Answers {
+            cloudwatch: None,
+            bucket: Some(keeping),
+        };
+        let mut found = judge(&region("eu-west-1"), &to_bucket(prefix), answers);
+        assert_eq!(found.len(), 1);
+        found.remove(0)
+    }
+
+    fn seen(findings: &[Finding]) -> Vec<(Status, String)> {
+        findings.iter().map(|f| (f.status, f.code())).collect()
     }
 
     #[test]
-    fn a_log_group_is_kept_30_days_or_forever_and_anything_less_fails() {
-        let east = region("us-east-1");
-        let kept = group_kept(&east, "bedrock-invocations", group(Some(30)));
+    fn a_log_group_kept_a_month_with_a_role_bedrock_may_assume_passes_twice() {
+        let found = in_cloudwatch(group(Some(30)), role(Some(TRUSTS_BEDROCK)));
         assert_eq!(
-            code_and_status(&kept),
-            ("logging.retention/kept".into(), Status::Pass)
+            seen(&found),
+            [
+                (Status::Pass, "logging.retention/kept".into()),
+                (Status::Pass, "logging.retention/kept".into())
+            ]
         );
-        assert!(kept.message.ends_with("keeps invocation logs 30 days"));
-        let forever = group_kept(&east, "bedrock-invocations", group(None));
+        assert_eq!(found[0].resource.as_deref(), Some("claude-invocations"));
+        assert!(found[0].message.ends_with("keeps invocation logs 30 days"));
+        assert_eq!(found[1].resource.as_deref(), Some(ROLE));
         assert!(
-            forever.message.ends_with("without expiry"),
-            "{}",
-            forever.message
+            found
+                .iter()
+                .all(|f| f.region.as_deref() == Some("us-east-1"))
         );
+        let forever = in_cloudwatch(group(None), role(Some(TRUSTS_BEDROCK)));
+        assert!(
+            forever[0]
+                .message
+                .ends_with("keeps invocation logs without expiry")
+        );
+    }
 
-        let short = group_kept(&east, "bedrock-invocations", group(Some(7)));
+    #[test]
+    fn a_missing_or_short_lived_log_group_fails_with_the_commands_that_keep_it() {
+        let missing = &in_cloudwatch(Ok(None), role(Some(TRUSTS_BEDROCK)))[0];
+        assert_eq!(missing.code(), "logging.retention/log-group-missing");
         assert_eq!(
-            code_and_status(&short),
-            ("logging.retention/retention-too-short".into(), Status::Fail)
+            missing.remediation.as_deref(),
+            Some(
+                "aws logs create-log-group --log-group-name claude-invocations --region us-east-1 && \
+                 aws logs put-retention-policy --log-group-name claude-invocations --retention-in-days 30 \
+                 --region us-east-1"
+            )
+        );
+        let short = &in_cloudwatch(group(Some(7)), role(Some(TRUSTS_BEDROCK)))[0];
+        assert_eq!(
+            (short.status, short.code().as_str()),
+            (Status::Fail, "logging.retention/retention-too-short")
         );
         assert_eq!(short.evidence["retention_days"], 7);
         assert_eq!(
             short.remediation.as_deref(),
             Some(
-                "aws logs put-retention-policy --log-group-name bedrock-invocations \
-                 --retention-in-days 30 --region us-east-1"
+                "aws logs put-retention-policy --log-group-name claude-invocations --retention-in-days 30 \
+                 --region us-east-1"
             )
         );
-        assert_eq!(short.resource.as_deref(), Some("bedrock-invocations"));
+        let unread = &in_cloudwatch(
+            Err(denied(&DESCRIBE_LOG_GROUPS)),
+            role(Some(TRUSTS_BEDROCK)),
+        )[0];
+        assert_eq!(unread.code(), "logging.retention/read-failed");
+        assert_eq!(unread.region.as_deref(), Some("us-east-1"));
     }
 
     #[test]
-    fn a_missing_log_group_fails_with_the_commands_that_create_and_keep_it() {
-        let missing = group_kept(&region("eu-west-1"), "bedrock-invocations", Ok(None));
+    fn the_role_must_exist_and_name_bedrock_in_its_trust_policy() {
+        let gone = AwsError::new(AwsErrorKind::NotFound, &GET_ROLE, "no such role")
+            .with_code("NoSuchEntity");
+        let missing = &in_cloudwatch(group(Some(30)), Err(gone))[1];
         assert_eq!(
-            code_and_status(&missing),
-            ("logging.retention/log-group-missing".into(), Status::Fail)
-        );
-        assert_eq!(
-            missing.remediation.as_deref(),
-            Some(
-                "aws logs create-log-group --log-group-name bedrock-invocations --region eu-west-1 \
-                 && aws logs put-retention-policy --log-group-name bedrock-invocations \
-                 --retention-in-days 30 --region eu-west-1"
-            )
-        );
-    }
-
-    #[test]
-    fn the_logging_role_must_exist_and_trust_bedrock() {
-        let trusted = role_trusts_bedrock(ROLE, role(TRUSTS_BEDROCK));
-        assert_eq!(
-            code_and_status(&trusted),
-            ("logging.retention/kept".into(), Status::Pass)
-        );
-
-        let gone = AwsError::new(
-            crate::aws::AwsErrorKind::NotFound,
-            &catalog::GET_ROLE,
-            "The role with name bedrock-logging cannot be found.",
-        )
-        .with_code("NoSuchEntity");
-        let missing = role_trusts_bedrock(ROLE, Err(gone));
-        assert_eq!(
-            code_and_status(&missing),
-            ("logging.retention/role-missing".into(), Status::Fail)
+            (missing.status, missing.code().as_str()),
+            (Status::Fail, "logging.retention/role-missing")
         );
         assert_eq!(missing.resource.as_deref(), Some(ROLE));
-        assert!(
-            missing
-                .remediation
-                .as_deref()
-                .unwrap()
-                .starts_with("bedrock-preflight setup logging --region REGION --create-role --yes")
-        );
 
         let ec2_only = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        let untrusted = role_trusts_bedrock(ROLE, role(ec2_only));
+        for trust in [Some(ec2_only), None, Some("{not json")] {
+            let untrusted = &in_cloudwatch(group(Some(30)), role(trust))[1];
+            assert_eq!(
+                (untrusted.status, untrusted.code().as_str()),
+                (
+                    Status::Fail,
+                    "logging.retention/role-not-trusted-by-bedrock"
+                ),
+                "{trust:?}"
+            );
+            let fix = untrusted.remediation.as_deref().unwrap();
+            assert!(
+                fix.starts_with("aws iam update-assume-role-policy --role-name bedrock-logging --policy-document '"),
+                "{fix}"
+            );
+            assert!(
+                fix.contains(r#""Service":"bedrock.amazonaws.com""#),
+                "{fix}"
+            );
+        }
+
+        let unread = &in_cloudwatch(group(Some(30)), Err(denied(&GET_ROLE)))[1];
         assert_eq!(
-            code_and_status(&untrusted),
-            (
-                "logging.retention/role-not-trusted-by-bedrock".into(),
-                Status::Fail
-            )
-        );
-        let fix = untrusted.remediation.as_deref().unwrap();
-        assert!(
-            fix.starts_with(
-                "aws iam update-assume-role-policy --role-name bedrock-logging --policy-document "
-            ) && fix.contains("bedrock.amazonaws.com"),
-            "{fix}"
+            (unread.status, unread.code().as_str()),
+            (Status::Error, "logging.retention/read-failed"),
+            "a refused read proves neither"
         );
     }
 
     #[test]
-    fn a_log_bucket_must_exist_and_keep_the_prefix_30_days() {
-        let east = region("us-east-2");
-        let kept = bucket_kept(&east, "logs", "bedrock/", expiring(Some(90), None));
-        assert_eq!(
-            code_and_status(&kept),
-            ("logging.retention/kept".into(), Status::Pass)
+    fn a_bucket_keeps_the_logs_unless_a_rule_expires_their_prefix_within_a_month() {
+        let kept = in_bucket(
+            Some("bedrock"),
+            Ok(Some(BucketKeeping {
+                expiries: vec![
+                    expiring("archive", Some(400), None),
+                    expiring("tidy", Some(90), None),
+                ],
+            })),
         );
-        assert_eq!(
-            kept.message,
-            "s3://logs/bedrock/ keeps invocation logs 90 days"
+        assert_eq!(kept.code(), "logging.retention/kept");
+        assert_eq!(kept.resource.as_deref(), Some("arn:aws:s3:::audit-logs"));
+        assert_eq!(kept.region.as_deref(), Some("eu-west-1"));
+        assert!(
+            kept.message
+                .contains("s3://audit-logs/bedrock keeps invocation logs 90 days")
+        );
+        let forever = in_bucket(
+            None,
+            Ok(Some(BucketKeeping {
+                expiries: Vec::new(),
+            })),
+        );
+        assert!(
+            forever
+                .message
+                .contains("s3://audit-logs keeps invocation logs without expiry")
         );
 
-        let missing = bucket_kept(&east, "logs", "bedrock/", Ok(None));
-        assert_eq!(
-            code_and_status(&missing),
-            ("logging.retention/bucket-missing".into(), Status::Fail)
+        let expiring_soon = in_bucket(
+            Some("bedrock"),
+            Ok(Some(BucketKeeping {
+                expiries: vec![
+                    expiring("tidy", Some(7), None),
+                    expiring("purge", None, Some("2027-01-01T00:00:00Z")),
+                    expiring("archive", Some(400), None),
+                ],
+            })),
         );
-        assert_eq!(missing.resource.as_deref(), Some("arn:aws:s3:::logs"));
+        assert_eq!(
+            (expiring_soon.status, expiring_soon.code().as_str()),
+            (Status::Fail, "logging.retention/bucket-expires-too-soon")
+        );
         assert!(
-            missing
+            expiring_soon.message.ends_with(
+                "rule tidy expires them after 7 days; rule purge expires them all on 2027-01-01T00:00:00Z"
+            ),
+            "{}",
+            expiring_soon.message
+        );
+        assert!(
+            expiring_soon
                 .remediation
                 .as_deref()
                 .unwrap()
-                .starts_with("aws s3api create-bucket --bucket logs --region us-east-2 (outside us-east-1 add --create-bucket-configuration LocationConstraint=us-east-2)")
+                .contains("aws s3api put-bucket-lifecycle-configuration --bucket audit-logs")
         );
+    }
 
-        for (answer, said) in [
-            (
-                expiring(Some(7), None),
-                "rule tidy expires them after 7 days",
+    #[test]
+    fn a_missing_bucket_fails_with_the_command_that_makes_it_in_its_region() {
+        let missing = in_bucket(None, Ok(None));
+        assert_eq!(
+            (missing.status, missing.code().as_str()),
+            (Status::Fail, "logging.retention/bucket-missing")
+        );
+        assert!(
+            missing.remediation.as_deref().unwrap().starts_with(
+                "aws s3api create-bucket --bucket audit-logs --region eu-west-1 (outside us-east-1 add \
+                 --create-bucket-configuration LocationConstraint=eu-west-1)"
             ),
-            (
-                expiring(None, Some("2027-01-01T00:00:00Z")),
-                "rule tidy expires them all on 2027-01-01T00:00:00Z",
-            ),
-        ] {
-            let soon = bucket_kept(&east, "logs", "bedrock/", answer);
-            assert_eq!(
-                code_and_status(&soon),
-                (
-                    "logging.retention/bucket-expires-too-soon".into(),
-                    Status::Fail
-                )
-            );
-            assert!(soon.message.ends_with(said), "{}", soon.message);
-            assert!(
-                soon.remediation
-                    .as_deref()
-                    .unwrap()
-                    .contains("aws s3api put-bucket-lifecycle-configuration --bucket logs")
-            );
-        }
+            "{:?}",
+            missing.remediation
+        );
+        let unread = in_bucket(None, Err(denied(&GET_BUCKET_LIFECYCLE_CONFIGURATION)));
+        assert_eq!(unread.code(), "logging.retention/read-failed");
+        assert_eq!(unread.resource.as_deref(), Some("arn:aws:s3:::audit-logs"));
+    }
+
+    #[test]
+    fn a_region_logging_to_both_places_is_judged_for_each_in_order() {
+        let both = InvocationLogging {
+            s3: Some(("audit-logs".into(), None)),
+            ..to_log_group()
+        };
+        let answers = Answers {
+            cloudwatch: Some(LogGroupAnswers {
+                group: group(Some(30)),
+                role: role(Some(TRUSTS_BEDROCK)),
+            }),
+            bucket: Some(Ok(None)),
+        };
+        let found = judge(&region("us-west-2"), &both, answers);
+        let resources: Vec<_> = found
+            .iter()
+            .map(|f| f.resource.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            resources,
+            ["claude-invocations", ROLE, "arn:aws:s3:::audit-logs"]
+        );
+        assert_eq!(found[2].code(), "logging.retention/bucket-missing");
     }
 
     #[tokio::test]
     async fn with_no_region_logging_there_is_nothing_to_keep() {
         let found = LoggingRetention
-            .run(&context(Scope::default()))
+            .run(&crate::checks::testing::context(
+                crate::engine::Scope::default(),
+            ))
             .await
             .unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(
-            code_and_status(&found[0]),
-            ("logging.retention/nothing-logged".into(), Status::Skip)
+            (found[0].code(), found[0].status),
+            ("logging.retention/nothing-logged".to_string(), Status::Skip)
         );
     }
 }

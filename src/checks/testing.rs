@@ -3,8 +3,12 @@
 
 use std::sync::Arc;
 
-use crate::aws::{AwsReader, Session};
-use crate::domain::{FoundationModel, InferenceProfile, Lifecycle, ModelRequest, Region};
+use crate::aws::catalog::Operation;
+use crate::aws::{AwsError, AwsErrorKind, AwsReader, Session};
+use crate::domain::{
+    AccountAuthorization, AdvancedSelector, BasicSelector, FoundationModel, HolderKind,
+    InferenceProfile, Lifecycle, ModelRequest, PolicyHolder, Region, Trail, TrailSelectors,
+};
 use crate::engine::{CheckContext, Scope};
 
 use super::models::ModelTarget;
@@ -99,4 +103,78 @@ pub fn offline() -> AwsReader {
 /// A check's context for `scope` with the `offline` reader and no facts yet.
 pub fn context(scope: Scope) -> CheckContext {
     CheckContext::new(Arc::new(offline()), scope)
+}
+
+/// AWS refusing `operation` to the caller, as `aws/` classifies it.
+pub fn denied(operation: &'static Operation) -> AwsError {
+    AwsError::new(
+        AwsErrorKind::Denied,
+        operation,
+        "not authorized to perform this call",
+    )
+    .with_code("AccessDeniedException")
+}
+
+/// An account whose one IAM user, `dev`, holds `documents` as inline policies.
+pub fn account_with_inline(documents: &[serde_json::Value]) -> AccountAuthorization {
+    AccountAuthorization {
+        holders: vec![PolicyHolder {
+            kind: HolderKind::User,
+            name: "dev".into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/dev"),
+            inline: documents
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (format!("inline-{i}"), d.to_string()))
+                .collect(),
+            attached: Vec::new(),
+            groups: Vec::new(),
+            trust: None,
+        }],
+        policies: Vec::new(),
+    }
+}
+
+/// A trail of the account, homed in `us-east-1`: over every region, or over its home only.
+pub fn trail(name: &str, multi_region: bool) -> Trail {
+    Trail {
+        name: name.into(),
+        arn: format!("arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}"),
+        home_region: "us-east-1".into(),
+        multi_region,
+        organization: false,
+    }
+}
+
+/// One basic selector of every management event, recording the data events of `data_types`.
+pub fn basic_selector(data_types: &[&str]) -> TrailSelectors {
+    TrailSelectors {
+        basic: vec![BasicSelector {
+            read_write: "All".into(),
+            management: true,
+            excluded_sources: Vec::new(),
+            data_types: data_types.iter().map(|t| t.to_string()).collect(),
+        }],
+        advanced: Vec::new(),
+    }
+}
+
+/// One advanced selector, each of its conditions as (field, operator, values).
+pub fn advanced_selector(fields: &[(&str, &str, &[&str])]) -> TrailSelectors {
+    TrailSelectors {
+        basic: Vec::new(),
+        advanced: vec![AdvancedSelector {
+            name: Some("selected".into()),
+            fields: fields
+                .iter()
+                .map(|(field, operator, values)| {
+                    (
+                        field.to_string(),
+                        operator.to_string(),
+                        values.iter().map(|v| v.to_string()).collect(),
+                    )
+                })
+                .collect(),
+        }],
+    }
 }

@@ -480,3 +480,134 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod judging {
+    use super::*;
+    use crate::aws::catalog::GET_EVENT_SELECTORS;
+    use crate::checks::testing::{basic_selector, denied, region, trail};
+    use crate::engine::Status;
+
+    fn read(trail: Trail, logging: bool) -> Judged {
+        Judged {
+            trail,
+            answer: Ok((logging, basic_selector(&[]))),
+        }
+    }
+
+    fn unread(trail: Trail) -> Judged {
+        Judged {
+            trail,
+            answer: Err(denied(&GET_EVENT_SELECTORS)),
+        }
+    }
+
+    fn organization(name: &str) -> Trail {
+        Trail {
+            organization: true,
+            ..trail(name, true)
+        }
+    }
+
+    #[test]
+    fn no_trail_fails_with_the_commands_that_make_one() {
+        let found = judge(&region("eu-west-1"), &[]);
+        assert_eq!(
+            (found.status, found.code().as_str()),
+            (Status::Fail, "cloudtrail.trail/no-trail")
+        );
+        assert!(
+            found
+                .message
+                .starts_with("No CloudTrail trail covers eu-west-1")
+        );
+        let fix = found.remediation.unwrap();
+        assert!(
+            fix.contains("aws cloudtrail create-trail --name bedrock-audit"),
+            "{fix}"
+        );
+        assert!(fix.contains("--is-multi-region-trail"), "{fix}");
+    }
+
+    #[test]
+    fn a_trail_that_is_not_logging_is_no_record_and_says_how_to_start_it() {
+        let found = judge(&region("us-east-1"), &[read(trail("stopped", true), false)]);
+        assert_eq!(
+            (found.status, found.code().as_str()),
+            (Status::Fail, "cloudtrail.trail/bedrock-not-recorded")
+        );
+        assert!(
+            found.message.contains(
+                "multi-region trail arn:aws:cloudtrail:us-east-1:123456789012:trail/stopped is not logging \
+                 (aws cloudtrail start-logging --name arn:aws:cloudtrail:us-east-1:123456789012:trail/stopped \
+                 --region us-east-1)"
+            ),
+            "{}",
+            found.message
+        );
+    }
+
+    #[test]
+    fn an_organization_trail_read_from_a_member_account_is_unverified_not_passed() {
+        let found = judge(
+            &region("us-east-1"),
+            &[unread(organization("org")), read(trail("own", true), false)],
+        );
+        assert_eq!(
+            (found.status, found.code().as_str()),
+            (
+                Status::Warn,
+                "cloudtrail.trail/organization-trail-unverified"
+            )
+        );
+        assert!(
+            found
+                .message
+                .contains("trail/org (cloudtrail:GetEventSelectors was denied"),
+            "{}",
+            found.message
+        );
+        assert!(
+            found
+                .message
+                .contains("the account's other trails do not record Bedrock"),
+            "{}",
+            found.message
+        );
+        assert!(found.remediation.unwrap().contains("management account"));
+        let verified = judge(
+            &region("us-east-1"),
+            &[read(organization("org"), true), unread(trail("own", true))],
+        );
+        assert_eq!(
+            verified.code(),
+            "cloudtrail.trail/covered",
+            "a trail that covers decides"
+        );
+    }
+
+    #[test]
+    fn a_trail_whose_status_cannot_be_read_leaves_no_verdict() {
+        let found = judge(
+            &region("ap-south-1"),
+            &[
+                unread(trail("hidden", true)),
+                read(trail("stopped", true), false),
+            ],
+        );
+        assert_eq!(
+            (found.status, found.code().as_str()),
+            (Status::Error, "cloudtrail.trail/read-failed")
+        );
+        assert_eq!(found.region.as_deref(), Some("ap-south-1"));
+        assert_eq!(
+            found.resource.as_deref(),
+            Some("arn:aws:cloudtrail:us-east-1:123456789012:trail/hidden")
+        );
+        assert!(
+            found.message.contains("; the others do not: "),
+            "{}",
+            found.message
+        );
+    }
+}

@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 use super::Output;
 use super::emit;
 use super::resolve::{
-    Run, Signing, caller_examined, plan_policy, rendered, requested_models, scope_over, template,
+    Run, Signing, caller_examined, plan_policy, rendered, requested_models, template,
 };
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
@@ -29,7 +29,39 @@ use crate::setup::model_access::{AgreementNow, plan_model_access};
 use crate::ui::Spinner;
 use crate::{CommandError, EXIT_ERROR, EXIT_OK, exit_code};
 
+/// What doctor takes from the machine it runs on: the shell's environment and the places
+/// Claude Code's settings are read from, and the AWS session, when one is given.
+pub struct Machine {
+    pub shell: BTreeMap<String, String>,
+    pub places: Places,
+    /// A session made by the caller (with its own transport), used as it is: Claude Code's
+    /// profile and keys do not change it. `None`: loaded from the standard chain.
+    pub session: Option<Arc<Session>>,
+}
+
+impl Machine {
+    /// This process's environment, Claude Code's places for it, and no session yet.
+    pub fn here() -> Self {
+        let shell: BTreeMap<String, String> = std::env::vars().collect();
+        let places = Places::here(&shell);
+        Machine {
+            shell,
+            places,
+            session: None,
+        }
+    }
+}
+
 pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, CommandError> {
+    doctor_on(Machine::here(), global, args).await
+}
+
+/// `doctor` on `machine`: for callers that run it in-process with a session of their own.
+pub async fn doctor_on(
+    machine: Machine,
+    global: &GlobalArgs,
+    args: &DoctorArgs,
+) -> Result<u8, CommandError> {
     let mut output = Output::open_report(global)?;
     if args.emit.is_some() {
         // The block is what goes to stdout; the report goes to stderr (or --out).
@@ -39,13 +71,16 @@ pub async fn doctor(global: &GlobalArgs, args: &DoctorArgs) -> Result<u8, Comman
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
-    let setup = claude_code_setup(args).await;
+    let setup = claude_code_setup(args, &machine).await;
     let in_use = |setup: &Setup| args.claude_code || setup.uses_bedrock() || setup.uses_mantle();
     let signing = match &setup {
         Some(setup) if in_use(setup) => claude_code_signing(setup),
         _ => Signing::default(),
     };
-    let run = Run::resolve(global, signing).await;
+    let run = match machine.session {
+        Some(session) => Run::over(global, session),
+        None => Run::resolve(global, signing).await,
+    };
     let claude = match setup {
         Some(setup) => Some(claude_code_input(setup, args, &run.session).await),
         None => None,
@@ -453,38 +488,6 @@ fn doctor_options(args: &DoctorArgs) -> DoctorOptions {
     }
 }
 
-/// Parses doctor's flags as the binary does and returns what it would examine: for callers
-/// that run doctor in-process.
-pub async fn doctor_inputs_from(
-    global: &GlobalArgs,
-    args: &DoctorArgs,
-    session: &Session,
-) -> Result<(Scope, DoctorOptions), CommandError> {
-    let scope = scope_over(global, session, requested_models(&args.models)?).await?;
-    Ok((scope, doctor_options(args)))
-}
-
-/// Runs doctor's checks on `scope` and returns its report: what the binary prints, for
-/// callers that run it in-process. Claude Code's configuration is not read here: the binary
-/// reads it from the machine it runs on.
-pub async fn doctor_report(
-    session: &Arc<Session>,
-    scope: Scope,
-    options: DoctorOptions,
-    timeout: Duration,
-    progress: &dyn Progress,
-) -> Report {
-    let reader = Arc::new(AwsReader::new(Arc::clone(session)));
-    let inputs = Inputs {
-        options,
-        claude: None,
-        mantle: None,
-    };
-    run_doctor(&reader, scope, inputs, timeout, progress)
-        .await
-        .0
-}
-
 /// What doctor's checks read besides AWS: its flags, and Claude Code's setup.
 #[derive(Clone)]
 struct Inputs {
@@ -534,13 +537,12 @@ async fn run_doctor(
 
 /// Claude Code's setup on this machine, when Claude Code is set up for Bedrock or Mantle
 /// or `--claude-code` asks; its version only then (`claude --version` is a process).
-async fn claude_code_setup(args: &DoctorArgs) -> Option<Setup> {
-    let shell: BTreeMap<String, String> = std::env::vars().collect();
+async fn claude_code_setup(args: &DoctorArgs, machine: &Machine) -> Option<Setup> {
+    let (shell, places) = (machine.shell.clone(), machine.places.clone());
     // Reading the settings files is file I/O: off the runtime's threads.
-    let mut setup =
-        tokio::task::spawn_blocking(move || Setup::discover(&shell, &Places::here(&shell), None))
-            .await
-            .ok()?;
+    let mut setup = tokio::task::spawn_blocking(move || Setup::discover(&shell, &places, None))
+        .await
+        .ok()?;
     // A file that cannot be read may be the very one that enables Bedrock: claude-code.config
     // must say so even when nothing else asks for it.
     let unreadable = setup.unreadable_files().next().is_some();

@@ -20,7 +20,7 @@ use std::time::{Instant, SystemTime};
 
 pub use audit::audit;
 pub use checks::{checks_explain, checks_list};
-pub use doctor::{doctor, doctor_inputs_from, doctor_report};
+pub use doctor::{Machine, doctor, doctor_on};
 pub use integrate::{completions, man};
 pub use setup::setup;
 

@@ -143,15 +143,6 @@ async fn scope(
     })
 }
 
-/// doctor's scope on a session an in-process caller made: `--region` from `global`.
-pub(super) async fn scope_over(
-    global: &GlobalArgs,
-    session: &Session,
-    models: Vec<ModelRequest>,
-) -> Result<Scope, CommandError> {
-    scope(&global.regions(), session, models).await
-}
-
 pub(super) fn log_call_totals(session: &Session) {
     for (operation, count) in session.call_counts() {
         tracing::info!(

@@ -271,3 +271,23 @@ fn the_log_is_served_for_standalone_use() {
     send(&emulator, "POST", "/_front/reset", &[], "");
     assert!(emulator.front.requests().is_empty());
 }
+
+#[test]
+fn the_in_process_doctor_is_the_command_itself() {
+    let sandbox = crate::support::sandbox::Sandbox::new();
+    // The command's own validation, before any call, with its exit code and no report.
+    let refused = sandbox.run_doctor(&["--model", "not a model"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("not a model"), "{}", refused.stderr);
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    assert!(sandbox.front.requests().is_empty());
+
+    // What the command does after the checks: each finding names the caller's account.
+    let (run, report) = sandbox.doctor(&["--model", "sonnet"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        assert_eq!(finding["account"], crate::support::ACCOUNT, "{finding}");
+    }
+}

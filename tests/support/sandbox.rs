@@ -1,16 +1,16 @@
 //! `doctor` in-process against the default account of `tests/fixtures/account.json`, as the
-//! IAM user `team/dev`: the library's real clients, engine and report, answered by the front
-//! server's rules through the in-process transport. What moto would hold (the caller) is a
-//! fixture; nothing listens and nothing is started.
+//! IAM user `team/dev`: the command itself (its inputs, checks, report, exit code), the
+//! library's real clients answered by the front server's rules through the in-process
+//! transport. What moto would hold (the caller) is a fixture; nothing listens and nothing is
+//! started. The machine is an empty home: no Claude Code settings, no AWS files.
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use bedrock_preflight::aws::Session;
+use bedrock_preflight::claude_code::Places;
 use bedrock_preflight::cli::{Cli, Command};
-use bedrock_preflight::engine::NoProgress;
-use bedrock_preflight::report::{Document, Format, Style, render};
-use bedrock_preflight::{doctor_inputs_from, doctor_report, exit_code};
+use bedrock_preflight::{Machine, doctor_on};
 use clap::Parser;
 use serde_json::Value;
 
@@ -22,6 +22,8 @@ use crate::Run;
 pub struct Sandbox {
     /// The rules and the request log, as `Emulator::front`.
     pub front: Router,
+    /// The machine's home, where the report is written too.
+    home: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -48,6 +50,7 @@ impl Sandbox {
         );
         Sandbox {
             front: router,
+            home: tempfile::tempdir().unwrap(),
             runtime,
         }
     }
@@ -57,13 +60,31 @@ impl Sandbox {
         self
     }
 
-    /// `bedrock-preflight doctor --output json ARGS` with `AWS_REGION=us-east-1`, in-process:
-    /// what the binary would print and exit with, and the report read back.
+    /// `bedrock-preflight doctor --output json --timeout 10 ARGS` with `AWS_REGION=us-east-1`,
+    /// in-process, and the report read back.
     pub fn doctor(&self, args: &[&str]) -> (Run, Value) {
+        let run = self.run_doctor(args);
+        let report = run.report();
+        (run, report)
+    }
+
+    /// As `doctor`: what the binary would print (the report, through `--out`) and exit with.
+    pub fn run_doctor(&self, args: &[&str]) -> Run {
+        let out = self.home.path().join("report.json");
+        let _ = std::fs::remove_file(&out);
         let cli = Cli::try_parse_from(
-            ["bedrock-preflight", "doctor", "--output", "json"]
-                .iter()
-                .chain(args),
+            [
+                "bedrock-preflight",
+                "doctor",
+                "--output",
+                "json",
+                "--timeout",
+                "10",
+                "--out",
+                out.to_str().unwrap(),
+            ]
+            .iter()
+            .chain(args),
         )
         .expect("valid doctor flags");
         let Command::Doctor(doctor) = &cli.command else {
@@ -75,22 +96,29 @@ impl Sandbox {
             .first()
             .map_or("us-east-1".to_string(), |r| r.to_string());
         let config = InProcess::new(self.front.clone()).sdk_config(&region);
-        let report = self.runtime.block_on(async {
-            let session = Session::from_config(config);
-            let (scope, options) = doctor_inputs_from(&cli.global, doctor, &session)
-                .await
-                .expect("doctor's inputs");
-            let timeout = Duration::from_secs(10).min(cli.global.timeout);
-            doctor_report(&session, scope, options, timeout, &NoProgress).await
-        });
-        let text = render(&Document::Report(&report), Format::Json, Style::default())
-            .expect("JSON renders");
-        let run = Run {
-            code: exit_code(report.summary(), doctor.strict).into(),
-            stdout: text,
-            stderr: String::new(),
+        let home = self.home.path();
+        let shell = BTreeMap::from([("HOME".to_string(), home.display().to_string())]);
+        let machine = Machine {
+            shell,
+            places: Places {
+                managed: home.join("managed-settings.json"),
+                project: home.join("project"),
+                user_dir: Some(home.join(".claude")),
+            },
+            session: Some(Session::from_config(config)),
         };
-        let report = run.report();
-        (run, report)
+        let ended = self
+            .runtime
+            .block_on(Box::pin(doctor_on(machine, &cli.global, doctor)));
+        // As main.rs ends a run.
+        let (code, stderr) = match ended {
+            Ok(code) => (code, String::new()),
+            Err(error) => (error.exit_code(), format!("error: {error}\n")),
+        };
+        Run {
+            code: code.into(),
+            stdout: std::fs::read_to_string(&out).unwrap_or_default(),
+            stderr,
+        }
     }
 }
