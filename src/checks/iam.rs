@@ -9,9 +9,11 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use super::identity::{CallerIdentity, PrincipalKind};
-use super::routes::{Invocation, Invocations};
+use super::routes::Invocations;
 use crate::aws::{AwsError, AwsErrorKind, AwsReader, Organization, OrganizationPolicies};
-use crate::domain::{Arn, Region, SimulatedDecision, arn_region};
+use crate::domain::{
+    Arn, INVOKE_ACTIONS, Invocation, Need, Region, SimulatedDecision, arn_region, needs,
+};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Caller, Decision, PolicySet, PolicyType, Request, evaluate};
 
@@ -44,11 +46,6 @@ check! {
         },
     }
 }
-
-pub const INVOKE_ACTIONS: [&str; 2] = [
-    "bedrock:InvokeModel",
-    "bedrock:InvokeModelWithResponseStream",
-];
 
 /// Whether IAM allows each invocation, for checks that read live answers against it.
 #[derive(Clone, Debug, Default)]
@@ -96,48 +93,6 @@ impl IamVerdicts {
         self.list
             .iter()
             .find(|v| &v.region == region && v.model_id == model_id && v.allowed)
-    }
-}
-
-/// One resource Bedrock authorizes for a call, with the context it sets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Need {
-    pub resource: String,
-    pub context: Vec<(String, Vec<String>)>,
-}
-
-/// What Bedrock authorizes for one call: the profile and each destination model (with the
-/// profile in the context), or the model alone on demand.
-pub fn needs(invocation: &Invocation) -> Vec<Need> {
-    let region = invocation.region.to_string();
-    match &invocation.profile {
-        Some(profile) => {
-            let mut needs = vec![Need {
-                resource: profile.arn.clone(),
-                context: vec![("aws:RequestedRegion".into(), vec![region])],
-            }];
-            for arn in &profile.model_arns {
-                needs.push(Need {
-                    resource: arn.clone(),
-                    context: vec![
-                        // The region-less ARN of global profiles is authorized with this value.
-                        (
-                            "aws:RequestedRegion".into(),
-                            vec![arn_region(arn).unwrap_or_else(|| "unspecified".into())],
-                        ),
-                        (
-                            "bedrock:InferenceProfileArn".into(),
-                            vec![profile.arn.clone()],
-                        ),
-                    ],
-                });
-            }
-            needs
-        }
-        None => vec![Need {
-            resource: invocation.model.arn.clone(),
-            context: vec![("aws:RequestedRegion".into(), vec![region])],
-        }],
     }
 }
 
@@ -849,33 +804,6 @@ mod tests {
             name: "team-policy".into(),
             policy: Policy::parse(&document).unwrap(),
         }])
-    }
-
-    #[test]
-    fn each_destination_is_authorized_with_the_context_bedrock_sets() {
-        let global = through(&format!("global.{SONNET}"), &["", "us-east-1"]);
-        let needs = needs(&global);
-        assert_eq!(needs.len(), 3);
-        assert_eq!(
-            needs[0].context,
-            [(
-                "aws:RequestedRegion".to_string(),
-                vec!["us-east-1".to_string()]
-            )]
-        );
-        let region_less = &needs[1];
-        assert_eq!(
-            region_less.resource,
-            format!("arn:aws:bedrock:::foundation-model/{SONNET}")
-        );
-        assert_eq!(region_less.context[0].1, ["unspecified"]);
-        assert_eq!(
-            region_less.context[1],
-            (
-                "bedrock:InferenceProfileArn".to_string(),
-                vec![global.profile.as_ref().unwrap().arn.clone()]
-            )
-        );
     }
 
     #[test]

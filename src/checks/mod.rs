@@ -89,12 +89,12 @@ pub struct DoctorOptions {
     /// `--no-probe`: no live call to Bedrock Runtime.
     pub no_probe: bool,
 }
-pub use iam::{INVOKE_ACTIONS, IamVerdict, IamVerdicts, Need, needs};
+pub use iam::{IamVerdict, IamVerdicts};
 pub use identity::{CallerAccount, CallerIdentity, PrincipalKind};
 pub use logging::AuditOptions;
 pub use models::{ModelTarget, ModelTargets};
 pub use residency::{GEOGRAPHIES, ResidencyInput};
-pub use routes::{Invocation, Invocations, Route};
+pub use routes::Invocations;
 
 /// All checks, in the order their findings are reported.
 pub fn all() -> Vec<Arc<dyn Check>> {

@@ -11,9 +11,10 @@ use super::DoctorOptions;
 use super::access::use_case_fix;
 use super::iam::{IamVerdicts, grant_command, likely_outside_iam, scp_exemption};
 use super::identity::CallerIdentity;
-use super::routes::{Invocation, Invocations};
+use super::routes::Invocations;
 use crate::aws::catalog::{self, Operation};
 use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer};
+use crate::domain::Invocation;
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity, Status,
 };

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use super::doctor::requested_models;
 use super::{Output, regions, session};
 use crate::aws::AwsReader;
-use crate::checks::{self, CallerIdentity, Invocation, Invocations, ModelTargets};
+use crate::checks::{self, CallerIdentity, Invocations, ModelTargets};
 use crate::cli::GlobalArgs;
-use crate::domain::Region;
+use crate::domain::{Invocation, Region};
 use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
 use crate::iam::Policy;
 use crate::policy::{

@@ -330,7 +330,7 @@ mod tests {
     /// `"*"` for an action that takes none) and condition keys defined for each action.
     #[test]
     fn every_rendered_template_holds_to_the_iam_reference() {
-        use crate::checks::testing::{SONNET, invocation, model, profile, sonnet_through_us};
+        use crate::domain::testing::{SONNET, invocation, model, profile, sonnet_through_us};
         use crate::iam::{Policy, PolicyType, reference};
 
         let reference = reference();

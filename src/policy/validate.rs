@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::reference_lint::{size_problems, statement_problems};
-use crate::checks::{INVOKE_ACTIONS, Invocation, Need, needs};
-use crate::domain::{Arn, arn_region};
+use crate::domain::{Arn, INVOKE_ACTIONS, Invocation, Need, arn_region, needs};
 use crate::iam::{
     Decision, Effect, NamedPolicy, Policy, PolicySet, Request, breadth, evaluate, reference,
 };
@@ -429,7 +428,7 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{SONNET, invocation, model, profile, sonnet_through_us};
+    use crate::domain::testing::{SONNET, invocation, model, profile, sonnet_through_us};
     use crate::policy::{Account, catalog_values, render, template};
     use serde_json::json;
     use std::collections::BTreeMap;
