@@ -16,6 +16,7 @@ use crate::domain::{
 };
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Caller, Decision, PolicySet, PolicyType, Request, evaluate};
+use crate::remediation::{invoke_fix_command, scp_exemption};
 
 check! {
     IamInvoke = "iam.invoke" {
@@ -229,7 +230,7 @@ impl Check for IamInvoke {
             }
             PrincipalKind::User | PrincipalKind::AssumedRole | PrincipalKind::Root => {}
         }
-        let fix = grant_command(cx, &identity.principal_arn);
+        let fix = invoke_fix_command(&identity.principal_arn, &cx.scope.models, &cx.scope.regions);
         let results = join_all(
             invocations
                 .list
@@ -640,10 +641,10 @@ fn denial(
             match org_denial {
                 Some(org) if org.explicit => Remediation::new(format!(
                     "{} The statement that denies: {}",
-                    scp_exemption(invocation).text(),
+                    scp_exemption(invocation),
                     org.statements.join(", ")
                 )),
-                _ => scp_exemption(invocation),
+                _ => Remediation::new(scp_exemption(invocation)),
             }
         }
         Layer::ServiceControlPolicy | Layer::ResourceControlPolicy if !matched.is_empty() => {
@@ -728,24 +729,6 @@ impl Layer {
     }
 }
 
-/// The command that grants `principal` invoke on every target of the run: one command for
-/// all, so applying it for one denial does not take away what the others need.
-pub(super) fn grant_command(cx: &CheckContext, principal: &str) -> Option<String> {
-    crate::policy::apply::invoke_fix_command(
-        principal,
-        &cx.scope
-            .models
-            .iter()
-            .map(|m| m.to_string())
-            .collect::<Vec<_>>(),
-        &cx.scope
-            .regions
-            .iter()
-            .map(|r| r.to_string())
-            .collect::<Vec<_>>(),
-    )
-}
-
 /// The least statement set that lets `invocation` through, as JSON to paste.
 fn grant(invocation: &Invocation) -> String {
     let statements = match &invocation.profile {
@@ -759,28 +742,6 @@ fn grant(invocation: &Invocation) -> String {
         }
     };
     statements.to_string()
-}
-
-/// What to ask of the administrators when an SCP's region deny blocks a profile's hop to a
-/// destination region.
-pub fn scp_exemption(invocation: &Invocation) -> Remediation {
-    Remediation::new(format!(
-        "Ask the organization's administrators to exempt cross-region inference from the SCP's \
-         region deny: add \"Condition\": {{\"ArnNotLike\": {{\"bedrock:InferenceProfileArn\": \
-         [\"arn:aws:bedrock:*:*:inference-profile/*\", \"arn:aws:bedrock:*:*:application-inference-profile/*\"]}}}} \
-         to the Deny on bedrock:InvokeModel*, so that profiles may reach their destination regions; \
-         or call a profile whose destinations the SCP allows, or a model offered on demand in {}",
-        invocation.region
-    ))
-}
-
-/// A denial that IAM's simulation does not explain.
-pub fn likely_outside_iam(error: &AwsError) -> String {
-    format!(
-        "iam.invoke found this call allowed, yet Bedrock denied it ({}): a service control policy, resource control policy \
-         or session policy is the likely cause",
-        error.message()
-    )
 }
 
 #[cfg(test)]

@@ -8,8 +8,7 @@
 use async_trait::async_trait;
 
 use super::DoctorOptions;
-use super::access::use_case_fix;
-use super::iam::{IamVerdicts, grant_command, likely_outside_iam, scp_exemption};
+use super::iam::IamVerdicts;
 use super::identity::CallerIdentity;
 use super::routes::Invocations;
 use crate::aws::catalog::{self, Operation};
@@ -18,6 +17,7 @@ use crate::domain::Invocation;
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity, Status,
 };
+use crate::remediation::{invoke_fix_command, model_access_command, scp_exemption, use_case_fix};
 use crate::shell::sh;
 
 // Its calls go out once the routes are known; only its verdicts wait for iam.invoke's, to
@@ -105,7 +105,13 @@ impl Check for RuntimeProbe {
                 let fix = cx
                     .fact_after::<CallerIdentity>(super::identity::META.id)
                     .await
-                    .and_then(|identity| grant_command(cx, &identity.principal_arn));
+                    .and_then(|identity| {
+                        invoke_fix_command(
+                            &identity.principal_arn,
+                            &cx.scope.models,
+                            &cx.scope.regions,
+                        )
+                    });
                 let judged = [invoke, stream]
                     .into_iter()
                     .zip(CALLS)
@@ -359,16 +365,7 @@ fn verdict(
             format!("Bedrock refused {id} in {region} (\"{}\"): the model's agreement has not been accepted in this account", error.message()),
             format!(
                 "An administrator accepts it once: {}",
-                sh![
-                    "bedrock-preflight",
-                    "setup",
-                    "model-access",
-                    "--model",
-                    invocation.model.id,
-                    "--region",
-                    region,
-                    "--yes"
-                ]
+                model_access_command(&invocation.model.id, region)
             ),
         ),
         Reading::MarketplaceDenied => fail(
@@ -423,7 +420,7 @@ fn verdict(
             Severity::High,
             "A service control policy denies the call",
             format!("Bedrock denied {action} on {id} in {region} with an explicit deny in a service control policy: {}", error.message()),
-            scp_exemption(invocation).text().to_string(),
+            scp_exemption(invocation),
         ),
         Reading::Denied(Some(Denier::ResourceControlPolicy)) => fail(
             kind::DENIED_BY_RCP,
@@ -519,6 +516,15 @@ fn verdict(
         )
         .evidence("answer", said),
     }
+}
+
+/// A denial that IAM's simulation does not explain.
+fn likely_outside_iam(error: &AwsError) -> String {
+    format!(
+        "iam.invoke found this call allowed, yet Bedrock denied it ({}): a service control policy, resource control policy \
+         or session policy is the likely cause",
+        error.message()
+    )
 }
 
 #[cfg(test)]
