@@ -9,8 +9,7 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use super::identity::{CallerIdentity, PrincipalKind};
-use super::models::{ModelTarget, ModelTargets};
+use super::facts::{CallerIdentity, ModelTarget, ModelTargets, PrincipalKind};
 use crate::aws::AwsError;
 use crate::domain::Availability;
 use crate::engine::{

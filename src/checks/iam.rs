@@ -8,12 +8,9 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use super::identity::{CallerIdentity, PrincipalKind};
-use super::routes::Invocations;
+use super::facts::{CallerIdentity, IamVerdict, IamVerdicts, Invocations, PrincipalKind, Source};
 use crate::aws::{AwsError, AwsErrorKind, AwsReader, Organization, OrganizationPolicies};
-use crate::domain::{
-    Arn, INVOKE_ACTIONS, Invocation, Need, Region, SimulatedDecision, arn_region, needs,
-};
+use crate::domain::{Arn, INVOKE_ACTIONS, Invocation, Need, SimulatedDecision, arn_region, needs};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Caller, Decision, PolicySet, PolicyType, Request, evaluate};
 use crate::remediation::{invoke_fix_command, scp_exemption};
@@ -45,55 +42,6 @@ check! {
             UNKNOWN_DECISION = "unknown-decision",
             CANNOT_EVALUATE = "cannot-evaluate",
         },
-    }
-}
-
-/// Whether IAM allows each invocation, for checks that read live answers against it.
-#[derive(Clone, Debug, Default)]
-pub struct IamVerdicts {
-    pub list: Vec<IamVerdict>,
-}
-
-#[derive(Clone, Debug)]
-pub struct IamVerdict {
-    pub region: Region,
-    pub model_id: String,
-    pub allowed: bool,
-    pub source: Source,
-}
-
-/// What decided: IAM's policy simulator, local evaluation of the principal's policies, or the
-/// root user's standing (no IAM policy limits it; only the organization's policies can).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    Simulate,
-    Local,
-    Root,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Simulate => "simulate",
-            Source::Local => "local",
-            Source::Root => "root",
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Source::Simulate => "IAM policy simulation",
-            Source::Local => "local evaluation of its policies",
-            Source::Root => "the account root user, whom no IAM policy limits",
-        }
-    }
-}
-
-impl IamVerdicts {
-    pub fn allowed(&self, region: &Region, model_id: &str) -> Option<&IamVerdict> {
-        self.list
-            .iter()
-            .find(|v| &v.region == region && v.model_id == model_id && v.allowed)
     }
 }
 

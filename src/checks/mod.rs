@@ -43,6 +43,7 @@ mod api_keys;
 mod claude_code;
 mod credentials;
 mod data_events;
+mod facts;
 mod iam;
 mod identity;
 mod logging;
@@ -61,11 +62,16 @@ mod trail;
 
 use std::sync::Arc;
 
-use crate::domain::Region;
+use crate::aws::{AwsError, AwsReader};
+use crate::domain::{Region, Trail, TrailSelectors};
 use crate::engine::{Check, CheckContext, CommandKind};
 
 pub use claude_code::ClaudeCodeInput;
-pub use credentials::{CredentialsFact, role_not_assumed};
+pub use credentials::role_not_assumed;
+pub use facts::{
+    CallerAccount, CallerIdentity, CredentialsFact, IamVerdict, IamVerdicts, Invocations,
+    ModelTarget, ModelTargets, PrincipalKind,
+};
 pub use mantle::{MantleInput, MantleTarget, mantle_id};
 
 /// Regions read at the same time: every region Bedrock is offered in fits in one wave (with
@@ -89,12 +95,8 @@ pub struct DoctorOptions {
     /// `--no-probe`: no live call to Bedrock Runtime.
     pub no_probe: bool,
 }
-pub use iam::{IamVerdict, IamVerdicts};
-pub use identity::{CallerAccount, CallerIdentity, PrincipalKind};
 pub use logging::AuditOptions;
-pub use models::{ModelTarget, ModelTargets};
 pub use residency::{GEOGRAPHIES, ResidencyInput};
-pub use routes::Invocations;
 
 /// All checks, in the order their findings are reported.
 pub fn all() -> Vec<Arc<dyn Check>> {
@@ -153,6 +155,27 @@ fn bedrock_regions(cx: &CheckContext) -> &[Region] {
     } else {
         &cx.scope.regions
     }
+}
+
+/// A trail as judged for one region (`cloudtrail.trail` and `cloudtrail.data-events` read the
+/// same trails): its coverage, or why it could not be read.
+pub struct Judged {
+    pub trail: Trail,
+    pub answer: Result<(bool, TrailSelectors), AwsError>,
+}
+
+/// Every trail covering `region`, each with whether it is logging and its selectors.
+pub async fn judged_trails(aws: &AwsReader, region: &Region) -> Result<Vec<Judged>, AwsError> {
+    let trails = aws.trails(region).await?;
+    Ok(
+        futures_util::future::join_all(trails.into_iter().map(|trail| async move {
+            let (logging, selectors) =
+                tokio::join!(aws.trail_logging(&trail), aws.trail_selectors(&trail));
+            let answer = logging.and_then(|l| selectors.map(|s| (l, s)));
+            Judged { trail, answer }
+        }))
+        .await,
+    )
 }
 
 #[cfg(test)]

@@ -8,9 +8,7 @@
 use async_trait::async_trait;
 
 use super::DoctorOptions;
-use super::iam::IamVerdicts;
-use super::identity::CallerIdentity;
-use super::routes::Invocations;
+use super::facts::{CallerIdentity, IamVerdicts, Invocations};
 use crate::aws::catalog::{self, Operation};
 use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer};
 use crate::domain::Invocation;
@@ -99,11 +97,11 @@ impl Check for RuntimeProbe {
                     cx.aws.stream_rejected_body(region, id, REJECTED),
                 );
                 let allowed_by_iam = cx
-                    .fact_after::<IamVerdicts>(super::iam::META.id)
+                    .fact_after::<IamVerdicts>(IamVerdicts::PROVIDER)
                     .await
                     .is_some_and(|v| v.allowed(region, id).is_some());
                 let fix = cx
-                    .fact_after::<CallerIdentity>(super::identity::META.id)
+                    .fact_after::<CallerIdentity>(CallerIdentity::PROVIDER)
                     .await
                     .and_then(|identity| {
                         invoke_fix_command(

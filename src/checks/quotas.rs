@@ -10,8 +10,7 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use super::DoctorOptions;
-use super::credentials::CredentialsFact;
-use super::routes::Invocations;
+use super::facts::{CredentialsFact, Invocations};
 use crate::aws::AwsError;
 use crate::domain::{Invocation, Region, Route, ServiceQuota};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};

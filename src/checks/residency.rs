@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::identity::CallerIdentity;
+use super::facts::CallerIdentity;
 use super::per_region;
 use crate::domain::{AccountAuthorization, Region, in_geography};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};

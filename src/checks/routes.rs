@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use super::models::{ModelTarget, ModelTargets};
+use super::facts::{Invocations, ModelTarget, ModelTargets};
 use crate::domain::models::preferred_profile;
 use crate::domain::{FoundationModel, InferenceProfile, Invocation, ModelName, Region, Route};
 use crate::engine::{
@@ -33,11 +33,6 @@ check! {
             NO_DESTINATIONS = "no-destinations",
         },
     }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Invocations {
-    pub list: Vec<Invocation>,
 }
 
 #[async_trait]

@@ -5,7 +5,7 @@ use crate::domain::{FoundationModel, ModelRequest};
 
 pub use crate::domain::testing::*;
 
-use super::models::ModelTarget;
+use super::facts::ModelTarget;
 
 pub fn target(request: &str, model: FoundationModel) -> ModelTarget {
     ModelTarget {
