@@ -6,6 +6,7 @@
 pub mod apply;
 mod reference_lint;
 mod render;
+mod rule;
 mod validate;
 mod values;
 
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use render::{RenderError, render};
+pub use rule::Rule;
 pub use validate::{
     Expect, Problem, Proof, Severity, Validation, for_claude_code, grants_invoke, validate,
 };
