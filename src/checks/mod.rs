@@ -1,5 +1,6 @@
 //! Every check, one module each, and the registry that lists them. Adding a check: write the
-//! module (its `check!` is its catalog entry), add one line to `all()`.
+//! module (its `check!` is its catalog entry), add one line to `all()`. A check reads what
+//! another established through `facts`, never through the other check's module.
 
 /// A check's identity card: its struct, its `META` (catalog ID, what it establishes, the
 /// commands that run it, what it waits for, what is at stake) and, in a module `kind`, one
@@ -159,13 +160,13 @@ fn bedrock_regions(cx: &CheckContext) -> &[Region] {
 
 /// A trail as judged for one region (`cloudtrail.trail` and `cloudtrail.data-events` read the
 /// same trails): its coverage, or why it could not be read.
-pub struct Judged {
-    pub trail: Trail,
-    pub answer: Result<(bool, TrailSelectors), AwsError>,
+struct Judged {
+    trail: Trail,
+    answer: Result<(bool, TrailSelectors), AwsError>,
 }
 
 /// Every trail covering `region`, each with whether it is logging and its selectors.
-pub async fn judged_trails(aws: &AwsReader, region: &Region) -> Result<Vec<Judged>, AwsError> {
+async fn judged_trails(aws: &AwsReader, region: &Region) -> Result<Vec<Judged>, AwsError> {
     let trails = aws.trails(region).await?;
     Ok(
         futures_util::future::join_all(trails.into_iter().map(|trail| async move {
