@@ -25,6 +25,7 @@ pub mod iam;
 mod mcp;
 pub mod plan;
 pub mod policy;
+mod remediation;
 pub mod report;
 pub mod secrets;
 pub mod setup;

@@ -9,15 +9,14 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use super::identity::{CallerIdentity, PrincipalKind};
-use super::models::{ModelTarget, ModelTargets};
+use super::facts::{CallerIdentity, ModelTarget, ModelTargets, PrincipalKind};
 use crate::aws::AwsError;
-use crate::domain::{Availability, FoundationModel, Region};
+use crate::domain::Availability;
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
 };
 use crate::iam::Decision;
-use crate::shell::sh;
+use crate::remediation::{model_access_command, use_case_fix};
 
 // After identity.caller: to simulate the Marketplace subscription for the caller, if known.
 check! {
@@ -188,28 +187,6 @@ struct Blocked {
     passing: bool,
 }
 
-/// How to submit the Anthropic use case form (the console's Model access page is gone).
-pub(super) fn use_case_fix(model: &FoundationModel, region: &Region) -> String {
-    format!(
-        "Submit the Anthropic use case form once for the account (or once in the organization's management account, for \
-         every member): write its fields as JSON to use-case-form.json, then {command} (or Bedrock console > Model \
-         catalog > {name} > Submit use case details); it takes effect within 15 minutes",
-        command = sh![
-            "bedrock-preflight",
-            "setup",
-            "model-access",
-            "--model",
-            model.id,
-            "--region",
-            region,
-            "--use-case-form",
-            "use-case-form.json",
-            "--yes"
-        ],
-        name = model.name.as_deref().unwrap_or(&model.id),
-    )
-}
-
 fn judge(
     a: &Availability,
     target: &ModelTarget,
@@ -232,16 +209,7 @@ fn judge(
     }
     let admin_agreement = format!(
         "or an administrator accepts the agreement once: {}",
-        sh![
-            "bedrock-preflight",
-            "setup",
-            "model-access",
-            "--model",
-            id,
-            "--region",
-            region,
-            "--yes"
-        ]
+        model_access_command(id, region)
     );
     match a.agreement.as_str() {
         "AVAILABLE" => {}

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::CredentialsFact;
+use super::facts::CredentialsFact;
 use crate::aws::CredentialSource;
 use crate::claude_code::{
     Cause, FACTS, Origin, RegionChoice, SettingsFile, Setup, Unreadable, Window,

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
+use super::facts::CredentialsFact;
 use crate::aws::{
     AwsProfile, AwsProfileKind, BedrockAuth, CredentialSource, CredentialsProblem,
     CredentialsSummary,
@@ -102,15 +103,6 @@ pub fn role_not_assumed(role_arn: &str, why: &str) -> Finding {
 
 /// Credentials that expire sooner than this warn: a Claude Code session outlives them.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(15 * 60);
-
-/// What later checks may know about the credentials (never the credentials themselves).
-#[derive(Clone, Debug)]
-pub struct CredentialsFact {
-    /// `None` when only a Bedrock bearer token is available.
-    pub sigv4: Option<CredentialsSummary>,
-    pub bedrock_auth: BedrockAuth,
-    pub aws_profile: Option<AwsProfile>,
-}
 
 #[async_trait]
 impl Check for CredentialsResolve {

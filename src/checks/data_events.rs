@@ -5,8 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::per_region;
-use super::trail::{Judged, judged_trails};
+use super::{Judged, judged_trails, per_region};
 use crate::aws::AwsError;
 use crate::domain::{Region, TrailSelectors};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};

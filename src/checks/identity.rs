@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::credentials::CredentialsFact;
+use super::facts::{CallerAccount, CallerIdentity, CredentialsFact, PrincipalKind};
 use crate::aws::{AwsErrorKind, CredentialSource};
 use crate::domain::Arn;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
@@ -62,41 +62,6 @@ check! {
             ACCOUNT_MISMATCH = "account-mismatch",
         },
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PrincipalKind {
-    User,
-    AssumedRole,
-    Root,
-    FederatedUser,
-}
-
-impl PrincipalKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PrincipalKind::User => "user",
-            PrincipalKind::AssumedRole => "assumed-role",
-            PrincipalKind::Root => "root",
-            PrincipalKind::FederatedUser => "federated-user",
-        }
-    }
-}
-
-/// The account STS answered for, even when the rest of its answer was not understood.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CallerAccount(pub String);
-
-/// The caller, for the report's target and for checks that evaluate its permissions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CallerIdentity {
-    pub account: String,
-    pub partition: String,
-    /// The ARN STS returned (for a role: the session's ARN).
-    pub caller_arn: String,
-    /// The IAM principal policies attach to: the user, or the role behind a session.
-    pub principal_arn: String,
-    pub kind: PrincipalKind,
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::facts::LoggingConfigs;
 use super::per_region;
 use crate::aws::{AwsError, AwsReader};
 use crate::domain::models::PROFILE_PREFIXES;
@@ -38,12 +39,6 @@ impl AuditOptions {
     fn may_skip_unused(&self) -> bool {
         self.all_regions && !self.strict
     }
-}
-
-/// Each audited region's logging configuration, as read, for `logging.retention`.
-#[derive(Clone, Debug, Default)]
-pub struct LoggingConfigs {
-    pub list: Vec<(Region, InvocationLogging)>,
 }
 
 check! {

@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use super::identity::{CallerIdentity, PrincipalKind};
+use super::facts::{CallerIdentity, PrincipalKind};
 use crate::aws::{AwsError, AwsErrorKind, AwsReader, BedrockAuth, MantleModel};
 use crate::domain::{Region, SimulatedDecision};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};

@@ -1,5 +1,6 @@
 //! Every check, one module each, and the registry that lists them. Adding a check: write the
-//! module (its `check!` is its catalog entry), add one line to `all()`.
+//! module (its `check!` is its catalog entry), add one line to `all()`. A check reads what
+//! another established through `facts`, never through the other check's module.
 
 /// A check's identity card: its struct, its `META` (catalog ID, what it establishes, the
 /// commands that run it, what it waits for, what is at stake) and, in a module `kind`, one
@@ -44,6 +45,7 @@ pub mod catalog;
 mod claude_code;
 mod credentials;
 mod data_events;
+mod facts;
 mod iam;
 mod identity;
 mod logging;
@@ -62,7 +64,8 @@ mod trail;
 
 use std::sync::Arc;
 
-use crate::domain::Region;
+use crate::aws::{AwsError, AwsReader};
+use crate::domain::{Region, Trail, TrailSelectors};
 use crate::engine::{Check, CheckContext, CommandKind};
 
 /// Each check's catalog entry, for code outside the checks that names one (what `--fix`
@@ -80,7 +83,11 @@ pub(crate) mod meta {
 }
 
 pub use claude_code::ClaudeCodeInput;
-pub use credentials::{CredentialsFact, role_not_assumed};
+pub use credentials::role_not_assumed;
+pub use facts::{
+    CallerAccount, CallerIdentity, CredentialsFact, IamVerdict, IamVerdicts, Invocations,
+    ModelTarget, ModelTargets, PrincipalKind,
+};
 pub use mantle::{MantleInput, MantleTarget, mantle_id};
 
 /// Regions read at the same time: every region Bedrock is offered in fits in one wave (with
@@ -104,12 +111,8 @@ pub struct DoctorOptions {
     /// `--no-probe`: no live call to Bedrock Runtime.
     pub no_probe: bool,
 }
-pub use iam::{INVOKE_ACTIONS, IamVerdict, IamVerdicts, Need, needs};
-pub use identity::{CallerAccount, CallerIdentity, PrincipalKind};
 pub use logging::AuditOptions;
-pub use models::{ModelTarget, ModelTargets};
 pub use residency::{GEOGRAPHIES, ResidencyInput};
-pub use routes::{Invocation, Invocations, Route};
 
 /// All checks, in the order their findings are reported.
 pub fn all() -> Vec<Arc<dyn Check>> {
@@ -168,6 +171,27 @@ fn bedrock_regions(cx: &CheckContext) -> &[Region] {
     } else {
         &cx.scope.regions
     }
+}
+
+/// A trail as judged for one region (`cloudtrail.trail` and `cloudtrail.data-events` read the
+/// same trails): its coverage, or why it could not be read.
+struct Judged {
+    trail: Trail,
+    answer: Result<(bool, TrailSelectors), AwsError>,
+}
+
+/// Every trail covering `region`, each with whether it is logging and its selectors.
+async fn judged_trails(aws: &AwsReader, region: &Region) -> Result<Vec<Judged>, AwsError> {
+    let trails = aws.trails(region).await?;
+    Ok(
+        futures_util::future::join_all(trails.into_iter().map(|trail| async move {
+            let (logging, selectors) =
+                tokio::join!(aws.trail_logging(&trail), aws.trail_selectors(&trail));
+            let answer = logging.and_then(|l| selectors.map(|s| (l, s)));
+            Judged { trail, answer }
+        }))
+        .await,
+    )
 }
 
 #[cfg(test)]

@@ -5,11 +5,12 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
+use super::facts::{ModelTarget, ModelTargets};
 use crate::aws::{AwsError, AwsErrorKind, AwsReader};
 use crate::domain::models::{
     PROFILE_PREFIXES, did_you_mean, family_of, newest, newest_of_generation,
 };
-use crate::domain::{FoundationModel, InferenceProfile, ModelName, ModelRequest, Region};
+use crate::domain::{FoundationModel, ModelName, ModelRequest, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::shell::sh;
 
@@ -68,22 +69,6 @@ check! {
             NO_BEDROCK_MODEL = "no-bedrock-model",
         },
     }
-}
-
-/// A `--model` request resolved to a catalog model in one region.
-#[derive(Clone, Debug)]
-pub struct ModelTarget {
-    pub request: ModelRequest,
-    pub region: Region,
-    pub model: FoundationModel,
-    /// The application inference profile the request named, as Bedrock describes it.
-    pub application_profile: Option<InferenceProfile>,
-}
-
-/// Every (request, region) pair whose model exists there and is ACTIVE or LEGACY.
-#[derive(Clone, Debug, Default)]
-pub struct ModelTargets {
-    pub list: Vec<ModelTarget>,
 }
 
 #[async_trait]

@@ -10,10 +10,9 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use super::DoctorOptions;
-use super::credentials::CredentialsFact;
-use super::routes::{Invocation, Invocations, Route};
+use super::facts::{CredentialsFact, Invocations};
 use crate::aws::AwsError;
-use crate::domain::{Region, ServiceQuota};
+use crate::domain::{Invocation, Region, Route, ServiceQuota};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::shell::sh;
 

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::identity::CallerIdentity;
+use super::facts::CallerIdentity;
 use super::per_region;
 use crate::aws::AwsError;
 use crate::domain::{AccountAuthorization, Region, in_geography};

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::logging::LoggingConfigs;
+use super::facts::LoggingConfigs;
 use super::per_region;
 use crate::aws::{AwsError, AwsErrorKind, AwsReader};
 use crate::domain::{BucketKeeping, InvocationLogging, LogGroup, Region, RoleInfo};

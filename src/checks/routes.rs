@@ -6,11 +6,9 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use super::models::{ModelTarget, ModelTargets};
+use super::facts::{Invocations, ModelTarget, ModelTargets};
 use crate::domain::models::preferred_profile;
-use crate::domain::{
-    FoundationModel, InferenceProfile, ModelName, ModelRequest, Region, arn_region,
-};
+use crate::domain::{FoundationModel, InferenceProfile, Invocation, ModelName, Region, Route};
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
 };
@@ -61,67 +59,6 @@ check! {
             NO_DESTINATIONS = "no-destinations",
         },
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
-    /// The base model ID, on-demand in the region itself.
-    OnDemand,
-    /// A geography's system profile (`us.`, `eu.`, `jp.`, ...).
-    Geographic,
-    /// A `global.` system profile.
-    Global,
-    /// An application inference profile.
-    Application,
-}
-
-impl Route {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Route::OnDemand => "on-demand",
-            Route::Geographic => "geographic-profile",
-            Route::Global => "global-profile",
-            Route::Application => "application-profile",
-        }
-    }
-}
-
-/// One way a target model will be called.
-#[derive(Clone, Debug)]
-pub struct Invocation {
-    pub request: ModelRequest,
-    pub region: Region,
-    pub model: FoundationModel,
-    /// What to pass as `modelId`: the base ID, or the profile's ID or ARN.
-    pub model_id: String,
-    pub profile: Option<InferenceProfile>,
-    pub route: Route,
-}
-
-impl Invocation {
-    /// The foundation-model ARNs a call may reach: the profile's, or the model's own.
-    pub fn model_arns(&self) -> Vec<String> {
-        match &self.profile {
-            Some(profile) => profile.model_arns.clone(),
-            None => vec![self.model.arn.clone()],
-        }
-    }
-
-    /// Regions the call may be served in (region-less ARNs of global profiles left out).
-    pub fn destination_regions(&self) -> Vec<String> {
-        let mut regions: Vec<String> = self
-            .model_arns()
-            .iter()
-            .filter_map(|a| arn_region(a))
-            .collect();
-        regions.dedup();
-        regions
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Invocations {
-    pub list: Vec<Invocation>,
 }
 
 #[async_trait]

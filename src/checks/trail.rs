@@ -4,11 +4,10 @@
 //! `HasCustomEventSelectors` is not trusted.
 
 use async_trait::async_trait;
-use futures_util::future::join_all;
 
-use super::per_region;
-use crate::aws::{AwsError, AwsReader};
-use crate::domain::{Region, Trail, TrailSelectors};
+use super::{Judged, judged_trails, per_region};
+use crate::aws::AwsReader;
+use crate::domain::{Region, TrailSelectors};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::shell::sh;
 
@@ -115,24 +114,6 @@ pub fn management_coverage(selectors: &TrailSelectors) -> Coverage {
         why.push("its advanced selectors select no management events".into());
     }
     Coverage::Not(why.join("; "))
-}
-
-/// A trail as judged for one region: its coverage, or why it could not be read.
-pub struct Judged {
-    pub trail: Trail,
-    pub answer: Result<(bool, TrailSelectors), AwsError>,
-}
-
-/// Every trail covering `region`, each with whether it is logging and its selectors.
-pub async fn judged_trails(aws: &AwsReader, region: &Region) -> Result<Vec<Judged>, AwsError> {
-    let trails = aws.trails(region).await?;
-    Ok(join_all(trails.into_iter().map(|trail| async move {
-        let (logging, selectors) =
-            tokio::join!(aws.trail_logging(&trail), aws.trail_selectors(&trail));
-        let answer = logging.and_then(|l| selectors.map(|s| (l, s)));
-        Judged { trail, answer }
-    }))
-    .await)
 }
 
 #[async_trait]
@@ -302,7 +283,8 @@ fn judge(region: &Region, judged: &[Judged]) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AdvancedSelector, BasicSelector};
+    use crate::aws::AwsError;
+    use crate::domain::{AdvancedSelector, BasicSelector, Trail};
 
     fn basic(read_write: &str, management: bool, excluded: &[&str]) -> TrailSelectors {
         TrailSelectors {
@@ -486,6 +468,7 @@ mod judging {
     use super::*;
     use crate::aws::catalog::GET_EVENT_SELECTORS;
     use crate::checks::testing::{basic_selector, denied, region, trail};
+    use crate::domain::Trail;
     use crate::engine::Status;
 
     fn read(trail: Trail, logging: bool) -> Judged {

@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::checks::{IamVerdicts, Invocation, Invocations, MantleInput};
+use crate::checks::{IamVerdicts, Invocations, MantleInput};
 use crate::cli::Emit;
-use crate::domain::Family;
 use crate::domain::models::family_of;
+use crate::domain::{Family, Invocation};
 use crate::engine::{CheckContext, Finding, Status};
 
 /// The block for `emit`, or why there is none: an empty block would read as a working

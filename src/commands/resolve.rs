@@ -11,11 +11,9 @@ use serde_json::{Value, json};
 use crate::aws::{
     AttachTarget, AwsError, AwsOptions, AwsReader, EnvOverrides, ProfileRule, Session,
 };
-use crate::checks::{
-    self, CallerAccount, CallerIdentity, Invocation, Invocations, ModelTargets, meta,
-};
+use crate::checks::{self, CallerAccount, CallerIdentity, Invocations, ModelTargets, meta};
 use crate::cli::GlobalArgs;
-use crate::domain::{Arn, Family, ModelName, ModelRequest, Region};
+use crate::domain::{Arn, Family, Invocation, ModelName, ModelRequest, Region};
 use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
 use crate::plan;
 use crate::policy::apply::{Desired, TargetArg, plan_apply};

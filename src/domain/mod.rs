@@ -6,8 +6,11 @@
 mod arn;
 mod bedrock;
 mod iam;
+mod invocation;
 pub mod models;
 mod region;
+#[cfg(test)]
+pub(crate) mod testing;
 mod time;
 
 pub use arn::Arn;
@@ -20,6 +23,7 @@ pub use iam::{
     AccountAuthorization, CallerIdentityAnswer, CustomerPolicy, HolderKind, ManagedPolicy,
     PolicyHolder, PolicyVersion, RoleInfo, ServiceCredential, SimulatedDecision,
 };
+pub use invocation::{INVOKE_ACTIONS, Invocation, Need, Route, needs};
 pub use models::{Family, ModelName, ModelRequest};
 pub use region::{BEDROCK_REGIONS, Region, RegionSource, home_geography, in_geography};
 pub use time::format_time;

@@ -128,34 +128,6 @@ pub fn default_policy_name(template: &str, target: &AttachTarget) -> String {
     policy_name
 }
 
-/// The command that grants `principal_arn` (a user or role ARN) invoke on `models` in
-/// `regions` with the `claude-invoke` template, runnable as printed; `None` for a principal
-/// a managed policy cannot be attached to.
-pub fn invoke_fix_command(
-    principal_arn: &str,
-    models: &[String],
-    regions: &[String],
-) -> Option<String> {
-    let arn: crate::domain::Arn = principal_arn.parse().ok()?;
-    let (kind, name) = arn.iam_principal()?;
-    let mut words = vec![
-        "bedrock-preflight".to_string(),
-        "policy".into(),
-        "apply".into(),
-        "claude-invoke".into(),
-        "--attach-to".into(),
-        format!("{kind}/{name}"),
-    ];
-    for model in models {
-        words.extend(["--model".to_string(), crate::shell::word(model)]);
-    }
-    for region in regions {
-        words.extend(["--region".to_string(), crate::shell::word(region)]);
-    }
-    words.push("--yes".into());
-    Some(words.join(" "))
-}
-
 /// The steps from what IAM holds (`current`, and whether the target already has the
 /// policy attached) to what is desired; empty when they agree.
 pub fn plan_apply(
@@ -353,24 +325,6 @@ mod tests {
         assert_eq!(
             plan_apply(&desired, Some(&held(document("arn:a"), 1, false)), false),
             Err(Refusal::NotManaged(ARN.into()))
-        );
-    }
-
-    #[test]
-    fn the_fix_command_names_the_principal_models_and_regions_and_quotes_globs() {
-        assert_eq!(
-            invoke_fix_command(
-                "arn:aws:iam::123456789012:role/engineering/claude-developer",
-                &["sonnet".into(), "us.anthropic.claude-sonnet-4-6[1m]".into()],
-                &["us-east-1".into()]
-            )
-            .unwrap(),
-            "bedrock-preflight policy apply claude-invoke --attach-to role/claude-developer \
-             --model sonnet --model 'us.anthropic.claude-sonnet-4-6[1m]' --region us-east-1 --yes"
-        );
-        assert_eq!(
-            invoke_fix_command("arn:aws:iam::123456789012:root", &[], &[]),
-            None
         );
     }
 

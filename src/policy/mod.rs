@@ -6,6 +6,7 @@
 pub mod apply;
 mod reference_lint;
 mod render;
+mod rule;
 mod validate;
 mod values;
 
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use render::{RenderError, render};
+pub use rule::Rule;
 pub use validate::{
     Expect, Problem, Proof, Severity, Validation, for_claude_code, grants_invoke, validate,
 };
@@ -331,7 +333,7 @@ mod tests {
     /// `"*"` for an action that takes none) and condition keys defined for each action.
     #[test]
     fn every_rendered_template_holds_to_the_iam_reference() {
-        use crate::checks::testing::{SONNET, invocation, model, profile, sonnet_through_us};
+        use crate::domain::testing::{SONNET, invocation, model, profile, sonnet_through_us};
         use crate::iam::{Policy, PolicyType, reference};
 
         let reference = reference();

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::rule::Rule;
 use super::validate::{Problem, Severity};
 use crate::iam::{
     Action, Condition, KeyBase, Operator, Reference, Statement, action_matches, reference,
@@ -76,7 +77,7 @@ pub(super) fn statement_problems(statement: &Statement) -> Vec<Problem> {
                     format!("any action {value} stands for")
                 };
                 at(
-                    "unknown-condition-key",
+                    Rule::UnknownConditionKey,
                     Severity::Warning,
                     format!(
                         "{} is not a condition key of {whose}, nor a global key: no {value} request carries it, so the condition never matches",
@@ -86,18 +87,18 @@ pub(super) fn statement_problems(statement: &Statement) -> Vec<Problem> {
             }
         }
         if let Some(message) = operator_problem(reference, condition) {
-            at("condition-operator-type", Severity::Error, message);
+            at(Rule::ConditionOperatorType, Severity::Error, message);
         }
     }
     out
 }
 
 /// The problem of one `Action` value, before its resources are looked at.
-fn action_problem(reference: &Reference, action: &str) -> Option<(&'static str, Severity, String)> {
+fn action_problem(reference: &Reference, action: &str) -> Option<(Rule, Severity, String)> {
     let (prefix, name) = action.split_once(':')?;
     if WRONG_PREFIXES.contains(&prefix.to_ascii_lowercase().as_str()) {
         return Some((
-            "unknown-service-prefix",
+            Rule::UnknownServicePrefix,
             Severity::Error,
             format!(
                 "{action}: IAM has no {prefix}: prefix, so this grants nothing; Bedrock's actions are bedrock:{name}"
@@ -106,7 +107,7 @@ fn action_problem(reference: &Reference, action: &str) -> Option<(&'static str, 
     }
     if !reference.has_prefix(prefix) {
         return Some((
-            "unknown-service-prefix",
+            Rule::UnknownServicePrefix,
             Severity::Warning,
             format!("{action}: IAM has no service {prefix}; check its spelling"),
         ));
@@ -123,7 +124,7 @@ fn action_problem(reference: &Reference, action: &str) -> Option<(&'static str, 
             "bedrock:InvokeModel"
         };
         return Some((
-            "unknown-action",
+            Rule::UnknownAction,
             Severity::Error,
             format!("{action} is not an IAM action: the {name} API is authorized as {instead}"),
         ));
@@ -135,7 +136,7 @@ fn action_problem(reference: &Reference, action: &str) -> Option<(&'static str, 
         .map(|n| format!("; did you mean {}:{n}?", service.name))
         .unwrap_or_default();
     Some((
-        "unknown-action",
+        Rule::UnknownAction,
         Severity::Error,
         format!(
             "{action} matches no {} action in AWS's reference: it grants or denies nothing{hint}",
@@ -194,7 +195,7 @@ fn resource_problems(
     reference: &Reference,
     judged: &[(&str, bool, Vec<&Action>)],
     resources: &[String],
-) -> Vec<(&'static str, String)> {
+) -> Vec<(Rule, String)> {
     let mut out = Vec::new();
     // A request for an action with no resource type is authorized against "*".
     let covers_star = resources.iter().any(|r| action_matches(r, "*"));
@@ -241,7 +242,7 @@ fn resource_problems(
         if actions.iter().all(|a| a.takes_no_resource()) {
             let names: Vec<String> = actions.iter().map(|a| a.full_name()).collect();
             out.push((
-                "resource-star-required",
+                Rule::ResourceStarRequired,
                 format!(
                     "{} takes no resource type, so AWS authorizes it against \"*\" and this statement, which names only ARNs, never grants or denies it; give it a statement of its own with \"Resource\": \"*\"",
                     names.join(", ")
@@ -259,7 +260,7 @@ fn resource_problems(
                 "no action it stands for takes any of them".to_string()
             };
             out.push((
-                "resource-type-mismatch",
+                Rule::ResourceTypeMismatch,
                 format!(
                     "{value}: none of the statement's resources is of a type it can be granted on ({takes}), so the statement does nothing for it"
                 ),
@@ -279,7 +280,7 @@ fn resource_problems(
         .collect();
     if !unfit.is_empty() {
         out.push((
-            "resource-type-mismatch",
+            Rule::ResourceTypeMismatch,
             format!(
                 "{}: no action of the statement can be granted on {}, so it does nothing there",
                 unfit.join(", "),
@@ -365,7 +366,7 @@ pub(super) fn size_problems(document: &Value) -> Vec<Problem> {
     if size > MANAGED_LIMIT {
         let anywhere = size > ROLE_INLINE_LIMIT;
         out.push(Problem {
-            rule: "policy-too-large",
+            rule: Rule::PolicyTooLarge,
             severity: if anywhere {
                 Severity::Error
             } else {
@@ -393,7 +394,7 @@ pub(super) fn size_problems(document: &Value) -> Vec<Problem> {
     .collect();
     if !exceeded.is_empty() {
         out.push(Problem {
-            rule: "inline-policy-too-large",
+            rule: Rule::InlinePolicyTooLarge,
             severity: Severity::Warning,
             statement: None,
             message: format!(

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::reference_lint::{size_problems, statement_problems};
-use crate::checks::{INVOKE_ACTIONS, Invocation, Need, needs};
-use crate::domain::{Arn, arn_region};
+use super::rule::Rule;
+use crate::domain::{Arn, INVOKE_ACTIONS, Invocation, Need, arn_region, needs};
 use crate::iam::{
     Decision, Effect, NamedPolicy, Policy, PolicySet, Request, breadth, evaluate, reference,
 };
@@ -38,7 +38,7 @@ impl Severity {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub severity: Severity,
     /// The statement it is about, when one.
     pub statement: Option<String>,
@@ -197,28 +197,28 @@ fn unproven(proof: &Proof, actions: &[&str]) -> Problem {
     let actions = actions.join(" and ");
     let (rule, message) = match proof.expect {
         Expect::Deny => (
-            "grants-too-much",
+            Rule::GrantsTooMuch,
             format!("grants {actions} on {resource} ({})", proof.why),
         ),
         Expect::Allow => {
             let action = &proof.request.action;
             let rule = if action.starts_with("aws-marketplace:") {
-                "marketplace-missing"
+                Rule::MarketplaceMissing
             } else if resource.contains(":inference-profile/")
                 || resource.contains(":application-inference-profile/")
                 || action.ends_with("InferenceProfiles")
             {
-                "profile-missing"
+                Rule::ProfileMissing
             } else if arn_region(resource).is_none() {
-                "global-arn-missing"
+                Rule::GlobalArnMissing
             } else if proof
                 .request
                 .values("bedrock:InferenceProfileArn")
                 .is_some()
             {
-                "destination-region-missing"
+                Rule::DestinationRegionMissing
             } else {
-                "model-missing"
+                Rule::ModelMissing
             };
             let mut message = format!("does not allow {actions} on {resource} ({})", proof.why);
             if actions == INVOKE_ACTIONS[1] {
@@ -384,7 +384,7 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
     let mut problems = Vec::new();
     if document.get("Version").and_then(Value::as_str) != Some("2012-10-17") {
         problems.push(Problem {
-            rule: "version",
+            rule: Rule::Version,
             severity: Severity::Error,
             statement: None,
             message: "Version must be \"2012-10-17\": without it IAM leaves policy variables unsubstituted".into(),
@@ -406,7 +406,7 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
         let stream = statement.covers_action(INVOKE_ACTIONS[1]);
         if invoke && !stream {
             problems.push(at(
-                "streaming-missing",
+                Rule::StreamingMissing,
                 Severity::Error,
                 format!(
                     "allows {} but not {}: Claude Code and every streaming SDK call are denied",
@@ -420,7 +420,7 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
             } else {
                 Severity::Warning
             };
-            problems.push(at(found.as_str(), severity, found.describe()));
+            problems.push(at(Rule::from(&found), severity, found.describe()));
         }
     }
     problems
@@ -429,7 +429,7 @@ fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{SONNET, invocation, model, profile, sonnet_through_us};
+    use crate::domain::testing::{SONNET, invocation, model, profile, sonnet_through_us};
     use crate::policy::{Account, catalog_values, render, template};
     use serde_json::json;
     use std::collections::BTreeMap;
@@ -477,7 +477,7 @@ mod tests {
             .problems
             .iter()
             .filter(|p| p.severity == Severity::Error)
-            .map(|p| p.rule)
+            .map(|p| p.rule.id())
             .collect()
     }
 
@@ -530,7 +530,8 @@ mod tests {
             validation
                 .problems
                 .iter()
-                .any(|p| p.rule == "grants-too-much" && p.message.contains("not through Bedrock")),
+                .any(|p| p.rule.id() == "grants-too-much"
+                    && p.message.contains("not through Bedrock")),
             "{:?}",
             validation.problems
         );
@@ -597,7 +598,7 @@ mod tests {
                 .problems
                 .iter()
                 .filter(|p| p.statement.as_deref().is_some_and(|s| s.contains(sid)))
-                .map(|p| p.rule)
+                .map(|p| p.rule.id())
                 .collect()
         };
         assert_eq!(
@@ -612,7 +613,7 @@ mod tests {
             validation
                 .problems
                 .iter()
-                .filter(|p| p.rule == "unknown-action")
+                .filter(|p| p.rule.id() == "unknown-action")
                 .count(),
             2,
             "Converse and InvokeModelStream"
@@ -668,7 +669,7 @@ mod tests {
         check(&document, &[])
             .problems
             .into_iter()
-            .map(|p| (p.rule, p.severity, p.message))
+            .map(|p| (p.rule.id(), p.severity, p.message))
             .collect()
     }
 
@@ -794,7 +795,7 @@ mod tests {
             let found: Vec<(&str, Severity, String)> = check(&document, &[])
                 .problems
                 .into_iter()
-                .map(|p| (p.rule, p.severity, p.message))
+                .map(|p| (p.rule.id(), p.severity, p.message))
                 .collect();
             (size, found)
         };

@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Filled, Source, Template};
-use crate::checks::{Invocation, Route};
-use crate::domain::{Region, arn_region};
+use crate::domain::{Invocation, Region, Route, arn_region};
 
 /// Catalog variables that need the models' routes, not just the caller.
 pub(super) const ROUTE_VARIABLES: &[&str] = &[
@@ -155,7 +154,7 @@ fn profile_reads(account: &Account, regions: &[Region]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{SONNET, invocation, model, profile};
+    use crate::domain::testing::{SONNET, invocation, model, profile};
     use crate::policy::template;
 
     fn account() -> Account {
