@@ -9,11 +9,13 @@
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use super::facts::{CallerIdentity, ModelTarget, ModelTargets, PrincipalKind};
+use super::facts::{
+    CallerIdentity, MissingAgreement, MissingAgreements, ModelTarget, ModelTargets, PrincipalKind,
+};
 use crate::aws::AwsError;
 use crate::domain::Availability;
 use crate::engine::{
-    Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity,
+    Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity, Status,
 };
 use crate::iam::Decision;
 use crate::remediation::{model_access_command, use_case_fix};
@@ -122,27 +124,43 @@ impl Check for ModelsAccess {
                 unique.push(target);
             }
         }
-        let findings = join_all(unique.into_iter().map(|target| async move {
+        let judged = join_all(unique.into_iter().map(|target| async move {
             let (availability, form) = tokio::join!(
                 cx.aws.model_availability(&target.region, &target.model.id),
                 cx.aws.use_case_submitted(&target.region),
             );
-            let finding = match availability {
+            let (finding, agreement) = match availability {
                 Ok(availability) => {
                     let subscribe = if availability.agreement == "AVAILABLE" {
                         None
                     } else {
                         may_subscribe(cx).await
                     };
-                    judge(&availability, target, &form, subscribe)
+                    let finding = judge(&availability, target, &form, subscribe);
+                    (finding, Some(availability.agreement))
                 }
-                Err(error) => Finding::aws_error(&META, &error),
+                Err(error) => (Finding::aws_error(&META, &error), None),
             };
-            finding
+            let finding = finding
                 .region(target.region.as_str())
-                .resource(target.model.arn.clone())
+                .resource(target.model.arn.clone());
+            // What an administrator's acceptance repairs: the agreement is what fails.
+            let missing = agreement
+                .filter(|_| finding.kind == kind::AGREEMENT && finding.status == Status::Fail)
+                .map(|status| MissingAgreement {
+                    region: target.region.clone(),
+                    model_id: target.model.id.clone(),
+                    status,
+                    finding: finding.reference(),
+                });
+            (finding, missing)
         }))
         .await;
+        let (findings, missing): (Vec<Finding>, Vec<Option<MissingAgreement>>) =
+            judged.into_iter().unzip();
+        cx.provide(MissingAgreements {
+            list: missing.into_iter().flatten().collect(),
+        });
         Ok(findings)
     }
 }

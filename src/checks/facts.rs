@@ -7,6 +7,7 @@ use crate::aws::{AwsProfile, BedrockAuth, CredentialsSummary};
 use crate::domain::{
     FoundationModel, InferenceProfile, Invocation, InvocationLogging, ModelRequest, Region,
 };
+use crate::engine::FindingRef;
 
 /// What later checks may know about the credentials (never the credentials themselves).
 /// Provided by `credentials.resolve`.
@@ -134,6 +135,34 @@ impl IamVerdicts {
             .iter()
             .find(|v| &v.region == region && v.model_id == model_id && v.allowed)
     }
+}
+
+/// The invoke calls that only the principal's own identity policies deny (implicitly: no
+/// statement grants them, and no SCP, RCP, boundary or explicit Deny stands in the way), which
+/// attaching `claude-invoke` to the principal repairs. Provided by `iam.invoke`; `doctor --fix`
+/// plans from it.
+#[derive(Clone, Debug, Default)]
+pub struct FixableDenials {
+    /// The `iam.invoke` findings that say so.
+    pub findings: Vec<FindingRef>,
+}
+
+/// Models whose Marketplace agreement is not in place where the caller may not create it by
+/// calling the model, which an administrator's acceptance of the offer repairs. Provided by
+/// `models.access`; `doctor --fix` plans from it.
+#[derive(Clone, Debug, Default)]
+pub struct MissingAgreements {
+    pub list: Vec<MissingAgreement>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MissingAgreement {
+    pub region: Region,
+    pub model_id: String,
+    /// The agreement's state as Bedrock answered (`NOT_AVAILABLE`, `ERROR`, ...).
+    pub status: String,
+    /// The `models.access` finding that says so.
+    pub finding: FindingRef,
 }
 
 /// Each audited region's logging configuration, as read, for `logging.retention`.

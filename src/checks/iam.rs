@@ -16,7 +16,9 @@ mod simulator;
 use async_trait::async_trait;
 use futures_util::future::join_all;
 
-use super::facts::{CallerIdentity, IamVerdict, IamVerdicts, Invocations, PrincipalKind};
+use super::facts::{
+    CallerIdentity, FixableDenials, IamVerdict, IamVerdicts, Invocations, PrincipalKind,
+};
 use crate::aws::AwsErrorKind;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding};
 use crate::remediation::invoke_fix_command;
@@ -152,8 +154,9 @@ impl Check for IamInvoke {
         .await;
         let mut findings = Vec::new();
         let mut verdicts = IamVerdicts::default();
-        for (invocation, (invocation_findings, verdict)) in invocations.list.iter().zip(results) {
-            if let Some((allowed, source)) = verdict {
+        let mut fixable = FixableDenials::default();
+        for (invocation, judged) in invocations.list.iter().zip(results) {
+            if let Some((allowed, source)) = judged.verdict {
                 verdicts.list.push(IamVerdict {
                     region: invocation.region.clone(),
                     model_id: invocation.model_id.clone(),
@@ -161,9 +164,11 @@ impl Check for IamInvoke {
                     source,
                 });
             }
-            findings.extend(invocation_findings);
+            findings.extend(judged.findings);
+            fixable.findings.extend(judged.attachable);
         }
         cx.provide(verdicts);
+        cx.provide(fixable);
         // A refused read of the organization is the usual case for member accounts and leaves
         // the verdicts standing (each says what it did not see); any other failure is an error
         // the run reports, once.

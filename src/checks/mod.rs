@@ -85,8 +85,8 @@ pub(crate) mod meta {
 pub use claude_code::ClaudeCodeInput;
 pub use credentials::role_not_assumed;
 pub use facts::{
-    CallerAccount, CallerIdentity, CredentialsFact, IamVerdict, IamVerdicts, Invocations,
-    ModelTarget, ModelTargets, PrincipalKind,
+    CallerAccount, CallerIdentity, CredentialsFact, FixableDenials, IamVerdict, IamVerdicts,
+    Invocations, MissingAgreement, MissingAgreements, ModelTarget, ModelTargets, PrincipalKind,
 };
 pub use mantle::{MantleInput, MantleTarget, mantle_id};
 

@@ -13,14 +13,14 @@ use super::resolve::{
 };
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
-    self, CallerIdentity, ClaudeCodeInput, DoctorOptions, Invocations, MantleInput, MantleTarget,
-    ModelTargets, mantle_id, meta,
+    self, CallerIdentity, ClaudeCodeInput, DoctorOptions, FixableDenials, Invocations, MantleInput,
+    MantleTarget, MissingAgreement, MissingAgreements, ModelTargets, mantle_id, meta,
 };
 use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
 use crate::domain::{Arn, ModelRequest, Region, RegionSource};
 use crate::engine::{
-    CheckContext, CheckMeta, CommandKind, Finding, Progress, Scope, Status, run_checks,
+    CheckContext, CheckMeta, CommandKind, Finding, FindingRef, Progress, Scope, Status, run_checks,
 };
 use crate::plan::{self, Change, Confirmation, Outcome, Plan};
 use crate::policy::apply::{TargetArg, default_policy_name};
@@ -122,7 +122,7 @@ pub async fn doctor_on(
         let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
         let working = Spinner::working(run.quiet, output.on_stderr(), "planning the fixes");
         // Boxed: inline, doctor's future is deeper than the compiler's layout query allows.
-        let fixed = Box::pin(fix(&run, &cx, &report.findings, confirmation)).await;
+        let fixed = Box::pin(fix(&run, &cx, confirmation)).await;
         working.finish();
         match fixed {
             Ok((plan, outcome)) => {
@@ -209,15 +209,11 @@ fn affected_by_fix(id: &str) -> bool {
 async fn fix(
     run: &Run,
     cx: &CheckContext,
-    findings: &[Finding],
     confirmation: Confirmation,
 ) -> Result<(Plan, Outcome), CommandError> {
-    let failed = |check: &'static str| {
-        findings
-            .iter()
-            .filter(move |f| f.check == check && f.status == Status::Fail)
-    };
-    let invoke_denied = failed("iam.invoke").any(fixable);
+    let invoke_denied = cx
+        .fact::<FixableDenials>()
+        .is_some_and(|denials| !denials.findings.is_empty());
     let target = cx
         .fact::<CallerIdentity>()
         .and_then(|identity| identity.principal_arn.parse::<Arn>().ok())
@@ -227,15 +223,10 @@ async fn fix(
                 _ => AttachTarget::Role(name.to_string()),
             })
         });
-    let missing_agreements: Vec<(Region, String, String)> = failed("models.access")
-        .filter(|f| fixable(f))
-        .filter_map(|f| {
-            let region = f.region.as_ref()?.parse::<Region>().ok()?;
-            let model_id = f.evidence.get("model_id")?.as_str()?.to_string();
-            let status = f.evidence.get("agreement")?.as_str()?.to_string();
-            Some((region, model_id, status))
-        })
-        .collect();
+    let missing_agreements = cx
+        .fact::<MissingAgreements>()
+        .map(|missing| missing.list.clone())
+        .unwrap_or_default();
 
     // The IAM plan and the agreement offers do not depend on each other.
     let invoke_plan = async {
@@ -256,23 +247,26 @@ async fn fix(
             .await
             .map(|planned| planned.plan.steps)
     };
-    let offers = join_all(
-        missing_agreements
-            .iter()
-            .map(|(region, model_id, status)| async move {
-                match run.aws.agreement_offers(region, model_id).await {
-                    Ok(offers) => Ok(AgreementNow {
-                        region: region.clone(),
-                        model_id: model_id.clone(),
-                        status: status.clone(),
-                        offers,
-                    }),
-                    Err(error) => Err(halted(format!(
-                        "cannot read the agreement offers of {model_id} in {region}: {error}"
-                    ))),
-                }
-            }),
-    );
+    let offers = join_all(missing_agreements.iter().map(
+        |MissingAgreement {
+             region,
+             model_id,
+             status,
+             ..
+         }| async move {
+            match run.aws.agreement_offers(region, model_id).await {
+                Ok(offers) => Ok(AgreementNow {
+                    region: region.clone(),
+                    model_id: model_id.clone(),
+                    status: status.clone(),
+                    offers,
+                }),
+                Err(error) => Err(halted(format!(
+                    "cannot read the agreement offers of {model_id} in {region}: {error}"
+                ))),
+            }
+        },
+    ));
     // The plan's reads are bounded like the checks' (--timeout); its writes are not cut short.
     let Ok((invoke_steps, agreements)) =
         tokio::time::timeout(run.timeout, async { tokio::join!(invoke_plan, offers) }).await
@@ -339,38 +333,41 @@ fn halted(reason: String) -> CommandError {
     }
 }
 
-/// A failure `--fix` repairs: invoke access the principal's own policies do not grant, or a
-/// model agreement not accepted.
-fn fixable(finding: &Finding) -> bool {
-    let says =
-        |key: &str, value: &str| finding.evidence.get(key).and_then(|v| v.as_str()) == Some(value);
-    finding.status == Status::Fail
-        && match finding.check {
-            "iam.invoke" => {
-                says("denied_by", "identity-policy") && says("decision", "implicitDeny")
-            }
-            "models.access" => finding.code() == "models.access/agreement-not-accepted",
-            _ => false,
-        }
-}
-
-/// Whether `plan` has the step that repairs `finding`: an IAM step for invoke access, the
-/// agreement of the finding's model in its region.
-fn covers(plan: &Plan, finding: &Finding) -> bool {
-    plan.steps.iter().any(|step| match &step.change {
-        Change::CreateModelAgreement {
-            region, model_id, ..
-        } => {
-            finding.check == "models.access"
-                && finding.region.as_deref() == Some(region.as_str())
-                && finding.evidence.get("model_id").and_then(|v| v.as_str())
-                    == Some(model_id.as_str())
-        }
-        Change::CreatePolicy { .. }
-        | Change::CreateDefaultPolicyVersion { .. }
-        | Change::AttachPolicy { .. } => finding.check == "iam.invoke",
-        _ => false,
-    })
+/// The findings of a (re-)run that `plan` repairs and that still fail: invoke access the
+/// principal's own policies do not grant, when the plan attaches a grant; a model agreement
+/// not accepted, when the plan accepts that model's in that region.
+fn unrepaired(cx: &CheckContext, plan: &Plan) -> Vec<FindingRef> {
+    let grants = plan.steps.iter().any(|step| {
+        matches!(
+            step.change,
+            Change::CreatePolicy { .. }
+                | Change::CreateDefaultPolicyVersion { .. }
+                | Change::AttachPolicy { .. }
+        )
+    });
+    let accepts = |missing: &MissingAgreement| {
+        plan.steps.iter().any(|step| {
+            matches!(&step.change, Change::CreateModelAgreement { region, model_id, .. }
+                if *region == missing.region && *model_id == missing.model_id)
+        })
+    };
+    let denials = cx
+        .fact::<FixableDenials>()
+        .filter(|_| grants)
+        .map(|denials| denials.findings.clone())
+        .unwrap_or_default();
+    let agreements = cx
+        .fact::<MissingAgreements>()
+        .map(|missing| {
+            missing
+                .list
+                .iter()
+                .filter(|m| accepts(m))
+                .map(|m| m.finding.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    [denials, agreements].concat()
 }
 
 /// How long to wait before each re-check while a change just made does not show yet: IAM and
@@ -392,8 +389,6 @@ async fn settle(
     plan: &Plan,
     report_on_stderr: bool,
 ) -> (Vec<Finding>, Arc<CheckContext>) {
-    // Only what this plan changed is waited on, and only that is said to be on its way.
-    let pending = |f: &Finding| fixable(f) && covers(plan, f);
     let mut waits = SETTLE.iter();
     loop {
         // Fresh reads each time: the cache holds what AWS said before.
@@ -402,10 +397,13 @@ async fn settle(
         let (mut findings, cx) =
             recheck(&fresh, scope.clone(), inputs.clone(), run.timeout, &spinner).await;
         spinner.finish();
-        if !findings.iter().any(pending) {
+        // Only what this plan changed is waited on, and only that is said to be on its way.
+        let pending = unrepaired(&cx, plan);
+        if pending.is_empty() {
             return (findings, cx);
         }
         let Some(wait) = waits.next() else {
+            let pending = |f: &Finding| pending.iter().any(|p| p.names(f));
             for finding in findings.iter_mut().filter(|f| pending(f)) {
                 finding.remediation = Some(format!(
                     "This run made the change that fixes it (see the plan), and AWS did not show it within {} s: \

@@ -18,7 +18,8 @@ pub(super) fn region_of(need: &Need, invocation: &Invocation) -> String {
 }
 
 /// The finding for the actions IAM or the organization denies on one need, naming the layer
-/// that denies and what to change there.
+/// that denies and what to change there; and whether a grant attached to the principal
+/// repairs it (no statement allows, and nothing above the identity policies denies).
 pub(super) fn denial(
     principal: &str,
     invocation: &Invocation,
@@ -26,7 +27,7 @@ pub(super) fn denial(
     denied: &[&Answer],
     source: Source,
     fix: Option<&str>,
-) -> Finding {
+) -> (Finding, bool) {
     let explicit = denied.iter().any(|a| a.explicit());
     let decision = if explicit {
         Decision::ExplicitDeny
@@ -160,7 +161,8 @@ pub(super) fn denial(
             ),
         }),
     };
-    Finding::fail(&META, kind, Severity::High, title, message, fix)
+    let attachable = layer == Layer::IdentityPolicy && !explicit;
+    let finding = Finding::fail(&META, kind, Severity::High, title, message, fix)
         .region(region_of(need, invocation))
         .resource(need.resource.clone())
         .evidence("decision", decision.as_str())
@@ -175,7 +177,8 @@ pub(super) fn denial(
                 .iter()
                 .map(|(k, v)| (k.clone(), json!(v)))
                 .collect::<serde_json::Map<_, _>>(),
-        )
+        );
+    (finding, attachable)
 }
 
 /// Which layer of AWS's evaluation denies, as the simulator attributes it.
@@ -272,7 +275,9 @@ mod tests {
             ]
         );
         let denied: Vec<&Answer> = answers[2].iter().collect();
-        let finding = denial(PRINCIPAL, &call, &needs[2], &denied, Source::Local, None);
+        let (finding, attachable) =
+            denial(PRINCIPAL, &call, &needs[2], &denied, Source::Local, None);
+        assert!(!attachable, "no grant overrides an explicit Deny");
         assert_eq!(finding.code(), "iam.invoke/destination-denied");
         assert_eq!(finding.evidence["decision"], "explicitDeny");
         assert_eq!(finding.region.as_deref(), Some("us-west-2"));
@@ -299,7 +304,7 @@ mod tests {
         );
         let denied: Vec<&Answer> = answers[0].iter().collect();
         let command = "bedrock-preflight policy apply claude-invoke --attach-to role/dev --yes";
-        let finding = denial(
+        let (finding, attachable) = denial(
             PRINCIPAL,
             &call,
             &needs[0],
@@ -307,6 +312,7 @@ mod tests {
             Source::Local,
             Some(command),
         );
+        assert!(attachable, "a grant attached to the principal repairs it");
         assert_eq!(finding.code(), "iam.invoke/profile-denied");
         let fix = finding.remediation.unwrap();
         let (first, rest) = fix.split_once('\n').unwrap();
@@ -334,6 +340,7 @@ mod tests {
                 Source::Local,
                 None
             )
+            .0
             .code(),
             "iam.invoke/model-denied"
         );

@@ -10,16 +10,33 @@ use super::{META, kind};
 use crate::aws::{AwsError, AwsErrorKind, AwsReader, Organization};
 use crate::checks::facts::{CallerIdentity, PrincipalKind, Source};
 use crate::domain::{INVOKE_ACTIONS, Invocation, needs};
-use crate::engine::{Finding, Remediation};
+use crate::engine::{Finding, FindingRef, Remediation};
 
-/// One invocation judged: its findings, and whether IAM allows it and which source decided
-/// (`None` when nothing could decide).
+/// One invocation judged.
+#[derive(Default)]
+pub(super) struct Judged {
+    pub findings: Vec<Finding>,
+    /// Whether IAM allows it and which source decided (`None` when nothing could decide).
+    pub verdict: Option<(bool, Source)>,
+    /// The denials a grant attached to the principal repairs.
+    pub attachable: Vec<FindingRef>,
+}
+
+impl Judged {
+    fn undecided(finding: Finding) -> Judged {
+        Judged {
+            findings: vec![finding],
+            ..Judged::default()
+        }
+    }
+}
+
 pub(super) async fn judge(
     aws: &AwsReader,
     identity: &CallerIdentity,
     invocation: &Invocation,
     fix: Option<&str>,
-) -> (Vec<Finding>, Option<(bool, Source)>) {
+) -> Judged {
     let principal = identity.principal_arn.as_str();
     let needs = needs(invocation);
     // The organization's policies do not depend on the simulation: both go out at once.
@@ -57,21 +74,19 @@ pub(super) async fn judge(
                 .remediation(Remediation::new(
                     "Allow iam:SimulatePrincipalPolicy on the principal itself (the preflight-readonly policy), or run bedrock-preflight as a principal that may",
                 ));
-                    return (vec![located(finding, invocation)], None);
+                    return Judged::undecided(located(finding, invocation));
                 }
             }
         }
         Some(error) => {
-            return (
-                vec![located(Finding::aws_error(&META, error), invocation)],
-                None,
-            );
+            return Judged::undecided(located(Finding::aws_error(&META, error), invocation));
         }
     };
 
     organizations::apply(&organization, identity, &needs, &mut answers);
     let unseen = unseen(identity, &organization, source);
-    let mut findings = Vec::new();
+    let mut judged = Judged::default();
+    let findings = &mut judged.findings;
     let mut all_allowed = true;
     for (need, answers) in needs.iter().zip(&answers) {
         if let Some((unknown, said)) = answers
@@ -98,11 +113,14 @@ pub(super) async fn judge(
             continue;
         }
         all_allowed = false;
-        findings.push(
-            denial(principal, invocation, need, &denied, source, fix)
-                .evidence("organization", organization_seen(&organization))
-                .evidence("unseen", unseen.layers.clone()),
-        );
+        let (finding, attachable) = denial(principal, invocation, need, &denied, source, fix);
+        let finding = finding
+            .evidence("organization", organization_seen(&organization))
+            .evidence("unseen", unseen.layers.clone());
+        if attachable {
+            judged.attachable.push(finding.reference());
+        }
+        findings.push(finding);
     }
     if findings.is_empty() {
         let resources: Vec<&str> = needs.iter().map(|n| n.resource.as_str()).collect();
@@ -153,7 +171,8 @@ pub(super) async fn judge(
             ),
         );
     }
-    (findings, Some((all_allowed, source)))
+    judged.verdict = Some((all_allowed, source));
+    judged
 }
 
 /// The layers of AWS's evaluation this verdict could not see, and how the finding says so.
