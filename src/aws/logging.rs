@@ -4,20 +4,8 @@
 use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsErrorKind, AwsReader, AwsWriter, CallKey, Session};
+use super::{AwsError, AwsErrorKind, AwsReader, AwsWriter};
 use crate::domain::{CloudWatchDestination, InvocationLogging, LogGroup, Region};
-
-impl Session {
-    pub(super) fn logs(&self, region: &Region) -> aws_sdk_cloudwatchlogs::Client {
-        self.regional(&self.clients.logs, region, |config| {
-            aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(config)
-                    .interceptor(self.hooks())
-                    .build(),
-            )
-        })
-    }
-}
 
 fn from_sdk(config: Option<LoggingConfig>) -> InvocationLogging {
     let Some(config) = config else {
@@ -84,23 +72,17 @@ impl AwsReader {
     /// GetModelInvocationLoggingConfiguration: the region's configuration (empty when
     /// logging is off).
     pub async fn invocation_logging(&self, region: &Region) -> Result<InvocationLogging, AwsError> {
-        const OP: &Operation = &catalog::GET_MODEL_INVOCATION_LOGGING_CONFIGURATION;
-        self.cache
-            .get(
-                self.log(),
-                CallKey::new(OP, Some(region.as_str()), ""),
-                || async {
-                    let out = self
-                        .session
-                        .bedrock(region)
-                        .get_model_invocation_logging_configuration()
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(OP, e))?;
-                    Ok(from_sdk(out.logging_config))
-                },
-            )
-            .await
+        self.cached_call(
+            &catalog::GET_MODEL_INVOCATION_LOGGING_CONFIGURATION,
+            Some(region.as_str()),
+            "",
+            || {
+                let bedrock = self.session.bedrock(region);
+                bedrock.get_model_invocation_logging_configuration().send()
+            },
+            |out| Ok(from_sdk(out.logging_config)),
+        )
+        .await
     }
 
     /// DescribeLogGroups: the log group named exactly `name`, if the region has it.
@@ -109,29 +91,25 @@ impl AwsReader {
         region: &Region,
         name: &str,
     ) -> Result<Option<LogGroup>, AwsError> {
-        const OP: &Operation = &catalog::DESCRIBE_LOG_GROUPS;
-        self.cache
-            .get(
-                self.log(),
-                CallKey::new(OP, Some(region.as_str()), name),
-                || async {
-                    let groups = all_pages!(
-                        self.session
-                            .logs(region)
-                            .describe_log_groups()
-                            .log_group_name_prefix(name),
-                        OP
-                    )?;
-                    Ok(groups
-                        .into_iter()
-                        .find(|g| g.log_group_name.as_deref() == Some(name))
-                        .map(|g| LogGroup {
-                            name: name.to_string(),
-                            retention_days: g.retention_in_days,
-                        }))
-                },
-            )
-            .await
+        self.cached_call(
+            &catalog::DESCRIBE_LOG_GROUPS,
+            Some(region.as_str()),
+            name,
+            || {
+                let logs = self.session.logs(region);
+                all_items!(logs.describe_log_groups().log_group_name_prefix(name))
+            },
+            |groups| {
+                Ok(groups
+                    .into_iter()
+                    .find(|g| g.log_group_name.as_deref() == Some(name))
+                    .map(|g| LogGroup {
+                        name: name.to_string(),
+                        retention_days: g.retention_in_days,
+                    }))
+            },
+        )
+        .await
     }
 }
 

@@ -13,7 +13,7 @@ use super::iam::{IamVerdicts, grant_command, likely_outside_iam, scp_exemption};
 use super::identity::CallerIdentity;
 use super::routes::{Invocation, Invocations};
 use crate::aws::catalog::{self, Operation};
-use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer};
+use crate::aws::{AwsError, AwsErrorKind, ProbeAnswer, ProbeCall};
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Kind, Remediation, Severity, Status,
 };
@@ -94,8 +94,14 @@ impl Check for RuntimeProbe {
                 let region = &invocation.region;
                 let id = &invocation.model_id;
                 let (invoke, stream) = tokio::join!(
-                    cx.aws.invoke_rejected_body(region, id, REJECTED),
-                    cx.aws.stream_rejected_body(region, id, REJECTED),
+                    cx.aws
+                        .probe_rejected_body(ProbeCall::InvokeModel, region, id, REJECTED),
+                    cx.aws.probe_rejected_body(
+                        ProbeCall::InvokeModelWithResponseStream,
+                        region,
+                        id,
+                        REJECTED
+                    ),
                 );
                 let allowed_by_iam = cx
                     .fact_after::<IamVerdicts>(super::iam::META.id)
