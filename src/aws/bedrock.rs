@@ -7,7 +7,7 @@ use aws_smithy_types::Blob;
 use aws_smithy_types::date_time::Format;
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsErrorKind, AwsReader, AwsWriter};
+use super::{AwsError, AwsErrorKind, AwsReader};
 use crate::domain::{
     Availability, FoundationModel, InferenceProfile, Lifecycle, Region, ServiceQuota,
 };
@@ -402,38 +402,4 @@ fn quota_of(q: aws_sdk_servicequotas::types::ServiceQuota) -> Option<ServiceQuot
         value: q.value?,
         adjustable: q.adjustable,
     })
-}
-
-impl AwsWriter {
-    /// PutUseCaseForModelAccess: the Anthropic use case form, as the admin wrote it.
-    pub async fn put_use_case(&self, region: &Region, form: &str) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::PUT_USE_CASE_FOR_MODEL_ACCESS;
-        self.session
-            .bedrock(region)
-            .put_use_case_for_model_access()
-            .form_data(Blob::new(form.as_bytes()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
-    }
-
-    /// CreateFoundationModelAgreement with the offer's token.
-    pub async fn create_model_agreement(
-        &self,
-        region: &Region,
-        model_id: &str,
-        offer_token: &str,
-    ) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::CREATE_FOUNDATION_MODEL_AGREEMENT;
-        self.session
-            .bedrock(region)
-            .create_foundation_model_agreement()
-            .model_id(model_id)
-            .offer_token(offer_token)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
-    }
 }

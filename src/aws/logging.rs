@@ -4,7 +4,7 @@
 use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsErrorKind, AwsReader, AwsWriter};
+use super::{AwsError, AwsErrorKind, AwsReader};
 use crate::domain::{CloudWatchDestination, InvocationLogging, LogGroup, Region};
 
 fn from_sdk(config: Option<LoggingConfig>) -> InvocationLogging {
@@ -26,7 +26,10 @@ fn from_sdk(config: Option<LoggingConfig>) -> InvocationLogging {
     }
 }
 
-fn to_sdk(logging: &InvocationLogging, op: &'static Operation) -> Result<LoggingConfig, AwsError> {
+pub(super) fn to_sdk(
+    logging: &InvocationLogging,
+    op: &'static Operation,
+) -> Result<LoggingConfig, AwsError> {
     let invalid = |e: aws_sdk_bedrock::error::BuildError| {
         AwsError::new(AwsErrorKind::Invalid, op, e.to_string())
     };
@@ -110,53 +113,5 @@ impl AwsReader {
             },
         )
         .await
-    }
-}
-
-impl AwsWriter {
-    pub async fn create_log_group(&self, region: &Region, name: &str) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::CREATE_LOG_GROUP;
-        self.session
-            .logs(region)
-            .create_log_group()
-            .log_group_name(name)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
-    }
-
-    pub async fn put_retention_policy(
-        &self,
-        region: &Region,
-        name: &str,
-        days: i32,
-    ) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::PUT_RETENTION_POLICY;
-        self.session
-            .logs(region)
-            .put_retention_policy()
-            .log_group_name(name)
-            .retention_in_days(days)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
-    }
-
-    pub async fn put_invocation_logging(
-        &self,
-        region: &Region,
-        logging: &InvocationLogging,
-    ) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION;
-        self.session
-            .bedrock(region)
-            .put_model_invocation_logging_configuration()
-            .logging_config(to_sdk(logging, OP)?)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
     }
 }
