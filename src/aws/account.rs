@@ -10,7 +10,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use super::bedrock::metric_sum;
 use super::catalog::{self, Operation};
 use super::iam::decode;
-use super::{AwsError, AwsReader, CallKey};
+use super::{AwsError, AwsReader};
 use crate::domain::{
     AccountAuthorization, CustomerPolicy, HolderKind, PolicyHolder, Region, ServiceCredential,
 };
@@ -46,24 +46,24 @@ impl AwsReader {
     /// policies with their documents.
     pub async fn account_authorization(&self) -> Result<Arc<AccountAuthorization>, AwsError> {
         use aws_sdk_iam::types::EntityType;
-        const OP: &Operation = &catalog::GET_ACCOUNT_AUTHORIZATION_DETAILS;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, ""), || async {
-                let pages = self
-                    .session
-                    .iam
-                    .get_account_authorization_details()
-                    .set_filter(Some(vec![
-                        EntityType::User,
-                        EntityType::Group,
-                        EntityType::Role,
-                        EntityType::LocalManagedPolicy,
-                    ]))
-                    .into_paginator()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+        let entities = vec![
+            EntityType::User,
+            EntityType::Group,
+            EntityType::Role,
+            EntityType::LocalManagedPolicy,
+        ];
+        self.cached_call(
+            &catalog::GET_ACCOUNT_AUTHORIZATION_DETAILS,
+            None,
+            "",
+            || {
+                let iam = &self.session.iam;
+                all_pages!(
+                    iam.get_account_authorization_details()
+                        .set_filter(Some(entities))
+                )
+            },
+            |pages| {
                 let mut account = AccountAuthorization::default();
                 for page in pages {
                     for user in page.user_detail_list() {
@@ -115,19 +115,21 @@ impl AwsReader {
                     }
                 }
                 Ok(Arc::new(account))
-            })
-            .await
+            },
+        )
+        .await
     }
 
     /// ListUsers (every page): the account's user names.
     pub async fn user_names(&self) -> Result<Arc<Vec<String>>, AwsError> {
-        const OP: &Operation = &catalog::LIST_USERS;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, ""), || async {
-                let users = all_pages!(self.session.iam.list_users(), OP)?;
-                Ok(Arc::new(users.into_iter().map(|u| u.user_name).collect()))
-            })
-            .await
+        self.cached_call(
+            &catalog::LIST_USERS,
+            None,
+            "",
+            || all_items!(self.session.iam.list_users()),
+            |users| Ok(Arc::new(users.into_iter().map(|u| u.user_name).collect())),
+        )
+        .await
     }
 
     /// Every user's Bedrock API keys (ListServiceSpecificCredentials per user, every page), a
@@ -146,8 +148,9 @@ impl AwsReader {
 
     async fn user_bedrock_keys(&self, user: &str) -> Result<Vec<ServiceCredential>, AwsError> {
         const OP: &Operation = &catalog::LIST_SERVICE_SPECIFIC_CREDENTIALS;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, user), || async {
+        // The SDK has no paginator for this operation: its marker is followed here.
+        let every_page =
+            || async {
                 let mut keys = Vec::new();
                 let mut marker: Option<String> = None;
                 loop {
@@ -172,11 +175,11 @@ impl AwsReader {
                     }));
                     match out.marker() {
                         Some(next) if out.is_truncated() => marker = Some(next.to_string()),
-                        _ => return Ok(keys),
+                        _ => return Ok::<_, AwsError>(keys),
                     }
                 }
-            })
-            .await
+            };
+        self.cached_call(OP, None, user, every_page, Ok).await
     }
 
     /// Whether Claude was invoked in `region` over the last `days` days: the sum of the
@@ -184,32 +187,30 @@ impl AwsReader {
     /// profiles this version does not know count too).
     pub async fn claude_invocations(&self, region: &Region, days: u32) -> Result<f64, AwsError> {
         use aws_sdk_cloudwatch::types::MetricDataQuery;
-        const OP: &Operation = &catalog::GET_METRIC_DATA;
-        let key = CallKey::new(OP, Some(region.as_str()), format!("search|{days}"));
-        self.cache
-            .get(self.log(), key, || async {
-                let period = days as i32 * 86_400;
-                let end = std::time::SystemTime::now();
-                let start = end - std::time::Duration::from_secs(period as u64);
-                let search = format!(
-                    "SEARCH('{{AWS/Bedrock,ModelId}} MetricName=\"Invocations\" anthropic', 'Sum', {period})"
-                );
-                let request = self
-                    .session
-                    .cloudwatch(region)
+        let sum = || {
+            let period = days as i32 * 86_400;
+            let end = std::time::SystemTime::now();
+            let start = end - std::time::Duration::from_secs(period as u64);
+            let search = format!(
+                "SEARCH('{{AWS/Bedrock,ModelId}} MetricName=\"Invocations\" anthropic', 'Sum', {period})"
+            );
+            let query = MetricDataQuery::builder()
+                .id("claude")
+                .expression(search)
+                .return_data(true)
+                .build();
+            let cloudwatch = self.session.cloudwatch(region);
+            metric_sum(
+                cloudwatch
                     .get_metric_data()
                     .start_time(start.into())
                     .end_time(end.into())
-                    .metric_data_queries(
-                        MetricDataQuery::builder()
-                            .id("claude")
-                            .expression(search)
-                            .return_data(true)
-                            .build(),
-                    )
-                ;
-                metric_sum(request).await
-            })
+                    .metric_data_queries(query),
+            )
+        };
+        let params = format!("search|{days}");
+        let op = &catalog::GET_METRIC_DATA;
+        self.cached_call(op, Some(region.as_str()), params, sum, Ok)
             .await
     }
 }

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataError;
 use aws_smithy_types::Blob;
 use aws_smithy_types::date_time::Format;
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsReader, AwsWriter, CallKey, Session};
+use super::{AwsError, AwsErrorKind, AwsReader};
 use crate::domain::{
     Availability, FoundationModel, InferenceProfile, Lifecycle, Region, ServiceQuota,
 };
@@ -35,62 +36,31 @@ pub enum ProbeAnswer {
     Rejected(AwsError),
 }
 
-fn time(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    value.and_then(|t| t.fmt(Format::DateTime).ok())
+/// The Bedrock Runtime call a probe sends: what SDKs call, or what Claude Code calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeCall {
+    InvokeModel,
+    InvokeModelWithResponseStream,
 }
 
-impl Session {
-    pub(super) fn bedrock(&self, region: &Region) -> aws_sdk_bedrock::Client {
-        self.regional(&self.clients.bedrock, region, |config| {
-            aws_sdk_bedrock::Client::from_conf(
-                aws_sdk_bedrock::config::Builder::from(config)
-                    .interceptor(self.hooks())
-                    .build(),
-            )
-        })
+impl ProbeCall {
+    pub fn operation(self) -> &'static Operation {
+        match self {
+            ProbeCall::InvokeModel => &catalog::INVOKE_MODEL,
+            ProbeCall::InvokeModelWithResponseStream => &catalog::INVOKE_MODEL_WITH_RESPONSE_STREAM,
+        }
     }
+}
 
-    pub(super) fn runtime(&self, region: &Region) -> aws_sdk_bedrockruntime::Client {
-        self.regional(&self.clients.runtime, region, |config| {
-            aws_sdk_bedrockruntime::Client::from_conf(
-                aws_sdk_bedrockruntime::config::Builder::from(config)
-                    .interceptor(self.hooks())
-                    .build(),
-            )
-        })
-    }
-
-    pub(super) fn quotas_client(&self, region: &Region) -> aws_sdk_servicequotas::Client {
-        self.regional(&self.clients.quotas, region, |config| {
-            aws_sdk_servicequotas::Client::from_conf(
-                aws_sdk_servicequotas::config::Builder::from(config)
-                    .interceptor(self.hooks())
-                    .build(),
-            )
-        })
-    }
-
-    pub(super) fn cloudwatch(&self, region: &Region) -> aws_sdk_cloudwatch::Client {
-        self.regional(&self.clients.cloudwatch, region, |config| {
-            aws_sdk_cloudwatch::Client::from_conf(
-                aws_sdk_cloudwatch::config::Builder::from(config)
-                    .interceptor(self.hooks())
-                    .build(),
-            )
-        })
-    }
+fn time(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    value.and_then(|t| t.fmt(Format::DateTime).ok())
 }
 
 /// The sum of every value of every series a GetMetricData request returns, every page.
 pub(super) async fn metric_sum(
     request: aws_sdk_cloudwatch::operation::get_metric_data::builders::GetMetricDataFluentBuilder,
-) -> Result<f64, AwsError> {
-    let pages = request
-        .into_paginator()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk(&catalog::GET_METRIC_DATA, e))?;
+) -> Result<f64, aws_sdk_cloudwatch::error::SdkError<GetMetricDataError>> {
+    let pages = all_pages!(request).await?;
     Ok(pages
         .into_iter()
         .flat_map(|page| page.metric_data_results.unwrap_or_default())
@@ -109,45 +79,41 @@ impl AwsReader {
         days: u32,
     ) -> Result<f64, AwsError> {
         use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
-        const OP: &Operation = &catalog::GET_METRIC_DATA;
-        let key = CallKey::new(
-            OP,
-            Some(region.as_str()),
-            format!("{days}|{}", model_ids.join(",")),
-        );
-        self.cache
-            .get(self.log(), key, || async {
-                let period = days as i32 * 86_400;
-                let end = std::time::SystemTime::now();
-                let start = end - std::time::Duration::from_secs(period as u64);
-                let mut request = self
-                    .session
-                    .cloudwatch(region)
-                    .get_metric_data()
-                    .start_time(start.into())
-                    .end_time(end.into());
-                for (index, id) in model_ids.iter().enumerate() {
-                    let metric = Metric::builder()
-                        .namespace("AWS/Bedrock")
-                        .metric_name("Invocations")
-                        .dimensions(Dimension::builder().name("ModelId").value(id).build())
-                        .build();
-                    request = request.metric_data_queries(
-                        MetricDataQuery::builder()
-                            .id(format!("m{index}"))
-                            .metric_stat(
-                                MetricStat::builder()
-                                    .metric(metric)
-                                    .period(period)
-                                    .stat("Sum")
-                                    .build(),
-                            )
-                            .return_data(true)
-                            .build(),
-                    );
-                }
-                metric_sum(request).await
-            })
+        let params = format!("{days}|{}", model_ids.join(","));
+        let sum = || {
+            let period = days as i32 * 86_400;
+            let end = std::time::SystemTime::now();
+            let start = end - std::time::Duration::from_secs(period as u64);
+            let mut request = self
+                .session
+                .cloudwatch(region)
+                .get_metric_data()
+                .start_time(start.into())
+                .end_time(end.into());
+            for (index, id) in model_ids.iter().enumerate() {
+                let metric = Metric::builder()
+                    .namespace("AWS/Bedrock")
+                    .metric_name("Invocations")
+                    .dimensions(Dimension::builder().name("ModelId").value(id).build())
+                    .build();
+                request = request.metric_data_queries(
+                    MetricDataQuery::builder()
+                        .id(format!("m{index}"))
+                        .metric_stat(
+                            MetricStat::builder()
+                                .metric(metric)
+                                .period(period)
+                                .stat("Sum")
+                                .build(),
+                        )
+                        .return_data(true)
+                        .build(),
+                );
+            }
+            metric_sum(request)
+        };
+        let op = &catalog::GET_METRIC_DATA;
+        self.cached_call(op, Some(region.as_str()), params, sum, Ok)
             .await
     }
 
@@ -156,48 +122,17 @@ impl AwsReader {
         &self,
         region: &Region,
     ) -> Result<Arc<Vec<FoundationModel>>, AwsError> {
-        const OP: &Operation = &catalog::LIST_FOUNDATION_MODELS;
-        let key = CallKey::new(OP, Some(region.as_str()), "");
-        self.cache
-            .get(self.log(), key, || async {
-                let out = self
-                    .session
-                    .bedrock(region)
-                    .list_foundation_models()
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                let models = out
-                    .model_summaries
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|m| FoundationModel {
-                        lifecycle: match &m.model_lifecycle {
-                            Some(l) => Lifecycle {
-                                status: l.status.as_str().to_string(),
-                                legacy_time: time(l.legacy_time.as_ref()),
-                                public_extended_access_time: time(
-                                    l.public_extended_access_time.as_ref(),
-                                ),
-                                end_of_life_time: time(l.end_of_life_time.as_ref()),
-                            },
-                            None => Lifecycle::default(),
-                        },
-                        inference_types: m
-                            .inference_types_supported
-                            .unwrap_or_default()
-                            .iter()
-                            .map(|t| t.as_str().to_string())
-                            .collect(),
-                        id: m.model_id,
-                        arn: m.model_arn,
-                        name: m.model_name,
-                        provider: m.provider_name,
-                    })
-                    .collect();
-                Ok(Arc::new(models))
-            })
-            .await
+        self.cached_call(
+            &catalog::LIST_FOUNDATION_MODELS,
+            Some(region.as_str()),
+            "",
+            || self.session.bedrock(region).list_foundation_models().send(),
+            |out| {
+                let models = out.model_summaries.unwrap_or_default();
+                Ok(Arc::new(models.into_iter().map(foundation_model).collect()))
+            },
+        )
+        .await
     }
 
     /// GetFoundationModelAvailability for a base model ID.
@@ -206,18 +141,18 @@ impl AwsReader {
         region: &Region,
         model_id: &str,
     ) -> Result<Availability, AwsError> {
-        const OP: &Operation = &catalog::GET_FOUNDATION_MODEL_AVAILABILITY;
-        let key = CallKey::new(OP, Some(region.as_str()), model_id);
-        self.cache
-            .get(self.log(), key, || async {
-                let out = self
-                    .session
-                    .bedrock(region)
+        self.cached_call(
+            &catalog::GET_FOUNDATION_MODEL_AVAILABILITY,
+            Some(region.as_str()),
+            model_id,
+            || {
+                let bedrock = self.session.bedrock(region);
+                bedrock
                     .get_foundation_model_availability()
                     .model_id(model_id)
                     .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+            },
+            |out| {
                 let (agreement, agreement_error) = match out.agreement_availability {
                     Some(a) => (a.status.as_str().to_string(), a.error_message),
                     None => (String::new(), None),
@@ -229,54 +164,49 @@ impl AwsReader {
                     entitlement: out.entitlement_availability.as_str().to_string(),
                     region: out.region_availability.as_str().to_string(),
                 })
-            })
-            .await
+            },
+        )
+        .await
     }
 
     /// GetUseCaseForModelAccess: whether the account submitted the Anthropic use case
     /// (first-time-use) form. `Ok(false)` when Bedrock answers that none was submitted.
     pub async fn use_case_submitted(&self, region: &Region) -> Result<bool, AwsError> {
-        const OP: &Operation = &catalog::GET_USE_CASE_FOR_MODEL_ACCESS;
-        let key = CallKey::new(OP, Some(region.as_str()), "");
-        self.cache
-            .get(self.log(), key, || async {
-                match self
-                    .session
+        self.cached_reply(
+            &catalog::GET_USE_CASE_FOR_MODEL_ACCESS,
+            Some(region.as_str()),
+            "",
+            || {
+                self.session
                     .bedrock(region)
                     .get_use_case_for_model_access()
                     .send()
-                    .await
-                {
-                    Ok(_) => Ok(true),
-                    Err(e) => {
-                        let error = AwsError::from_sdk(OP, e);
-                        if error.kind() == crate::aws::AwsErrorKind::NotFound {
-                            Ok(false)
-                        } else {
-                            Err(error)
-                        }
-                    }
-                }
-            })
-            .await
+            },
+            |reply| match reply {
+                Ok(_) => Ok(true),
+                Err(error) if error.kind() == AwsErrorKind::NotFound => Ok(false),
+                Err(error) => Err(error),
+            },
+        )
+        .await
     }
 
     /// GetAccountDataRetention: the account-wide data-retention mode (`default`, `none`,
     /// `aws_review`, `provider_data_share`, `inherit`, or what AWS adds), as AWS spells it.
     pub async fn account_data_retention(&self, region: &Region) -> Result<String, AwsError> {
-        const OP: &Operation = &catalog::GET_ACCOUNT_DATA_RETENTION;
-        let key = CallKey::new(OP, Some(region.as_str()), "");
-        self.cache
-            .get(self.log(), key, || async {
+        self.cached_call(
+            &catalog::GET_ACCOUNT_DATA_RETENTION,
+            Some(region.as_str()),
+            "",
+            || {
                 self.session
                     .bedrock(region)
                     .get_account_data_retention()
                     .send()
-                    .await
-                    .map(|out| out.mode().as_str().to_string())
-                    .map_err(|e| AwsError::from_sdk(OP, e))
-            })
-            .await
+            },
+            |out| Ok(out.mode().as_str().to_string()),
+        )
+        .await
     }
 
     /// ListFoundationModelAgreementOffers: the offer tokens of a model's agreement, in the
@@ -286,21 +216,20 @@ impl AwsReader {
         region: &Region,
         model_id: &str,
     ) -> Result<Vec<String>, AwsError> {
-        const OP: &Operation = &catalog::LIST_FOUNDATION_MODEL_AGREEMENT_OFFERS;
-        let key = CallKey::new(OP, Some(region.as_str()), model_id);
-        self.cache
-            .get(self.log(), key, || async {
-                let out = self
-                    .session
-                    .bedrock(region)
+        self.cached_call(
+            &catalog::LIST_FOUNDATION_MODEL_AGREEMENT_OFFERS,
+            Some(region.as_str()),
+            model_id,
+            || {
+                let bedrock = self.session.bedrock(region);
+                bedrock
                     .list_foundation_model_agreement_offers()
                     .model_id(model_id)
                     .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                Ok(out.offers.into_iter().map(|o| o.offer_token).collect())
-            })
-            .await
+            },
+            |out| Ok(out.offers.into_iter().map(|o| o.offer_token).collect()),
+        )
+        .await
     }
 
     /// ListInferenceProfiles, every page, every type the region lists.
@@ -308,16 +237,18 @@ impl AwsReader {
         &self,
         region: &Region,
     ) -> Result<Arc<Vec<InferenceProfile>>, AwsError> {
-        const OP: &Operation = &catalog::LIST_INFERENCE_PROFILES;
-        let key = CallKey::new(OP, Some(region.as_str()), "");
-        self.cache
-            .get(self.log(), key, || async {
-                let summaries =
-                    all_pages!(self.session.bedrock(region).list_inference_profiles(), OP)?;
-                let profiles = summaries.into_iter().map(|p| profile_of!(p)).collect();
-                Ok(Arc::new(profiles))
-            })
-            .await
+        self.cached_call(
+            &catalog::LIST_INFERENCE_PROFILES,
+            Some(region.as_str()),
+            "",
+            || all_items!(self.session.bedrock(region).list_inference_profiles()),
+            |summaries| {
+                Ok(Arc::new(
+                    summaries.into_iter().map(|p| profile_of!(p)).collect(),
+                ))
+            },
+        )
+        .await
     }
 
     /// GetInferenceProfile by ID or ARN (application profiles the list may not show).
@@ -326,21 +257,20 @@ impl AwsReader {
         region: &Region,
         identifier: &str,
     ) -> Result<InferenceProfile, AwsError> {
-        const OP: &Operation = &catalog::GET_INFERENCE_PROFILE;
-        let key = CallKey::new(OP, Some(region.as_str()), identifier);
-        self.cache
-            .get(self.log(), key, || async {
-                let p = self
-                    .session
-                    .bedrock(region)
+        self.cached_call(
+            &catalog::GET_INFERENCE_PROFILE,
+            Some(region.as_str()),
+            identifier,
+            || {
+                let bedrock = self.session.bedrock(region);
+                bedrock
                     .get_inference_profile()
                     .inference_profile_identifier(identifier)
                     .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                Ok(profile_of!(p))
-            })
-            .await
+            },
+            |p| Ok(profile_of!(p)),
+        )
+        .await
     }
 
     /// ListServiceQuotas for service code `bedrock`: the values applied to this account.
@@ -348,7 +278,21 @@ impl AwsReader {
         &self,
         region: &Region,
     ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
-        self.quota_list(region, false).await
+        self.cached_call(
+            &catalog::LIST_SERVICE_QUOTAS,
+            Some(region.as_str()),
+            "bedrock",
+            || {
+                all_items!(
+                    self.session
+                        .quotas(region)
+                        .list_service_quotas()
+                        .service_code("bedrock")
+                )
+            },
+            quotas,
+        )
+        .await
     }
 
     /// ListAWSDefaultServiceQuotas for service code `bedrock`.
@@ -356,100 +300,99 @@ impl AwsReader {
         &self,
         region: &Region,
     ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
-        self.quota_list(region, true).await
+        self.cached_call(
+            &catalog::LIST_AWS_DEFAULT_SERVICE_QUOTAS,
+            Some(region.as_str()),
+            "bedrock",
+            || {
+                let quotas = self.session.quotas(region);
+                all_items!(
+                    quotas
+                        .list_aws_default_service_quotas()
+                        .service_code("bedrock")
+                )
+            },
+            quotas,
+        )
+        .await
     }
 
-    async fn quota_list(
+    /// InvokeModel or InvokeModelWithResponseStream with a body the caller chose to be
+    /// invalid, so that Bedrock rejects it before any inference.
+    pub async fn probe_rejected_body(
         &self,
-        region: &Region,
-        defaults: bool,
-    ) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
-        let op: &Operation = if defaults {
-            &catalog::LIST_AWS_DEFAULT_SERVICE_QUOTAS
-        } else {
-            &catalog::LIST_SERVICE_QUOTAS
-        };
-        self.cache
-            .get(
-                self.log(),
-                CallKey::new(op, Some(region.as_str()), "bedrock"),
-                || async {
-                    let client = self.session.quotas_client(region);
-                    let quotas = if defaults {
-                        all_pages!(
-                            client
-                                .list_aws_default_service_quotas()
-                                .service_code("bedrock"),
-                            op
-                        )?
-                    } else {
-                        all_pages!(client.list_service_quotas().service_code("bedrock"), op)?
-                    };
-                    Ok(Arc::new(quotas.into_iter().filter_map(quota_of).collect()))
-                },
-            )
-            .await
-    }
-
-    /// InvokeModel with a body the caller chose to be invalid, so that Bedrock rejects it
-    /// before any inference.
-    pub async fn invoke_rejected_body(
-        &self,
+        call: ProbeCall,
         region: &Region,
         model_id: &str,
         body: &str,
     ) -> Result<ProbeAnswer, AwsError> {
-        const OP: &Operation = &catalog::INVOKE_MODEL;
-        let key = CallKey::new(OP, Some(region.as_str()), format!("{model_id}\n{body}"));
-        self.cache
-            .get(self.log(), key, || async {
-                let answer = self
-                    .session
-                    .runtime(region)
-                    .invoke_model()
+        let op = call.operation();
+        // The two requests differ only in their builder's type.
+        macro_rules! send {
+            ($request:expr) => {
+                $request
                     .model_id(model_id)
                     .content_type("application/json")
                     .accept("application/json")
                     .body(Blob::new(body.as_bytes()))
                     .send()
-                    .await;
-                Ok(match answer {
-                    Ok(_) => ProbeAnswer::Invoked,
-                    Err(e) => ProbeAnswer::Rejected(AwsError::from_sdk(OP, e)),
+                    .await
+                    .map(drop)
+                    .map_err(|e| AwsError::from_sdk(op, e))
+            };
+        }
+        self.cached_reply(
+            op,
+            Some(region.as_str()),
+            format!("{model_id}\n{body}"),
+            || async {
+                let runtime = self.session.runtime(region);
+                match call {
+                    ProbeCall::InvokeModel => send!(runtime.invoke_model()),
+                    ProbeCall::InvokeModelWithResponseStream => {
+                        send!(runtime.invoke_model_with_response_stream())
+                    }
+                }
+            },
+            |reply| {
+                Ok(match reply {
+                    Ok(()) => ProbeAnswer::Invoked,
+                    Err(error) => ProbeAnswer::Rejected(error),
                 })
-            })
-            .await
+            },
+        )
+        .await
     }
+}
 
-    /// InvokeModelWithResponseStream (what Claude Code calls) with a body Bedrock must reject
-    /// before any inference.
-    pub async fn stream_rejected_body(
-        &self,
-        region: &Region,
-        model_id: &str,
-        body: &str,
-    ) -> Result<ProbeAnswer, AwsError> {
-        const OP: &Operation = &catalog::INVOKE_MODEL_WITH_RESPONSE_STREAM;
-        let key = CallKey::new(OP, Some(region.as_str()), format!("{model_id}\n{body}"));
-        self.cache
-            .get(self.log(), key, || async {
-                let answer = self
-                    .session
-                    .runtime(region)
-                    .invoke_model_with_response_stream()
-                    .model_id(model_id)
-                    .content_type("application/json")
-                    .accept("application/json")
-                    .body(Blob::new(body.as_bytes()))
-                    .send()
-                    .await;
-                Ok(match answer {
-                    Ok(_) => ProbeAnswer::Invoked,
-                    Err(e) => ProbeAnswer::Rejected(AwsError::from_sdk(OP, e)),
-                })
-            })
-            .await
+fn foundation_model(m: aws_sdk_bedrock::types::FoundationModelSummary) -> FoundationModel {
+    FoundationModel {
+        lifecycle: match &m.model_lifecycle {
+            Some(l) => Lifecycle {
+                status: l.status.as_str().to_string(),
+                legacy_time: time(l.legacy_time.as_ref()),
+                public_extended_access_time: time(l.public_extended_access_time.as_ref()),
+                end_of_life_time: time(l.end_of_life_time.as_ref()),
+            },
+            None => Lifecycle::default(),
+        },
+        inference_types: m
+            .inference_types_supported
+            .unwrap_or_default()
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect(),
+        id: m.model_id,
+        arn: m.model_arn,
+        name: m.model_name,
+        provider: m.provider_name,
     }
+}
+
+fn quotas(
+    list: Vec<aws_sdk_servicequotas::types::ServiceQuota>,
+) -> Result<Arc<Vec<ServiceQuota>>, AwsError> {
+    Ok(Arc::new(list.into_iter().filter_map(quota_of).collect()))
 }
 
 fn quota_of(q: aws_sdk_servicequotas::types::ServiceQuota) -> Option<ServiceQuota> {
@@ -459,38 +402,4 @@ fn quota_of(q: aws_sdk_servicequotas::types::ServiceQuota) -> Option<ServiceQuot
         value: q.value?,
         adjustable: q.adjustable,
     })
-}
-
-impl AwsWriter {
-    /// PutUseCaseForModelAccess: the Anthropic use case form, as the admin wrote it.
-    pub async fn put_use_case(&self, region: &Region, form: &str) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::PUT_USE_CASE_FOR_MODEL_ACCESS;
-        self.session
-            .bedrock(region)
-            .put_use_case_for_model_access()
-            .form_data(Blob::new(form.as_bytes()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
-    }
-
-    /// CreateFoundationModelAgreement with the offer's token.
-    pub async fn create_model_agreement(
-        &self,
-        region: &Region,
-        model_id: &str,
-        offer_token: &str,
-    ) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::CREATE_FOUNDATION_MODEL_AGREEMENT;
-        self.session
-            .bedrock(region)
-            .create_foundation_model_agreement()
-            .model_id(model_id)
-            .offer_token(offer_token)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
-    }
 }

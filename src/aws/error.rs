@@ -244,6 +244,27 @@ fn kind_of_code(code: &str, status: u16) -> AwsErrorKind {
     }
 }
 
+/// A request's failure as the operation it was: the SDK's, classified by `AwsError::from_sdk`,
+/// or one a read classified already (a page of its own loop, an answer it could not read).
+pub(super) trait Classify {
+    fn classify(self, operation: &'static Operation) -> AwsError;
+}
+
+impl<E> Classify for SdkError<E, Response>
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    fn classify(self, operation: &'static Operation) -> AwsError {
+        AwsError::from_sdk(operation, self)
+    }
+}
+
+impl Classify for AwsError {
+    fn classify(self, _: &'static Operation) -> AwsError {
+        self
+    }
+}
+
 /// An error and its causes as one line: `outer: cause: root cause`. Unlike the SDK's
 /// `DisplayErrorContext` it leaves out the Debug dump, which can carry raw response bodies.
 pub fn error_chain(error: &(dyn StdError + 'static)) -> String {

@@ -8,7 +8,7 @@ use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 use futures_util::future::try_join_all;
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsErrorKind, AwsReader, CallKey};
+use super::{AwsError, AwsErrorKind, AwsReader};
 use crate::domain::{Arn, ManagedPolicy, PolicyVersion, RoleInfo, SimulatedDecision};
 use crate::iam::{NamedPolicy, Policy, PolicySet};
 
@@ -118,96 +118,91 @@ impl AwsReader {
         resource: &str,
         context: &[(String, Vec<String>)],
     ) -> Result<Vec<SimulatedDecision>, AwsError> {
-        const OP: &Operation = &catalog::SIMULATE_PRINCIPAL_POLICY;
         let params = format!(
             "{principal_arn}|{}|{resource}|{context:?}",
             actions.join(",")
         );
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, params), || async {
-                let mut request = self
-                    .session
-                    .iam
-                    .simulate_principal_policy()
-                    .policy_source_arn(principal_arn)
-                    .resource_arns(resource);
-                for action in actions {
-                    request = request.action_names(*action);
-                }
-                for (key, values) in context {
-                    request = request.context_entries(
-                        ContextEntry::builder()
-                            .context_key_name(key)
-                            .set_context_key_values(Some(values.clone()))
-                            .context_key_type(if values.len() > 1 {
-                                ContextKeyTypeEnum::StringList
-                            } else {
-                                ContextKeyTypeEnum::String
-                            })
-                            .build(),
-                    );
-                }
-                let results = all_pages!(request, OP)?;
-                Ok(results.into_iter().flat_map(decisions).collect())
-            })
-            .await
+        let request = || {
+            let mut request = self
+                .session
+                .iam
+                .simulate_principal_policy()
+                .policy_source_arn(principal_arn)
+                .resource_arns(resource);
+            for action in actions {
+                request = request.action_names(*action);
+            }
+            for (key, values) in context {
+                request = request.context_entries(
+                    ContextEntry::builder()
+                        .context_key_name(key)
+                        .set_context_key_values(Some(values.clone()))
+                        .context_key_type(if values.len() > 1 {
+                            ContextKeyTypeEnum::StringList
+                        } else {
+                            ContextKeyTypeEnum::String
+                        })
+                        .build(),
+                );
+            }
+            all_items!(request)
+        };
+        self.cached_call(
+            &catalog::SIMULATE_PRINCIPAL_POLICY,
+            None,
+            params,
+            request,
+            |results| Ok(results.into_iter().flat_map(decisions).collect()),
+        )
+        .await
     }
 
     /// IAM GetRole: the role's full ARN (path included) and its permission boundary.
     pub async fn role(&self, role_name: &str) -> Result<RoleInfo, AwsError> {
         const OP: &Operation = &catalog::GET_ROLE;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, role_name), || async {
-                let out = self
-                    .session
-                    .iam
-                    .get_role()
-                    .role_name(role_name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                match out.role {
-                    Some(role) if !role.arn.is_empty() => Ok(RoleInfo {
-                        boundary_arn: role
-                            .permissions_boundary
-                            .and_then(|b| b.permissions_boundary_arn),
-                        tags: role
-                            .tags
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|t| (t.key, t.value))
-                            .collect(),
-                        trust: role.assume_role_policy_document.as_deref().map(decode),
-                        arn: role.arn,
-                    }),
-                    _ => Err(AwsError::new(
-                        AwsErrorKind::Malformed,
-                        OP,
-                        "the answer lacks Role.Arn",
-                    )),
-                }
-            })
-            .await
+        self.cached_call(
+            OP,
+            None,
+            role_name,
+            || self.session.iam.get_role().role_name(role_name).send(),
+            |out| match out.role {
+                Some(role) if !role.arn.is_empty() => Ok(RoleInfo {
+                    boundary_arn: role
+                        .permissions_boundary
+                        .and_then(|b| b.permissions_boundary_arn),
+                    tags: role
+                        .tags
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|t| (t.key, t.value))
+                        .collect(),
+                    trust: role.assume_role_policy_document.as_deref().map(decode),
+                    arn: role.arn,
+                }),
+                _ => Err(AwsError::new(
+                    AwsErrorKind::Malformed,
+                    OP,
+                    "the answer lacks Role.Arn",
+                )),
+            },
+        )
+        .await
     }
 
     async fn user_boundary(&self, user_name: &str) -> Result<Option<String>, AwsError> {
-        const OP: &Operation = &catalog::GET_USER;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, user_name), || async {
-                let out = self
-                    .session
-                    .iam
-                    .get_user()
-                    .user_name(user_name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+        self.cached_call(
+            &catalog::GET_USER,
+            None,
+            user_name,
+            || self.session.iam.get_user().user_name(user_name).send(),
+            |out| {
                 Ok(out
                     .user
                     .and_then(|u| u.permissions_boundary)
                     .and_then(|b| b.permissions_boundary_arn))
-            })
-            .await
+            },
+        )
+        .await
     }
 
     /// Every identity policy of a user or role and its permission boundary, as documents.
@@ -249,16 +244,14 @@ impl AwsReader {
     }
 
     async fn groups_for_user(&self, user_name: &str) -> Result<Vec<String>, AwsError> {
-        const OP: &Operation = &catalog::LIST_GROUPS_FOR_USER;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, user_name), || async {
-                let groups = all_pages!(
-                    self.session.iam.list_groups_for_user().user_name(user_name),
-                    OP
-                )?;
-                Ok(groups.into_iter().map(|g| g.group_name).collect())
-            })
-            .await
+        self.cached_call(
+            &catalog::LIST_GROUPS_FOR_USER,
+            None,
+            user_name,
+            || all_items!(self.session.iam.list_groups_for_user().user_name(user_name)),
+            |groups| Ok(groups.into_iter().map(|g| g.group_name).collect()),
+        )
+        .await
     }
 
     async fn inline_policies(&self, kind: &str, name: &str) -> Result<Vec<NamedPolicy>, AwsError> {
@@ -273,18 +266,21 @@ impl AwsReader {
 
     async fn inline_policy_names(&self, kind: &str, name: &str) -> Result<Vec<String>, AwsError> {
         let op = policy_reads(kind).list_inline;
-        self.cache
-            .get(self.log(), CallKey::new(op, None, name), || async {
-                let names = match kind {
-                    "user" => all_pages!(self.session.iam.list_user_policies().user_name(name), op),
-                    "group" => {
-                        all_pages!(self.session.iam.list_group_policies().group_name(name), op)
-                    }
-                    _ => all_pages!(self.session.iam.list_role_policies().role_name(name), op),
-                }?;
-                Ok(names)
-            })
-            .await
+        let iam = &self.session.iam;
+        let names = || async {
+            match kind {
+                "user" => all_items!(iam.list_user_policies().user_name(name))
+                    .await
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+                "group" => all_items!(iam.list_group_policies().group_name(name))
+                    .await
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+                _ => all_items!(iam.list_role_policies().role_name(name))
+                    .await
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+            }
+        };
+        self.cached_call(op, None, name, names, Ok).await
     }
 
     async fn inline_policy(
@@ -310,45 +306,36 @@ impl AwsReader {
         policy: &str,
     ) -> Result<String, AwsError> {
         let op = policy_reads(kind).get_inline;
-        self.cache
-            .get(
-                self.log(),
-                CallKey::new(op, None, format!("{name}/{policy}")),
-                || async {
-                    match kind {
-                        "user" => self
-                            .session
-                            .iam
-                            .get_user_policy()
-                            .user_name(name)
-                            .policy_name(policy)
-                            .send()
-                            .await
-                            .map(|o| o.policy_document)
-                            .map_err(|e| AwsError::from_sdk(op, e)),
-                        "group" => self
-                            .session
-                            .iam
-                            .get_group_policy()
-                            .group_name(name)
-                            .policy_name(policy)
-                            .send()
-                            .await
-                            .map(|o| o.policy_document)
-                            .map_err(|e| AwsError::from_sdk(op, e)),
-                        _ => self
-                            .session
-                            .iam
-                            .get_role_policy()
-                            .role_name(name)
-                            .policy_name(policy)
-                            .send()
-                            .await
-                            .map(|o| o.policy_document)
-                            .map_err(|e| AwsError::from_sdk(op, e)),
-                    }
-                },
-            )
+        let iam = &self.session.iam;
+        let text = || async {
+            match kind {
+                "user" => iam
+                    .get_user_policy()
+                    .user_name(name)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .map(|o| o.policy_document)
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+                "group" => iam
+                    .get_group_policy()
+                    .group_name(name)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .map(|o| o.policy_document)
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+                _ => iam
+                    .get_role_policy()
+                    .role_name(name)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .map(|o| o.policy_document)
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+            }
+        };
+        self.cached_call(op, None, format!("{name}/{policy}"), text, Ok)
             .await
     }
 
@@ -400,53 +387,35 @@ impl AwsReader {
         name: &str,
     ) -> Result<Vec<String>, AwsError> {
         let op = policy_reads(kind).list_attached;
-        self.cache
-            .get(self.log(), CallKey::new(op, None, name), || async {
-                let attached = match kind {
-                    "user" => {
-                        all_pages!(
-                            self.session
-                                .iam
-                                .list_attached_user_policies()
-                                .user_name(name),
-                            op
-                        )
-                    }
-                    "group" => {
-                        all_pages!(
-                            self.session
-                                .iam
-                                .list_attached_group_policies()
-                                .group_name(name),
-                            op
-                        )
-                    }
-                    _ => all_pages!(
-                        self.session
-                            .iam
-                            .list_attached_role_policies()
-                            .role_name(name),
-                        op
-                    ),
-                }?;
-                Ok(attached.into_iter().filter_map(|p| p.policy_arn).collect())
-            })
-            .await
+        let iam = &self.session.iam;
+        let attached = || async {
+            match kind {
+                "user" => all_items!(iam.list_attached_user_policies().user_name(name))
+                    .await
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+                "group" => all_items!(iam.list_attached_group_policies().group_name(name))
+                    .await
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+                _ => all_items!(iam.list_attached_role_policies().role_name(name))
+                    .await
+                    .map_err(|e| AwsError::from_sdk(op, e)),
+            }
+        };
+        self.cached_call(op, None, name, attached, |attached| {
+            Ok(attached.into_iter().filter_map(|p| p.policy_arn).collect())
+        })
+        .await
     }
 
     /// GetPolicy: the default version's ID and the tags.
     async fn policy_info(&self, arn: &str) -> Result<(String, Vec<(String, String)>), AwsError> {
         const OP: &Operation = &catalog::GET_POLICY;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, arn), || async {
-                let out = self
-                    .session
-                    .iam
-                    .get_policy()
-                    .policy_arn(arn)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+        self.cached_call(
+            OP,
+            None,
+            arn,
+            || self.session.iam.get_policy().policy_arn(arn).send(),
+            |out| {
                 let policy = out
                     .policy
                     .unwrap_or_else(|| aws_sdk_iam::types::Policy::builder().build());
@@ -464,37 +433,36 @@ impl AwsReader {
                     )
                 })?;
                 Ok((version, tags))
-            })
-            .await
+            },
+        )
+        .await
     }
 
     /// GetPolicyVersion: one version's document, as IAM returns it (URL-encoded).
     async fn policy_version_text(&self, arn: &str, version: &str) -> Result<String, AwsError> {
         const OP: &Operation = &catalog::GET_POLICY_VERSION;
-        self.cache
-            .get(
-                self.log(),
-                CallKey::new(OP, None, format!("{arn}@{version}")),
-                || async {
-                    let out = self
-                        .session
-                        .iam
-                        .get_policy_version()
-                        .policy_arn(arn)
-                        .version_id(version)
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(OP, e))?;
-                    out.policy_version.and_then(|v| v.document).ok_or_else(|| {
-                        AwsError::new(
-                            AwsErrorKind::Malformed,
-                            OP,
-                            format!("{arn} {version} has no document"),
-                        )
-                    })
-                },
-            )
-            .await
+        self.cached_call(
+            OP,
+            None,
+            format!("{arn}@{version}"),
+            || {
+                let iam = &self.session.iam;
+                iam.get_policy_version()
+                    .policy_arn(arn)
+                    .version_id(version)
+                    .send()
+            },
+            |out| {
+                out.policy_version.and_then(|v| v.document).ok_or_else(|| {
+                    AwsError::new(
+                        AwsErrorKind::Malformed,
+                        OP,
+                        format!("{arn} {version} has no document"),
+                    )
+                })
+            },
+        )
+        .await
     }
 
     /// A managed policy's default version.
@@ -510,7 +478,6 @@ impl AwsReader {
     /// A customer-managed policy with its default document and versions; `None` when IAM
     /// has no policy at `arn`.
     pub async fn managed_policy_state(&self, arn: &str) -> Result<Option<ManagedPolicy>, AwsError> {
-        const LIST: &Operation = &catalog::LIST_POLICY_VERSIONS;
         let (default_version, tags) = match self.policy_info(arn).await {
             Ok(info) => info,
             Err(error) if error.kind() == AwsErrorKind::NotFound => return Ok(None),
@@ -518,25 +485,7 @@ impl AwsReader {
         };
         let (raw, versions) = tokio::try_join!(
             self.policy_version_text(arn, &default_version),
-            self.cache
-                .get(self.log(), CallKey::new(LIST, None, arn), || async {
-                    let versions = all_pages!(
-                        self.session.iam.list_policy_versions().policy_arn(arn),
-                        LIST
-                    )?;
-                    Ok(versions
-                        .into_iter()
-                        .map(|v| {
-                            (
-                                v.create_date.map(|d| d.secs()).unwrap_or_default(),
-                                PolicyVersion {
-                                    id: v.version_id.unwrap_or_default(),
-                                    is_default: v.is_default_version,
-                                },
-                            )
-                        })
-                        .collect::<Vec<_>>())
-                }),
+            self.policy_versions(arn),
         )?;
         let decoded = decode(&raw);
         let document = serde_json::from_str(&decoded).map_err(|e| {
@@ -563,6 +512,31 @@ impl AwsReader {
             document,
             versions: versions.into_iter().map(|(_, v)| v).collect(),
         }))
+    }
+
+    /// ListPolicyVersions (every page): each version with its creation time in seconds.
+    async fn policy_versions(&self, arn: &str) -> Result<Vec<(i64, PolicyVersion)>, AwsError> {
+        self.cached_call(
+            &catalog::LIST_POLICY_VERSIONS,
+            None,
+            arn,
+            || all_items!(self.session.iam.list_policy_versions().policy_arn(arn)),
+            |versions| {
+                Ok(versions
+                    .into_iter()
+                    .map(|v| {
+                        (
+                            v.create_date.map(|d| d.secs()).unwrap_or_default(),
+                            PolicyVersion {
+                                id: v.version_id.unwrap_or_default(),
+                                is_default: v.is_default_version,
+                            },
+                        )
+                    })
+                    .collect())
+            },
+        )
+        .await
     }
 }
 

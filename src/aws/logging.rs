@@ -4,20 +4,8 @@
 use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsErrorKind, AwsReader, AwsWriter, CallKey, Session};
+use super::{AwsError, AwsErrorKind, AwsReader};
 use crate::domain::{CloudWatchDestination, InvocationLogging, LogGroup, Region};
-
-impl Session {
-    pub(super) fn logs(&self, region: &Region) -> aws_sdk_cloudwatchlogs::Client {
-        self.regional(&self.clients.logs, region, |config| {
-            aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(config)
-                    .interceptor(self.hooks())
-                    .build(),
-            )
-        })
-    }
-}
 
 fn from_sdk(config: Option<LoggingConfig>) -> InvocationLogging {
     let Some(config) = config else {
@@ -38,7 +26,10 @@ fn from_sdk(config: Option<LoggingConfig>) -> InvocationLogging {
     }
 }
 
-fn to_sdk(logging: &InvocationLogging, op: &'static Operation) -> Result<LoggingConfig, AwsError> {
+pub(super) fn to_sdk(
+    logging: &InvocationLogging,
+    op: &'static Operation,
+) -> Result<LoggingConfig, AwsError> {
     let invalid = |e: aws_sdk_bedrock::error::BuildError| {
         AwsError::new(AwsErrorKind::Invalid, op, e.to_string())
     };
@@ -84,23 +75,17 @@ impl AwsReader {
     /// GetModelInvocationLoggingConfiguration: the region's configuration (empty when
     /// logging is off).
     pub async fn invocation_logging(&self, region: &Region) -> Result<InvocationLogging, AwsError> {
-        const OP: &Operation = &catalog::GET_MODEL_INVOCATION_LOGGING_CONFIGURATION;
-        self.cache
-            .get(
-                self.log(),
-                CallKey::new(OP, Some(region.as_str()), ""),
-                || async {
-                    let out = self
-                        .session
-                        .bedrock(region)
-                        .get_model_invocation_logging_configuration()
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(OP, e))?;
-                    Ok(from_sdk(out.logging_config))
-                },
-            )
-            .await
+        self.cached_call(
+            &catalog::GET_MODEL_INVOCATION_LOGGING_CONFIGURATION,
+            Some(region.as_str()),
+            "",
+            || {
+                let bedrock = self.session.bedrock(region);
+                bedrock.get_model_invocation_logging_configuration().send()
+            },
+            |out| Ok(from_sdk(out.logging_config)),
+        )
+        .await
     }
 
     /// DescribeLogGroups: the log group named exactly `name`, if the region has it.
@@ -109,76 +94,24 @@ impl AwsReader {
         region: &Region,
         name: &str,
     ) -> Result<Option<LogGroup>, AwsError> {
-        const OP: &Operation = &catalog::DESCRIBE_LOG_GROUPS;
-        self.cache
-            .get(
-                self.log(),
-                CallKey::new(OP, Some(region.as_str()), name),
-                || async {
-                    let groups = all_pages!(
-                        self.session
-                            .logs(region)
-                            .describe_log_groups()
-                            .log_group_name_prefix(name),
-                        OP
-                    )?;
-                    Ok(groups
-                        .into_iter()
-                        .find(|g| g.log_group_name.as_deref() == Some(name))
-                        .map(|g| LogGroup {
-                            name: name.to_string(),
-                            retention_days: g.retention_in_days,
-                        }))
-                },
-            )
-            .await
-    }
-}
-
-impl AwsWriter {
-    pub async fn create_log_group(&self, region: &Region, name: &str) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::CREATE_LOG_GROUP;
-        self.session
-            .logs(region)
-            .create_log_group()
-            .log_group_name(name)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
-    }
-
-    pub async fn put_retention_policy(
-        &self,
-        region: &Region,
-        name: &str,
-        days: i32,
-    ) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::PUT_RETENTION_POLICY;
-        self.session
-            .logs(region)
-            .put_retention_policy()
-            .log_group_name(name)
-            .retention_in_days(days)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
-    }
-
-    pub async fn put_invocation_logging(
-        &self,
-        region: &Region,
-        logging: &InvocationLogging,
-    ) -> Result<(), AwsError> {
-        const OP: &Operation = &catalog::PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION;
-        self.session
-            .bedrock(region)
-            .put_model_invocation_logging_configuration()
-            .logging_config(to_sdk(logging, OP)?)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsError::from_sdk(OP, e))
+        self.cached_call(
+            &catalog::DESCRIBE_LOG_GROUPS,
+            Some(region.as_str()),
+            name,
+            || {
+                let logs = self.session.logs(region);
+                all_items!(logs.describe_log_groups().log_group_name_prefix(name))
+            },
+            |groups| {
+                Ok(groups
+                    .into_iter()
+                    .find(|g| g.log_group_name.as_deref() == Some(name))
+                    .map(|g| LogGroup {
+                        name: name.to_string(),
+                        retention_days: g.retention_in_days,
+                    }))
+            },
+        )
+        .await
     }
 }

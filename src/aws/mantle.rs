@@ -36,7 +36,6 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::service_config::ServiceConfigKey;
 use serde::Deserialize;
 
-use super::calls::CallKey;
 use super::catalog::{self, Operation as CatalogOperation};
 use super::{AwsError, AwsErrorKind, AwsReader, BedrockAuth};
 use crate::domain::Region;
@@ -220,53 +219,52 @@ impl AwsReader {
     /// The endpoint's model list in `region` (`GET /v1/models`, every page).
     pub async fn mantle_models(&self, region: &Region) -> Result<Arc<Vec<MantleModel>>, AwsError> {
         const OP: &CatalogOperation = &catalog::LIST_MANTLE_MODELS;
-        let key = CallKey::new(OP, Some(region.as_str()), "");
-        self.cache
-            .get(self.log(), key, || async {
-                let auth = self.mantle_auth(OP).await?;
-                let get = self.mantle_get(OP, &self.mantle_endpoint(region), region, auth);
-                let mut models = Vec::new();
-                let mut after: Option<String> = None;
-                for _ in 0..MAX_PAGES {
-                    let path = match &after {
-                        None => "/v1/models".to_string(),
-                        Some(id) => format!(
-                            "/v1/models?after_id={}",
-                            percent_encoding::utf8_percent_encode(
-                                id,
-                                percent_encoding::NON_ALPHANUMERIC
-                            )
-                        ),
-                    };
-                    let page = get
-                        .invoke(path)
-                        .await
-                        .map_err(|e| AwsError::from_sdk(OP, e))?;
-                    let page: Page = serde_json::from_slice(&page).map_err(|e| {
-                        AwsError::new(
-                            AwsErrorKind::Malformed,
-                            OP,
-                            format!("the model list is not the list shape ({e})"),
+        let every_page = || async {
+            let auth = self.mantle_auth(OP).await?;
+            let get = self.mantle_get(OP, &self.mantle_endpoint(region), region, auth);
+            let mut models = Vec::new();
+            let mut after: Option<String> = None;
+            for _ in 0..MAX_PAGES {
+                let path = match &after {
+                    None => "/v1/models".to_string(),
+                    Some(id) => format!(
+                        "/v1/models?after_id={}",
+                        percent_encoding::utf8_percent_encode(
+                            id,
+                            percent_encoding::NON_ALPHANUMERIC
                         )
-                    })?;
-                    models.extend(
-                        page.data
-                            .into_iter()
-                            .filter_map(|m| serde_json::from_value::<MantleModel>(m).ok()),
-                    );
-                    match (page.has_more, page.last_id) {
-                        (true, Some(last)) if after.as_deref() != Some(last.as_str()) => {
-                            after = Some(last)
-                        }
-                        _ => return Ok(Arc::new(models)),
+                    ),
+                };
+                let page = get
+                    .invoke(path)
+                    .await
+                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+                let page: Page = serde_json::from_slice(&page).map_err(|e| {
+                    AwsError::new(
+                        AwsErrorKind::Malformed,
+                        OP,
+                        format!("the model list is not the list shape ({e})"),
+                    )
+                })?;
+                models.extend(
+                    page.data
+                        .into_iter()
+                        .filter_map(|m| serde_json::from_value::<MantleModel>(m).ok()),
+                );
+                match (page.has_more, page.last_id) {
+                    (true, Some(last)) if after.as_deref() != Some(last.as_str()) => {
+                        after = Some(last)
                     }
+                    _ => return Ok(Arc::new(models)),
                 }
-                Err(AwsError::new(
-                    AwsErrorKind::Malformed,
-                    OP,
-                    format!("the model list still has more after {MAX_PAGES} pages"),
-                ))
-            })
+            }
+            Err(AwsError::new(
+                AwsErrorKind::Malformed,
+                OP,
+                format!("the model list still has more after {MAX_PAGES} pages"),
+            ))
+        };
+        self.cached_call(OP, Some(region.as_str()), "", every_page, Ok)
             .await
     }
 

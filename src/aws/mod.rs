@@ -5,16 +5,64 @@
 //! Its write side, `AwsWriter`, is uncached and only plan executors get it; nothing reachable
 //! from a check leads to it. Every operation is named in `catalog`.
 
-/// Every item of a paginated SDK operation, with its failure classified as `$op`.
+/// Every item of a paginated SDK request, as a future; its failure is the SDK's.
+macro_rules! all_items {
+    ($request:expr) => {{
+        let request = $request;
+        async move {
+            request
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+        }
+    }};
+}
+
+/// Every page of a paginated SDK request, as a future; its failure is the SDK's.
 macro_rules! all_pages {
-    ($request:expr, $op:expr) => {
-        $request
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| AwsError::from_sdk($op, e))
+    ($request:expr) => {{
+        let request = $request;
+        async move {
+            request
+                .into_paginator()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+        }
+    }};
+}
+
+/// A client of the SDK crate `$sdk` on `config`, every call counted and logged by `hooks`;
+/// `$tune` sets what the service alone has.
+macro_rules! client {
+    ($sdk:ident, $config:expr, $hooks:expr $(, $tune:path)?) => {{
+        let config: &SdkConfig = $config;
+        let builder = $sdk::config::Builder::from(config);
+        $(let builder = $tune(builder, config);)?
+        $sdk::Client::from_conf(builder.interceptor($hooks).build())
+    }};
+}
+
+/// The clients of regional services: one per region on `RegionalClients`, built on first use
+/// and kept for the run, and the `Session` method that hands it out.
+macro_rules! regional_clients {
+    ($($name:ident: $sdk:ident $(with $tune:path)?),* $(,)?) => {
+        #[derive(Default)]
+        struct RegionalClients {
+            $($name: Mutex<HashMap<String, $sdk::Client>>,)*
+        }
+
+        impl Session {
+            $(
+                fn $name(&self, region: &Region) -> $sdk::Client {
+                    self.regional(&self.clients.$name, region, |config| {
+                        client!($sdk, config, self.hooks() $(, $tune)?)
+                    })
+                }
+            )*
+        }
     };
 }
 
@@ -33,6 +81,7 @@ mod s3;
 mod write;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use aws_config::BehaviorVersion;
@@ -43,7 +92,7 @@ use aws_types::SdkConfig;
 use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
 pub use account::BEDROCK_SERVICE_NAME;
-pub use bedrock::ProbeAnswer;
+pub use bedrock::{ProbeAnswer, ProbeCall};
 pub use calls::CallCount;
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
@@ -53,7 +102,9 @@ pub use write::{AttachTarget, AwsWriter};
 
 use crate::domain::{CallerIdentityAnswer, Region, RegionSource};
 use calls::{CallCache, CallHooks, CallKey, CallLog};
+use catalog::Operation;
 use credentials::ResolveOnce;
+use error::Classify;
 
 /// STS and IAM need a region to sign with even when the user configured none; their global
 /// endpoints answer from here.
@@ -185,16 +236,14 @@ pub struct AwsReader {
     cache: CallCache,
 }
 
-/// Clients of regional services, built on first use in each region and kept for the run.
-#[derive(Default)]
-struct RegionalClients {
-    bedrock: Mutex<HashMap<String, aws_sdk_bedrock::Client>>,
-    runtime: Mutex<HashMap<String, aws_sdk_bedrockruntime::Client>>,
-    quotas: Mutex<HashMap<String, aws_sdk_servicequotas::Client>>,
-    cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
-    logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
-    cloudtrail: Mutex<HashMap<String, aws_sdk_cloudtrail::Client>>,
-    s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+regional_clients! {
+    bedrock: aws_sdk_bedrock,
+    runtime: aws_sdk_bedrockruntime,
+    quotas: aws_sdk_servicequotas,
+    cloudwatch: aws_sdk_cloudwatch,
+    logs: aws_sdk_cloudwatchlogs,
+    cloudtrail: aws_sdk_cloudtrail,
+    s3: aws_sdk_s3 with s3::by_path,
 }
 
 impl Session {
@@ -311,24 +360,11 @@ impl Session {
             .region()
             .cloned()
             .unwrap_or_else(|| aws_config::Region::from_static(FALLBACK_SIGNING_REGION));
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&config)
-                .region(signing_region.clone())
-                .interceptor(CallHooks(Arc::clone(&log)))
-                .build(),
-        );
-        let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(&config)
-                .region(signing_region.clone())
-                .interceptor(CallHooks(Arc::clone(&log)))
-                .build(),
-        );
-        let organizations = aws_sdk_organizations::Client::from_conf(
-            aws_sdk_organizations::config::Builder::from(&config)
-                .region(signing_region)
-                .interceptor(CallHooks(Arc::clone(&log)))
-                .build(),
-        );
+        let global = config.to_builder().region(signing_region).build();
+        let hooks = || CallHooks(Arc::clone(&log));
+        let sts = client!(aws_sdk_sts, &global, hooks());
+        let iam = client!(aws_sdk_iam, &global, hooks());
+        let organizations = client!(aws_sdk_organizations, &global, hooks());
         Session {
             config,
             aws_profile_override,
@@ -407,8 +443,47 @@ impl AwsReader {
         }
     }
 
-    fn log(&self) -> &CallLog {
-        &self.session.log
+    /// One read, sent only when no answer to (`op`, `region`, `params`) is cached or on its
+    /// way: `send` makes the request, its failure is classified as `op`, and `answer` turns
+    /// what AWS said into the domain's types. The answer, or the failure, is kept for the run.
+    async fn cached_call<T, O, E, Fut>(
+        &self,
+        op: &'static Operation,
+        region: Option<&str>,
+        params: impl Into<String>,
+        send: impl FnOnce() -> Fut,
+        answer: impl FnOnce(O) -> Result<T, AwsError>,
+    ) -> Result<T, AwsError>
+    where
+        T: Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, E>>,
+        E: Classify,
+    {
+        self.cached_reply(op, region, params, send, |reply| answer(reply?))
+            .await
+    }
+
+    /// `cached_call` for a read where a failure can be the answer (no form submitted, no
+    /// organization): `answer` gets the classified failure too.
+    async fn cached_reply<T, O, E, Fut>(
+        &self,
+        op: &'static Operation,
+        region: Option<&str>,
+        params: impl Into<String>,
+        send: impl FnOnce() -> Fut,
+        answer: impl FnOnce(Result<O, AwsError>) -> Result<T, AwsError>,
+    ) -> Result<T, AwsError>
+    where
+        T: Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, E>>,
+        E: Classify,
+    {
+        let key = CallKey::new(op, region, params);
+        self.cache
+            .get(&self.session.log, key, || async {
+                answer(send().await.map_err(|e| e.classify(op)))
+            })
+            .await
     }
 
     /// The session this reader's calls go through (a plan's writes take the same one).
@@ -500,27 +575,22 @@ impl AwsReader {
 
     /// STS GetCallerIdentity: who the credentials belong to.
     pub async fn caller_identity(&self) -> Result<CallerIdentityAnswer, AwsError> {
-        const OP: &catalog::Operation = &catalog::GET_CALLER_IDENTITY;
-        let key = CallKey::new(OP, self.configured_region(), "");
-        self.cache
-            .get(self.log(), key, || async {
-                let out = self
-                    .session
-                    .sts
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
-                match (out.account, out.arn) {
-                    (Some(account), Some(arn)) => Ok(CallerIdentityAnswer { account, arn }),
-                    _ => Err(AwsError::new(
-                        AwsErrorKind::Malformed,
-                        OP,
-                        "the answer lacks Account or Arn",
-                    )),
-                }
-            })
-            .await
+        const OP: &Operation = &catalog::GET_CALLER_IDENTITY;
+        self.cached_call(
+            OP,
+            self.configured_region(),
+            "",
+            || self.session.sts.get_caller_identity().send(),
+            |out| match (out.account, out.arn) {
+                (Some(account), Some(arn)) => Ok(CallerIdentityAnswer { account, arn }),
+                _ => Err(AwsError::new(
+                    AwsErrorKind::Malformed,
+                    OP,
+                    "the answer lacks Account or Arn",
+                )),
+            },
+        )
+        .await
     }
 
     /// IAM GetRole: the role's full ARN, path included.

@@ -11,7 +11,7 @@ use aws_sdk_organizations::types::{ParentType, PolicyType};
 use futures_util::future::try_join_all;
 
 use super::catalog::{self, Operation};
-use super::{AwsError, AwsErrorKind, AwsReader, CallKey};
+use super::{AwsError, AwsErrorKind, AwsReader};
 use crate::iam::{NamedPolicy, Policy, PolicyType as Layer};
 
 /// The organization as it bears on one account's requests.
@@ -66,36 +66,26 @@ impl AwsReader {
 
     /// The organization's ID and management account; `None` outside an organization.
     async fn describe_organization(&self) -> Result<Option<(String, String)>, AwsError> {
-        const OP: &Operation = &catalog::DESCRIBE_ORGANIZATION;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, ""), || async {
-                match self
-                    .session
-                    .organizations
-                    .describe_organization()
-                    .send()
-                    .await
-                {
-                    Ok(out) => {
-                        let org = out.organization.unwrap_or_else(|| {
-                            aws_sdk_organizations::types::Organization::builder().build()
-                        });
-                        Ok(Some((
-                            org.id.unwrap_or_default(),
-                            org.master_account_id.unwrap_or_default(),
-                        )))
-                    }
-                    Err(e) => {
-                        let error = AwsError::from_sdk(OP, e);
-                        if error.code() == Some("AWSOrganizationsNotInUseException") {
-                            Ok(None)
-                        } else {
-                            Err(error)
-                        }
-                    }
+        self.cached_reply(
+            &catalog::DESCRIBE_ORGANIZATION,
+            None,
+            "",
+            || self.session.organizations.describe_organization().send(),
+            |reply| match reply {
+                Ok(out) => {
+                    let org = out.organization.unwrap_or_else(|| {
+                        aws_sdk_organizations::types::Organization::builder().build()
+                    });
+                    Ok(Some((
+                        org.id.unwrap_or_default(),
+                        org.master_account_id.unwrap_or_default(),
+                    )))
                 }
-            })
-            .await
+                Err(error) if error.code() == Some("AWSOrganizationsNotInUseException") => Ok(None),
+                Err(error) => Err(error),
+            },
+        )
+        .await
     }
 
     /// The root, the organizational units and the account, root first.
@@ -122,18 +112,12 @@ impl AwsReader {
 
     async fn parent(&self, child: &str) -> Result<(String, ParentType), AwsError> {
         const OP: &Operation = &catalog::LIST_PARENTS;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, child), || async {
-                let pages = self
-                    .session
-                    .organizations
-                    .list_parents()
-                    .child_id(child)
-                    .into_paginator()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+        self.cached_call(
+            OP,
+            None,
+            child,
+            || all_pages!(self.session.organizations.list_parents().child_id(child)),
+            |pages| {
                 pages
                     .into_iter()
                     .flat_map(|page| page.parents.unwrap_or_default())
@@ -145,8 +129,9 @@ impl AwsReader {
                             format!("ListParents named no parent of {child}"),
                         )
                     })
-            })
-            .await
+            },
+        )
+        .await
     }
 
     /// The policies of `kind` attached at each level. AWS attaches FullAWSAccess (or
@@ -206,21 +191,20 @@ impl AwsReader {
         target: &str,
         kind: &PolicyType,
     ) -> Result<Vec<(String, String)>, AwsError> {
-        const OP: &Operation = &catalog::LIST_POLICIES_FOR_TARGET;
-        let key = format!("{target} {}", kind.as_str());
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, &key), || async {
-                let pages = self
-                    .session
-                    .organizations
-                    .list_policies_for_target()
-                    .target_id(target)
-                    .filter(kind.clone())
-                    .into_paginator()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+        self.cached_call(
+            &catalog::LIST_POLICIES_FOR_TARGET,
+            None,
+            format!("{target} {}", kind.as_str()),
+            || {
+                let organizations = &self.session.organizations;
+                all_pages!(
+                    organizations
+                        .list_policies_for_target()
+                        .target_id(target)
+                        .filter(kind.clone())
+                )
+            },
+            |pages| {
                 Ok(pages
                     .into_iter()
                     .flat_map(|page| page.policies.unwrap_or_default())
@@ -230,26 +214,30 @@ impl AwsReader {
                         Some((id, name))
                     })
                     .collect())
-            })
-            .await
+            },
+        )
+        .await
     }
 
     async fn policy_content(&self, id: &str) -> Result<String, AwsError> {
         const OP: &Operation = &catalog::DESCRIBE_POLICY;
-        self.cache
-            .get(self.log(), CallKey::new(OP, None, id), || async {
-                let out = self
-                    .session
+        self.cached_call(
+            OP,
+            None,
+            id,
+            || {
+                self.session
                     .organizations
                     .describe_policy()
                     .policy_id(id)
                     .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(OP, e))?;
+            },
+            |out| {
                 out.policy.and_then(|p| p.content).ok_or_else(|| {
                     AwsError::new(AwsErrorKind::Malformed, OP, "a policy without Content")
                 })
-            })
-            .await
+            },
+        )
+        .await
     }
 }

@@ -1,11 +1,17 @@
-//! The write side: operations that change AWS. Nothing here is cached (a write sent twice is
-//! sent twice), the clients' `CallHooks` log and count every call, and only a plan executor
-//! holds an `AwsWriter`; checks get the read side alone.
+//! The write side: every operation that changes AWS, here and nowhere else. Nothing here is
+//! cached (a write sent twice is sent twice), the clients' `CallHooks` log and count every call,
+//! and only a plan executor holds an `AwsWriter`: its one constructor takes the `Confirmed` that
+//! `plan::apply` alone makes, and its field is private to this module, so no other code (the
+//! rest of `aws/` included) can build one. Checks get the read side alone.
 
 use std::sync::Arc;
 
+use aws_smithy_types::Blob;
+
 use super::catalog::{self, Operation};
+use super::logging::to_sdk;
 use super::{AwsError, AwsErrorKind, Session};
+use crate::domain::{InvocationLogging, Region};
 
 /// An IAM principal a managed policy is attached to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +42,7 @@ impl std::fmt::Display for AttachTarget {
 }
 
 pub struct AwsWriter {
-    pub(super) session: Arc<Session>,
+    session: Arc<Session>,
 }
 
 impl AwsWriter {
@@ -145,9 +151,7 @@ impl AwsWriter {
                 .map_err(|e| AwsError::from_sdk(op, e)),
         }
     }
-}
 
-impl AwsWriter {
     /// CreateRole with its trust policy and tags; the role's ARN.
     pub async fn create_role(
         &self,
@@ -183,6 +187,84 @@ impl AwsWriter {
             .role_name(role)
             .policy_name(policy_name)
             .policy_document(document)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    /// PutUseCaseForModelAccess: the Anthropic use case form, as the admin wrote it.
+    pub async fn put_use_case(&self, region: &Region, form: &str) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::PUT_USE_CASE_FOR_MODEL_ACCESS;
+        self.session
+            .bedrock(region)
+            .put_use_case_for_model_access()
+            .form_data(Blob::new(form.as_bytes()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    /// CreateFoundationModelAgreement with the offer's token.
+    pub async fn create_model_agreement(
+        &self,
+        region: &Region,
+        model_id: &str,
+        offer_token: &str,
+    ) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::CREATE_FOUNDATION_MODEL_AGREEMENT;
+        self.session
+            .bedrock(region)
+            .create_foundation_model_agreement()
+            .model_id(model_id)
+            .offer_token(offer_token)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    pub async fn create_log_group(&self, region: &Region, name: &str) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::CREATE_LOG_GROUP;
+        self.session
+            .logs(region)
+            .create_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    pub async fn put_retention_policy(
+        &self,
+        region: &Region,
+        name: &str,
+        days: i32,
+    ) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::PUT_RETENTION_POLICY;
+        self.session
+            .logs(region)
+            .put_retention_policy()
+            .log_group_name(name)
+            .retention_in_days(days)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    pub async fn put_invocation_logging(
+        &self,
+        region: &Region,
+        logging: &InvocationLogging,
+    ) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION;
+        self.session
+            .bedrock(region)
+            .put_model_invocation_logging_configuration()
+            .logging_config(to_sdk(logging, OP)?)
             .send()
             .await
             .map(drop)

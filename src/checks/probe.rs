@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use super::DoctorOptions;
 use super::facts::{CallerIdentity, IamVerdicts, Invocations};
 use crate::aws::ProbeAnswer;
+use crate::aws::ProbeCall;
 use crate::aws::catalog::{self, Operation};
 use crate::domain::Invocation;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Status};
@@ -226,8 +227,14 @@ impl Check for RuntimeProbe {
                 let region = &invocation.region;
                 let id = &invocation.model_id;
                 let (invoke, stream) = tokio::join!(
-                    cx.aws.invoke_rejected_body(region, id, REJECTED),
-                    cx.aws.stream_rejected_body(region, id, REJECTED),
+                    cx.aws
+                        .probe_rejected_body(ProbeCall::InvokeModel, region, id, REJECTED),
+                    cx.aws.probe_rejected_body(
+                        ProbeCall::InvokeModelWithResponseStream,
+                        region,
+                        id,
+                        REJECTED
+                    ),
                 );
                 let allowed_by_iam = cx
                     .fact_after::<IamVerdicts>(IamVerdicts::PROVIDER)

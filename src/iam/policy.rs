@@ -431,22 +431,21 @@ fn elements(
     plain: &str,
     negated: &str,
 ) -> Result<Elements, String> {
-    let (negated, value) = match (object.get(plain), object.get(negated)) {
+    let (name, value) = match (object.get(plain), object.get(negated)) {
         (Some(_), Some(_)) => return Err(format!("has both {plain} and {negated}")),
-        (Some(value), None) => (false, value),
-        (None, Some(value)) => (true, value),
+        (Some(value), None) => (plain, value),
+        (None, Some(value)) => (negated, value),
         (None, None) => return Err(format!("has neither {plain} nor {negated}")),
     };
-    let values = strings(value).ok_or_else(|| {
-        format!(
-            "{} must be a string or a list of strings",
-            if negated { "Not" } else { plain }
-        )
-    })?;
+    let values =
+        strings(value).ok_or_else(|| format!("{name} must be a string or a list of strings"))?;
     if values.is_empty() {
-        return Err(format!("{plain} is an empty list"));
+        return Err(format!("{name} is an empty list"));
     }
-    Ok(Elements { negated, values })
+    Ok(Elements {
+        negated: name == negated,
+        values,
+    })
 }
 
 fn principals(object: &serde_json::Map<String, Value>) -> Result<Option<Principals>, String> {

@@ -2,9 +2,11 @@
 //! operation joins the matrix by being catalogued) under each fault the front server can
 //! play: throttling past retries, HTTP 500 and access denied (each with the service's own error
 //! codes), a malformed body, and an answer slower than `--timeout`. For each, the run completes
-//! with a valid report, the check that sent the read reports an `error` naming it (or, for the
-//! reads whose failure has a documented fallback, the fallback says so), no other check's
-//! verdict changes, the exit code is the report's, and nothing panics.
+//! with a valid report, an `error` names the read (or, for the reads whose failure has a
+//! documented fallback, the fallback says so), exactly the checks that read it end in `error`
+//! (`READERS`: a fault that leaks into another check fails the test), every other check keeps
+//! its verdict or skips for a dependency that failed to run, the exit code is the report's, and
+//! nothing panics.
 //!
 //! Scenarios are the commands and account states in which the reads are sent; each read is
 //! faulted in the first scenario found to send it, and a catalogued read that no scenario sends
@@ -390,6 +392,191 @@ fn verdict_may_change(operation: &str, injected: Injected, check: &str) -> bool 
         || operation.starts_with("bedrock-runtime:") && check == "runtime.probe"
 }
 
+/// The checks whose outcome `check` waits for (`depends_on` and `after` in its `check!`): it
+/// skips when one of them established nothing.
+fn waits_for(check: &str) -> Vec<&'static str> {
+    bedrock_preflight::checks::all()
+        .iter()
+        .find(|c| c.meta().id == check)
+        .map(|c| [c.meta().depends_on, c.meta().after].concat())
+        .unwrap_or_default()
+}
+
+/// Each read, in the scenario it is faulted in: the checks that need it, so that they end in
+/// `error` when it fails (save `answered_by_fault`), and the checks that also wait on it without
+/// needing it (a read they do without, or another check's verdict, as `runtime.probe` waits for
+/// `iam.invoke`'s). When the read hangs past `--timeout` those may run out of their own
+/// `--timeout` first; which of them does is a race, so a hang allows them, never requires them.
+const READERS: &[(&str, &[&str], &[&str])] = &[
+    ("bedrock-mantle:ListModels", &["mantle.access"], &[]),
+    ("bedrock-runtime:InvokeModel", &["runtime.probe"], &[]),
+    (
+        "bedrock-runtime:InvokeModelWithResponseStream",
+        &["runtime.probe"],
+        &[],
+    ),
+    ("bedrock:GetAccountDataRetention", &[], &["mantle.access"]),
+    (
+        "bedrock:GetFoundationModelAvailability",
+        &["models.access"],
+        &[],
+    ),
+    ("bedrock:GetInferenceProfile", &["models.lifecycle"], &[]),
+    (
+        "bedrock:GetModelInvocationLoggingConfiguration",
+        &["logging.invocation"],
+        &[],
+    ),
+    ("bedrock:GetUseCaseForModelAccess", &["models.access"], &[]),
+    ("bedrock:ListFoundationModelAgreementOffers", &[], &[]),
+    ("bedrock:ListFoundationModels", &["models.lifecycle"], &[]),
+    ("bedrock:ListInferenceProfiles", &["profiles.resolve"], &[]),
+    (
+        "cloudtrail:DescribeTrails",
+        &["cloudtrail.data-events", "cloudtrail.trail"],
+        &[],
+    ),
+    (
+        "cloudtrail:GetEventSelectors",
+        &["cloudtrail.trail"],
+        &["cloudtrail.data-events"],
+    ),
+    (
+        "cloudtrail:GetTrailStatus",
+        &["cloudtrail.trail"],
+        &["cloudtrail.data-events"],
+    ),
+    ("cloudtrail:LookupEvents", &[], &["logging.invocation"]),
+    (
+        "iam:GetAccountAuthorizationDetails",
+        &["iam.overbroad"],
+        &["iam.api-keys"],
+    ),
+    ("iam:GetGroupPolicy", &["iam.invoke"], &["runtime.probe"]),
+    ("iam:GetPolicy", &["iam.invoke"], &["runtime.probe"]),
+    ("iam:GetPolicyVersion", &["iam.invoke"], &["runtime.probe"]),
+    // identity.caller reads the role's path too, and says when it could not.
+    ("iam:GetRole", &["iam.invoke"], &["identity.caller"]),
+    ("iam:GetRolePolicy", &["iam.invoke"], &[]),
+    ("iam:GetUser", &["iam.invoke"], &["runtime.probe"]),
+    ("iam:GetUserPolicy", &["iam.invoke"], &["runtime.probe"]),
+    (
+        "iam:ListAttachedGroupPolicies",
+        &["iam.invoke"],
+        &["runtime.probe"],
+    ),
+    ("iam:ListAttachedRolePolicies", &["iam.invoke"], &[]),
+    (
+        "iam:ListAttachedUserPolicies",
+        &["iam.invoke"],
+        &["runtime.probe"],
+    ),
+    ("iam:ListGroupPolicies", &["iam.invoke"], &["runtime.probe"]),
+    ("iam:ListGroupsForUser", &["iam.invoke"], &["runtime.probe"]),
+    ("iam:ListPolicyVersions", &[], &[]),
+    ("iam:ListRolePolicies", &["iam.invoke"], &[]),
+    ("iam:ListServiceSpecificCredentials", &["iam.api-keys"], &[]),
+    ("iam:ListUserPolicies", &["iam.invoke"], &["runtime.probe"]),
+    ("iam:ListUsers", &["iam.api-keys"], &[]),
+    (
+        "iam:SimulatePrincipalPolicy",
+        &["iam.invoke"],
+        &["runtime.probe"],
+    ),
+    ("logs:DescribeLogGroups", &["logging.retention"], &[]),
+    ("monitoring:GetMetricData", &[], &["models.lifecycle"]),
+    (
+        "organizations:DescribeOrganization",
+        &["iam.invoke"],
+        &["runtime.probe"],
+    ),
+    (
+        "organizations:DescribePolicy",
+        &["iam.invoke"],
+        &["runtime.probe"],
+    ),
+    (
+        "organizations:ListParents",
+        &["iam.invoke"],
+        &["runtime.probe"],
+    ),
+    (
+        "organizations:ListPoliciesForTarget",
+        &["iam.invoke"],
+        &["runtime.probe"],
+    ),
+    (
+        "s3:GetBucketLifecycleConfiguration",
+        &["logging.retention"],
+        &[],
+    ),
+    (
+        "servicequotas:ListAWSDefaultServiceQuotas",
+        &[],
+        &["quotas.inference"],
+    ),
+    (
+        "servicequotas:ListServiceQuotas",
+        &["quotas.inference"],
+        &[],
+    ),
+    ("sts:GetCallerIdentity", &["identity.caller"], &[]),
+];
+
+/// Faults that are an answer rather than a failure, so that no check errs (`cause_reported`
+/// says what the run makes of each): a refused simulation is answered by local evaluation, a
+/// refused organization read leaves that layer unseen, and a denied or throttled probe is the
+/// probe's verdict.
+fn answered_by_fault(operation: &str, fault: Fault) -> bool {
+    match (operation, fault) {
+        ("iam:SimulatePrincipalPolicy", Fault::AccessDenied) => true,
+        (op, Fault::AccessDenied) if op.starts_with("organizations:") => true,
+        (op, Fault::AccessDenied | Fault::Throttle) => op.starts_with("bedrock-runtime:"),
+        _ => false,
+    }
+}
+
+/// Whether exactly the checks that need `operation` ended in error under `injected` (under a
+/// hang: some of those and of the ones that wait on it, and no other).
+fn errors_are_the_readers(
+    operation: &str,
+    injected: Injected,
+    errored: &BTreeSet<&str>,
+) -> Result<(), String> {
+    let Some((_, needed, waiting)) = READERS.iter().find(|(op, _, _)| *op == operation) else {
+        return Err(format!(
+            "{operation} is not in READERS: add the checks that read it"
+        ));
+    };
+    match injected {
+        Injected::Fault(fault) => {
+            let expected: BTreeSet<&str> = if answered_by_fault(operation, fault) {
+                BTreeSet::new()
+            } else {
+                needed.iter().copied().collect()
+            };
+            (*errored == expected).then_some(()).ok_or_else(|| {
+                format!("{errored:?} ended in error, where {expected:?} need the call")
+            })
+        }
+        Injected::Timeout => {
+            let allowed: BTreeSet<&str> = needed.iter().chain(*waiting).copied().collect();
+            let leaked: Vec<&&str> = errored.difference(&allowed).collect();
+            if !leaked.is_empty() {
+                Err(format!(
+                    "{leaked:?} ended in error, though only {allowed:?} wait on the call"
+                ))
+            } else if errored.is_empty() && !needed.is_empty() {
+                Err(format!(
+                    "no check ended in error, though {needed:?} need the call"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
 /// One scenario's reads under every fault; the problems found, one line each.
 fn faults_of(scenario: &Scenario, reads: &[String]) -> Vec<String> {
     let emulator = prepared(scenario);
@@ -438,15 +625,31 @@ fn faults_of(scenario: &Scenario, reads: &[String]) -> Vec<String> {
             if let Err(why) = cause_reported(&report, &faulted.stderr, operation, injected) {
                 problems.push(format!("{label}: {why}"));
             }
-            // Other checks keep their verdict, or could not run, or skip for a dependency.
-            for (check, now) in verdicts(&report) {
-                let was = base.get(&check).cloned().unwrap_or_default();
-                if now != was
-                    && now != "error"
-                    && now != "skip"
-                    && !verdict_may_change(operation, injected, &check)
+            // Exactly the checks that need the faulted call end in error; every other check
+            // keeps its verdict, or skips because a check it waits for established nothing.
+            let now = verdicts(&report);
+            let errored: BTreeSet<&str> = now
+                .iter()
+                .filter(|(check, status)| {
+                    *status == "error" && base.get(*check).map(String::as_str) != Some("error")
+                })
+                .map(|(check, _)| check.as_str())
+                .collect();
+            if let Err(why) = errors_are_the_readers(operation, injected, &errored) {
+                problems.push(format!("{label}: {why}"));
+            }
+            for (check, status) in &now {
+                let was = base.get(check).map_or("", String::as_str);
+                let skipped_for_another = status == "skip"
+                    && waits_for(check).iter().any(|other| {
+                        matches!(now.get(*other).map(String::as_str), Some("error" | "skip"))
+                    });
+                if status != was
+                    && !errored.contains(check.as_str())
+                    && !skipped_for_another
+                    && !verdict_may_change(operation, injected, check)
                 {
-                    problems.push(format!("{label}: {check} went from {was} to {now}"));
+                    problems.push(format!("{label}: {check} went from {was} to {status}"));
                 }
             }
         }

@@ -1,15 +1,15 @@
-//! Hostile input: the policy parser and evaluator, Claude Code's settings reader and the
-//! template renderer take anything without panicking. A bounded run here (PROPTEST_CASES, 256
+//! Hostile input: the policy parser and evaluator (`documents`: well-formed documents with
+//! hostile contents and faulty ones; `policies`: AWS's evaluation laws), Claude Code's settings
+//! reader and the template renderer take anything without panicking. A bounded run here (PROPTEST_CASES, 256
 //! by default); the README says how to run longer.
 
 use std::collections::BTreeMap;
 
+mod documents;
 mod policies;
 
 use bedrock_preflight::claude_code::{Places, Setup};
-use bedrock_preflight::iam::{
-    Caller, NamedPolicy, Policy, PolicySet, PolicyType, Request, evaluate,
-};
+use bedrock_preflight::iam::{Policy, PolicyType};
 use bedrock_preflight::policy::{Filled, render, template, templates};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -114,29 +114,13 @@ const TYPES: [PolicyType; 6] = [
 ];
 
 proptest! {
+    /// Any JSON at all, for the parser's refusals of shapes no policy has (what parses and
+    /// how it evaluates is `documents`' business: well-formed documents with hostile contents).
     #[test]
-    fn any_document_parses_or_is_refused_and_evaluates_without_panic(
-        document in json(),
-        action in word(),
-        resource in word(),
-        context in proptest::collection::vec((word(), word()), 0..4),
-        caller in word(),
-    ) {
-        let parsed: Vec<Option<Policy>> = TYPES.iter().map(|t| Policy::parse_as(&document, *t).ok()).collect();
-        let named = |i: usize| parsed[i].clone().map(|policy| NamedPolicy { name: "p".into(), policy });
-        let set = PolicySet {
-            identity: named(0).into_iter().collect(),
-            boundary: named(1),
-            session: named(2).into_iter().collect(),
-            resource: named(3),
-            scps: vec![named(4).into_iter().collect()],
-            rcps: vec![named(5).into_iter().collect()],
-        };
-        let mut request = context.into_iter().fold(Request::new(action, resource), |r, (k, v)| r.with(&k, vec![v]));
-        if let Ok(caller) = caller.parse::<Caller>() {
-            request = request.with_caller(caller);
+    fn any_json_is_parsed_or_refused_without_panic(document in json()) {
+        for kind in TYPES {
+            let _ = Policy::parse_as(&document, kind);
         }
-        let _ = evaluate(&set, &request);
         let _ = Policy::from_json(&document.to_string());
     }
 

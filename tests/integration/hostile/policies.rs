@@ -917,20 +917,12 @@ proptest! {
     }
 }
 
-/// The share of generated cases that reach the evaluator, from the fuzz generator (which aims
-/// at the parser's error paths) and from the structured one (which aims at the evaluator), and
-/// how the structured cases' decisions spread: the properties above are only as good as this.
+/// The share of generated cases that reach the evaluator, and how their decisions spread: the
+/// properties above are only as good as this.
 #[test]
 fn structured_cases_mostly_reach_the_evaluator() {
     const CASES: usize = 2000;
     let mut runner = TestRunner::new(Config::default());
-    let fuzz = super::json();
-    let fuzz_parsed = (0..CASES)
-        .filter(|_| {
-            let document = fuzz.new_tree(&mut runner).unwrap().current();
-            Policy::parse(&document).is_ok()
-        })
-        .count();
     let structured = case();
     let mut decisions = BTreeMap::new();
     for _ in 0..CASES {
@@ -946,7 +938,7 @@ fn structured_cases_mostly_reach_the_evaluator() {
         .map(|case| case.documents().count())
         .sum();
     eprintln!(
-        "fuzz documents parsed: {fuzz_parsed}/{CASES}; structured cases that reach the evaluator: {reached}/{CASES} ({:.1} documents a case); decisions: {decisions:?}",
+        "structured cases that reach the evaluator: {reached}/{CASES} ({:.1} documents a case); decisions: {decisions:?}",
         documents as f64 / CASES as f64
     );
     assert!(
