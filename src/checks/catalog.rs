@@ -45,7 +45,7 @@ pub fn lookup(typed: &str) -> Result<Explained, String> {
         .map(|meta| meta.id.to_string())
         .chain(codes().iter().map(|(meta, kind)| meta.code(kind)))
         .collect();
-    let closest = crate::policy::did_you_mean(known.iter().map(String::as_str), typed);
+    let closest = crate::domain::closest(known.iter().map(String::as_str), typed);
     Err(match (closest, check) {
         (Some(close), _) => format!("'{typed}' is not a finding code: did you mean {close}?"),
         (None, Some(meta)) => format!(

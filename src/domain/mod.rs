@@ -27,3 +27,13 @@ pub use invocation::{INVOKE_ACTIONS, Invocation, Need, Route, needs};
 pub use models::{Family, ModelName, ModelRequest};
 pub use region::{BEDROCK_REGIONS, Region, RegionSource, home_geography, in_geography};
 pub use time::format_time;
+
+/// The closest name, when one is close enough to be a typo.
+pub fn closest<'a>(names: impl Iterator<Item = &'a str>, typed: &str) -> Option<&'a str> {
+    let typed = typed.to_ascii_lowercase();
+    names
+        .map(|n| (strsim::jaro_winkler(&typed, &n.to_ascii_lowercase()), n))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n)
+}

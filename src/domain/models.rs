@@ -284,12 +284,7 @@ pub fn did_you_mean<'a>(typed: &str, catalog: &'a [FoundationModel]) -> Option<&
         .filter(|(p, _)| PROFILE_PREFIXES.contains(p))
         .map(|(_, b)| b)
         .unwrap_or(typed);
-    catalog
-        .iter()
-        .map(|m| (strsim::jaro_winkler(typed, &m.id), m.id.as_str()))
-        .filter(|(score, _)| *score > 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, id)| id)
+    super::closest(catalog.iter().map(|m| m.id.as_str()), typed)
 }
 
 /// The system profile to call `base_id` through from this region: the region's own

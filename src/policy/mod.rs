@@ -10,7 +10,6 @@ mod rule;
 mod validate;
 mod values;
 
-pub(crate) use reference_lint::did_you_mean;
 pub use reference_lint::unknown_request_action;
 
 use std::collections::BTreeMap;

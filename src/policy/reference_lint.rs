@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::rule::Rule;
 use super::validate::{Problem, Severity};
+use crate::domain::closest;
 use crate::iam::{
     Action, Condition, KeyBase, Operator, Reference, Statement, action_matches, reference,
 };
@@ -132,7 +133,7 @@ fn action_problem(reference: &Reference, action: &str) -> Option<(Rule, Severity
     if !reference.expand(action).is_empty() {
         return None;
     }
-    let hint = did_you_mean(service.actions().map(|a| a.name.as_str()), name)
+    let hint = closest(service.actions().map(|a| a.name.as_str()), name)
         .map(|n| format!("; did you mean {}:{n}?", service.name))
         .unwrap_or_default();
     Some((
@@ -155,7 +156,7 @@ pub fn unknown_request_action(action: &str) -> Option<String> {
         return None;
     }
     if !reference.has_prefix(prefix) {
-        let hint = did_you_mean(reference.prefixes(), prefix)
+        let hint = closest(reference.prefixes(), prefix)
             .map(|p| format!(": did you mean {p}:{name}?"))
             .unwrap_or_default();
         return Some(format!("'{action}': IAM has no service '{prefix}'{hint}"));
@@ -164,7 +165,7 @@ pub fn unknown_request_action(action: &str) -> Option<String> {
     if reference.action(action).is_some() {
         return None;
     }
-    let hint = did_you_mean(service.actions().map(|a| a.name.as_str()), name)
+    let hint = closest(service.actions().map(|a| a.name.as_str()), name)
         .map(|n| format!(": did you mean {}:{n}?", service.name))
         .unwrap_or_else(|| {
             format!(
@@ -173,19 +174,6 @@ pub fn unknown_request_action(action: &str) -> Option<String> {
             )
         });
     Some(format!("'{action}' is not an IAM action{hint}"))
-}
-
-/// The closest name, when one is close enough to be a typo.
-pub(crate) fn did_you_mean<'a>(
-    names: impl Iterator<Item = &'a str>,
-    typed: &str,
-) -> Option<&'a str> {
-    let typed = typed.to_ascii_lowercase();
-    names
-        .map(|n| (strsim::jaro_winkler(&typed, &n.to_ascii_lowercase()), n))
-        .filter(|(score, _)| *score > 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| n)
 }
 
 /// Actions granted on resources they cannot be granted on. A statement may list actions
