@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use crate::claude_code::FACTS;
 use crate::domain::{BEDROCK_REGIONS, Region, RegionSource};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 
@@ -56,11 +57,13 @@ fn judge(regions: &[Region], region_source: Option<RegionSource>) -> Vec<Finding
             "No AWS region is set",
             "Neither --region, AWS_REGION, AWS_DEFAULT_REGION nor the profile sets a region, \
              and Bedrock is regional",
-            Remediation::new(
-                "export AWS_REGION=us-east-1 (Claude Code reads only AWS_REGION, never the \
-                 profile), or aws configure set region us-east-1",
-            ),
-        )];
+            Remediation::new(format!(
+                "export AWS_REGION=us-east-1 (Claude Code before {} reads only AWS_REGION, never \
+                 the profile), or aws configure set region us-east-1",
+                FACTS.region_fallback.since
+            )),
+        )
+        .evidence("fact_source", FACTS.region_fallback.source.as_str())];
     }
     let (source, set_by) = match region_source {
         Some(source) => (source.as_str(), source.describe()),
@@ -120,6 +123,22 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .starts_with("export AWS_REGION=us-east-1 ")
+        );
+        // Only older Claude Code ignores the profile's region, and the fix says from when,
+        // citing the CHANGELOG entry it rests on.
+        assert!(
+            none.remediation
+                .as_deref()
+                .unwrap()
+                .contains("Claude Code before 2.1.172 reads only AWS_REGION"),
+            "{:?}",
+            none.remediation
+        );
+        assert!(
+            none.evidence["fact_source"]
+                .as_str()
+                .unwrap()
+                .starts_with("CHANGELOG 2.1.172")
         );
     }
 
