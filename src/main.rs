@@ -1,3 +1,6 @@
+// `run`'s future is laid out here, where it is awaited, and the policy commands nest it past
+// rustc's default depth of 128 queries (the boxing in `run` no longer suffices).
+#![recursion_limit = "256"]
 use std::process::ExitCode;
 
 use bedrock_preflight::cli::Cli;

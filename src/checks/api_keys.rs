@@ -4,9 +4,11 @@
 //! Each active key is a finding naming its user, its age and its expiry, and whether a policy
 //! the audit can read denies its use.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
-use crate::aws::BEDROCK_SERVICE_NAME;
+use crate::aws::{AwsError, BEDROCK_SERVICE_NAME};
 use crate::domain::{AccountAuthorization, HolderKind, ServiceCredential};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::iam::{Decision, NamedPolicy, Policy, PolicySet, Request, evaluate};
@@ -62,34 +64,44 @@ impl Check for IamApiKeys {
             cx.aws.user_names(),
             cx.aws.account_authorization()
         );
-        let keys = match keys {
-            Ok(keys) => keys,
-            Err(error) => return Ok(vec![Finding::aws_error(&META, &error)]),
-        };
-        let active: Vec<&ServiceCredential> =
-            keys.iter().filter(|k| k.status == "Active").collect();
-        if active.is_empty() {
-            let users = users.map(|u| u.len()).unwrap_or_default();
-            return Ok(vec![
-                Finding::pass(
-                    &META,
-                    kind::NONE,
-                    "No active long-term Bedrock API key",
-                    format!(
-                        "None of the account's {users} IAM user(s) holds an active {BEDROCK_SERVICE_NAME} \
-                         service-specific credential ({} inactive or expired)",
-                        keys.len()
-                    ),
-                )
-                .evidence("users", users),
-            ]);
-        }
-        let account = account.ok();
-        Ok(active
-            .into_iter()
-            .map(|key| judge(key, account.as_deref()))
-            .collect())
+        Ok(judge_account(keys, users, account))
     }
+}
+
+/// The account's keys judged: one finding per active key, or one pass when there is none;
+/// an error when the keys could not be listed. The user list only counts them for the pass,
+/// and the account's policies only say whether a key's use is denied.
+fn judge_account(
+    keys: Result<Vec<ServiceCredential>, AwsError>,
+    users: Result<Arc<Vec<String>>, AwsError>,
+    account: Result<Arc<AccountAuthorization>, AwsError>,
+) -> Vec<Finding> {
+    let keys = match keys {
+        Ok(keys) => keys,
+        Err(error) => return vec![Finding::aws_error(&META, &error)],
+    };
+    let active: Vec<&ServiceCredential> = keys.iter().filter(|k| k.status == "Active").collect();
+    if active.is_empty() {
+        let users = users.map(|u| u.len()).unwrap_or_default();
+        return vec![
+            Finding::pass(
+                &META,
+                kind::NONE,
+                "No active long-term Bedrock API key",
+                format!(
+                    "None of the account's {users} IAM user(s) holds an active {BEDROCK_SERVICE_NAME} \
+                     service-specific credential ({} inactive or expired)",
+                    keys.len()
+                ),
+            )
+            .evidence("users", users),
+        ];
+    }
+    let account = account.ok();
+    active
+        .into_iter()
+        .map(|key| judge(key, account.as_deref()))
+        .collect()
 }
 
 fn judge(key: &ServiceCredential, account: Option<&AccountAuthorization>) -> Finding {
@@ -220,6 +232,7 @@ fn long_term_use_denied(account: &AccountAuthorization, user: &str) -> Option<Ve
 mod tests {
     use super::*;
     use crate::domain::{CustomerPolicy, PolicyHolder};
+    use crate::engine::Status;
 
     fn key(user: &str, expires: Option<&str>) -> ServiceCredential {
         ServiceCredential {
@@ -304,6 +317,137 @@ mod tests {
             judge(&key("ci", None), Some(&short_term_only)).kind,
             kind::ACTIVE,
             "a deny of short-term keys leaves long-term ones"
+        );
+    }
+
+    fn with_status(status: &str) -> ServiceCredential {
+        ServiceCredential {
+            status: status.into(),
+            ..key("ci", None)
+        }
+    }
+
+    fn users(count: usize) -> Result<Arc<Vec<String>>, AwsError> {
+        Ok(Arc::new((0..count).map(|i| format!("user-{i}")).collect()))
+    }
+
+    fn refused(operation: &'static crate::aws::catalog::Operation) -> AwsError {
+        crate::checks::testing::denied(operation)
+    }
+
+    #[test]
+    fn no_active_key_passes_counting_users_and_the_keys_left_standing() {
+        let found = judge_account(
+            Ok(vec![with_status("Inactive"), with_status("Expired")]),
+            users(3),
+            Ok(Arc::new(account(&[], None))),
+        );
+        assert_eq!(found.len(), 1);
+        let pass = &found[0];
+        assert_eq!(
+            (pass.status, pass.code().as_str()),
+            (Status::Pass, "iam.api-keys/no-long-term-keys")
+        );
+        assert_eq!(
+            pass.message,
+            "None of the account's 3 IAM user(s) holds an active bedrock.amazonaws.com \
+             service-specific credential (2 inactive or expired)"
+        );
+        assert_eq!(pass.evidence["users"], 3);
+
+        // The user list only counts; a refusal of it does not stand in the way of the verdict.
+        let uncounted = judge_account(
+            Ok(Vec::new()),
+            Err(refused(&crate::aws::catalog::LIST_USERS)),
+            Ok(Arc::new(account(&[], None))),
+        );
+        assert_eq!(uncounted[0].kind, kind::NONE);
+        assert_eq!(uncounted[0].evidence["users"], 0);
+    }
+
+    #[test]
+    fn keys_that_cannot_be_listed_are_an_error_never_a_pass() {
+        let found = judge_account(
+            Err(refused(
+                &crate::aws::catalog::LIST_SERVICE_SPECIFIC_CREDENTIALS,
+            )),
+            users(3),
+            Ok(Arc::new(account(&[], None))),
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].status, found[0].kind),
+            (Status::Error, crate::engine::Kind::READ_FAILED)
+        );
+        assert_eq!(
+            found[0].evidence["operation"],
+            "iam:ListServiceSpecificCredentials"
+        );
+    }
+
+    #[test]
+    fn each_active_key_is_its_own_finding_with_the_commands_that_revoke_it() {
+        let second = ServiceCredential {
+            user: "ops".into(),
+            id: "ACCBEXAMPLE".into(),
+            ..key("ops", Some("2027-01-05T10:00:00Z"))
+        };
+        let found = judge_account(
+            Ok(vec![key("ci", None), with_status("Inactive"), second]),
+            users(2),
+            Err(refused(
+                &crate::aws::catalog::GET_ACCOUNT_AUTHORIZATION_DETAILS,
+            )),
+        );
+        let seen: Vec<(Status, &str, &str)> = found
+            .iter()
+            .map(|f| {
+                (
+                    f.status,
+                    f.resource.as_deref().unwrap(),
+                    f.evidence["credential_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Status::Fail, "user/ci", "ACCAEXAMPLE"),
+                (Status::Fail, "user/ops", "ACCBEXAMPLE")
+            ]
+        );
+        let ci = &found[0];
+        assert_eq!(ci.kind, kind::ACTIVE);
+        assert!(
+            ci.message
+                .ends_with("no policy the audit can read denies its use (the account's policies could not be read)"),
+            "{}",
+            ci.message
+        );
+        assert_eq!(ci.evidence["expires"], "never");
+        assert_eq!(ci.evidence["created"], "2026-01-05T10:00:00Z");
+        assert_eq!(
+            ci.remediation.as_deref(),
+            Some(
+                "aws iam update-service-specific-credential --user-name ci \
+                 --service-specific-credential-id ACCAEXAMPLE --status Inactive, then \
+                 aws iam delete-service-specific-credential --user-name ci \
+                 --service-specific-credential-id ACCAEXAMPLE; to refuse every long-term key: \
+                 bedrock-preflight policy apply deny-long-term-api-keys --attach-to user/ci --yes \
+                 (an SCP with the same statement covers the whole organization)"
+            )
+        );
+        assert_eq!(found[1].evidence["expires"], "2027-01-05T10:00:00Z");
+
+        let readable = judge_account(
+            Ok(vec![key("ci", None)]),
+            users(1),
+            Ok(Arc::new(account(&[], None))),
+        );
+        assert!(
+            readable[0]
+                .message
+                .ends_with("(service control policies are not visible here)")
         );
     }
 }

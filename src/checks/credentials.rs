@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::facts::CredentialsFact;
 use crate::aws::{
     AwsProfile, AwsProfileKind, BedrockAuth, CredentialSource, CredentialsProblem,
-    CredentialsSummary,
+    CredentialsSummary, IgnoredEnvKeys,
 };
 use crate::domain::format_time;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
@@ -114,66 +114,99 @@ impl Check for CredentialsResolve {
         let bedrock_auth = cx.aws.bedrock_auth();
         let profile = cx.aws.aws_profile().await;
         let resolved = cx.aws.credentials().await;
-        let finding = match &resolved {
-            Ok(summary) => resolved_finding(summary, profile.as_ref(), SystemTime::now()),
-            Err(CredentialsProblem::TimedOut(why)) => {
-                return Ok(vec![Finding::error(
-                    &META,
-                    kind::PROVIDER_TIMEOUT,
-                    format!("The credentials provider did not answer in time: {why}"),
-                )]);
-            }
-            Err(CredentialsProblem::NotFound(_)) if bedrock_auth == BedrockAuth::BearerToken => {
-                Finding::warn(
-                    &META,
-                    kind::BEARER_TOKEN_ONLY,
-                    Severity::Medium,
-                    "Only a Bedrock API key is configured",
-                    "No SigV4 credentials resolve; Bedrock calls will use the API key in \
-                     AWS_BEARER_TOKEN_BEDROCK, but the caller identity and IAM permissions \
-                     cannot be checked",
-                    Remediation::new(
-                        "For the full check, also configure AWS credentials: aws configure sso, \
-                         or export AWS_PROFILE=<profile>",
-                    ),
-                )
-            }
-            Err(problem) => unresolved_finding(problem, profile.as_ref()),
-        };
-        let finding = finding.evidence(
-            "bedrock_auth",
-            match bedrock_auth {
-                BedrockAuth::SigV4 => "sigv4",
-                BedrockAuth::BearerToken => "bearer_token",
-            },
-        );
-        let finding = match &profile {
-            Some(p) if p.exists => finding.evidence("profile", p.name.clone()),
-            _ => finding,
-        };
-        let finding = match cx.aws.ignored_env_keys() {
-            Some(ignored) => {
-                let message = format!(
-                    "{} (the AWS_ACCESS_KEY_ID set in the environment was not used: {})",
-                    finding.message,
-                    ignored.rule.describe(&ignored.profile)
-                );
-                finding
-                    .message(message)
-                    .evidence("env_keys_ignored", true)
-                    .evidence("profile_rule", ignored.rule.as_str())
-            }
-            None => finding,
-        };
-        if resolved.is_ok() || bedrock_auth == BedrockAuth::BearerToken {
-            cx.provide(CredentialsFact {
-                sigv4: resolved.ok(),
+        let (finding, fact) = judge(
+            Answers {
                 bedrock_auth,
-                aws_profile: profile,
-            });
+                profile,
+                resolved,
+                ignored: cx.aws.ignored_env_keys().cloned(),
+            },
+            SystemTime::now(),
+        );
+        if let Some(fact) = fact {
+            cx.provide(fact);
         }
         Ok(vec![finding])
     }
+}
+
+/// What the standard chain and the environment say about the run's credentials.
+struct Answers {
+    bedrock_auth: BedrockAuth,
+    profile: Option<AwsProfile>,
+    resolved: Result<CredentialsSummary, CredentialsProblem>,
+    /// Keys in the environment the chain passed over for a named profile.
+    ignored: Option<IgnoredEnvKeys>,
+}
+
+/// The finding at `now`, and what the checks after it may sign with: nothing when neither
+/// SigV4 credentials nor a Bedrock API key are there, or the provider did not answer.
+fn judge(answers: Answers, now: SystemTime) -> (Finding, Option<CredentialsFact>) {
+    let Answers {
+        bedrock_auth,
+        profile,
+        resolved,
+        ignored,
+    } = answers;
+    let finding = match &resolved {
+        Ok(summary) => resolved_finding(summary, profile.as_ref(), now),
+        Err(CredentialsProblem::TimedOut(why)) => {
+            let finding = Finding::error(
+                &META,
+                kind::PROVIDER_TIMEOUT,
+                format!("The credentials provider did not answer in time: {why}"),
+            );
+            return (finding, None);
+        }
+        Err(CredentialsProblem::NotFound(_)) if bedrock_auth == BedrockAuth::BearerToken => {
+            Finding::warn(
+                &META,
+                kind::BEARER_TOKEN_ONLY,
+                Severity::Medium,
+                "Only a Bedrock API key is configured",
+                "No SigV4 credentials resolve; Bedrock calls will use the API key in \
+                 AWS_BEARER_TOKEN_BEDROCK, but the caller identity and IAM permissions \
+                 cannot be checked",
+                Remediation::new(
+                    "For the full check, also configure AWS credentials: aws configure sso, \
+                     or export AWS_PROFILE=<profile>",
+                ),
+            )
+        }
+        Err(problem) => unresolved_finding(problem, profile.as_ref()),
+    };
+    let finding = finding.evidence(
+        "bedrock_auth",
+        match bedrock_auth {
+            BedrockAuth::SigV4 => "sigv4",
+            BedrockAuth::BearerToken => "bearer_token",
+        },
+    );
+    let finding = match &profile {
+        Some(p) if p.exists => finding.evidence("profile", p.name.clone()),
+        _ => finding,
+    };
+    let finding = match ignored {
+        Some(ignored) => {
+            let message = format!(
+                "{} (the AWS_ACCESS_KEY_ID set in the environment was not used: {})",
+                finding.message,
+                ignored.rule.describe(&ignored.profile)
+            );
+            finding
+                .message(message)
+                .evidence("env_keys_ignored", true)
+                .evidence("profile_rule", ignored.rule.as_str())
+        }
+        None => finding,
+    };
+    let fact =
+        (resolved.is_ok() || bedrock_auth == BedrockAuth::BearerToken).then(|| CredentialsFact {
+            sigv4: resolved.ok(),
+            bedrock_auth,
+            aws_profile: profile,
+        });
+    (finding, fact)
 }
 
 fn resolved_finding(
@@ -460,6 +493,210 @@ mod tests {
             "{}",
             failing.message
         );
+    }
+
+    /// What the chain answered: `resolved`, with a Bedrock API key or without, and the SSO
+    /// profile `dev` in use.
+    fn answers(
+        resolved: Result<CredentialsSummary, CredentialsProblem>,
+        bedrock_auth: BedrockAuth,
+    ) -> Answers {
+        Answers {
+            bedrock_auth,
+            profile: Some(sso_profile()),
+            resolved,
+            ignored: None,
+        }
+    }
+
+    #[test]
+    fn resolved_credentials_pass_and_are_handed_on_with_the_profile_they_came_from() {
+        let now = SystemTime::now();
+        let long_term = CredentialsSummary {
+            source: CredentialSource::Profile,
+            temporary: false,
+            expires_at: None,
+        };
+        let (finding, fact) = judge(answers(Ok(long_term.clone()), BedrockAuth::SigV4), now);
+        assert_eq!(
+            (finding.status, finding.kind),
+            (crate::engine::Status::Pass, kind::RESOLVED)
+        );
+        assert_eq!(
+            finding.message,
+            "Long-term credentials from static keys in a shared config/credentials profile (profile dev)"
+        );
+        assert_eq!(finding.evidence["source"], "profile");
+        assert_eq!(finding.evidence["temporary"], false);
+        assert_eq!(finding.evidence["bedrock_auth"], "sigv4");
+        assert_eq!(finding.evidence["profile"], "dev");
+        let fact = fact.expect("credentials to sign with");
+        assert_eq!(fact.sigv4, Some(long_term));
+        assert_eq!(fact.bedrock_auth, BedrockAuth::SigV4);
+        assert_eq!(fact.aws_profile, Some(sso_profile()));
+
+        let mut unknown_profile = answers(Ok(summary(Some(3600), now)), BedrockAuth::SigV4);
+        unknown_profile.profile = Some(AwsProfile {
+            exists: false,
+            ..sso_profile()
+        });
+        let (finding, _) = judge(unknown_profile, now);
+        assert!(
+            !finding.evidence.contains_key("profile"),
+            "a profile that is in no file is not named as the source"
+        );
+    }
+
+    #[test]
+    fn a_provider_that_does_not_answer_is_an_error_that_hands_nothing_on_even_beside_an_api_key() {
+        let (finding, fact) = judge(
+            answers(
+                Err(CredentialsProblem::TimedOut(
+                    "credential_process hung".into(),
+                )),
+                BedrockAuth::BearerToken,
+            ),
+            SystemTime::now(),
+        );
+        assert_eq!(
+            (finding.status, finding.code().as_str()),
+            (
+                crate::engine::Status::Error,
+                "credentials.resolve/provider-timeout"
+            )
+        );
+        assert_eq!(
+            finding.message,
+            "The credentials provider did not answer in time: credential_process hung"
+        );
+        assert!(fact.is_none());
+    }
+
+    #[test]
+    fn only_an_api_key_warns_and_hands_on_the_key_without_sigv4() {
+        let (finding, fact) = judge(
+            answers(
+                Err(CredentialsProblem::NotFound("no provider".into())),
+                BedrockAuth::BearerToken,
+            ),
+            SystemTime::now(),
+        );
+        assert_eq!(
+            (finding.status, finding.kind, finding.severity),
+            (
+                crate::engine::Status::Warn,
+                kind::BEARER_TOKEN_ONLY,
+                Severity::Medium
+            )
+        );
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some(
+                "For the full check, also configure AWS credentials: aws configure sso, or export AWS_PROFILE=<profile>"
+            )
+        );
+        assert_eq!(finding.evidence["bedrock_auth"], "bearer_token");
+        let fact = fact.unwrap();
+        assert_eq!(
+            (fact.sigv4, fact.bedrock_auth),
+            (None, BedrockAuth::BearerToken)
+        );
+
+        // Credentials that are configured but fail are a failure even beside a key, which is
+        // still handed on.
+        let (failed, fact) = judge(
+            answers(
+                Err(CredentialsProblem::Failed("token expired".into())),
+                BedrockAuth::BearerToken,
+            ),
+            SystemTime::now(),
+        );
+        assert_eq!(failed.kind, kind::UNRESOLVED);
+        assert_eq!(fact.map(|f| f.sigv4), Some(None));
+    }
+
+    #[test]
+    fn no_credentials_and_no_key_fail_and_hand_nothing_on() {
+        let (finding, fact) = judge(
+            Answers {
+                bedrock_auth: BedrockAuth::SigV4,
+                profile: None,
+                resolved: Err(CredentialsProblem::NotFound("no provider".into())),
+                ignored: None,
+            },
+            SystemTime::now(),
+        );
+        assert_eq!(
+            (finding.status, finding.code().as_str()),
+            (crate::engine::Status::Fail, "credentials.resolve/not-found")
+        );
+        assert!(
+            finding
+                .message
+                .ends_with("found no credentials: no provider")
+        );
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some(
+                "aws configure sso (IAM Identity Center) or aws configure (access keys); or export AWS_PROFILE=<profile> to use an existing profile"
+            )
+        );
+        assert!(fact.is_none());
+
+        let (missing, _) = judge(
+            Answers {
+                bedrock_auth: BedrockAuth::SigV4,
+                profile: Some(AwsProfile {
+                    name: "work".into(),
+                    exists: false,
+                    kind: AwsProfileKind::Other,
+                }),
+                resolved: Err(CredentialsProblem::NotFound("no provider".into())),
+                ignored: None,
+            },
+            SystemTime::now(),
+        );
+        assert!(
+            missing.remediation.as_deref().unwrap().starts_with(
+                "Profile work is in neither ~/.aws/config nor ~/.aws/credentials: create it with aws configure sso --profile work"
+            ),
+            "{:?}",
+            missing.remediation
+        );
+    }
+
+    #[test]
+    fn keys_in_the_environment_a_profile_overrode_are_named() {
+        let now = SystemTime::now();
+        let mut overridden = answers(Ok(summary(Some(3600), now)), BedrockAuth::SigV4);
+        overridden.ignored = Some(IgnoredEnvKeys {
+            profile: "dev".into(),
+            rule: crate::aws::ProfileRule::ClaudeCode,
+        });
+        let (finding, fact) = judge(overridden, now);
+        assert_eq!(finding.kind, kind::RESOLVED);
+        assert!(
+            finding.message.ends_with(
+                " (the AWS_ACCESS_KEY_ID set in the environment was not used: Claude Code has \
+                 AWS_PROFILE=dev, and the AWS SDK for JavaScript it runs on then ignores \
+                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment)"
+            ),
+            "{}",
+            finding.message
+        );
+        assert!(finding.message.starts_with(
+            "Temporary credentials from IAM Identity Center (SSO) (profile dev), valid until "
+        ));
+        assert_eq!(finding.evidence["env_keys_ignored"], true);
+        assert_eq!(finding.evidence["profile_rule"], "claude-code");
+        assert!(fact.is_some());
+
+        let (plain, _) = judge(
+            answers(Ok(summary(Some(3600), now)), BedrockAuth::SigV4),
+            now,
+        );
+        assert!(!plain.evidence.contains_key("env_keys_ignored"));
+        assert!(!plain.message.contains("AWS_ACCESS_KEY_ID"));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use super::facts::{CallerAccount, CallerIdentity, CredentialsFact, PrincipalKind};
-use crate::aws::{AwsErrorKind, CredentialSource};
-use crate::domain::Arn;
+use crate::aws::{AwsError, AwsErrorKind, AwsReader, CredentialSource};
+use crate::domain::{Arn, CallerIdentityAnswer};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::shell::sh;
 
@@ -95,122 +95,189 @@ impl Check for IdentityCaller {
                 "Skipped: no SigV4 credentials to ask STS with",
             )]);
         };
-        let answer = match cx.aws.caller_identity().await {
-            Ok(answer) => answer,
-            Err(error) if error.kind() == AwsErrorKind::InvalidCredentials => {
-                return Ok(vec![
-                    Finding::fail(
-                        &META,
-                        kind::CREDENTIALS_REJECTED,
-                        Severity::Critical,
-                        "AWS rejects the credentials",
-                        format!(
-                            "Credentials from {} resolve, but AWS does not accept them: {error}",
-                            summary.source.describe()
-                        ),
-                        rejected_fix(
-                            summary.source,
-                            credentials.aws_profile.as_ref().map(|p| p.name.as_str()),
-                        ),
-                    )
-                    .evidence("error_code", error.code().unwrap_or_default().to_string()),
-                ]);
-            }
-            Err(error) => return Err(error.into()),
-        };
-        cx.provide(CallerAccount(answer.account.clone()));
-        let Some(parsed) = parse_principal(&answer.arn) else {
-            return Ok(vec![
-                Finding::error(
-                    &META,
-                    kind::UNRECOGNIZED_ARN,
-                    format!(
-                        "sts:GetCallerIdentity returned an ARN this tool does not recognize: {}",
-                        answer.arn
-                    ),
-                )
-                .evidence("account", answer.account.clone())
-                .evidence("arn", answer.arn.clone()),
-            ]);
-        };
-        if parsed.account != answer.account {
-            return Ok(vec![Finding::error(
-                &META,
-                kind::ACCOUNT_MISMATCH,
-                format!(
-                    "sts:GetCallerIdentity returned account {} but an ARN in account {}",
-                    answer.account, parsed.account
-                ),
-            )]);
+        let answers = read(&cx.aws).await;
+        let profile = credentials.aws_profile.as_ref().map(|p| p.name.as_str());
+        let verdict = judge(summary.source, profile, answers)?;
+        if let Some(account) = verdict.account {
+            cx.provide(account);
         }
-
-        let mut role_note = None;
-        let principal_arn = match &parsed.kind {
-            Parsed::AssumedRole { role_name } => match cx.aws.role_arn(role_name).await {
-                Ok(arn) => arn,
-                Err(error) => {
-                    role_note = Some(format!(
-                        "the role's path is unknown because {error}; IAM checks use the ARN without a path"
-                    ));
-                    format!(
-                        "arn:{}:iam::{}:role/{role_name}",
-                        parsed.partition, parsed.account
-                    )
-                }
-            },
-            _ => answer.arn.clone(),
-        };
-        let identity = CallerIdentity {
-            account: answer.account.clone(),
-            partition: parsed.partition.clone(),
-            caller_arn: answer.arn.clone(),
-            principal_arn: principal_arn.clone(),
-            kind: parsed.kind.principal_kind(),
-        };
-
-        let mut finding = if identity.kind == PrincipalKind::Root {
-            Finding::warn(
-                &META,
-                kind::ROOT_USER,
-                Severity::High,
-                "Calling as the account root user",
-                format!(
-                    "The credentials are the root user of account {}",
-                    identity.account
-                ),
-                Remediation::new(
-                    "Use an IAM Identity Center permission set or an IAM role for Bedrock work \
-                     (aws configure sso), and remove root access keys: IAM console > Security \
-                     credentials > Access keys",
-                ),
-            )
-        } else {
-            let mut message = format!("Calling as {principal_arn} in account {}", identity.account);
-            if identity.kind == PrincipalKind::AssumedRole {
-                message.push_str(&format!(" (session {})", answer.arn));
-            }
-            if let Some(note) = &role_note {
-                message.push_str(&format!("; {note}"));
-            }
-            Finding::pass(
-                &META,
-                kind::IDENTIFIED,
-                "Caller identity established",
-                message,
-            )
-        };
-        finding = finding
-            .resource(principal_arn.clone())
-            .evidence("account", identity.account.clone())
-            .evidence("arn", answer.arn.clone())
-            .evidence("principal_arn", principal_arn)
-            .evidence("principal_kind", identity.kind.as_str());
-        if identity.kind == PrincipalKind::AssumedRole {
-            finding = finding.evidence("role_path_known", role_note.is_none());
+        if let Some(identity) = verdict.identity {
+            cx.provide(identity);
         }
-        cx.provide(identity);
-        Ok(vec![finding])
+        Ok(vec![verdict.finding])
     }
+}
+
+/// What STS answered, and what IAM answered about the role of an assumed-role session.
+struct Answers {
+    caller: Result<CallerIdentityAnswer, AwsError>,
+    /// GetRole's word on the session's role (its ARN, with its path); `None` when STS named no
+    /// assumed-role session of its own account, and IAM was not asked.
+    role: Option<Result<String, AwsError>>,
+}
+
+async fn read(aws: &AwsReader) -> Answers {
+    let caller = aws.caller_identity().await;
+    let role = match caller.as_ref().ok().and_then(session_role) {
+        Some(role_name) => Some(aws.role_arn(&role_name).await),
+        None => None,
+    };
+    Answers { caller, role }
+}
+
+/// The role an assumed-role session acts as, when STS's answer is one `judge` trusts.
+fn session_role(answer: &CallerIdentityAnswer) -> Option<String> {
+    match parse_principal(&answer.arn)? {
+        ParsedPrincipal {
+            account,
+            kind: Parsed::AssumedRole { role_name },
+            ..
+        } if account == answer.account => Some(role_name),
+        _ => None,
+    }
+}
+
+/// What the answers establish: the one finding, and the facts the checks after it read.
+struct Verdict {
+    finding: Finding,
+    /// The account STS named, kept even when the rest of its answer is not trusted.
+    account: Option<CallerAccount>,
+    identity: Option<CallerIdentity>,
+}
+
+impl Verdict {
+    fn untrusted(finding: Finding, account: Option<CallerAccount>) -> Verdict {
+        Verdict {
+            finding,
+            account,
+            identity: None,
+        }
+    }
+}
+
+/// Who the caller is, from credentials of `source` (and AWS profile `profile`); `Err` when
+/// STS could not be asked for a reason other than the credentials themselves.
+fn judge(
+    source: CredentialSource,
+    profile: Option<&str>,
+    answers: Answers,
+) -> Result<Verdict, AwsError> {
+    let answer = match answers.caller {
+        Ok(answer) => answer,
+        Err(error) if error.kind() == AwsErrorKind::InvalidCredentials => {
+            let finding = Finding::fail(
+                &META,
+                kind::CREDENTIALS_REJECTED,
+                Severity::Critical,
+                "AWS rejects the credentials",
+                format!(
+                    "Credentials from {} resolve, but AWS does not accept them: {error}",
+                    source.describe()
+                ),
+                rejected_fix(source, profile),
+            )
+            .evidence("error_code", error.code().unwrap_or_default().to_string());
+            return Ok(Verdict::untrusted(finding, None));
+        }
+        Err(error) => return Err(error),
+    };
+    let account = Some(CallerAccount(answer.account.clone()));
+    let Some(parsed) = parse_principal(&answer.arn) else {
+        let finding = Finding::error(
+            &META,
+            kind::UNRECOGNIZED_ARN,
+            format!(
+                "sts:GetCallerIdentity returned an ARN this tool does not recognize: {}",
+                answer.arn
+            ),
+        )
+        .evidence("account", answer.account.clone())
+        .evidence("arn", answer.arn.clone());
+        return Ok(Verdict::untrusted(finding, account));
+    };
+    if parsed.account != answer.account {
+        let finding = Finding::error(
+            &META,
+            kind::ACCOUNT_MISMATCH,
+            format!(
+                "sts:GetCallerIdentity returned account {} but an ARN in account {}",
+                answer.account, parsed.account
+            ),
+        );
+        return Ok(Verdict::untrusted(finding, account));
+    }
+
+    let mut role_note = None;
+    let principal_arn = match (&parsed.kind, answers.role) {
+        (Parsed::AssumedRole { .. }, Some(Ok(arn))) => arn,
+        (Parsed::AssumedRole { role_name }, unanswered) => {
+            let why = match unanswered {
+                Some(Err(error)) => error.to_string(),
+                _ => "IAM was not asked".to_string(),
+            };
+            role_note = Some(format!(
+                "the role's path is unknown because {why}; IAM checks use the ARN without a path"
+            ));
+            format!(
+                "arn:{}:iam::{}:role/{role_name}",
+                parsed.partition, parsed.account
+            )
+        }
+        _ => answer.arn.clone(),
+    };
+    let identity = CallerIdentity {
+        account: answer.account.clone(),
+        partition: parsed.partition.clone(),
+        caller_arn: answer.arn.clone(),
+        principal_arn: principal_arn.clone(),
+        kind: parsed.kind.principal_kind(),
+    };
+
+    let mut finding = if identity.kind == PrincipalKind::Root {
+        Finding::warn(
+            &META,
+            kind::ROOT_USER,
+            Severity::High,
+            "Calling as the account root user",
+            format!(
+                "The credentials are the root user of account {}",
+                identity.account
+            ),
+            Remediation::new(
+                "Use an IAM Identity Center permission set or an IAM role for Bedrock work \
+                 (aws configure sso), and remove root access keys: IAM console > Security \
+                 credentials > Access keys",
+            ),
+        )
+    } else {
+        let mut message = format!("Calling as {principal_arn} in account {}", identity.account);
+        if identity.kind == PrincipalKind::AssumedRole {
+            message.push_str(&format!(" (session {})", answer.arn));
+        }
+        if let Some(note) = &role_note {
+            message.push_str(&format!("; {note}"));
+        }
+        Finding::pass(
+            &META,
+            kind::IDENTIFIED,
+            "Caller identity established",
+            message,
+        )
+    };
+    finding = finding
+        .resource(principal_arn.clone())
+        .evidence("account", identity.account.clone())
+        .evidence("arn", answer.arn.clone())
+        .evidence("principal_arn", principal_arn)
+        .evidence("principal_kind", identity.kind.as_str());
+    if identity.kind == PrincipalKind::AssumedRole {
+        finding = finding.evidence("role_path_known", role_note.is_none());
+    }
+    Ok(Verdict {
+        finding,
+        account,
+        identity: Some(identity),
+    })
 }
 
 fn rejected_fix(source: CredentialSource, profile: Option<&str>) -> Remediation {
@@ -283,6 +350,9 @@ fn parse_principal(text: &str) -> Option<ParsedPrincipal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::catalog::{GET_CALLER_IDENTITY, GET_ROLE};
+    use crate::checks::testing::{ACCOUNT, context};
+    use crate::engine::{Scope, Status};
 
     #[test]
     fn a_fix_naming_a_profile_passes_it_to_the_shell_as_one_word() {
@@ -344,5 +414,280 @@ mod tests {
     fn assumed_role_names_the_role() {
         let parsed = parse_principal("arn:aws:sts::123456789012:assumed-role/dev/session").unwrap();
         assert!(matches!(parsed.kind, Parsed::AssumedRole { ref role_name } if role_name == "dev"));
+    }
+
+    const SESSION: &str = "arn:aws:sts::123456789012:assumed-role/dev/alice";
+
+    fn caller(arn: &str) -> Result<CallerIdentityAnswer, AwsError> {
+        Ok(CallerIdentityAnswer {
+            account: ACCOUNT.into(),
+            arn: arn.into(),
+        })
+    }
+
+    /// `judge` for SSO credentials of profile `dev`.
+    fn judged(answers: Answers) -> Verdict {
+        judge(CredentialSource::Sso, Some("dev"), answers).unwrap()
+    }
+
+    fn sts_error(kind: AwsErrorKind, code: &str) -> AwsError {
+        AwsError::new(kind, &GET_CALLER_IDENTITY, "refused").with_code(code)
+    }
+
+    #[test]
+    fn credentials_aws_rejects_fail_with_the_fix_for_their_source_and_establish_nothing() {
+        let verdict = judged(Answers {
+            caller: Err(sts_error(AwsErrorKind::InvalidCredentials, "ExpiredToken")),
+            role: None,
+        });
+        let finding = &verdict.finding;
+        assert_eq!(
+            (finding.status, finding.kind, finding.severity),
+            (Status::Fail, kind::CREDENTIALS_REJECTED, Severity::Critical)
+        );
+        assert_eq!(finding.evidence["error_code"], "ExpiredToken");
+        assert!(
+            finding.message.starts_with(
+                "Credentials from IAM Identity Center (SSO) resolve, but AWS does not accept them: "
+            ),
+            "{}",
+            finding.message
+        );
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some("aws sso login --profile dev")
+        );
+        assert!(verdict.account.is_none() && verdict.identity.is_none());
+
+        let environment = judge(
+            CredentialSource::Environment,
+            None,
+            Answers {
+                caller: Err(sts_error(
+                    AwsErrorKind::InvalidCredentials,
+                    "InvalidClientTokenId",
+                )),
+                role: None,
+            },
+        )
+        .unwrap();
+        assert!(
+            environment
+                .finding
+                .remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("The keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")
+        );
+    }
+
+    #[test]
+    fn sts_failing_for_another_reason_is_no_verdict_on_the_credentials() {
+        for kind in [
+            AwsErrorKind::Denied,
+            AwsErrorKind::Throttled,
+            AwsErrorKind::Unavailable,
+        ] {
+            let failed = judge(
+                CredentialSource::Sso,
+                Some("dev"),
+                Answers {
+                    caller: Err(sts_error(kind, "Whatever")),
+                    role: None,
+                },
+            );
+            assert_eq!(failed.err().map(|e| e.kind()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn an_arn_of_an_unknown_shape_is_an_error_that_keeps_the_account() {
+        let arn = "arn:aws:iam::123456789012:role/dev";
+        let verdict = judged(Answers {
+            caller: caller(arn),
+            role: None,
+        });
+        let finding = &verdict.finding;
+        assert_eq!(
+            (finding.status, finding.code().as_str()),
+            (Status::Error, "identity.caller/unrecognized-arn")
+        );
+        assert_eq!(
+            finding.message,
+            format!("sts:GetCallerIdentity returned an ARN this tool does not recognize: {arn}")
+        );
+        assert_eq!(finding.evidence["account"], ACCOUNT);
+        assert_eq!(finding.evidence["arn"], arn);
+        assert_eq!(verdict.account, Some(CallerAccount(ACCOUNT.into())));
+        assert!(verdict.identity.is_none(), "no principal to judge");
+    }
+
+    #[test]
+    fn an_arn_of_another_account_than_sts_named_is_not_trusted() {
+        let verdict = judged(Answers {
+            caller: caller("arn:aws:iam::999999999999:user/dev"),
+            role: None,
+        });
+        assert_eq!(
+            (verdict.finding.status, verdict.finding.code().as_str()),
+            (Status::Error, "identity.caller/account-mismatch")
+        );
+        assert_eq!(
+            verdict.finding.message,
+            "sts:GetCallerIdentity returned account 123456789012 but an ARN in account 999999999999"
+        );
+        assert_eq!(verdict.account, Some(CallerAccount(ACCOUNT.into())));
+        assert!(verdict.identity.is_none());
+        // Nor is its role looked up.
+        assert_eq!(
+            session_role(&CallerIdentityAnswer {
+                account: ACCOUNT.into(),
+                arn: "arn:aws:sts::999999999999:assumed-role/dev/alice".into(),
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn the_root_user_warns_and_is_still_the_principal() {
+        let arn = "arn:aws:iam::123456789012:root";
+        let verdict = judged(Answers {
+            caller: caller(arn),
+            role: None,
+        });
+        let finding = &verdict.finding;
+        assert_eq!(
+            (finding.status, finding.kind, finding.severity),
+            (Status::Warn, kind::ROOT_USER, Severity::High)
+        );
+        assert_eq!(
+            finding.message,
+            "The credentials are the root user of account 123456789012"
+        );
+        assert!(
+            finding
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("(aws configure sso)")
+        );
+        assert_eq!(finding.evidence["principal_kind"], "root");
+        assert_eq!(finding.resource.as_deref(), Some(arn));
+        let identity = verdict.identity.unwrap();
+        assert_eq!(
+            (identity.kind, identity.principal_arn.as_str()),
+            (PrincipalKind::Root, arn)
+        );
+    }
+
+    #[test]
+    fn an_iam_user_is_identified_as_itself() {
+        let arn = "arn:aws:iam::123456789012:user/team/dev";
+        let verdict = judged(Answers {
+            caller: caller(arn),
+            role: None,
+        });
+        let finding = &verdict.finding;
+        assert_eq!(
+            (finding.status, finding.kind),
+            (Status::Pass, kind::IDENTIFIED)
+        );
+        assert_eq!(
+            finding.message,
+            format!("Calling as {arn} in account 123456789012")
+        );
+        assert_eq!(finding.evidence["principal_kind"], "user");
+        assert!(!finding.evidence.contains_key("role_path_known"));
+        assert_eq!(
+            verdict.identity,
+            Some(CallerIdentity {
+                account: ACCOUNT.into(),
+                partition: "aws".into(),
+                caller_arn: arn.into(),
+                principal_arn: arn.into(),
+                kind: PrincipalKind::User,
+            })
+        );
+        assert_eq!(verdict.account, Some(CallerAccount(ACCOUNT.into())));
+    }
+
+    #[test]
+    fn an_assumed_role_session_is_judged_as_its_role_with_the_path_iam_gives() {
+        assert_eq!(
+            session_role(&caller(SESSION).unwrap()).as_deref(),
+            Some("dev")
+        );
+        let role = "arn:aws:iam::123456789012:role/teams/dev";
+        let verdict = judged(Answers {
+            caller: caller(SESSION),
+            role: Some(Ok(role.into())),
+        });
+        let finding = &verdict.finding;
+        assert_eq!(finding.kind, kind::IDENTIFIED);
+        assert_eq!(
+            finding.message,
+            format!("Calling as {role} in account 123456789012 (session {SESSION})")
+        );
+        assert_eq!(finding.resource.as_deref(), Some(role));
+        assert_eq!(finding.evidence["arn"], SESSION);
+        assert_eq!(finding.evidence["role_path_known"], true);
+        let identity = verdict.identity.unwrap();
+        assert_eq!(
+            (
+                identity.kind,
+                identity.principal_arn.as_str(),
+                identity.caller_arn.as_str()
+            ),
+            (PrincipalKind::AssumedRole, role, SESSION)
+        );
+    }
+
+    #[test]
+    fn a_role_iam_does_not_describe_is_judged_without_its_path() {
+        let refused = AwsError::new(AwsErrorKind::Denied, &GET_ROLE, "not authorized")
+            .with_code("AccessDenied");
+        let verdict = judged(Answers {
+            caller: caller(SESSION),
+            role: Some(Err(refused)),
+        });
+        let finding = &verdict.finding;
+        assert_eq!(
+            (finding.status, finding.kind),
+            (Status::Pass, kind::IDENTIFIED)
+        );
+        let pathless = "arn:aws:iam::123456789012:role/dev";
+        assert!(
+            finding.message.starts_with(&format!(
+                "Calling as {pathless} in account 123456789012 (session {SESSION}); the role's path is unknown because iam:GetRole was denied"
+            )),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding
+                .message
+                .ends_with("; IAM checks use the ARN without a path")
+        );
+        assert_eq!(finding.evidence["role_path_known"], false);
+        assert_eq!(verdict.identity.unwrap().principal_arn, pathless);
+    }
+
+    #[tokio::test]
+    async fn without_sigv4_credentials_sts_is_not_asked() {
+        use crate::aws::BedrockAuth;
+        let cx = context(Scope::default());
+        cx.provide(CredentialsFact {
+            sigv4: None,
+            bedrock_auth: BedrockAuth::BearerToken,
+            aws_profile: None,
+        });
+        let found = IdentityCaller.run(&cx).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].status, found[0].kind),
+            (Status::Skip, kind::NO_SIGV4)
+        );
+        assert!(cx.fact::<CallerAccount>().is_none());
+        assert!(cx.fact::<CallerIdentity>().is_none());
     }
 }

@@ -10,7 +10,7 @@ use crate::aws::{AwsError, AwsErrorKind, AwsReader};
 use crate::domain::models::{
     PROFILE_PREFIXES, did_you_mean, family_of, newest, newest_of_generation,
 };
-use crate::domain::{FoundationModel, ModelName, ModelRequest, Region};
+use crate::domain::{FoundationModel, InferenceProfile, ModelName, ModelRequest, Region};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
 use crate::shell::sh;
 
@@ -137,82 +137,113 @@ async fn in_region(
     (findings, targets)
 }
 
+/// One request in one region: what it resolves to in the catalog (GetInferenceProfile first for
+/// an application profile), then, for a LEGACY model, the account's recent use of it.
 async fn resolve(
     aws: &AwsReader,
     region: &Region,
     catalog: &[FoundationModel],
     request: &ModelRequest,
 ) -> (Finding, Option<ModelTarget>) {
-    let target = |model: &FoundationModel, application_profile| ModelTarget {
+    // Only an application profile needs a read to learn which model it is.
+    let resolved = match &request.name {
+        ModelName::ApplicationProfile(arn) => {
+            let profile = aws.inference_profile(region, arn).await;
+            wrapped_model(region, catalog, request, arn, profile)
+        }
+        _ => named_model(region, catalog, request),
+    };
+    let (model, application_profile) = match resolved {
+        Resolved::Model(model, application_profile) => (model, application_profile),
+        Resolved::Unresolved(finding) => return (finding, None),
+    };
+    let usage = usage(aws, region, model).await;
+    let target = ModelTarget {
         request: request.clone(),
         region: region.clone(),
         model: model.clone(),
         application_profile,
     };
-    match &request.name {
-        ModelName::Family(_) | ModelName::Generation { .. } => {
-            let (newest, described) = match &request.name {
-                ModelName::Generation {
-                    family, version, ..
-                } => (
-                    newest_of_generation(catalog, *family, *version),
-                    format!("{} {}.{}", family.as_str(), version.0, version.1),
-                ),
-                ModelName::Family(family) => {
-                    (newest(catalog, *family), family.as_str().to_string())
-                }
-                _ => (None, String::new()),
+    (lifecycle(model, catalog, request, &usage), Some(target))
+}
+
+/// What a request comes to in the region's catalog.
+enum Resolved<'c> {
+    /// The model to call, and the application profile that wraps it when the request named one.
+    Model(&'c FoundationModel, Option<InferenceProfile>),
+    /// No model to call: the finding says why.
+    Unresolved(Finding),
+}
+
+/// The catalog's model a family or generation (its newest ACTIVE one) or a model ID names, or
+/// the failure that says the region has none.
+fn named_model<'c>(
+    region: &Region,
+    catalog: &'c [FoundationModel],
+    request: &ModelRequest,
+) -> Resolved<'c> {
+    let (newest, described) = match &request.name {
+        ModelName::Generation {
+            family, version, ..
+        } => (
+            newest_of_generation(catalog, *family, *version),
+            format!("{} {}.{}", family.as_str(), version.0, version.1),
+        ),
+        ModelName::Family(family) => (newest(catalog, *family), family.as_str().to_string()),
+        // An application profile's ARN is no model ID, so it is absent from any catalog:
+        // `wrapped_model` looks up the model such a profile wraps.
+        ModelName::BaseId(id)
+        | ModelName::Profile { base: id, .. }
+        | ModelName::ApplicationProfile(id) => {
+            return match catalog.iter().find(|m| &m.id == id) {
+                Some(model) => Resolved::Model(model, None),
+                None => Resolved::Unresolved(absent(request, id, region, catalog)),
             };
-            match newest {
-                Some(model) => (lifecycle(model, catalog, request, &usage(aws, region, model).await), Some(target(model, None))),
-                None => (
-                    Finding::fail(
-                        &META,
-                        kind::NO_FAMILY_MODEL,
-                        Severity::High,
-                        "No such model in this region",
-                        format!("{region}'s catalog has no ACTIVE Claude {described} model"),
-                        Remediation::new("Check another region (--region us-east-1), or name a model with --model <model ID>"),
-                    )
-                    .evidence("request", request.to_string()),
-                    None,
-                ),
-            }
         }
-        ModelName::BaseId(id) | ModelName::Profile { base: id, .. } => {
-            match catalog.iter().find(|m| &m.id == id) {
-                Some(model) => (
-                    lifecycle(model, catalog, request, &usage(aws, region, model).await),
-                    Some(target(model, None)),
-                ),
-                None => (absent(request, id, region, catalog), None),
-            }
-        }
-        ModelName::ApplicationProfile(arn) => {
-            let profile = match aws.inference_profile(region, arn).await {
-                Ok(profile) => profile,
-                Err(error) => return (undescribed(arn, region, &error), None),
-            };
-            let base = profile.base_model_id();
-            match base
-                .as_deref()
-                .and_then(|id| catalog.iter().find(|m| m.id == id))
-            {
-                Some(model) => (
-                    lifecycle(model, catalog, request, &usage(aws, region, model).await),
-                    Some(target(model, Some(profile))),
-                ),
-                None => (
-                    absent(
-                        request,
-                        base.as_deref().unwrap_or("(no model)"),
-                        region,
-                        catalog,
-                    ),
-                    None,
-                ),
-            }
-        }
+    };
+    let Some(model) = newest else {
+        return Resolved::Unresolved(
+            Finding::fail(
+            &META,
+            kind::NO_FAMILY_MODEL,
+            Severity::High,
+            "No such model in this region",
+            format!("{region}'s catalog has no ACTIVE Claude {described} model"),
+            Remediation::new(
+                "Check another region (--region us-east-1), or name a model with --model <model ID>",
+            ),
+        )
+        .evidence("request", request.to_string()),
+        );
+    };
+    Resolved::Model(model, None)
+}
+
+/// The catalog's model the application inference profile `arn` wraps, with the profile as
+/// GetInferenceProfile described it; or the finding that says why there is none.
+fn wrapped_model<'c>(
+    region: &Region,
+    catalog: &'c [FoundationModel],
+    request: &ModelRequest,
+    arn: &str,
+    described: Result<InferenceProfile, AwsError>,
+) -> Resolved<'c> {
+    let profile = match described {
+        Ok(profile) => profile,
+        Err(error) => return Resolved::Unresolved(undescribed(arn, region, &error)),
+    };
+    let base = profile.base_model_id();
+    match base
+        .as_deref()
+        .and_then(|id| catalog.iter().find(|m| m.id == id))
+    {
+        Some(model) => Resolved::Model(model, Some(profile)),
+        None => Resolved::Unresolved(absent(
+            request,
+            base.as_deref().unwrap_or("(no model)"),
+            region,
+            catalog,
+        )),
     }
 }
 
@@ -437,7 +468,8 @@ fn lifecycle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{context, model, offline, region};
+    use crate::checks::testing::{ACCOUNT, SONNET, context, model, offline, profile, region};
+    use crate::domain::Family;
     use crate::engine::Status;
 
     #[test]
@@ -625,5 +657,242 @@ mod tests {
             ("models.lifecycle/no-bedrock-model", Status::Skip)
         );
         assert!(found[0].message.contains("mantle.access"));
+    }
+
+    const OLDER: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+    fn sonnets() -> Vec<FoundationModel> {
+        vec![
+            model(OLDER, "ACTIVE", &["INFERENCE_PROFILE"]),
+            model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+            model(
+                "anthropic.claude-sonnet-4-7-preview",
+                "LEGACY",
+                &["INFERENCE_PROFILE"],
+            ),
+        ]
+    }
+
+    /// The ID of the model resolved to, or the finding that says why there is none.
+    fn outcome(resolved: Resolved) -> Result<String, Box<Finding>> {
+        match resolved {
+            Resolved::Model(model, _) => Ok(model.id.clone()),
+            Resolved::Unresolved(finding) => Err(Box::new(finding)),
+        }
+    }
+
+    fn generation(version: (u32, u32)) -> ModelRequest {
+        ModelName::Generation {
+            family: Family::Sonnet,
+            version,
+            prefix: None,
+        }
+        .into()
+    }
+
+    #[test]
+    fn a_family_is_its_newest_active_model_and_a_generation_its_own() {
+        let catalog = sonnets();
+        let east = region("us-east-1");
+        let family = ModelName::Family(Family::Sonnet).into();
+        assert_eq!(
+            outcome(named_model(&east, &catalog, &family))
+                .ok()
+                .as_deref(),
+            Some(SONNET)
+        );
+        assert_eq!(
+            outcome(named_model(&east, &catalog, &generation((4, 5))))
+                .ok()
+                .as_deref(),
+            Some(OLDER)
+        );
+        let missing = outcome(named_model(&east, &catalog, &generation((4, 8)))).unwrap_err();
+        assert_eq!(
+            (missing.status, missing.kind),
+            (Status::Fail, kind::NO_FAMILY_MODEL)
+        );
+        assert_eq!(
+            missing.message,
+            "us-east-1's catalog has no ACTIVE Claude sonnet 4.8 model"
+        );
+        assert_eq!(
+            missing.remediation.as_deref(),
+            Some(
+                "Check another region (--region us-east-1), or name a model with --model <model ID>"
+            )
+        );
+    }
+
+    #[test]
+    fn a_model_id_or_a_system_profile_is_looked_up_by_its_base_id() {
+        let catalog = sonnets();
+        let east = region("us-east-1");
+        let through = ModelName::Profile {
+            id: format!("us.{SONNET}"),
+            base: SONNET.into(),
+        }
+        .into();
+        assert_eq!(
+            outcome(named_model(&east, &catalog, &through))
+                .ok()
+                .as_deref(),
+            Some(SONNET)
+        );
+        // A LEGACY model named by its ID is still the model: its lifecycle is judged after.
+        let legacy = ModelName::BaseId("anthropic.claude-sonnet-4-7-preview".into()).into();
+        assert_eq!(
+            outcome(named_model(&east, &catalog, &legacy))
+                .ok()
+                .as_deref(),
+            Some("anthropic.claude-sonnet-4-7-preview")
+        );
+        let unknown = ModelName::BaseId("anthropic.claude-sonnet-9".into()).into();
+        let absent = outcome(named_model(&east, &catalog, &unknown)).unwrap_err();
+        assert_eq!(
+            (absent.status, absent.kind),
+            (Status::Fail, kind::NOT_OFFERED)
+        );
+        assert_eq!(
+            absent.resource.as_deref(),
+            Some("anthropic.claude-sonnet-9")
+        );
+    }
+
+    #[test]
+    fn an_application_profile_is_the_model_it_wraps() {
+        let catalog = sonnets();
+        let east = region("us-east-1");
+        let arn = format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/team");
+        let request: ModelRequest = ModelName::ApplicationProfile(arn.clone()).into();
+        let wrapped = |described| wrapped_model(&east, &catalog, &request, &arn, described);
+        let wrapping = |base: &str, destinations: &[&str]| InferenceProfile {
+            arn: arn.clone(),
+            kind: "APPLICATION".into(),
+            ..profile("team", base, destinations)
+        };
+
+        match wrapped(Ok(wrapping(SONNET, &["us-east-1"]))) {
+            Resolved::Model(model, Some(described)) => {
+                assert_eq!(model.id, SONNET);
+                assert_eq!(
+                    described.arn, arn,
+                    "the profile goes on to the checks after"
+                );
+            }
+            _ => panic!("a profile wrapping a model of the catalog resolves to it"),
+        }
+
+        let elsewhere = outcome(wrapped(Ok(wrapping(
+            "anthropic.claude-opus-4-1",
+            &["us-east-1"],
+        ))))
+        .unwrap_err();
+        assert_eq!(elsewhere.kind, kind::NOT_OFFERED);
+        assert_eq!(
+            elsewhere.resource.as_deref(),
+            Some("anthropic.claude-opus-4-1")
+        );
+        assert_eq!(elsewhere.evidence["request"], arn);
+
+        let empty = outcome(wrapped(Ok(wrapping(SONNET, &[])))).unwrap_err();
+        assert_eq!(empty.kind, kind::NOT_OFFERED);
+        assert_eq!(empty.resource.as_deref(), Some("(no model)"));
+
+        let gone = AwsError::new(
+            AwsErrorKind::NotFound,
+            &crate::aws::catalog::GET_INFERENCE_PROFILE,
+            "not found",
+        );
+        let not_found = outcome(wrapped(Err(gone))).unwrap_err();
+        assert_eq!(
+            (not_found.status, not_found.kind),
+            (Status::Fail, kind::APPLICATION_PROFILE_NOT_FOUND)
+        );
+        let throttled = AwsError::new(
+            AwsErrorKind::Throttled,
+            &crate::aws::catalog::GET_INFERENCE_PROFILE,
+            "slow down",
+        );
+        let unread = outcome(wrapped(Err(throttled))).unwrap_err();
+        assert_eq!(
+            (unread.status, unread.kind, unread.resource.as_deref()),
+            (
+                Status::Error,
+                crate::engine::Kind::READ_FAILED,
+                Some(arn.as_str())
+            )
+        );
+    }
+
+    #[test]
+    fn a_legacy_model_whose_use_is_unknown_warns_and_says_what_to_allow() {
+        let mut old = model(OLDER, "LEGACY", &["INFERENCE_PROFILE"]);
+        old.lifecycle.end_of_life_time = Some("2027-04-08T00:00:00Z".into());
+        let catalog = [old.clone(), model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"])];
+        let request = ModelName::BaseId(OLDER.into()).into();
+        let unread = Usage::Unknown(crate::checks::testing::denied(
+            &crate::aws::catalog::GET_METRIC_DATA,
+        ));
+        let finding = lifecycle(&old, &catalog, &request, &unread);
+        assert_eq!((finding.status, finding.kind), (Status::Warn, kind::LEGACY));
+        assert!(
+            finding
+                .message
+                .ends_with("whether this account has could not be read (monitoring:GetMetricData was denied (AccessDeniedException: not authorized to perform this call))"),
+            "{}",
+            finding.message
+        );
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some(
+                "Move to anthropic.claude-sonnet-4-6 before 2027-04-08T00:00:00Z: --model \
+                 anthropic.claude-sonnet-4-6 (and ANTHROPIC_MODEL for Claude Code); to see recent \
+                 use, allow cloudwatch:GetMetricData (in the preflight-readonly policy)"
+            )
+        );
+
+        // Without a successor or a published date, the fix is a plan.
+        let alone = model(OLDER, "LEGACY", &["INFERENCE_PROFILE"]);
+        let finding = lifecycle(
+            &alone,
+            std::slice::from_ref(&alone),
+            &request,
+            &Usage::NotAsked,
+        );
+        assert_eq!(finding.kind, kind::LEGACY);
+        assert_eq!(
+            finding.message,
+            format!(
+                "{OLDER} is LEGACY; end of life a date AWS has not published, after which calls fail"
+            )
+        );
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some(
+                "Plan a move before a date AWS has not published: \
+                 https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_region_whose_catalog_cannot_be_read_is_an_error_with_nothing_to_call() {
+        let cx = context(crate::engine::Scope {
+            regions: vec![region("eu-west-1")],
+            models: vec![ModelName::Family(Family::Sonnet).into()],
+            ..crate::engine::Scope::default()
+        });
+        let found = ModelsLifecycle.run(&cx).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].status, found[0].kind, found[0].region.as_deref()),
+            (
+                Status::Error,
+                crate::engine::Kind::READ_FAILED,
+                Some("eu-west-1")
+            )
+        );
+        assert!(cx.fact::<ModelTargets>().unwrap().list.is_empty());
     }
 }
