@@ -10,12 +10,19 @@ mod scope;
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::time::Instant;
 
 pub use finding::{Finding, FindingRef, Kind, Remediation, Severity, Status, Summary};
 pub use runner::{NoProgress, Progress, run_checks};
 pub use scope::Scope;
+
+tokio::task_local! {
+    /// When the running check's time is up, and the budget it was given (`--timeout`).
+    pub(crate) static CHECK_DEADLINE: (Instant, Duration);
+}
 
 use crate::aws::{AwsError, AwsReader};
 
@@ -204,7 +211,16 @@ impl CheckContext {
     /// The fact `check` provides, once it has finished; `None` when it finished without
     /// providing it or is not part of this run. For a check that may start its own calls
     /// before another check's verdict and only needs that verdict to judge the answers.
+    ///
+    /// The wait ends short of the waiting check's own time limit (`CHECK_DEADLINE`, set by
+    /// the runner): a check that hangs must not turn the one waiting on it into a timeout
+    /// too, when that one's own calls have answered. It then judges without the fact, as
+    /// when `check` established nothing.
     pub async fn fact_after<T: Any + Send + Sync>(&self, check: &str) -> Option<Arc<T>> {
+        let give_up = CHECK_DEADLINE.try_with(|&(deadline, budget)| {
+            // Room to judge and report after giving up: a tenth of the budget, at most 1 s.
+            deadline - (budget / 10).min(Duration::from_secs(1))
+        });
         loop {
             // Registered before looking, so a finish between the look and the wait is seen.
             let finished = self.finished.notified();
@@ -215,7 +231,18 @@ impl CheckContext {
                     return self.fact();
                 }
             }
-            finished.await;
+            match give_up {
+                Ok(give_up) => {
+                    tokio::select! {
+                        () = finished => {}
+                        () = tokio::time::sleep_until(give_up) => {
+                            tracing::info!("gave up waiting for {check}: its verdict is not in by this check's time limit");
+                            return self.fact();
+                        }
+                    }
+                }
+                Err(_) => finished.await,
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::{Check, CheckContext, CheckError, Finding, Kind, Status};
+use super::{CHECK_DEADLINE, Check, CheckContext, CheckError, Finding, Kind, Status};
 
 /// Told what the runner does, for a progress display. Must not block.
 pub trait Progress: Send + Sync {
@@ -82,9 +82,10 @@ pub async fn run_checks(
                         progress.started(meta.id);
                         let check = Arc::clone(check);
                         let cx = Arc::clone(&cx);
-                        let task = running.spawn(async move {
+                        let deadline = (tokio::time::Instant::now() + timeout, timeout);
+                        let task = running.spawn(CHECK_DEADLINE.scope(deadline, async move {
                             tokio::time::timeout(timeout, check.run(&cx)).await
-                        });
+                        }));
                         task_index.insert(task.id(), index);
                     }
                 }
@@ -593,5 +594,40 @@ mod tests {
                 ("blocked", Status::Skip)
             ]
         );
+    }
+
+    /// Passes when it judged without the hung check's verdict, within its own time.
+    struct Patient(&'static CheckMeta);
+
+    #[async_trait]
+    impl Check for Patient {
+        fn meta(&self) -> &'static CheckMeta {
+            self.0
+        }
+        async fn run(&self, cx: &CheckContext) -> Result<Vec<Finding>, CheckError> {
+            let verdict = cx.fact_after::<Verdict>("hung").await;
+            Ok(vec![if verdict.is_none() {
+                Finding::pass(self.0, OK, "judged without it", "")
+            } else {
+                Finding::fail(self.0, NO, Severity::High, "no", "", Remediation::new(""))
+            }])
+        }
+    }
+
+    /// A check that waits for a hung check's fact still reports its own verdict: the wait
+    /// ends short of its time limit, and it judges without the fact.
+    #[tokio::test]
+    async fn waiting_for_a_hung_check_does_not_time_out_the_waiter() {
+        let hung = fake("hung", &[], |_, _| async move {
+            std::future::pending::<()>().await;
+            Ok(Vec::new())
+        });
+        let waiter: Arc<dyn Check> = Arc::new(Patient(passing("waiter", &[]).meta()));
+        let findings = run(&[hung, waiter], 300).await;
+        assert_eq!(
+            statuses(&findings),
+            [("hung", Status::Error), ("waiter", Status::Pass)]
+        );
+        assert_eq!(findings[0].kind, Kind::TIMED_OUT);
     }
 }
