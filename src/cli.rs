@@ -523,6 +523,8 @@ const ALL_FORMATS: &[Format] = &[
     Format::Junit,
     Format::Sarif,
     Format::Markdown,
+    Format::Asff,
+    Format::Ocsf,
 ];
 
 /// `--output` for a command whose answer is a document, not a run's report: a table or JSON.
@@ -569,11 +571,11 @@ impl TypedValueParser for FormatParser {
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(
-            self.0
-                .iter()
-                .map(|format| PossibleValue::new(format.as_str())),
-        ))
+        Some(Box::new(self.0.iter().map(|format| match self.0.len() {
+            // Table or JSON needs no gloss; a run's many formats do.
+            ..=2 => PossibleValue::new(format.as_str()),
+            _ => PossibleValue::new(format.as_str()).help(format.help()),
+        })))
     }
 }
 

@@ -410,6 +410,9 @@ impl Output {
                 self.format.as_str()
             )));
         };
+        if let Some(why) = crate::report::left_out(document, self.format) {
+            say!("note: {why}");
+        }
         let text = crate::secrets::redact(&text);
         match &mut self.file {
             Some(pending) => pending.commit(&text),

@@ -2,12 +2,14 @@
 //! every kind of document; `render` is the one dispatch. A renderer knows findings, plans and
 //! evaluations, never which checks exist.
 
+mod asff;
 pub mod controls;
 pub mod escape;
 mod fixes;
 mod json;
 mod junit;
 mod markdown;
+mod ocsf;
 mod sarif;
 mod table;
 
@@ -27,6 +29,10 @@ pub enum Format {
     Junit,
     Sarif,
     Markdown,
+    /// AWS Security Finding Format: `BatchImportFindings` input for Security Hub.
+    Asff,
+    /// OCSF 1.1.0 Compliance Finding events (class 2003), as Security Lake takes them.
+    Ocsf,
 }
 
 impl Format {
@@ -37,6 +43,23 @@ impl Format {
             Format::Junit => "junit",
             Format::Sarif => "sarif",
             Format::Markdown => "markdown",
+            Format::Asff => "asff",
+            Format::Ocsf => "ocsf",
+        }
+    }
+
+    /// What the value writes, for `--help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            Format::Table => "a table for a person",
+            Format::Json => "the versioned JSON report (v1)",
+            Format::Junit => "JUnit XML, a test case per finding",
+            Format::Sarif => "SARIF 2.1.0 for code scanning",
+            Format::Markdown => "Markdown for a pull request or an auditor",
+            Format::Asff => {
+                "AWS Security Finding Format, the input of Security Hub's BatchImportFindings"
+            }
+            Format::Ocsf => "OCSF 1.1.0 Compliance Findings (class 2003) for Security Lake",
         }
     }
 }
@@ -129,8 +152,20 @@ pub fn render(document: &Document, format: Format, style: Style) -> Option<Strin
         Format::Markdown => markdown::render(document),
         Format::Junit => junit::render(document),
         Format::Sarif => sarif::render(document),
+        Format::Asff => asff::render(document),
+        Format::Ocsf => ocsf::render(document),
     }
 }
+
+/// What `document` in `format` leaves out and why, for stderr.
+pub fn left_out(document: &Document, format: Format) -> Option<String> {
+    match (document, format) {
+        (Document::Report(report), Format::Asff) => asff::left_out(report),
+        _ => None,
+    }
+}
+
+pub use ocsf::missing_required as ocsf_missing_required;
 
 /// The result of one command run, as every renderer sees it.
 #[derive(Clone, Debug)]

@@ -39,7 +39,7 @@ fn level(status: Status) -> &'static str {
 }
 
 /// A stable identity for the same finding across runs and builds (FNV-1a, 64 bits).
-fn fingerprint(f: &Finding) -> String {
+pub(super) fn fingerprint(f: &Finding) -> String {
     let key = format!(
         "{}|{}|{}|{}",
         f.code(),

@@ -944,3 +944,142 @@ fn calls_to_the_mantle_endpoint_in_cloudtrail_are_named_as_unlogged() {
         .unwrap();
     assert_eq!(warned["evidence"]["mantle_calls"], 2);
 }
+
+/// Validates an `--output asff` document, in the batches of 100 one sends, with botocore's own
+/// parameter validator against `BatchImportFindings`' input shape in its securityhub model.
+pub(crate) fn valid_asff(text: &str) -> Vec<Value> {
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/emulator/venv/bin/python");
+    let check = r#"
+import json, sys
+import botocore.session, botocore.validate
+model = botocore.session.get_session().get_service_model('securityhub')
+shape = model.operation_model('BatchImportFindings').input_shape
+findings = json.load(sys.stdin)["Findings"]
+for start in range(0, len(findings), 100):
+    botocore.validate.validate_parameters({"Findings": findings[start:start + 100]}, shape)
+print(len(findings))
+"#;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", check])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the emulator's python (bash scripts/emulator-setup.sh)");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "not a valid BatchImportFindings input:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let document: Value = serde_json::from_str(text).unwrap();
+    let findings = document["Findings"].as_array().unwrap().clone();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        findings.len().to_string()
+    );
+    for finding in &findings {
+        let account = finding["AwsAccountId"].as_str().unwrap();
+        assert!(
+            account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()),
+            "{finding}"
+        );
+    }
+    findings
+}
+
+#[test]
+fn the_asff_report_is_what_security_hub_imports_with_the_same_ids_on_every_run() {
+    let (first, text, left) = audit_to_file("asff");
+    assert_eq!(
+        first.code, 1,
+        "the exit code is the report's: {}",
+        first.stderr
+    );
+    assert_eq!(left, ["report.asff"]);
+    let findings = valid_asff(&text);
+    let (json_run, json_text, _) = audit_to_file("json");
+    let report: Value = serde_json::from_str(&json_text).unwrap();
+    assert_eq!(json_run.code, first.code);
+    assert_eq!(
+        findings.len(),
+        report["findings"].as_array().unwrap().len(),
+        "every finding names its account, so every one is a record"
+    );
+    let failed: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["Compliance"]["Status"] == "FAILED")
+        .collect();
+    assert_eq!(failed.len(), 1, "us-west-2's logging, and nothing else");
+    let off = failed[0];
+    assert_eq!(off["GeneratorId"], "logging.invocation");
+    assert_eq!(
+        off["ProductFields"]["bedrock-preflight/Code"],
+        "logging.invocation/off"
+    );
+    assert_eq!(off["Resources"][0]["Region"], "us-west-2");
+    assert!(
+        !off["Remediation"]["Recommendation"]["Text"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        off["ProductArn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:securityhub:us-east-1:123456789012:product/123456789012/")
+    );
+
+    let (_, again, _) = audit_to_file("asff");
+    let ids = |findings: &[Value]| -> Vec<String> {
+        let mut ids: Vec<String> = findings
+            .iter()
+            .map(|f| f["Id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let first_ids = ids(&findings);
+    assert_eq!(
+        first_ids,
+        ids(&valid_asff(&again)),
+        "a re-run updates, never duplicates"
+    );
+    let mut unique = first_ids.clone();
+    unique.dedup();
+    assert_eq!(unique, first_ids, "no two findings share an Id");
+}
+
+#[test]
+fn the_ocsf_report_is_compliance_findings_with_every_required_attribute() {
+    let (run, text, _) = audit_to_file("ocsf");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let events: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert!(!events.is_empty());
+    for event in &events {
+        assert_eq!(
+            bedrock_preflight::report::ocsf_missing_required(event),
+            Vec::<String>::new(),
+            "{event}"
+        );
+        assert_eq!(event["class_uid"], 2003);
+        assert_eq!(event["type_uid"], 200301);
+        assert_eq!(event["cloud"]["account"]["uid"], "123456789012");
+    }
+    let failed: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["compliance"]["status"] == "Fail")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["compliance"]["control"], "logging.invocation/off");
+    assert_eq!(failed[0]["cloud"]["region"], "us-west-2");
+}

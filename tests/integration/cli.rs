@@ -137,15 +137,38 @@ fn each_command_s_output_lists_and_takes_only_the_formats_it_writes() {
         help.stdout
     );
     let doctor = Run::of(emulator.cmd().args(["doctor", "--help"]));
+    for value in [
+        "table", "json", "junit", "sarif", "markdown", "asff", "ocsf",
+    ] {
+        assert!(
+            doctor.stdout.contains(&format!("- {value}: ")),
+            "{value}: {}",
+            doctor.stdout
+        );
+    }
+    let short = Run::of(emulator.cmd().args(["doctor", "-h"]));
+    // Wrapped to the width: the words, whatever the line breaks.
+    let words = short
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
-        doctor
-            .stdout
-            .contains("[possible values: table, json, junit, sarif, markdown]"),
+        words.contains("[possible values: table, json, junit, sarif, markdown, asff, ocsf]"),
         "{}",
-        doctor.stdout
+        short.stdout
     );
     let run = Run::of(emulator.cmd().args(["policy", "list", "--output", "sarif"]));
     assert_usage_error(&run, "this command writes table, json");
+    for format in ["asff", "ocsf"] {
+        let run = Run::of(emulator.cmd().args(["checks", "list", "--output", format]));
+        assert_usage_error(&run, "this command writes table, json");
+        let early = Run::of(emulator.cmd().args(["policy", "--output", format, "list"]));
+        assert_usage_error(
+            &early,
+            &format!("--output {format}: this command writes table or json"),
+        );
+    }
     // Before the subcommand's name, the flag is the parent's: refused when the command runs.
     let early = Run::of(emulator.cmd().args(["policy", "--output", "sarif", "list"]));
     assert_usage_error(&early, "--output sarif: this command writes table or json");

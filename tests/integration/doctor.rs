@@ -613,3 +613,23 @@ fn a_failing_credential_process_is_summarized_in_the_report() {
         );
     }
 }
+
+#[test]
+fn doctor_s_asff_report_is_what_security_hub_imports() {
+    let emulator = Emulator::start();
+    let run = Run::of(emulator.cmd().args(["doctor", "--output", "asff"]));
+    let json = Run::of(emulator.cmd().args(["doctor", "--output", "json"]));
+    assert_eq!(run.code, json.code, "{}", run.stderr);
+    let findings = crate::audit::valid_asff(&run.stdout);
+    assert_eq!(
+        findings.len(),
+        json.report()["findings"].as_array().unwrap().len()
+    );
+    let identity = findings
+        .iter()
+        .find(|f| f["GeneratorId"] == "identity.caller")
+        .unwrap();
+    assert_eq!(identity["Compliance"]["Status"], "PASSED");
+    assert_eq!(identity["Resources"][0]["Type"], "AwsIamUser");
+    assert_eq!(identity["AwsAccountId"], ACCOUNT);
+}

@@ -136,7 +136,9 @@ fn bash_completes_every_subcommand_and_its_flags() {
     }
     assert_eq!(
         bash_completes(&script, &["doctor", "--output"], ""),
-        ["table", "json", "junit", "sarif", "markdown"]
+        [
+            "table", "json", "junit", "sarif", "markdown", "asff", "ocsf"
+        ]
     );
 }
 
