@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-pub use finding::{Finding, FindingRef, Kind, Remediation, Severity, Status, Summary};
+pub use finding::{Finding, FindingRef, Kind, Remediation, Severity, Status, Summary, Suppression};
 pub use runner::{NoProgress, Progress, run_checks};
 pub use scope::Scope;
 

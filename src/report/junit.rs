@@ -55,7 +55,7 @@ fn report_xml(report: &Report) -> String {
         all.len() + halted,
         count(&all, Status::Fail),
         count(&all, Status::Error) + halted,
-        count(&all, Status::Skip),
+        count(&all, Status::Skip) + count(&all, Status::Suppressed),
         format_time(report.started_at)
     );
     for (check, findings) in &suites {
@@ -66,7 +66,7 @@ fn report_xml(report: &Report) -> String {
             findings.len(),
             count(findings, Status::Fail),
             count(findings, Status::Error),
-            count(findings, Status::Skip)
+            count(findings, Status::Skip) + count(findings, Status::Suppressed)
         );
         for f in findings {
             // The code names the case (DESIGN); where it is, the class.
@@ -91,9 +91,21 @@ fn report_xml(report: &Report) -> String {
                 Status::Error => Some("error"),
                 Status::Skip => Some("skipped"),
                 Status::Warn => Some("system-out"),
+                Status::Suppressed => Some("suppressed"),
             };
             match element {
                 None => out.push_str("/>\n"),
+                // A case CI does not count against the run, saying who accepted it and why.
+                Some("suppressed") => {
+                    let reason = f.suppression.as_ref().map_or("", |s| s.reason.as_str());
+                    let _ = writeln!(
+                        out,
+                        ">\n      <skipped message=\"suppressed: {}\" type=\"{}\">{}</skipped>\n    </testcase>",
+                        escape(reason),
+                        escape(&f.code()),
+                        escape(&body)
+                    );
+                }
                 Some("system-out") => {
                     let _ = writeln!(
                         out,
