@@ -314,3 +314,212 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Kind, Remediation, Severity};
+
+    const TODAY: Date = Date {
+        year: 2026,
+        month: 3,
+        day: 15,
+    };
+
+    fn config(text: &str) -> Result<Config, String> {
+        parse(Path::new("bedrock-preflight.toml"), text)
+    }
+
+    fn logging_off(region: &str) -> Finding {
+        let check = crate::checks::all()
+            .into_iter()
+            .find(|c| c.meta().id == "logging.invocation")
+            .unwrap();
+        let mut finding = Finding::fail(
+            check.meta(),
+            Kind::new("off"),
+            Severity::High,
+            "Invocation logging is off",
+            "no logging configuration",
+            Remediation::new("bedrock-preflight setup logging --yes"),
+        )
+        .region(region)
+        .resource(format!("arn:aws:bedrock:{region}:111122223333:logging"));
+        finding.account = Some("111122223333".into());
+        finding
+    }
+
+    fn suppressed(text: &str, mut finding: Finding) -> Finding {
+        config(text)
+            .unwrap()
+            .suppress(std::slice::from_mut(&mut finding), TODAY);
+        finding
+    }
+
+    #[test]
+    fn an_entry_names_a_code_or_a_check_and_narrows_by_account_region_and_resource() {
+        let matching = [
+            "code = 'logging.invocation/off'",
+            "code = 'logging.invocation'",
+            "code = 'logging.invocation'\naccount = '111122223333'",
+            "code = 'logging.invocation'\nregion = 'eu-west-1'",
+            "code = 'logging.invocation'\nresource = 'arn:aws:bedrock:eu-*:*:logging'",
+            "code = 'logging.invocation'\nexpires = 2026-03-16",
+            "code = 'logging.invocation'\nexpires = '2026-03-16'",
+        ];
+        for fields in matching {
+            let text = format!("[[ignore]]\n{fields}\nreason = 'sandbox'\n");
+            let finding = suppressed(&text, logging_off("eu-west-1"));
+            assert_eq!(finding.status, Status::Suppressed, "{fields}");
+            let accepted = finding.suppression.unwrap();
+            assert_eq!(accepted.status, Status::Fail);
+            assert_eq!(accepted.reason, "sandbox");
+            assert_eq!(accepted.source, "bedrock-preflight.toml:1");
+        }
+        let other = [
+            "code = 'logging.invocation/text-not-delivered'",
+            "code = 'logging.retention'",
+            "code = 'logging.invocation'\naccount = '444455556666'",
+            "code = 'logging.invocation'\nregion = 'us-east-1'",
+            "code = 'logging.invocation'\nresource = 'arn:aws:bedrock:us-*'",
+        ];
+        for fields in other {
+            let text = format!("[[ignore]]\n{fields}\nreason = 'sandbox'\n");
+            let finding = suppressed(&text, logging_off("eu-west-1"));
+            assert_eq!(finding.status, Status::Fail, "{fields}");
+            assert_eq!(finding.suppression, None);
+        }
+    }
+
+    #[test]
+    fn a_pass_or_a_skip_is_never_suppressed() {
+        let text = "[[ignore]]\ncode = 'logging.invocation'\nreason = 'sandbox'\n";
+        for status in [Status::Pass, Status::Skip] {
+            let mut finding = logging_off("eu-west-1");
+            finding.status = status;
+            assert_eq!(suppressed(text, finding).status, status);
+        }
+    }
+
+    #[test]
+    fn an_entry_that_has_ended_stops_matching_and_says_so() {
+        let text = "\n[[ignore]]\ncode = 'logging.invocation/off'\nreason = 'until the trail lands'\nexpires = 2026-03-15\n";
+        let finding = suppressed(text, logging_off("eu-west-1"));
+        assert_eq!(finding.status, Status::Fail);
+        assert_eq!(
+            finding.evidence["suppression_expired"],
+            "bedrock-preflight.toml:2: expired on 2026-03-15 (until the trail lands)"
+        );
+        assert_eq!(
+            config(text).unwrap().expired(TODAY),
+            [
+                "bedrock-preflight.toml:2: the [[ignore]] entry for logging.invocation/off expired on 2026-03-15: its findings count again"
+            ]
+        );
+        let earlier = Date { day: 14, ..TODAY };
+        assert!(config(text).unwrap().expired(earlier).is_empty());
+    }
+
+    #[test]
+    fn each_malformed_entry_is_one_line_naming_the_file_the_entry_and_what_is_wrong() {
+        let cases = [
+            (
+                "code = 'logging.invocaton'",
+                "[[ignore]] entry 2: code 'logging.invocaton' is not a finding code: did you mean logging.invocation?",
+            ),
+            (
+                "code = 'logging.invocation'\naccount = '1234'",
+                "[[ignore]] entry 2: account '1234' is not an AWS account ID (12 digits)",
+            ),
+            (
+                "code = 'logging.invocation'\nregion = 'Europe'",
+                "[[ignore]] entry 2: region 'Europe': ",
+            ),
+            (
+                "code = 'logging.invocation'\nresource = ' '",
+                "[[ignore]] entry 2: resource is empty",
+            ),
+            (
+                "code = 'logging.invocation'\nreason = '  '",
+                "[[ignore]] entry 2: reason is empty",
+            ),
+            (
+                "code = 'logging.invocation'\nexpires = '2026-02-30'",
+                "[[ignore]] entry 2: expires '2026-02-30' is not a date (YYYY-MM-DD)",
+            ),
+            (
+                "code = 'logging.invocation'\nexpires = '30/06/2026'",
+                "[[ignore]] entry 2: expires '30/06/2026' is not a date",
+            ),
+        ];
+        for (fields, expected) in cases {
+            let reason = if fields.contains("reason") {
+                ""
+            } else {
+                "reason = 'ok'\n"
+            };
+            let text = format!(
+                "[[ignore]]\ncode = 'logging.invocation'\nreason = 'ok'\n\n[[ignore]]\n{fields}\n{reason}"
+            );
+            let error = config(&text).unwrap_err();
+            assert!(
+                error.starts_with(&format!("bedrock-preflight.toml:5: {expected}")),
+                "{error}"
+            );
+            assert_eq!(error.lines().count(), 1, "{error}");
+        }
+        let serde_cases = [
+            (
+                "[[ignore]]\ncode = 'logging.invocation'\n",
+                "bedrock-preflight.toml:1:",
+                "reason",
+            ),
+            (
+                "[[ignore]]\ncode = 'logging.invocation'\nreason = 'ok'\nuntil = 1\n",
+                "bedrock-preflight.toml:4:",
+                "unknown field `until`",
+            ),
+            (
+                "[[ignores]]\ncode = 'x'\n",
+                "bedrock-preflight.toml:1:",
+                "unknown field `ignores`",
+            ),
+            ("[[ignore]\n", "bedrock-preflight.toml:1:", ""),
+        ];
+        for (text, place, what) in serde_cases {
+            let error = config(text).unwrap_err();
+            assert!(error.starts_with(place) && error.contains(what), "{error}");
+            assert_eq!(error.lines().count(), 1, "{error}");
+        }
+    }
+
+    #[test]
+    fn dates_are_calendar_days() {
+        assert!(Date::parse("2028-02-29").is_some());
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "26-01-01",
+            "2026-01-01T00:00:00Z",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert!(Date::parse("2026-01-31") < Date::parse("2026-02-01"));
+        assert_eq!(Date::parse("2026-03-05").unwrap().to_string(), "2026-03-05");
+    }
+
+    #[test]
+    fn no_file_here_is_no_configuration_but_a_named_file_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        let error = load(Some(&missing)).unwrap_err();
+        assert!(
+            error.starts_with("--config ") && error.ends_with("it does not exist"),
+            "{error}"
+        );
+        let error = load(Some(dir.path())).unwrap_err();
+        assert!(error.ends_with("it is a directory, not a file"), "{error}");
+    }
+}
