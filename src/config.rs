@@ -94,7 +94,8 @@ impl Date {
             month: month.parse().ok()?,
             day: day.parse().ok()?,
         };
-        let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
+        let leap = date.year.is_multiple_of(4)
+            && (!date.year.is_multiple_of(100) || date.year.is_multiple_of(400));
         let days_in_month = match date.month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
@@ -292,12 +293,12 @@ impl Config {
             }
             let named = || self.ignores.iter().filter(|entry| entry.names(finding));
             if let Some(entry) = named().find(|entry| !entry.expired(today)) {
-                finding.suppression = Some(Suppression {
+                finding.suppression = Some(Box::new(Suppression {
                     status: finding.status,
                     reason: entry.reason.clone(),
                     expires: entry.expires.map(|d| d.to_string()),
                     source: format!("{}:{}", self.path.display(), entry.line),
-                });
+                }));
                 finding.status = Status::Suppressed;
             } else if let Some(entry) = named().next() {
                 let ended = format!(

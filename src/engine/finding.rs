@@ -197,8 +197,9 @@ pub struct Finding {
     pub remediation: Option<String>,
     pub evidence: Map<String, Value>,
     pub controls: Vec<String>,
-    /// Set with `Status::Suppressed`: the accepting entry of the configuration file.
-    pub suppression: Option<Suppression>,
+    /// Set with `Status::Suppressed`: the accepting entry of the configuration file (boxed:
+    /// findings are moved around by value, and nearly all have none).
+    pub suppression: Option<Box<Suppression>>,
 }
 
 /// Why a finding is reported `suppressed`: an `[[ignore]]` entry of the configuration file.
@@ -231,9 +232,11 @@ impl Finding {
                 .iter()
                 .map(|(key, value)| (key.clone(), redact_value(value)))
                 .collect(),
-            suppression: self.suppression.as_ref().map(|s| Suppression {
-                reason: text(&s.reason),
-                ..s.clone()
+            suppression: self.suppression.as_ref().map(|s| {
+                Box::new(Suppression {
+                    reason: text(&s.reason),
+                    ..(**s).clone()
+                })
             }),
             ..self.clone()
         }

@@ -158,7 +158,7 @@ fn report_text(report: &Report) -> String {
 fn accepted_section(out: &mut String, findings: &[Finding]) {
     let accepted: Vec<(&Finding, &Suppression)> = findings
         .iter()
-        .filter_map(|f| f.suppression.as_ref().map(|s| (f, s)))
+        .filter_map(|f| f.suppression.as_deref().map(|s| (f, s)))
         .collect();
     if accepted.is_empty() {
         return;
