@@ -147,6 +147,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_accepted_finding_is_skipped_with_its_reason_in_every_text_format() {
+        let mut report = crate::report::sample::report();
+        let denied = &mut report.findings[1];
+        denied.suppression = Some(Box::new(crate::engine::Suppression {
+            status: Status::Fail,
+            reason: "sandbox <only>".into(),
+            expires: Some("2027-01-01".into()),
+            source: "bedrock-preflight.toml:3".into(),
+        }));
+        denied.status = Status::Suppressed;
+        let document = Document::Report(&report);
+        let xml = render(&document).unwrap();
+        assert!(
+            xml.contains("failures=\"0\" errors=\"1\" skipped=\"2\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<skipped message=\"suppressed: sandbox &lt;only&gt;\" type=\"iam.invoke/destination-denied\">"),
+            "{xml}"
+        );
+        let table =
+            crate::report::render(&document, super::super::Format::Table, Default::default())
+                .unwrap();
+        assert!(table.contains("~ suppressed"), "{table}");
+        assert!(
+            table.contains(
+                "Accepted (fail at bedrock-preflight.toml:3): sandbox <only> (until 2027-01-01)"
+            ),
+            "{table}"
+        );
+        assert!(table.contains("1 skipped, 1 suppressed in"), "{table}");
+        let markdown = crate::report::render(
+            &document,
+            super::super::Format::Markdown,
+            Default::default(),
+        )
+        .unwrap();
+        assert!(markdown.contains("## Accepted findings"), "{markdown}");
+        assert!(
+            markdown.contains("1 skipped, 1 suppressed.**"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("| 💤 suppressed (fail) |"), "{markdown}");
+    }
+
+    #[test]
     fn markup_in_findings_is_escaped() {
         assert_eq!(
             escape("a < b & \"c\" > 'd'\u{1}"),
