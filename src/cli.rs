@@ -103,6 +103,10 @@ pub struct GlobalArgs {
     /// Write the report to FILE instead of standard output
     #[arg(long, global = true, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The configuration file doctor and audit read: accepted findings ([[ignore]] entries)
+    /// (default: bedrock-preflight.toml in the working directory, when there is one)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Seconds each check may take before it is reported as an error
     #[arg(long, global = true, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
     pub timeout: Duration,

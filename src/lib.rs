@@ -18,6 +18,7 @@ pub mod checks;
 pub mod claude_code;
 pub mod cli;
 mod commands;
+pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod files;
@@ -151,6 +152,7 @@ mod tests {
             fail,
             error,
             skip: 1,
+            suppressed: 1,
         };
         assert_eq!(exit_code(s(0, 0, 0), false), EXIT_OK);
         assert_eq!(exit_code(s(1, 0, 0), false), EXIT_OK);

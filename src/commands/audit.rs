@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures_util::future::join_all;
 
 use super::Output;
-use super::resolve::{Run, Signing, caller_examined};
+use super::resolve::{Run, Signing, accepted_findings, caller_examined};
 use crate::aws::{AwsReader, CredentialsProblem, Session};
 use crate::checks::{self, AuditOptions, GEOGRAPHIES, ResidencyInput, role_not_assumed};
 use crate::claude_code::{Places, Setup};
@@ -36,6 +36,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         }
     };
     let roles = roles(&args.role_arns)?;
+    let accepted = accepted_findings(global).await?;
     let mut output = Output::open_report(global)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
@@ -116,6 +117,9 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         report.scope.accounts.extend(examined.accounts);
         report.scope.principals.extend(examined.principals);
         report.findings.extend(findings);
+    }
+    if let Some(accepted) = &accepted {
+        accepted.suppress(&mut report.findings, crate::config::Date::today());
     }
     let written = output.write(&Document::Report(&report));
     run.log_call_totals();

@@ -9,7 +9,8 @@ use futures_util::future::join_all;
 use super::Output;
 use super::emit;
 use super::resolve::{
-    Run, Signing, caller_examined, plan_policy, rendered, requested_models, template,
+    Run, Signing, accepted_findings, caller_examined, plan_policy, rendered, requested_models,
+    template,
 };
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
@@ -68,6 +69,7 @@ pub async fn doctor_on(
         output.report_to_stderr();
     }
     let requested = requested_models(&args.models)?;
+    let accepted = accepted_findings(global).await?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
@@ -171,6 +173,10 @@ pub async fn doctor_on(
             Ok(block) => print!("{block}"),
             Err(why) => say!("Nothing to emit: {why}"),
         }
+    }
+    // After --emit, which proves from what the checks found, not from what is accepted.
+    if let Some(accepted) = &accepted {
+        accepted.suppress(&mut report.findings, crate::config::Date::today());
     }
     let written = output.write(&Document::Report(&report));
     run.log_call_totals();

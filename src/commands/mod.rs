@@ -299,6 +299,10 @@ fn run_inputs(cli: &crate::cli::Cli) -> Vec<PathBuf> {
         }) => inputs.push(form.clone()),
         _ => {}
     }
+    if matches!(cli.command, Command::Doctor(_) | Command::Audit(_)) {
+        let config = cli.global.config.as_deref();
+        inputs.push(config.unwrap_or(crate::config::FILE_NAME.as_ref()).into());
+    }
     let shell: std::collections::BTreeMap<String, String> = std::env::vars().collect();
     let places = crate::claude_code::Places::here(&shell);
     inputs.extend(places.settings_files().into_iter().map(|(_, path)| path));

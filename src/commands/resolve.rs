@@ -452,3 +452,23 @@ pub(super) async fn plan_policy(
         account: account.id,
     })
 }
+
+/// The findings the configuration file accepts (`--config`, else `bedrock-preflight.toml`
+/// here), read and validated before any AWS call; each entry that has ended is said on
+/// stderr, since a CI file outlives the day it was written.
+pub(super) async fn accepted_findings(
+    global: &GlobalArgs,
+) -> Result<Option<crate::config::Config>, CommandError> {
+    let explicit = global.config.clone();
+    // A file read: off the runtime's threads.
+    let loaded = tokio::task::spawn_blocking(move || crate::config::load(explicit.as_deref()))
+        .await
+        .map_err(|e| CommandError::Usage(format!("the configuration file: {e}")))?;
+    let config = loaded.map_err(CommandError::Usage)?;
+    if let Some(config) = &config {
+        for line in config.expired(crate::config::Date::today()) {
+            say!("warning: {line}");
+        }
+    }
+    Ok(config)
+}

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use super::{CheckMeta, KindMeta};
 
 /// Ordered from best to worst, as a run is summed up: a skip is worse than a pass, an error
-/// (nothing known) worse than a warning, a failure worst.
+/// (nothing known) worse than a warning, a failure worst. `Suppressed` is a warning, failure
+/// or error the configuration file accepts: it ranks just above a pass and never fails a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -17,6 +18,7 @@ pub enum Status {
     Fail,
     Error,
     Skip,
+    Suppressed,
 }
 
 impl Status {
@@ -27,16 +29,18 @@ impl Status {
             Status::Fail => "fail",
             Status::Error => "error",
             Status::Skip => "skip",
+            Status::Suppressed => "suppressed",
         }
     }
 
     fn rank(self) -> u8 {
         match self {
             Status::Pass => 0,
-            Status::Skip => 1,
-            Status::Warn => 2,
-            Status::Error => 3,
-            Status::Fail => 4,
+            Status::Suppressed => 1,
+            Status::Skip => 2,
+            Status::Warn => 3,
+            Status::Error => 4,
+            Status::Fail => 5,
         }
     }
 
@@ -193,6 +197,21 @@ pub struct Finding {
     pub remediation: Option<String>,
     pub evidence: Map<String, Value>,
     pub controls: Vec<String>,
+    /// Set with `Status::Suppressed`: the accepting entry of the configuration file (boxed:
+    /// findings are moved around by value, and nearly all have none).
+    pub suppression: Option<Box<Suppression>>,
+}
+
+/// Why a finding is reported `suppressed`: an `[[ignore]]` entry of the configuration file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// The status the finding had before it was accepted.
+    pub status: Status,
+    pub reason: String,
+    /// The entry's last day is the day before this one (`YYYY-MM-DD`).
+    pub expires: Option<String>,
+    /// `FILE:LINE` of the entry.
+    pub source: String,
 }
 
 impl Finding {
@@ -213,6 +232,12 @@ impl Finding {
                 .iter()
                 .map(|(key, value)| (key.clone(), redact_value(value)))
                 .collect(),
+            suppression: self.suppression.as_ref().map(|s| {
+                Box::new(Suppression {
+                    reason: text(&s.reason),
+                    ..(**s).clone()
+                })
+            }),
             ..self.clone()
         }
     }
@@ -243,12 +268,21 @@ impl Finding {
             remediation: None,
             evidence: Map::new(),
             controls: Vec::new(),
+            suppression: None,
         }
     }
 
     /// The stable code: `<check>/<kind>`.
     pub fn code(&self) -> String {
         format!("{}/{}", self.check, self.kind.0)
+    }
+
+    /// What the checks found: the status, or for an accepted finding the one it had.
+    pub fn verdict(&self) -> Status {
+        match &self.suppression {
+            Some(accepted) if self.status == Status::Suppressed => accepted.status,
+            _ => self.status,
+        }
     }
 
     /// Which finding this is, for a fact that names it.
@@ -375,6 +409,13 @@ pub struct Summary {
     pub fail: usize,
     pub error: usize,
     pub skip: usize,
+    /// Added in v1: findings the configuration file accepts; left out when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suppressed: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 impl Summary {
@@ -387,6 +428,7 @@ impl Summary {
                 Status::Fail => summary.fail += 1,
                 Status::Error => summary.error += 1,
                 Status::Skip => summary.skip += 1,
+                Status::Suppressed => summary.suppressed += 1,
             }
         }
         summary

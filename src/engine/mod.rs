@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-pub use finding::{Finding, FindingRef, Kind, Remediation, Severity, Status, Summary};
+pub use finding::{Finding, FindingRef, Kind, Remediation, Severity, Status, Summary, Suppression};
 pub use runner::{NoProgress, Progress, run_checks};
 pub use scope::Scope;
 

@@ -7,7 +7,7 @@
 
 mod breadth;
 mod evaluate;
-mod glob;
+pub(crate) mod glob;
 mod policy;
 mod principal;
 mod reference;

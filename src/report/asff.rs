@@ -14,6 +14,7 @@ const ID_MAX: usize = 512;
 const TITLE_MAX: usize = 256;
 const DESCRIPTION_MAX: usize = 1024;
 const RECOMMENDATION_MAX: usize = 512;
+const NOTE_MAX: usize = 512;
 
 pub fn render(document: &Document) -> Option<String> {
     match document {
@@ -82,8 +83,20 @@ fn record(f: &Finding, account: &str, home: &str, time: &str) -> Value {
         "Resources": [resource(f, account)],
         "Compliance": compliance(f),
         "RecordState": "ACTIVE",
-        "Workflow": {"Status": if f.status == Status::Pass { "RESOLVED" } else { "NEW" }},
+        "Workflow": {"Status": match f.status {
+            Status::Pass => "RESOLVED",
+            Status::Suppressed => "SUPPRESSED",
+            _ => "NEW",
+        }},
     });
+    // An accepted finding keeps its verdict; why it was accepted is the note Security Hub shows.
+    if let Some(accepted) = &f.suppression {
+        record["Note"] = json!({
+            "Text": truncate(&format!("Accepted ({}): {}", accepted.source, accepted.reason), NOTE_MAX),
+            "UpdatedBy": "bedrock-preflight",
+            "UpdatedAt": time,
+        });
+    }
     if let Some(fix) = f.remediation.as_deref().and_then(non_blank) {
         record["Remediation"] =
             json!({"Recommendation": {"Text": truncate(fix, RECOMMENDATION_MAX)}});
@@ -117,11 +130,11 @@ fn severity_label(f: &Finding) -> &'static str {
 }
 
 fn compliance(f: &Finding) -> Value {
-    let status = match f.status {
+    let status = match f.verdict() {
         Status::Pass => "PASSED",
         Status::Fail => "FAILED",
         Status::Warn => "WARNING",
-        Status::Error | Status::Skip => "NOT_AVAILABLE",
+        Status::Error | Status::Skip | Status::Suppressed => "NOT_AVAILABLE",
     };
     let mut compliance = Map::new();
     compliance.insert("Status".into(), json!(status));
@@ -224,6 +237,51 @@ mod tests {
             finding.account = Some("123456789012".into());
         }
         report
+    }
+
+    /// Security Hub's own way to say a finding was accepted: its verdict stands, its workflow
+    /// is SUPPRESSED, and the note says why (and so does OCSF's finding status).
+    #[test]
+    fn an_accepted_finding_keeps_its_verdict_and_is_suppressed_with_its_reason() {
+        let mut report = with_account(sample::report());
+        let denied = report
+            .findings
+            .iter_mut()
+            .find(|f| f.code() == "iam.invoke/destination-denied")
+            .unwrap();
+        denied.suppression = Some(Box::new(crate::engine::Suppression {
+            status: Status::Fail,
+            reason: "the sandbox account".into(),
+            expires: None,
+            source: "bedrock-preflight.toml:3".into(),
+        }));
+        denied.status = Status::Suppressed;
+        let records = rendered(&report);
+        let accepted = records
+            .iter()
+            .find(|r| {
+                r["ProductFields"]["bedrock-preflight/Code"] == "iam.invoke/destination-denied"
+            })
+            .unwrap();
+        assert_eq!(accepted["Compliance"]["Status"], "FAILED");
+        assert_eq!(accepted["Workflow"]["Status"], "SUPPRESSED");
+        assert_eq!(
+            accepted["Note"]["Text"],
+            "Accepted (bedrock-preflight.toml:3): the sandbox account"
+        );
+        assert_eq!(accepted["Note"]["UpdatedAt"], accepted["UpdatedAt"]);
+        let events: Vec<Value> =
+            serde_json::from_str(&super::super::ocsf::render(&Document::Report(&report)).unwrap())
+                .unwrap();
+        let event = events
+            .iter()
+            .find(|e| e["compliance"]["control"] == "iam.invoke/destination-denied")
+            .unwrap();
+        assert_eq!(event["compliance"]["status"], "Fail");
+        assert_eq!(
+            (event["status_id"].clone(), event["status"].clone()),
+            (json!(3), json!("Suppressed"))
+        );
     }
 
     #[test]

@@ -104,6 +104,19 @@ struct FindingV1<'a> {
     remediation: Option<&'a str>,
     evidence: &'a Map<String, Value>,
     controls: &'a [String],
+    /// Added in v1: present when the status is `suppressed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<SuppressionV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct SuppressionV1<'a> {
+    /// The finding's status before the configuration file accepted it.
+    status: &'static str,
+    reason: &'a str,
+    expires: Option<&'a str>,
+    /// `FILE:LINE` of the `[[ignore]]` entry.
+    source: &'a str,
 }
 
 #[derive(Serialize)]
@@ -165,6 +178,12 @@ fn report_v1(report: &Report) -> ReportV1<'_> {
                 remediation: f.remediation.as_deref(),
                 evidence: &f.evidence,
                 controls: &f.controls,
+                suppression: f.suppression.as_ref().map(|s| SuppressionV1 {
+                    status: s.status.as_str(),
+                    reason: &s.reason,
+                    expires: s.expires.as_deref(),
+                    source: &s.source,
+                }),
             })
             .collect(),
         plan: report

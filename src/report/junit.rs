@@ -55,7 +55,7 @@ fn report_xml(report: &Report) -> String {
         all.len() + halted,
         count(&all, Status::Fail),
         count(&all, Status::Error) + halted,
-        count(&all, Status::Skip),
+        count(&all, Status::Skip) + count(&all, Status::Suppressed),
         format_time(report.started_at)
     );
     for (check, findings) in &suites {
@@ -66,7 +66,7 @@ fn report_xml(report: &Report) -> String {
             findings.len(),
             count(findings, Status::Fail),
             count(findings, Status::Error),
-            count(findings, Status::Skip)
+            count(findings, Status::Skip) + count(findings, Status::Suppressed)
         );
         for f in findings {
             // The code names the case (DESIGN); where it is, the class.
@@ -91,9 +91,21 @@ fn report_xml(report: &Report) -> String {
                 Status::Error => Some("error"),
                 Status::Skip => Some("skipped"),
                 Status::Warn => Some("system-out"),
+                Status::Suppressed => Some("suppressed"),
             };
             match element {
                 None => out.push_str("/>\n"),
+                // A case CI does not count against the run, saying who accepted it and why.
+                Some("suppressed") => {
+                    let reason = f.suppression.as_ref().map_or("", |s| s.reason.as_str());
+                    let _ = writeln!(
+                        out,
+                        ">\n      <skipped message=\"suppressed: {}\" type=\"{}\">{}</skipped>\n    </testcase>",
+                        escape(reason),
+                        escape(&f.code()),
+                        escape(&body)
+                    );
+                }
                 Some("system-out") => {
                     let _ = writeln!(
                         out,
@@ -133,6 +145,52 @@ fn report_xml(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_accepted_finding_is_skipped_with_its_reason_in_every_text_format() {
+        let mut report = crate::report::sample::report();
+        let denied = &mut report.findings[1];
+        denied.suppression = Some(Box::new(crate::engine::Suppression {
+            status: Status::Fail,
+            reason: "sandbox <only>".into(),
+            expires: Some("2027-01-01".into()),
+            source: "bedrock-preflight.toml:3".into(),
+        }));
+        denied.status = Status::Suppressed;
+        let document = Document::Report(&report);
+        let xml = render(&document).unwrap();
+        assert!(
+            xml.contains("failures=\"0\" errors=\"1\" skipped=\"2\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<skipped message=\"suppressed: sandbox &lt;only&gt;\" type=\"iam.invoke/destination-denied\">"),
+            "{xml}"
+        );
+        let table =
+            crate::report::render(&document, super::super::Format::Table, Default::default())
+                .unwrap();
+        assert!(table.contains("~ suppressed"), "{table}");
+        assert!(
+            table.contains(
+                "Accepted (fail at bedrock-preflight.toml:3): sandbox <only> (until 2027-01-01)"
+            ),
+            "{table}"
+        );
+        assert!(table.contains("1 skipped, 1 suppressed in"), "{table}");
+        let markdown = crate::report::render(
+            &document,
+            super::super::Format::Markdown,
+            Default::default(),
+        )
+        .unwrap();
+        assert!(markdown.contains("## Accepted findings"), "{markdown}");
+        assert!(
+            markdown.contains("1 skipped, 1 suppressed.**"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("| 💤 suppressed (fail) |"), "{markdown}");
+    }
 
     #[test]
     fn markup_in_findings_is_escaped() {

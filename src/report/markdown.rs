@@ -11,7 +11,7 @@ use super::escape::{
 use super::fixes::{Fix, group};
 use super::{Document, Report};
 use crate::domain::format_time;
-use crate::engine::{Finding, Status};
+use crate::engine::{Finding, Status, Suppression};
 
 pub fn render(document: &Document) -> Option<String> {
     match document {
@@ -27,6 +27,7 @@ fn symbol(status: Status) -> &'static str {
         Status::Fail => "❌ fail",
         Status::Error => "⛔ error",
         Status::Skip => "➖ skip",
+        Status::Suppressed => "💤 suppressed",
     }
 }
 
@@ -70,9 +71,14 @@ fn report_text(report: &Report) -> String {
         env!("CARGO_PKG_VERSION")
     );
     let summary = report.summary();
+    // Said only when the configuration file accepted something: the line is otherwise as it was.
+    let accepted = match summary.suppressed {
+        0 => String::new(),
+        n => format!(", {n} suppressed"),
+    };
     let _ = writeln!(
         out,
-        "\n**{} passed, {} warnings, {} failed, {} errors, {} skipped.**\n",
+        "\n**{} passed, {} warnings, {} failed, {} errors, {} skipped{accepted}.**\n",
         summary.pass, summary.warn, summary.fail, summary.error, summary.skip
     );
     if let Some(why) = &report.halted {
@@ -100,6 +106,7 @@ fn report_text(report: &Report) -> String {
         let _ = writeln!(out, "None.\n");
     }
     codes_section(&mut out, report);
+    accepted_section(&mut out, &report.findings);
 
     let rest: Vec<&Finding> = report
         .findings
@@ -145,6 +152,38 @@ fn report_text(report: &Report) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The findings the configuration file accepts, each with the reason it gives and its end.
+fn accepted_section(out: &mut String, findings: &[Finding]) {
+    let accepted: Vec<(&Finding, &Suppression)> = findings
+        .iter()
+        .filter_map(|f| f.suppression.as_deref().map(|s| (f, s)))
+        .collect();
+    if accepted.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Accepted findings\n");
+    let _ = writeln!(
+        out,
+        "| Status | Code | Account | Region | Resource | Finding | Reason | Until |\n|---|---|---|---|---|---|---|---|"
+    );
+    for (f, accepted) in accepted {
+        let _ = writeln!(
+            out,
+            "| {} ({}) | {} | {} | {} | {} | {} | {} | {} |",
+            symbol(f.status),
+            accepted.status.as_str(),
+            markdown_cell_code(&f.code()),
+            cell(f.account.as_deref().unwrap_or("")),
+            cell(f.region.as_deref().unwrap_or("")),
+            cell(f.resource.as_deref().unwrap_or("")),
+            cell(&f.title),
+            cell(&accepted.reason),
+            cell(accepted.expires.as_deref().unwrap_or("—"))
+        );
+    }
+    out.push('\n');
 }
 
 /// What each code of the findings to act on means, once per code, in the order they came.

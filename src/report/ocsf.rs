@@ -36,17 +36,17 @@ fn event(f: &Finding, time: u128) -> Value {
     let code = f.code();
     let (severity_id, severity) = severity(f.severity);
     // OCSF 1.1.0's compliance status: 1 Pass, 2 Warning, 3 Fail, 0 Unknown (no verdict).
-    let (status_id, status) = match f.status {
+    let (status_id, status) = match f.verdict() {
         Status::Pass => (1, "Pass"),
         Status::Warn => (2, "Warning"),
         Status::Fail => (3, "Fail"),
-        Status::Error | Status::Skip => (0, "Unknown"),
+        Status::Error | Status::Skip | Status::Suppressed => (0, "Unknown"),
     };
-    // The finding's own state: a pass is resolved, anything else new.
-    let (finding_status_id, finding_status) = if f.status == Status::Pass {
-        (4, "Resolved")
-    } else {
-        (1, "New")
+    // The finding's own state: a pass is resolved, an accepted one suppressed, anything else new.
+    let (finding_status_id, finding_status) = match f.status {
+        Status::Pass => (4, "Resolved"),
+        Status::Suppressed => (3, "Suppressed"),
+        _ => (1, "New"),
     };
     let mut cloud = json!({"provider": "AWS"});
     if let Some(account) = &f.account {

@@ -34,7 +34,7 @@ fn level(status: Status) -> &'static str {
     match status {
         Status::Fail => "error",
         Status::Error | Status::Warn => "warning",
-        Status::Pass | Status::Skip => "none",
+        Status::Pass | Status::Skip | Status::Suppressed => "none",
     }
 }
 
@@ -100,8 +100,15 @@ fn sarif(report: &Report) -> Value {
     let results: Vec<Value> = report
         .findings
         .iter()
-        .filter(|f| matches!(f.status, Status::Fail | Status::Error | Status::Warn))
+        .filter(|f| {
+            matches!(
+                f.status,
+                Status::Fail | Status::Error | Status::Warn | Status::Suppressed
+            )
+        })
         .map(|f| {
+            // An accepted finding keeps its level; the suppression says it is accepted.
+            let status = f.suppression.as_ref().map_or(f.status, |s| s.status);
             let mut text = format!("{}: {}", f.title, f.message);
             if let Some(fix) = &f.remediation {
                 text.push_str(&format!(" Fix: {fix}"));
@@ -114,7 +121,7 @@ fn sarif(report: &Report) -> Value {
             );
             let mut result = json!({
                 "ruleId": f.code(),
-                "level": level(f.status),
+                "level": level(status),
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": path}},
@@ -134,6 +141,14 @@ fn sarif(report: &Report) -> Value {
             });
             if let Some(i) = index(&f.code()) {
                 result["ruleIndex"] = json!(i);
+            }
+            if let Some(accepted) = &f.suppression {
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": accepted.reason,
+                    "properties": {"expires": accepted.expires, "source": accepted.source},
+                }]);
             }
             result
         })

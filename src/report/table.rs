@@ -39,6 +39,9 @@ fn shown(report: &Report) -> Report {
     for finding in &mut report.findings {
         finding.title = visible_line(&finding.title).into_owned();
         finding.message = visible(&finding.message).into_owned();
+        if let Some(accepted) = &mut finding.suppression {
+            accepted.reason = visible_line(&accepted.reason).into_owned();
+        }
         for value in [
             &mut finding.region,
             &mut finding.resource,
@@ -262,8 +265,13 @@ fn report_table(report: &Report, style: Style) -> String {
     out.push_str(&findings_table(&rows, several_accounts, style));
 
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    // Said only when the configuration file accepted something: the line is otherwise as it was.
+    let accepted = match summary.suppressed {
+        0 => String::new(),
+        n => format!(", {n} suppressed"),
+    };
     out.push_str(&format!(
-        "\n{} passed, {}, {} failed, {}, {} skipped in {} ms",
+        "\n{} passed, {}, {} failed, {}, {} skipped{accepted} in {} ms",
         summary.pass,
         plural(summary.warn, "warning"),
         summary.fail,
@@ -356,6 +364,17 @@ fn row(finding: &Finding) -> Row {
     if !finding.message.is_empty() {
         text.push('\n');
         text.push_str(&finding.message);
+    }
+    if let Some(accepted) = &finding.suppression {
+        text.push_str(&format!(
+            "\nAccepted ({} at {}): {}",
+            accepted.status.as_str(),
+            accepted.source,
+            accepted.reason
+        ));
+        if let Some(end) = &accepted.expires {
+            text.push_str(&format!(" (until {end})"));
+        }
     }
     Row {
         status: finding.status,
@@ -742,6 +761,7 @@ fn symbol(status: Status) -> &'static str {
         Status::Fail => "✗",
         Status::Error => "E",
         Status::Skip => "-",
+        Status::Suppressed => "~",
     }
 }
 
@@ -759,7 +779,7 @@ fn mark(status: Status, color: bool, symbol_only: bool) -> Cell {
         Status::Warn => cell.fg(Color::Yellow),
         Status::Fail => cell.fg(Color::Red).add_attribute(Attribute::Bold),
         Status::Error => cell.fg(Color::Magenta),
-        Status::Skip => cell.add_attribute(Attribute::Dim),
+        Status::Skip | Status::Suppressed => cell.add_attribute(Attribute::Dim),
     }
 }
 

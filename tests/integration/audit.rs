@@ -1083,3 +1083,209 @@ fn the_ocsf_report_is_compliance_findings_with_every_required_attribute() {
     assert_eq!(failed[0]["compliance"]["control"], "logging.invocation/off");
     assert_eq!(failed[0]["cloud"]["region"], "us-west-2");
 }
+
+/// A configuration file holding `text`, in a directory of its own.
+fn config_file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("accepted.toml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+/// The one finding with `code` in `region`.
+fn coded_in<'a>(report: &'a Value, code: &str, region: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code && f["region"] == region)
+        .unwrap_or_else(|| panic!("{code} in {region}: {report:#}"))
+}
+
+#[test]
+fn an_accepted_finding_is_suppressed_with_its_reason_and_does_not_fail_the_run() {
+    let emulator = compliant_account(&["us-east-1"], "30");
+    let (_dir, path) = config_file(
+        "# The sandbox region logs nothing, on purpose.\n\
+         [[ignore]]\n\
+         code = \"logging.invocation/off\"\n\
+         region = \"us-west-2\"\n\
+         reason = \"sandbox region, no production traffic\"\n\
+         expires = 2999-12-31\n",
+    );
+    let config = path.to_str().unwrap();
+    let regions = ["--regions", "us-east-1,us-west-2", "--config", config];
+    let (run, report) = audit(&emulator, &regions);
+    let accepted = coded_in(&report, "logging.invocation/off", "us-west-2");
+    assert_eq!(accepted["status"], "suppressed", "{}", run.stderr);
+    assert_eq!(
+        accepted["suppression"],
+        json!({
+            "status": "fail",
+            "reason": "sandbox region, no production traffic",
+            "expires": "2999-12-31",
+            "source": format!("{config}:2"),
+        })
+    );
+    assert_eq!(report["summary"]["suppressed"], 1);
+    let failed = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["status"] == "fail");
+    assert!(!failed, "only the accepted finding failed: {report:#}");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let sarif = Run::of(
+        emulator
+            .cmd()
+            .args(["audit", "--output", "sarif"])
+            .args(regions),
+    );
+    let sarif: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "logging.invocation/off")
+        .unwrap_or_else(|| panic!("the accepted result is kept: {sarif:#}"));
+    assert_eq!(result["level"], "error");
+    assert_eq!(result["suppressions"][0]["kind"], "external");
+    assert_eq!(result["suppressions"][0]["status"], "accepted");
+    assert_eq!(
+        result["suppressions"][0]["justification"],
+        "sandbox region, no production traffic"
+    );
+
+    // Security Hub takes the accepted finding as suppressed, its note the reason.
+    let asff = Run::of(
+        emulator
+            .cmd()
+            .args(["audit", "--output", "asff"])
+            .args(regions),
+    );
+    let records = valid_asff(&asff.stdout);
+    let record = records
+        .iter()
+        .find(|r| {
+            r["ProductFields"]["bedrock-preflight/Code"] == "logging.invocation/off"
+                && r["Resources"][0]["Region"] == "us-west-2"
+        })
+        .unwrap_or_else(|| panic!("{}", asff.stdout));
+    assert_eq!(record["Workflow"]["Status"], "SUPPRESSED");
+    assert_eq!(record["Compliance"]["Status"], "FAILED");
+    assert!(
+        record["Note"]["Text"]
+            .as_str()
+            .unwrap()
+            .ends_with("sandbox region, no production traffic"),
+        "{record}"
+    );
+}
+
+#[test]
+fn an_ended_entry_stops_matching_and_the_run_says_so() {
+    let emulator = compliant_account(&["us-east-1"], "30");
+    let (_dir, path) = config_file(
+        "[[ignore]]\ncode = \"logging.invocation\"\nreason = \"until the trail lands\"\nexpires = \"2020-01-01\"\n",
+    );
+    let (run, report) = audit(
+        &emulator,
+        &[
+            "--regions",
+            "us-east-1,us-west-2",
+            "--config",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let failed = coded_in(&report, "logging.invocation/off", "us-west-2");
+    assert_eq!(failed["status"], "fail");
+    assert!(failed.get("suppression").is_none(), "{failed}");
+    assert!(
+        failed["evidence"]["suppression_expired"]
+            .as_str()
+            .is_some_and(|s| s.contains("expired on 2020-01-01 (until the trail lands)")),
+        "{failed}"
+    );
+    assert!(report["summary"].get("suppressed").is_none());
+    assert!(
+        run.stderr.contains(&format!(
+            "warning: {}:1: the [[ignore]] entry for logging.invocation expired on 2020-01-01",
+            path.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_malformed_or_missing_configuration_file_is_refused_before_any_aws_call() {
+    let emulator = Emulator::start();
+    let (_dir, path) = config_file(
+        "[[ignore]]\ncode = \"logging.invocation\"\nreason = \"ok\"\n\n[[ignore]]\ncode = \"logging.invocation\"\naccount = \"12345\"\nreason = \"ok\"\n",
+    );
+    let missing = path.with_file_name("missing.toml");
+    for (config, says) in [
+        (
+            &path,
+            format!(
+                "{}:5: [[ignore]] entry 2: account '12345' is not an AWS account ID (12 digits)",
+                path.display()
+            ),
+        ),
+        (
+            &missing,
+            format!("--config {}: it does not exist", missing.display()),
+        ),
+    ] {
+        for command in ["audit", "doctor"] {
+            let run = Run::of(emulator.cmd().args([command, "--config"]).arg(config));
+            assert_eq!(run.code, 2, "{}", run.stderr);
+            assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+            assert!(run.stderr.contains(&says), "{}", run.stderr);
+        }
+    }
+    assert!(
+        emulator.front.requests().is_empty(),
+        "refused before any AWS call"
+    );
+}
+
+#[test]
+fn the_report_never_overwrites_the_configuration_file() {
+    let emulator = Emulator::start();
+    let text = "[[ignore]]\ncode = \"logging.invocation\"\nreason = \"sandbox\"\n";
+    let (dir, path) = config_file(text);
+    let run = Run::of(
+        emulator
+            .cmd()
+            .args(["audit", "--config"])
+            .arg(&path)
+            .arg("--out")
+            .arg(&path),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("which this run reads"),
+        "{}",
+        run.stderr
+    );
+    // The file found in the working directory, without --config.
+    let here = dir.path().join("bedrock-preflight.toml");
+    std::fs::write(&here, text).unwrap();
+    let run = Run::of(emulator.cmd().current_dir(dir.path()).args([
+        "audit",
+        "--out",
+        "bedrock-preflight.toml",
+    ]));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("which this run reads"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    assert_eq!(std::fs::read_to_string(&here).unwrap(), text);
+    assert!(emulator.front.requests().is_empty());
+}

@@ -139,6 +139,14 @@ fn assert_v1_shape(report: &Value) {
         let n = findings.iter().filter(|f| f["status"] == status).count();
         counted.insert(status.into(), n.into());
     }
+    // Added in v1: present only when the configuration file accepted a finding.
+    let suppressed = findings
+        .iter()
+        .filter(|f| f["status"] == "suppressed")
+        .count();
+    if suppressed > 0 {
+        counted.insert("suppressed".into(), suppressed.into());
+    }
     assert_eq!(report["summary"], Value::Object(counted));
     for f in findings {
         for key in ["check", "code", "status", "severity", "title", "message"] {

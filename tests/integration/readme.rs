@@ -136,3 +136,22 @@ fn every_shell_example_parses_with_the_real_command_line() {
         "only {seen} examples found: is the README's layout changed?"
     );
 }
+
+#[test]
+fn every_configuration_file_example_validates() {
+    let examples: Vec<(usize, String)> = blocks(&readme())
+        .into_iter()
+        .filter(|(info, _, _)| info == "toml")
+        .map(|(_, start, lines)| (start, lines.join("\n")))
+        .collect();
+    assert!(
+        !examples.is_empty(),
+        "the README shows a configuration file"
+    );
+    for (start, text) in examples {
+        let path = std::path::PathBuf::from(format!("README.md block at line {start}"));
+        if let Err(error) = bedrock_preflight::config::parse(&path, &text) {
+            panic!("{error}");
+        }
+    }
+}
