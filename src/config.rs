@@ -89,21 +89,17 @@ impl Date {
         if !(digits(year, 4) && digits(month, 2) && digits(day, 2)) {
             return None;
         }
-        let date = Date {
+        // The calendar (month lengths, leap years) is the SDK's date parser's to know.
+        aws_smithy_types::DateTime::from_str(
+            &format!("{text}T00:00:00Z"),
+            aws_smithy_types::date_time::Format::DateTime,
+        )
+        .ok()?;
+        Some(Date {
             year: year.parse().ok()?,
             month: month.parse().ok()?,
             day: day.parse().ok()?,
-        };
-        let leap = date.year.is_multiple_of(4)
-            && (!date.year.is_multiple_of(100) || date.year.is_multiple_of(400));
-        let days_in_month = match date.month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days_in_month).contains(&date.day).then_some(date)
+        })
     }
 
     /// Today in UTC.

@@ -281,18 +281,46 @@ fn a_legacy_model_warns_with_its_dates_and_successor() {
     assert_eq!(strict.code, 1);
 }
 
+/// Each gate AWS keeps closed is named by its own code, with the state AWS answered as
+/// evidence and its own fix.
 #[test]
-fn each_missing_access_has_its_own_message_and_fix() {
-    for (variant, status, fix) in [
+fn each_missing_access_has_its_own_code_message_and_fix() {
+    for (variant, status, code, gate, fix) in [
         // The caller may subscribe (the default account allows it): its first call creates it.
-        ("agreement-not-available", "warn", "Call the model once"),
-        ("agreement-pending", "warn", "Wait a few minutes"),
-        ("not-authorized", "fail", "aws-marketplace:Subscribe"),
-        ("not-entitled", "fail", "payment method"),
+        (
+            "agreement-not-available",
+            "warn",
+            "models.access/agreement-on-first-call",
+            ("agreement", "NOT_AVAILABLE"),
+            "Call the model once",
+        ),
+        (
+            "agreement-pending",
+            "warn",
+            "models.access/agreement-pending",
+            ("agreement", "PENDING"),
+            "Wait a few minutes",
+        ),
+        (
+            "not-authorized",
+            "fail",
+            "models.access/not-authorized",
+            ("authorization", "NOT_AUTHORIZED"),
+            "check that no SCP denies aws-marketplace:Subscribe",
+        ),
+        (
+            "not-entitled",
+            "fail",
+            "models.access/not-entitled",
+            ("entitlement", "NOT_AVAILABLE"),
+            "payment method",
+        ),
         (
             "region-not-available",
             "fail",
-            "cross-region inference profile",
+            "models.access/region-unavailable",
+            ("region_availability", "NOT_AVAILABLE"),
+            "Call it through a cross-region inference profile",
         ),
     ] {
         let emulator = Sandbox::new();
@@ -304,7 +332,15 @@ fn each_missing_access_has_its_own_message_and_fix() {
         );
         let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
         let access = finding(&report, "models.access");
-        assert_eq!(access["status"], status, "{variant}: {access}");
+        assert_eq!(
+            (access["code"].as_str(), access["status"].as_str()),
+            (Some(code), Some(status)),
+            "{variant}: {access:#}"
+        );
+        assert_eq!(access["evidence"][gate.0], gate.1, "{variant}: {access:#}");
+        if status == "fail" {
+            assert_eq!(access["title"], "No access to the model");
+        }
         assert!(
             access["remediation"].as_str().unwrap().contains(fix),
             "{variant}: {access}"
@@ -1125,45 +1161,4 @@ fn a_probe_bedrock_should_have_rejected_but_answered_is_not_trusted() {
         "InvokeModel (what SDKs call); InvokeModelWithResponseStream was authorized: InvokeModel on \
          us.anthropic.claude-sonnet-4-6 accepted a body it must reject; this answer is not trusted"
     );
-}
-
-#[test]
-fn a_gate_aws_keeps_closed_is_named_by_its_own_code() {
-    for (variant, code, gate, state, fix) in [
-        (
-            "not-authorized",
-            "models.access/not-authorized",
-            "authorization",
-            "NOT_AUTHORIZED",
-            "check that no SCP denies aws-marketplace:Subscribe",
-        ),
-        (
-            "region-not-available",
-            "models.access/region-unavailable",
-            "region_availability",
-            "NOT_AVAILABLE",
-            "Call it through a cross-region inference profile",
-        ),
-    ] {
-        let emulator = Sandbox::new();
-        emulator.on(
-            "bedrock:GetFoundationModelAvailability",
-            Rule::Fixture(fixture(&format!(
-                "bedrock/GetFoundationModelAvailability.{variant}.json"
-            ))),
-        );
-        let (run, report) = doctor(&emulator, &["--model", "sonnet"]);
-        assert_eq!(run.code, 1, "{variant}");
-        let access = finding(&report, "models.access");
-        assert_eq!(
-            (access["code"].as_str(), access["status"].as_str()),
-            (Some(code), Some("fail")),
-            "{access:#}"
-        );
-        assert_eq!(access["title"], "No access to the model");
-        assert_eq!(access["evidence"][gate], state);
-        assert_eq!(access["evidence"]["agreement"], "AVAILABLE");
-        let remediation = access["remediation"].as_str().unwrap();
-        assert!(remediation.contains(fix), "{variant}: {remediation}");
-    }
 }
