@@ -266,8 +266,33 @@ pub enum Emit {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Role to audit; repeat for several
-    #[arg(long = "role-arn", value_name = "ARN")]
+    #[arg(long = "role-arn", value_name = "ARN", conflicts_with = "org")]
     pub role_arns: Vec<String>,
+    /// Audit every active account of the organization (from its management account or a
+    /// delegated administrator), each through the role --role-name names
+    #[arg(long, requires = "role_name")]
+    pub org: bool,
+    /// The role to assume in each account (arn:PARTITION:iam::ACCOUNT:role/NAME; a path may
+    /// precede the name); the caller's own account is audited with its own credentials
+    #[arg(long, value_name = "NAME", value_parser = parse_role_name)]
+    pub role_name: Option<String>,
+    /// With --org: only the accounts in this organizational unit or root, and in the units
+    /// below it; repeat or comma-separate for several
+    #[arg(long, value_name = "ID", requires = "org", value_delimiter = ',', value_parser = parse_parent_id)]
+    pub ou: Vec<String>,
+    /// Only these accounts (with --org, of the organization's); without --org, these accounts
+    /// through --role-name, without listing the organization
+    #[arg(long, value_name = "ID,...", requires = "role_name", value_delimiter = ',', value_parser = parse_account_id)]
+    pub accounts: Vec<String>,
+    /// With --org: leave these accounts out
+    #[arg(long, value_name = "ID,...", requires = "org", value_delimiter = ',', value_parser = parse_account_id)]
+    pub exclude_accounts: Vec<String>,
+    /// The external ID the roles' trust policies require (sts:ExternalId)
+    #[arg(long, value_name = "X", value_parser = parse_external_id)]
+    pub external_id: Option<String>,
+    /// How many account-region pairs are audited at once
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENCY, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_concurrency: u32,
     /// Geography data must stay in (e.g. eu)
     #[arg(long, value_name = "GEO")]
     pub residency: Option<String>,
@@ -580,6 +605,71 @@ impl TypedValueParser for FormatParser {
             ..=2 => PossibleValue::new(format.as_str()),
             _ => PossibleValue::new(format.as_str()).help(format.help()),
         })))
+    }
+}
+
+/// `audit --max-concurrency`'s default. AWS limits request rates per account and region, and
+/// each pair audited at once is its own account and region; what the caller's side can carry
+/// is what bounds it: a pair keeps a handful of requests in flight, so 32 pairs are a few
+/// hundred connections, and the AssumeRole calls stay within the caller's own STS rate.
+pub const DEFAULT_MAX_CONCURRENCY: u32 = 32;
+
+/// An IAM role's name, a path allowed before it (`audit/bedrock-preflight`): IAM's characters,
+/// a name of at most 64.
+fn parse_role_name(value: &str) -> Result<String, String> {
+    let segments: Vec<&str> = value.split('/').collect();
+    let name = segments.last().copied().unwrap_or_default();
+    let iam_chars = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+    };
+    if segments.iter().all(|s| iam_chars(s)) && name.len() <= 64 && value.len() <= 512 {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "'{value}' is not a role name (letters, digits and _+=,.@- up to 64, a PATH/ before it allowed)"
+        ))
+    }
+}
+
+/// An organization's root (`r-` and 4 to 32 characters) or organizational unit
+/// (`ou-ROOT-` and 8 to 32 characters), as Organizations' ParentId pattern has them.
+fn parse_parent_id(value: &str) -> Result<String, String> {
+    let part = |s: &str, min: usize| {
+        (min..=32).contains(&s.len())
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+    };
+    let valid = match value.split('-').collect::<Vec<_>>().as_slice() {
+        ["r", root] => part(root, 4),
+        ["ou", root, unit] => part(root, 4) && part(unit, 8),
+        _ => false,
+    };
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "'{value}' is not an organizational unit (ou-xxxx-xxxxxxxx) or root (r-xxxx) ID"
+        ))
+    }
+}
+
+fn parse_account_id(value: &str) -> Result<String, String> {
+    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_string())
+    } else {
+        Err(format!("'{value}' is not an AWS account ID (12 digits)"))
+    }
+}
+
+/// STS's ExternalId: 2 to 1224 of letters, digits and _+=,.@:/-.
+fn parse_external_id(value: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
+    if (2..=1224).contains(&value.len()) && value.chars().all(allowed) {
+        Ok(value.to_string())
+    } else {
+        Err("the external ID is 2 to 1224 letters, digits or _+=,.@:/- (STS's rule)".to_string())
     }
 }
 

@@ -175,6 +175,9 @@ catalog! {
     LIST_PARENTS = Organizations "ListParents" Read;
     LIST_POLICIES_FOR_TARGET = Organizations "ListPoliciesForTarget" Read;
     DESCRIBE_POLICY = Organizations "DescribePolicy" Read;
+    LIST_ACCOUNTS = Organizations "ListAccounts" Read;
+    LIST_ACCOUNTS_FOR_PARENT = Organizations "ListAccountsForParent" Read;
+    LIST_ORGANIZATIONAL_UNITS_FOR_PARENT = Organizations "ListOrganizationalUnitsForParent" Read;
 
     INVOKE_MODEL = BedrockRuntime "InvokeModel" Read;
     INVOKE_MODEL_WITH_RESPONSE_STREAM = BedrockRuntime "InvokeModelWithResponseStream" Read;

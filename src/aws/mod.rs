@@ -35,11 +35,20 @@ macro_rules! all_pages {
 }
 
 /// A client of the SDK crate `$sdk` on `config`, every call counted and logged by `hooks`;
-/// `$tune` sets what the service alone has.
+/// `$tune` sets what the service alone has. With a retry scope (another account's session),
+/// the client retries and backs off on its own: the SDK otherwise shares one retry budget and
+/// one adaptive rate limiter per service and region across the whole process, so throttling
+/// in one account would slow every other.
 macro_rules! client {
-    ($sdk:ident, $config:expr, $hooks:expr $(, $tune:path)?) => {{
+    ($sdk:ident, $config:expr, $hooks:expr, $scope:expr $(, $tune:path)?) => {{
         let config: &SdkConfig = $config;
-        let builder = $sdk::config::Builder::from(config);
+        let mut builder = $sdk::config::Builder::from(config);
+        if let Some(scope) = $scope {
+            let region = config.region().map(|r| r.as_ref()).unwrap_or("global");
+            builder.set_retry_partition(Some(aws_smithy_runtime::client::retries::RetryPartition::new(
+                format!("{}-{region}-{scope}", stringify!($sdk)),
+            )));
+        }
         $(let builder = $tune(builder, config);)?
         $sdk::Client::from_conf(builder.interceptor($hooks).build())
     }};
@@ -58,7 +67,7 @@ macro_rules! regional_clients {
             $(
                 fn $name(&self, region: &Region) -> $sdk::Client {
                     self.regional(&self.clients.$name, region, |config| {
-                        client!($sdk, config, self.hooks() $(, $tune)?)
+                        client!($sdk, config, self.hooks(), self.retry_scope.as_deref() $(, $tune)?)
                     })
                 }
             )*
@@ -97,7 +106,7 @@ pub use calls::CallCount;
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
 pub use mantle::{MantleModel, ModelRetention};
-pub use organizations::{Organization, OrganizationPolicies};
+pub use organizations::{AccountState, MemberAccount, Organization, OrganizationPolicies};
 pub use write::{AttachTarget, AwsWriter};
 
 use crate::domain::{CallerIdentityAnswer, Region, RegionSource};
@@ -223,6 +232,8 @@ pub struct Session {
     aws_profile_override: Option<String>,
     ignored_env_keys: Option<IgnoredEnvKeys>,
     credentials: ResolveOnce,
+    /// Another account's session: its clients keep retry budgets of their own.
+    retry_scope: Option<String>,
     sts: aws_sdk_sts::Client,
     iam: aws_sdk_iam::Client,
     organizations: aws_sdk_organizations::Client,
@@ -314,39 +325,69 @@ impl Session {
             };
             config = config.into_builder().service_config(layered).build();
         }
-        let mut session = Self::new(config, options.profile.clone(), Arc::default());
+        let mut session = Self::new(config, options.profile.clone(), Arc::default(), None);
         session.ignored_env_keys = ignored_env_keys;
         Arc::new(session)
     }
 
     /// A session of another account: `role_arn` assumed with this session's credentials
-    /// (aws-config's own AssumeRole provider), everything else as configured here.
-    pub async fn assuming(&self, role_arn: &str) -> Arc<Self> {
+    /// (aws-config's own AssumeRole provider), with `external_id` when the role's trust asks
+    /// for one, everything else as configured here. Its clients retry on budgets of their own,
+    /// adaptively (backing off when that account is throttled) unless a retry mode other than
+    /// the default was configured.
+    pub async fn assuming(&self, role_arn: &str, external_id: Option<&str>) -> Arc<Self> {
         let signing_region = self
             .config
             .region()
             .cloned()
             .unwrap_or_else(|| aws_config::Region::from_static(FALLBACK_SIGNING_REGION));
-        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
             .session_name("bedrock-preflight-audit")
             .configure(&self.config)
-            .region(signing_region)
-            .build()
-            .await;
+            .region(signing_region);
+        if let Some(external_id) = external_id {
+            provider = provider.external_id(external_id);
+        }
+        let provider = provider.build().await;
+        let retry = self
+            .config
+            .retry_config()
+            .cloned()
+            .unwrap_or_else(aws_smithy_types::retry::RetryConfig::standard);
+        let retry = if retry.mode() == aws_smithy_types::retry::RetryMode::Standard {
+            aws_smithy_types::retry::RetryConfig::adaptive()
+                .with_max_attempts(retry.max_attempts())
+                .with_initial_backoff(retry.initial_backoff())
+                .with_max_backoff(retry.max_backoff())
+        } else {
+            retry
+        };
         let config = self
             .config
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(provider))
+            .retry_config(retry)
             .build();
+        let account = role_arn.split(':').nth(4).unwrap_or(role_arn).to_string();
         // The same log: `-v`'s totals cover every account of the run.
-        Arc::new(Self::new(config, None, Arc::clone(&self.log)))
+        Arc::new(Self::new(
+            config,
+            None,
+            Arc::clone(&self.log),
+            Some(account),
+        ))
     }
 
     pub fn from_config(config: SdkConfig) -> Arc<Self> {
-        Arc::new(Self::new(config, None, Arc::default()))
+        Arc::new(Self::new(config, None, Arc::default(), None))
     }
 
-    fn new(config: SdkConfig, aws_profile_override: Option<String>, log: Arc<CallLog>) -> Self {
+    fn new(
+        config: SdkConfig,
+        aws_profile_override: Option<String>,
+        log: Arc<CallLog>,
+        retry_scope: Option<String>,
+    ) -> Self {
         let credentials = ResolveOnce::new(
             config
                 .credentials_provider()
@@ -362,14 +403,16 @@ impl Session {
             .unwrap_or_else(|| aws_config::Region::from_static(FALLBACK_SIGNING_REGION));
         let global = config.to_builder().region(signing_region).build();
         let hooks = || CallHooks(Arc::clone(&log));
-        let sts = client!(aws_sdk_sts, &global, hooks());
-        let iam = client!(aws_sdk_iam, &global, hooks());
-        let organizations = client!(aws_sdk_organizations, &global, hooks());
+        let scope = retry_scope.as_deref();
+        let sts = client!(aws_sdk_sts, &global, hooks(), scope);
+        let iam = client!(aws_sdk_iam, &global, hooks(), scope);
+        let organizations = client!(aws_sdk_organizations, &global, hooks(), scope);
         Session {
             config,
             aws_profile_override,
             ignored_env_keys: None,
             credentials,
+            retry_scope,
             sts,
             iam,
             organizations,

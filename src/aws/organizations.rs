@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_organizations::types::{ParentType, PolicyType};
+use aws_sdk_organizations::types::{Account, ParentType, PolicyType};
 use futures_util::future::try_join_all;
 
 use super::catalog::{self, Operation};
@@ -36,6 +36,54 @@ pub struct OrganizationPolicies {
     pub rcps: Vec<Vec<NamedPolicy>>,
 }
 
+/// One account of the organization, as ListAccounts names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberAccount {
+    pub id: String,
+    pub name: Option<String>,
+    pub state: AccountState,
+}
+
+/// Where an account stands in the organization: only an active one can be audited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountState {
+    Active,
+    Suspended,
+    /// Not open for use, and not meant to be: being activated, closing or closed (AWS's name).
+    Inactive(String),
+    /// A state this version does not know, or none at all.
+    Unrecognized(String),
+}
+
+impl MemberAccount {
+    fn from_sdk(account: Account) -> Option<MemberAccount> {
+        use aws_sdk_organizations::types::{AccountState as State, AccountStatus as Status};
+        // `Status` is retired on 2026-09-09 in favour of `State` (botocore's organizations
+        // model); an answer from before then, or from an emulator, may still carry only it.
+        let state = match (&account.state, &account.status) {
+            (Some(State::Active), _) | (None, Some(Status::Active)) => AccountState::Active,
+            (Some(State::Suspended), _) | (None, Some(Status::Suspended)) => {
+                AccountState::Suspended
+            }
+            (
+                Some(state @ (State::PendingActivation | State::PendingClosure | State::Closed)),
+                _,
+            ) => AccountState::Inactive(state.as_str().to_string()),
+            (None, Some(Status::PendingClosure)) => {
+                AccountState::Inactive(Status::PendingClosure.as_str().to_string())
+            }
+            (Some(state), _) => AccountState::Unrecognized(state.as_str().to_string()),
+            (None, Some(status)) => AccountState::Unrecognized(status.as_str().to_string()),
+            (None, None) => AccountState::Unrecognized(String::new()),
+        };
+        Some(MemberAccount {
+            id: account.id?,
+            name: account.name,
+            state,
+        })
+    }
+}
+
 /// Deeper than AWS allows (a root and five levels of OUs, then the account): a loop guard.
 const MAX_DEPTH: usize = 8;
 
@@ -62,6 +110,112 @@ impl AwsReader {
             scps,
             rcps,
         }))
+    }
+
+    /// Every account of the organization (ListAccounts, every page); with `parents`, the
+    /// accounts in those roots or units and in every unit below them. Only the management
+    /// account and a delegated administrator may list them.
+    pub async fn member_accounts(
+        &self,
+        parents: &[String],
+    ) -> Result<Vec<MemberAccount>, AwsError> {
+        let accounts = if parents.is_empty() {
+            self.cached_call(
+                &catalog::LIST_ACCOUNTS,
+                None,
+                "",
+                || all_pages!(self.session.organizations.list_accounts()),
+                |pages| {
+                    Ok(pages
+                        .into_iter()
+                        .flat_map(|p| p.accounts.unwrap_or_default())
+                        .collect())
+                },
+            )
+            .await?
+        } else {
+            self.accounts_below(parents).await?
+        };
+        let mut members: Vec<MemberAccount> = Vec::new();
+        for account in accounts.into_iter().filter_map(MemberAccount::from_sdk) {
+            if !members.iter().any(|m| m.id == account.id) {
+                members.push(account);
+            }
+        }
+        Ok(members)
+    }
+
+    /// The accounts of `parents` and of the units below them, a level at a time, each
+    /// level's calls at once.
+    async fn accounts_below(&self, parents: &[String]) -> Result<Vec<Account>, AwsError> {
+        let mut accounts = Vec::new();
+        let mut level: Vec<String> = parents.to_vec();
+        for _ in 0..MAX_DEPTH {
+            if level.is_empty() {
+                return Ok(accounts);
+            }
+            let found = try_join_all(level.iter().map(|parent| async move {
+                tokio::try_join!(self.accounts_of(parent), self.units_of(parent))
+            }))
+            .await?;
+            level = Vec::new();
+            for (of_parent, units) in found {
+                accounts.extend(of_parent);
+                level.extend(units);
+            }
+        }
+        Err(AwsError::new(
+            AwsErrorKind::Malformed,
+            &catalog::LIST_ORGANIZATIONAL_UNITS_FOR_PARENT,
+            format!("organizational units still nested after {MAX_DEPTH} levels"),
+        ))
+    }
+
+    async fn accounts_of(&self, parent: &str) -> Result<Vec<Account>, AwsError> {
+        self.cached_call(
+            &catalog::LIST_ACCOUNTS_FOR_PARENT,
+            None,
+            parent,
+            || {
+                all_pages!(
+                    self.session
+                        .organizations
+                        .list_accounts_for_parent()
+                        .parent_id(parent)
+                )
+            },
+            |pages| {
+                Ok(pages
+                    .into_iter()
+                    .flat_map(|p| p.accounts.unwrap_or_default())
+                    .collect())
+            },
+        )
+        .await
+    }
+
+    async fn units_of(&self, parent: &str) -> Result<Vec<String>, AwsError> {
+        self.cached_call(
+            &catalog::LIST_ORGANIZATIONAL_UNITS_FOR_PARENT,
+            None,
+            parent,
+            || {
+                all_pages!(
+                    self.session
+                        .organizations
+                        .list_organizational_units_for_parent()
+                        .parent_id(parent)
+                )
+            },
+            |pages| {
+                Ok(pages
+                    .into_iter()
+                    .flat_map(|p| p.organizational_units.unwrap_or_default())
+                    .filter_map(|unit| unit.id)
+                    .collect())
+            },
+        )
+        .await
     }
 
     /// The organization's ID and management account; `None` outside an organization.

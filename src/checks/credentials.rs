@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use super::facts::CredentialsFact;
 use crate::aws::{
-    AwsProfile, AwsProfileKind, BedrockAuth, CredentialSource, CredentialsProblem,
-    CredentialsSummary, IgnoredEnvKeys,
+    AccountState, AwsError, AwsErrorKind, AwsProfile, AwsProfileKind, BedrockAuth,
+    CredentialSource, CredentialsProblem, CredentialsSummary, IgnoredEnvKeys, MemberAccount,
 };
 use crate::domain::format_time;
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
@@ -76,19 +76,61 @@ check! {
             /// get-caller-identity` with the same profile to see where it stalls, log in beforehand
             /// when it prompts, and run again.
             PROVIDER_TIMEOUT = "provider-timeout",
-            /// `audit --role-arn ARN` could not assume that role, so nothing in its account was
-            /// examined; the audits of the other accounts went on. The message carries the error,
-            /// most often an access denial because the auditing principal may not call
-            /// `sts:AssumeRole` on the role or the role's trust policy does not name it. Allow both
-            /// sides, then run again, or drop that `--role-arn`.
+            /// `audit` could not assume an account's role (a `--role-arn`, or `--role-name` in an
+            /// account of `--org` or `--accounts`), so nothing in that account was examined; the
+            /// audits of the other accounts went on. The message carries the error, most often an
+            /// access denial because the auditing principal may not call `sts:AssumeRole` on the
+            /// role, the role's trust policy does not name it, or the role was never deployed to
+            /// that account. Allow both sides (or deploy the role: `policy render audit-role`),
+            /// then run again, or leave the account out.
             ROLE_NOT_ASSUMED = "role-not-assumed",
+            /// `audit --org` could not list the organization's accounts, so no account was
+            /// audited. Only the management account and a delegated administrator may call
+            /// `organizations:ListAccounts`; an account in no organization has none to list. The
+            /// message carries AWS's error. Run from the management account or a delegated
+            /// administrator, or name the accounts yourself with `--accounts ID,... --role-name
+            /// NAME`, which lists nothing.
+            ACCOUNTS_NOT_LISTED = "accounts-not-listed",
+            /// An account of the organization is suspended, so its role cannot be used and nothing
+            /// in it was audited; the other accounts' audits went on. Leave it out with
+            /// `--exclude-accounts ID` until it is reinstated, or close it.
+            ACCOUNT_SUSPENDED = "account-suspended",
+            /// An account of the organization is not open for use (being activated, closing or
+            /// closed: AWS keeps a closed account listed for 90 days), so it was not audited. Nothing
+            /// to fix; `--exclude-accounts ID` keeps it out of the report.
+            ACCOUNT_INACTIVE = "account-inactive",
+            /// Organizations answered with an account state this version does not know (or none),
+            /// so the account was not audited rather than judged on a guess. Check the account in
+            /// the Organizations console and update bedrock-preflight.
+            ACCOUNT_STATE_UNRECOGNIZED = "account-state-unrecognized",
+            /// `--accounts` names an account that is not among the organization's accounts (or not
+            /// under `--ou`), so it was not audited: a mistyped ID, or an account in another
+            /// organization. Correct the ID, or widen `--ou`.
+            ACCOUNT_NOT_IN_ORGANIZATION = "account-not-in-organization",
         },
     }
 }
 
-/// `audit --role-arn`: the role of one account could not be assumed, so nothing of that account
-/// was examined; the other accounts' audits go on.
-pub fn role_not_assumed(role_arn: &str, why: &str) -> Finding {
+/// How `audit` reaches the accounts it audits besides the caller's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountsNamedBy {
+    /// Each `--role-arn`.
+    RoleArns,
+    /// `--role-name` in each account of `--org` or `--accounts`.
+    RoleName,
+}
+
+/// The role of one account could not be assumed, so nothing of that account was examined; the
+/// other accounts' audits go on.
+pub fn role_not_assumed(role_arn: &str, why: &str, named_by: AccountsNamedBy) -> Finding {
+    let account = role_arn.split(':').nth(4).unwrap_or_default();
+    let leave_out = match named_by {
+        AccountsNamedBy::RoleArns => format!("or drop --role-arn {role_arn}"),
+        AccountsNamedBy::RoleName => format!(
+            "deploy the role to the account (bedrock-preflight policy render audit-role --format cloudformation \
+             renders it as a StackSet template); or leave the account out with --exclude-accounts {account}"
+        ),
+    };
     Finding::error(
         &META,
         kind::ROLE_NOT_ASSUMED,
@@ -97,8 +139,99 @@ pub fn role_not_assumed(role_arn: &str, why: &str) -> Finding {
     .resource(role_arn.to_string())
     .remediation(Remediation::new(format!(
         "Let the auditing principal assume the role (sts:AssumeRole in its policy, and the role's trust policy \
-         naming it), then run again; or drop --role-arn {role_arn}"
+         naming it), then run again; {leave_out}"
     )))
+}
+
+/// `audit --org`: the organization's accounts could not be listed.
+pub fn accounts_not_listed(error: &AwsError) -> Finding {
+    let fix = if error.code() == Some("AWSOrganizationsNotInUseException") {
+        "This account is in no organization: name the accounts to audit with --accounts ID,... --role-name NAME, \
+         or with --role-arn ARN"
+            .to_string()
+    } else if error.kind() == AwsErrorKind::Denied {
+        format!(
+            "Run from the organization's management account or a delegated administrator, with {} allowed \
+             (the preflight-readonly policy has it); or name the accounts with --accounts ID,... --role-name NAME",
+            error.operation().iam_action()
+        )
+    } else {
+        error
+            .hint()
+            .unwrap_or_else(|| "Run again; the other flags need no change".to_string())
+    };
+    let mut finding = Finding::error(
+        &META,
+        kind::ACCOUNTS_NOT_LISTED,
+        format!("Could not list the organization's accounts, so none was audited: {error}"),
+    )
+    .evidence("operation", error.operation().to_string())
+    .evidence("error_kind", error.kind().as_str())
+    .remediation(Remediation::new(fix));
+    if let Some(code) = error.code() {
+        finding = finding.evidence("error_code", code);
+    }
+    finding
+}
+
+/// An account of the organization that was not audited for its state.
+pub fn account_not_active(account: &MemberAccount) -> Option<Finding> {
+    let named = match &account.name {
+        Some(name) => format!("{} ({})", account.id, name),
+        None => account.id.clone(),
+    };
+    let finding = match &account.state {
+        AccountState::Active => return None,
+        AccountState::Suspended => Finding::error(
+            &META,
+            kind::ACCOUNT_SUSPENDED,
+            format!("Account {named} is suspended, so it was not audited"),
+        )
+        .remediation(Remediation::new(format!(
+            "Reinstate the account, or leave it out with --exclude-accounts {}",
+            account.id
+        ))),
+        AccountState::Inactive(state) => Finding::skip(
+            &META,
+            kind::ACCOUNT_INACTIVE,
+            format!("Account {named} is {state}, so it was not audited"),
+        )
+        .evidence("state", state.as_str()),
+        AccountState::Unrecognized(state) => Finding::error(
+            &META,
+            kind::ACCOUNT_STATE_UNRECOGNIZED,
+            format!(
+                "Organizations answered the state '{state}' for account {named}, which this version does not \
+                 know, so it was not audited"
+            ),
+        )
+        .evidence("state", state.as_str())
+        .remediation(Remediation::new(
+            "Check the account in the Organizations console; update bedrock-preflight",
+        )),
+    };
+    let mut finding = finding.resource(account.id.clone());
+    finding.account = Some(account.id.clone());
+    Some(finding)
+}
+
+/// `--accounts` named an account that the organization's listing does not have.
+pub fn account_not_in_organization(account: &str, under: &[String]) -> Finding {
+    let scope = match under {
+        [] => "the organization's accounts".to_string(),
+        units => format!("the accounts under {}", units.join(", ")),
+    };
+    let mut finding = Finding::error(
+        &META,
+        kind::ACCOUNT_NOT_IN_ORGANIZATION,
+        format!("Account {account} is not among {scope}, so it was not audited"),
+    )
+    .resource(account.to_string())
+    .remediation(Remediation::new(format!(
+        "Correct the ID in --accounts, or widen --ou to the unit that holds {account}"
+    )));
+    finding.account = Some(account.to_string());
+    finding
 }
 
 /// Credentials that expire sooner than this warn: a Claude Code session outlives them.

@@ -83,7 +83,10 @@ pub(crate) mod meta {
 }
 
 pub use claude_code::ClaudeCodeInput;
-pub use credentials::role_not_assumed;
+pub use credentials::{
+    AccountsNamedBy, account_not_active, account_not_in_organization, accounts_not_listed,
+    role_not_assumed,
+};
 pub use facts::{
     CallerAccount, CallerIdentity, CredentialsFact, FixableDenials, IamVerdict, IamVerdicts,
     Invocations, MissingAgreement, MissingAgreements, ModelTarget, ModelTargets, PrincipalKind,

@@ -4,19 +4,24 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
-use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 
 use super::Output;
-use super::resolve::{Run, Signing, accepted_findings, caller_examined};
-use crate::aws::{AwsReader, CredentialsProblem, Session};
-use crate::checks::{self, AuditOptions, GEOGRAPHIES, ResidencyInput, role_not_assumed};
+use super::resolve::{Run, Signing, accepted_findings, caller_account, caller_examined};
+use crate::aws::{AwsReader, CredentialsProblem};
+use crate::checks::{
+    self, AccountsNamedBy, AuditOptions, GEOGRAPHIES, ResidencyInput, account_not_active,
+    account_not_in_organization, accounts_not_listed, role_not_assumed,
+};
 use crate::claude_code::{Places, Setup};
 use crate::cli::{AuditArgs, GlobalArgs};
 use crate::domain::{Arn, BEDROCK_REGIONS, Region};
-use crate::engine::{Check, CheckContext, CommandKind, Finding, Progress, Scope, run_checks};
-use crate::report::{Document, Examined, Report, controls};
+use crate::engine::{
+    Check, CheckContext, CommandKind, Finding, Progress, Scope, Status, run_checks,
+};
+use crate::report::{AccountEntry, Document, Examined, Report, controls};
 use crate::ui::Spinner;
 use crate::{CommandError, exit_code};
 
@@ -72,33 +77,33 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         models: Vec::new(),
         principals: Vec::new(),
     };
-    // The caller's own account, or each --role-arn's, audited at the same time.
-    let accounts: Vec<(Option<String>, Arc<Session>)> = if roles.is_empty() {
-        vec![(None, Arc::clone(&run.session))]
+    let (targets, unreached) = targets(&run, args, roles).await;
+    let named_by = if args.role_name.is_some() {
+        AccountsNamedBy::RoleName
     } else {
-        join_all(roles.into_iter().map(|role| {
-            let session = Arc::clone(&run.session);
-            async move {
-                let assumed = session.assuming(&role).await;
-                (Some(role), assumed)
-            }
-        }))
-        .await
+        AccountsNamedBy::RoleArns
     };
+    let reached_by_role = targets.iter().any(|t| t.role.is_some()) || !unreached.is_empty();
     let checks = checks::for_command(CommandKind::Audit);
-    let spinner = Spinner::new(run.quiet, checks.len() * accounts.len(), output.on_stderr());
-    let runs = join_all(accounts.into_iter().map(|(role, session)| {
-        audit_account(
-            role,
-            session,
-            &scope,
-            (&options, &residency),
-            &checks,
-            run.timeout,
-            &spinner,
-        )
-    }))
-    .await;
+    let spinner = Spinner::new(run.quiet, checks.len() * targets.len(), output.on_stderr());
+    let ctx = AccountContext {
+        run: &run,
+        external_id: args.external_id.as_deref(),
+        named_by,
+        scope: &scope,
+        options: &options,
+        residency: &residency,
+        checks: &checks,
+        progress: &spinner,
+    };
+    // Each account's raw AWS answers are dropped with its reader when its audit ends: what
+    // stays for the report is its findings.
+    let at_once = accounts_at_once(args.max_concurrency, scope.regions.len());
+    let runs: Vec<AccountAudit> = stream::iter(targets)
+        .map(|target| audit_account(target, &ctx))
+        .buffered(at_once)
+        .collect()
+        .await;
     spinner.finish();
     let mut report = Report {
         command: CommandKind::Audit.as_str(),
@@ -112,11 +117,37 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         plan: None,
         checks: checks.iter().map(|c| c.meta()).collect(),
         halted: None,
+        accounts: Vec::new(),
     };
-    for (examined, findings) in runs {
-        report.scope.accounts.extend(examined.accounts);
-        report.scope.principals.extend(examined.principals);
-        report.findings.extend(findings);
+    for run in runs {
+        report
+            .scope
+            .accounts
+            .extend(run.examined.accounts.iter().cloned());
+        report.scope.principals.extend(run.examined.principals);
+        report.findings.extend(run.findings);
+        if reached_by_role && let Some(id) = run.examined.accounts.into_iter().next() {
+            report.accounts.push(AccountEntry {
+                id,
+                name: run.name,
+                role: run.role,
+            });
+        }
+    }
+    for mut finding in unreached {
+        let id = finding.account.clone();
+        controls::annotate(std::slice::from_mut(&mut finding), None);
+        if let Some(id) = id
+            && !report.accounts.iter().any(|a| a.id == id)
+        {
+            report.scope.accounts.push(id.clone());
+            report.accounts.push(AccountEntry {
+                id,
+                name: None,
+                role: None,
+            });
+        }
+        report.findings.push(finding);
     }
     if let Some(accepted) = &accepted {
         accepted.suppress(&mut report.findings, crate::config::Date::today());
@@ -146,18 +177,124 @@ fn roles(values: &[String]) -> Result<Vec<String>, CommandError> {
     Ok(roles)
 }
 
-/// One account's audit: what it examined and its findings, each naming the account. A role
-/// that cannot be assumed is one error finding for its account.
-async fn audit_account(
+/// One account to audit, and how it is reached.
+struct Target {
+    /// The account's name in the organization.
+    name: Option<String>,
+    /// The role assumed in it; `None`: the caller's own credentials.
     role: Option<String>,
-    session: Arc<Session>,
-    scope: &Scope,
-    (options, residency): (&AuditOptions, &Option<ResidencyInput>),
-    checks: &[Arc<dyn Check>],
-    timeout: Duration,
-    progress: &dyn Progress,
-) -> (Examined, Vec<Finding>) {
-    let aws = Arc::new(AwsReader::new(session));
+}
+
+/// The accounts to audit, and a finding for each account in scope that cannot be: the
+/// caller's own account alone; each `--role-arn`; or, with `--role-name`, the organization's
+/// accounts (`--org`) or those `--accounts` names, the caller's own through its own
+/// credentials.
+async fn targets(run: &Run, args: &AuditArgs, roles: Vec<String>) -> (Vec<Target>, Vec<Finding>) {
+    let own = || Target {
+        name: None,
+        role: None,
+    };
+    let Some(role_name) = &args.role_name else {
+        if roles.is_empty() {
+            return (vec![own()], Vec::new());
+        }
+        let targets = roles
+            .into_iter()
+            .map(|role| Target {
+                name: None,
+                role: Some(role),
+            })
+            .collect();
+        return (targets, Vec::new());
+    };
+    // Without the caller's identity there is no partition to build ARNs in, nor an
+    // organization to list: its own audit says why.
+    let Ok((caller, _)) = caller_account(&run.aws).await else {
+        return (vec![own()], Vec::new());
+    };
+    let mut unreached = Vec::new();
+    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    if args.org {
+        let members = match run.aws.member_accounts(&args.ou).await {
+            Ok(members) => members,
+            Err(error) => {
+                let mut finding = accounts_not_listed(&error);
+                finding.account = Some(caller.id.clone());
+                return (Vec::new(), vec![finding]);
+            }
+        };
+        for id in &args.accounts {
+            if !members.iter().any(|m| &m.id == id) {
+                unreached.push(account_not_in_organization(id, &args.ou));
+            }
+        }
+        for member in members {
+            if !args.accounts.is_empty() && !args.accounts.contains(&member.id) {
+                continue;
+            }
+            if args.exclude_accounts.contains(&member.id) {
+                continue;
+            }
+            match account_not_active(&member) {
+                Some(finding) => unreached.push(finding),
+                None => wanted.push((member.id, member.name)),
+            }
+        }
+    } else {
+        for id in &args.accounts {
+            if !wanted.iter().any(|(w, _)| w == id) {
+                wanted.push((id.clone(), None));
+            }
+        }
+    }
+    wanted.sort();
+    let targets = wanted
+        .into_iter()
+        .map(|(id, name)| Target {
+            role: (id != caller.id)
+                .then(|| format!("arn:{}:iam::{id}:role/{role_name}", caller.partition)),
+            name,
+        })
+        .collect();
+    (targets, unreached)
+}
+
+/// How many accounts are audited at once: `--max-concurrency` counts account-region pairs,
+/// and an account's regions are audited together.
+fn accounts_at_once(max_concurrency: u32, regions: usize) -> usize {
+    (max_concurrency as usize / regions.max(1)).max(1)
+}
+
+/// What every account's audit shares.
+struct AccountContext<'a> {
+    run: &'a Run,
+    external_id: Option<&'a str>,
+    named_by: AccountsNamedBy,
+    scope: &'a Scope,
+    options: &'a AuditOptions,
+    residency: &'a Option<ResidencyInput>,
+    checks: &'a [Arc<dyn Check>],
+    progress: &'a dyn Progress,
+}
+
+/// One account's audit: what it examined, its findings (each naming the account), and how it
+/// was reached.
+struct AccountAudit {
+    examined: Examined,
+    findings: Vec<Finding>,
+    name: Option<String>,
+    role: Option<String>,
+}
+
+/// One account's audit. A role that cannot be assumed is one error finding for its account.
+async fn audit_account(target: Target, ctx: &AccountContext<'_>) -> AccountAudit {
+    let Target { name, role } = target;
+    let aws = match &role {
+        None => Arc::clone(&ctx.run.aws),
+        Some(role) => Arc::new(AwsReader::new(
+            ctx.run.session.assuming(role, ctx.external_id).await,
+        )),
+    };
     if let Some(role) = &role
         && let Err(problem) = aws.credentials().await
     {
@@ -170,24 +307,36 @@ async fn audit_account(
             | CredentialsProblem::Failed(why)
             | CredentialsProblem::TimedOut(why) => why.as_str(),
         };
-        let mut findings = vec![role_not_assumed(role, why)];
+        let mut findings = vec![role_not_assumed(role, why, ctx.named_by)];
         controls::annotate(&mut findings, account.as_deref());
-        let examined = Examined {
-            accounts: account.into_iter().collect(),
-            principals: vec![role.clone()],
-            ..Examined::default()
+        for check in ctx.checks {
+            ctx.progress.finished(check.meta().id, Status::Skip);
+        }
+        return AccountAudit {
+            examined: Examined {
+                accounts: account.into_iter().collect(),
+                principals: vec![role.clone()],
+                ..Examined::default()
+            },
+            findings,
+            name,
+            role: Some(role.clone()),
         };
-        return (examined, findings);
     }
-    let mut cx = CheckContext::new(aws, scope.clone()).with_input(options.clone());
-    if let Some(residency) = residency {
+    let mut cx = CheckContext::new(aws, ctx.scope.clone()).with_input(ctx.options.clone());
+    if let Some(residency) = ctx.residency {
         cx = cx.with_input(residency.clone());
     }
     let cx = Arc::new(cx);
-    let mut findings = run_checks(checks, Arc::clone(&cx), timeout, progress).await;
+    let mut findings = run_checks(ctx.checks, Arc::clone(&cx), ctx.run.timeout, ctx.progress).await;
     let examined = caller_examined(&cx);
     controls::annotate(&mut findings, examined.accounts.first().map(String::as_str));
-    (examined, findings)
+    AccountAudit {
+        examined,
+        findings,
+        name,
+        role,
+    }
 }
 
 /// Bedrock's regions in the commercial partition: GovCloud needs its own credentials.

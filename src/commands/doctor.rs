@@ -535,6 +535,7 @@ async fn run_doctor(
         plan: None,
         checks: checks.iter().map(|c| c.meta()).collect(),
         halted: None,
+        accounts: Vec::new(),
     };
     (report, cx)
 }

@@ -476,6 +476,7 @@ pub fn halted(
         plan: None,
         checks,
         halted: Some(reason),
+        accounts: Vec::new(),
     };
     Output::open_report(&cli.global)?.write(&Document::Report(&report))
 }
@@ -519,6 +520,7 @@ impl PlanRun {
             plan: Some((plan, outcome)),
             checks: Vec::new(),
             halted: None,
+            accounts: Vec::new(),
         };
         let written = output.write(&Document::Report(&report));
         resolve::log_call_totals(session);

@@ -419,7 +419,7 @@ fn is_zero(count: &usize) -> bool {
 }
 
 impl Summary {
-    pub fn of(findings: &[Finding]) -> Self {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
         let mut summary = Summary::default();
         for finding in findings {
             match finding.status {

@@ -67,6 +67,9 @@ struct ReportV1<'a> {
     /// Added in v1: everything examined, for any command.
     scope: &'a Examined,
     summary: Summary,
+    /// Added in v1: each account of a multi-account audit, with its own counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    accounts: Vec<AccountV1<'a>>,
     findings: Vec<FindingV1<'a>>,
     /// Added in v1: present for a command that changes AWS.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +77,15 @@ struct ReportV1<'a> {
     /// Added in v1: present when the command stopped before its result, saying why.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct AccountV1<'a> {
+    account: &'a str,
+    name: Option<&'a str>,
+    /// The role assumed in it; null: the caller's own credentials.
+    role: Option<&'a str>,
+    summary: Summary,
 }
 
 #[derive(Serialize)]
@@ -162,6 +174,16 @@ fn report_v1(report: &Report) -> ReportV1<'_> {
         },
         scope: &report.scope,
         summary: report.summary(),
+        accounts: report
+            .account_summaries()
+            .into_iter()
+            .map(|(entry, summary)| AccountV1 {
+                account: &entry.id,
+                name: entry.name.as_deref(),
+                role: entry.role.as_deref(),
+                summary,
+            })
+            .collect(),
         findings: report
             .findings
             .iter()

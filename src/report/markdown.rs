@@ -40,6 +40,40 @@ fn overall(findings: &[&Finding]) -> Status {
         .unwrap_or(Status::Skip)
 }
 
+/// A multi-account audit's accounts, a row each with its counts.
+fn accounts_section(out: &mut String, report: &Report) {
+    if report.accounts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Accounts\n\n| Account | Name | Reached as | Pass | Warn | Fail | Error | Skip | Suppressed |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for (entry, s) in report.account_summaries() {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            markdown_cell_code(&entry.id),
+            entry
+                .name
+                .as_deref()
+                .map(markdown_cell_code)
+                .unwrap_or_default(),
+            entry
+                .role
+                .as_deref()
+                .map_or_else(|| "own credentials".to_string(), markdown_cell_code),
+            s.pass,
+            s.warn,
+            s.fail,
+            s.error,
+            s.skip,
+            s.suppressed
+        );
+    }
+    out.push('\n');
+}
+
 fn report_text(report: &Report) -> String {
     let mut out = String::new();
     let scope = &report.scope;
@@ -81,6 +115,7 @@ fn report_text(report: &Report) -> String {
         "\n**{} passed, {} warnings, {} failed, {} errors, {} skipped{accepted}.**\n",
         summary.pass, summary.warn, summary.fail, summary.error, summary.skip
     );
+    accounts_section(&mut out, report);
     if let Some(why) = &report.halted {
         let _ = writeln!(
             out,

@@ -182,11 +182,38 @@ pub struct Report {
     /// Why the command stopped before its result (a read its plan needs failed, the account
     /// could not resolve what was asked): every format says so, besides any findings.
     pub halted: Option<String>,
+    /// The accounts an audit reached through roles (`--role-arn`, `--org`, `--accounts`), in
+    /// the order audited; empty for a run of the caller's own account alone.
+    pub accounts: Vec<AccountEntry>,
+}
+
+/// One account of a multi-account audit.
+#[derive(Clone, Debug)]
+pub struct AccountEntry {
+    pub id: String,
+    /// Its name in the organization, where it was listed.
+    pub name: Option<String>,
+    /// The role assumed in it; `None`: the caller's own credentials.
+    pub role: Option<String>,
 }
 
 impl Report {
     pub fn summary(&self) -> Summary {
         Summary::of(&self.findings)
+    }
+
+    /// Each account's counts, in the order of `accounts`.
+    pub fn account_summaries(&self) -> Vec<(&AccountEntry, Summary)> {
+        self.accounts
+            .iter()
+            .map(|entry| {
+                let of_account = self
+                    .findings
+                    .iter()
+                    .filter(|f| f.account.as_deref() == Some(entry.id.as_str()));
+                (entry, Summary::of(of_account))
+            })
+            .collect()
     }
 }
 
@@ -281,6 +308,7 @@ pub(crate) mod sample {
             plan: None,
             checks: vec![&META, &IAM],
             halted: None,
+            accounts: Vec::new(),
         }
     }
 

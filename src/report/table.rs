@@ -62,6 +62,18 @@ fn shown(report: &Report) -> Report {
         .iter()
         .map(|a| visible_line(a).into_owned())
         .collect();
+    for entry in &mut report.accounts {
+        for value in [
+            Some(&mut entry.id),
+            entry.name.as_mut(),
+            entry.role.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *value = visible_line(value).into_owned();
+        }
+    }
     report
 }
 
@@ -256,6 +268,10 @@ fn report_table(report: &Report, style: Style) -> String {
         return out;
     }
     let summary = report.summary();
+    if !report.accounts.is_empty() {
+        out.push_str(&accounts_table(report, style));
+        out.push('\n');
+    }
     let several_accounts = accounts(&report.findings).len() > 1;
     let rows = rows(
         &report.findings,
@@ -290,6 +306,47 @@ fn report_table(report: &Report, style: Style) -> String {
     }
     out.push_str(&fixes(&report.findings, several_accounts));
     out
+}
+
+/// A multi-account audit's accounts, a line each with its counts.
+fn accounts_table(report: &Report, style: Style) -> String {
+    let summaries = report.account_summaries();
+    let suppressed = summaries.iter().any(|(_, s)| s.suppressed > 0);
+    let mut header = vec![
+        "Account",
+        "Name",
+        "Reached as",
+        "Pass",
+        "Warn",
+        "Fail",
+        "Error",
+        "Skip",
+    ];
+    if suppressed {
+        header.push("Suppressed");
+    }
+    let mut table = new_table(style, header);
+    for (entry, s) in summaries {
+        let mut cells = vec![
+            entry.id.clone(),
+            entry.name.clone().unwrap_or_default(),
+            // The ARN's last part: the account is in the first column, and a whole ARN would be
+            // broken across lines.
+            entry
+                .role
+                .as_deref()
+                .map_or("own credentials", |arn| {
+                    arn.rsplit(':').next().unwrap_or(arn)
+                })
+                .to_string(),
+        ];
+        cells.extend([s.pass, s.warn, s.fail, s.error, s.skip].map(|n| n.to_string()));
+        if suppressed {
+            cells.push(s.suppressed.to_string());
+        }
+        table.add_row(cells);
+    }
+    format!("{table}\n")
 }
 
 /// One row of a report's table: a finding, or every pass of one check summed up.

@@ -19,6 +19,7 @@ use bedrock_preflight::aws::catalog::{ALL, Access};
 use serde_json::Value;
 
 use crate::Run;
+use crate::org::{accounts_page, units_page};
 use crate::support::front::{Fault, Rule, load_scenario};
 use crate::support::{Emulator, fixture};
 
@@ -249,7 +250,76 @@ fn scenarios() -> Vec<Scenario> {
             args: &["audit", "--regions", "us-east-1"],
             setup: invoke_policy,
         },
+        // Last, so that they own only the organization's listing: every read of the accounts
+        // they audit is faulted in the scenarios above.
+        Scenario {
+            name: "audit --org",
+            args: &[
+                "audit",
+                "--regions",
+                "us-east-1",
+                "--org",
+                "--role-name",
+                "audit",
+            ],
+            setup: |emulator| {
+                emulator.on(
+                    "organizations:ListAccounts",
+                    Rule::Fixture(accounts_page(&[MEMBER], None)),
+                );
+            },
+        },
+        Scenario {
+            name: "audit --org --ou",
+            args: &[
+                "audit",
+                "--regions",
+                "us-east-1",
+                "--org",
+                "--role-name",
+                "audit",
+                "--ou",
+                "r-ab12",
+            ],
+            setup: |emulator| {
+                let (empty_units, empty_accounts) = (units_page(&[]), accounts_page(&[], None));
+                emulator.on(
+                    "organizations:ListOrganizationalUnitsForParent",
+                    Rule::Match(
+                        vec![(
+                            "ParentId=r-ab12".into(),
+                            Rule::Fixture(units_page(&["ou-ab12-team0001"])),
+                        )],
+                        Box::new(Rule::Fixture(empty_units)),
+                    ),
+                );
+                emulator.on(
+                    "organizations:ListAccountsForParent",
+                    Rule::Match(
+                        vec![(
+                            "ParentId=ou-ab12-team0001".into(),
+                            Rule::Fixture(accounts_page(&[MEMBER], None)),
+                        )],
+                        Box::new(Rule::Fixture(empty_accounts)),
+                    ),
+                );
+            },
+        },
     ]
+}
+
+/// The organization's one member account of the `--org` scenarios.
+const MEMBER: (&str, &str, Option<&str>, Option<&str>) =
+    ("111122223333", "member", Some("ACTIVE"), Some("ACTIVE"));
+
+/// Reads whose failure leaves nothing to audit: one error of `credentials.resolve` says so.
+fn lists_the_organization(operation: &str) -> bool {
+    matches!(
+        operation,
+        "organizations:ListAccounts"
+            | "organizations:ListAccountsForParent"
+            | "organizations:ListOrganizationalUnitsForParent"
+    )
 }
 
 /// A clean emulator in the scenario's state.
@@ -347,7 +417,9 @@ fn cause_reported(
                 ("iam:SimulatePrincipalPolicy", Fault::AccessDenied) => {
                     Some(text.contains("\"source\":\"local\""))
                 }
-                (op, Fault::AccessDenied) if op.starts_with("organizations:") => {
+                (op, Fault::AccessDenied)
+                    if op.starts_with("organizations:") && !lists_the_organization(op) =>
+                {
                     Some(text.contains("\"organization\":\"unreadable\""))
                 }
                 (op, Fault::AccessDenied | Fault::Throttle)
@@ -520,6 +592,17 @@ const READERS: &[(&str, &[&str], &[&str])] = &[
         &["quotas.inference"],
         &[],
     ),
+    ("organizations:ListAccounts", &["credentials.resolve"], &[]),
+    (
+        "organizations:ListAccountsForParent",
+        &["credentials.resolve"],
+        &[],
+    ),
+    (
+        "organizations:ListOrganizationalUnitsForParent",
+        &["credentials.resolve"],
+        &[],
+    ),
     ("sts:GetCallerIdentity", &["identity.caller"], &[]),
 ];
 
@@ -530,7 +613,9 @@ const READERS: &[(&str, &[&str], &[&str])] = &[
 fn answered_by_fault(operation: &str, fault: Fault) -> bool {
     match (operation, fault) {
         ("iam:SimulatePrincipalPolicy", Fault::AccessDenied) => true,
-        (op, Fault::AccessDenied) if op.starts_with("organizations:") => true,
+        (op, Fault::AccessDenied) if op.starts_with("organizations:") => {
+            !lists_the_organization(op)
+        }
         (op, Fault::AccessDenied | Fault::Throttle) => op.starts_with("bedrock-runtime:"),
         _ => false,
     }

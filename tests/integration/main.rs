@@ -24,6 +24,7 @@ mod integrate;
 mod logs;
 mod mantle;
 mod mcp;
+mod org;
 mod plan;
 mod readme;
 mod secrets;
