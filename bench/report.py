@@ -15,6 +15,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from chain import chain
+
 out, latency_ms, profile = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 
 
@@ -29,25 +31,6 @@ def requests(name):
 def duplicates(log):
     seen = Counter((r["service"], r["operation"], r["region"], r["digest"]) for r in log)
     return sum(n - 1 for n in seen.values())
-
-
-def chain(log):
-    """The longest run of calls each arriving after the one before it was answered."""
-    log = sorted(log, key=lambda r: r["arrived_ms"])
-    best = {}
-    for i, r in enumerate(log):
-        before = [j for j in range(i) if log[j]["answered_ms"] <= r["arrived_ms"]]
-        # Of the longest chains it could follow, the call answered last is its likely cause.
-        prev = max(before, key=lambda j: (best[j][0], log[j]["answered_ms"]), default=None)
-        best[i] = (1 + best[prev][0], prev) if prev is not None else (1, None)
-    if not best:
-        return []
-    i = max(best, key=lambda k: best[k][0])
-    path = []
-    while i is not None:
-        path.append(f'{log[i]["service"]}:{log[i]["operation"]}')
-        i = best[i][1]
-    return path[::-1]
 
 
 def mark(ok):

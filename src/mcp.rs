@@ -123,6 +123,21 @@ struct AuditParams {
     /// Role ARNs to audit for broad Bedrock grants
     #[serde(default)]
     role_arns: Vec<String>,
+    /// Audit every active account of the organization through role_name (from the management
+    /// account or a delegated administrator)
+    #[serde(default)]
+    org: bool,
+    /// The role to assume in each account of org or accounts
+    role_name: Option<String>,
+    /// With org: only the accounts in these organizational units (or roots) and below them
+    #[serde(default)]
+    ou: Vec<String>,
+    /// Only these account IDs (without org: these accounts through role_name, unlisted)
+    #[serde(default)]
+    accounts: Vec<String>,
+    /// With org: leave these account IDs out
+    #[serde(default)]
+    exclude_accounts: Vec<String>,
     /// Geography data must stay in, e.g. "eu"
     residency: Option<String>,
     /// Named AWS profile (default: the server's, else AWS_PROFILE)
@@ -222,7 +237,7 @@ impl Server {
     }
 
     #[tool(
-        description = "Compliance report for the account: model invocation logging, CloudTrail, long-term Bedrock API keys, broad grants, data residency. Returns the JSON report with controls and remediations.",
+        description = "Compliance report for the account, or every account of the organization (org with role_name): model invocation logging, CloudTrail, long-term Bedrock API keys, broad grants, data residency. Returns the JSON report with controls and remediations.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn audit(
@@ -233,6 +248,11 @@ impl Server {
         let mut args = self.globals(p.profile, &p.regions);
         args.push("audit".into());
         repeated(&mut args, "--role-arn", &p.role_arns);
+        flag(&mut args, "--org", p.org);
+        optional(&mut args, "--role-name", p.role_name);
+        repeated(&mut args, "--ou", &p.ou);
+        repeated(&mut args, "--accounts", &p.accounts);
+        repeated(&mut args, "--exclude-accounts", &p.exclude_accounts);
         optional(&mut args, "--residency", p.residency);
         self.run(args, &call).await
     }

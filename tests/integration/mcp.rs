@@ -624,3 +624,24 @@ fn a_command_that_gives_no_report_is_told_in_words() {
     );
     assert!(Path::new(&exe).exists());
 }
+
+#[test]
+fn audit_reaches_other_accounts_through_a_role_name() {
+    let emulator = Emulator::start();
+    let mut session = Session::start(&emulator, &[]);
+    let report = report_of(&session.call(
+        "audit",
+        json!({"regions": ["us-east-1"], "role_name": "audit", "accounts": ["111122223333"]}),
+    ));
+    assert_eq!(
+        report["accounts"],
+        json!([{
+            "account": "111122223333",
+            "name": null,
+            "role": "arn:aws:iam::111122223333:role/audit",
+            "summary": report["accounts"][0]["summary"]
+        }])
+    );
+    assert_eq!(emulator.front.count("sts:AssumeRole"), 1);
+    assert_eq!(emulator.front.count("organizations:ListAccounts"), 0);
+}
