@@ -738,3 +738,71 @@ impl aws_credential_types::provider::ProvideCredentials for NoChain {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_types::retry::{RetryConfig, RetryMode};
+
+    async fn config(retry: RetryConfig) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::from_static("eu-west-1"))
+            .credentials_provider(aws_credential_types::Credentials::for_tests())
+            .retry_config(retry)
+            .load()
+            .await
+    }
+
+    /// Throttling in one audited account must not spend another's retries: each assumed
+    /// account's clients have a retry partition of their own, in adaptive mode, where the
+    /// SDK's default partition is one per service and region for the whole process.
+    #[tokio::test]
+    async fn each_assumed_account_retries_on_its_own() {
+        let caller = Session::from_config(config(RetryConfig::standard()).await);
+        let a = caller
+            .assuming("arn:aws:iam::111122223333:role/audit", None)
+            .await;
+        let b = caller
+            .assuming("arn:aws:iam::444455556666:role/audit", None)
+            .await;
+        let partition = |s: &Session, region: &str| {
+            let regional = s.bedrock(&region.parse().unwrap());
+            (
+                s.sts.config().retry_partition().map(|p| p.to_string()),
+                regional.config().retry_partition().map(|p| p.to_string()),
+            )
+        };
+        assert_eq!(
+            partition(&a, "us-west-2"),
+            (
+                Some("aws_sdk_sts-eu-west-1-111122223333".into()),
+                Some("aws_sdk_bedrock-us-west-2-111122223333".into())
+            )
+        );
+        assert_ne!(partition(&a, "us-west-2"), partition(&b, "us-west-2"));
+        assert_eq!(
+            partition(&caller, "us-west-2"),
+            (None, None),
+            "the caller keeps the SDK's own"
+        );
+        assert_eq!(
+            a.config.retry_config().map(RetryConfig::mode),
+            Some(RetryMode::Adaptive)
+        );
+        assert_eq!(
+            a.config.retry_config().map(RetryConfig::max_attempts),
+            Some(RetryConfig::standard().max_attempts())
+        );
+    }
+
+    /// A retry mode the user chose is kept.
+    #[tokio::test]
+    async fn a_configured_retry_mode_is_kept_for_assumed_accounts() {
+        let configured = RetryConfig::adaptive().with_max_attempts(7);
+        let caller = Session::from_config(config(configured.clone()).await);
+        let assumed = caller
+            .assuming("arn:aws:iam::111122223333:role/audit", None)
+            .await;
+        assert_eq!(assumed.config.retry_config(), Some(&configured));
+    }
+}
