@@ -22,8 +22,10 @@ if ! command -v hyperfine >/dev/null; then
   echo "Installing hyperfine with apt-get ..." >&2
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >&2
 fi
+build=release
 if [ -n "${BIN:-}" ]; then
   bin=$BIN
+  build="$BIN"
 else
   cargo build --quiet --release --bin bedrock-preflight
   bin=target/release/bedrock-preflight
@@ -80,4 +82,4 @@ for accounts in 50 200; do
 done
 hyperfine --style none --runs 30 --warmup 3 -N --export-json "$out/version.time.json" "$bin --version" >/dev/null
 
-python3 bench/org_report.py "$out" "$LATENCY_MS" "$CONCURRENCY"
+python3 bench/org_report.py "$out" "$LATENCY_MS" "$CONCURRENCY" "$build"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chain import chain
 
-out, latency_ms, concurrency = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+out, latency_ms, concurrency, build = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 REGIONS = 4
 
 
@@ -31,7 +31,7 @@ def requests(name):
 start = median_s("version")
 links = chain(requests("one"))
 cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
-print(f"Machine: {os.cpu_count()} cores, {cpu}; release build; {latency_ms} ms added to every AWS answer; "
+print(f"Machine: {os.cpu_count()} cores, {cpu}; {build} build; {latency_ms} ms added to every AWS answer; "
       f"{REGIONS} regions; --max-concurrency {concurrency}.\n")
 print("| member accounts | wall time, median | round-trip limit | time / limit | requests per account | peak memory | CPU: the tool / moto | accounts in the report |")
 print("|---|---|---|---|---|---|---|---|")
