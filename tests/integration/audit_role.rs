@@ -339,3 +339,45 @@ fn a_policy_template_renders_as_a_managed_policy_stack() {
     ]));
     assert_eq!(terraform.code, 2, "not offered yet: {}", terraform.stderr);
 }
+
+#[test]
+fn the_json_is_what_create_role_and_put_role_policy_take() {
+    let emulator = Emulator::front_only();
+    let run = policy(
+        &emulator,
+        &[
+            "render",
+            "audit-role",
+            "--var",
+            "auditing_account=111122223333",
+            "--var",
+            "partition=aws",
+            "--var",
+            "external_id=org-audit-7",
+        ],
+    );
+    json_of(&run);
+    // The README's jq steps (each document through `tojson`), held to botocore's model of
+    // the two operations as the aws CLI holds its --cli-input-json.
+    let check = r#"
+import json, sys, botocore.session
+from botocore.validate import validate_parameters
+role = json.load(sys.stdin)
+iam = botocore.session.get_session().get_service_model("iam")
+for operation, keys, document in [
+    ("CreateRole", ["RoleName", "Description"], "AssumeRolePolicyDocument"),
+    ("PutRolePolicy", ["RoleName", "PolicyName"], "PolicyDocument"),
+]:
+    given = {key: role[key] for key in keys}
+    given[document] = json.dumps(role[document], separators=(",", ":"))
+    validate_parameters(given, iam.operation_model(operation).input_shape)
+print("valid")
+"#;
+    let out = emulator_python(check, &run.stdout);
+    assert!(
+        out.status.success(),
+        "not create-role's or put-role-policy's input:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(emulator.front.requests().is_empty());
+}
