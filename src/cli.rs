@@ -254,6 +254,16 @@ pub struct DoctorArgs {
     pub yes: bool,
 }
 
+/// What `policy render --format` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RenderFormat {
+    /// The policy document; for a role its trust policy too
+    Json,
+    /// A CloudFormation template (JSON) that creates the policy or the role
+    #[value(name = "cloudformation")]
+    CloudFormation,
+}
+
 /// What `doctor --emit` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Emit {
@@ -351,6 +361,10 @@ pub enum PolicyCommand {
         /// Sonnet and Haiku)
         #[arg(long = "model", value_name = "M")]
         models: Vec<String>,
+        /// What to print: the policy (a role's documents and names), or a CloudFormation
+        /// template that deploys it, as a stack or a StackSet
+        #[arg(long, value_enum, value_name = "FORMAT", default_value = "json")]
+        format: RenderFormat,
     },
     /// Parse, lint and prove a policy file or template: it must allow what the models' calls
     /// need and deny another model, region or account (exit 1 naming what fails)

@@ -196,7 +196,7 @@ struct ExplainParams {
 #[serde(deny_unknown_fields)]
 struct RenderParams {
     /// Template name: claude-code, claude-invoke, preflight-readonly,
-    /// invocation-logging-role, deny-long-term-api-keys
+    /// invocation-logging-role, deny-long-term-api-keys, audit-role
     name: String,
     /// Template variables (a list variable takes "V1,V2")
     #[serde(default)]

@@ -23,6 +23,12 @@ pub async fn apply_command(global: &GlobalArgs, args: ApplyArgs<'_>) -> Result<u
     let mut output = Output::open_report(global)?;
     let plan_run = PlanRun::start("policy apply");
     let template = template(args.name)?;
+    if template.role.is_some() {
+        return Err(CommandError::Usage(format!(
+            "{name} is a role to create in each account, not a policy to attach: deploy `bedrock-preflight policy render {name} --format cloudformation` as a StackSet, or create it with the aws CLI from `policy render {name}`",
+            name = template.name
+        )));
+    }
     if template.trust_document().is_some() {
         return Err(CommandError::Usage(format!(
             "{} is a role's policy with its trust policy: `setup logging --create-role` makes that role",

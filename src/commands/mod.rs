@@ -39,9 +39,12 @@ pub async fn policy(global: &GlobalArgs, command: &PolicyCommand) -> Result<u8, 
         PolicyCommand::Explain(args) => policy::explain_command(global, args).await,
         PolicyCommand::List => templates::list(global).await,
         PolicyCommand::Show { name } => templates::show(global, name).await,
-        PolicyCommand::Render { name, vars, models } => {
-            templates::render_command(global, name, vars, models).await
-        }
+        PolicyCommand::Render {
+            name,
+            vars,
+            models,
+            format,
+        } => templates::render_command(global, name, vars, models, *format).await,
         PolicyCommand::Validate {
             target,
             vars,

@@ -3,6 +3,7 @@
 //! templates filled from flags and the live account, and the plan of a policy to attach.
 //! Command files import from here and from `super` (the output), never from each other.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use crate::domain::{Arn, Family, Invocation, ModelName, ModelRequest, Region};
 use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
 use crate::plan;
 use crate::policy::apply::{Desired, TargetArg, plan_apply};
-use crate::policy::{self, Account, Template, catalog_values, render};
+use crate::policy::{self, Account, Filled, RoleNames, Template, catalog_values, render};
 use crate::report::Examined;
 use crate::{CommandError, EXIT_ERROR, EXIT_FAILED};
 
@@ -213,21 +214,32 @@ pub(super) fn template_names() -> String {
     names.join(", ")
 }
 
-/// A template filled in: its permissions document, and the trust policy of a role template.
+/// A template filled in: its permissions document, the trust policy of a role template and
+/// the names of a role deployed by name, with the values that filled them.
 pub(super) struct Rendered {
     pub document: Value,
     pub trust: Option<Value>,
+    pub role: Option<RoleNames>,
+    pub values: BTreeMap<String, Filled>,
 }
 
 impl Rendered {
     /// What `render` prints: the document alone, or a role's two documents by the names
-    /// CloudFormation and the IAM API give them.
+    /// CloudFormation and the IAM API give them; a role deployed by name also with the
+    /// rest of `aws iam create-role`'s and `put-role-policy`'s input.
     pub fn shown(&self) -> Value {
-        match &self.trust {
-            None => self.document.clone(),
-            Some(trust) => json!({
+        match (&self.trust, &self.role) {
+            (None, _) => self.document.clone(),
+            (Some(trust), None) => json!({
                 "PolicyDocument": self.document,
                 "AssumeRolePolicyDocument": trust,
+            }),
+            (Some(trust), Some(role)) => json!({
+                "RoleName": role.name,
+                "Description": role.description,
+                "AssumeRolePolicyDocument": trust,
+                "PolicyName": role.policy_name,
+                "PolicyDocument": self.document,
             }),
         }
     }
@@ -244,8 +256,8 @@ pub(super) async fn rendered(
 ) -> Result<Rendered, CommandError> {
     let requests = requested_models(models)?;
     // Flags are checked before any AWS call.
-    template.flag_values(&parse_vars(vars)?).map_err(usage)?;
-    let live = if template.needs_catalog() {
+    let flags = template.flag_values(&parse_vars(vars)?).map_err(usage)?;
+    let live = if template.needs_live(&flags) {
         let depth = if template.needs_routes() {
             Resolve::Routes
         } else {
@@ -281,7 +293,18 @@ pub(super) fn fill(
         .map(|trust| render(&trust, &values))
         .transpose()
         .map_err(usage)?;
-    Ok(Rendered { document, trust })
+    let role = template
+        .role
+        .as_ref()
+        .map(|role| role.filled(&values))
+        .transpose()
+        .map_err(usage)?;
+    Ok(Rendered {
+        document,
+        trust,
+        role,
+        values,
+    })
 }
 
 pub(super) fn usage(error: impl std::fmt::Display) -> CommandError {

@@ -6,11 +6,12 @@ use serde_json::Value;
 
 use super::Output;
 use super::resolve::{
-    Resolve, Run, Signing, fill, live, rendered, requested_models, template, template_names, usage,
+    Resolve, Run, Signing, fill, live, parse_vars, rendered, requested_models, template,
+    template_names, usage,
 };
-use crate::cli::GlobalArgs;
-use crate::iam::Policy;
-use crate::policy::{self, Template, for_claude_code, grants_invoke, validate};
+use crate::cli::{GlobalArgs, RenderFormat};
+use crate::iam::{Policy, PolicyType};
+use crate::policy::{self, Template, for_claude_code, grants_invoke, lint_trust, validate};
 use crate::report::Document;
 use crate::{CommandError, EXIT_FAILED, EXIT_OK};
 
@@ -40,12 +41,19 @@ pub async fn render_command(
     name: &str,
     vars: &[String],
     models: &[String],
+    format: RenderFormat,
 ) -> Result<u8, CommandError> {
     let mut output = Output::open(global)?;
     let template = template(name)?;
     let run = Run::resolve(global, Signing::default()).await;
     let rendered = rendered(&run, &template, vars, models).await?;
-    output.write(&Document::Policy(&rendered.shown()))?;
+    let shown = match format {
+        RenderFormat::Json => rendered.shown(),
+        RenderFormat::CloudFormation => {
+            policy::cloudformation(&template, &rendered.values).map_err(usage)?
+        }
+    };
+    output.write(&Document::Policy(&shown))?;
     Ok(EXIT_OK)
 }
 
@@ -81,7 +89,14 @@ pub async fn validate_command(
             Target::Template(template) => template.needs_routes(),
             Target::File(_, policy) => grants_invoke(policy),
         };
-    let needs_live = proves || matches!(&given, Target::Template(t) if t.needs_catalog());
+    let needs_live = proves
+        || match &given {
+            Target::Template(template) => {
+                let flags = template.flag_values(&parse_vars(vars)?).map_err(usage)?;
+                template.needs_live(&flags)
+            }
+            Target::File(..) => false,
+        };
     let run = Run::resolve(global, Signing::default()).await;
     let live = if needs_live {
         let depth = if proves {
@@ -93,22 +108,26 @@ pub async fn validate_command(
     } else {
         None
     };
-    let (document, policy) = match given {
-        Target::File(document, policy) => (document, policy),
+    let (document, policy, trust) = match given {
+        Target::File(document, policy) => (document, policy, None),
         Target::Template(template) => {
-            let document = fill(&template, vars, live.as_ref())?.document;
-            let policy = Policy::parse(&document).map_err(usage)?;
-            (document, policy)
+            let rendered = fill(&template, vars, live.as_ref())?;
+            let policy = Policy::parse(&rendered.document).map_err(usage)?;
+            (rendered.document, policy, rendered.trust)
         }
     };
     let invocations = live.map(|l| l.invocations).unwrap_or_default();
-    let validation = validate(
+    let mut validation = validate(
         target,
         &document,
         &policy,
         &invocations,
         for_claude_code(&policy),
     );
+    if let Some(trust) = trust {
+        let parsed = Policy::parse_as(&trust, PolicyType::Resource).map_err(usage)?;
+        validation.problems.extend(lint_trust(&trust, &parsed));
+    }
     output.write(&Document::Validation(&validation))?;
     Ok(if validation.passed() {
         EXIT_OK
@@ -146,7 +165,6 @@ fn unknown_template(name: &str) -> CommandError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::resolve::parse_vars;
     use crate::policy::Filled;
     use std::collections::BTreeMap;
 

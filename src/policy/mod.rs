@@ -4,6 +4,8 @@
 //! and hands the values in.
 
 pub mod apply;
+mod cloudformation;
+mod formats;
 mod reference_lint;
 mod render;
 mod rule;
@@ -17,10 +19,13 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use render::{RenderError, render};
+pub use cloudformation::cloudformation;
+pub use formats::VariableFormat;
+pub use render::{RenderError, render, render_text};
 pub use rule::Rule;
 pub use validate::{
-    Expect, Problem, Proof, Severity, Validation, for_claude_code, grants_invoke, validate,
+    Expect, Problem, Proof, Severity, Validation, for_claude_code, grants_invoke, lint_trust,
+    validate,
 };
 pub use values::{Account, catalog_values};
 
@@ -50,6 +55,10 @@ const FILES: &[(&str, &str)] = &[
         "invocation-logging-role.trust.json",
         include_str!("../../policies/invocation-logging-role.trust.json"),
     ),
+    (
+        "audit-role.trust.json",
+        include_str!("../../policies/audit-role.trust.json"),
+    ),
 ];
 
 const MANIFEST: &str = include_str!("../../policies/manifest.json");
@@ -65,8 +74,30 @@ pub struct Template {
     file: String,
     /// The trust policy of a template that is a role.
     trust: Option<String>,
+    /// A role deployed by its name (in every account, for `audit-role`), with placeholders.
+    pub role: Option<RoleNames>,
     pub purpose: String,
     pub variables: Vec<Variable>,
+}
+
+/// What names a role and its inline policy, for `aws iam create-role` and
+/// `put-role-policy` or a CloudFormation `AWS::IAM::Role`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct RoleNames {
+    pub name: String,
+    pub description: String,
+    pub policy_name: String,
+}
+
+impl RoleNames {
+    /// With its placeholders filled.
+    pub fn filled(&self, values: &BTreeMap<String, Filled>) -> Result<RoleNames, RenderError> {
+        Ok(RoleNames {
+            name: render_text(&self.name, values)?,
+            description: render_text(&self.description, values)?,
+            policy_name: render_text(&self.policy_name, values)?,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -76,6 +107,15 @@ pub struct Variable {
     pub kind: VariableKind,
     pub source: Source,
     pub default: Option<Value>,
+    /// With no value, what it stands alone in is left out (the external ID's condition).
+    #[serde(default)]
+    pub optional: bool,
+    /// What its value must look like, checked when it is given.
+    pub format: Option<VariableFormat>,
+    /// The CloudFormation parameter it becomes, its rendered value the default; an `AWS::`
+    /// name is a pseudo parameter, the deploying account's own. None: the value is written
+    /// into the template.
+    pub parameter: Option<String>,
     pub description: String,
 }
 
@@ -94,6 +134,8 @@ pub enum Source {
     Flag,
     /// The live account: the models' inference profiles, their destinations, the caller.
     Catalog,
+    /// `--var NAME=VALUE`, else the caller's account or partition from the live account.
+    Caller,
 }
 
 /// A variable's value: text, or a list spliced where the variable stands alone.
@@ -101,6 +143,8 @@ pub enum Source {
 pub enum Filled {
     Text(String),
     List(Vec<String>),
+    /// An optional variable given no value.
+    Absent,
 }
 
 impl Template {
@@ -114,8 +158,14 @@ impl Template {
         self.trust.as_deref().map(parse)
     }
 
-    pub fn needs_catalog(&self) -> bool {
-        self.variables.iter().any(|v| v.source == Source::Catalog)
+    /// Whether the live account must fill a variable that `flags` (from `flag_values`) leave
+    /// unset: a catalog variable, or the caller's account or partition when not given.
+    pub fn needs_live(&self, flags: &BTreeMap<String, Filled>) -> bool {
+        self.variables.iter().any(|v| match v.source {
+            Source::Flag => false,
+            Source::Catalog => true,
+            Source::Caller => !flags.contains_key(&v.name),
+        })
     }
 
     /// Whether its values come from the models' routes (their inference profiles and
@@ -127,8 +177,9 @@ impl Template {
     }
 
     /// The values of `--var` flags, checked against the manifest: an unknown name, a
-    /// catalog variable set by hand, or a flag variable with neither value nor default is
-    /// an error naming it.
+    /// catalog variable set by hand, a value not of the variable's format, or a flag
+    /// variable with neither value nor default (unless optional) is an error naming it. The
+    /// caller's variables not given are left to the live account.
     pub fn flag_values(
         &self,
         given: &[(String, String)],
@@ -143,8 +194,11 @@ impl Template {
                     template: self.name.clone(),
                     name: name.clone(),
                 })?;
-            if variable.source != Source::Flag {
+            if variable.source == Source::Catalog {
                 return Err(RenderError::NotAFlag(name.clone()));
+            }
+            if let Some(format) = variable.format {
+                format.check(name, value).map_err(RenderError::Invalid)?;
             }
             let filled = match variable.kind {
                 VariableKind::String => Filled::Text(value.clone()),
@@ -170,6 +224,7 @@ impl Template {
                         .filter_map(|i| i.as_str().map(str::to_string))
                         .collect(),
                 ),
+                (None, _) if variable.optional => Filled::Absent,
                 _ => return Err(RenderError::MissingVariable(variable.name.clone())),
             };
             values.insert(variable.name.clone(), default);
@@ -227,7 +282,8 @@ mod tests {
                 "claude-code",
                 "preflight-readonly",
                 "deny-long-term-api-keys",
-                "invocation-logging-role"
+                "invocation-logging-role",
+                "audit-role"
             ]
         );
         let mut named = BTreeSet::new();
@@ -253,6 +309,61 @@ mod tests {
         }
         let files: BTreeSet<String> = FILES.iter().map(|(f, _)| f.to_string()).collect();
         assert_eq!(named, files, "every file is a template's, and only those");
+    }
+
+    #[test]
+    fn variables_declare_what_each_source_format_and_parameter_can_hold() {
+        for template in templates() {
+            for v in &template.variables {
+                let at = format!("{} {}", template.name, v.name);
+                if let (Some(format), Some(Value::String(default))) = (v.format, &v.default) {
+                    assert_eq!(format.check(&v.name, default), Ok(()), "{at}");
+                }
+                if v.optional {
+                    assert!(v.source == Source::Flag && v.default.is_none(), "{at}");
+                }
+                if v.source == Source::Caller || v.parameter.is_some() {
+                    assert_eq!(v.kind, VariableKind::String, "{at}");
+                }
+            }
+            if let Some(role) = &template.role {
+                assert!(
+                    template.trust.is_some(),
+                    "{}: a role has a trust",
+                    template.name
+                );
+                for text in [&role.name, &role.description, &role.policy_name] {
+                    for name in placeholders(&Value::String(text.clone())) {
+                        assert!(
+                            template
+                                .variables
+                                .iter()
+                                .any(|v| v.name == name && !v.optional),
+                            "{}: {name} in a role's names must always have a value",
+                            template.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_audit_role_carries_preflight_readonly_and_fits_a_roles_inline_policy() {
+        let role = template("audit-role").unwrap();
+        assert_eq!(
+            role.document(),
+            template("preflight-readonly").unwrap().document()
+        );
+        let values = role.flag_values(&[]).unwrap();
+        let document = render(&role.document(), &values).unwrap();
+        let size = document
+            .to_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count();
+        // The role's inline policies may total 10,240 characters; leave room to grow.
+        assert!(size < 8_000, "{size} characters");
     }
 
     #[test]
@@ -327,6 +438,43 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_audit_roles_variables_are_checked_and_the_callers_left_to_the_live_account() {
+        let role = template("audit-role").unwrap();
+        let values = role.flag_values(&[]).unwrap();
+        assert_eq!(
+            values["role_name"],
+            Filled::Text("bedrock-preflight-audit".into())
+        );
+        assert_eq!(values["external_id"], Filled::Absent);
+        assert!(!values.contains_key("auditing_account"));
+        assert!(role.needs_live(&values));
+        let given = role
+            .flag_values(&[
+                ("auditing_account".into(), "111122223333".into()),
+                ("partition".into(), "aws-us-gov".into()),
+            ])
+            .unwrap();
+        assert!(
+            !role.needs_live(&given),
+            "nothing left for the live account"
+        );
+        for (name, value) in [
+            ("auditing_account", "12345"),
+            ("external_id", "has space"),
+            ("role_name", "a/b"),
+            ("partition", "aws-moon"),
+        ] {
+            let error = role
+                .flag_values(&[(name.into(), value.into())])
+                .unwrap_err();
+            assert!(
+                matches!(&error, RenderError::Invalid(message) if message.contains(name)),
+                "{name}: {error:?}"
+            );
+        }
+    }
+
     /// Every template, rendered for several model, region and partition sets, asks only for
     /// what AWS's reference says exists: actions, resources of a type each action takes (or
     /// `"*"` for an action that takes none) and condition keys defined for each action.
@@ -374,6 +522,7 @@ mod tests {
                     let given = [
                         ("log_group".to_string(), "bedrock-invocations".to_string()),
                         ("bucket".to_string(), bucket.to_string()),
+                        ("external_id".to_string(), "org-audit-7".to_string()),
                     ];
                     let given: Vec<_> = given
                         .into_iter()

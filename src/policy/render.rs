@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::Filled;
 
@@ -16,15 +16,21 @@ pub enum RenderError {
     MissingVariable(String),
     #[error("{{{{{0}}}}} is a list and can only stand alone in a string")]
     ListInText(String),
+    #[error("{{{{{0}}}}} is optional and can only stand alone in a string")]
+    OptionalInText(String),
+    /// A value not of its variable's format: the message says what was expected.
+    #[error("{0}")]
+    Invalid(String),
     #[error(
         "the rendered policy grants nothing: the named models and regions left every statement empty"
     )]
     Empty,
 }
 
-/// `document` with every placeholder filled; statements left with no `Resource` dropped.
+/// `document` with every placeholder filled; statements left with no `Resource` dropped, and
+/// what an optional variable without a value stands alone in left out.
 pub fn render(document: &Value, values: &BTreeMap<String, Filled>) -> Result<Value, RenderError> {
-    let mut rendered = fill(document, values)?;
+    let mut rendered = fill(document, values)?.ok_or(RenderError::Empty)?;
     if let Some(statements) = rendered.get_mut("Statement").and_then(Value::as_array_mut) {
         statements.retain(
             |s| !matches!(s.get("Resource"), Some(Value::Array(items)) if items.is_empty()),
@@ -36,7 +42,23 @@ pub fn render(document: &Value, values: &BTreeMap<String, Filled>) -> Result<Val
     Ok(rendered)
 }
 
-fn fill(value: &Value, values: &BTreeMap<String, Filled>) -> Result<Value, RenderError> {
+/// A text with its placeholders filled: a role's name or description.
+pub fn render_text(text: &str, values: &BTreeMap<String, Filled>) -> Result<String, RenderError> {
+    // Only a variable standing alone fills to other than text.
+    let alone = || {
+        text.trim_start_matches("{{")
+            .trim_end_matches("}}")
+            .to_string()
+    };
+    match fill_text(text, values)? {
+        Some(Value::String(text)) => Ok(text),
+        Some(_) => Err(RenderError::ListInText(alone())),
+        None => Err(RenderError::OptionalInText(alone())),
+    }
+}
+
+/// `value` filled; None when an optional variable without a value left it out.
+fn fill(value: &Value, values: &BTreeMap<String, Filled>) -> Result<Option<Value>, RenderError> {
     Ok(match value {
         Value::String(text) => fill_text(text, values)?,
         Value::Array(items) => {
@@ -44,22 +66,29 @@ fn fill(value: &Value, values: &BTreeMap<String, Filled>) -> Result<Value, Rende
             for item in items {
                 match fill(item, values)? {
                     // A list variable standing alone in an array is spliced into it.
-                    Value::Array(spliced) if item.is_string() => out.extend(spliced),
-                    filled => out.push(filled),
+                    Some(Value::Array(spliced)) if item.is_string() => out.extend(spliced),
+                    Some(filled) => out.push(filled),
+                    None => {}
                 }
             }
-            Value::Array(out)
+            Some(Value::Array(out))
         }
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), fill(v, values)?)))
-                .collect::<Result<_, RenderError>>()?,
-        ),
-        other => other.clone(),
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                if let Some(filled) = fill(value, values)? {
+                    out.insert(key.clone(), filled);
+                }
+            }
+            // Emptied by what was left out, it goes too: a Condition whose only key was an
+            // optional variable's is no condition at all, not an empty one IAM refuses.
+            (map.is_empty() || !out.is_empty()).then_some(Value::Object(out))
+        }
+        other => Some(other.clone()),
     })
 }
 
-fn fill_text(text: &str, values: &BTreeMap<String, Filled>) -> Result<Value, RenderError> {
+fn fill_text(text: &str, values: &BTreeMap<String, Filled>) -> Result<Option<Value>, RenderError> {
     let lookup = |name: &str| {
         values
             .get(name)
@@ -71,8 +100,11 @@ fn fill_text(text: &str, values: &BTreeMap<String, Filled>) -> Result<Value, Ren
         .filter(|name| !name.contains("{{"))
     {
         return Ok(match lookup(name)? {
-            Filled::Text(text) => Value::String(text.clone()),
-            Filled::List(items) => Value::Array(items.iter().cloned().map(Value::String).collect()),
+            Filled::Text(text) => Some(Value::String(text.clone())),
+            Filled::List(items) => Some(Value::Array(
+                items.iter().cloned().map(Value::String).collect(),
+            )),
+            Filled::Absent => None,
         });
     }
     let mut out = String::new();
@@ -85,11 +117,12 @@ fn fill_text(text: &str, values: &BTreeMap<String, Filled>) -> Result<Value, Ren
         match lookup(name)? {
             Filled::Text(value) => out.push_str(value),
             Filled::List(_) => return Err(RenderError::ListInText(name.to_string())),
+            Filled::Absent => return Err(RenderError::OptionalInText(name.to_string())),
         }
         rest = after;
     }
     out.push_str(rest);
-    Ok(Value::String(out))
+    Ok(Some(Value::String(out)))
 }
 
 #[cfg(test)]
@@ -135,6 +168,35 @@ mod tests {
         );
         assert_eq!(statements[1]["Resource"], json!(["x", "p", "q"]));
         assert_eq!(statements[2]["Resource"], "arn:aws:logs:::g");
+    }
+
+    #[test]
+    fn an_optional_variable_without_a_value_leaves_out_what_it_stands_alone_in() {
+        let document = json!({
+            "Statement": [{
+                "Effect": "Allow",
+                "Resource": ["x", "{{id}}"],
+                "Condition": {"StringEquals": {"sts:ExternalId": "{{id}}"}},
+                "Empty": {}
+            }]
+        });
+        let absent = render(&document, &values(&[("id", Filled::Absent)])).unwrap();
+        assert_eq!(
+            absent["Statement"][0],
+            json!({"Effect": "Allow", "Resource": ["x"], "Empty": {}}),
+            "the emptied Condition goes; an object empty as written stays"
+        );
+        let given = render(&document, &values(&[("id", Filled::Text("e1".into()))])).unwrap();
+        assert_eq!(
+            given["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "e1"
+        );
+        for text in ["role-{{id}}", "{{id}}"] {
+            assert_eq!(
+                render_text(text, &values(&[("id", Filled::Absent)])),
+                Err(RenderError::OptionalInText("id".into()))
+            );
+        }
     }
 
     #[test]

@@ -380,16 +380,36 @@ fn must_not_grant(invocation: &Invocation) -> Vec<(&'static str, Need)> {
         .collect()
 }
 
-fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    if document.get("Version").and_then(Value::as_str) != Some("2012-10-17") {
-        problems.push(Problem {
-            rule: Rule::Version,
-            severity: Severity::Error,
-            statement: None,
-            message: "Version must be \"2012-10-17\": without it IAM leaves policy variables unsubstituted".into(),
-        });
+/// Lints a role's trust policy as far as the lint applies to one: its Version, and its
+/// actions and condition keys against the reference (it names principals, not resources).
+/// Each problem names the statement as the trust policy's.
+pub fn lint_trust(document: &Value, policy: &Policy) -> Vec<Problem> {
+    let mut problems = version_problems(document);
+    for statement in &policy.statements {
+        problems.extend(statement_problems(statement).into_iter().map(|p| Problem {
+            statement: Some(format!("the trust policy's {}", statement.name())),
+            ..p
+        }));
     }
+    problems
+}
+
+fn version_problems(document: &Value) -> Vec<Problem> {
+    if document.get("Version").and_then(Value::as_str) == Some("2012-10-17") {
+        return Vec::new();
+    }
+    vec![Problem {
+        rule: Rule::Version,
+        severity: Severity::Error,
+        statement: None,
+        message:
+            "Version must be \"2012-10-17\": without it IAM leaves policy variables unsubstituted"
+                .into(),
+    }]
+}
+
+fn lint(document: &Value, policy: &Policy) -> Vec<Problem> {
+    let mut problems = version_problems(document);
     problems.extend(size_problems(document));
     for statement in &policy.statements {
         let at = |rule, severity, message: String| Problem {
@@ -479,6 +499,51 @@ mod tests {
             .filter(|p| p.severity == Severity::Error)
             .map(|p| p.rule.id())
             .collect()
+    }
+
+    #[test]
+    fn trust_policies_are_linted_as_far_as_the_lint_applies() {
+        use crate::iam::PolicyType;
+        let account = Account {
+            partition: "aws".into(),
+            id: "123456789012".into(),
+        };
+        for (name, vars) in [
+            ("invocation-logging-role", vec![("log_group", "g")]),
+            ("audit-role", vec![]),
+            ("audit-role", vec![("external_id", "org-audit")]),
+        ] {
+            let template = template(name).unwrap();
+            let given: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let mut values = template.flag_values(&given).unwrap();
+            values.extend(catalog_values(
+                &template,
+                &account,
+                &[],
+                &["us-east-1".parse().unwrap()],
+                &values.clone(),
+            ));
+            let trust = render(&template.trust_document().unwrap(), &values).unwrap();
+            let policy = Policy::parse_as(&trust, PolicyType::Resource).unwrap();
+            assert_eq!(lint_trust(&trust, &policy), [], "{name} {vars:?}");
+        }
+        let typo = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRoel",
+            "Condition": {"StringEquals": {"sts:ExternalId": "x1"}}
+        }]});
+        let policy = Policy::parse_as(&typo, PolicyType::Resource).unwrap();
+        let problems = lint_trust(&typo, &policy);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert_eq!(problems[0].rule, Rule::UnknownAction);
+        assert_eq!(
+            problems[0].statement.as_deref(),
+            Some("the trust policy's statement 1")
+        );
     }
 
     #[test]

@@ -24,8 +24,9 @@ pub struct Account {
 }
 
 /// Every catalog variable `template` declares, filled from the account, the routes of the
-/// named models and the regions; `flags` are the `--var` values already checked (a catalog
-/// variable may be built from one, as `large_data_object_arns` from `bucket`).
+/// named models and the regions, and each caller variable `flags` leave unset; `flags` are
+/// the `--var` values already checked (a catalog variable may be built from one, as
+/// `large_data_object_arns` from `bucket`).
 pub fn catalog_values(
     template: &Template,
     account: &Account,
@@ -37,7 +38,11 @@ pub fn catalog_values(
     template
         .variables
         .iter()
-        .filter(|v| v.source == Source::Catalog)
+        .filter(|v| match v.source {
+            Source::Flag => false,
+            Source::Catalog => true,
+            Source::Caller => !flags.contains_key(&v.name),
+        })
         .filter_map(|v| {
             let value = match v.name.as_str() {
                 "profile_arns" => Filled::List(routes.profiles.clone()),
@@ -46,7 +51,8 @@ pub fn catalog_values(
                 "global_model_arns" => Filled::List(routes.global_models.clone()),
                 "on_demand_model_arns" => Filled::List(routes.on_demand.clone()),
                 "profile_read_arns" => Filled::List(profile_reads(account, regions)),
-                "account" => Filled::Text(account.id.clone()),
+                "account" | "auditing_account" => Filled::Text(account.id.clone()),
+                "partition" => Filled::Text(account.partition.clone()),
                 "log_stream_arns" => {
                     let Some(Filled::Text(group)) = flags.get("log_group") else {
                         return None;
@@ -200,6 +206,24 @@ mod tests {
     }
 
     #[test]
+    fn the_callers_variables_come_from_the_live_account_unless_given() {
+        let role = template("audit-role").unwrap();
+        let live = catalog_values(&role, &account(), &[], &[], &BTreeMap::new());
+        assert_eq!(
+            live["auditing_account"],
+            Filled::Text("123456789012".into())
+        );
+        assert_eq!(live["partition"], Filled::Text("aws".into()));
+        let given = BTreeMap::from([(
+            "auditing_account".to_string(),
+            Filled::Text("111122223333".into()),
+        )]);
+        let values = catalog_values(&role, &account(), &[], &[], &given);
+        assert!(!values.contains_key("auditing_account"), "the flag stays");
+        assert_eq!(values["partition"], Filled::Text("aws".into()));
+    }
+
+    #[test]
     fn every_catalog_variable_of_the_manifest_is_filled() {
         let flags = BTreeMap::from([("log_group".to_string(), Filled::Text("g".into()))]);
         for template in crate::policy::templates() {
@@ -213,7 +237,7 @@ mod tests {
             for variable in template
                 .variables
                 .iter()
-                .filter(|v| v.source == Source::Catalog)
+                .filter(|v| v.source != Source::Flag)
             {
                 assert!(
                     values.contains_key(&variable.name),

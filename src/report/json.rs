@@ -43,6 +43,13 @@ pub fn render(document: &Document) -> String {
             if let Some(trust) = template.trust_document() {
                 shown["trust_document"] = trust;
             }
+            if let Some(role) = &template.role {
+                shown["role"] = json!({
+                    "name": role.name,
+                    "description": role.description,
+                    "policy_name": role.policy_name,
+                });
+            }
             serde_json::to_string_pretty(&shown)
         }
         Document::Policy(document) => serde_json::to_string_pretty(document),
@@ -290,8 +297,14 @@ fn template_json(template: &Template) -> Value {
         "variables": template.variables.iter().map(|v| json!({
             "name": v.name,
             "type": match v.kind { VariableKind::String => "string", VariableKind::List => "list" },
-            "source": match v.source { Source::Flag => "flag", Source::Catalog => "catalog" },
+            "source": match v.source {
+                Source::Flag => "flag",
+                Source::Catalog => "catalog",
+                Source::Caller => "caller",
+            },
             "default": v.default,
+            // Added in v1.
+            "optional": v.optional,
             "description": v.description,
         })).collect::<Vec<_>>(),
     })

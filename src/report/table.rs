@@ -161,9 +161,11 @@ fn template_text(template: &Template) -> String {
             let from = match v.source {
                 Source::Flag => match &v.default {
                     Some(default) => format!("--var {}=..., default {default}", v.name),
+                    None if v.optional => format!("--var {}=..., optional", v.name),
                     None => format!("--var {}=... (required)", v.name),
                 },
                 Source::Catalog => "from the live account".to_string(),
+                Source::Caller => format!("--var {}=..., default the caller's", v.name),
             };
             text.push_str(&format!("  {} ({from}): {}\n", v.name, v.description));
         }
@@ -173,6 +175,12 @@ fn template_text(template: &Template) -> String {
     if let Some(trust) = template.trust_document() {
         text.push_str("Trust policy:\n");
         text.push_str(&pretty(&trust));
+    }
+    if let Some(role) = &template.role {
+        text.push_str(&format!(
+            "Role: {}, its inline policy {} (policy render {} --format cloudformation deploys it)\n",
+            role.name, role.policy_name, template.name
+        ));
     }
     text
 }

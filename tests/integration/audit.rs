@@ -1261,7 +1261,7 @@ fn the_report_never_overwrites_the_configuration_file() {
 
 /// What the emulator's Python prints running `script` on `text`: the validators AWS's and
 /// SARIF's own tools use, as a CI job would run them.
-fn emulator_python(script: &str, text: &str) -> std::process::Output {
+pub(crate) fn emulator_python(script: &str, text: &str) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let python =

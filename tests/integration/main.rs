@@ -7,6 +7,7 @@ mod support;
 mod action;
 mod apply;
 mod audit;
+mod audit_role;
 mod bedrock;
 mod claude_code;
 mod cli;
