@@ -287,8 +287,8 @@ mod tests {
         assert_eq!(
             properties["Policies"],
             json!([{
-                "PolicyName": "preflight-readonly",
-                "PolicyDocument": template("preflight-readonly").unwrap().document(),
+                "PolicyName": "preflight-audit",
+                "PolicyDocument": template("audit-role").unwrap().document(),
             }])
         );
         assert!(

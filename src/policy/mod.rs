@@ -76,6 +76,9 @@ pub struct Template {
     trust: Option<String>,
     /// A role deployed by its name (in every account, for `audit-role`), with placeholders.
     pub role: Option<RoleNames>,
+    /// Statements of `file` (by `Sid`) this template leaves out.
+    #[serde(default)]
+    leave_out: Vec<String>,
     pub purpose: String,
     pub variables: Vec<Variable>,
 }
@@ -148,9 +151,18 @@ pub enum Filled {
 }
 
 impl Template {
-    /// The permissions document, as written (variables unfilled).
+    /// The permissions document, as written (variables unfilled), without the statements
+    /// the template leaves out.
     pub fn document(&self) -> Value {
-        parse(&self.file)
+        let mut document = parse(&self.file);
+        if let Some(statements) = document["Statement"].as_array_mut() {
+            statements.retain(|s| {
+                !s["Sid"]
+                    .as_str()
+                    .is_some_and(|sid| self.leave_out.iter().any(|l| l == sid))
+            });
+        }
+        document
     }
 
     /// The trust policy, for a template that is a role.
@@ -349,11 +361,21 @@ mod tests {
     }
 
     #[test]
-    fn the_audit_role_carries_preflight_readonly_and_fits_a_roles_inline_policy() {
+    fn the_audit_role_carries_preflight_readonly_but_the_probe_and_fits_a_roles_inline_policy() {
         let role = template("audit-role").unwrap();
+        let mut readonly = template("preflight-readonly").unwrap().document();
+        let statements = readonly["Statement"].as_array_mut().unwrap();
+        let before = statements.len();
+        statements.retain(|s| s["Sid"] != "PreflightZeroTokenProbe");
         assert_eq!(
-            role.document(),
-            template("preflight-readonly").unwrap().document()
+            statements.len(),
+            before - 1,
+            "preflight-readonly has the probe"
+        );
+        assert_eq!(role.document(), readonly);
+        assert!(
+            !role.document().to_string().contains("bedrock:InvokeModel"),
+            "an audit role may not invoke models"
         );
         let values = role.flag_values(&[]).unwrap();
         let document = render(&role.document(), &values).unwrap();
