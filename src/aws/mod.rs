@@ -78,6 +78,7 @@ mod logging;
 mod mantle;
 mod organizations;
 mod s3;
+mod securityhub;
 mod write;
 
 use std::collections::HashMap;
@@ -98,6 +99,7 @@ pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
 pub use mantle::{MantleModel, ModelRetention};
 pub use organizations::{Organization, OrganizationPolicies};
+pub use securityhub::RefusedFinding;
 pub use write::{AttachTarget, AwsWriter};
 
 use crate::domain::{CallerIdentityAnswer, Region, RegionSource};
@@ -244,6 +246,7 @@ regional_clients! {
     logs: aws_sdk_cloudwatchlogs,
     cloudtrail: aws_sdk_cloudtrail,
     s3: aws_sdk_s3 with s3::by_path,
+    securityhub: aws_sdk_securityhub,
 }
 
 impl Session {
