@@ -8,8 +8,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::join_all;
 
-use super::Output;
 use super::resolve::{Run, Signing, accepted_findings, caller_examined};
+use super::{Output, send};
 use crate::aws::{AwsReader, CredentialsProblem, Session};
 use crate::checks::{self, AuditOptions, GEOGRAPHIES, ResidencyInput, role_not_assumed};
 use crate::claude_code::{Places, Setup};
@@ -18,7 +18,7 @@ use crate::domain::{Arn, BEDROCK_REGIONS, Region};
 use crate::engine::{Check, CheckContext, CommandKind, Finding, Progress, Scope, run_checks};
 use crate::report::{Document, Examined, Report, controls};
 use crate::ui::Spinner;
-use crate::{CommandError, exit_code};
+use crate::{CommandError, EXIT_OK, exit_code};
 
 pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandError> {
     let geography = match args.residency.as_deref() {
@@ -85,6 +85,8 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         }))
         .await
     };
+    // Each account's session, kept for --send: an account's findings go as that account.
+    let sessions: Vec<Arc<Session>> = accounts.iter().map(|(_, s)| Arc::clone(s)).collect();
     let checks = checks::for_command(CommandKind::Audit);
     let spinner = Spinner::new(run.quiet, checks.len() * accounts.len(), output.on_stderr());
     let runs = join_all(accounts.into_iter().map(|(role, session)| {
@@ -113,7 +115,11 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         checks: checks.iter().map(|c| c.meta()).collect(),
         halted: None,
     };
-    for (examined, findings) in runs {
+    let mut audited: Vec<(String, Arc<Session>)> = Vec::new();
+    for ((examined, findings), session) in runs.into_iter().zip(sessions) {
+        if let Some(account) = examined.accounts.first() {
+            audited.push((account.clone(), session));
+        }
         report.scope.accounts.extend(examined.accounts);
         report.scope.principals.extend(examined.principals);
         report.findings.extend(findings);
@@ -121,10 +127,19 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     if let Some(accepted) = &accepted {
         accepted.suppress(&mut report.findings, crate::config::Date::today());
     }
+    // Sent before the report is written: the plan and what became of it are in the report.
+    let sent = send::send(args, &mut report, &audited).await;
     let written = output.write(&Document::Report(&report));
     run.log_call_totals();
     written?;
-    Ok(exit_code(report.summary(), args.strict))
+    let code = exit_code(report.summary(), args.strict);
+    Ok(match sent {
+        Some(sent) => {
+            say!("{}", sent.closing);
+            if code == EXIT_OK { sent.code } else { code }
+        }
+        None => code,
+    })
 }
 
 /// The `--role-arn` values, each an IAM role ARN; anything else is a usage error.
