@@ -87,7 +87,7 @@ fn compliant_in(region: &str) -> Vec<(String, String, String, String)> {
 
 /// An account meeting every control in `regions`: logging set up by this tool and kept
 /// `retention` days, and its trail recording Bedrock's data events too.
-fn compliant_account(regions: &[&str], retention: &str) -> Emulator {
+pub(crate) fn compliant_account(regions: &[&str], retention: &str) -> Emulator {
     let emulator = Emulator::start();
     logging_set_up(&emulator, regions, retention);
     emulator.on(
@@ -1261,7 +1261,7 @@ fn the_report_never_overwrites_the_configuration_file() {
 
 /// What the emulator's Python prints running `script` on `text`: the validators AWS's and
 /// SARIF's own tools use, as a CI job would run them.
-fn emulator_python(script: &str, text: &str) -> std::process::Output {
+pub(crate) fn emulator_python(script: &str, text: &str) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let python =

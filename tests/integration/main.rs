@@ -27,6 +27,7 @@ mod mcp;
 mod plan;
 mod readme;
 mod secrets;
+mod send;
 mod setup;
 mod silent;
 mod templates;
