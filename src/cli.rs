@@ -309,6 +309,28 @@ pub struct AuditArgs {
     /// Exit 1 on warnings too, and judge regions where Bedrock is not in use
     #[arg(long)]
     pub strict: bool,
+    /// Import the findings into Security Hub, each account's as that account, in the first
+    /// --region: a plan, shown with --dry-run, sent with --yes
+    #[arg(
+        long,
+        value_enum,
+        value_name = "SERVICE",
+        requires = "send_confirmation"
+    )]
+    pub send: Option<SendTo>,
+    /// With --send: show the plan and send nothing
+    #[arg(long, group = "send_confirmation", requires = "send")]
+    pub dry_run: bool,
+    /// With --send: send the findings
+    #[arg(long, group = "send_confirmation", requires = "send")]
+    pub yes: bool,
+}
+
+/// Where `audit --send` imports the findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SendTo {
+    /// AWS Security Hub (BatchImportFindings, the records --output asff writes)
+    SecurityHub,
 }
 
 impl Command {

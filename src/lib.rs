@@ -29,6 +29,7 @@ pub mod policy;
 mod remediation;
 pub mod report;
 pub mod secrets;
+pub mod send;
 pub mod setup;
 mod shell;
 mod ui;

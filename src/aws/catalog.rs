@@ -17,6 +17,7 @@ pub enum Service {
     CloudTrail,
     S3,
     Organizations,
+    SecurityHub,
     /// Claude in Amazon Bedrock's Messages API endpoint, `bedrock-mantle.<region>.api.aws`.
     Mantle,
 }
@@ -36,6 +37,7 @@ impl Service {
             Service::CloudTrail => "cloudtrail",
             Service::S3 => "s3",
             Service::Organizations => "organizations",
+            Service::SecurityHub => "securityhub",
             Service::Mantle => "bedrock-mantle",
         }
     }
@@ -62,6 +64,7 @@ impl Service {
             Service::CloudTrail => "CloudTrail",
             Service::S3 => "S3",
             Service::Organizations => "Organizations",
+            Service::SecurityHub => "SecurityHub",
             Service::Mantle => "Bedrock Mantle",
         }
     }
@@ -195,6 +198,7 @@ catalog! {
     PUT_MODEL_INVOCATION_LOGGING_CONFIGURATION = Bedrock "PutModelInvocationLoggingConfiguration" Write;
     PUT_USE_CASE_FOR_MODEL_ACCESS = Bedrock "PutUseCaseForModelAccess" Write;
     CREATE_FOUNDATION_MODEL_AGREEMENT = Bedrock "CreateFoundationModelAgreement" Write;
+    BATCH_IMPORT_FINDINGS = SecurityHub "BatchImportFindings" Write;
 }
 
 #[cfg(test)]

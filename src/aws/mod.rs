@@ -87,6 +87,7 @@ mod logging;
 mod mantle;
 mod organizations;
 mod s3;
+mod securityhub;
 mod write;
 
 use std::collections::HashMap;
@@ -107,6 +108,7 @@ pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};
 pub use mantle::{MantleModel, ModelRetention};
 pub use organizations::{AccountState, MemberAccount, Organization, OrganizationPolicies};
+pub use securityhub::RefusedFinding;
 pub use write::{AttachTarget, AwsWriter};
 
 use crate::domain::{CallerIdentityAnswer, Region, RegionSource};
@@ -255,6 +257,7 @@ regional_clients! {
     logs: aws_sdk_cloudwatchlogs,
     cloudtrail: aws_sdk_cloudtrail,
     s3: aws_sdk_s3 with s3::by_path,
+    securityhub: aws_sdk_securityhub,
 }
 
 impl Session {

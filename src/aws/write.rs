@@ -10,7 +10,7 @@ use aws_smithy_types::Blob;
 
 use super::catalog::{self, Operation};
 use super::logging::to_sdk;
-use super::{AwsError, AwsErrorKind, Session};
+use super::{AwsError, AwsErrorKind, RefusedFinding, Session};
 use crate::domain::{InvocationLogging, Region};
 
 /// An IAM principal a managed policy is attached to.
@@ -269,6 +269,39 @@ impl AwsWriter {
             .await
             .map(drop)
             .map_err(|e| AwsError::from_sdk(OP, e))
+    }
+
+    /// BatchImportFindings: ASFF records (at most 100) of this session's account into
+    /// Security Hub in `region`. Security Hub answers success when only some were imported;
+    /// the others come back with its reason for each.
+    pub async fn import_findings(
+        &self,
+        region: &Region,
+        records: &[&serde_json::Value],
+    ) -> Result<Vec<RefusedFinding>, AwsError> {
+        const OP: &Operation = &catalog::BATCH_IMPORT_FINDINGS;
+        let findings = records
+            .iter()
+            .map(|record| super::securityhub::finding(record))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|why| AwsError::new(AwsErrorKind::Invalid, OP, why))?;
+        let out = self
+            .session
+            .securityhub(region)
+            .batch_import_findings()
+            .set_findings(Some(findings))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        Ok(out
+            .failed_findings()
+            .iter()
+            .map(|f| RefusedFinding {
+                id: f.id().unwrap_or_default().to_string(),
+                code: f.error_code().unwrap_or_default().to_string(),
+                message: f.error_message().unwrap_or_default().to_string(),
+            })
+            .collect())
     }
 }
 

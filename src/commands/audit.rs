@@ -8,9 +8,9 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::stream::{self, StreamExt};
 
-use super::Output;
 use super::resolve::{Run, Signing, accepted_findings, caller_account, caller_examined};
-use crate::aws::{AwsReader, CredentialsProblem};
+use super::{Output, send};
+use crate::aws::{AwsReader, CredentialsProblem, Session};
 use crate::checks::{
     self, AccountsNamedBy, AuditOptions, GEOGRAPHIES, ResidencyInput, account_not_active,
     account_not_in_organization, accounts_not_listed, role_not_assumed,
@@ -23,7 +23,7 @@ use crate::engine::{
 };
 use crate::report::{AccountEntry, Document, Examined, Report, controls};
 use crate::ui::Spinner;
-use crate::{CommandError, exit_code};
+use crate::{CommandError, EXIT_OK, exit_code};
 
 pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandError> {
     let geography = match args.residency.as_deref() {
@@ -88,6 +88,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     let spinner = Spinner::new(run.quiet, checks.len() * targets.len(), output.on_stderr());
     let ctx = AccountContext {
         run: &run,
+        keep_sessions: args.send.is_some(),
         external_id: args.external_id.as_deref(),
         named_by,
         scope: &scope,
@@ -119,6 +120,8 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         halted: None,
         accounts: Vec::new(),
     };
+    // Each audited account's session, for --send: an account's findings go as that account.
+    let mut audited: Vec<(String, Arc<Session>)> = Vec::new();
     for run in runs {
         report
             .scope
@@ -126,7 +129,13 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
             .extend(run.examined.accounts.iter().cloned());
         report.scope.principals.extend(run.examined.principals);
         report.findings.extend(run.findings);
-        if reached_by_role && let Some(id) = run.examined.accounts.into_iter().next() {
+        let Some(id) = run.examined.accounts.into_iter().next() else {
+            continue;
+        };
+        if let Some(session) = run.session {
+            audited.push((id.clone(), session));
+        }
+        if reached_by_role {
             report.accounts.push(AccountEntry {
                 id,
                 name: run.name,
@@ -152,10 +161,19 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     if let Some(accepted) = &accepted {
         accepted.suppress(&mut report.findings, crate::config::Date::today());
     }
+    // Sent before the report is written: the plan and what became of it are in the report.
+    let sent = send::send(args, &mut report, &audited).await;
     let written = output.write(&Document::Report(&report));
     run.log_call_totals();
     written?;
-    Ok(exit_code(report.summary(), args.strict))
+    let code = exit_code(report.summary(), args.strict);
+    Ok(match sent {
+        Some(sent) => {
+            say!("{}", sent.closing);
+            if code == EXIT_OK { sent.code } else { code }
+        }
+        None => code,
+    })
 }
 
 /// The `--role-arn` values, each an IAM role ARN; anything else is a usage error.
@@ -268,6 +286,8 @@ fn accounts_at_once(max_concurrency: u32, regions: usize) -> usize {
 /// What every account's audit shares.
 struct AccountContext<'a> {
     run: &'a Run,
+    /// `--send`: each account's session outlives its audit, to send its findings as it.
+    keep_sessions: bool,
     external_id: Option<&'a str>,
     named_by: AccountsNamedBy,
     scope: &'a Scope,
@@ -284,6 +304,8 @@ struct AccountAudit {
     findings: Vec<Finding>,
     name: Option<String>,
     role: Option<String>,
+    /// With `--send`, the session the account was audited with.
+    session: Option<Arc<Session>>,
 }
 
 /// One account's audit. A role that cannot be assumed is one error finding for its account.
@@ -321,6 +343,7 @@ async fn audit_account(target: Target, ctx: &AccountContext<'_>) -> AccountAudit
             findings,
             name,
             role: Some(role.clone()),
+            session: None,
         };
     }
     let mut cx = CheckContext::new(aws, ctx.scope.clone()).with_input(ctx.options.clone());
@@ -336,6 +359,7 @@ async fn audit_account(target: Target, ctx: &AccountContext<'_>) -> AccountAudit
         findings,
         name,
         role,
+        session: ctx.keep_sessions.then(|| Arc::clone(cx.aws.session())),
     }
 }
 

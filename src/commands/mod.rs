@@ -10,6 +10,7 @@ mod emit;
 mod integrate;
 mod policy;
 mod resolve;
+mod send;
 mod setup;
 mod templates;
 

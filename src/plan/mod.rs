@@ -1,16 +1,19 @@
-//! Changes to AWS as data. A command that mutates (`policy apply`, `setup`, `doctor --fix`)
-//! reads the current state, builds a `Plan` of the steps that are still needed (each naming
-//! the call it makes and whether it is safe to run again) and hands it to a renderer for a
-//! person to read. `apply` is the one way a plan reaches AWS: it builds the write side only
-//! for a plan confirmed with `--yes`, so a dry run or an unconfirmed plan cannot send anything.
+//! Changes to AWS as data. A command that mutates (`policy apply`, `setup`, `doctor --fix`,
+//! `audit --send`) reads the current state, builds a `Plan` of the steps that are still needed
+//! (each naming the call it makes and whether it is safe to run again) and hands it to a
+//! renderer for a person to read. `apply` is the one way a plan reaches AWS: it builds the
+//! write side only for a plan confirmed with `--yes`, so a dry run or an unconfirmed plan
+//! cannot send anything. A step that names an account is sent with that account's session.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::aws::catalog::{self, Operation};
-use crate::aws::{AttachTarget, AwsError, AwsWriter, Session};
+use crate::aws::{AttachTarget, AwsError, AwsErrorKind, AwsWriter, RefusedFinding, Session};
 use crate::domain::{InvocationLogging, Region};
+use crate::report::AsffRecord;
 
 /// One change, with everything its call needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +74,108 @@ pub enum Change {
         model_id: String,
         offer_token: String,
     },
+    /// Findings of one account into its Security Hub, as that account.
+    ImportFindings(FindingBatch),
+}
+
+/// One `BatchImportFindings` call: some of one account's findings, in the region their
+/// `ProductArn` names. With the default product ARN only the account a finding names may
+/// import it, so the step is sent with that account's session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FindingBatch {
+    pub account: String,
+    pub region: Region,
+    /// This batch's place among its account's batches: 1 of 3.
+    pub number: usize,
+    pub of: usize,
+    pub findings: Vec<AsffRecord>,
+}
+
+impl FindingBatch {
+    /// The account's default product, which the import is authorized on.
+    pub fn product_arn(&self) -> String {
+        self.findings
+            .first()
+            .map(|f| f.product_arn.clone())
+            .unwrap_or_default()
+    }
+
+    /// What to do about a refused import. Security Hub answers both a missing permission
+    /// and an account that has not enabled it in the region as denied.
+    fn explained(&self, error: AwsError) -> AwsError {
+        let fix = match (error.kind(), error.code()) {
+            (_, Some("InvalidAccessException")) => Some(self.enable_fix()),
+            (AwsErrorKind::Denied, _) => Some(self.permission_fix()),
+            _ => None,
+        };
+        match fix {
+            Some(fix) => AwsError::new(
+                error.kind(),
+                error.operation(),
+                format!("{}: {fix}", error.message()),
+            )
+            .with_code(error.code().unwrap_or_default()),
+            None => error,
+        }
+    }
+
+    fn permission_fix(&self) -> String {
+        format!(
+            "allow securityhub:BatchImportFindings on {} to the principal that audits account {} \
+             (its --role-arn role, or the caller)",
+            self.product_arn(),
+            self.account
+        )
+    }
+
+    fn enable_fix(&self) -> String {
+        format!(
+            "Security Hub must be enabled in account {} in {} (aws securityhub \
+             enable-security-hub --region {}), or put the region where it is first in --region",
+            self.account, self.region, self.region
+        )
+    }
+
+    /// The refused findings, grouped by Security Hub's reason, as a step's failure.
+    fn refused(&self, refused: &[RefusedFinding]) -> AwsError {
+        let mut reasons: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for f in refused {
+            reasons
+                .entry((f.code.as_str(), f.message.as_str()))
+                .or_default()
+                .push(f.id.as_str());
+        }
+        let shown = 3;
+        let reasons: Vec<String> = reasons
+            .into_iter()
+            .map(|((code, message), ids)| {
+                let mut named = ids
+                    .iter()
+                    .take(shown)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if ids.len() > shown {
+                    named.push_str(&format!(" and {} more", ids.len() - shown));
+                }
+                let fix = match code {
+                    "InvalidAccess" => format!(" ({})", self.enable_fix()),
+                    _ => String::new(),
+                };
+                format!("{code}: {message}{fix}: {named}")
+            })
+            .collect();
+        AwsError::new(
+            AwsErrorKind::Other,
+            &catalog::BATCH_IMPORT_FINDINGS,
+            format!(
+                "{} of {} findings were not imported: {}",
+                refused.len(),
+                self.findings.len(),
+                reasons.join("; ")
+            ),
+        )
+    }
 }
 
 impl Change {
@@ -89,6 +194,24 @@ impl Change {
             }
             Change::PutUseCase { .. } => &catalog::PUT_USE_CASE_FOR_MODEL_ACCESS,
             Change::CreateModelAgreement { .. } => &catalog::CREATE_FOUNDATION_MODEL_AGREEMENT,
+            Change::ImportFindings(_) => &catalog::BATCH_IMPORT_FINDINGS,
+        }
+    }
+
+    /// The account whose own session sends this change; `None` for the run's session.
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Change::ImportFindings(batch) => Some(&batch.account),
+            _ => None,
+        }
+    }
+
+    /// The one resource IAM authorizes the change's own action on, where it is the same
+    /// for every principal that may send it.
+    fn authorized_on(&self) -> Option<String> {
+        match self {
+            Change::ImportFindings(batch) => Some(batch.product_arn()),
+            _ => None,
         }
     }
 
@@ -119,6 +242,7 @@ impl Change {
             Change::CreateModelAgreement {
                 region, model_id, ..
             } => format!("the {model_id} agreement in {region}"),
+            Change::ImportFindings(batch) => batch.product_arn(),
         }
     }
 
@@ -211,6 +335,18 @@ impl Change {
                     .create_model_agreement(region, model_id, offer_token)
                     .await
             }
+            Change::ImportFindings(batch) => {
+                let records: Vec<&serde_json::Value> =
+                    batch.findings.iter().map(|f| &f.body).collect();
+                let refused = writer
+                    .import_findings(&batch.region, &records)
+                    .await
+                    .map_err(|e| batch.explained(e))?;
+                match refused.is_empty() {
+                    true => Ok(()),
+                    false => Err(batch.refused(&refused)),
+                }
+            }
         }
     }
 }
@@ -280,7 +416,7 @@ impl Plan {
         for change in self.steps.iter().map(|s| &s.change) {
             let own = Permission {
                 action: change.operation().iam_action(),
-                resource: None,
+                resource: change.authorized_on(),
                 passed_to_service: None,
             };
             for permission in std::iter::once(own).chain(change.also_needs()) {
@@ -290,6 +426,14 @@ impl Plan {
             }
         }
         needed
+    }
+
+    /// Whether its steps are sent as more than one account.
+    pub fn spans_accounts(&self) -> bool {
+        let mut accounts = self.steps.iter().map(|s| s.change.account());
+        accounts
+            .next()
+            .is_some_and(|first| accounts.any(|other| other != first))
     }
 
     /// Each step's AWS call, in order: what planner tests compare.
@@ -363,27 +507,89 @@ impl Outcome {
     }
 }
 
+/// Whom a plan's steps are sent as: the run's session, and each account's own for the steps
+/// that name an account (Security Hub takes an account's findings only from that account).
+pub struct Sessions {
+    run: Option<Arc<Session>>,
+    accounts: BTreeMap<String, Arc<Session>>,
+}
+
+impl Sessions {
+    /// Every step as the run's one session.
+    pub fn one(session: &Arc<Session>) -> Sessions {
+        Sessions {
+            run: Some(Arc::clone(session)),
+            accounts: BTreeMap::new(),
+        }
+    }
+
+    /// Each account's steps as its own session, as audit holds them: (account ID, session).
+    pub fn per_account(accounts: &[(String, Arc<Session>)]) -> Sessions {
+        Sessions {
+            run: None,
+            accounts: accounts
+                .iter()
+                .map(|(account, session)| (account.clone(), Arc::clone(session)))
+                .collect(),
+        }
+    }
+
+    fn of(&self, change: &Change) -> Result<&Arc<Session>, String> {
+        match change.account() {
+            // Never another account's session: AWS would take the change as that account.
+            Some(account) => self
+                .accounts
+                .get(account)
+                .ok_or_else(|| format!("this run has no credentials of account {account}")),
+            None => self
+                .run
+                .as_ref()
+                .ok_or_else(|| "this run has no session of its own to send it with".to_string()),
+        }
+    }
+}
+
 /// Runs a confirmed plan's steps in order and stops at the first failure, leaving the rest
 /// unsent: running the command again plans from what AWS then holds and picks up from there.
 pub async fn apply(plan: &Plan, confirmation: Confirmation, session: &Arc<Session>) -> Outcome {
+    apply_as(plan, confirmation, &Sessions::one(session)).await
+}
+
+/// `apply` with a session per account. A failure stops the rest of its account's steps only:
+/// the accounts do not depend on each other, and one account's missing permission should not
+/// keep the others' changes back.
+pub async fn apply_as(plan: &Plan, confirmation: Confirmation, sessions: &Sessions) -> Outcome {
     let mut results = vec![StepResult::NotSent; plan.steps.len()];
     if confirmation == Confirmation::Yes {
-        let writer = AwsWriter::new(Arc::clone(session), &Confirmed(()));
+        let mut stopped: Vec<Option<&str>> = Vec::new();
         for (step, result) in plan.steps.iter().zip(results.iter_mut()) {
+            let account = step.change.account();
+            if stopped.contains(&account) {
+                continue;
+            }
+            let session = match sessions.of(&step.change) {
+                Ok(session) => session,
+                Err(why) => {
+                    *result = StepResult::Failed(why);
+                    stopped.push(account);
+                    continue;
+                }
+            };
+            let writer = AwsWriter::new(Arc::clone(session), &Confirmed(()));
             match step.change.send(&writer).await {
                 Ok(()) => *result = StepResult::Done,
                 // A write that timed out may still have been applied: say so, since running
                 // again re-reads what AWS holds and sends only what is missing.
-                Err(error) if error.kind() == crate::aws::AwsErrorKind::Timeout => {
+                Err(error) if error.kind() == AwsErrorKind::Timeout => {
                     *result = StepResult::Failed(format!(
                         "unknown outcome, the call timed out ({error}): run the same command \
                          again to converge"
                     ));
-                    break;
+                    stopped.push(account);
                 }
                 Err(error) => {
                     *result = StepResult::Failed(error.to_string());
-                    break;
+                    stopped.push(account);
                 }
             }
         }
@@ -405,6 +611,47 @@ mod tests {
             rerun: Rerun::Safe,
             detail: None,
         }
+    }
+
+    /// Accounts do not wait on each other: a step that fails stops the later steps of its
+    /// own account, and the next account's are still tried.
+    #[tokio::test]
+    async fn a_failure_stops_only_the_steps_of_its_own_account() {
+        let batch = |account: &str, number| {
+            step(Change::ImportFindings(FindingBatch {
+                account: account.into(),
+                region: "us-east-1".parse().unwrap(),
+                number,
+                of: 2,
+                findings: Vec::new(),
+            }))
+        };
+        let plan = Plan {
+            goal: String::new(),
+            steps: vec![
+                batch("111122223333", 1),
+                batch("111122223333", 2),
+                batch("444455556666", 1),
+                batch("444455556666", 2),
+            ],
+        };
+        assert!(plan.spans_accounts());
+        // No session of either account: each one's first step fails on that alone.
+        let outcome = apply_as(&plan, Confirmation::Yes, &Sessions::per_account(&[])).await;
+        let no = |account: &str| {
+            StepResult::Failed(format!("this run has no credentials of account {account}"))
+        };
+        assert_eq!(
+            outcome.results,
+            [
+                no("111122223333"),
+                StepResult::NotSent,
+                no("444455556666"),
+                StepResult::NotSent
+            ]
+        );
+        let dry = apply_as(&plan, Confirmation::DryRun, &Sessions::per_account(&[])).await;
+        assert!(dry.results.iter().all(|r| *r == StepResult::NotSent));
     }
 
     #[test]

@@ -15,16 +15,33 @@ const TITLE_MAX: usize = 256;
 const DESCRIPTION_MAX: usize = 1024;
 const RECOMMENDATION_MAX: usize = 512;
 const NOTE_MAX: usize = 512;
+const PRODUCT_FIELD_MAX: usize = 2048;
 
 pub fn render(document: &Document) -> Option<String> {
     match document {
-        Document::Report(report) => Some(super::escape::json_visible(
-            serde_json::to_string_pretty(&json!({ "Findings": findings(report) }))
-                .unwrap_or_default()
-                + "\n",
-        )),
+        Document::Report(report) => {
+            let findings: Vec<Value> = records(report).into_iter().map(|r| r.body).collect();
+            Some(super::escape::json_visible(
+                serde_json::to_string_pretty(&json!({ "Findings": findings })).unwrap_or_default()
+                    + "\n",
+            ))
+        }
         _ => None,
     }
+}
+
+/// One finding as Security Hub imports it: the record `--output asff` writes, with what
+/// sending it needs to know (whose it is, and the region its `ProductArn` names).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub id: String,
+    /// `AwsAccountId`: only this account may import it (with the default product ARN).
+    pub account: String,
+    /// The region of its `ProductArn`: Security Hub takes it there and nowhere else.
+    pub region: String,
+    /// The account's default product, which the import is authorized on.
+    pub product_arn: String,
+    pub body: Value,
 }
 
 /// Why some of a report's findings have no record, for stderr; `None` when all have one.
@@ -43,37 +60,69 @@ pub fn left_out(report: &Report) -> Option<String> {
     })
 }
 
-fn findings(report: &Report) -> Vec<Value> {
+/// A record per finding that names its account, in the report's order: what `--output asff`
+/// writes and `audit --send security-hub` sends.
+pub fn records(report: &Report) -> Vec<Record> {
     let time = format_time(report.started_at);
     // Security Hub takes a finding only in its product's region, so every record of a run
     // names the same one: where the run began.
     let home = report.scope.regions.first().map(String::as_str);
+    let base = |f: &Finding| f.account.as_deref().map(|account| id(f, account));
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for named in report.findings.iter().filter_map(base) {
+        *seen.entry(named).or_default() += 1;
+    }
     report
         .findings
         .iter()
         .filter_map(|f| {
             let account = f.account.as_deref()?;
             let region = home.or(f.region.as_deref()).unwrap_or("us-east-1");
-            Some(record(f, account, region, &time))
+            let mut named = id(f, account);
+            // Findings of one kind about one resource (a principal with several over-broad
+            // policies) differ in what their evidence names; one Id would be one finding in
+            // Security Hub, the others overwritten.
+            if seen.get(&named).is_some_and(|n| *n > 1) {
+                named.push_str(&format!("/{}", named_by_evidence(f)));
+            }
+            let id = truncate(&named, ID_MAX);
+            let product_arn = format!(
+                "arn:{}:securityhub:{region}:{account}:product/{account}/default",
+                partition(region)
+            );
+            Some(Record {
+                body: record(f, account, &product_arn, &id, &time),
+                id,
+                account: account.to_string(),
+                region: region.to_string(),
+                product_arn,
+            })
         })
         .collect()
 }
 
-fn record(f: &Finding, account: &str, home: &str, time: &str) -> Value {
-    let partition = partition(home);
+fn record(f: &Finding, account: &str, product_arn: &str, id: &str, time: &str) -> Value {
     let code = f.code();
     let title = non_blank(&f.title).unwrap_or(&code);
     let description = non_blank(&f.message).unwrap_or(title);
+    let types = [format!(
+        "Software and Configuration Checks/AWS Security Best Practices/{}",
+        f.check
+    )];
+    let severity = json!({"Label": severity_label(f), "Original": f.severity.as_str()});
     let mut record = json!({
         "SchemaVersion": "2018-10-08",
-        "Id": truncate(&id(f, account), ID_MAX),
-        "ProductArn": format!("arn:{partition}:securityhub:{home}:{account}:product/{account}/default"),
+        "Id": id,
+        "ProductArn": product_arn,
         "GeneratorId": f.check,
         "AwsAccountId": account,
-        "Types": [format!("Software and Configuration Checks/AWS Security Best Practices/{}", f.check)],
+        "Types": types,
         "CreatedAt": time,
         "UpdatedAt": time,
-        "Severity": {"Label": severity_label(f), "Original": f.severity.as_str()},
+        "Severity": severity,
+        // Security Hub updates an existing finding's severity and types from these alone: the
+        // top-level ones are the customer's to change once the finding exists.
+        "FindingProviderFields": {"Severity": severity, "Types": types},
         "Title": truncate(title, TITLE_MAX),
         "Description": truncate(description, DESCRIPTION_MAX),
         "ProductFields": {
@@ -90,7 +139,13 @@ fn record(f: &Finding, account: &str, home: &str, time: &str) -> Value {
         }},
     });
     // An accepted finding keeps its verdict; why it was accepted is the note Security Hub shows.
+    // The note and the workflow count only when a finding is created (BatchImportFindings
+    // leaves them to the customer afterwards), so the product field says it on every import.
     if let Some(accepted) = &f.suppression {
+        record["ProductFields"]["bedrock-preflight/Accepted"] = json!(truncate(
+            &format!("{} ({})", accepted.reason, accepted.source),
+            PRODUCT_FIELD_MAX
+        ));
         record["Note"] = json!({
             "Text": truncate(&format!("Accepted ({}): {}", accepted.source, accepted.reason), NOTE_MAX),
             "UpdatedBy": "bedrock-preflight",
@@ -112,6 +167,24 @@ fn id(f: &Finding, account: &str) -> String {
         f.code(),
         super::sarif::fingerprint(f)
     )
+}
+
+/// A digest of the text values of a finding's evidence (the policy a grant is in, say): what
+/// tells apart findings of one kind about one resource, and stays the same on a re-run.
+fn named_by_evidence(f: &Finding) -> String {
+    let mut named: Vec<String> = f
+        .evidence
+        .iter()
+        .filter_map(|(key, value)| value.as_str().map(|text| format!("{key}={text}")))
+        .collect();
+    named.sort();
+    let hash = named
+        .join("|")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    format!("{hash:016x}")
 }
 
 /// A pass is informational whatever its check's weight, as Security Hub's own controls
@@ -366,6 +439,33 @@ mod tests {
         assert_ne!(ids(&report)[1], ids(&elsewhere)[1]);
     }
 
+    /// A principal holding two over-broad policies is two findings of one code about one
+    /// resource: each keeps an Id of its own, the same on every run, and the others' Ids are
+    /// as they were.
+    #[test]
+    fn findings_of_one_kind_about_one_resource_keep_ids_of_their_own() {
+        let report = with_account(sample::report());
+        let before: Vec<String> = records(&report).into_iter().map(|r| r.id).collect();
+        let mut twice = report.clone();
+        let mut other = twice.findings[1].clone();
+        other.evidence.insert(
+            "policy".into(),
+            json!("arn:aws:iam::123456789012:policy/other"),
+        );
+        twice.findings.push(other);
+        let ids: Vec<String> = records(&twice).into_iter().map(|r| r.id).collect();
+        assert_eq!(ids[0], before[0]);
+        assert_ne!(ids[1], before[1]);
+        assert!(ids[1].starts_with(&before[1]), "{}", ids[1]);
+        assert_ne!(ids[1], ids[5]);
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len());
+        let again: Vec<String> = records(&twice.clone()).into_iter().map(|r| r.id).collect();
+        assert_eq!(again, ids);
+    }
+
     #[test]
     fn a_finding_without_an_account_is_left_out_and_said() {
         let mut report = with_account(sample::report());
@@ -394,6 +494,56 @@ mod tests {
             RECOMMENDATION_MAX
         );
         assert!(record["Title"].as_str().unwrap().ends_with("é…"));
+    }
+
+    /// After a finding exists, Security Hub takes severity and types from a provider only in
+    /// `FindingProviderFields`, and keeps the note and workflow the finding was created with:
+    /// what a re-run must say again goes where an update reaches.
+    #[test]
+    fn what_a_re_import_must_update_is_where_security_hub_updates_it() {
+        let mut report = with_account(sample::report());
+        report.findings[1].suppression = Some(Box::new(crate::engine::Suppression {
+            status: Status::Fail,
+            reason: "the sandbox account".into(),
+            expires: None,
+            source: "bedrock-preflight.toml:3".into(),
+        }));
+        report.findings[1].status = Status::Suppressed;
+        let records = rendered(&report);
+        for record in &records {
+            assert_eq!(
+                record["FindingProviderFields"],
+                json!({"Severity": record["Severity"], "Types": record["Types"]}),
+                "{record}"
+            );
+        }
+        assert_eq!(
+            records[1]["ProductFields"]["bedrock-preflight/Accepted"],
+            "the sandbox account (bedrock-preflight.toml:3)"
+        );
+        assert!(records[0]["ProductFields"]["bedrock-preflight/Accepted"].is_null());
+    }
+
+    /// What `--send security-hub` groups and batches by is what the record itself says.
+    #[test]
+    fn each_record_knows_its_id_account_and_product_region() {
+        let mut report = with_account(sample::report());
+        report.findings[2].account = Some("111122223333".into());
+        report.scope.regions = vec!["eu-west-1".into(), "us-east-1".into()];
+        for record in records(&report) {
+            assert_eq!(record.body["Id"], record.id.as_str());
+            assert_eq!(record.body["AwsAccountId"], record.account.as_str());
+            assert_eq!(record.region, "eu-west-1");
+            assert_eq!(
+                record.product_arn,
+                format!(
+                    "arn:aws:securityhub:eu-west-1:{0}:product/{0}/default",
+                    record.account
+                )
+            );
+            assert_eq!(record.body["ProductArn"], record.product_arn.as_str());
+        }
+        assert_eq!(records(&report)[2].account, "111122223333");
     }
 
     #[test]

@@ -165,6 +165,7 @@ pub fn left_out(document: &Document, format: Format) -> Option<String> {
     }
 }
 
+pub use asff::{Record as AsffRecord, records as asff_records};
 pub use ocsf::missing_required as ocsf_missing_required;
 
 /// The result of one command run, as every renderer sees it.

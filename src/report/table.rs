@@ -744,6 +744,11 @@ fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
     out.push_str(match outcome.confirmation {
         Confirmation::DryRun => "Dry run: nothing was sent.\n",
         Confirmation::Unconfirmed => "Nothing was sent: run again with --yes to apply this plan.\n",
+        // A plan over several accounts stops only the failing account's steps.
+        Confirmation::Yes if outcome.failed() && plan.spans_accounts() => {
+            "A step failed; the later steps of its account were not sent, the other accounts' \
+             were. Fix the cause and run the same command again.\n"
+        }
         Confirmation::Yes if outcome.failed() => {
             "A step failed; the steps after it were not sent. Fix the cause and run the same \
              command again: it plans from what AWS holds now.\n"

@@ -87,7 +87,7 @@ fn compliant_in(region: &str) -> Vec<(String, String, String, String)> {
 
 /// An account meeting every control in `regions`: logging set up by this tool and kept
 /// `retention` days, and its trail recording Bedrock's data events too.
-fn compliant_account(regions: &[&str], retention: &str) -> Emulator {
+pub(crate) fn compliant_account(regions: &[&str], retention: &str) -> Emulator {
     let emulator = Emulator::start();
     logging_set_up(&emulator, regions, retention);
     emulator.on(

@@ -29,6 +29,7 @@ mod org;
 mod plan;
 mod readme;
 mod secrets;
+mod send;
 mod setup;
 mod silent;
 mod templates;

@@ -1053,6 +1053,14 @@ const REST_ROUTES: &[(&str, &str, &str, &str)] = &[
         "/model/*/count-tokens",
         "CountTokens",
     ),
+    // Security Hub is moto's; named here so that tests count and fault its calls.
+    (
+        "securityhub",
+        "POST",
+        "/findings/import",
+        "BatchImportFindings",
+    ),
+    ("securityhub", "POST", "/findings", "GetFindings"),
 ];
 
 fn rest_route(method: &Method, path: &str) -> Option<(&'static str, &'static str)> {
