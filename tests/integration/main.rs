@@ -10,6 +10,7 @@ mod audit;
 mod bedrock;
 mod claude_code;
 mod cli;
+mod config;
 mod doctor;
 mod explain;
 mod fault_matrix;
