@@ -1,6 +1,7 @@
 //! What the commands share: the global flags resolved once into a `Run` (the session, its
-//! reader, the regions asked for, the time a check may take), the models asked for, the
-//! templates filled from flags and the live account, and the plan of a policy to attach.
+//! reader, the regions asked for, the time a check may take), the configuration file and where
+//! its defaults give way to flags, the models asked for, the templates filled from flags and
+//! the live account, and the plan of a policy to attach.
 //! Command files import from here and from `super` (the output), never from each other.
 
 use std::sync::Arc;
