@@ -66,8 +66,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "P")]
     pub profile: Option<String>,
     /// Region to check; repeat or separate with commas for several (--regions is the same
-    /// flag), `all` for every region Bedrock is offered in (audit only; default: AWS_REGION,
-    /// AWS_DEFAULT_REGION, the profile)
+    /// flag), `all` for every region Bedrock is offered in (audit only; default: regions in the
+    /// configuration file, else AWS_REGION, AWS_DEFAULT_REGION, the profile)
     #[arg(
         long = "region",
         global = true,
@@ -103,8 +103,10 @@ pub struct GlobalArgs {
     /// Write the report to FILE instead of standard output
     #[arg(long, global = true, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// The configuration file doctor and audit read: accepted findings ([[ignore]] entries)
-    /// (default: bedrock-preflight.toml in the working directory, when there is one)
+    /// The configuration file doctor and audit read (default: bedrock-preflight.toml in the
+    /// working directory, when there is one): accepted findings ([[ignore]] entries), and
+    /// regions, residency and strict, defaults that a flag given here beats; its regions beat
+    /// AWS_REGION and the profile's. Other commands refuse --config
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Seconds each check may take before it is reported as an error
@@ -234,9 +236,12 @@ pub struct DoctorArgs {
     /// Tokens per minute you plan to use (400000, 400k, 2M); quotas below it warn
     #[arg(long, value_name = "N", value_parser = parse_tokens_per_minute)]
     pub expect_tpm: Option<u64>,
-    /// Exit 1 on warnings too
-    #[arg(long)]
+    /// Exit 1 on warnings too (default: the configuration file's strict)
+    #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
+    /// Not --strict, whatever the configuration file's strict says
+    #[arg(long, overrides_with = "strict")]
+    pub no_strict: bool,
     /// After the run, print a ready-to-paste Claude Code block with the region and the
     /// models proven to work here (shell exports, or a settings.json env fragment); the
     /// report then goes to stderr, or to --out
@@ -303,12 +308,16 @@ pub struct AuditArgs {
     /// How many account-region pairs are audited at once
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENCY, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_concurrency: u32,
-    /// Geography data must stay in (e.g. eu)
+    /// Geography data must stay in (e.g. eu; default: the configuration file's residency)
     #[arg(long, value_name = "GEO")]
     pub residency: Option<String>,
-    /// Exit 1 on warnings too, and judge regions where Bedrock is not in use
-    #[arg(long)]
+    /// Exit 1 on warnings too, and judge regions where Bedrock is not in use (default: the
+    /// configuration file's strict)
+    #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
+    /// Not --strict, whatever the configuration file's strict says
+    #[arg(long, overrides_with = "strict")]
+    pub no_strict: bool,
     /// Import the findings into Security Hub, each account's as that account, in the first
     /// --region: a plan, shown with --dry-run, sent with --yes
     #[arg(

@@ -1,13 +1,17 @@
 //! The configuration file, `bedrock-preflight.toml` (or `--config FILE`): findings a team has
-//! accepted (`[[ignore]]`), each with a reason and an optional end. The file is read and
-//! validated whole before any AWS call; a finding it matches is reported `suppressed`, never
-//! dropped. This module never reads a finding's evidence nor decides an exit code.
+//! accepted (`[[ignore]]`), each with a reason and an optional end, and the defaults of
+//! `--region`, `--residency` and `--strict` (`regions`, `residency`, `strict`). The file is read
+//! and validated whole before any AWS call; a finding it matches is reported `suppressed`, never
+//! dropped. This module never reads a finding's evidence nor decides an exit code, and never
+//! decides whether a flag beats the file (`commands` does).
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 
+use crate::checks::GEOGRAPHIES;
 use crate::checks::catalog::{Explained, lookup};
 use crate::domain::Region;
 use crate::engine::{Finding, Status, Suppression};
@@ -23,6 +27,21 @@ pub struct Config {
     /// As the user named it, for messages.
     pub path: PathBuf,
     pub ignores: Vec<Ignore>,
+    /// `regions`: what `--region` would name.
+    pub regions: Option<Regions>,
+    /// `residency`: one of `GEOGRAPHIES`.
+    pub residency: Option<&'static str>,
+    /// `strict`.
+    pub strict: Option<bool>,
+}
+
+/// The file's `regions`, as `--region` takes them: names, and `all` for every region Bedrock is
+/// offered in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Regions {
+    /// Each once, in the order written.
+    pub named: Vec<Region>,
+    pub all: bool,
 }
 
 /// One `[[ignore]]` entry, validated.
@@ -48,8 +67,44 @@ enum Target {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    regions: Option<Spanned<RawRegions>>,
+    residency: Option<Spanned<String>>,
+    strict: Option<bool>,
     #[serde(default)]
     ignore: Vec<Spanned<RawIgnore>>,
+}
+
+/// `regions = "us-east-1"` or `regions = ["us-east-1", "eu-west-1"]`, each element with its
+/// place, so that a bad one in a list written over several lines is named at its own line.
+enum RawRegions {
+    One(String),
+    List(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawRegions {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Expected;
+        impl<'de> Visitor<'de> for Expected {
+            type Value = RawRegions;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a region name, \"all\", or a list of them")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawRegions, E> {
+                Ok(RawRegions::One(value.to_string()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawRegions, A::Error> {
+                let mut list = Vec::new();
+                while let Some(element) = seq.next_element::<Spanned<String>>()? {
+                    list.push(element);
+                }
+                Ok(RawRegions::List(list))
+            }
+        }
+        deserializer.deserialize_any(Expected)
+    }
 }
 
 #[derive(Deserialize)]
@@ -146,8 +201,31 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         };
         // toml's message ends with a newline and may span lines: the first says what is wrong.
         let what = e.message().lines().next().unwrap_or_default().trim();
-        format!("{place}: {what}")
+        format!("{place}: {what}{}", misplaced_key_hint(what))
     })?;
+    let at = |offset: usize| format!("{}:{}", path.display(), line_of(offset));
+    let regions = raw
+        .regions
+        .map(|spanned| {
+            let start = spanned.span().start;
+            let values = match spanned.into_inner() {
+                RawRegions::One(value) => vec![(start, value)],
+                RawRegions::List(list) => list
+                    .into_iter()
+                    .map(|element| (element.span().start, element.into_inner()))
+                    .collect(),
+            };
+            regions(&values)
+                .map_err(|(offset, what)| format!("{}: {what}", at(offset.unwrap_or(start))))
+        })
+        .transpose()?;
+    let residency = raw
+        .residency
+        .map(|spanned| {
+            let start = spanned.span().start;
+            geography(spanned.get_ref()).map_err(|what| format!("{}: {what}", at(start)))
+        })
+        .transpose()?;
     let ignores = raw
         .ignore
         .into_iter()
@@ -166,7 +244,68 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
     Ok(Config {
         path: path.to_path_buf(),
         ignores,
+        regions,
+        residency,
+        strict: raw.strict,
     })
+}
+
+/// TOML puts a key written below `[[ignore]]` into that entry: a default written there is
+/// refused as an unknown field of the entry, which the message alone would not explain.
+fn misplaced_key_hint(what: &str) -> &'static str {
+    let misplaced = ["regions", "residency", "strict"]
+        .iter()
+        .any(|key| what.starts_with(&format!("unknown field `{key}`")));
+    if misplaced && what.contains("`code`") {
+        " (regions, residency and strict go above the first [[ignore]], or TOML reads them as \
+         part of that entry)"
+    } else {
+        ""
+    }
+}
+
+/// `regions` as `--region` reads its values: each split at commas, `all` or a region name.
+/// An error names the offset of the value at fault, when it is not the key's.
+fn regions(values: &[(usize, String)]) -> Result<Regions, (Option<usize>, String)> {
+    let mut found = Regions {
+        named: Vec::new(),
+        all: false,
+    };
+    for (offset, value) in values {
+        for part in value.split(',').map(str::trim) {
+            if part == "all" {
+                found.all = true;
+                continue;
+            }
+            let region = part
+                .parse::<Region>()
+                .map_err(|why| (Some(*offset), format!("regions: {why}")))?;
+            if !found.named.contains(&region) {
+                found.named.push(region);
+            }
+        }
+    }
+    if found.named.is_empty() && !found.all {
+        return Err((
+            None,
+            "regions is empty: name a region or \"all\", or leave it out to use the AWS \
+             configuration's region"
+                .into(),
+        ));
+    }
+    Ok(found)
+}
+
+/// `residency` as `--residency` reads it.
+fn geography(name: &str) -> Result<&'static str, String> {
+    GEOGRAPHIES
+        .iter()
+        .map(|(geography, _)| *geography)
+        .find(|geography| *geography == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = GEOGRAPHIES.iter().map(|(g, _)| *g).collect();
+            format!("residency '{name}': one of {}", names.join(", "))
+        })
 }
 
 fn validate(raw: RawIgnore, line: usize) -> Result<Ignore, String> {
@@ -488,6 +627,97 @@ mod tests {
             assert!(error.starts_with(place) && error.contains(what), "{error}");
             assert_eq!(error.lines().count(), 1, "{error}");
         }
+    }
+
+    #[test]
+    fn the_defaults_are_read_as_their_flags_read_them() {
+        let read = config(
+            "regions = ['eu-west-1', 'us-east-1,eu-west-1']\nresidency = 'eu'\nstrict = true\n\n\
+             [[ignore]]\ncode = 'logging.invocation'\nreason = 'sandbox'\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read.regions,
+            Some(Regions {
+                named: vec!["eu-west-1".parse().unwrap(), "us-east-1".parse().unwrap()],
+                all: false,
+            })
+        );
+        assert_eq!((read.residency, read.strict), (Some("eu"), Some(true)));
+        assert_eq!(read.ignores.len(), 1);
+
+        let all = config("regions = 'all'\nstrict = false\n").unwrap();
+        assert_eq!(
+            all.regions,
+            Some(Regions {
+                named: Vec::new(),
+                all: true
+            })
+        );
+        assert_eq!((all.residency, all.strict), (None, Some(false)));
+
+        let none = config("").unwrap();
+        assert_eq!(
+            (none.regions, none.residency, none.strict),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn each_malformed_default_is_one_line_naming_the_file_and_its_line() {
+        let cases = [
+            (
+                "strict = true\nregions = ['us-east-1',\n  'eu-west-9x']\n",
+                "bedrock-preflight.toml:3: regions: 'eu-west-9x' is not an AWS region name",
+            ),
+            (
+                "\nregions = 'us-east-1,Europe'\n",
+                "bedrock-preflight.toml:2: regions: 'Europe' is not an AWS region name",
+            ),
+            (
+                "regions = []\n",
+                "bedrock-preflight.toml:1: regions is empty",
+            ),
+            (
+                "regions = 3\n",
+                "bedrock-preflight.toml:1: invalid type: integer `3`, expected a region name, \"all\", or a list of them",
+            ),
+            (
+                "regions = ['us-east-1', 2]\n",
+                "bedrock-preflight.toml:1: invalid type: integer `2`, expected a string",
+            ),
+            (
+                "\n\nresidency = 'mars'\n",
+                "bedrock-preflight.toml:3: residency 'mars': one of us, eu, apac, jp, au",
+            ),
+            (
+                "strict = 'yes'\n",
+                "bedrock-preflight.toml:1: invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                "region = 'us-east-1'\n",
+                "bedrock-preflight.toml:1: unknown field `region`, expected one of `regions`",
+            ),
+            (
+                "[[ignore]]\ncode = 'logging.invocation'\nreason = 'ok'\nstrict = true\n",
+                "bedrock-preflight.toml:4: unknown field `strict`, expected one of `code`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = config(text).unwrap_err();
+            assert!(error.starts_with(expected), "{text:?}: {error}");
+            assert_eq!(error.lines().count(), 1, "{error}");
+        }
+        let misplaced =
+            config("[[ignore]]\ncode = 'logging.invocation'\nreason = 'ok'\nstrict = true\n")
+                .unwrap_err();
+        assert!(
+            misplaced.ends_with("(regions, residency and strict go above the first [[ignore]], or TOML reads them as part of that entry)"),
+            "{misplaced}"
+        );
+        let other = config("[[ignore]]\ncode = 'logging.invocation'\nreason = 'ok'\nuntil = 1\n")
+            .unwrap_err();
+        assert!(!other.contains("go above"), "{other}");
     }
 
     #[test]

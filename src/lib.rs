@@ -92,6 +92,16 @@ pub async fn run(cli: Cli) -> Result<u8, CommandError> {
                 .into(),
         ));
     }
+    // As ruff refuses a setting its subcommand has no use for: a file named for a command
+    // that reads none would otherwise look applied.
+    let reads_config = matches!(cli.command, Command::Doctor(_) | Command::Audit(_));
+    if let (Some(config), false) = (&cli.global.config, reads_config) {
+        return Err(CommandError::Usage(format!(
+            "--config {}: `{}` reads no configuration file (doctor and audit do)",
+            config.display(),
+            cli.command.name()
+        )));
+    }
     ui::init_logging(&cli.global);
     commands::check_out(&cli)?;
     // These write a script, a page or JSON-RPC: no report format applies.

@@ -17,9 +17,10 @@ check! {
         after: [],
         severity: High,
         kinds: {
-            /// A region is set (by `--region`, `AWS_REGION` or `AWS_DEFAULT_REGION`, the AWS
-            /// profile or instance metadata; the finding says which) and it is one where Amazon
-            /// Bedrock is offered. The other checks of the run look at Bedrock there.
+            /// A region is set (by `--region`, `regions` in the configuration file, `AWS_REGION` or
+            /// `AWS_DEFAULT_REGION`, the AWS profile or instance metadata; the finding says which)
+            /// and it is one where Amazon Bedrock is offered. The other checks of the run look at
+            /// Bedrock there.
             OFFERED = "bedrock-offered",
             /// The region is not among those this version knows to offer Amazon Bedrock: a typo, a
             /// region without Bedrock, or one added since this release. Calls there may fail to
@@ -89,10 +90,7 @@ fn judge(regions: &[Region], region_source: Option<RegionSource>) -> Vec<Finding
                         "{region} (set by {set_by}) is not among the regions this version \
                          knows to offer Amazon Bedrock; calls there may fail to connect"
                     ),
-                    Remediation::new(
-                        "Use a Bedrock region, e.g. --region us-east-1 or export \
-                         AWS_REGION=us-east-1; see https://docs.aws.amazon.com/general/latest/gr/bedrock.html",
-                    ),
+                    Remediation::new(not_known_fix(region_source)),
                 )
             };
             finding
@@ -100,6 +98,21 @@ fn judge(regions: &[Region], region_source: Option<RegionSource>) -> Vec<Finding
                 .evidence("region_source", source)
         })
         .collect()
+}
+
+/// Where to change a region that is not known to offer Bedrock: the file's `regions` outrank
+/// the environment, so there exporting AWS_REGION would change nothing.
+fn not_known_fix(region_source: Option<RegionSource>) -> &'static str {
+    match region_source {
+        Some(RegionSource::ConfigFile) => {
+            "Name Bedrock regions in the configuration file, e.g. regions = [\"us-east-1\"], or \
+             pass --region us-east-1; see https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
+        }
+        _ => {
+            "Use a Bedrock region, e.g. --region us-east-1 or export AWS_REGION=us-east-1; see \
+             https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
+        }
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +210,27 @@ mod tests {
                 .message
                 .contains("AWS_REGION or AWS_DEFAULT_REGION")
         );
+    }
+
+    #[test]
+    fn a_region_from_the_configuration_file_is_fixed_there() {
+        let found = judge(
+            &[region("eu-west-1"), region("xx-north-9")],
+            Some(RegionSource::ConfigFile),
+        );
+        assert_eq!(found[0].evidence["region_source"], "config-file");
+        assert!(
+            found[0]
+                .message
+                .contains("(set by regions in the configuration file)"),
+            "{}",
+            found[0].message
+        );
+        let fix = found[1].remediation.as_deref().unwrap();
+        assert!(
+            fix.starts_with("Name Bedrock regions in the configuration file"),
+            "{fix}"
+        );
+        assert!(!fix.contains("AWS_REGION"), "the file outranks it: {fix}");
     }
 }

@@ -8,7 +8,9 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::stream::{self, StreamExt};
 
-use super::resolve::{Run, Signing, accepted_findings, caller_account, caller_examined};
+use super::resolve::{
+    AskedRegions, Run, Signing, caller_account, caller_examined, config_file, strict,
+};
 use super::{Output, send};
 use crate::aws::{AwsReader, CredentialsProblem, Session};
 use crate::checks::{
@@ -26,7 +28,9 @@ use crate::ui::Spinner;
 use crate::{CommandError, EXIT_OK, exit_code};
 
 pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandError> {
-    let geography = match args.residency.as_deref() {
+    let config = config_file(global).await?;
+    let file_residency = config.as_ref().and_then(|c| c.residency);
+    let geography = match args.residency.as_deref().or(file_residency) {
         None => None,
         Some(g) if GEOGRAPHIES.iter().any(|(name, _)| *name == g) => Some(g.to_string()),
         Some(other) => {
@@ -41,11 +45,12 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         }
     };
     let roles = roles(&args.role_arns)?;
-    let accepted = accepted_findings(global).await?;
+    let strict = strict(args.strict, args.no_strict, config.as_ref());
     let mut output = Output::open_report(global)?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
-    let run = Run::resolve(global, Signing::default()).await;
+    let asked = AskedRegions::of(global, config.as_ref());
+    let run = Run::resolve_asking(global, Signing::default(), asked).await;
     let all_regions = run.all_regions;
     let regions = if all_regions {
         commercial_regions()
@@ -60,7 +65,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     let claude_code = claude_code_here().await;
     let options = AuditOptions {
         all_regions,
-        strict: args.strict,
+        strict,
         mantle_here: claude_code.as_ref().is_some_and(Setup::uses_mantle),
     };
     let residency = geography.map(|geography| ResidencyInput {
@@ -73,7 +78,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     });
     let scope = Scope {
         regions,
-        region_source: None,
+        region_source: run.region_source().await,
         models: Vec::new(),
         principals: Vec::new(),
     };
@@ -158,15 +163,15 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         }
         report.findings.push(finding);
     }
-    if let Some(accepted) = &accepted {
-        accepted.suppress(&mut report.findings, crate::config::Date::today());
+    if let Some(config) = &config {
+        config.suppress(&mut report.findings, crate::config::Date::today());
     }
     // Sent before the report is written: the plan and what became of it are in the report.
     let sent = send::send(args, &mut report, &audited).await;
     let written = output.write(&Document::Report(&report));
     run.log_call_totals();
     written?;
-    let code = exit_code(report.summary(), args.strict);
+    let code = exit_code(report.summary(), strict);
     Ok(match sent {
         Some(sent) => {
             say!("{}", sent.closing);

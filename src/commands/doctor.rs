@@ -9,8 +9,8 @@ use futures_util::future::join_all;
 use super::Output;
 use super::emit;
 use super::resolve::{
-    Run, Signing, accepted_findings, caller_examined, plan_policy, rendered, requested_models,
-    template,
+    AskedRegions, Run, Signing, caller_examined, config_file, plan_policy, rendered,
+    requested_models, strict, template,
 };
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
@@ -69,7 +69,7 @@ pub async fn doctor_on(
         output.report_to_stderr();
     }
     let requested = requested_models(&args.models)?;
-    let accepted = accepted_findings(global).await?;
+    let config = config_file(global).await?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
 
@@ -79,9 +79,11 @@ pub async fn doctor_on(
         Some(setup) if in_use(setup) => claude_code_signing(setup),
         _ => Signing::default(),
     };
+    // `regions = "all"` is audit's: doctor checks where this machine's calls go.
+    let asked = AskedRegions::of(global, config.as_ref());
     let run = match machine.session {
-        Some(session) => Run::over(global, session),
-        None => Run::resolve(global, signing).await,
+        Some(session) => Run::over(global, session, asked),
+        None => Run::resolve_asking(global, signing, asked).await,
     };
     let claude = match setup {
         Some(setup) => Some(claude_code_input(setup, args, &run.session).await),
@@ -175,8 +177,8 @@ pub async fn doctor_on(
         }
     }
     // After --emit, which proves from what the checks found, not from what is accepted.
-    if let Some(accepted) = &accepted {
-        accepted.suppress(&mut report.findings, crate::config::Date::today());
+    if let Some(config) = &config {
+        config.suppress(&mut report.findings, crate::config::Date::today());
     }
     let written = output.write(&Document::Report(&report));
     run.log_call_totals();
@@ -186,7 +188,8 @@ pub async fn doctor_on(
     if let Some(line) = closing.filter(|_| args.emit.is_none() || global.out.is_some()) {
         say!("{line}");
     }
-    Ok(match exit_code(report.summary(), args.strict) {
+    let strict = strict(args.strict, args.no_strict, config.as_ref());
+    Ok(match exit_code(report.summary(), strict) {
         EXIT_OK => fix_code,
         code => code,
     })

@@ -1,6 +1,7 @@
 //! What the commands share: the global flags resolved once into a `Run` (the session, its
-//! reader, the regions asked for, the time a check may take), the models asked for, the
-//! templates filled from flags and the live account, and the plan of a policy to attach.
+//! reader, the regions asked for, the time a check may take), the configuration file and where
+//! its defaults give way to flags, the models asked for, the templates filled from flags and
+//! the live account, and the plan of a policy to attach.
 //! Command files import from here and from `super` (the output), never from each other.
 
 use std::collections::BTreeMap;
@@ -14,7 +15,8 @@ use crate::aws::{
 };
 use crate::checks::{self, CallerAccount, CallerIdentity, Invocations, ModelTargets, meta};
 use crate::cli::GlobalArgs;
-use crate::domain::{Arn, Family, Invocation, ModelName, ModelRequest, Region};
+use crate::config::Config;
+use crate::domain::{Arn, Family, Invocation, ModelName, ModelRequest, Region, RegionSource};
 use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
 use crate::plan;
 use crate::policy::apply::{Desired, TargetArg, plan_apply};
@@ -29,9 +31,9 @@ pub(super) struct Run {
     pub session: Arc<Session>,
     /// The session's cached reads.
     pub aws: Arc<AwsReader>,
-    /// `--region` values, deduplicated; empty when none was given.
-    named_regions: Vec<Region>,
-    /// `--region all`.
+    /// The regions named (`--region`, else the configuration file's `regions`), and by whom.
+    asked: AskedRegions,
+    /// `all` among them (`--region all`, or the file's): audit's every Bedrock region.
     pub all_regions: bool,
     /// `--timeout`: what a check, or a plan's reads, may take.
     pub timeout: Duration,
@@ -47,11 +49,54 @@ pub(super) struct Signing {
     pub overrides: EnvOverrides,
 }
 
+/// The regions a run is asked about and who asked: `--region`, else the configuration file's
+/// `regions`; neither, and the AWS configuration's region (environment, profile) is the run's.
+/// The file outranks the environment: it is the project's statement of what to check, while
+/// AWS_REGION is often only where a CI runner's credentials were set up.
+#[derive(Clone, Debug, Default)]
+pub(super) struct AskedRegions {
+    named: Vec<Region>,
+    all: bool,
+    /// `Flag` or `ConfigFile`; `None` when nothing was asked.
+    by: Option<RegionSource>,
+}
+
+impl AskedRegions {
+    /// `--region` alone, for the commands that read no configuration file.
+    pub fn flags(global: &GlobalArgs) -> AskedRegions {
+        AskedRegions::of(global, None)
+    }
+
+    /// `--region`, else `config`'s `regions`: a flag replaces the file's list, never adds to it.
+    pub fn of(global: &GlobalArgs, config: Option<&Config>) -> AskedRegions {
+        if !global.regions().is_empty() || global.all_regions() {
+            return AskedRegions {
+                named: global.regions(),
+                all: global.all_regions(),
+                by: Some(RegionSource::Flag),
+            };
+        }
+        match config.and_then(|c| c.regions.as_ref()) {
+            Some(file) => AskedRegions {
+                named: file.named.clone(),
+                all: file.all,
+                by: Some(RegionSource::ConfigFile),
+            },
+            None => AskedRegions::default(),
+        }
+    }
+}
+
 impl Run {
     /// The session from the global flags and the standard chain, with `signing` where no flag
     /// says otherwise: `--profile` wins over all of it, and a profile named either way
     /// outranks keys in the environment, as the aws CLI and Claude Code's SDK rank them.
     pub async fn resolve(global: &GlobalArgs, signing: Signing) -> Run {
+        Run::resolve_asking(global, signing, AskedRegions::flags(global)).await
+    }
+
+    /// As `resolve`, about the regions `asked` (a command that reads the configuration file).
+    pub async fn resolve_asking(global: &GlobalArgs, signing: Signing, asked: AskedRegions) -> Run {
         // A --profile is what the user asked to be checked: another program's keys too give
         // way to it.
         let (profile, profile_rule, overrides) = match (&global.profile, signing.profile) {
@@ -67,45 +112,63 @@ impl Run {
             ),
             (None, None) => (None, None, signing.overrides),
         };
-        let named_regions = global.regions();
         let session = Session::load(&AwsOptions {
             profile,
             profile_rule,
-            region: named_regions.first().cloned(),
+            region: asked.named.first().cloned(),
             endpoint_url: global.endpoint_url.clone(),
             operation_timeout: Some(global.timeout),
             env_overrides: overrides,
         })
         .await;
-        Run::over(global, session)
+        Run::over(global, session, asked)
     }
 
-    /// The run on a session already made (in-process callers bring their own transport).
-    pub fn over(global: &GlobalArgs, session: Arc<Session>) -> Run {
+    /// The run on a session already made (in-process callers bring their own transport),
+    /// about the regions `asked`.
+    pub fn over(global: &GlobalArgs, session: Arc<Session>, asked: AskedRegions) -> Run {
         Run {
             aws: Arc::new(AwsReader::new(Arc::clone(&session))),
             session,
-            named_regions: global.regions(),
-            all_regions: global.all_regions(),
+            all_regions: asked.all,
+            asked,
             timeout: global.timeout,
             quiet: global.quiet,
         }
     }
 
-    /// Whether `--region` named any region.
+    /// Whether `--region` or the configuration file named any region.
     pub fn regions_named(&self) -> bool {
-        !self.named_regions.is_empty()
+        !self.asked.named.is_empty()
     }
 
-    /// `--region` values, else the region the AWS configuration names (none when it names
+    /// The regions named, else the region the AWS configuration names (none when it names
     /// none); a configured region that is not one is the user's to fix.
     pub fn regions(&self) -> Result<Vec<Region>, CommandError> {
-        regions(&self.named_regions, &self.session)
+        regions(&self.asked.named, &self.session)
     }
 
-    /// What checks examine: the regions, where they came from, and `models`.
+    /// Where the run's regions come from, `all` counted as named (audit's).
+    pub async fn region_source(&self) -> Option<RegionSource> {
+        if self.regions_named() || self.all_regions {
+            return self.asked.by;
+        }
+        self.session.region_source(false).await
+    }
+
+    /// What checks examine: the regions (never `all`), where they came from, and `models`.
     pub async fn scope(&self, models: Vec<ModelRequest>) -> Result<Scope, CommandError> {
-        scope(&self.named_regions, &self.session, models).await
+        let region_source = if self.regions_named() {
+            self.asked.by
+        } else {
+            self.session.region_source(false).await
+        };
+        Ok(Scope {
+            regions: self.regions()?,
+            region_source,
+            models,
+            principals: Vec::new(),
+        })
     }
 
     /// `-v`'s totals, one line per operation, after the run's one line per call.
@@ -127,19 +190,6 @@ fn regions(named: &[Region], session: &Session) -> Result<Vec<Region>, CommandEr
         })
         .into_iter()
         .collect()
-}
-
-async fn scope(
-    named: &[Region],
-    session: &Session,
-    models: Vec<ModelRequest>,
-) -> Result<Scope, CommandError> {
-    Ok(Scope {
-        regions: regions(named, session)?,
-        region_source: session.region_source(!named.is_empty()).await,
-        models,
-        principals: Vec::new(),
-    })
 }
 
 pub(super) fn log_call_totals(session: &Session) {
@@ -476,12 +526,10 @@ pub(super) async fn plan_policy(
     })
 }
 
-/// The findings the configuration file accepts (`--config`, else `bedrock-preflight.toml`
-/// here), read and validated before any AWS call; each entry that has ended is said on
-/// stderr, since a CI file outlives the day it was written.
-pub(super) async fn accepted_findings(
-    global: &GlobalArgs,
-) -> Result<Option<crate::config::Config>, CommandError> {
+/// The configuration file (`--config`, else `bedrock-preflight.toml` here): the findings it
+/// accepts and the defaults of its flags, read and validated before any AWS call; each entry
+/// that has ended is said on stderr, since a CI file outlives the day it was written.
+pub(super) async fn config_file(global: &GlobalArgs) -> Result<Option<Config>, CommandError> {
     let explicit = global.config.clone();
     // A file read: off the runtime's threads.
     let loaded = tokio::task::spawn_blocking(move || crate::config::load(explicit.as_deref()))
@@ -494,4 +542,12 @@ pub(super) async fn accepted_findings(
         }
     }
     Ok(config)
+}
+
+/// `--strict`, else `--no-strict`, else the configuration file's `strict`, else off.
+pub(super) fn strict(flag: bool, no_flag: bool, config: Option<&Config>) -> bool {
+    if flag || no_flag {
+        return flag;
+    }
+    config.and_then(|c| c.strict).unwrap_or(false)
 }

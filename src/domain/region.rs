@@ -50,6 +50,8 @@ impl fmt::Display for Region {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegionSource {
     Flag,
+    /// `regions` in the configuration file, which outranks the environment and the profile.
+    ConfigFile,
     Environment,
     Profile,
     InstanceMetadata,
@@ -59,6 +61,7 @@ impl RegionSource {
     pub fn as_str(self) -> &'static str {
         match self {
             RegionSource::Flag => "flag",
+            RegionSource::ConfigFile => "config-file",
             RegionSource::Environment => "environment",
             RegionSource::Profile => "profile",
             RegionSource::InstanceMetadata => "instance-metadata",
@@ -68,6 +71,7 @@ impl RegionSource {
     pub fn describe(self) -> &'static str {
         match self {
             RegionSource::Flag => "--region",
+            RegionSource::ConfigFile => "regions in the configuration file",
             RegionSource::Environment => "AWS_REGION or AWS_DEFAULT_REGION",
             RegionSource::Profile => "the profile's region setting",
             RegionSource::InstanceMetadata => "EC2 instance metadata",

@@ -11,6 +11,8 @@ mod audit_role;
 mod bedrock;
 mod claude_code;
 mod cli;
+mod config;
+mod container;
 mod doctor;
 mod explain;
 mod fault_matrix;
