@@ -652,3 +652,63 @@ fn organization_flags_that_cannot_work_are_usage_errors() {
         );
     }
 }
+
+#[test]
+fn an_organizations_findings_go_to_security_hub_each_as_its_account() {
+    let emulator = compliant_management();
+    let ids = organization(&emulator, &["member", "refused"]);
+    let refused_role = format!("arn:aws:iam::{}:role/audit", ids[1]);
+    emulator.on(
+        "sts:AssumeRole",
+        Rule::Match(
+            vec![(
+                format!("RoleArn={refused_role}"),
+                Rule::Fault(Fault::AccessDenied),
+            )],
+            Box::new(Rule::Forward),
+        ),
+    );
+    let (run, report) = audit(
+        &emulator,
+        &[
+            "--org",
+            "--role-name",
+            "audit",
+            "--send",
+            "security-hub",
+            "--yes",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let steps = report["plan"]["steps"].as_array().unwrap();
+    assert!(steps.iter().all(|s| s["result"] == "done"), "{steps:#?}");
+    let count = |account: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["account"] == account)
+            .count()
+    };
+    for account in [MANAGEMENT, ids[0].as_str()] {
+        let held = crate::send::held(&emulator, "us-east-1", account);
+        assert_eq!(held.len(), count(account), "{account}");
+        assert!(
+            held.iter().all(|f| f["AwsAccountId"] == account),
+            "{account}"
+        );
+    }
+    assert_eq!(
+        steps.len(),
+        2,
+        "a batch for the management account and for the member; none for the account never reached: {steps:#?}"
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "this run has no credentials of account {}",
+            ids[1]
+        )),
+        "the unreached account's finding is said to be left out: {}",
+        run.stderr
+    );
+}

@@ -24,7 +24,7 @@ fn audit(emulator: &Emulator, args: &[&str]) -> (Run, Value) {
 
 /// The findings moto's Security Hub holds for `account` in `region`, read with boto3 as that
 /// account (the caller's own, or through `arn:aws:iam::ACCOUNT:role/audit`).
-fn held(emulator: &Emulator, region: &str, account: &str) -> Vec<Value> {
+pub(crate) fn held(emulator: &Emulator, region: &str, account: &str) -> Vec<Value> {
     let script = r#"
 import json, sys
 import boto3
