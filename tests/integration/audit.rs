@@ -661,16 +661,7 @@ fn the_sarif_report_has_rules_from_the_catalog_and_one_result_per_finding_to_act
 fn other_accounts_through_their_roles_and_one_that_cannot_be_assumed() {
     let emulator = compliant_account(&["us-east-1"], "30");
     let denied = "arn:aws:iam::444455556666:role/audit";
-    emulator.on(
-        "sts:AssumeRole",
-        Rule::Match(
-            vec![(
-                format!("RoleArn={denied}"),
-                Rule::Fault(crate::support::front::Fault::AccessDenied),
-            )],
-            Box::new(Rule::Forward),
-        ),
-    );
+    crate::org::refuse_assuming(&emulator, denied);
     let (run, report) = audit(
         &emulator,
         &[
@@ -693,19 +684,7 @@ fn other_accounts_through_their_roles_and_one_that_cannot_be_assumed() {
         findings.iter().all(|f| f["account"].is_string()),
         "every finding names its account"
     );
-    let of = |account: &str| -> Vec<String> {
-        findings
-            .iter()
-            .filter(|f| f["account"] == account)
-            .map(|f| {
-                format!(
-                    "{} {}",
-                    f["code"].as_str().unwrap(),
-                    f["status"].as_str().unwrap()
-                )
-            })
-            .collect()
-    };
+    let of = |account: &str| crate::org::of(&report, account);
     // The other account has no logging set up (moto keeps each account apart).
     let other = of("111122223333");
     assert!(

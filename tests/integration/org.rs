@@ -114,8 +114,19 @@ fn audit(emulator: &Emulator, args: &[&str]) -> (Run, Value) {
     (run, report)
 }
 
+/// AssumeRole of `role` denied, every other role assumed by moto.
+pub(crate) fn refuse_assuming(emulator: &Emulator, role: &str) {
+    emulator.on(
+        "sts:AssumeRole",
+        Rule::Match(
+            vec![(format!("RoleArn={role}"), Rule::Fault(Fault::AccessDenied))],
+            Box::new(Rule::Forward),
+        ),
+    );
+}
+
 /// `code status` of each finding of `account`.
-fn of(report: &Value, account: &str) -> Vec<String> {
+pub(crate) fn of(report: &Value, account: &str) -> Vec<String> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -158,16 +169,7 @@ fn every_account_of_the_organization_is_judged_through_its_role() {
     let (compliant, open, refused) = (&ids[0], &ids[1], &ids[2]);
     logging_set_up_as(&emulator, &credentials_in(&emulator, compliant));
     let refused_role = format!("arn:aws:iam::{refused}:role/audit");
-    emulator.on(
-        "sts:AssumeRole",
-        Rule::Match(
-            vec![(
-                format!("RoleArn={refused_role}"),
-                Rule::Fault(Fault::AccessDenied),
-            )],
-            Box::new(Rule::Forward),
-        ),
-    );
+    refuse_assuming(&emulator, &refused_role);
     emulator.front.clear_log();
 
     let (run, report) = audit(&emulator, &["--org", "--role-name", "audit"]);
@@ -657,17 +659,7 @@ fn organization_flags_that_cannot_work_are_usage_errors() {
 fn an_organizations_findings_go_to_security_hub_each_as_its_account() {
     let emulator = compliant_management();
     let ids = organization(&emulator, &["member", "refused"]);
-    let refused_role = format!("arn:aws:iam::{}:role/audit", ids[1]);
-    emulator.on(
-        "sts:AssumeRole",
-        Rule::Match(
-            vec![(
-                format!("RoleArn={refused_role}"),
-                Rule::Fault(Fault::AccessDenied),
-            )],
-            Box::new(Rule::Forward),
-        ),
-    );
+    refuse_assuming(&emulator, &format!("arn:aws:iam::{}:role/audit", ids[1]));
     let (run, report) = audit(
         &emulator,
         &[
