@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 RUNS=${1:-3}
 LATENCY_MS=${LATENCY_MS:-100}
-CONCURRENCY=${CONCURRENCY:-32}
+CONCURRENCY=${CONCURRENCY:-64}  # the default of --max-concurrency
 out=target/bench/org
 mkdir -p "$out"
 

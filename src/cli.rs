@@ -279,9 +279,11 @@ pub enum Emit {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("role_name_scope").args(["org", "accounts"]).multiple(true)))]
+#[command(group(clap::ArgGroup::new("assumed").args(["role_name", "role_arns"]).multiple(true)))]
 pub struct AuditArgs {
     /// Role to audit; repeat for several
-    #[arg(long = "role-arn", value_name = "ARN", conflicts_with = "org")]
+    #[arg(long = "role-arn", value_name = "ARN", conflicts_with_all = ["org", "role_name"])]
     pub role_arns: Vec<String>,
     /// Audit every active account of the organization (from its management account or a
     /// delegated administrator), each through the role --role-name names
@@ -289,7 +291,7 @@ pub struct AuditArgs {
     pub org: bool,
     /// The role to assume in each account (arn:PARTITION:iam::ACCOUNT:role/NAME; a path may
     /// precede the name); the caller's own account is audited with its own credentials
-    #[arg(long, value_name = "NAME", value_parser = parse_role_name)]
+    #[arg(long, value_name = "NAME", value_parser = parse_role_name, requires = "role_name_scope")]
     pub role_name: Option<String>,
     /// With --org: only the accounts in this organizational unit or root, and in the units
     /// below it; repeat or comma-separate for several
@@ -303,9 +305,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "ID,...", requires = "org", value_delimiter = ',', value_parser = parse_account_id)]
     pub exclude_accounts: Vec<String>,
     /// The external ID the roles' trust policies require (sts:ExternalId)
-    #[arg(long, value_name = "X", value_parser = parse_external_id)]
+    #[arg(long, value_name = "X", value_parser = ExternalIdParser, requires = "assumed")]
     pub external_id: Option<String>,
-    /// How many account-region pairs are audited at once
+    /// How many account-region pairs are audited at once (an account's regions go together:
+    /// an account of more regions than N is audited alone)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENCY, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_concurrency: u32,
     /// Geography data must stay in (e.g. eu; default: the configuration file's residency)
@@ -655,9 +658,10 @@ impl TypedValueParser for FormatParser {
 
 /// `audit --max-concurrency`'s default. AWS limits request rates per account and region, and
 /// each pair audited at once is its own account and region; what the caller's side can carry
-/// is what bounds it: a pair keeps a handful of requests in flight, so 32 pairs are a few
-/// hundred connections, and the AssumeRole calls stay within the caller's own STS rate.
-pub const DEFAULT_MAX_CONCURRENCY: u32 = 32;
+/// is what bounds it: a pair keeps a handful of requests in flight, so 64 pairs are a few
+/// hundred connections, and the AssumeRole calls stay within the caller's own STS rate. With
+/// `--region all` (28 regions) that is two accounts at a time.
+pub const DEFAULT_MAX_CONCURRENCY: u32 = 64;
 
 /// An IAM role's name, a path allowed before it (`audit/bedrock-preflight`): IAM's characters,
 /// a name of at most 64.
@@ -708,13 +712,32 @@ fn parse_account_id(value: &str) -> Result<String, String> {
     }
 }
 
-/// STS's ExternalId: 2 to 1224 of letters, digits and _+=,.@:/-.
-fn parse_external_id(value: &str) -> Result<String, String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
-    if (2..=1224).contains(&value.len()) && value.chars().all(allowed) {
-        Ok(value.to_string())
-    } else {
-        Err("the external ID is 2 to 1224 letters, digits or _+=,.@:/- (STS's rule)".to_string())
+/// STS's ExternalId: 2 to 1224 of letters, digits and _+=,.@:/-. Its own parser, because
+/// clap's error for a value parser repeats the value, and an external ID is half a secret.
+#[derive(Clone)]
+struct ExternalIdParser;
+
+impl TypedValueParser for ExternalIdParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
+        match value.to_str() {
+            Some(id) if (2..=1224).contains(&id.len()) && id.chars().all(allowed) => {
+                Ok(id.to_string())
+            }
+            _ => Err(clap::Error::raw(
+                ErrorKind::InvalidValue,
+                "--external-id: the external ID is 2 to 1224 letters, digits or _+=,.@:/- \
+                 (STS's rule)\n",
+            )
+            .with_cmd(cmd)),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_organizations::types::{Account, ParentType, PolicyType};
 use futures_util::future::try_join_all;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use super::catalog::{self, Operation};
 use super::{AwsError, AwsErrorKind, AwsReader};
@@ -84,6 +85,9 @@ impl MemberAccount {
     }
 }
 
+/// Units listed at once while walking down from `--ou`: two calls each.
+const UNITS_AT_ONCE: usize = 4;
+
 /// Deeper than AWS allows (a root and five levels of OUs, then the account): a loop guard.
 const MAX_DEPTH: usize = 8;
 
@@ -136,8 +140,19 @@ impl AwsReader {
         } else {
             self.accounts_below(parents).await?
         };
+        let operation = match parents {
+            [] => &catalog::LIST_ACCOUNTS,
+            _ => &catalog::LIST_ACCOUNTS_FOR_PARENT,
+        };
         let mut members: Vec<MemberAccount> = Vec::new();
-        for account in accounts.into_iter().filter_map(MemberAccount::from_sdk) {
+        for account in accounts {
+            let Some(account) = MemberAccount::from_sdk(account) else {
+                return Err(AwsError::new(
+                    AwsErrorKind::Malformed,
+                    operation,
+                    "an account listed without its Id",
+                ));
+            };
             if !members.iter().any(|m| m.id == account.id) {
                 members.push(account);
             }
@@ -154,11 +169,14 @@ impl AwsReader {
             if level.is_empty() {
                 return Ok(accounts);
             }
-            let found = try_join_all(level.iter().map(|parent| async move {
-                tokio::try_join!(self.accounts_of(parent), self.units_of(parent))
-            }))
-            .await?;
-            level = Vec::new();
+            // Organizations throttles early: a wide level is listed a few units at a time.
+            let found: Vec<(Vec<Account>, Vec<String>)> = stream::iter(std::mem::take(&mut level))
+                .map(|parent: String| async move {
+                    tokio::try_join!(self.accounts_of(&parent), self.units_of(&parent))
+                })
+                .buffer_unordered(UNITS_AT_ONCE)
+                .try_collect()
+                .await?;
             for (of_parent, units) in found {
                 accounts.extend(of_parent);
                 level.extend(units);

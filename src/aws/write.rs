@@ -293,6 +293,27 @@ impl AwsWriter {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OP, e))?;
+        // The counts are the answer's own account of it (both required in botocore's model):
+        // a failure it counts but does not list, or a total that is not what was sent, is an
+        // answer this version cannot read, never a success.
+        let count = |n: Option<i32>| n.and_then(|n| usize::try_from(n).ok());
+        let (failed, succeeded) = (count(out.failed_count()), count(out.success_count()));
+        let listed = out.failed_findings().len();
+        if failed != Some(listed)
+            || failed.zip(succeeded).map(|(f, s)| f + s) != Some(records.len())
+        {
+            let said = |n: Option<usize>| n.map_or("no".to_string(), |n| n.to_string());
+            let (failed, succeeded) = (said(failed), said(succeeded));
+            return Err(AwsError::new(
+                AwsErrorKind::Malformed,
+                OP,
+                format!(
+                    "Security Hub answered {succeeded} imported and {failed} failed ({listed} listed) \
+                     for {} findings sent",
+                    records.len()
+                ),
+            ));
+        }
         Ok(out
             .failed_findings()
             .iter()

@@ -116,20 +116,26 @@ check! {
 pub enum AccountsNamedBy {
     /// Each `--role-arn`.
     RoleArns,
-    /// `--role-name` in each account of `--org` or `--accounts`.
-    RoleName,
+    /// `--role-name` in each account of `--org`.
+    Organization,
+    /// `--role-name` in each account `--accounts` names, without `--org`.
+    AccountList,
 }
 
 /// The role of one account could not be assumed, so nothing of that account was examined; the
 /// other accounts' audits go on.
 pub fn role_not_assumed(role_arn: &str, why: &str, named_by: AccountsNamedBy) -> Finding {
     let account = role_arn.split(':').nth(4).unwrap_or_default();
+    let deploy = "deploy the role to the account (bedrock-preflight policy render audit-role --format \
+                  cloudformation renders it as a StackSet template)";
     let leave_out = match named_by {
         AccountsNamedBy::RoleArns => format!("or drop --role-arn {role_arn}"),
-        AccountsNamedBy::RoleName => format!(
-            "deploy the role to the account (bedrock-preflight policy render audit-role --format cloudformation \
-             renders it as a StackSet template); or leave the account out with --exclude-accounts {account}"
-        ),
+        AccountsNamedBy::Organization => {
+            format!("{deploy}; or leave the account out with --exclude-accounts {account}")
+        }
+        AccountsNamedBy::AccountList => {
+            format!("{deploy}; or drop {account} from --accounts")
+        }
     };
     Finding::error(
         &META,
@@ -145,7 +151,14 @@ pub fn role_not_assumed(role_arn: &str, why: &str, named_by: AccountsNamedBy) ->
 
 /// `audit --org`: the organization's accounts could not be listed.
 pub fn accounts_not_listed(error: &AwsError) -> Finding {
-    let fix = if error.code() == Some("AWSOrganizationsNotInUseException") {
+    let fix = if matches!(
+        error.code(),
+        Some("ParentNotFoundException" | "InvalidInputException")
+    ) {
+        "A unit or root --ou names is not in this organization: check it with aws organizations \
+         list-roots and list-organizational-units-for-parent --parent-id ROOT"
+            .to_string()
+    } else if error.code() == Some("AWSOrganizationsNotInUseException") {
         "This account is in no organization: name the accounts to audit with --accounts ID,... --role-name NAME, \
          or with --role-arn ARN"
             .to_string()

@@ -83,10 +83,10 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         principals: Vec::new(),
     };
     let (targets, unreached) = targets(&run, args, roles).await;
-    let named_by = if args.role_name.is_some() {
-        AccountsNamedBy::RoleName
-    } else {
-        AccountsNamedBy::RoleArns
+    let named_by = match (&args.role_name, args.org) {
+        (None, _) => AccountsNamedBy::RoleArns,
+        (Some(_), true) => AccountsNamedBy::Organization,
+        (Some(_), false) => AccountsNamedBy::AccountList,
     };
     let reached_by_role = targets.iter().any(|t| t.role.is_some()) || !unreached.is_empty();
     let checks = checks::for_command(CommandKind::Audit);
@@ -103,13 +103,16 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         progress: &spinner,
     };
     // Each account's raw AWS answers are dropped with its reader when its audit ends: what
-    // stays for the report is its findings.
+    // stays for the report is its findings. An account that is slow to answer holds only its
+    // own place: the next starts as any finishes, and the report keeps the targets' order.
     let at_once = accounts_at_once(args.max_concurrency, scope.regions.len());
-    let runs: Vec<AccountAudit> = stream::iter(targets)
-        .map(|target| audit_account(target, &ctx))
-        .buffered(at_once)
+    let ctx = &ctx;
+    let mut runs: Vec<(usize, AccountAudit)> = stream::iter(targets.into_iter().enumerate())
+        .map(|(index, target)| async move { (index, audit_account(target, ctx).await) })
+        .buffer_unordered(at_once)
         .collect()
         .await;
+    runs.sort_by_key(|(index, _)| *index);
     spinner.finish();
     let mut report = Report {
         command: CommandKind::Audit.as_str(),
@@ -127,7 +130,7 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     };
     // Each audited account's session, for --send: an account's findings go as that account.
     let mut audited: Vec<(String, Arc<Session>)> = Vec::new();
-    for run in runs {
+    for (_, run) in runs {
         report
             .scope
             .accounts
@@ -151,10 +154,10 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
     for mut finding in unreached {
         let id = finding.account.clone();
         controls::annotate(std::slice::from_mut(&mut finding), None);
+        // Listed in the report's accounts, not in its scope: nothing in it was examined.
         if let Some(id) = id
             && !report.accounts.iter().any(|a| a.id == id)
         {
-            report.scope.accounts.push(id.clone());
             report.accounts.push(AccountEntry {
                 id,
                 name: None,
@@ -283,7 +286,8 @@ async fn targets(run: &Run, args: &AuditArgs, roles: Vec<String>) -> (Vec<Target
 }
 
 /// How many accounts are audited at once: `--max-concurrency` counts account-region pairs,
-/// and an account's regions are audited together.
+/// and an account's regions are audited together, so an account of more regions than that is
+/// audited alone.
 fn accounts_at_once(max_concurrency: u32, regions: usize) -> usize {
     (max_concurrency as usize / regions.max(1)).max(1)
 }

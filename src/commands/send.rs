@@ -47,13 +47,22 @@ pub(super) async fn send(
         &Sessions::per_account(accounts),
     )
     .await;
+    // A finding left out did not reach Security Hub either: the send is not whole.
+    let left_out = planned.left_out.len();
+    let mut closing = closing_line(&planned.plan, &outcome);
+    if left_out > 0 {
+        closing.push_str(&format!(
+            " {left_out} finding{} left out (said above).",
+            if left_out == 1 { " was" } else { "s were" }
+        ));
+    }
     let sent = Sent {
-        code: if outcome.failed() {
+        code: if outcome.failed() || left_out > 0 {
             EXIT_ERROR
         } else {
             EXIT_OK
         },
-        closing: closing_line(&planned.plan, &outcome),
+        closing,
     };
     report.plan = Some((planned.plan, outcome));
     Some(sent)

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::aws::catalog::{self, Operation};
@@ -555,49 +556,78 @@ pub async fn apply(plan: &Plan, confirmation: Confirmation, session: &Arc<Sessio
     apply_as(plan, confirmation, &Sessions::one(session)).await
 }
 
-/// `apply` with a session per account. A failure stops the rest of its account's steps only:
-/// the accounts do not depend on each other, and one account's missing permission should not
-/// keep the others' changes back.
+/// Accounts whose steps `apply_as` sends at the same time.
+const ACCOUNTS_AT_ONCE: usize = 16;
+
+/// `apply` with a session per account. The accounts do not depend on each other: their steps
+/// go out at the same time (a bounded number of accounts at once), each account's in order,
+/// and a failure stops the rest of its own account's steps only, so one account's missing
+/// permission does not keep the others' changes back.
 pub async fn apply_as(plan: &Plan, confirmation: Confirmation, sessions: &Sessions) -> Outcome {
     let mut results = vec![StepResult::NotSent; plan.steps.len()];
     if confirmation == Confirmation::Yes {
-        let mut stopped: Vec<Option<&str>> = Vec::new();
-        for (step, result) in plan.steps.iter().zip(results.iter_mut()) {
+        let mut accounts: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+        for (index, step) in plan.steps.iter().enumerate() {
             let account = step.change.account();
-            if stopped.contains(&account) {
-                continue;
+            match accounts.iter_mut().find(|(a, _)| *a == account) {
+                Some((_, steps)) => steps.push(index),
+                None => accounts.push((account, vec![index])),
             }
-            let session = match sessions.of(&step.change) {
-                Ok(session) => session,
-                Err(why) => {
-                    *result = StepResult::Failed(why);
-                    stopped.push(account);
-                    continue;
-                }
-            };
-            let writer = AwsWriter::new(Arc::clone(session), &Confirmed(()));
-            match step.change.send(&writer).await {
-                Ok(()) => *result = StepResult::Done,
-                // A write that timed out may still have been applied: say so, since running
-                // again re-reads what AWS holds and sends only what is missing.
-                Err(error) if error.kind() == AwsErrorKind::Timeout => {
-                    *result = StepResult::Failed(format!(
-                        "unknown outcome, the call timed out ({error}): run the same command \
-                         again to converge"
-                    ));
-                    stopped.push(account);
-                }
-                Err(error) => {
-                    *result = StepResult::Failed(error.to_string());
-                    stopped.push(account);
-                }
-            }
+        }
+        let groups: Vec<Vec<usize>> = accounts.into_iter().map(|(_, steps)| steps).collect();
+        let done: Vec<Vec<(usize, StepResult)>> = stream::iter(groups)
+            .map(|steps| apply_in_order(plan, steps, sessions))
+            .buffer_unordered(ACCOUNTS_AT_ONCE)
+            .collect()
+            .await;
+        for (index, result) in done.into_iter().flatten() {
+            results[index] = result;
         }
     }
     Outcome {
         confirmation,
         results,
     }
+}
+
+/// One account's steps of `plan`, in order, until one fails.
+async fn apply_in_order(
+    plan: &Plan,
+    steps: Vec<usize>,
+    sessions: &Sessions,
+) -> Vec<(usize, StepResult)> {
+    let mut results = Vec::new();
+    for index in steps {
+        let change = &plan.steps[index].change;
+        let session = match sessions.of(change) {
+            Ok(session) => session,
+            Err(why) => {
+                results.push((index, StepResult::Failed(why)));
+                break;
+            }
+        };
+        let writer = AwsWriter::new(Arc::clone(session), &Confirmed(()));
+        match change.send(&writer).await {
+            Ok(()) => results.push((index, StepResult::Done)),
+            // A write that timed out may still have been applied: say so, since running
+            // again re-reads what AWS holds and sends only what is missing.
+            Err(error) if error.kind() == AwsErrorKind::Timeout => {
+                results.push((
+                    index,
+                    StepResult::Failed(format!(
+                        "unknown outcome, the call timed out ({error}): run the same command \
+                         again to converge"
+                    )),
+                ));
+                break;
+            }
+            Err(error) => {
+                results.push((index, StepResult::Failed(error.to_string())));
+                break;
+            }
+        }
+    }
+    results
 }
 
 #[cfg(test)]

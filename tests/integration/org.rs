@@ -306,13 +306,17 @@ fn accounts_narrow_the_organization_and_exclusions_remove_some() {
             &ids[1],
         ],
     );
-    let mut expected = vec![ids[0].as_str(), unknown];
-    expected.sort();
     assert_eq!(
         report["scope"]["accounts"],
-        json!(expected),
-        "{}",
+        json!([ids[0]]),
+        "only what was examined: {}",
         run.stderr
+    );
+    let listed: Vec<String> = summaries(&report).into_iter().map(|(id, ..)| id).collect();
+    assert_eq!(
+        listed,
+        [ids[0].as_str(), unknown],
+        "the unknown account has its line"
     );
     assert_eq!(
         of(&report, unknown),
@@ -642,6 +646,20 @@ fn organization_flags_that_cannot_work_are_usage_errors() {
             vec!["--org", "--role-name", "a", "--external-id", "x"],
             "external ID",
         ),
+        // A role name with no account to use it in would audit nothing and pass.
+        (vec!["--role-name", "a"], "--org"),
+        (
+            vec![
+                "--role-name",
+                "a",
+                "--accounts",
+                "111122223333",
+                "--role-arn",
+                "arn:aws:iam::111122223333:role/a",
+            ],
+            "--role-arn",
+        ),
+        (vec!["--external-id", "abc"], "--role-name"),
     ] {
         let mut cmd = emulator.cmd();
         cmd.arg("audit").args(&args);
@@ -653,6 +671,22 @@ fn organization_flags_that_cannot_work_are_usage_errors() {
             "{args:?} sent a request"
         );
     }
+    let mut cmd = emulator.cmd();
+    cmd.args([
+        "audit",
+        "--org",
+        "--role-name",
+        "a",
+        "--external-id",
+        "not so secret!",
+    ]);
+    let run = Run::of(&mut cmd);
+    assert_eq!(run.code, 2);
+    assert!(
+        !run.stderr.contains("not so secret"),
+        "an external ID is not repeated: {}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -701,6 +735,11 @@ fn an_organizations_findings_go_to_security_hub_each_as_its_account() {
             ids[1]
         )),
         "the unreached account's finding is said to be left out: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("1 finding was left out"),
+        "{}",
         run.stderr
     );
 }

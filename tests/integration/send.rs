@@ -333,6 +333,30 @@ fn findings_security_hub_answers_it_did_not_take_are_not_sent() {
 
 /// `answer` has only members of BatchImportFindings' output shape in botocore's securityhub
 /// model, every required one, and each refusal every member `ImportFindingsError` requires.
+#[test]
+fn an_answer_whose_counts_do_not_add_up_is_not_taken_for_an_import() {
+    let emulator = compliant_account(&["us-east-1"], "30");
+    let args = ["--regions", "us-east-1", "--send", "security-hub"];
+    let path = "securityhub/BatchImportFindings.partial.json";
+    let mut answer: Value = serde_json::from_slice(&fixture(path).body).unwrap();
+    // Two failures counted, one listed: which findings were refused cannot be told.
+    answer["FailedCount"] = json!(2);
+    let mut miscounted = fixture(path);
+    miscounted.body = answer.to_string().into();
+    emulator.on(IMPORT, Rule::Fixture(miscounted));
+    let (run, report) = audit(&emulator, &[&args[..], &["--yes"]].concat());
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let step = &report["plan"]["steps"][0];
+    assert_eq!(step["result"], "failed", "{step:#}");
+    assert!(
+        step["error"]
+            .as_str()
+            .unwrap()
+            .contains("answered 9 imported and 2 failed (1 listed)"),
+        "{step:#}"
+    );
+}
+
 fn matches_botocore_output(answer: &Value) {
     let check = r#"
 import json, sys
