@@ -88,7 +88,9 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         (Some(_), true) => AccountsNamedBy::Organization,
         (Some(_), false) => AccountsNamedBy::AccountList,
     };
-    let reached_by_role = targets.iter().any(|t| t.role.is_some()) || !unreached.is_empty();
+    // Any run that names other accounts reports each one's line, even when the caller's own is
+    // all it could reach.
+    let reached_by_role = args.role_name.is_some() || !args.role_arns.is_empty();
     let checks = checks::for_command(CommandKind::Audit);
     let spinner = Spinner::new(run.quiet, checks.len() * targets.len(), output.on_stderr());
     let ctx = AccountContext {
