@@ -603,6 +603,27 @@ fn max_concurrency_bounds_the_accounts_audited_at_once() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let together = spans(&emulator, "sts:GetCallerIdentity");
     assert!(overlapping(&together), "{together:?}");
+
+    // The bound counts account-region pairs: four regions in four pairs are one account at a
+    // time, in sixteen every account at once.
+    let four_regions = ["--regions", "us-west-2,eu-west-1,ap-northeast-1"];
+    for (bound, overlap) in [("4", false), ("16", true)] {
+        emulator.front.clear_log();
+        let args = [
+            &["--org", "--role-name", "audit", "--max-concurrency", bound][..],
+            &four_regions,
+        ]
+        .concat();
+        let (run, _) = audit(&emulator, &args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let spans = spans(&emulator, "sts:GetCallerIdentity");
+        assert_eq!(spans.len(), 4, "{spans:?}");
+        assert_eq!(
+            overlapping(&spans),
+            overlap,
+            "--max-concurrency {bound}: {spans:?}"
+        );
+    }
 }
 
 #[test]
