@@ -10,6 +10,12 @@ use tokio::task::JoinSet;
 
 use super::{CHECK_DEADLINE, Check, CheckContext, CheckError, Finding, Kind, Status};
 
+/// How much longer than `--timeout` a check is given. Every AWS call ends by `--timeout` on its
+/// own (the SDK's operation timeout) with an error that names the call; a check of one call
+/// started a moment before it, so without this margin the check's own limit would win the
+/// race under load and report a timeout that names no call.
+const CALL_TIMEOUT_FIRST: Duration = Duration::from_millis(250);
+
 /// Told what the runner does, for a progress display. Must not block.
 pub trait Progress: Send + Sync {
     fn started(&self, _check: &'static str) {}
@@ -82,9 +88,10 @@ pub async fn run_checks(
                         progress.started(meta.id);
                         let check = Arc::clone(check);
                         let cx = Arc::clone(&cx);
-                        let deadline = (tokio::time::Instant::now() + timeout, timeout);
+                        let limit = timeout + CALL_TIMEOUT_FIRST;
+                        let deadline = (tokio::time::Instant::now() + limit, limit);
                         let task = running.spawn(CHECK_DEADLINE.scope(deadline, async move {
-                            tokio::time::timeout(timeout, check.run(&cx)).await
+                            tokio::time::timeout(limit, check.run(&cx)).await
                         }));
                         task_index.insert(task.id(), index);
                     }
