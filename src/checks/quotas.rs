@@ -155,12 +155,9 @@ fn kind(invocation: &Invocation) -> &'static str {
     }
 }
 
-/// Whether `name` is the quota for (`kind`, `what`) of `model`: the exact name, optionally
-/// followed by a version tag such as ` V1`, but not by anything else (` 1M Context Length`
-/// quotas apply only to 1M-context calls; `Claude Sonnet 4` must not match `Claude Sonnet 4.5`).
 /// Which context window's quotas apply: the 1M-token window (a `[1m]` target) has its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Window {
+pub(crate) enum Window {
     Standard,
     Long,
 }
@@ -175,6 +172,9 @@ impl Window {
     }
 }
 
+/// Whether `name` is the quota for (`kind`, `what`) of `model`: the exact name, optionally
+/// followed by a version tag such as ` V1`, but not by anything else (` 1M Context Length`
+/// quotas apply only to 1M-context calls; `Claude Sonnet 4` must not match `Claude Sonnet 4.5`).
 fn names_in(name: &str, kind: &str, what: &str, model: &str, window: Window) -> bool {
     let wanted = format!("{kind} model inference {what} per minute for {model}");
     model_then(name, &wanted, window.tail())
@@ -217,9 +217,65 @@ fn model_then(name: &str, wanted: &str, tail: &str) -> bool {
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-struct Found<'a> {
-    quota: &'a ServiceQuota,
-    default: Option<f64>,
+pub(crate) struct Found<'a> {
+    pub quota: &'a ServiceQuota,
+    /// The AWS default for the same quota code, when the defaults were read.
+    pub default: Option<f64>,
+}
+
+/// The quotas that limit one invocation in its region, found by name.
+pub(crate) struct RouteQuotas<'a> {
+    /// `On-demand`, `Cross-region` or `Global cross-region`: how the quotas' names start.
+    pub kind: &'static str,
+    /// `Anthropic Claude Sonnet 4.5`: the model as the quotas' names give it.
+    pub model: String,
+    pub window: Window,
+    pub tokens: Option<Found<'a>>,
+    pub requests: Option<Found<'a>>,
+    pub daily: Option<Found<'a>>,
+    /// Present only where AWS lists one; it limits global profiles on top of the model's own.
+    pub global_daily: Option<Found<'a>>,
+}
+
+/// The quotas of `invocation`'s route, from the region's applied quotas (and the AWS
+/// defaults, which apply where Service Quotas lists no applied value); `None` when the
+/// catalog gives the model no name, as quotas can only be found by it.
+pub(crate) fn route_quotas<'a>(
+    invocation: &Invocation,
+    applied: &'a [ServiceQuota],
+    defaults: Option<&'a [ServiceQuota]>,
+) -> Option<RouteQuotas<'a>> {
+    let name = invocation.model.name.as_ref()?;
+    let kind = kind(invocation);
+    let model = format!(
+        "{} {name}",
+        invocation.model.provider.as_deref().unwrap_or("Anthropic")
+    );
+    let window = if invocation.request.long_context {
+        Window::Long
+    } else {
+        Window::Standard
+    };
+    let tokens = find(applied, defaults, |n| {
+        names_in(n, kind, "tokens", &model, window)
+    });
+    let requests = find(applied, defaults, |n| {
+        names_in(n, kind, "requests", &model, window)
+    });
+    let daily = find(applied, defaults, |n| names_daily(n, &model, window));
+    let global_daily = match invocation.route {
+        Route::Global => find(applied, defaults, |n| names_global_daily(n, &model, window)),
+        _ => None,
+    };
+    Some(RouteQuotas {
+        kind,
+        model,
+        window,
+        tokens,
+        requests,
+        daily,
+        global_daily,
+    })
 }
 
 /// The applied quota; where Service Quotas lists no applied value (it omits some), the AWS
@@ -252,8 +308,16 @@ fn judge(
     expect_tpm: Option<u64>,
 ) -> Finding {
     let region = &invocation.region;
-    let kind = kind(invocation);
-    let Some(name) = &invocation.model.name else {
+    let Some(RouteQuotas {
+        kind,
+        model,
+        window,
+        tokens,
+        requests,
+        daily,
+        global_daily,
+    }) = route_quotas(invocation, applied, defaults)
+    else {
         return Finding::error(
             &META,
             kind::NO_MODEL_NAME,
@@ -262,27 +326,6 @@ fn judge(
                 invocation.model.id
             ),
         );
-    };
-    let model = format!(
-        "{} {name}",
-        invocation.model.provider.as_deref().unwrap_or("Anthropic")
-    );
-    let window = if invocation.request.long_context {
-        Window::Long
-    } else {
-        Window::Standard
-    };
-    let tokens = find(applied, defaults, |n| {
-        names_in(n, kind, "tokens", &model, window)
-    });
-    let requests = find(applied, defaults, |n| {
-        names_in(n, kind, "requests", &model, window)
-    });
-    let daily = find(applied, defaults, |n| names_daily(n, &model, window));
-    // Present only where AWS lists one; it limits global profiles on top of the model's own.
-    let global_daily = match invocation.route {
-        Route::Global => find(applied, defaults, |n| names_global_daily(n, &model, window)),
-        _ => None,
     };
     let found = [&tokens, &requests, &daily, &global_daily];
     let evidence: Vec<_> = found
