@@ -33,6 +33,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Serialize;
 use tokio::net::TcpListener;
 
+#[path = "metrics.rs"]
+pub mod metrics;
+use metrics::MetricStore;
+
 /// An operation as AWS routes it: `sts:GetCallerIdentity`, `bedrock-runtime:InvokeModel`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Operation {
@@ -80,8 +84,8 @@ pub enum Rule {
     Forward,
     Fixture(Fixture),
     Fault(Fault),
-    /// The first rule whose text occurs in the request's decoded form body (or query), else
-    /// the last: `Match(vec![("ResourceArns.member.1=arn:aws:bedrock:us-west-2", deny)], allow)`.
+    /// The first rule whose text occurs in the request's decoded form body (or query, or a
+    /// CBOR body's strings), else the last: `Match(vec![("ResourceArns.member.1=arn:aws:bedrock:us-west-2", deny)], allow)`.
     Match(Vec<(String, Rule)>, Box<Rule>),
     /// A paginated answer: the first fixture without a token, then the one a `page-N` token
     /// (`nextToken` in the query or `NextToken` in a JSON body) names.
@@ -173,6 +177,8 @@ struct State {
     /// Added to every answer, as a network's round trip would be.
     latency: Mutex<Duration>,
     epoch: std::time::Instant,
+    /// What CloudWatch's GetMetricData answers from, moto being unable to.
+    metrics: Mutex<MetricStore>,
 }
 
 /// The rules per operation and the log of what was asked; clones share both.
@@ -192,6 +198,7 @@ impl Router {
                 log: Mutex::new(Vec::new()),
                 latency: Mutex::new(Duration::ZERO),
                 epoch: std::time::Instant::now(),
+                metrics: Mutex::new(MetricStore::default()),
             }),
         }
     }
@@ -215,6 +222,11 @@ impl Router {
     /// Back to forwarding (or 501 without an upstream) for this operation key.
     pub fn forget(&self, operation: &str) {
         lock(&self.state.rules).remove(operation);
+    }
+
+    /// The recorded CloudWatch metrics GetMetricData answers from when it has no rule.
+    pub fn metrics(&self) -> MutexGuard<'_, MetricStore> {
+        lock(&self.state.metrics)
     }
 
     pub fn clear_log(&self) {
@@ -359,6 +371,9 @@ async fn respond(
             .collect(),
         form: form_pairs(&body)
             .chain(form_pairs(parts.uri.query().unwrap_or_default().as_bytes()))
+            .chain(
+                (protocol == Protocol::RpcV2Cbor).then(|| ("cbor".to_string(), cbor_text(&body))),
+            )
             .collect(),
     };
     let mutating = is_mutating(&operation.name);
@@ -507,6 +522,25 @@ async fn answer(
             fault_response(fault, protocol, service),
             format!("fault:{}", fault.name()),
         ),
+        Rule::Forward
+            if protocol == Protocol::RpcV2Cbor
+                && parts.uri.path().ends_with("/operation/GetMetricData") =>
+        {
+            let answer = lock(&state.metrics).get_metric_data(&template.region, &body);
+            match answer {
+                Ok(cbor) => {
+                    let mut response = Response::new(Full::new(Bytes::from(cbor)));
+                    set_header(&mut response, "content-type", "application/cbor");
+                    set_header(&mut response, "smithy-protocol", "rpc-v2-cbor");
+                    set_header(&mut response, "x-amzn-requestid", "front-metrics");
+                    (response, "metrics".to_string())
+                }
+                Err((code, message)) => (
+                    error_response(protocol, 400, &code, &message),
+                    "metrics".to_string(),
+                ),
+            }
+        }
         Rule::Forward => match &state.upstream {
             Some(upstream) => (
                 forward(state, upstream, parts, body).await,
@@ -637,7 +671,8 @@ fn rule_of(spec: &serde_json::Value, base: &Path) -> Result<Rule, String> {
 struct Template {
     region: String,
     path: Vec<String>,
-    /// Decoded form fields of a query-protocol request (`ResourceArns.member.1`, ...).
+    /// Decoded form fields of a query-protocol request (`ResourceArns.member.1`, ...); for a
+    /// CBOR request, its text strings under `cbor`.
     form: Vec<(String, String)>,
 }
 
@@ -844,6 +879,27 @@ fn error_response(
         set_header(&mut response, "x-amzn-errortype", code);
     }
     response
+}
+
+/// Every text string of a CBOR body, space-separated: what `Rule::Match` looks into.
+fn cbor_text(body: &[u8]) -> String {
+    fn walk(value: &ciborium::Value, out: &mut Vec<String>) {
+        match value {
+            ciborium::Value::Text(t) => out.push(t.clone()),
+            ciborium::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            ciborium::Value::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+                walk(k, out);
+                walk(v, out);
+            }),
+            ciborium::Value::Tag(_, inner) => walk(inner, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = ciborium::from_reader::<ciborium::Value, _>(body) {
+        walk(&value, &mut out);
+    }
+    out.join(" ")
 }
 
 /// A JSON document as CBOR; text that is not JSON is passed through.
