@@ -236,6 +236,11 @@ pub struct DoctorArgs {
     /// Tokens per minute you plan to use (400000, 400k, 2M); quotas below it warn
     #[arg(long, value_name = "N", value_parser = parse_tokens_per_minute)]
     pub expect_tpm: Option<u64>,
+    /// Days of CloudWatch metrics the usage check (quotas.usage) reads: 1 to 15, as long as
+    /// CloudWatch keeps per-minute data
+    #[arg(long, value_name = "DAYS", default_value_t = crate::checks::DEFAULT_WINDOW_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=crate::checks::MAX_WINDOW_DAYS as i64))]
+    pub usage_window: u32,
     /// Exit 1 on warnings too (default: the configuration file's strict)
     #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
@@ -311,6 +316,11 @@ pub struct AuditArgs {
     /// an account of more regions than N is audited alone)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENCY, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_concurrency: u32,
+    /// Days of CloudWatch metrics the usage check (quotas.usage) reads: 1 to 15, as long as
+    /// CloudWatch keeps per-minute data
+    #[arg(long, value_name = "DAYS", default_value_t = crate::checks::DEFAULT_WINDOW_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=crate::checks::MAX_WINDOW_DAYS as i64))]
+    pub usage_window: u32,
     /// Geography data must stay in (e.g. eu; default: the configuration file's residency)
     #[arg(long, value_name = "GEO")]
     pub residency: Option<String>,

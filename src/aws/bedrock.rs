@@ -68,6 +68,93 @@ pub(super) async fn metric_sum(
         .sum())
 }
 
+/// GetMetricData's answer: per (model ID, metric), each period's value by its start (epoch
+/// seconds).
+#[derive(Clone, Debug, Default)]
+pub struct MetricSeries {
+    pub points:
+        std::collections::HashMap<(String, &'static str), std::collections::BTreeMap<i64, f64>>,
+}
+
+/// The pages of one GetMetricData request put together, by the queries they answer.
+fn metric_pages(
+    queries: &[(String, &'static str)],
+    pages: Vec<aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput>,
+) -> Result<MetricSeries, AwsError> {
+    let malformed = |message: String| {
+        AwsError::new(AwsErrorKind::Malformed, &catalog::GET_METRIC_DATA, message)
+    };
+    let mut series = MetricSeries::default();
+    let mut status: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
+    for page in pages {
+        if let Some(message) = page.messages.unwrap_or_default().into_iter().next() {
+            return Err(AwsError::new(
+                AwsErrorKind::Other,
+                &catalog::GET_METRIC_DATA,
+                format!(
+                    "CloudWatch answered with a message instead of complete data: {}: {}",
+                    message.code.unwrap_or_default(),
+                    message.value.unwrap_or_default()
+                ),
+            ));
+        }
+        for result in page.metric_data_results.unwrap_or_default() {
+            let index = result
+                .id
+                .as_deref()
+                .and_then(|id| id.strip_prefix('q'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|i| *i < queries.len())
+                .ok_or_else(|| {
+                    malformed(format!("an answer to a query never asked: {:?}", result.id))
+                })?;
+            let times = result.timestamps.unwrap_or_default();
+            let values = result.values.unwrap_or_default();
+            if times.len() != values.len() {
+                return Err(malformed(format!(
+                    "{} timestamps for {} values",
+                    times.len(),
+                    values.len()
+                )));
+            }
+            let (id, metric) = &queries[index];
+            let points = series.points.entry((id.clone(), *metric)).or_default();
+            for (time, value) in times.iter().zip(values) {
+                *points.entry(time.secs()).or_default() += value;
+            }
+            if let Some(code) = result.status_code {
+                status.insert(index, code.as_str().to_string());
+            }
+        }
+    }
+    for (index, code) in status {
+        let (id, metric) = &queries[index];
+        match code.as_str() {
+            "Complete" => {}
+            "Forbidden" => {
+                return Err(AwsError::new(
+                    AwsErrorKind::Denied,
+                    &catalog::GET_METRIC_DATA,
+                    format!("CloudWatch answered Forbidden for {metric} of {id}"),
+                ));
+            }
+            "InternalError" => {
+                return Err(AwsError::new(
+                    AwsErrorKind::Unavailable,
+                    &catalog::GET_METRIC_DATA,
+                    format!("CloudWatch answered InternalError for {metric} of {id}"),
+                ));
+            }
+            other => {
+                return Err(malformed(format!(
+                    "{metric} of {id} ended with status {other}, not Complete"
+                )));
+            }
+        }
+    }
+    Ok(series)
+}
+
 impl AwsReader {
     /// The `AWS/Bedrock` `Invocations` recorded in `region` over the last `days` days under
     /// any of `model_ids` (the `ModelId` dimension: the base model ID, or the inference
@@ -115,6 +202,81 @@ impl AwsReader {
         let op = &catalog::GET_METRIC_DATA;
         self.cached_call(op, Some(region.as_str()), params, sum, Ok)
             .await
+    }
+
+    /// `AWS/Bedrock` runtime metrics of each of `model_ids` (the `ModelId` dimension), summed
+    /// per `period` seconds over `[start, end)` (epoch seconds): every metric of every ID in
+    /// one GetMetricData request (a second one past its 500-query limit), every page. A period
+    /// without data is absent from its series. A query CloudWatch answers without
+    /// `StatusCode` `Complete`, or a global message, is an error: a partial series would
+    /// understate usage.
+    pub async fn bedrock_metrics(
+        &self,
+        region: &Region,
+        model_ids: &[String],
+        metrics: &[&'static str],
+        period: i32,
+        (start, end): (i64, i64),
+    ) -> Result<Arc<MetricSeries>, AwsError> {
+        const QUERIES_PER_CALL: usize = 500;
+        let queries: Vec<(String, &'static str)> = model_ids
+            .iter()
+            .flat_map(|id| metrics.iter().map(move |m| (id.clone(), *m)))
+            .collect();
+        let calls = queries.chunks(QUERIES_PER_CALL).map(|chunk| {
+            let params = format!(
+                "{period}|{start}|{end}|{}",
+                chunk
+                    .iter()
+                    .map(|(id, m)| format!("{id}/{m}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let send = move || {
+                use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+                let mut request = self
+                    .session
+                    .cloudwatch(region)
+                    .get_metric_data()
+                    .start_time(aws_smithy_types::DateTime::from_secs(start))
+                    .end_time(aws_smithy_types::DateTime::from_secs(end));
+                for (index, (id, metric)) in chunk.iter().enumerate() {
+                    let metric = Metric::builder()
+                        .namespace("AWS/Bedrock")
+                        .metric_name(*metric)
+                        .dimensions(Dimension::builder().name("ModelId").value(id).build())
+                        .build();
+                    request = request.metric_data_queries(
+                        MetricDataQuery::builder()
+                            .id(format!("q{index}"))
+                            .metric_stat(
+                                MetricStat::builder()
+                                    .metric(metric)
+                                    .period(period)
+                                    .stat("Sum")
+                                    .build(),
+                            )
+                            .return_data(true)
+                            .build(),
+                    );
+                }
+                all_pages!(request)
+            };
+            self.cached_call(
+                &catalog::GET_METRIC_DATA,
+                Some(region.as_str()),
+                params,
+                send,
+                move |pages| metric_pages(chunk, pages).map(Arc::new),
+            )
+        });
+        let mut series = MetricSeries::default();
+        for part in futures_util::future::try_join_all(calls).await? {
+            for (key, points) in part.points.iter() {
+                series.points.insert(key.clone(), points.clone());
+            }
+        }
+        Ok(Arc::new(series))
     }
 
     /// ListFoundationModels: the region's whole catalog (the API has no pagination).
@@ -242,6 +404,33 @@ impl AwsReader {
             Some(region.as_str()),
             "",
             || all_items!(self.session.bedrock(region).list_inference_profiles()),
+            |summaries| {
+                Ok(Arc::new(
+                    summaries.into_iter().map(|p| profile_of!(p)).collect(),
+                ))
+            },
+        )
+        .await
+    }
+
+    /// ListInferenceProfiles of type APPLICATION, every page: the profiles this account
+    /// made, which the list without a type may leave out.
+    pub async fn application_profiles(
+        &self,
+        region: &Region,
+    ) -> Result<Arc<Vec<InferenceProfile>>, AwsError> {
+        self.cached_call(
+            &catalog::LIST_INFERENCE_PROFILES,
+            Some(region.as_str()),
+            "APPLICATION",
+            || {
+                all_items!(
+                    self.session
+                        .bedrock(region)
+                        .list_inference_profiles()
+                        .type_equals(aws_sdk_bedrock::types::InferenceProfileType::Application)
+                )
+            },
             |summaries| {
                 Ok(Arc::new(
                     summaries.into_iter().map(|p| profile_of!(p)).collect(),

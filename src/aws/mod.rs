@@ -102,7 +102,7 @@ use aws_types::SdkConfig;
 use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
 pub use account::BEDROCK_SERVICE_NAME;
-pub use bedrock::{ProbeAnswer, ProbeCall};
+pub use bedrock::{MetricSeries, ProbeAnswer, ProbeCall};
 pub use calls::CallCount;
 pub use credentials::{CredentialSource, CredentialsProblem, CredentialsSummary};
 pub use error::{AwsError, AwsErrorKind, error_chain};

@@ -53,7 +53,7 @@ mod mantle;
 mod models;
 mod overbroad;
 mod probe;
-mod quotas;
+pub(crate) mod quotas;
 mod region;
 mod residency;
 mod retention;
@@ -61,6 +61,7 @@ mod routes;
 #[cfg(test)]
 pub(crate) mod testing;
 mod trail;
+mod usage;
 
 use std::sync::Arc;
 
@@ -116,6 +117,7 @@ pub struct DoctorOptions {
 }
 pub use logging::AuditOptions;
 pub use residency::{GEOGRAPHIES, ResidencyInput};
+pub use usage::{DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, UsageOptions};
 
 /// All checks, in the order their findings are reported.
 pub fn all() -> Vec<Arc<dyn Check>> {
@@ -129,6 +131,7 @@ pub fn all() -> Vec<Arc<dyn Check>> {
         Arc::new(routes::ProfilesResolve),
         Arc::new(iam::IamInvoke),
         Arc::new(quotas::QuotasInference),
+        Arc::new(usage::QuotasUsage),
         Arc::new(probe::RuntimeProbe),
         Arc::new(mantle::MantleAccess),
         Arc::new(logging::LoggingInvocation),
@@ -254,6 +257,7 @@ mod tests {
             "profiles.resolve",
             "iam.invoke",
             "quotas.inference",
+            "quotas.usage",
             "runtime.probe",
             "mantle.access",
             "logging.invocation",

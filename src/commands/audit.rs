@@ -14,8 +14,8 @@ use super::resolve::{
 use super::{Output, send};
 use crate::aws::{AwsReader, CredentialsProblem, Session};
 use crate::checks::{
-    self, AccountsNamedBy, AuditOptions, GEOGRAPHIES, ResidencyInput, account_not_active,
-    account_not_in_organization, accounts_not_listed, role_not_assumed,
+    self, AccountsNamedBy, AuditOptions, GEOGRAPHIES, ResidencyInput, UsageOptions,
+    account_not_active, account_not_in_organization, accounts_not_listed, role_not_assumed,
 };
 use crate::claude_code::{Places, Setup};
 use crate::cli::{AuditArgs, GlobalArgs};
@@ -100,6 +100,11 @@ pub async fn audit(global: &GlobalArgs, args: &AuditArgs) -> Result<u8, CommandE
         named_by,
         scope: &scope,
         options: &options,
+        usage: UsageOptions {
+            window_days: args.usage_window,
+            expect_tpm: None,
+            targets_only: false,
+        },
         residency: &residency,
         checks: &checks,
         progress: &spinner,
@@ -303,6 +308,7 @@ struct AccountContext<'a> {
     named_by: AccountsNamedBy,
     scope: &'a Scope,
     options: &'a AuditOptions,
+    usage: UsageOptions,
     residency: &'a Option<ResidencyInput>,
     checks: &'a [Arc<dyn Check>],
     progress: &'a dyn Progress,
@@ -357,7 +363,9 @@ async fn audit_account(target: Target, ctx: &AccountContext<'_>) -> AccountAudit
             session: None,
         };
     }
-    let mut cx = CheckContext::new(aws, ctx.scope.clone()).with_input(ctx.options.clone());
+    let mut cx = CheckContext::new(aws, ctx.scope.clone())
+        .with_input(ctx.options.clone())
+        .with_input(ctx.usage);
     if let Some(residency) = ctx.residency {
         cx = cx.with_input(residency.clone());
     }

@@ -15,7 +15,7 @@ use super::resolve::{
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
     self, CallerIdentity, ClaudeCodeInput, DoctorOptions, FixableDenials, Invocations, MantleInput,
-    MantleTarget, MissingAgreement, MissingAgreements, ModelTargets, mantle_id, meta,
+    MantleTarget, MissingAgreement, MissingAgreements, ModelTargets, UsageOptions, mantle_id, meta,
 };
 use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
@@ -108,6 +108,11 @@ pub async fn doctor_on(
     }
     let inputs = Inputs {
         options,
+        usage: UsageOptions {
+            window_days: args.usage_window,
+            expect_tpm: args.expect_tpm,
+            targets_only: true,
+        },
         claude,
         mantle,
     };
@@ -499,13 +504,16 @@ fn doctor_options(args: &DoctorArgs) -> DoctorOptions {
 #[derive(Clone)]
 struct Inputs {
     options: DoctorOptions,
+    usage: UsageOptions,
     claude: Option<ClaudeCodeInput>,
     mantle: Option<MantleInput>,
 }
 
 impl Inputs {
     fn context(&self, aws: &Arc<AwsReader>, scope: Scope) -> Arc<CheckContext> {
-        let mut cx = CheckContext::new(Arc::clone(aws), scope).with_input(self.options);
+        let mut cx = CheckContext::new(Arc::clone(aws), scope)
+            .with_input(self.options)
+            .with_input(self.usage);
         if let Some(claude) = &self.claude {
             cx = cx.with_input(claude.clone());
         }

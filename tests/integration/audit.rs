@@ -64,7 +64,8 @@ fn logging_set_up(emulator: &Emulator, regions: &[&str], retention: &str) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-const COMPLIANT: [(&str, &str, &str); 8] = [
+const COMPLIANT: [(&str, &str, &str); 9] = [
+    ("quotas.usage", "no-traffic", "pass"),
     ("logging.invocation", "enabled", "pass"),
     ("logging.retention", "kept", "pass"),
     ("logging.retention", "kept", "pass"),
@@ -79,7 +80,9 @@ fn compliant_in(region: &str) -> Vec<(String, String, String, String)> {
     COMPLIANT
         .iter()
         .map(|(check, kind, status)| {
-            let regional = check.starts_with("logging.") || check.starts_with("cloudtrail.");
+            let regional = check.starts_with("logging.")
+                || check.starts_with("cloudtrail.")
+                || check.starts_with("quotas.");
             row(check, kind, status, if regional { region } else { "" })
         })
         .collect()
@@ -177,7 +180,7 @@ fn each_control_broken_alone_fails_alone() {
     );
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
-    expect[0] = row(
+    expect[1] = row(
         "logging.invocation",
         "text-not-delivered",
         "fail",
@@ -202,7 +205,7 @@ fn each_control_broken_alone_fails_alone() {
     let emulator = compliant_account(&["us-east-1"], "7");
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
-    expect[1] = row(
+    expect[2] = row(
         "logging.retention",
         "retention-too-short",
         "fail",
@@ -232,9 +235,9 @@ fn each_control_broken_alone_fails_alone() {
         emulator.on(rule, Rule::Fixture(fixture(fixture_file)));
         let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
         let mut expect = compliant_in("us-east-1");
-        expect[3] = row("cloudtrail.trail", kind, "fail", "us-east-1");
+        expect[4] = row("cloudtrail.trail", kind, "fail", "us-east-1");
         // Data events count only on a logging trail.
-        expect[4] = row(
+        expect[5] = row(
             "cloudtrail.data-events",
             "not-selected",
             "warn",
@@ -269,7 +272,7 @@ fn each_control_broken_alone_fails_alone() {
     );
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
-    expect[7] = row(
+    expect[8] = row(
         "residency.profiles",
         "granted-outside-geography",
         "fail",
@@ -288,7 +291,7 @@ fn each_control_broken_alone_fails_alone() {
     );
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
-    expect[5] = row("iam.overbroad", "broad-grant", "fail", "");
+    expect[6] = row("iam.overbroad", "broad-grant", "fail", "");
     assert_eq!(controls(&report), expect);
     let broad = report["findings"]
         .as_array()
@@ -315,7 +318,7 @@ fn each_control_broken_alone_fails_alone() {
     );
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
-    expect[6] = row("iam.api-keys", "active-long-term-key", "fail", "");
+    expect[7] = row("iam.api-keys", "active-long-term-key", "fail", "");
     assert_eq!(
         controls(&report),
         expect,
@@ -893,7 +896,7 @@ fn calls_to_the_mantle_endpoint_in_cloudtrail_are_named_as_unlogged() {
     );
     let (_, report) = audit(&emulator, &["--regions", "us-east-1"]);
     let mut expect = compliant_in("us-east-1");
-    expect[0] = row(
+    expect[1] = row(
         "logging.invocation",
         "mantle-not-captured",
         "warn",

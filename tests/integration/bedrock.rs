@@ -90,8 +90,8 @@ fn catalogs_and_lists_are_fetched_once_per_region_while_models_and_regions_run_t
         assert_eq!(count("bedrock:ListFoundationModels"), 1, "{region}");
         assert_eq!(
             count("bedrock:ListInferenceProfiles"),
-            2,
-            "{region}: two pages, once"
+            3,
+            "{region}: two pages once, and the application profiles once"
         );
         assert_eq!(
             count("servicequotas:ListServiceQuotas"),
@@ -888,7 +888,15 @@ fn a_legacy_model_this_account_has_not_used_in_30_days_fails() {
 #[test]
 fn a_legacy_models_recent_use_that_cannot_be_read_keeps_the_warning_and_says_why() {
     let emulator = Sandbox::new();
-    emulator.on("monitoring:GetMetricData", Rule::Fault(Fault::AccessDenied));
+    // The legacy model's recent use is denied; quotas.usage's read (the one asking for
+    // throttles) goes through.
+    emulator.on(
+        "monitoring:GetMetricData",
+        Rule::Match(
+            vec![("InvocationThrottles".into(), Rule::Forward)],
+            Box::new(Rule::Fault(Fault::AccessDenied)),
+        ),
+    );
     let (run, report) = doctor(
         &emulator,
         &["--model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"],

@@ -379,6 +379,7 @@ fn checks_list_names_every_check() {
             "profiles.resolve",
             "iam.invoke",
             "quotas.inference",
+            "quotas.usage",
             "runtime.probe",
             "mantle.access",
             "logging.invocation",

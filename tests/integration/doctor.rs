@@ -464,8 +464,8 @@ fn reads_that_need_no_other_answer_go_out_at_once_and_none_twice() {
     }
     assert_eq!(
         sandbox.front.count("bedrock:ListInferenceProfiles"),
-        2,
-        "two pages"
+        3,
+        "two pages, and the application profiles"
     );
     assert_eq!(
         sandbox.front.count("servicequotas:ListServiceQuotas"),

@@ -501,8 +501,16 @@ const READERS: &[(&str, &[&str], &[&str])] = &[
     ),
     ("bedrock:GetUseCaseForModelAccess", &["models.access"], &[]),
     ("bedrock:ListFoundationModelAgreementOffers", &[], &[]),
-    ("bedrock:ListFoundationModels", &["models.lifecycle"], &[]),
-    ("bedrock:ListInferenceProfiles", &["profiles.resolve"], &[]),
+    (
+        "bedrock:ListFoundationModels",
+        &["models.lifecycle"],
+        &["quotas.usage"],
+    ),
+    (
+        "bedrock:ListInferenceProfiles",
+        &["profiles.resolve", "quotas.usage"],
+        &[],
+    ),
     (
         "cloudtrail:DescribeTrails",
         &["cloudtrail.data-events", "cloudtrail.trail"],
@@ -556,7 +564,11 @@ const READERS: &[(&str, &[&str], &[&str])] = &[
         &["runtime.probe"],
     ),
     ("logs:DescribeLogGroups", &["logging.retention"], &[]),
-    ("monitoring:GetMetricData", &[], &["models.lifecycle"]),
+    (
+        "monitoring:GetMetricData",
+        &["quotas.usage"],
+        &["models.lifecycle"],
+    ),
     (
         "organizations:DescribeOrganization",
         &["iam.invoke"],
@@ -590,7 +602,7 @@ const READERS: &[(&str, &[&str], &[&str])] = &[
     (
         "servicequotas:ListServiceQuotas",
         &["quotas.inference"],
-        &[],
+        &["quotas.usage"],
     ),
     ("organizations:ListAccounts", &["credentials.resolve"], &[]),
     (

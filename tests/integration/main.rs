@@ -35,6 +35,7 @@ mod send;
 mod setup;
 mod silent;
 mod templates;
+mod usage;
 
 use assert_cmd::Command;
 use serde_json::Value;
