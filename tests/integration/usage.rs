@@ -326,3 +326,88 @@ fn a_window_past_what_cloudwatch_keeps_per_minute_is_refused() {
         "{report}"
     );
 }
+
+#[test]
+fn audit_judges_every_claude_quota_with_traffic_in_the_region_and_only_those() {
+    let emulator = crate::audit::compliant_account(&["us-east-1"], "30");
+    emulator.on(
+        "bedrock:ListFoundationModels",
+        Rule::Fixture(fixture("bedrock/ListFoundationModels.json")),
+    );
+    emulator.on(
+        "bedrock:ListInferenceProfiles",
+        Rule::Match(
+            vec![(
+                "type=APPLICATION".into(),
+                Rule::Fixture(fixture(
+                    "bedrock/ListInferenceProfiles.application-one.json",
+                )),
+            )],
+            Box::new(Rule::Pages(vec![
+                fixture("bedrock/ListInferenceProfiles.us.json"),
+                fixture("bedrock/ListInferenceProfiles.us.page-2.json"),
+            ])),
+        ),
+    );
+    emulator.on(
+        "servicequotas:ListServiceQuotas",
+        Rule::Pages(vec![
+            fixture("servicequotas/ListServiceQuotas.json"),
+            fixture("servicequotas/ListServiceQuotas.page-2.json"),
+        ]),
+    );
+    let now = now_minute();
+    {
+        let mut store = emulator.front.metrics();
+        for minute in 1..=180 {
+            let at = now - minute * 60;
+            // Sonnet 4.6 through us., and through the team's application profile: 8% throttled.
+            for id in [SONNET_US, "a1b2c3d4e5f6"] {
+                store.record_bedrock("us-east-1", id, "Invocations", at, 46.0);
+                store.record_bedrock("us-east-1", id, "InvocationThrottles", at, 4.0);
+                store.record_bedrock("us-east-1", id, "InputTokenCount", at, 10_000.0);
+            }
+            // Haiku 4.5 through global., calm.
+            let haiku = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+            store.record_bedrock("us-east-1", haiku, "Invocations", at, 10.0);
+            store.record_bedrock("us-east-1", haiku, "InputTokenCount", at, 5_000.0);
+        }
+    }
+    let mut cmd = emulator.cmd();
+    cmd.args(["audit", "--output", "json", "--region", "us-east-1"]);
+    let run = Run::of(&mut cmd);
+    assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
+    let report = run.report();
+    let mut judged: Vec<(String, String)> = usage(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["resource"].as_str().unwrap_or_default().to_string(),
+                f["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    judged.sort();
+    assert_eq!(
+        judged,
+        [
+            (
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0".to_string(),
+                "quotas.usage/within-quota".to_string()
+            ),
+            (
+                SONNET_US.to_string(),
+                "quotas.usage/throttled-below-quota".to_string()
+            ),
+        ]
+    );
+    let sonnet = usage(&report)
+        .into_iter()
+        .find(|f| f["resource"] == SONNET_US)
+        .unwrap();
+    assert_eq!(sonnet["status"], "fail");
+    assert_eq!(sonnet["controls"], serde_json::json!(["BP-CAP-1"]));
+    let message = sonnet["message"].as_str().unwrap();
+    assert!(message.contains("8.0% of 18,000 requests"), "{message}");
+    assert!(message.contains("most of it through"), "{message}");
+}
