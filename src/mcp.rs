@@ -111,6 +111,8 @@ struct DoctorParams {
     no_probe: bool,
     /// Tokens per minute the user plans to run; quotas below it warn
     expect_tpm: Option<u64>,
+    /// Days of CloudWatch metrics the quota usage check reads (1 to 15; default 7)
+    usage_window: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -140,6 +142,8 @@ struct AuditParams {
     exclude_accounts: Vec<String>,
     /// Geography data must stay in, e.g. "eu"
     residency: Option<String>,
+    /// Days of CloudWatch metrics the quota usage check reads (1 to 15; default 7)
+    usage_window: Option<u32>,
     /// Named AWS profile (default: the server's, else AWS_PROFILE)
     profile: Option<String>,
 }
@@ -233,6 +237,11 @@ impl Server {
             "--expect-tpm",
             p.expect_tpm.map(|n| n.to_string()),
         );
+        optional(
+            &mut args,
+            "--usage-window",
+            p.usage_window.map(|n| n.to_string()),
+        );
         self.run(args, &call).await
     }
 
@@ -254,6 +263,11 @@ impl Server {
         repeated(&mut args, "--accounts", &p.accounts);
         repeated(&mut args, "--exclude-accounts", &p.exclude_accounts);
         optional(&mut args, "--residency", p.residency);
+        optional(
+            &mut args,
+            "--usage-window",
+            p.usage_window.map(|n| n.to_string()),
+        );
         self.run(args, &call).await
     }
 

@@ -261,9 +261,18 @@ fn a_session_lists_the_read_only_tools_and_runs_doctor() {
         "array"
     );
 
-    let report = report_of(&session.call("doctor", json!({"models": ["sonnet"]})));
+    let report =
+        report_of(&session.call("doctor", json!({"models": ["sonnet"], "usage_window": 3})));
     assert_v1_shape(&report);
     assert_eq!(report["command"], "doctor");
+    let usage = finding(&report, "quotas.usage");
+    assert!(
+        usage["message"]
+            .as_str()
+            .unwrap()
+            .contains("in the last 3 days"),
+        "{usage}"
+    );
     assert_eq!(
         finding(&report, "identity.caller")["evidence"]["principal_kind"],
         "user"
