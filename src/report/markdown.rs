@@ -171,6 +171,12 @@ fn report_text(report: &Report) -> String {
     }
     if let Some((plan, outcome)) = &report.plan {
         let _ = writeln!(out, "## Plan: {}\n", cell(&plan.goal));
+        for unchanged in &plan.unchanged {
+            let _ = writeln!(out, "- Nothing to change: {}", cell(unchanged));
+        }
+        if !plan.unchanged.is_empty() {
+            out.push('\n');
+        }
         let _ = writeln!(out, "| Step | Result |\n|---|---|");
         for (step, result) in plan.steps.iter().zip(&outcome.results) {
             let _ = writeln!(
