@@ -417,6 +417,23 @@ mod tests {
     use crate::report::sample;
 
     #[test]
+    fn a_plan_says_what_is_already_so() {
+        let mut report = sample::plan_report();
+        if let Some((plan, _)) = report.plan.as_mut() {
+            plan.unchanged =
+                vec!["bedrock/L-1 in us-east-1 is 3000000, at or above the 2000000 asked".into()];
+        }
+        let text = report_text(&report);
+        assert!(
+            text.contains(
+                "## Plan: attach claude-invoke to role/dev\n\n- Nothing to change: bedrock/L-1 in us-east-1 is \
+                 3000000, at or above the 2000000 asked\n\n| Step | Result |"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn each_code_to_act_on_is_explained_once_after_the_findings() {
         let mut report = sample::report();
         report.findings.push(report.findings[1].clone());
