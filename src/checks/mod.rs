@@ -53,7 +53,7 @@ mod mantle;
 mod models;
 mod overbroad;
 mod probe;
-mod quotas;
+pub(crate) mod quotas;
 mod region;
 mod residency;
 mod retention;
