@@ -169,7 +169,7 @@ pub enum Command {
     /// local IAM evaluator (evaluate, explain)
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Set up the account, plan first: invocation logging, model access
+    /// Set up the account, plan first: invocation logging, model access, quotas
     #[command(subcommand)]
     Setup(SetupCommand),
     /// The check catalog: list the checks, explain a finding's code
@@ -253,7 +253,8 @@ pub struct DoctorArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub emit: Option<Emit>,
     /// Plan the fixes this tool can make for what fails (IAM invoke access, with the
-    /// claude-invoke template); with --yes apply them and check again
+    /// claude-invoke template; model agreements; quota increases a finding asks for, as
+    /// setup quotas plans them); with --yes apply them and check again
     #[arg(long)]
     pub fix: bool,
     /// With --fix: show the plan and change nothing
@@ -372,6 +373,7 @@ impl Command {
             },
             Command::Setup(SetupCommand::Logging { .. }) => "setup logging",
             Command::Setup(SetupCommand::ModelAccess { .. }) => "setup model-access",
+            Command::Setup(SetupCommand::Quotas { .. }) => "setup quotas",
             Command::Checks(ChecksCommand::List) => "checks list",
             Command::Checks(ChecksCommand::Explain { .. }) => "checks explain",
             Command::Completions { .. } => "completions",
@@ -573,6 +575,33 @@ pub enum SetupCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Raise, through Service Quotas, the Bedrock quotas one model's calls are limited by in
+    /// each --region (found by name for the route the calls take: on-demand, cross-region or
+    /// global); an increase is requested only where the value is above the applied one and
+    /// every open request's; shows the plan, changes nothing without --yes, converges when
+    /// run again
+    #[command(group = clap::ArgGroup::new("quota_value").args(["tpm", "rpm", "tokens_per_day"]).required(true).multiple(true))]
+    Quotas {
+        /// Model (as doctor's --model: sonnet, a model ID, an inference profile ID or an ARN;
+        /// with [1m], the 1M-token context window's quotas)
+        #[arg(long, value_name = "M")]
+        model: String,
+        /// Tokens per minute the route's quota should allow (400000, 400k, 2M)
+        #[arg(long, value_name = "N", value_parser = parse_tpm_quota)]
+        tpm: Option<u64>,
+        /// Requests per minute the route's quota should allow
+        #[arg(long, value_name = "N", value_parser = parse_rpm_quota)]
+        rpm: Option<u64>,
+        /// Tokens per day the model's daily quota should allow (cross-region calls get double)
+        #[arg(long, value_name = "N", value_parser = parse_daily_quota)]
+        tokens_per_day: Option<u64>,
+        /// Show the plan and change nothing
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
+        /// Apply the plan
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -764,19 +793,45 @@ fn parse_timeout(value: &str) -> Result<Duration, String> {
 /// Tokens per minute: a whole number, or with k (thousands) or M (millions), as quotas are
 /// usually quoted: 400000, 400k, 1.5M.
 fn parse_tokens_per_minute(value: &str) -> Result<u64, String> {
-    let invalid = || {
-        format!(
-            "'{value}' is not a number of tokens per minute above 0: write it like 400000, 400k or 2M"
-        )
-    };
+    parse_amount(value, "tokens per minute")
+}
+
+/// The largest value Service Quotas takes (botocore's `QuotaValue`).
+const QUOTA_VALUE_MAX: u64 = 10_000_000_000;
+
+fn quota_value(value: &str, unit: &str) -> Result<u64, String> {
+    match parse_amount(value, unit)? {
+        n if n <= QUOTA_VALUE_MAX => Ok(n),
+        _ => Err(format!(
+            "'{value}' is above {QUOTA_VALUE_MAX}, the largest quota value Service Quotas takes"
+        )),
+    }
+}
+
+fn parse_tpm_quota(value: &str) -> Result<u64, String> {
+    quota_value(value, "tokens per minute")
+}
+
+fn parse_rpm_quota(value: &str) -> Result<u64, String> {
+    quota_value(value, "requests per minute")
+}
+
+fn parse_daily_quota(value: &str) -> Result<u64, String> {
+    quota_value(value, "tokens per day")
+}
+
+/// A whole number above 0 of `unit`, or with k (thousands) or M (millions).
+fn parse_amount(value: &str, unit: &str) -> Result<u64, String> {
+    let invalid =
+        || format!("'{value}' is not a number of {unit} above 0: write it like 400000, 400k or 2M");
     let (number, scale) = match value.trim() {
         v if v.ends_with(['k', 'K']) => (&v[..v.len() - 1], 1_000.0),
         v if v.ends_with(['m', 'M']) => (&v[..v.len() - 1], 1_000_000.0),
         v => return v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(invalid),
     };
-    let tokens = number.parse::<f64>().map_err(|_| invalid())? * scale;
-    if tokens >= 1.0 && tokens.fract() == 0.0 && tokens <= u64::MAX as f64 {
-        Ok(tokens as u64)
+    let amount = number.parse::<f64>().map_err(|_| invalid())? * scale;
+    if amount >= 1.0 && amount.fract() == 0.0 && amount <= u64::MAX as f64 {
+        Ok(amount as u64)
     } else {
         Err(invalid())
     }

@@ -140,7 +140,11 @@ fn plan_import_within(
         ),
     };
     Planned {
-        plan: Plan { goal, steps },
+        plan: Plan {
+            goal,
+            steps,
+            unchanged: Vec::new(),
+        },
         left_out,
     }
 }

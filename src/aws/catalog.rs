@@ -162,6 +162,7 @@ catalog! {
 
     LIST_SERVICE_QUOTAS = ServiceQuotas "ListServiceQuotas" Read;
     LIST_AWS_DEFAULT_SERVICE_QUOTAS = ServiceQuotas "ListAWSDefaultServiceQuotas" Read;
+    LIST_REQUESTED_SERVICE_QUOTA_CHANGE_HISTORY_BY_QUOTA = ServiceQuotas "ListRequestedServiceQuotaChangeHistoryByQuota" Read;
 
     GET_METRIC_DATA = CloudWatch "GetMetricData" Read;
 
@@ -199,6 +200,7 @@ catalog! {
     PUT_USE_CASE_FOR_MODEL_ACCESS = Bedrock "PutUseCaseForModelAccess" Write;
     CREATE_FOUNDATION_MODEL_AGREEMENT = Bedrock "CreateFoundationModelAgreement" Write;
     BATCH_IMPORT_FINDINGS = SecurityHub "BatchImportFindings" Write;
+    REQUEST_SERVICE_QUOTA_INCREASE = ServiceQuotas "RequestServiceQuotaIncrease" Write;
 }
 
 #[cfg(test)]

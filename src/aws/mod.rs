@@ -88,6 +88,7 @@ mod mantle;
 mod organizations;
 mod s3;
 mod securityhub;
+mod service_quotas;
 mod write;
 
 use std::collections::HashMap;

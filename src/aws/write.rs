@@ -271,6 +271,36 @@ impl AwsWriter {
             .map_err(|e| AwsError::from_sdk(OP, e))
     }
 
+    /// RequestServiceQuotaIncrease of a `bedrock` quota to `desired`. Service Quotas takes one
+    /// open request per quota, so sending it again fails (ResourceAlreadyExistsException).
+    pub async fn request_quota_increase(
+        &self,
+        region: &Region,
+        quota_code: &str,
+        desired: u64,
+    ) -> Result<(), AwsError> {
+        const OP: &Operation = &catalog::REQUEST_SERVICE_QUOTA_INCREASE;
+        let out = self
+            .session
+            .quotas(region)
+            .request_service_quota_increase()
+            .service_code("bedrock")
+            .quota_code(quota_code)
+            .desired_value(desired as f64)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        // The request it opened is what a re-run finds: an answer without one is not a success.
+        match out.requested_quota.and_then(|r| r.id) {
+            Some(_) => Ok(()),
+            None => Err(AwsError::new(
+                AwsErrorKind::Malformed,
+                OP,
+                "the answer lacks RequestedQuota.Id",
+            )),
+        }
+    }
+
     /// BatchImportFindings: ASFF records (at most 100) of this session's account into
     /// Security Hub in `region`. Security Hub answers success when only some were imported;
     /// the others come back with its reason for each.

@@ -14,6 +14,7 @@ use super::facts::{CredentialsFact, Invocations};
 use crate::aws::AwsError;
 use crate::domain::{Invocation, Region, Route, ServiceQuota};
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::remediation::QuotaIncrease;
 use crate::shell::sh;
 
 check! {
@@ -36,9 +37,11 @@ check! {
             SUFFICIENT = "sufficient",
             /// A quota the call needs is applied at 0 in the region, so every call fails with
             /// ThrottlingException ("Too many tokens") although model access looks fine. It is
-            /// adjustable: request an increase with
-            /// `aws service-quotas request-service-quota-increase`; the remediation has the quota
-            /// code and a value (`--expect-tpm`, else the AWS default).
+            /// adjustable: with `--expect-tpm`, the remediation is
+            /// `bedrock-preflight setup quotas` with that load (a requests or daily quota at 0 is
+            /// raised to its AWS default), which `doctor --fix` plans too; without it,
+            /// `aws service-quotas request-service-quota-increase` with the quota code and the
+            /// AWS default.
             ZERO = "applied-zero",
             /// A quota the call needs is applied at 0 and is not adjustable, as AWS sets it for new
             /// accounts and accounts on the Free plan: every call fails with "ThrottlingException:
@@ -48,8 +51,12 @@ check! {
             /// the remediation has its code and name.
             ZERO_NOT_ADJUSTABLE = "applied-zero-not-adjustable",
             /// The tokens-per-minute quota is below the load given with `--expect-tpm`, so calls
-            /// will be throttled at that load. Request an increase to that value; the remediation
-            /// has the command with the quota code.
+            /// will be throttled at that load. Request an increase to that value: the remediation
+            /// is `bedrock-preflight setup quotas --model M --region R --tpm N --yes`, which
+            /// finds the quota by name, skips it when a request for as much is already open,
+            /// and which `doctor --fix` plans too (the same request with the aws CLI:
+            /// `aws service-quotas request-service-quota-increase --service-code bedrock
+            /// --quota-code CODE --desired-value N --region R`).
             BELOW_EXPECTED = "below-expected-load",
             /// Service Quotas lists no tokens- or requests-per-minute quota for this model and
             /// route in the region (quotas are found by name), so its limit cannot be verified; for
@@ -392,7 +399,27 @@ fn judge(
         )
     } else if let Some(zero) = found.into_iter().flatten().find(|f| f.quota.value == 0.0) {
         let want = zero.default.filter(|d| *d > 0.0).unwrap_or(1.0);
-        Finding::fail(
+        let is = |other: &Option<Found>| {
+            other
+                .as_ref()
+                .is_some_and(|o| o.quota.code == zero.quota.code)
+        };
+        // With the load known, `setup quotas` raises tokens per minute to it, and a requests or
+        // daily quota at 0 to its AWS default (the load says nothing of those).
+        let fix = expect_tpm.and_then(|tpm| {
+            let mut ask = QuotaIncrease {
+                tpm: Some(tpm),
+                ..QuotaIncrease::of(invocation)
+            };
+            let default = zero.default.filter(|d| *d >= 1.0).map(|d| d.ceil() as u64);
+            if is(&requests) {
+                ask.rpm = Some(default?);
+            } else if is(&daily) || is(&global_daily) {
+                ask.tokens_per_day = Some(default?);
+            }
+            Some(ask)
+        });
+        let finding = Finding::fail(
             &META,
             kind::ZERO,
             Severity::High,
@@ -401,25 +428,38 @@ fn judge(
                 "{} is 0 in {region}: every call fails with ThrottlingException (\"Too many tokens\") although model access looks fine",
                 zero.quota.name
             ),
-            increase(zero, expect_tpm.map(|t| t as f64).unwrap_or(want)),
-        )
+            match &fix {
+                Some(ask) => Remediation::new(ask.command()),
+                None if is(&tokens) => increase(zero, expect_tpm.map_or(want, |t| t as f64)),
+                None => increase(zero, want),
+            },
+        );
+        match fix {
+            Some(ask) => finding.evidence("quota_increase", ask.evidence()),
+            None => finding,
+        }
     } else if let (Some(expected), Some(found)) = (
         expect_tpm,
         tokens
             .as_ref()
             .filter(|f| f.quota.value < expect_tpm.unwrap_or(0) as f64),
     ) {
+        let ask = QuotaIncrease {
+            tpm: Some(expected),
+            ..QuotaIncrease::of(invocation)
+        };
         Finding::warn(
             &META,
             kind::BELOW_EXPECTED,
             Severity::Medium,
             "Quota below the expected load",
             format!(
-                "{} is {} tokens per minute in {region}, below the {expected} expected (--expect-tpm)",
-                found.quota.name, found.quota.value
+                "{} ({}) is {} tokens per minute in {region}, below the {expected} expected (--expect-tpm)",
+                found.quota.name, found.quota.code, found.quota.value
             ),
-            increase(found, expected as f64),
+            Remediation::new(ask.command()),
         )
+        .evidence("quota_increase", ask.evidence())
     } else {
         let describe = |f: &Option<Found>, unit: &str| match f {
             None => format!("no {unit} quota listed"),
@@ -598,13 +638,62 @@ mod judging {
         let applied = [quota("L-2", "Cross-region", "tokens", 2_000_000.0)];
         let finding = judge(&sonnet_through_us(), &applied, None, Some(2_500_000));
         assert_eq!(finding.code(), "quotas.inference/below-expected-load");
-        assert!(
-            finding
-                .remediation
-                .unwrap()
-                .contains("--desired-value 2500000")
+        assert_eq!(
+            finding.remediation.as_deref(),
+            Some(
+                "bedrock-preflight setup quotas --model us.anthropic.claude-sonnet-4-6 --region us-east-1 \
+                 --tpm 2500000 --yes"
+            )
         );
         assert_eq!(finding.evidence["expect_tpm"], 2_500_000);
+        assert_eq!(
+            finding.evidence["quota_increase"],
+            json!({"model": "us.anthropic.claude-sonnet-4-6", "region": "us-east-1", "tpm": 2_500_000})
+        );
+    }
+
+    /// doctor --fix raises a quota at 0 only with the load given; a requests quota at 0 is
+    /// raised to its AWS default, never to the tokens asked.
+    #[test]
+    fn a_quota_at_zero_carries_the_increase_only_with_the_expected_load() {
+        let applied = [
+            quota("L-2", "Cross-region", "tokens", 3_000_000.0),
+            quota("L-3", "Cross-region", "requests", 0.0),
+        ];
+        let defaults = [quota("L-3", "Cross-region", "requests", 2_000.0)];
+        let without = judge(&sonnet_through_us(), &applied, Some(&defaults), None);
+        assert_eq!(without.code(), "quotas.inference/applied-zero");
+        assert!(without.evidence.get("quota_increase").is_none());
+        assert!(
+            without
+                .remediation
+                .unwrap()
+                .contains("--quota-code L-3 --desired-value 2000 ")
+        );
+        let with = judge(
+            &sonnet_through_us(),
+            &applied,
+            Some(&defaults),
+            Some(400_000),
+        );
+        assert_eq!(
+            with.evidence["quota_increase"],
+            json!({"model": "us.anthropic.claude-sonnet-4-6", "region": "us-east-1", "tpm": 400_000, "rpm": 2_000})
+        );
+        assert!(
+            with.remediation
+                .unwrap()
+                .ends_with("--tpm 400000 --rpm 2000 --yes")
+        );
+        // No default to raise it to: the aws CLI with 1, not the tokens asked.
+        let unknown = judge(&sonnet_through_us(), &applied, None, Some(400_000));
+        assert!(unknown.evidence.get("quota_increase").is_none());
+        assert!(
+            unknown
+                .remediation
+                .unwrap()
+                .contains("--quota-code L-3 --desired-value 1 ")
+        );
     }
 
     #[test]

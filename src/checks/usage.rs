@@ -20,6 +20,7 @@ use crate::domain::{
     ServiceQuota, arn_region,
 };
 use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::remediation::QuotaIncrease;
 use crate::shell::sh;
 
 check! {
@@ -679,10 +680,18 @@ fn round_up(n: f64) -> u64 {
     ((n / magnitude).ceil() * magnitude) as u64
 }
 
+/// Which of `setup quotas`' values raises a quota.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Asks {
+    Tpm,
+    Rpm,
+    TokensPerDay,
+}
+
 /// A quota held against the usage that draws on it.
 struct Held<'a> {
     what: &'static str,
-    flag: &'static str,
+    asks: Asks,
     name: &'a str,
     /// The limit the calls meet: the daily quota counts double for cross-region calls.
     limit: f64,
@@ -743,7 +752,7 @@ fn judge_pool(
                     .unwrap_or_else(|| round_up(tokens_peak * hidden / PEAK_TARGET));
                 held.push(Held {
                     what: "tokens per minute",
-                    flag: "--tpm",
+                    asks: Asks::Tpm,
                     name: &q.quota.name,
                     limit: q.quota.value,
                     value: q.quota.value,
@@ -755,7 +764,7 @@ fn judge_pool(
             if let Some(q) = &quotas.requests {
                 held.push(Held {
                     what: "requests per minute",
-                    flag: "--rpm",
+                    asks: Asks::Rpm,
                     name: &q.quota.name,
                     limit: q.quota.value,
                     value: q.quota.value,
@@ -768,7 +777,7 @@ fn judge_pool(
                 let factor = if cross_region { 2.0 } else { 1.0 };
                 held.push(Held {
                     what: "tokens per day",
-                    flag: "--tokens-per-day",
+                    asks: Asks::TokensPerDay,
                     name: &q.quota.name,
                     limit: q.quota.value * factor,
                     value: q.quota.value,
@@ -828,20 +837,17 @@ fn judge_pool(
         })
         .collect();
     let increase = |wanted: &[&Held]| {
-        let mut command = sh![
-            "bedrock-preflight",
-            "setup",
-            "quotas",
-            "--model",
-            pool.target,
-            "--region",
-            region
-        ];
+        let mut ask = QuotaIncrease::of(&invocation);
         for h in wanted {
-            command.push_str(&format!(" {} {}", h.flag, h.want.max(h.value as u64 + 1)));
+            // Never at or below what is applied: that request would change nothing.
+            let value = Some(h.want.max(h.value as u64 + 1));
+            match h.asks {
+                Asks::Tpm => ask.tpm = value,
+                Asks::Rpm => ask.rpm = value,
+                Asks::TokensPerDay => ask.tokens_per_day = value,
+            }
         }
-        command.push_str(" --yes");
-        command
+        ask
     };
     let alternatives = alternatives(pool, usage);
     let contributors: Vec<String> = usage
@@ -877,18 +883,6 @@ fn judge_pool(
             f = f.evidence("contributors", contributors.clone());
         }
         f
-    };
-    let quota_increase = |wanted: &[&Held]| {
-        let mut value = json!({"model": pool.target, "region": region.as_str()});
-        for h in wanted {
-            let key = match h.flag {
-                "--tpm" => "tpm",
-                "--rpm" => "rpm",
-                _ => "tokens_per_day",
-            };
-            value[key] = json!(h.want.max(h.value as u64 + 1));
-        }
-        value
     };
     let contributed = if contributors.len() > 1 {
         format!("; most of it through {}", contributors.join(", "))
@@ -941,19 +935,19 @@ fn judge_pool(
             }
         } else {
             let (fix, increase_evidence) = if near.is_empty() {
-                let all: Vec<&Held> = held.iter().filter(|h| h.flag == "--tpm").collect();
+                let all: Vec<&Held> = held.iter().filter(|h| h.asks == Asks::Tpm).collect();
                 if all.is_empty() {
                     (alternatives.clone(), None)
                 } else {
                     (
-                        format!("{} ({alternatives})", increase(&all)),
-                        Some(quota_increase(&all)),
+                        format!("{} ({alternatives})", increase(&all).command()),
+                        Some(increase(&all).evidence()),
                     )
                 }
             } else {
                 (
-                    format!("{} ({alternatives})", increase(&near)),
-                    Some(quota_increase(&near)),
+                    format!("{} ({alternatives})", increase(&near).command()),
+                    Some(increase(&near).evidence()),
                 )
             };
             let message = if figures.is_empty() {
@@ -1013,7 +1007,7 @@ fn judge_pool(
         );
         let how = format!(
             "{} (the value puts the observed peak at {:.0}% of the new quota{}; {alternatives})",
-            increase(&near),
+            increase(&near).command(),
             PEAK_TARGET * 100.0,
             if options.expect_tpm.is_some() {
                 ", or --expect-tpm for tokens per minute"
@@ -1030,7 +1024,7 @@ fn judge_pool(
                 message,
                 Remediation::new(how),
             )
-            .evidence("quota_increase", quota_increase(&near))
+            .evidence("quota_increase", increase(&near).evidence())
         } else {
             Finding::warn(
                 &META,

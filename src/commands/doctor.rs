@@ -9,8 +9,8 @@ use futures_util::future::join_all;
 use super::Output;
 use super::emit;
 use super::resolve::{
-    AskedRegions, Run, Signing, caller_examined, config_file, plan_policy, rendered,
-    requested_models, strict, template,
+    AskedRegions, Run, Signing, caller_examined, config_file, plan_policy, plan_quota_increases,
+    rendered, requested_models, strict, template,
 };
 use crate::aws::{AttachTarget, AwsReader, EnvOverrides, Session};
 use crate::checks::{
@@ -19,12 +19,13 @@ use crate::checks::{
 };
 use crate::claude_code::{Origin, Places, Setup, installed_version};
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::domain::{Arn, ModelRequest, Region, RegionSource};
+use crate::domain::{Arn, Invocation, ModelRequest, Region, RegionSource};
 use crate::engine::{
     CheckContext, CheckMeta, CommandKind, Finding, FindingRef, Progress, Scope, Status, run_checks,
 };
 use crate::plan::{self, Change, Confirmation, Outcome, Plan};
 use crate::policy::apply::{TargetArg, default_policy_name};
+use crate::remediation::QuotaIncrease;
 use crate::report::{Document, Examined, Format, Report, controls};
 use crate::setup::model_access::{AgreementNow, plan_model_access};
 use crate::ui::Spinner;
@@ -131,7 +132,7 @@ pub async fn doctor_on(
         let confirmation = Confirmation::from_flags(args.dry_run, args.yes);
         let working = Spinner::working(run.quiet, output.on_stderr(), "planning the fixes");
         // Boxed: inline, doctor's future is deeper than the compiler's layout query allows.
-        let fixed = Box::pin(fix(&run, &cx, confirmation)).await;
+        let fixed = Box::pin(fix(&run, &cx, &report.findings, confirmation)).await;
         working.finish();
         match fixed {
             Ok((plan, outcome)) => {
@@ -218,11 +219,14 @@ fn affected_by_fix(id: &str) -> bool {
 }
 /// The plan for what doctor found that this tool can fix, applied as confirmed: IAM invoke
 /// access the principal's own policies do not grant (`claude-invoke` for every target of
-/// the run), and model agreements the caller could not create (accepted from their offers).
-/// `CommandError::Halted` when the plan could not be made.
+/// the run), model agreements the caller could not create (accepted from their offers), and
+/// the quota increases findings ask for (`setup quotas`' plan, from each finding's
+/// `quota_increase` evidence, whichever check found it). `CommandError::Halted` when the
+/// plan could not be made.
 async fn fix(
     run: &Run,
     cx: &CheckContext,
+    findings: &[Finding],
     confirmation: Confirmation,
 ) -> Result<(Plan, Outcome), CommandError> {
     let invoke_denied = cx
@@ -242,7 +246,9 @@ async fn fix(
         .map(|missing| missing.list.clone())
         .unwrap_or_default();
 
-    // The IAM plan and the agreement offers do not depend on each other.
+    let increases = quota_increases(cx, findings);
+
+    // The IAM plan, the agreement offers and the quotas do not depend on each other.
     let invoke_plan = async {
         let Some(target) = target.filter(|_| invoke_denied) else {
             return Ok(Vec::new());
@@ -281,9 +287,20 @@ async fn fix(
             }
         },
     ));
+    let quota_plan = async {
+        match &increases {
+            Ok(asked) if asked.is_empty() => Ok(None),
+            Ok(asked) => plan_quota_increases(&run.aws, String::new(), asked)
+                .await
+                .map(Some),
+            Err(why) => Err(why.clone()),
+        }
+    };
     // The plan's reads are bounded like the checks' (--timeout); its writes are not cut short.
-    let Ok((invoke_steps, agreements)) =
-        tokio::time::timeout(run.timeout, async { tokio::join!(invoke_plan, offers) }).await
+    let Ok((invoke_steps, agreements, quotas)) = tokio::time::timeout(run.timeout, async {
+        tokio::join!(invoke_plan, offers, quota_plan)
+    })
+    .await
     else {
         return Err(halted(format!(
             "the fix's plan did not finish within {} s (--timeout): the AWS reads it waits on are slow or hanging",
@@ -294,6 +311,7 @@ async fn fix(
     let unread: Vec<String> = agreements
         .iter()
         .filter_map(|a| a.as_ref().err().map(ToString::to_string))
+        .chain(quotas.as_ref().err().cloned())
         .collect();
     // doctor's own command line was valid: what stops its fix is never a usage error (a
     // principal IAM does not find, say), and the findings that explain it are kept.
@@ -327,6 +345,14 @@ async fn fix(
         }
         steps.extend(agreement_plan.steps);
     }
+    let mut unchanged = Vec::new();
+    if let Ok(Some((quota_plan, blockers))) = quotas {
+        for blocker in blockers {
+            say!("error: {blocker}");
+        }
+        steps.extend(quota_plan.steps);
+        unchanged = quota_plan.unchanged;
+    }
     let plan = Plan {
         goal: if steps.is_empty() {
             "fixes for what doctor found: none that this tool makes".into()
@@ -334,9 +360,57 @@ async fn fix(
             "fixes for what doctor found".into()
         },
         steps,
+        unchanged,
     };
     let outcome = plan::apply(&plan, confirmation, &run.session).await;
     Ok((plan, outcome))
+}
+
+/// The quota increases the findings ask for (evidence `quota_increase`), one per model and
+/// region at the largest value asked, each with the call doctor resolved it as.
+fn quota_increases(
+    cx: &CheckContext,
+    findings: &[Finding],
+) -> Result<Vec<(Invocation, QuotaIncrease)>, String> {
+    let mut increases: Vec<QuotaIncrease> = Vec::new();
+    for finding in findings {
+        let Some(evidence) = finding.evidence.get("quota_increase") else {
+            continue;
+        };
+        let increase = QuotaIncrease::from_evidence(evidence)
+            .map_err(|why| format!("a {} finding: {why}", finding.check))?;
+        match increases
+            .iter_mut()
+            .find(|i| i.model == increase.model && i.region == increase.region)
+        {
+            Some(seen) => seen.merge(&increase),
+            None => increases.push(increase),
+        }
+    }
+    let invocations = cx.fact::<Invocations>();
+    let called = |increase: &QuotaIncrease| {
+        invocations.as_ref().and_then(|known| {
+            known
+                .list
+                .iter()
+                .find(|i| {
+                    i.region == increase.region && QuotaIncrease::of(i).model == increase.model
+                })
+                .cloned()
+        })
+    };
+    increases
+        .into_iter()
+        .map(|increase| match called(&increase) {
+            Some(invocation) => Ok((invocation, increase)),
+            None => Err(format!(
+                "a finding asks to raise the quotas of {} in {}, which this run did not resolve: run {}",
+                increase.model,
+                increase.region,
+                increase.command()
+            )),
+        })
+        .collect()
 }
 
 fn halted(reason: String) -> CommandError {
@@ -445,6 +519,7 @@ fn closing_line(plan: &Plan, outcome: &Outcome, findings: &[Finding]) -> String 
         1 => "1 step".to_string(),
         n => format!("{n} steps"),
     };
+    let review = awaiting_review(plan);
     match outcome.confirmation {
         _ if plan.is_converged() && !open => "Nothing to fix.".into(),
         _ if plan.is_converged() => {
@@ -458,9 +533,25 @@ fn closing_line(plan: &Plan, outcome: &Outcome, findings: &[Finding]) -> String 
             "A step failed and the steps after it were not sent: see the plan above, fix the cause and run the same command again.".into()
         }
         Confirmation::Yes if open => format!(
-            "Applied {steps}, then checked again: what still fails is above."
+            "Applied {steps}, then checked again: what still fails is above.{review}"
         ),
-        Confirmation::Yes => format!("Applied {steps}, then checked again: all clear."),
+        Confirmation::Yes => format!("Applied {steps}, then checked again: all clear.{review}"),
+    }
+}
+
+/// What a quota increase's step leaves to AWS: a request is sent, the quota changes once AWS
+/// approves it, so the checks run just after cannot show it.
+fn awaiting_review(plan: &Plan) -> &'static str {
+    let requested = plan
+        .steps
+        .iter()
+        .any(|step| matches!(step.change, Change::RequestQuotaIncrease { .. }));
+    match requested {
+        true => {
+            " The quota increases are requested: each applies once AWS approves it (the Service \
+             Quotas console > Quota request history)."
+        }
+        false => "",
     }
 }
 

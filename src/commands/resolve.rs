@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::aws::{
@@ -21,7 +22,9 @@ use crate::engine::{CheckContext, NoProgress, Scope, Status, run_checks};
 use crate::plan;
 use crate::policy::apply::{Desired, TargetArg, plan_apply};
 use crate::policy::{self, Account, Filled, RoleNames, Template, catalog_values, render};
+use crate::remediation::QuotaIncrease;
 use crate::report::Examined;
+use crate::setup::quotas;
 use crate::{CommandError, EXIT_ERROR, EXIT_FAILED};
 
 /// The global flags, resolved once at the top of a command. Below the commands nothing
@@ -550,4 +553,74 @@ pub(super) fn strict(flag: bool, no_flag: bool, config: Option<&Config>) -> bool
         return flag;
     }
     config.and_then(|c| c.strict).unwrap_or(false)
+}
+
+/// The plan of the quota increases asked, each for the calls of its invocation: each region's
+/// Bedrock quotas and their AWS defaults, then the increase requests of each quota the value
+/// asked is above, read concurrently (the run's reader caches what a check read already).
+/// What the plan cannot do comes with it; a read that fails is the `Err`, naming the call.
+pub(super) async fn plan_quota_increases(
+    aws: &AwsReader,
+    goal: String,
+    asked: &[(Invocation, QuotaIncrease)],
+) -> Result<(plan::Plan, Vec<quotas::Blocker>), String> {
+    let mut regions: Vec<&Region> = asked.iter().map(|(i, _)| &i.region).collect();
+    regions.sort();
+    regions.dedup();
+    let read = join_all(regions.into_iter().map(|region| async move {
+        let (applied, defaults) = tokio::join!(
+            aws.bedrock_quotas(region),
+            aws.bedrock_default_quotas(region)
+        );
+        let applied =
+            applied.map_err(|e| format!("cannot read the Bedrock quotas of {region}: {e}"))?;
+        let defaults = defaults.map_err(|e| {
+            format!("cannot read the AWS defaults of the Bedrock quotas of {region}: {e}")
+        })?;
+        Ok::<_, String>((region.clone(), (applied, defaults)))
+    }))
+    .await;
+    let (read, unread): (Vec<_>, Vec<_>) = read.into_iter().partition(Result::is_ok);
+    if !unread.is_empty() {
+        let reasons: Vec<String> = unread.into_iter().filter_map(Result::err).collect();
+        return Err(reasons.join("; "));
+    }
+    let by_region: BTreeMap<Region, _> = read.into_iter().filter_map(Result::ok).collect();
+    let mut asked_quotas = Vec::new();
+    let mut blockers = Vec::new();
+    for (invocation, increase) in asked {
+        let (applied, defaults) = &by_region[&invocation.region];
+        let (found, missing) = quotas::quotas_asked(invocation, applied, defaults, increase);
+        asked_quotas.extend(found);
+        blockers.extend(missing);
+    }
+    let mut asked_quotas = quotas::each_once(asked_quotas);
+    let requests = join_all(asked_quotas.iter().map(|now| async move {
+        if !now.needs_requests() {
+            return Ok(Vec::new());
+        }
+        aws.quota_requests(&now.region, &now.quota.code)
+            .await
+            .map(|requests| requests.to_vec())
+            .map_err(|e| {
+                format!(
+                    "cannot read the increase requests of bedrock/{} in {}: {e}",
+                    now.quota.code, now.region
+                )
+            })
+    }))
+    .await;
+    let mut unread = Vec::new();
+    for (now, requests) in asked_quotas.iter_mut().zip(requests) {
+        match requests {
+            Ok(requests) => now.requests = requests,
+            Err(why) => unread.push(why),
+        }
+    }
+    if !unread.is_empty() {
+        return Err(unread.join("; "));
+    }
+    let (plan, more) = quotas::plan_quotas(goal, &asked_quotas);
+    blockers.extend(more);
+    Ok((plan, blockers))
 }

@@ -1,17 +1,20 @@
-//! `setup logging` and `setup model-access`: read what the account holds, plan what is
-//! missing, and hand the plan to `plan::apply`, which sends it only with `--yes`.
+//! `setup logging`, `setup model-access` and `setup quotas`: read what the account holds,
+//! plan what is missing, and hand the plan to `plan::apply`, which sends it only with `--yes`.
 
 use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 
-use super::resolve::{Resolve, Run, Signing, caller_account, live, requested_models, template};
+use super::resolve::{
+    Resolve, Run, Signing, caller_account, live, plan_quota_increases, requested_models, template,
+};
 use super::{Output, PlanRun};
 use crate::aws::{AwsError, AwsReader};
 use crate::cli::{GlobalArgs, SetupCommand};
-use crate::domain::{Arn, Region};
+use crate::domain::{Arn, Invocation, ModelRequest, Region};
 use crate::plan::{self, Confirmation};
 use crate::policy::{Account, Filled, catalog_values, render};
+use crate::remediation::QuotaIncrease;
 use crate::report::Examined;
 use crate::setup::logging::{
     Destination, RETENTION_DAYS, ROLE_NAME, ROLE_POLICY_NAME, RegionNow, plan_logging,
@@ -62,7 +65,120 @@ pub async fn setup(global: &GlobalArgs, command: &SetupCommand) -> Result<u8, Co
             )
             .await
         }
+        SetupCommand::Quotas {
+            model,
+            tpm,
+            rpm,
+            tokens_per_day,
+            dry_run,
+            yes,
+        } => {
+            let asked = Asked {
+                tpm: *tpm,
+                rpm: *rpm,
+                tokens_per_day: *tokens_per_day,
+            };
+            quotas(
+                global,
+                model,
+                asked,
+                Confirmation::from_flags(*dry_run, *yes),
+            )
+            .await
+        }
     }
+}
+
+/// `setup quotas`' values, as its flags give them.
+struct Asked {
+    tpm: Option<u64>,
+    rpm: Option<u64>,
+    tokens_per_day: Option<u64>,
+}
+
+async fn quotas(
+    global: &GlobalArgs,
+    model: &str,
+    asked: Asked,
+    confirmation: Confirmation,
+) -> Result<u8, CommandError> {
+    let mut output = Output::open_report(global)?;
+    let plan_run = PlanRun::start("setup quotas");
+    let request = model.parse::<ModelRequest>().map_err(CommandError::Usage)?;
+    let run = Run::resolve(global, Signing::default()).await;
+    if run.regions()?.is_empty() {
+        return Err(CommandError::Usage(
+            "no region: give --region R (repeat it for several) or configure one".into(),
+        ));
+    }
+    let live = live(&run, vec![request], Resolve::Routes).await?;
+    let mut increases: Vec<(Invocation, QuotaIncrease)> = Vec::new();
+    for invocation in live.invocations {
+        let increase = QuotaIncrease {
+            tpm: asked.tpm,
+            rpm: asked.rpm,
+            tokens_per_day: asked.tokens_per_day,
+            ..QuotaIncrease::of(&invocation)
+        };
+        if !increases.iter().any(|(_, seen)| *seen == increase) {
+            increases.push((invocation, increase));
+        }
+    }
+    let called: Vec<String> = unique(increases.iter().map(|(_, i)| i.model.clone()));
+    let regions: Vec<String> = unique(increases.iter().map(|(_, i)| i.region.to_string()));
+    let goal = format!(
+        "Bedrock quotas of {} in {}: {}",
+        called.join(", "),
+        regions.join(", "),
+        wanted(&asked)
+    );
+    let (plan, blockers) = plan_quota_increases(&run.aws, goal, &increases)
+        .await
+        .map_err(|reason| CommandError::Halted {
+            reason,
+            findings: Vec::new(),
+            code: EXIT_ERROR,
+        })?;
+    let outcome = plan::apply(&plan, confirmation, run.aws.session()).await;
+    for blocker in &blockers {
+        say!("error: {blocker}");
+    }
+    let scope = Examined {
+        accounts: vec![live.account.id],
+        principals: Vec::new(),
+        regions,
+        models: called,
+    };
+    let code = plan_run.finish(&mut output, &run.session, scope, (plan, outcome))?;
+    Ok(if code == EXIT_OK && !blockers.is_empty() {
+        EXIT_FAILED
+    } else {
+        code
+    })
+}
+
+/// `5000000 tokens per minute, 4000 requests per minute`.
+fn wanted(asked: &Asked) -> String {
+    let values = [
+        (asked.tpm, "tokens per minute"),
+        (asked.rpm, "requests per minute"),
+        (asked.tokens_per_day, "tokens per day"),
+    ];
+    let said: Vec<String> = values
+        .iter()
+        .filter_map(|(value, unit)| value.map(|n| format!("{n} {unit}")))
+        .collect();
+    said.join(", ")
+}
+
+fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
 }
 
 /// `setup logging`'s destination from its flags, checked before any AWS call.

@@ -74,6 +74,25 @@ pub struct ServiceQuota {
     pub adjustable: bool,
 }
 
+/// An increase request of one quota, as Service Quotas lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuotaRequest {
+    pub id: String,
+    /// The AWS Support case the request opened, once it has one.
+    pub case_id: Option<String>,
+    /// `PENDING` or `CASE_OPENED` while open; `APPROVED`, `DENIED`, `CASE_CLOSED`,
+    /// `NOT_APPROVED` or `INVALID_REQUEST` once closed.
+    pub status: String,
+    pub desired: f64,
+}
+
+impl QuotaRequest {
+    /// Service Quotas takes one open request per quota; an open one is still to be decided.
+    pub fn is_open(&self) -> bool {
+        matches!(self.status.as_str(), "PENDING" | "CASE_OPENED")
+    }
+}
+
 /// The region of a foundation-model ARN; `None` for the region-less ARN of global profiles
 /// (and for text that is not an ARN).
 pub fn arn_region(arn: &str) -> Option<String> {

@@ -16,8 +16,8 @@ mod time;
 pub use arn::Arn;
 pub use bedrock::{
     AdvancedSelector, Availability, BasicSelector, BucketKeeping, CloudWatchDestination, Expiry,
-    FoundationModel, InferenceProfile, InvocationLogging, Lifecycle, LogGroup, ServiceQuota, Trail,
-    TrailSelectors, arn_region,
+    FoundationModel, InferenceProfile, InvocationLogging, Lifecycle, LogGroup, QuotaRequest,
+    ServiceQuota, Trail, TrailSelectors, arn_region,
 };
 pub use iam::{
     AccountAuthorization, CallerIdentityAnswer, CustomerPolicy, HolderKind, ManagedPolicy,

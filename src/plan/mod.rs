@@ -77,6 +77,13 @@ pub enum Change {
     },
     /// Findings of one account into its Security Hub, as that account.
     ImportFindings(FindingBatch),
+    /// An increase of one of Bedrock's quotas in a region, which AWS then reviews.
+    RequestQuotaIncrease {
+        region: Region,
+        quota_code: String,
+        quota_name: String,
+        desired: u64,
+    },
 }
 
 /// One `BatchImportFindings` call: some of one account's findings, in the region their
@@ -196,6 +203,7 @@ impl Change {
             Change::PutUseCase { .. } => &catalog::PUT_USE_CASE_FOR_MODEL_ACCESS,
             Change::CreateModelAgreement { .. } => &catalog::CREATE_FOUNDATION_MODEL_AGREEMENT,
             Change::ImportFindings(_) => &catalog::BATCH_IMPORT_FINDINGS,
+            Change::RequestQuotaIncrease { .. } => &catalog::REQUEST_SERVICE_QUOTA_INCREASE,
         }
     }
 
@@ -244,6 +252,9 @@ impl Change {
                 region, model_id, ..
             } => format!("the {model_id} agreement in {region}"),
             Change::ImportFindings(batch) => batch.product_arn(),
+            Change::RequestQuotaIncrease {
+                region, quota_code, ..
+            } => format!("bedrock/{quota_code} in {region}"),
         }
     }
 
@@ -348,6 +359,16 @@ impl Change {
                     false => Err(batch.refused(&refused)),
                 }
             }
+            Change::RequestQuotaIncrease {
+                region,
+                quota_code,
+                desired,
+                ..
+            } => {
+                writer
+                    .request_quota_increase(region, quota_code, *desired)
+                    .await
+            }
         }
     }
 }
@@ -378,6 +399,9 @@ pub struct Plan {
     /// What the plan is for: `attach claude-invoke to role/dev`.
     pub goal: String,
     pub steps: Vec<Step>,
+    /// What was asked and is already so, each with why nothing is sent for it: `a request
+    /// for 5000000 is open (case 1234)`.
+    pub unchanged: Vec<String>,
 }
 
 /// A permission the principal running a plan needs.
@@ -658,6 +682,7 @@ mod tests {
         };
         let plan = Plan {
             goal: String::new(),
+            unchanged: Vec::new(),
             steps: vec![
                 batch("111122223333", 1),
                 batch("111122223333", 2),
@@ -697,6 +722,7 @@ mod tests {
         let tag = vec![("managed-by".to_string(), "bedrock-preflight".to_string())];
         let plan = Plan {
             goal: String::new(),
+            unchanged: Vec::new(),
             steps: vec![
                 step(policy(vec![])),
                 step(policy(tag.clone())),

@@ -206,6 +206,7 @@ pub fn plan_apply(
             desired.policy_name, desired.target
         ),
         steps,
+        unchanged: Vec::new(),
     })
 }
 

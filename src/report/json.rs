@@ -144,6 +144,9 @@ struct PlanV1<'a> {
     /// `dry-run`, `unconfirmed` or `yes`.
     confirmation: &'static str,
     steps: Vec<StepV1<'a>>,
+    /// What was asked and is already so, with why nothing is sent for it (added in v1).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unchanged: &'a [String],
     /// What the principal running the plan needs to be allowed.
     permissions: Vec<crate::plan::Permission>,
 }
@@ -252,6 +255,7 @@ fn plan_v1<'a>(plan: &'a Plan, outcome: &'a Outcome) -> PlanV1<'a> {
                 detail: step.detail.as_deref(),
             })
             .collect(),
+        unchanged: &plan.unchanged,
         permissions: plan.permissions(),
     }
 }

@@ -171,6 +171,12 @@ fn report_text(report: &Report) -> String {
     }
     if let Some((plan, outcome)) = &report.plan {
         let _ = writeln!(out, "## Plan: {}\n", cell(&plan.goal));
+        for unchanged in &plan.unchanged {
+            let _ = writeln!(out, "- Nothing to change: {}", cell(unchanged));
+        }
+        if !plan.unchanged.is_empty() {
+            out.push('\n');
+        }
         let _ = writeln!(out, "| Step | Result |\n|---|---|");
         for (step, result) in plan.steps.iter().zip(&outcome.results) {
             let _ = writeln!(
@@ -409,6 +415,23 @@ fn finding_section(out: &mut String, f: &Finding, fix: Option<usize>) {
 mod tests {
     use super::*;
     use crate::report::sample;
+
+    #[test]
+    fn a_plan_says_what_is_already_so() {
+        let mut report = sample::plan_report();
+        if let Some((plan, _)) = report.plan.as_mut() {
+            plan.unchanged =
+                vec!["bedrock/L-1 in us-east-1 is 3000000, at or above the 2000000 asked".into()];
+        }
+        let text = report_text(&report);
+        assert!(
+            text.contains(
+                "## Plan: attach claude-invoke to role/dev\n\n- Nothing to change: bedrock/L-1 in us-east-1 is \
+                 3000000, at or above the 2000000 asked\n\n| Step | Result |"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn each_code_to_act_on_is_explained_once_after_the_findings() {

@@ -318,6 +318,7 @@ pub(crate) mod sample {
         let policy_arn = "arn:aws:iam::123456789012:policy/claude-invoke".to_string();
         let plan = Plan {
             goal: "attach claude-invoke to role/dev".into(),
+            unchanged: Vec::new(),
             steps: vec![
                 Step {
                     summary: "Create the customer-managed policy claude-invoke".into(),

@@ -699,8 +699,16 @@ fn fixes(findings: &[Finding], several_accounts: bool) -> String {
 
 fn plan_text(plan: &Plan, outcome: &Outcome, style: Style) -> String {
     let mut out = format!("Plan: {}\n", visible_line(&plan.goal));
+    for unchanged in &plan.unchanged {
+        out.push_str(&format!(
+            "  Nothing to change: {}\n",
+            visible_line(unchanged)
+        ));
+    }
     if plan.is_converged() {
-        out.push_str("  Nothing to change.\n");
+        if plan.unchanged.is_empty() {
+            out.push_str("  Nothing to change.\n");
+        }
         return out;
     }
     let mut table = new_table(style, vec!["#", "Step", "AWS call", "Re-run", "Result"]);

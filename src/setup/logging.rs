@@ -163,7 +163,11 @@ pub fn plan_logging(
         }
         Destination::Bucket(bucket) => format!("model invocation logging to s3://{bucket}"),
     };
-    Ok(Plan { goal, steps })
+    Ok(Plan {
+        goal,
+        steps,
+        unchanged: Vec::new(),
+    })
 }
 
 fn pretty(document: &Value) -> String {

@@ -3,3 +3,4 @@
 
 pub mod logging;
 pub mod model_access;
+pub mod quotas;

@@ -109,6 +109,7 @@ pub fn plan_model_access(
         Plan {
             goal: format!("access to {} for this account", unique.join(", ")),
             steps,
+            unchanged: Vec::new(),
         },
         blockers,
     )

@@ -374,13 +374,14 @@ fn a_quota_below_the_expected_load_warns() {
     // Sonnet's was raised to 3,000,000; Haiku's is the 2,000,000 default.
     assert_eq!(statuses(&report, "quotas.inference"), ["pass", "warn"]);
     let low = &findings(&report, "quotas.inference")[1];
+    let fix = low["remediation"].as_str().unwrap();
     assert!(
-        low["remediation"]
-            .as_str()
-            .unwrap()
-            .contains("--desired-value 2500000")
+        fix.starts_with("bedrock-preflight setup quotas --model us.anthropic.claude-haiku-4-5")
+            && fix.ends_with(" --region us-east-1 --tpm 2500000 --yes"),
+        "{fix}"
     );
     assert_eq!(low["evidence"]["expect_tpm"], 2500000);
+    assert_eq!(low["evidence"]["quota_increase"]["tpm"], 2500000);
 }
 
 fn probe_answered(status: u16, code: &str, message: &str) -> (Run, Value) {

@@ -146,10 +146,19 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
-            // The fix's plan reads the policy it would update and the model's agreement
-            // offers; a dry run sends no write.
-            name: "doctor --fix --dry-run, invoke denied and the agreement missing",
-            args: &["doctor", "--model", "sonnet", "--fix", "--dry-run"],
+            // The fix's plan reads the policy it would update, the model's agreement offers
+            // and the open requests of the quota below the expected load; a dry run sends no
+            // write.
+            name: "doctor --fix --dry-run, invoke denied, the agreement missing, a quota low",
+            args: &[
+                "doctor",
+                "--model",
+                "sonnet",
+                "--expect-tpm",
+                "5M",
+                "--fix",
+                "--dry-run",
+            ],
             setup: |emulator| {
                 emulator.on_moto("us-east-1", |config| async move {
                     managed_policy(&aws_sdk_iam::Client::new(&config), "claude-invoke-user-dev")
@@ -604,6 +613,12 @@ const READERS: &[(&str, &[&str], &[&str])] = &[
         &["quotas.inference"],
         &["quotas.usage"],
     ),
+    // Read by a fix's plan (`setup quotas`' planner), after the checks.
+    (
+        "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
+        &[],
+        &[],
+    ),
     ("organizations:ListAccounts", &["credentials.resolve"], &[]),
     (
         "organizations:ListAccountsForParent",
@@ -839,10 +854,31 @@ fn agreement_missing_until_created(emulator: &Emulator) {
     );
 }
 
+/// A quota increase request is pending once RequestServiceQuotaIncrease succeeds.
+fn request_pending_once_sent(emulator: &Emulator) {
+    let increase = emulator
+        .front
+        .rule("servicequotas:RequestServiceQuotaIncrease")
+        .unwrap_or(Rule::Forward);
+    emulator.on(
+        "servicequotas:RequestServiceQuotaIncrease",
+        Rule::Then(
+            Box::new(increase),
+            vec![(
+                "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota".into(),
+                Rule::Fixture(fixture(
+                    "servicequotas/ListRequestedServiceQuotaChangeHistoryByQuota.pending.json",
+                )),
+            )],
+        ),
+    );
+}
+
 /// The mutating commands, a fault at each step of their plan: the run stops with an error,
 /// running again converges (every planned change made once, none twice, none lost), and a
-/// third run has nothing to do. Bedrock's agreement state is the front server's: creating the
-/// agreement makes the model's availability say so. (`doctor --fix --yes` applies through the
+/// third run has nothing to do. Bedrock's agreement state and Service Quotas' requests are
+/// the front server's: creating the agreement makes the model's availability say so, and
+/// requesting an increase makes the quota's history list it pending. (`doctor --fix --yes` applies through the
 /// same plan layer; its exit code also carries the checks' verdicts, so it is not in this loop.)
 #[test]
 fn a_fault_at_each_step_of_a_mutating_command_is_repaired_by_running_again() {
@@ -877,6 +913,20 @@ fn a_fault_at_each_step_of_a_mutating_command_is_repaired_by_running_again() {
             "setup model-access",
             &["setup", "model-access", "--model", "sonnet"],
             agreement_missing_until_created,
+        ),
+        (
+            "setup quotas",
+            &[
+                "setup",
+                "quotas",
+                "--model",
+                "sonnet",
+                "--region",
+                "us-east-1",
+                "--tpm",
+                "5M",
+            ],
+            request_pending_once_sent,
         ),
     ];
     let mut problems = Vec::new();

@@ -414,3 +414,102 @@ fn emit_after_a_fix_prints_what_the_checks_prove_now() {
         run.stdout
     );
 }
+
+/// A team that plans 5,000,000 tokens per minute on Sonnet, whose cross-region quota is
+/// 3,000,000: the finding carries the increase, `--fix` plans it as `setup quotas` would, and
+/// once requested neither the fix nor the printed command asks again.
+#[test]
+fn doctor_fix_with_the_expected_load_requests_the_quota_increase_once() {
+    const INCREASE: &str = "servicequotas:RequestServiceQuotaIncrease";
+    let emulator = Emulator::start();
+    let load = ["--expect-tpm", "5M"];
+    let (run, report) = doctor(&emulator, &load);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let quota = &findings(&report, "quotas.inference")[0];
+    assert_eq!(quota["code"], "quotas.inference/below-expected-load");
+    let command = quota["remediation"].as_str().unwrap();
+    assert_eq!(
+        command,
+        "bedrock-preflight setup quotas --model us.anthropic.claude-sonnet-4-6 --region us-east-1 --tpm 5000000 --yes"
+    );
+    assert_eq!(
+        quota["evidence"]["quota_increase"],
+        serde_json::json!({"model": "us.anthropic.claude-sonnet-4-6", "region": "us-east-1", "tpm": 5_000_000})
+    );
+
+    let (run, report) = doctor(&emulator, &[&load[..], &["--fix", "--dry-run"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .ends_with("Dry run: nothing was sent (1 step planned above).\n"),
+        "{}",
+        run.stderr
+    );
+    let steps = report["plan"]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0]["operation"], INCREASE);
+    assert_eq!(steps[0]["resource"], "bedrock/L-00000007 in us-east-1");
+    assert_eq!(
+        steps[0]["summary"],
+        "Request 5000000 (now 3000000) for Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.6"
+    );
+    assert!(writes(&emulator).is_empty());
+
+    let increase = emulator.front.rule(INCREASE).unwrap();
+    emulator.on(
+        INCREASE,
+        Rule::Then(
+            Box::new(increase),
+            vec![(
+                "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota".into(),
+                Rule::Fixture(fixture(
+                    "servicequotas/ListRequestedServiceQuotaChangeHistoryByQuota.pending.json",
+                )),
+            )],
+        ),
+    );
+    let (run, report) = doctor(&emulator, &[&load[..], &["--fix", "--yes"]].concat());
+    assert_eq!(run.code, 0, "{}\n{report:#}", run.stderr);
+    assert_eq!(report["plan"]["steps"][0]["result"], "done");
+    assert!(
+        run.stderr.contains(
+            "Applied 1 step, then checked again: all clear. The quota increases are requested"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(writes(&emulator), [INCREASE]);
+    let sent = emulator
+        .front
+        .requests()
+        .into_iter()
+        .find(|r| r.mutating)
+        .unwrap();
+    let body: Value = serde_json::from_str(sent.body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (body["QuotaCode"].as_str(), body["DesiredValue"].as_f64()),
+        (Some("L-00000007"), Some(5_000_000.0))
+    );
+
+    // Pending now: the printed command and the fix both find it and send nothing.
+    let words: Vec<&str> = command.split(' ').collect();
+    let again = Run::of(emulator.cmd().args(&words[1..]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("Nothing to change: bedrock/L-00000007 in us-east-1"),
+        "{}",
+        again.stdout
+    );
+    let (run, report) = doctor(&emulator, &[&load[..], &["--fix", "--yes"]].concat());
+    assert!(run.stderr.ends_with("Nothing to fix.\n"), "{}", run.stderr);
+    assert!(
+        report["plan"]["unchanged"][0]
+            .as_str()
+            .unwrap()
+            .contains("already asks for 5000000"),
+        "{report:#}"
+    );
+    assert_eq!(writes(&emulator), [INCREASE], "requested once in all");
+}

@@ -33,6 +33,7 @@ mod readme;
 mod secrets;
 mod send;
 mod setup;
+mod setup_quotas;
 mod silent;
 mod templates;
 mod usage;

@@ -52,6 +52,7 @@ fn grant_plan() -> Plan {
     });
     Plan {
         goal: format!("attach {POLICY} to user/dev"),
+        unchanged: Vec::new(),
         steps: vec![
             Step {
                 summary: format!("Create the customer-managed policy {POLICY}"),
@@ -162,6 +163,7 @@ fn a_fault_stops_the_plan_and_the_safe_step_converges_when_sent_again() {
         emulator.on("iam:AttachUserPolicy", Rule::Forward);
         let rest = Plan {
             goal: plan.goal.clone(),
+            unchanged: Vec::new(),
             steps: plan
                 .steps
                 .into_iter()

@@ -62,6 +62,15 @@ fn every_command_ends_by_its_timeout_against_an_endpoint_that_never_answers() {
             "--dry-run",
         ],
         &[
+            "setup",
+            "quotas",
+            "--model",
+            "anthropic.claude-sonnet-4-6",
+            "--tpm",
+            "5M",
+            "--dry-run",
+        ],
+        &[
             "policy",
             "explain",
             "--principal",

@@ -411,3 +411,64 @@ fn audit_judges_every_claude_quota_with_traffic_in_the_region_and_only_those() {
     assert!(message.contains("8.0% of 18,000 requests"), "{message}");
     assert!(message.contains("most of it through"), "{message}");
 }
+
+/// A peak past the quota fails, and `doctor --fix` plans the increase its finding asks for,
+/// through setup quotas' planner; a warning alone is not fixed.
+#[test]
+fn doctor_fix_requests_the_increase_a_failed_usage_finding_asks_for() {
+    let emulator = crate::support::Emulator::start();
+    let at = now_minute() - 300;
+    {
+        let mut store = emulator.front.metrics();
+        store.record_bedrock("us-east-1", SONNET_US, "Invocations", at, 100.0);
+        // 3,150,000 is 105% of the 3,000,000 cross-region quota.
+        store.record_bedrock("us-east-1", SONNET_US, "InputTokenCount", at, 3_150_000.0);
+    }
+    let doctor = |extra: &[&str]| {
+        let run = Run::of(
+            emulator
+                .cmd()
+                .args([
+                    "doctor",
+                    "--model",
+                    SONNET_US,
+                    "--no-probe",
+                    "--output",
+                    "json",
+                ])
+                .args(extra),
+        );
+        let report = run.report();
+        (run, report)
+    };
+    let (run, report) = doctor(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let near = by_code(&usage(&report), "quotas.usage/near-quota").clone();
+    assert_eq!(near["status"], "fail");
+    // 3,150,000 / 0.6 = 5,250,000, two figures: 5,300,000.
+    assert_eq!(
+        near["evidence"]["quota_increase"],
+        serde_json::json!({"model": SONNET_US, "region": "us-east-1", "tpm": 5_300_000})
+    );
+    let fix = near["remediation"].as_str().unwrap();
+    let parsed = bedrock_preflight::cli::Cli::try_parse_from(words(fix));
+    assert!(
+        parsed.is_ok(),
+        "{fix}: {:?}",
+        parsed.err().map(|e| e.to_string())
+    );
+
+    let (run, report) = doctor(&["--fix", "--dry-run"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let steps = report["plan"]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(
+        steps[0]["operation"],
+        "servicequotas:RequestServiceQuotaIncrease"
+    );
+    assert_eq!(
+        steps[0]["summary"],
+        "Request 5300000 (now 3000000) for Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.6"
+    );
+    assert!(crate::writes(&emulator).is_empty());
+}
