@@ -472,3 +472,25 @@ fn doctor_fix_requests_the_increase_a_failed_usage_finding_asks_for() {
     );
     assert!(crate::writes(&emulator).is_empty());
 }
+
+#[test]
+fn expect_tpm_is_the_tokens_per_minute_the_increase_asks_for() {
+    let sandbox = sandbox();
+    let at = now_minute() - 300;
+    record(
+        &sandbox,
+        SONNET_US,
+        at,
+        Traffic {
+            invocations: 100.0,
+            throttles: 0.0,
+            input: 2_700_000.0,
+            output: 0.0,
+        },
+    );
+    let (_, report) = sandbox.doctor(&["--model", SONNET_US, "--expect-tpm", "8M"]);
+    let near = by_code(&usage(&report), "quotas.usage/near-quota").clone();
+    assert_eq!(near["status"], "warn", "{near}");
+    let fix = words(near["remediation"].as_str().unwrap());
+    assert_eq!(fix[7..9], ["--tpm", "8000000"], "{fix:?}");
+}
