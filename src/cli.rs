@@ -797,7 +797,7 @@ fn parse_tokens_per_minute(value: &str) -> Result<u64, String> {
 }
 
 /// The largest value Service Quotas takes (botocore's `QuotaValue`).
-const QUOTA_VALUE_MAX: u64 = 10_000_000_000;
+pub const QUOTA_VALUE_MAX: u64 = 10_000_000_000;
 
 fn quota_value(value: &str, unit: &str) -> Result<u64, String> {
     match parse_amount(value, unit)? {

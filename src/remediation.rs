@@ -145,13 +145,19 @@ impl QuotaIncrease {
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| format!("quota_increase has no {key}: {evidence}"))
         };
-        let value =
-            |key: &str| match &evidence[key] {
-                serde_json::Value::Null => Ok(None),
-                number => number.as_u64().filter(|n| *n > 0).map(Some).ok_or_else(|| {
-                    format!("quota_increase.{key} is not a number above 0: {evidence}")
+        let value = |key: &str| match &evidence[key] {
+            serde_json::Value::Null => Ok(None),
+            number => number
+                .as_u64()
+                .filter(|n| (1..=crate::cli::QUOTA_VALUE_MAX).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    format!(
+                        "quota_increase.{key} is not a number from 1 to {}: {evidence}",
+                        crate::cli::QUOTA_VALUE_MAX
+                    )
                 }),
-            };
+        };
         let increase = QuotaIncrease {
             model: text("model")?.to_string(),
             region: text("region")?.parse()?,
@@ -236,6 +242,7 @@ mod tests {
             serde_json::json!({"model": "m", "region": "us-east-1", "tpm": 0}),
             serde_json::json!({"model": "m", "region": "moon", "tpm": 1}),
             serde_json::json!({"region": "us-east-1", "rpm": "5"}),
+            serde_json::json!({"model": "m", "region": "us-east-1", "tokens_per_day": 20_000_000_000u64}),
         ] {
             assert!(QuotaIncrease::from_evidence(&bad).is_err(), "{bad}");
         }

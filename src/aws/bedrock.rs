@@ -118,14 +118,41 @@ fn metric_pages(
                 )));
             }
             let (id, metric) = &queries[index];
+            if let Some(message) = result.messages.unwrap_or_default().into_iter().next() {
+                return Err(AwsError::new(
+                    AwsErrorKind::Other,
+                    &catalog::GET_METRIC_DATA,
+                    format!(
+                        "CloudWatch answered {metric} of {id} with a message instead of complete data: {}: {}",
+                        message.code.unwrap_or_default(),
+                        message.value.unwrap_or_default()
+                    ),
+                ));
+            }
             let points = series.points.entry((id.clone(), *metric)).or_default();
             for (time, value) in times.iter().zip(values) {
-                *points.entry(time.secs()).or_default() += value;
+                if !value.is_finite() || value < 0.0 {
+                    return Err(malformed(format!("{metric} of {id} has the value {value}")));
+                }
+                // Pages continue a series; one that repeats a period would count it twice.
+                if points.insert(time.secs(), value).is_some() {
+                    return Err(malformed(format!(
+                        "{metric} of {id} has the period at {} twice",
+                        time.secs()
+                    )));
+                }
             }
-            if let Some(code) = result.status_code {
-                status.insert(index, code.as_str().to_string());
-            }
+            let code = result
+                .status_code
+                .ok_or_else(|| malformed(format!("{metric} of {id} came without a StatusCode")))?;
+            status.insert(index, code.as_str().to_string());
         }
+    }
+    if let Some((id, metric)) = (0..queries.len())
+        .find(|i| !status.contains_key(i))
+        .map(|i| &queries[i])
+    {
+        return Err(malformed(format!("no answer for {metric} of {id}")));
     }
     for (index, code) in status {
         let (id, metric) = &queries[index];
@@ -591,4 +618,147 @@ fn quota_of(q: aws_sdk_servicequotas::types::ServiceQuota) -> Option<ServiceQuot
         value: q.value?,
         adjustable: q.adjustable,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+    use aws_sdk_cloudwatch::types::{MessageData, MetricDataResult, StatusCode};
+    use aws_smithy_types::DateTime;
+
+    use super::*;
+
+    fn result(id: &str, points: &[(i64, f64)], status: Option<StatusCode>) -> MetricDataResult {
+        let mut result = MetricDataResult::builder().id(id).set_status_code(status);
+        for (t, v) in points {
+            result = result.timestamps(DateTime::from_secs(*t)).values(*v);
+        }
+        result.build()
+    }
+
+    fn page(results: Vec<MetricDataResult>) -> GetMetricDataOutput {
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    }
+
+    fn queries() -> Vec<(String, &'static str)> {
+        vec![
+            ("m".into(), "Invocations"),
+            ("m".into(), "InvocationThrottles"),
+        ]
+    }
+
+    #[test]
+    fn pages_are_put_together_by_query_and_period() {
+        let series = metric_pages(
+            &queries(),
+            vec![
+                page(vec![result(
+                    "q0",
+                    &[(120, 2.0)],
+                    Some(StatusCode::PartialData),
+                )]),
+                page(vec![
+                    result("q0", &[(60, 1.0)], Some(StatusCode::Complete)),
+                    result("q1", &[], Some(StatusCode::Complete)),
+                ]),
+            ],
+        )
+        .unwrap();
+        let invocations = &series.points[&("m".to_string(), "Invocations")];
+        assert_eq!(
+            invocations.iter().collect::<Vec<_>>(),
+            [(&60, &1.0), (&120, &2.0)]
+        );
+        assert!(series.points[&("m".to_string(), "InvocationThrottles")].is_empty());
+    }
+
+    #[test]
+    fn an_answer_short_of_complete_data_is_an_error_never_less_usage() {
+        let complete = || result("q1", &[], Some(StatusCode::Complete));
+        let cases: Vec<(Vec<GetMetricDataOutput>, AwsErrorKind)> = vec![
+            // A query no page answers.
+            (vec![page(vec![complete()])], AwsErrorKind::Malformed),
+            // The last page still partial.
+            (
+                vec![page(vec![
+                    result("q0", &[(60, 1.0)], Some(StatusCode::PartialData)),
+                    complete(),
+                ])],
+                AwsErrorKind::Malformed,
+            ),
+            (
+                vec![page(vec![
+                    result("q0", &[], Some(StatusCode::Forbidden)),
+                    complete(),
+                ])],
+                AwsErrorKind::Denied,
+            ),
+            (
+                vec![page(vec![
+                    result("q0", &[], Some(StatusCode::InternalError)),
+                    complete(),
+                ])],
+                AwsErrorKind::Unavailable,
+            ),
+            // No status at all.
+            (
+                vec![page(vec![result("q0", &[(60, 1.0)], None), complete()])],
+                AwsErrorKind::Malformed,
+            ),
+            // A period twice across pages, a value that is no count, an unknown query.
+            (
+                vec![
+                    page(vec![result(
+                        "q0",
+                        &[(60, 1.0)],
+                        Some(StatusCode::PartialData),
+                    )]),
+                    page(vec![
+                        result("q0", &[(60, 1.0)], Some(StatusCode::Complete)),
+                        complete(),
+                    ]),
+                ],
+                AwsErrorKind::Malformed,
+            ),
+            (
+                vec![page(vec![
+                    result("q0", &[(60, f64::NAN)], Some(StatusCode::Complete)),
+                    complete(),
+                ])],
+                AwsErrorKind::Malformed,
+            ),
+            (
+                vec![page(vec![
+                    result("q7", &[], Some(StatusCode::Complete)),
+                    complete(),
+                ])],
+                AwsErrorKind::Malformed,
+            ),
+            (
+                vec![
+                    GetMetricDataOutput::builder()
+                        .messages(
+                            MessageData::builder()
+                                .code("MaxMetricsExceeded")
+                                .value("Maximum number of allowed metrics exceeded")
+                                .build(),
+                        )
+                        .build(),
+                ],
+                AwsErrorKind::Other,
+            ),
+        ];
+        for (index, (pages, kind)) in cases.into_iter().enumerate() {
+            let error = metric_pages(&queries(), pages).expect_err(&format!("case {index}"));
+            assert_eq!(error.kind(), kind, "case {index}: {error}");
+        }
+        let mismatched = MetricDataResult::builder()
+            .id("q0")
+            .timestamps(DateTime::from_secs(60))
+            .status_code(StatusCode::Complete)
+            .build();
+        assert!(metric_pages(&queries(), vec![page(vec![mismatched, complete()])]).is_err());
+    }
 }

@@ -157,9 +157,20 @@ fn kind(invocation: &Invocation) -> &'static str {
         Route::OnDemand => "On-demand",
         Route::Geographic => "Cross-region",
         Route::Global => "Global cross-region",
+        Route::Application if copies_global(invocation) => "Global cross-region",
         Route::Application if invocation.destination_regions().len() > 1 => "Cross-region",
         Route::Application => "On-demand",
     }
+}
+
+/// An application profile copied from a `global.` profile lists the region-less model ARN
+/// that global profiles list, and draws on the global quotas.
+fn copies_global(invocation: &Invocation) -> bool {
+    invocation.route == Route::Application
+        && invocation
+            .model_arns()
+            .iter()
+            .any(|arn| crate::domain::arn_region(arn).is_none())
 }
 
 /// Which context window's quotas apply: the 1M-token window (a `[1m]` target) has its own.
@@ -272,6 +283,9 @@ pub(crate) fn route_quotas<'a>(
     let daily = find(applied, defaults, |n| names_daily(n, &model, window));
     let global_daily = match invocation.route {
         Route::Global => find(applied, defaults, |n| names_global_daily(n, &model, window)),
+        _ if copies_global(invocation) => {
+            find(applied, defaults, |n| names_global_daily(n, &model, window))
+        }
         _ => None,
     };
     Some(RouteQuotas {
@@ -538,6 +552,28 @@ mod tests {
         let found = find(&applied, Some(&defaults), haiku).unwrap();
         assert_eq!((found.quota.value, found.default), (0.0, Some(2_000_000.0)));
         assert!(find(&[], None, haiku).is_none());
+    }
+
+    #[test]
+    fn an_application_profile_copied_from_a_global_one_draws_on_the_global_quotas() {
+        use crate::domain::testing::{SONNET, invocation, model, profile};
+        let application = |destinations: &[&str]| {
+            let mut copied = invocation(
+                model(SONNET, "ACTIVE", &["INFERENCE_PROFILE"]),
+                Some(profile(&format!("us.{SONNET}"), SONNET, destinations)),
+            );
+            copied.route = Route::Application;
+            copied
+        };
+        assert_eq!(
+            kind(&application(&["us-east-1", "us-west-2", ""])),
+            "Global cross-region"
+        );
+        assert_eq!(
+            kind(&application(&["us-east-1", "us-west-2"])),
+            "Cross-region"
+        );
+        assert_eq!(kind(&application(&["us-east-1"])), "On-demand");
     }
 
     #[test]

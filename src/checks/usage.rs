@@ -13,13 +13,15 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use super::facts::{CredentialsFact, Invocations};
-use super::quotas::{RouteQuotas, route_quotas};
+use super::quotas::{RouteQuotas, Window, route_quotas};
 use crate::aws::{AwsError, MetricSeries};
 use crate::domain::{
     FoundationModel, InferenceProfile, Invocation, ModelName, ModelRequest, Region, Route,
     ServiceQuota, arn_region,
 };
-use crate::engine::{Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity};
+use crate::engine::{
+    Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity, Status,
+};
 use crate::remediation::QuotaIncrease;
 use crate::shell::sh;
 
@@ -378,8 +380,9 @@ async fn judge_region(
                     let mut ids = vec![invocation.model_id.clone()];
                     if let Some(profile) = &invocation.profile {
                         ids.extend([profile.id.clone(), profile.arn.clone()]);
-                        ids.dedup();
                     }
+                    ids.sort();
+                    ids.dedup();
                     members.push(Member {
                         label: invocation.model_id.clone(),
                         ids,
@@ -405,11 +408,22 @@ async fn judge_region(
                 {
                     Some(pool) => pool.members.push(member.clone()),
                     None => {
-                        let Some(model) = catalog.iter().find(|m| m.id == member.model_id) else {
-                            continue;
-                        };
+                        // A model the region's catalog does not list (reached only through
+                        // a profile) is still read: its quotas are then unknown, not its usage.
+                        let model = catalog
+                            .iter()
+                            .find(|m| m.id == member.model_id)
+                            .cloned()
+                            .unwrap_or_else(|| FoundationModel {
+                                id: member.model_id.clone(),
+                                arn: String::new(),
+                                name: None,
+                                provider: None,
+                                inference_types: Vec::new(),
+                                lifecycle: Default::default(),
+                            });
                         pools.push(Pool {
-                            model: model.clone(),
+                            model,
                             route: member.route,
                             target: member.label.clone(),
                             invocation: None,
@@ -427,9 +441,24 @@ async fn judge_region(
             pools
         }
     };
+    // Every route of each pool's model is read too: the daily quota is the model's.
+    let of_model = |pool: &Pool| -> Vec<Member> {
+        let mut members: Vec<Member> = everyone
+            .iter()
+            .filter(|m| m.model_id == pool.model.id)
+            .cloned()
+            .collect();
+        for member in &pool.members {
+            if !members.contains(member) {
+                members.push(member.clone());
+            }
+        }
+        members
+    };
     let mut ids: Vec<String> = pools
         .iter()
-        .flat_map(|p| p.members.iter().flat_map(|m| m.ids.iter().cloned()))
+        .flat_map(of_model)
+        .flat_map(|m| m.ids)
         .collect();
     ids.sort();
     ids.dedup();
@@ -453,7 +482,7 @@ async fn judge_region(
     };
     let mut findings = Vec::new();
     for pool in &pools {
-        let usage = Usage::of(pool, &series);
+        let usage = Usage::of(&pool.members, &pool.model.id, &series);
         if usage.attempts() == 0.0 {
             if targets.is_some() {
                 findings.push(on_region(
@@ -474,8 +503,19 @@ async fn judge_region(
             }
             continue;
         }
+        let global_profile = everyone
+            .iter()
+            .find(|m| m.model_id == pool.model.id && m.route == Route::Global && m.ids.len() == 1)
+            .filter(|_| pool.route != Route::Global)
+            .map(|m| m.label.as_str());
+        let judged = Judged {
+            pool,
+            usage: &usage,
+            model_day: Usage::of(&of_model(pool), &pool.model.id, &series).busiest_day(),
+            global_profile,
+        };
         findings.extend(
-            judge_pool(pool, &usage, region, quotas, options)
+            judge_pool(judged, region, quotas, options)
                 .into_iter()
                 .map(|f| {
                     on_region(f)
@@ -542,13 +582,14 @@ struct Usage {
 }
 
 impl Usage {
-    fn of(pool: &Pool, series: &MetricSeries) -> Usage {
-        let burndown = burndown(&pool.model.id);
+    /// The members' metrics summed minute by minute; `model_id` gives the burndown rate.
+    fn of(members: &[Member], model_id: &str, series: &MetricSeries) -> Usage {
+        let burndown = burndown(model_id);
         let mut usage = Usage {
             burndown,
             ..Usage::default()
         };
-        for member in &pool.members {
+        for member in members {
             let mut contributed = 0.0;
             for id in &member.ids {
                 let points = |metric: &'static str| series.points.get(&(id.clone(), metric));
@@ -611,9 +652,33 @@ impl Usage {
         self.peak(|m| m.tokens)
     }
 
-    /// Requests asked for in a minute: served and throttled.
-    fn peak_requests(&self) -> (i64, f64) {
-        self.peak(|m| m.invocations + m.throttles)
+    /// Requests served in a minute. Throttled ones are left out: clients retry them (Claude
+    /// Code many times), so they count demand several times over.
+    fn peak_invocations(&self) -> (i64, f64) {
+        self.peak(|m| m.invocations)
+    }
+
+    /// The throttled share of the hour that holds `t`, where it had enough requests to say.
+    fn hour_share(&self, t: i64) -> f64 {
+        let hour = t - t.rem_euclid(3600);
+        let (throttles, attempts) = self
+            .minutes
+            .range(hour..hour + 3600)
+            .fold((0.0, 0.0), |(th, at), (_, m)| {
+                (th + m.throttles, at + m.invocations + m.throttles)
+            });
+        if attempts >= MIN_HOURLY_REQUESTS {
+            share(throttles, attempts)
+        } else {
+            0.0
+        }
+    }
+
+    /// What a minute's figure would have been without throttling: throttled requests are
+    /// demand the metrics do not show, so it is scaled up by the share its hour lost (at most
+    /// doubled).
+    fn demand(&self, t: i64, observed: f64) -> f64 {
+        observed / (1.0 - self.hour_share(t).min(0.5))
     }
 
     fn peak(&self, of: impl Fn(&Minute) -> f64) -> (i64, f64) {
@@ -697,37 +762,52 @@ struct Held<'a> {
     limit: f64,
     value: f64,
     peak: f64,
+    /// The peak as it would have been without throttling.
+    demand: f64,
     at: String,
-    /// The value to request so that the peak uses `PEAK_TARGET` of it.
+    /// The value to request so that the demand uses `PEAK_TARGET` of it.
     want: u64,
 }
 
 impl Held<'_> {
+    /// Only quotas above 0 are held (a quota at 0 is `quotas.inference`'s finding).
     fn ratio(&self) -> f64 {
-        if self.limit > 0.0 {
-            self.peak / self.limit
-        } else {
-            f64::INFINITY
-        }
+        self.peak / self.limit
+    }
+
+    fn demand_ratio(&self) -> f64 {
+        self.demand / self.limit
     }
 }
 
+/// The usage of one pool, and of every route of its model (the daily quota is the model's,
+/// whichever route the calls take).
+struct Judged<'a> {
+    pool: &'a Pool,
+    usage: &'a Usage,
+    /// The busiest UTC day's tokens over every route of the model, and that day.
+    model_day: (i64, f64),
+    /// The model's `global.` profile in the region, when it has one.
+    global_profile: Option<&'a str>,
+}
+
 fn judge_pool(
-    pool: &Pool,
-    usage: &Usage,
+    judged: Judged,
     region: &Region,
     quotas: Result<(&[ServiceQuota], Option<&[ServiceQuota]>), &AwsError>,
     options: UsageOptions,
 ) -> Vec<Finding> {
+    let Judged {
+        pool,
+        usage,
+        model_day: (day_at, day_tokens),
+        global_profile,
+    } = judged;
     let overall = usage.throttled_share();
     let worst_hour = usage.worst_hour();
     let worst_share = worst_hour.map_or(0.0, |(_, s)| s).max(overall);
-    // Throttled requests are demand the token metrics do not show: the peak is scaled up by
-    // the share its hour lost (at most doubled).
-    let hidden = 1.0 / (1.0 - worst_share.min(0.5));
     let (tokens_at, tokens_peak) = usage.peak_tokens();
-    let (requests_at, requests_peak) = usage.peak_requests();
-    let (day_at, day_tokens) = usage.busiest_day();
+    let (requests_at, requests_peak) = usage.peak_invocations();
     let invocation = pool.invocation.clone().unwrap_or_else(|| Invocation {
         request: ModelRequest {
             name: ModelName::BaseId(pool.model.id.clone()),
@@ -739,17 +819,15 @@ fn judge_pool(
         profile: None,
         route: pool.route,
     });
-    let cross_region = pool.route != Route::OnDemand;
     let found: Result<Option<RouteQuotas>, &AwsError> =
         quotas.map(|(applied, defaults)| route_quotas(&invocation, applied, defaults));
     let mut held: Vec<Held> = Vec::new();
     let mut findings = Vec::new();
+    let capped = |n: f64| round_up(n).min(crate::cli::QUOTA_VALUE_MAX);
     match &found {
         Ok(Some(quotas)) => {
-            if let Some(q) = &quotas.tokens {
-                let want = options
-                    .expect_tpm
-                    .unwrap_or_else(|| round_up(tokens_peak * hidden / PEAK_TARGET));
+            if let Some(q) = quotas.tokens.as_ref().filter(|q| q.quota.value > 0.0) {
+                let demand = usage.demand(tokens_at, tokens_peak);
                 held.push(Held {
                     what: "tokens per minute",
                     asks: Asks::Tpm,
@@ -757,11 +835,13 @@ fn judge_pool(
                     limit: q.quota.value,
                     value: q.quota.value,
                     peak: tokens_peak,
+                    demand,
                     at: when(tokens_at),
-                    want,
+                    want: capped(demand / PEAK_TARGET).max(options.expect_tpm.unwrap_or(0)),
                 });
             }
-            if let Some(q) = &quotas.requests {
+            if let Some(q) = quotas.requests.as_ref().filter(|q| q.quota.value > 0.0) {
+                let demand = usage.demand(requests_at, requests_peak);
                 held.push(Held {
                     what: "requests per minute",
                     asks: Asks::Rpm,
@@ -769,12 +849,17 @@ fn judge_pool(
                     limit: q.quota.value,
                     value: q.quota.value,
                     peak: requests_peak,
+                    demand,
                     at: when(requests_at),
-                    want: round_up(requests_peak / PEAK_TARGET),
+                    want: capped(demand / PEAK_TARGET),
                 });
             }
-            if let Some(q) = &quotas.daily {
-                let factor = if cross_region { 2.0 } else { 1.0 };
+            if let Some(q) = quotas.daily.as_ref().filter(|q| q.quota.value > 0.0) {
+                // As its name says: "(doubled for cross-region calls)".
+                let doubled = pool.route != Route::OnDemand
+                    && q.quota.name.to_lowercase().contains("doubled for cross-region");
+                let factor = if doubled { 2.0 } else { 1.0 };
+                let demand = day_tokens / (1.0 - overall.min(0.5));
                 held.push(Held {
                     what: "tokens per day",
                     asks: Asks::TokensPerDay,
@@ -782,8 +867,9 @@ fn judge_pool(
                     limit: q.quota.value * factor,
                     value: q.quota.value,
                     peak: day_tokens,
+                    demand,
                     at: day(day_at),
-                    want: round_up(day_tokens * hidden / PEAK_TARGET / factor),
+                    want: capped(demand / PEAK_TARGET / factor),
                 });
             }
             if quotas.tokens.is_none() && quotas.requests.is_none() {
@@ -823,6 +909,10 @@ fn judge_pool(
         Err(error) => findings.push(Finding::aws_error(&META, error)),
     }
     let near: Vec<&Held> = held.iter().filter(|h| h.ratio() >= PEAK_WARN).collect();
+    let demand_near: Vec<&Held> = held
+        .iter()
+        .filter(|h| h.demand_ratio() >= PEAK_WARN)
+        .collect();
     let figures: Vec<String> = held
         .iter()
         .map(|h| {
@@ -836,20 +926,28 @@ fn judge_pool(
             )
         })
         .collect();
+    // The increase of the quotas `wanted` names, where the value is above what is applied.
     let increase = |wanted: &[&Held]| {
         let mut ask = QuotaIncrease::of(&invocation);
-        for h in wanted {
-            // Never at or below what is applied: that request would change nothing.
-            let value = Some(h.want.max(h.value as u64 + 1));
+        for h in wanted.iter().filter(|h| h.want as f64 > h.value) {
             match h.asks {
-                Asks::Tpm => ask.tpm = value,
-                Asks::Rpm => ask.rpm = value,
-                Asks::TokensPerDay => ask.tokens_per_day = value,
+                Asks::Tpm => ask.tpm = Some(h.want),
+                Asks::Rpm => ask.rpm = Some(h.want),
+                Asks::TokensPerDay => ask.tokens_per_day = Some(h.want),
             }
         }
-        ask
+        (!ask.is_empty()).then_some(ask)
     };
-    let alternatives = alternatives(pool, usage);
+    let why_value = format!(
+        "the increase puts the peak, scaled up by the share its hour lost to throttling, at {:.0}% of the new quota{}",
+        PEAK_TARGET * 100.0,
+        if options.expect_tpm.is_some() {
+            ", and asks at least --expect-tpm tokens per minute"
+        } else {
+            ""
+        }
+    );
+    let alternatives = alternatives(global_profile, usage);
     let contributors: Vec<String> = usage
         .contributions
         .iter()
@@ -857,6 +955,7 @@ fn judge_pool(
         .take(3)
         .map(|(label, tokens)| format!("{label} ({})", thousands(*tokens)))
         .collect();
+    let long_context = matches!(&found, Ok(Some(q)) if q.window == Window::Long);
     let with_usage = |f: Finding| {
         let mut f = f
             .evidence("throttled_share", overall)
@@ -871,7 +970,7 @@ fn judge_pool(
             .evidence(
                 "quotas",
                 held.iter()
-                    .map(|h| json!({"name": h.name, "value": h.value, "limit": h.limit, "peak": h.peak}))
+                    .map(|h| json!({"name": h.name, "value": h.value, "limit": h.limit, "peak": h.peak, "demand": h.demand}))
                     .collect::<Vec<_>>(),
             );
         if let Some((hour, s)) = worst_hour {
@@ -881,6 +980,12 @@ fn judge_pool(
         }
         if pool.members.len() > 1 {
             f = f.evidence("contributors", contributors.clone());
+        }
+        if long_context {
+            f = f.evidence(
+                "context_windows",
+                "CloudWatch's ModelId does not tell 1M-context calls from standard ones: all the route's calls are counted",
+            );
         }
         f
     };
@@ -903,79 +1008,54 @@ fn judge_pool(
             route_words(pool.route),
             last(options.window_days),
         );
-        let quotas_known = !held.is_empty();
-        let finding = if near.is_empty() && quotas_known {
-            let fix = format!(
-                "Set max_tokens to what the calls need (Claude Code: CLAUDE_CODE_MAX_OUTPUT_TOKENS, e.g. {}); {alternatives}",
-                sh!["export", "CLAUDE_CODE_MAX_OUTPUT_TOKENS=8192"]
-            );
+        let (severity, status_kind) = if failing {
+            (Severity::High, Status::Fail)
+        } else {
+            (Severity::Medium, Status::Warn)
+        };
+        let finding = if demand_near.is_empty() && !held.is_empty() {
             let message = format!(
                 "{shares}, while {}: Bedrock reserves each request's input and max_tokens when it starts, \
-                 so bursts with a large max_tokens are throttled below the quota{contributed}",
+                 so bursts with a large max_tokens are throttled below the quota{contributed}. {alternatives}",
                 figures.join(", ")
             );
-            if failing {
-                Finding::fail(
-                    &META,
-                    kind::THROTTLED_BELOW_QUOTA,
-                    Severity::High,
-                    "Throttled below the quota",
-                    message,
-                    Remediation::new(fix),
-                )
-            } else {
-                Finding::warn(
-                    &META,
-                    kind::THROTTLED_BELOW_QUOTA,
-                    Severity::Medium,
-                    "Throttled below the quota",
-                    message,
-                    Remediation::new(fix),
-                )
-            }
+            let fix = format!(
+                "Set max_tokens to what the calls need; for Claude Code: {}",
+                sh!["export", "CLAUDE_CODE_MAX_OUTPUT_TOKENS=8192"]
+            );
+            verdict(
+                status_kind,
+                kind::THROTTLED_BELOW_QUOTA,
+                severity,
+                "Throttled below the quota",
+                message,
+                fix,
+            )
         } else {
-            let (fix, increase_evidence) = if near.is_empty() {
-                let all: Vec<&Held> = held.iter().filter(|h| h.asks == Asks::Tpm).collect();
-                if all.is_empty() {
-                    (alternatives.clone(), None)
-                } else {
-                    (
-                        format!("{} ({alternatives})", increase(&all).command()),
-                        Some(increase(&all).evidence()),
-                    )
-                }
+            let asked = increase(if near.is_empty() { &demand_near } else { &near });
+            let figures = if figures.is_empty() {
+                String::new()
             } else {
-                (
-                    format!("{} ({alternatives})", increase(&near).command()),
-                    Some(increase(&near).evidence()),
-                )
+                format!("; {}", figures.join(", "))
             };
-            let message = if figures.is_empty() {
-                format!("{shares}{contributed}")
-            } else {
-                format!("{shares}; {}{contributed}", figures.join(", "))
+            let message = match &asked {
+                Some(_) => format!("{shares}{figures}{contributed}; {why_value}. {alternatives}"),
+                None => format!("{shares}{figures}{contributed}. {alternatives}"),
             };
-            let finding = if failing {
-                Finding::fail(
-                    &META,
-                    kind::THROTTLED,
-                    Severity::High,
-                    "Requests throttled",
-                    message,
-                    Remediation::new(fix),
-                )
-            } else {
-                Finding::warn(
-                    &META,
-                    kind::THROTTLED,
-                    Severity::Medium,
-                    "Requests throttled",
-                    message,
-                    Remediation::new(fix),
-                )
+            let fix = match &asked {
+                Some(ask) => ask.command(),
+                None => alternatives.clone(),
             };
-            match increase_evidence {
-                Some(value) if failing => finding.evidence("quota_increase", value),
+            let finding = verdict(
+                status_kind,
+                kind::THROTTLED,
+                severity,
+                "Requests throttled",
+                message,
+                fix,
+            );
+            match asked {
+                Some(ask) if failing => finding.evidence("quota_increase", ask.evidence()),
                 _ => finding,
             }
         };
@@ -983,13 +1063,11 @@ fn judge_pool(
     }
     if !near.is_empty() {
         let failing = near.iter().any(|h| h.ratio() >= 1.0);
-        let message = format!(
-            "Calls to {} ({}) in {region} over the last {}: {}{contributed}",
-            pool.target,
-            route_words(pool.route),
-            last(options.window_days),
-            near.iter()
-                .map(|h| format!(
+        let asked = increase(&near);
+        let figures = near
+            .iter()
+            .map(|h| {
+                format!(
                     "peak {} {} ({}) is {} of {} ({})",
                     thousands(h.peak),
                     h.what,
@@ -1001,39 +1079,37 @@ fn judge_pool(
                     } else {
                         format!("{}, doubled for cross-region calls", thousands(h.value))
                     }
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-        let how = format!(
-            "{} (the value puts the observed peak at {:.0}% of the new quota{}; {alternatives})",
-            increase(&near).command(),
-            PEAK_TARGET * 100.0,
-            if options.expect_tpm.is_some() {
-                ", or --expect-tpm for tokens per minute"
-            } else {
-                ""
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let message = format!(
+            "Calls to {} ({}) in {region} over the last {}: {figures}{contributed}{}. {alternatives}",
+            pool.target,
+            route_words(pool.route),
+            last(options.window_days),
+            match &asked {
+                Some(_) => format!("; {why_value}"),
+                None => String::new(),
             }
         );
-        let finding = if failing {
-            Finding::fail(
-                &META,
-                kind::NEAR_QUOTA,
-                Severity::High,
-                "Usage at the quota",
-                message,
-                Remediation::new(how),
-            )
-            .evidence("quota_increase", increase(&near).evidence())
+        let fix = match &asked {
+            Some(ask) => ask.command(),
+            // The value needed is past what Service Quotas takes.
+            None => format!(
+                "Open an AWS Support case (Service limit increase > Amazon Bedrock, {region}) for {}",
+                near.iter().map(|h| h.name).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let (severity, status_kind, title) = if failing {
+            (Severity::High, Status::Fail, "Usage at the quota")
         } else {
-            Finding::warn(
-                &META,
-                kind::NEAR_QUOTA,
-                Severity::Medium,
-                "Usage near the quota",
-                message,
-                Remediation::new(how),
-            )
+            (Severity::Medium, Status::Warn, "Usage near the quota")
+        };
+        let finding = verdict(status_kind, kind::NEAR_QUOTA, severity, title, message, fix);
+        let finding = match asked {
+            Some(ask) if failing => finding.evidence("quota_increase", ask.evidence()),
+            _ => finding,
         };
         findings.push(with_usage(finding));
     }
@@ -1055,13 +1131,27 @@ fn judge_pool(
     findings
 }
 
-/// The cheaper ways to stay under a quota, where they apply to this pool.
-fn alternatives(pool: &Pool, usage: &Usage) -> String {
+/// A warn or a fail, as `status` says.
+fn verdict(
+    status: Status,
+    kind: crate::engine::Kind,
+    severity: Severity,
+    title: &str,
+    message: String,
+    fix: String,
+) -> Finding {
+    match status {
+        Status::Fail => Finding::fail(&META, kind, severity, title, message, Remediation::new(fix)),
+        _ => Finding::warn(&META, kind, severity, title, message, Remediation::new(fix)),
+    }
+}
+
+/// The cheaper ways to stay under a quota, where they apply.
+fn alternatives(global_profile: Option<&str>, usage: &Usage) -> String {
     let mut ways = Vec::new();
-    if pool.route == Route::Geographic {
+    if let Some(global) = global_profile {
         ways.push(format!(
-            "a global profile (global.{}) draws on a quota of its own",
-            pool.model.id
+            "a global profile ({global}) draws on a quota of its own"
         ));
     }
     if usage.output > 0.0 {
@@ -1073,9 +1163,9 @@ fn alternatives(pool: &Pool, usage: &Usage) -> String {
         ways.push("prompt caching: cache reads count toward no quota".to_string());
     }
     if ways.is_empty() {
-        "no cheaper alternative applies".into()
+        "No cheaper alternative applies.".into()
     } else {
-        format!("cheaper alternatives: {}", ways.join("; "))
+        format!("Cheaper alternatives: {}.", ways.join("; "))
     }
 }
 
@@ -1111,17 +1201,43 @@ mod tests {
         (pool, usage)
     }
 
+    fn judge(
+        pool: &Pool,
+        usage: &Usage,
+        quotas: &[ServiceQuota],
+        options: UsageOptions,
+    ) -> Vec<Finding> {
+        let judged = Judged {
+            pool,
+            usage,
+            model_day: usage.busiest_day(),
+            global_profile: None,
+        };
+        judge_pool(
+            judged,
+            &"us-east-1".parse().unwrap(),
+            Ok((quotas, None)),
+            options,
+        )
+    }
+
+    fn quota(code: &str, name: &str, value: f64) -> ServiceQuota {
+        ServiceQuota {
+            code: code.into(),
+            name: name.into(),
+            value,
+            adjustable: true,
+        }
+    }
+
+    const TPM: &str =
+        "Cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.6";
+    const DAILY: &str = "Model invocation max tokens per day for Anthropic Claude Sonnet 4.6 (doubled for cross-region calls)";
+
     #[test]
     fn usage_with_no_quota_to_hold_it_against_warns_rather_than_passes() {
         let (pool, usage) = one_busy_minute();
-        let region: Region = "us-east-1".parse().unwrap();
-        let found = judge_pool(
-            &pool,
-            &usage,
-            &region,
-            Ok((&[], None)),
-            UsageOptions::default(),
-        );
+        let found = judge(&pool, &usage, &[], UsageOptions::default());
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].code(),
@@ -1133,6 +1249,81 @@ mod tests {
             "{}",
             found[0].message
         );
+    }
+
+    #[test]
+    fn a_quota_at_zero_is_left_to_quotas_inference_and_never_asks_for_one() {
+        let (pool, usage) = one_busy_minute();
+        let found = judge(
+            &pool,
+            &usage,
+            &[quota("L-1", TPM, 0.0), quota("L-2", DAILY, 0.0)],
+            UsageOptions::default(),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].status, Status::Pass);
+        assert!(!found[0].message.contains("inf"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn expect_tpm_below_what_the_peak_needs_does_not_lower_the_increase() {
+        let (pool, usage) = one_busy_minute();
+        // 1,000,000 of 1,100,000 is 91%: the peak needs 1,000,000 / 0.6 = 1,700,000.
+        for (expect, asked) in [
+            (Some(500_000), 1_700_000),
+            (Some(9_000_000), 9_000_000),
+            (None, 1_700_000),
+        ] {
+            let options = UsageOptions {
+                expect_tpm: expect,
+                ..UsageOptions::default()
+            };
+            let found = judge(&pool, &usage, &[quota("L-1", TPM, 1_100_000.0)], options);
+            let near = found
+                .iter()
+                .find(|f| f.code() == "quotas.usage/near-quota")
+                .unwrap();
+            assert!(
+                near.remediation
+                    .as_deref()
+                    .unwrap()
+                    .contains(&format!("--tpm {asked} --yes")),
+                "{expect:?}: {:?}",
+                near.remediation
+            );
+        }
+    }
+
+    #[test]
+    fn the_daily_quota_is_doubled_for_cross_region_calls_only_where_its_name_says_so() {
+        let (pool, usage) = one_busy_minute();
+        // A day of 1,000,000 tokens against a daily quota of 1,000,000: 50% where doubled.
+        let doubled = judge(
+            &pool,
+            &usage,
+            &[
+                quota("L-1", TPM, 10_000_000.0),
+                quota("L-3", DAILY, 1_000_000.0),
+            ],
+            UsageOptions::default(),
+        );
+        assert_eq!(
+            doubled[0].code(),
+            "quotas.usage/within-quota",
+            "{doubled:?}"
+        );
+        let plain = "Model invocation max tokens per day for Anthropic Claude Sonnet 4.6";
+        let single = judge(
+            &pool,
+            &usage,
+            &[
+                quota("L-1", TPM, 10_000_000.0),
+                quota("L-3", plain, 1_000_000.0),
+            ],
+            UsageOptions::default(),
+        );
+        assert_eq!(single[0].code(), "quotas.usage/near-quota", "{single:?}");
+        assert_eq!(single[0].status, Status::Fail);
     }
 
     #[tokio::test]

@@ -83,9 +83,8 @@ fn by_code<'a>(findings: &'a [Value], code: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {code} in {findings:#?}"))
 }
 
+/// The fix as sh splits it: it is the command alone, safe to paste.
 fn words(command: &str) -> Vec<String> {
-    // The fix ends with an explanation in parentheses: the command is what precedes it.
-    let command = command.split(" (").next().unwrap();
     shlex::split(command).expect("the fix splits as sh would")
 }
 
@@ -146,11 +145,12 @@ fn throttling_fails_and_a_peak_near_the_quota_warns_with_the_figures_and_the_inc
             "--yes"
         ]
     );
+    let message = near["message"].as_str().unwrap();
     assert!(
-        fix.contains("a global profile (global.anthropic.claude-sonnet-4-6)"),
-        "{fix}"
+        message.contains("a global profile (global.anthropic.claude-sonnet-4-6)"),
+        "{message}"
     );
-    assert!(fix.contains("prompt caching"), "{fix}");
+    assert!(message.contains("prompt caching"), "{message}");
     // Warn only: doctor --fix would not request it.
     assert!(near["evidence"].get("quota_increase").is_none());
     // The throttling is the quota's doing here, so its fix is the same increase.
@@ -225,6 +225,20 @@ fn throttling_on_the_global_profile_is_judged_against_its_own_quota_only() {
     assert!(fix.contains("CLAUDE_CODE_MAX_OUTPUT_TOKENS"), "{fix}");
     assert!(!fix.contains("setup quotas"), "{fix}");
     assert!(!fix.contains("a global profile"), "{fix}");
+    // Held against the global quotas, not the cross-region ones.
+    let held: Vec<&str> = global[0]["evidence"]["quotas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        held[..2],
+        [
+            "Global cross-region model inference tokens per minute for Anthropic Claude Sonnet 4.6",
+            "Global cross-region model inference requests per minute for Anthropic Claude Sonnet 4.6"
+        ]
+    );
 }
 
 #[test]
@@ -413,7 +427,7 @@ fn audit_judges_every_claude_quota_with_traffic_in_the_region_and_only_those() {
 }
 
 /// A peak past the quota fails, and `doctor --fix` plans the increase its finding asks for,
-/// through setup quotas' planner; a warning alone is not fixed.
+/// through setup quotas' planner.
 #[test]
 fn doctor_fix_requests_the_increase_a_failed_usage_finding_asks_for() {
     let emulator = crate::support::Emulator::start();
@@ -493,4 +507,31 @@ fn expect_tpm_is_the_tokens_per_minute_the_increase_asks_for() {
     assert_eq!(near["status"], "warn", "{near}");
     let fix = words(near["remediation"].as_str().unwrap());
     assert_eq!(fix[7..9], ["--tpm", "8000000"], "{fix:?}");
+}
+
+/// The daily quota is the model's: calls through `us.` and `global.` both draw on it.
+#[test]
+fn the_daily_quota_is_held_against_every_route_of_the_model() {
+    let sandbox = sandbox();
+    let at = now_minute() - 600;
+    let day = |input: f64| Traffic {
+        invocations: 100.0,
+        throttles: 0.0,
+        input,
+        output: 0.0,
+    };
+    // 700,000,000 and 800,000,000: each below, together 104% of 1,440,000,000 (720,000,000
+    // doubled for cross-region calls).
+    record(&sandbox, SONNET_US, at, day(700_000_000.0));
+    record(&sandbox, SONNET_GLOBAL, at, day(800_000_000.0));
+    let (_, report) = sandbox.doctor(&["--model", SONNET_US]);
+    let near = by_code(&usage(&report), "quotas.usage/near-quota").clone();
+    let message = near["message"].as_str().unwrap();
+    assert!(
+        message.contains("peak 1,500,000,000 tokens per day")
+            && message.contains(
+                "is 104.2% of Model invocation max tokens per day for Anthropic Claude Sonnet 4.6"
+            ),
+        "{message}"
+    );
 }
