@@ -68,6 +68,33 @@ pub(super) async fn metric_sum(
         .sum())
 }
 
+/// The `Sum` of one `AWS/Bedrock` metric of one `ModelId` per `period` seconds, answered
+/// under `query_id`.
+fn bedrock_sum(
+    query_id: String,
+    model_id: &str,
+    metric: &str,
+    period: i32,
+) -> aws_sdk_cloudwatch::types::MetricDataQuery {
+    use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+    let metric = Metric::builder()
+        .namespace("AWS/Bedrock")
+        .metric_name(metric)
+        .dimensions(Dimension::builder().name("ModelId").value(model_id).build())
+        .build();
+    MetricDataQuery::builder()
+        .id(query_id)
+        .metric_stat(
+            MetricStat::builder()
+                .metric(metric)
+                .period(period)
+                .stat("Sum")
+                .build(),
+        )
+        .return_data(true)
+        .build()
+}
+
 /// GetMetricData's answer: per (model ID, metric), each period's value by its start (epoch
 /// seconds).
 #[derive(Clone, Debug, Default)]
@@ -192,7 +219,6 @@ impl AwsReader {
         model_ids: &[String],
         days: u32,
     ) -> Result<f64, AwsError> {
-        use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
         let params = format!("{days}|{}", model_ids.join(","));
         let sum = || {
             let period = days as i32 * 86_400;
@@ -205,24 +231,12 @@ impl AwsReader {
                 .start_time(start.into())
                 .end_time(end.into());
             for (index, id) in model_ids.iter().enumerate() {
-                let metric = Metric::builder()
-                    .namespace("AWS/Bedrock")
-                    .metric_name("Invocations")
-                    .dimensions(Dimension::builder().name("ModelId").value(id).build())
-                    .build();
-                request = request.metric_data_queries(
-                    MetricDataQuery::builder()
-                        .id(format!("m{index}"))
-                        .metric_stat(
-                            MetricStat::builder()
-                                .metric(metric)
-                                .period(period)
-                                .stat("Sum")
-                                .build(),
-                        )
-                        .return_data(true)
-                        .build(),
-                );
+                request = request.metric_data_queries(bedrock_sum(
+                    format!("m{index}"),
+                    id,
+                    "Invocations",
+                    period,
+                ));
             }
             metric_sum(request)
         };
@@ -260,7 +274,6 @@ impl AwsReader {
                     .join(",")
             );
             let send = move || {
-                use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
                 let mut request = self
                     .session
                     .cloudwatch(region)
@@ -268,24 +281,12 @@ impl AwsReader {
                     .start_time(aws_smithy_types::DateTime::from_secs(start))
                     .end_time(aws_smithy_types::DateTime::from_secs(end));
                 for (index, (id, metric)) in chunk.iter().enumerate() {
-                    let metric = Metric::builder()
-                        .namespace("AWS/Bedrock")
-                        .metric_name(*metric)
-                        .dimensions(Dimension::builder().name("ModelId").value(id).build())
-                        .build();
-                    request = request.metric_data_queries(
-                        MetricDataQuery::builder()
-                            .id(format!("q{index}"))
-                            .metric_stat(
-                                MetricStat::builder()
-                                    .metric(metric)
-                                    .period(period)
-                                    .stat("Sum")
-                                    .build(),
-                            )
-                            .return_data(true)
-                            .build(),
-                    );
+                    request = request.metric_data_queries(bedrock_sum(
+                        format!("q{index}"),
+                        id,
+                        metric,
+                        period,
+                    ));
                 }
                 all_pages!(request)
             };
