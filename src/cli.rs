@@ -273,6 +273,9 @@ pub enum RenderFormat {
     /// A CloudFormation template (JSON) that creates the policy or the role
     #[value(name = "cloudformation")]
     CloudFormation,
+    /// Terraform (HCL2, the AWS provider) that creates the policy and its attachments, or the
+    /// role
+    Terraform,
 }
 
 /// What `doctor --emit` prints.

@@ -52,6 +52,11 @@ pub async fn render_command(
         RenderFormat::CloudFormation => {
             policy::cloudformation(&template, &rendered.values).map_err(usage)?
         }
+        RenderFormat::Terraform => {
+            let text = policy::terraform(&template, &rendered.values).map_err(usage)?;
+            output.write(&Document::Source(&text))?;
+            return Ok(EXIT_OK);
+        }
     };
     output.write(&Document::Policy(&shown))?;
     Ok(EXIT_OK)

@@ -73,21 +73,47 @@ pub fn cloudformation(
     };
     let document = finish(&template.document())?;
     let (logical, resource, output, capability) = match template.trust_document() {
-        None => (
-            "Policy",
-            json!({
-                "Type": "AWS::IAM::ManagedPolicy",
-                "Properties": {
-                    "Description": format!("bedrock-preflight template {}", template.name),
-                    "PolicyDocument": document,
-                },
-            }),
-            json!({"PolicyArn": {
-                "Description": "The managed policy's ARN, to attach",
-                "Value": {"Ref": "Policy"},
-            }}),
-            "CAPABILITY_IAM",
-        ),
+        None => {
+            let mut properties = Map::new();
+            properties.insert(
+                "Description".into(),
+                format!("bedrock-preflight template {}", template.name).into(),
+            );
+            properties.insert("PolicyDocument".into(), document);
+            // What to attach it to is the stack's to say: each list a parameter, empty
+            // by default (an AWS::IAM::ManagedPolicy takes no tags).
+            for (property, kind) in [("Roles", "roles"), ("Users", "users"), ("Groups", "groups")] {
+                let condition = format!("Has{property}");
+                parameters.insert(
+                    property.into(),
+                    json!({
+                        "Type": "CommaDelimitedList",
+                        "Default": "",
+                        "Description": format!("The IAM {kind} to attach the policy to, by name, comma-separated"),
+                    }),
+                );
+                conditions.insert(
+                    condition.clone(),
+                    json!({"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": property}]}, ""]}]}),
+                );
+                properties.insert(
+                    property.into(),
+                    json!({"Fn::If": [condition, {"Ref": property}, {"Ref": "AWS::NoValue"}]}),
+                );
+            }
+            (
+                "Policy",
+                json!({
+                    "Type": "AWS::IAM::ManagedPolicy",
+                    "Properties": properties,
+                }),
+                json!({"PolicyArn": {
+                    "Description": "The managed policy's ARN, to attach",
+                    "Value": {"Ref": "Policy"},
+                }}),
+                "CAPABILITY_IAM",
+            )
+        }
         Some(trust) => {
             let mut properties = Map::new();
             let policy_name = match &template.role {
@@ -104,6 +130,8 @@ pub fn cloudformation(
                 "Policies".into(),
                 json!([{"PolicyName": substitute(policy_name.into()), "PolicyDocument": document}]),
             );
+            let (key, value) = super::apply::MANAGED_TAG;
+            properties.insert("Tags".into(), json!([{"Key": key, "Value": value}]));
             (
                 "Role",
                 json!({"Type": "AWS::IAM::Role", "Properties": properties}),
@@ -325,7 +353,19 @@ mod tests {
                 resource["Properties"]["PolicyDocument"],
                 render(&policy.document(), &values).unwrap()
             );
-            assert!(stack.get("Parameters").is_none(), "{name}: nothing to set");
+            assert_eq!(
+                stack["Parameters"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .collect::<Vec<_>>(),
+                ["Roles", "Users", "Groups"],
+                "{name}: only what to attach it to"
+            );
+            assert_eq!(
+                resource["Properties"]["Roles"],
+                json!({"Fn::If": ["HasRoles", {"Ref": "Roles"}, {"Ref": "AWS::NoValue"}]})
+            );
             assert_eq!(
                 stack["Outputs"]["PolicyArn"]["Value"],
                 json!({"Ref": "Policy"})

@@ -9,6 +9,7 @@ mod formats;
 mod reference_lint;
 mod render;
 mod rule;
+mod terraform;
 mod validate;
 mod values;
 
@@ -23,6 +24,7 @@ pub use cloudformation::cloudformation;
 pub use formats::VariableFormat;
 pub use render::{RenderError, render, render_text};
 pub use rule::Rule;
+pub use terraform::terraform;
 pub use validate::{
     Expect, Problem, Proof, Severity, Validation, for_claude_code, grants_invoke, lint_trust,
     validate,

@@ -53,6 +53,7 @@ pub fn render(document: &Document) -> String {
             serde_json::to_string_pretty(&shown)
         }
         Document::Policy(document) => serde_json::to_string_pretty(document),
+        Document::Source(text) => serde_json::to_string(text),
         Document::Validation(validation) => {
             serde_json::to_string_pretty(&validation_json(validation))
         }

@@ -82,6 +82,9 @@ pub enum Document<'a> {
     Template(&'a Template),
     /// `policy render`: the document itself, to paste or pipe.
     Policy(&'a serde_json::Value),
+    /// `policy render --format terraform`: a file in another language, printed as it is (as
+    /// a JSON string with `--output json`).
+    Source(&'a str),
     /// `policy validate`.
     Validation(&'a Validation),
 }

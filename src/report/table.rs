@@ -28,6 +28,7 @@ pub fn render(document: &Document, style: Style) -> String {
         Document::Codes(meta) => codes_text(meta, text_columns(style)),
         Document::Template(template) => template_text(template),
         Document::Policy(document) => pretty(document),
+        Document::Source(text) => text.to_string(),
         Document::Validation(validation) => validation_text(validation),
     };
     visible(&plain).into_owned()

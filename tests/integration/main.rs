@@ -20,6 +20,7 @@ mod faults;
 mod fix;
 mod harness;
 mod hostile;
+mod iac;
 mod iam;
 mod iam_corpus;
 mod injection;
