@@ -29,6 +29,7 @@ mod mantle;
 mod mcp;
 mod org;
 mod plan;
+mod plugin;
 mod readme;
 mod secrets;
 mod send;
