@@ -30,6 +30,7 @@ mod mantle;
 mod mcp;
 mod org;
 mod plan;
+mod plugin;
 mod readme;
 mod secrets;
 mod send;

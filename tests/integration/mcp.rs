@@ -17,7 +17,7 @@ use crate::{assert_v1_shape, finding};
 const ANSWER: Duration = Duration::from_secs(20);
 
 /// A client at the other end of `bedrock-preflight mcp`.
-struct Session {
+pub(crate) struct Session {
     child: Child,
     /// Lent to a writer thread while a long line goes out.
     stdin: Option<ChildStdin>,
@@ -34,9 +34,14 @@ impl Session {
 
     /// The server, not yet initialized.
     fn launch(mut command: Command, global: &[&str]) -> Session {
+        command.args(global).arg("mcp");
+        Session::spawn(command)
+    }
+
+    /// `command` run as given, its arguments included (the plugin manifest names them), not
+    /// yet initialized.
+    pub(crate) fn spawn(mut command: Command) -> Session {
         let mut child = command
-            .args(global)
-            .arg("mcp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -60,7 +65,7 @@ impl Session {
         }
     }
 
-    fn initialize(&mut self) {
+    pub(crate) fn initialize(&mut self) {
         let session = self;
         let init = session.request(
             "initialize",
@@ -186,7 +191,7 @@ impl Session {
     }
 
     /// The answer to one request; every line the server writes must be JSON-RPC.
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
