@@ -28,7 +28,7 @@ pub async fn show(global: &GlobalArgs, name: &str) -> Result<u8, CommandError> {
     if let Some(template) = policy::template(name) {
         output.write(&Document::Template(&template))?;
     } else if tokio::fs::try_exists(name).await.unwrap_or(false) {
-        let (document, _) = read_document(std::path::Path::new(name)).await?;
+        let (document, _, _) = read_document(std::path::Path::new(name)).await?;
         output.write(&Document::Policy(&document))?;
     } else {
         return Err(unknown_template(name));
@@ -81,8 +81,8 @@ pub async fn validate_command(
                     "--var fills a template's variables; a policy file has none".into(),
                 ));
             }
-            let (document, policy) = read_document(std::path::Path::new(target)).await?;
-            Target::File(document, policy)
+            let (document, policy, trust) = read_document(std::path::Path::new(target)).await?;
+            Target::File(document, policy, trust)
         }
         None => return Err(unknown_template(target)),
     };
@@ -92,7 +92,7 @@ pub async fn validate_command(
     let proves = !models.is_empty()
         || match &given {
             Target::Template(template) => template.needs_routes(),
-            Target::File(_, policy) => grants_invoke(policy),
+            Target::File(_, policy, _) => grants_invoke(policy),
         };
     let needs_live = proves
         || match &given {
@@ -114,7 +114,7 @@ pub async fn validate_command(
         None
     };
     let (document, policy, trust) = match given {
-        Target::File(document, policy) => (document, policy, None),
+        Target::File(document, policy, trust) => (document, policy, trust),
         Target::Template(template) => {
             let rendered = fill(&template, vars, live.as_ref())?;
             let policy = Policy::parse(&rendered.document).map_err(usage)?;
@@ -141,22 +141,39 @@ pub async fn validate_command(
     })
 }
 
-/// What `validate` was given: a template's name, or a policy file, parsed.
+/// What `validate` was given: a template's name, or a file's policy (and trust policy, for
+/// infrastructure code that creates a role), parsed.
 enum Target {
     Template(Template),
-    File(Value, Policy),
+    File(Value, Policy, Option<Value>),
 }
 
-async fn read_document(path: &std::path::Path) -> Result<(Value, Policy), CommandError> {
+/// A policy file, or the policy a CloudFormation template (JSON) or Terraform file (`.tf`)
+/// creates, with the trust policy of the role it creates.
+async fn read_document(
+    path: &std::path::Path,
+) -> Result<(Value, Policy, Option<Value>), CommandError> {
     let name = path.display();
     let text = crate::files::read_text(path, crate::files::INPUT_LIMIT)
         .await
         .map_err(|e| CommandError::Usage(format!("cannot read policy {name}: {e}")))?;
-    let document: Value = serde_json::from_str(&text)
-        .map_err(|e| CommandError::Usage(format!("policy {name}: not JSON: {e}")))?;
+    let bad = |e: String| CommandError::Usage(format!("{name}: {e}"));
+    let (document, trust) = if path.extension().is_some_and(|e| e == "tf") {
+        let found = policy::iac::from_terraform(&text).map_err(bad)?;
+        (found.policy, found.trust)
+    } else {
+        let document: Value = serde_json::from_str(&text)
+            .map_err(|e| CommandError::Usage(format!("policy {name}: not JSON: {e}")))?;
+        if policy::iac::is_cloudformation(&document) {
+            let found = policy::iac::from_cloudformation(&document).map_err(bad)?;
+            (found.policy, found.trust)
+        } else {
+            (document, None)
+        }
+    };
     let policy =
         Policy::parse(&document).map_err(|e| CommandError::Usage(format!("policy {name}: {e}")))?;
-    Ok((document, policy))
+    Ok((document, policy, trust))
 }
 
 /// For `show` and `validate`, which also read a file by that name.

@@ -6,6 +6,7 @@
 pub mod apply;
 mod cloudformation;
 mod formats;
+pub mod iac;
 mod reference_lint;
 mod render;
 mod rule;

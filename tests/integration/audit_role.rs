@@ -355,7 +355,9 @@ fn a_policy_template_renders_as_a_managed_policy_stack() {
     ]));
     assert_eq!(terraform.code, 0, "{}", terraform.stderr);
     assert!(
-        terraform.stdout.contains("resource \"aws_iam_policy\" \"this\""),
+        terraform
+            .stdout
+            .contains("resource \"aws_iam_policy\" \"this\""),
         "{}",
         terraform.stdout
     );

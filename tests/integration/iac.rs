@@ -144,7 +144,7 @@ fn every_template_renders_as_linted_cloudformation_and_parsed_terraform_of_the_s
 
         let stack = dir.path().join(format!("{name}-{i}.json"));
         std::fs::write(&stack, render(&emulator, name, args, "cloudformation")).unwrap();
-        stacks.push(stack);
+        stacks.push(stack.clone());
 
         let text = render(&emulator, name, args, "terraform");
         let file = dir.path().join(format!("{name}-{i}.tf"));
@@ -184,6 +184,35 @@ fn every_template_renders_as_linted_cloudformation_and_parsed_terraform_of_the_s
                 assert_eq!(&assumed, trust, "{name} {args:?}\n{text}");
             }
         }
+        // validate reads the infrastructure code back to the same verdict as the policy.
+        let plain = dir.path().join(format!("{name}-{i}.policy.json"));
+        std::fs::write(&plain, permissions.to_string()).unwrap();
+        let scope: Vec<&str> = args
+            .chunks(2)
+            .filter(|pair| pair[0] != "--var")
+            .flatten()
+            .copied()
+            .collect();
+        let verdict = |file: &Path| {
+            let run = policy(
+                &emulator,
+                &[
+                    &["validate", file.to_str().unwrap(), "--output", "json"][..],
+                    &scope,
+                ]
+                .concat(),
+            );
+            let validation: Value = serde_json::from_str(&run.stdout)
+                .unwrap_or_else(|e| panic!("{}: {e}: {}", file.display(), run.stderr));
+            (run.code, validation["problems"].as_array().map(Vec::len))
+        };
+        let expected = verdict(&plain);
+        assert_eq!(
+            verdict(&stack),
+            expected,
+            "{name} {args:?}: the CloudFormation"
+        );
+        assert_eq!(verdict(&file), expected, "{name} {args:?}: the Terraform");
     }
     let lint = Command::new(&cfn_lint).args(&stacks).output().unwrap();
     // cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational.
