@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use bedrock_preflight::policy::iac;
 use hcl::eval::{Context, Evaluate};
 use serde_json::Value;
 
@@ -143,7 +144,17 @@ fn every_template_renders_as_linted_cloudformation_and_parsed_terraform_of_the_s
         let permissions = json.get("PolicyDocument").cloned().unwrap_or(json.clone());
 
         let stack = dir.path().join(format!("{name}-{i}.json"));
-        std::fs::write(&stack, render(&emulator, name, args, "cloudformation")).unwrap();
+        let cloudformation = render(&emulator, name, args, "cloudformation");
+        // Its documents, parameters at their defaults, are the JSON render's.
+        let created = iac::from_cloudformation(&serde_json::from_str(&cloudformation).unwrap())
+            .unwrap_or_else(|e| panic!("{name} {args:?}: {e}\n{cloudformation}"));
+        assert_eq!(created.policy, permissions, "{name} {args:?}");
+        assert_eq!(
+            created.trust.as_ref(),
+            json.get("AssumeRolePolicyDocument"),
+            "{name} {args:?}"
+        );
+        std::fs::write(&stack, cloudformation).unwrap();
         stacks.push(stack.clone());
 
         let text = render(&emulator, name, args, "terraform");
