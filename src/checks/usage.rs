@@ -342,12 +342,10 @@ async fn judge_region(
     window: (i64, i64),
     options: UsageOptions,
 ) -> Vec<Finding> {
-    let (catalog, profiles, applications, applied, defaults) = tokio::join!(
+    let (catalog, profiles, applications) = tokio::join!(
         cx.aws.foundation_models(region),
         cx.aws.inference_profiles(region),
         cx.aws.application_profiles(region),
-        cx.aws.bedrock_quotas(region),
-        cx.aws.bedrock_default_quotas(region),
     );
     let on_region = |f: Finding| f.region(region.as_str());
     let catalog = match catalog {
@@ -472,6 +470,18 @@ async fn judge_region(
     let series = match series {
         Ok(s) => s,
         Err(e) => return vec![on_region(Finding::aws_error(&META, &e))],
+    };
+    // The quotas matter only where there is traffic to hold against them: a region without
+    // any (most of an organization's) is not asked for them. doctor's are in the run's cache
+    // already, read by quotas.inference.
+    let traffic = series.points.values().any(|points| !points.is_empty());
+    let (applied, defaults) = if traffic {
+        tokio::join!(
+            cx.aws.bedrock_quotas(region),
+            cx.aws.bedrock_default_quotas(region)
+        )
+    } else {
+        (Ok(Arc::default()), Ok(Arc::default()))
     };
     let quotas: Result<(&[ServiceQuota], Option<&[ServiceQuota]>), &AwsError> = match &applied {
         Ok(applied) => Ok((
