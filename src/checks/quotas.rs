@@ -157,9 +157,11 @@ fn kind(invocation: &Invocation) -> &'static str {
         Route::OnDemand => "On-demand",
         Route::Geographic => "Cross-region",
         Route::Global => "Global cross-region",
-        Route::Application if copies_global(invocation) => "Global cross-region",
-        Route::Application if invocation.destination_regions().len() > 1 => "Cross-region",
-        Route::Application => "On-demand",
+        Route::Application => match invocation.profile.as_ref().map(|p| p.application_route()) {
+            Some(Route::Global) => "Global cross-region",
+            Some(Route::Geographic) => "Cross-region",
+            _ => "On-demand",
+        },
     }
 }
 
@@ -168,9 +170,9 @@ fn kind(invocation: &Invocation) -> &'static str {
 fn copies_global(invocation: &Invocation) -> bool {
     invocation.route == Route::Application
         && invocation
-            .model_arns()
-            .iter()
-            .any(|arn| crate::domain::arn_region(arn).is_none())
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.application_route() == Route::Global)
 }
 
 /// Which context window's quotas apply: the 1M-token window (a `[1m]` target) has its own.
@@ -281,13 +283,9 @@ pub(crate) fn route_quotas<'a>(
         names_in(n, kind, "requests", &model, window)
     });
     let daily = find(applied, defaults, |n| names_daily(n, &model, window));
-    let global_daily = match invocation.route {
-        Route::Global => find(applied, defaults, |n| names_global_daily(n, &model, window)),
-        _ if copies_global(invocation) => {
-            find(applied, defaults, |n| names_global_daily(n, &model, window))
-        }
-        _ => None,
-    };
+    let global_daily = (invocation.route == Route::Global || copies_global(invocation))
+        .then(|| find(applied, defaults, |n| names_global_daily(n, &model, window)))
+        .flatten();
     Some(RouteQuotas {
         kind,
         model,

@@ -17,7 +17,7 @@ use super::quotas::{RouteQuotas, Window, route_quotas};
 use crate::aws::{AwsError, MetricSeries};
 use crate::domain::{
     FoundationModel, InferenceProfile, Invocation, ModelName, ModelRequest, Region, Route,
-    ServiceQuota, arn_region,
+    ServiceQuota,
 };
 use crate::engine::{
     Check, CheckContext, CheckError, CheckMeta, Finding, Remediation, Severity, Status,
@@ -240,30 +240,10 @@ struct Member {
     model_id: String,
 }
 
-/// The quota route of an application profile: global where it lists a region-less model ARN,
-/// cross-region where it spans regions, on-demand where it stays in one.
-fn application_route(profile: &InferenceProfile) -> Route {
-    if profile.model_arns.iter().any(|a| arn_region(a).is_none()) {
-        return Route::Global;
-    }
-    let mut regions: Vec<String> = profile
-        .model_arns
-        .iter()
-        .filter_map(|a| arn_region(a))
-        .collect();
-    regions.sort();
-    regions.dedup();
-    if regions.len() > 1 {
-        Route::Geographic
-    } else {
-        Route::OnDemand
-    }
-}
-
 /// The route whose quotas an invocation draws on.
 fn quota_route(invocation: &Invocation) -> Route {
     match (&invocation.route, &invocation.profile) {
-        (Route::Application, Some(profile)) => application_route(profile),
+        (Route::Application, Some(profile)) => profile.application_route(),
         (route, _) => *route,
     }
 }
@@ -327,7 +307,7 @@ fn members_of(
             members.push(Member {
                 label: profile.name.clone(),
                 ids: vec![profile.id.clone(), profile.arn.clone()],
-                route: application_route(profile),
+                route: profile.application_route(),
                 model_id,
             });
         }
@@ -1407,21 +1387,19 @@ mod tests {
             status: "ACTIVE".into(),
             model_arns: arns.iter().map(|a| a.to_string()).collect(),
         };
+        let route_of = |profile: &InferenceProfile| profile.application_route();
         let m = |r: &str| {
             format!(
                 "arn:aws:bedrock:{r}::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
             )
         };
+        assert_eq!(route_of(&profile(&[&m("us-east-1")])), Route::OnDemand);
         assert_eq!(
-            application_route(&profile(&[&m("us-east-1")])),
-            Route::OnDemand
-        );
-        assert_eq!(
-            application_route(&profile(&[&m("us-east-1"), &m("us-west-2")])),
+            route_of(&profile(&[&m("us-east-1"), &m("us-west-2")])),
             Route::Geographic
         );
         assert_eq!(
-            application_route(&profile(&[
+            route_of(&profile(&[
                 &m("us-east-1"),
                 "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
             ])),

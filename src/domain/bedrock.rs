@@ -3,7 +3,7 @@
 //! service adds values (INFERENCE_PROFILE is not in the model's InferenceType enum), and a
 //! check must see an unknown value to refuse to pass on it.
 
-use super::Arn;
+use super::{Arn, Route};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundationModel {
@@ -54,6 +54,27 @@ pub struct InferenceProfile {
 }
 
 impl InferenceProfile {
+    /// The quotas an application profile draws on: the global ones where it lists the
+    /// region-less model ARN global profiles list, the cross-region ones where it spans
+    /// regions, the on-demand ones where it stays in one.
+    pub fn application_route(&self) -> Route {
+        if self.model_arns.iter().any(|a| arn_region(a).is_none()) {
+            return Route::Global;
+        }
+        let mut regions: Vec<String> = self
+            .model_arns
+            .iter()
+            .filter_map(|a| arn_region(a))
+            .collect();
+        regions.sort();
+        regions.dedup();
+        if regions.len() > 1 {
+            Route::Geographic
+        } else {
+            Route::OnDemand
+        }
+    }
+
     /// The base model ID the profile routes to, from its first foundation-model ARN.
     pub fn base_model_id(&self) -> Option<String> {
         self.model_arns.iter().find_map(|arn| {
